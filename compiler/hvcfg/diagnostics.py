@@ -1,0 +1,125 @@
+"""Diagnostics: every user-facing error or warning, with a stable code, positions and a hint.
+
+A stage that finds bad input returns or raises Diagnostics; only the CLI prints them.
+The code table below is the single list of codes: docs/errors.md is generated from it
+and the negative test corpus keeps one bad input per code.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+@dataclass(frozen=True)
+class Pos:
+    """A source position: file, 1-based line and column."""
+
+    file: str
+    line: int
+    col: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Related:
+    """A second object a diagnostic is about (e.g. the other side of an overlap)."""
+
+    message: str
+    pos: Pos | None
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    code: str
+    message: str
+    pos: Pos | None
+    hint: str = ""
+    related: tuple[Related, ...] = ()
+    severity: Severity = Severity.ERROR
+
+    @property
+    def name(self) -> str:
+        return CODES[self.code][0]
+
+    def render(self) -> str:
+        where = f"{self.pos}: " if self.pos else ""
+        lines = [f"{where}{self.severity.value} {self.code} {self.name}: {self.message}"]
+        for rel in self.related:
+            rwhere = f"{rel.pos}: " if rel.pos else ""
+            lines.append(f"  {rwhere}note: {rel.message}")
+        if self.hint:
+            lines.append(f"  hint: {self.hint}")
+        return "\n".join(lines)
+
+
+class ConfigError(Exception):
+    """Raised with one or more error diagnostics; the CLI prints them and exits 1."""
+
+    def __init__(self, diagnostics: list[Diagnostic] | Diagnostic):
+        if isinstance(diagnostics, Diagnostic):
+            diagnostics = [diagnostics]
+        self.diagnostics = list(diagnostics)
+        super().__init__("\n".join(d.render() for d in self.diagnostics))
+
+
+def error(code: str, message: str, pos: Pos | None, hint: str = "",
+          related: tuple[Related, ...] | list[Related] = ()) -> Diagnostic:
+    assert code in CODES, code
+    return Diagnostic(code, message, pos, hint or CODES[code][1], tuple(related))
+
+
+def warning(code: str, message: str, pos: Pos | None, hint: str = "",
+            related: tuple[Related, ...] | list[Related] = ()) -> Diagnostic:
+    assert code in CODES, code
+    return Diagnostic(code, message, pos, hint or CODES[code][1], tuple(related), Severity.WARNING)
+
+
+# code -> (name, default hint). Codes are stable: never renumber, only append.
+CODES: dict[str, tuple[str, str]] = {
+    # input files and schema (load)
+    "E001": ("yaml-syntax", "fix the YAML syntax at the position shown"),
+    "E002": ("unknown-key", "remove the key or check its spelling against docs/configuration.md"),
+    "E003": ("wrong-type", "give a value of the type shown"),
+    "E004": ("missing-key", "add the required key"),
+    "E005": ("invalid-value", "use one of the allowed values shown in docs/configuration.md"),
+    "E006": ("file-not-found", "check the path; relative paths are relative to the file that names them"),
+    "E007": ("include-conflict", "set each key either in the included file or in the board file, not both"),
+    # board device tree (board)
+    "E010": ("dtb-missing", "check board.devicetree, or run `hvcfg build` to produce a QEMU DTB"),
+    "E011": ("dtb-corrupt", "the file is not a valid flattened device tree; regenerate it"),
+    "E012": ("dtb-unsupported", "the board's device tree lacks something the hypervisor needs"),
+    # semantic checks (checks)
+    "E020": ("memory-overlap", "partitions' memory must be disjoint; move or shrink one region"),
+    "E021": ("memory-overlaps-hypervisor", "move the region or the hypervisor (hypervisor.memory.base)"),
+    "E022": ("memory-overlaps-device", "RAM regions may not cover device MMIO; move the region"),
+    "E023": ("memory-outside-ram", "regions must lie inside a RAM bank of the board's device tree"),
+    "E024": ("misaligned-region", "bases and sizes must be multiples of 4 KiB (0x1000)"),
+    "E025": ("cpu-not-on-board", "use a CPU index listed by the board's /cpus node"),
+    "E026": ("cpu-duplicate", "each physical CPU belongs to exactly one partition, once"),
+    "E027": ("device-not-found", "name a device by its DT path (/soc/uart@...) or label"),
+    "E028": ("device-duplicate", "a device belongs to exactly one partition (or the hypervisor)"),
+    "E029": ("image-missing", "build or fetch the partition image, or fix image: in the partition file"),
+    "E030": ("ipa-overlap", "a partition's regions must not overlap in its own address space"),
+    "E031": ("hypervisor-too-small", "increase hypervisor.memory.size"),
+    "E032": ("name-duplicate", "give every partition a unique name"),
+    "E033": ("no-ram-for-hypervisor", "give hypervisor.memory.base, or leave room in RAM"),
+    "E034": ("image-too-large", "the image does not fit the partition's first memory region; grow it"),
+    "E035": ("no-partitions", "declare at least one partition"),
+    "E036": ("no-cpus", "give the partition at least one CPU"),
+    "E037": ("irq-duplicate", "an interrupt belongs to exactly one partition"),
+    "E038": ("unknown-hypercall", "use a hypercall listed in docs/hypercalls.md"),
+    "E039": ("build-failed", "the toolchain reported an error; see its output above"),
+    "E040": ("address-too-high", "the address is beyond what the translation tables can map"),
+    "E041": ("console-not-uart", "hypervisor.console must name a PL011 UART node"),
+    # warnings
+    "W001": ("not-security-supported", "see xsa/SUPPORT.yaml: advisories do not cover this feature"),
+    "W002": ("writable-executable", "rwx lets a guest write code it then runs; use rx for code and rw for data"),
+    "W003": ("board-memory-override", "the board file's memory differs from the device tree; the board file wins"),
+}
