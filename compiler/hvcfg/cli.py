@@ -1,0 +1,112 @@
+"""The `hvcfg` command line. The only module that decides what is printed and the exit status."""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import traceback
+from pathlib import Path
+
+from . import __version__, pipeline, toolchain
+from .diagnostics import ConfigError, Diagnostic
+
+
+def _print_diagnostics(diags: list[Diagnostic] | tuple[Diagnostic, ...]) -> None:
+    for d in diags:
+        print(d.render(), file=sys.stderr)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    analysis = pipeline.analyse(args.config, args.build_dir)
+    _print_diagnostics(analysis.warnings)
+    s = analysis.system
+    print(f"{args.config}: ok: board {s.board_spec.name}, {len(s.partitions)} partition(s), "
+          f"hypervisor at {analysis.hyp.base:#x}")
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    result = pipeline.build(args.config, args.build_dir)
+    _print_diagnostics(result.analysis.warnings)
+    print(f"built {result.bin} ({result.bin.stat().st_size} bytes)")
+    print(f"      {result.elf}, {result.memory_map}, {result.manifest}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    analysis = pipeline.analyse(args.config, args.build_dir)
+    spec = analysis.system.board_spec
+    if spec.qemu is None:
+        print(f"hvcfg: board '{spec.name}' has no QEMU description (board.devicetree.qemu); "
+              "it cannot be run here", file=sys.stderr)
+        return 1
+    if args.rebuild or not pipeline.is_up_to_date(analysis, args.build_dir):
+        result = pipeline.build(args.config, args.build_dir)
+        _print_diagnostics(result.analysis.warnings)
+        print(f"built {result.bin}", file=sys.stderr)
+    image = args.build_dir / spec.name / "hyp.bin"
+    cmd = toolchain.qemu_run_command(spec.qemu, image, tuple(args.qemu_arg or ()))
+    if args.print_command:
+        print(" ".join(cmd))
+        return 0
+    try:
+        return subprocess.run(cmd, timeout=args.timeout).returncode
+    except subprocess.TimeoutExpired:
+        print(f"\nhvcfg: QEMU stopped after the {args.timeout} s timeout", file=sys.stderr)
+        return 124
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hvcfg", description="Build a static ARM64 separation hypervisor from a board YAML.")
+    parser.add_argument("--version", action="version", version=f"hvcfg {__version__}")
+    parser.add_argument("--build-dir", type=Path, default=Path("build"),
+                        help="where outputs go (default: build)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("check", help="validate a configuration; write nothing")
+    p.add_argument("config", type=Path)
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("build", help="build build/<board>/hyp.bin and friends")
+    p.add_argument("config", type=Path)
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("run", help="build if stale, then boot in QEMU on this terminal")
+    p.add_argument("config", type=Path)
+    p.add_argument("--timeout", type=float, default=None, help="stop QEMU after this many seconds")
+    p.add_argument("--rebuild", action="store_true", help="build even when up to date")
+    p.add_argument("--print-command", action="store_true", help="print the QEMU command only")
+    p.add_argument("--qemu-arg", action="append", help="extra QEMU argument (repeatable)")
+    p.set_defaults(func=cmd_run)
+
+    try:
+        from .xsa import commands as xsa_commands
+    except ImportError:
+        xsa_commands = None
+    if xsa_commands is not None:
+        xsa_commands.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        _print_diagnostics(exc.diagnostics)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a bug in hvcfg, not bad input: say so briefly
+        if os.environ.get("HVCFG_DEBUG"):
+            traceback.print_exc()
+        print(f"hvcfg: internal error: {type(exc).__name__}: {exc}\n"
+              "  hint: this is a bug in hvcfg; rerun with HVCFG_DEBUG=1 for details and report it",
+              file=sys.stderr)
+        return 70
+
+
+if __name__ == "__main__":
+    sys.exit(main())

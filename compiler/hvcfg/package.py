@@ -1,0 +1,64 @@
+"""Packaging: the bootable hyp.bin (an arm64 Image) and the manifest of what it contains."""
+from __future__ import annotations
+
+import hashlib
+import json
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+from .diagnostics import ConfigError, error
+from .layout import Layout
+from .model import System
+
+ARM64_MAGIC = b"ARM\x64"
+
+
+@dataclass(frozen=True)
+class ImageHeader:
+    """The 64-byte arm64 Image header (Documentation/arch/arm64/booting.rst)."""
+
+    code0: int
+    text_offset: int
+    image_size: int
+    flags: int
+    magic: bytes
+
+    @classmethod
+    def parse(cls, blob: bytes) -> "ImageHeader":
+        code0, _code1, text_offset, image_size, flags = struct.unpack_from("<IIQQQ", blob, 0)
+        return cls(code0, text_offset, image_size, flags, blob[0x38:0x3C])
+
+    @property
+    def valid(self) -> bool:
+        return self.magic == ARM64_MAGIC and (self.code0 >> 26) == 0b000101   # a B instruction
+
+
+def check_image(path: Path) -> ImageHeader:
+    header = ImageHeader.parse(path.read_bytes()[:64])
+    if not header.valid:
+        raise ConfigError(error("E039", f"{path} does not start with a valid arm64 Image header",
+                                None))
+    return header
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def manifest(system: System, layout: Layout, hyp_bin: Path) -> str:
+    """A JSON record of the build: digests of the image and of every partition image."""
+    header = check_image(hyp_bin)
+    data = {
+        "board": system.board_spec.name,
+        "config": str(system.config_path),
+        "hyp.bin": {"sha256": sha256(hyp_bin), "size": hyp_bin.stat().st_size,
+                    "image_size": header.image_size, "link_base": hex(layout.hyp_base)},
+        "partitions": [
+            {"name": pl.name, "image": str(pl.image.path), "sha256": sha256(pl.image.path),
+             "size": pl.image.size, "load": hex(pl.image.dst), "vmid": pl.vmid,
+             "stage2_root": hex(pl.tables.base)}
+            for pl in layout.partitions
+        ],
+    }
+    return json.dumps(data, indent=2) + "\n"

@@ -1,0 +1,179 @@
+"""The compiler pipeline: YAML -> checked system model -> layout -> generated C -> image.
+
+Outputs are produced in a staging directory and moved into build/<board>/ only when every
+step succeeded, so a failed build never leaves partial output behind.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import board as board_mod
+from . import checks, codegen, layout as layout_mod, load, model, package, toolchain
+from .board import Reg
+from .diagnostics import ConfigError, Diagnostic, Severity, error
+from .model import Partition, System
+
+HYP_DIR = Path(os.environ.get("HVCFG_HYP_DIR", Path(__file__).resolve().parents[2] / "hyp"))
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Analysis:
+    system: System
+    hyp: Reg                       # the hypervisor's physical region
+    warnings: tuple[Diagnostic, ...]
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    analysis: Analysis
+    out_dir: Path
+    elf: Path
+    bin: Path
+    memory_map: Path
+    manifest: Path
+
+
+def cache_dir(build_root: Path) -> Path:
+    return build_root / ".cache"
+
+
+def analyse(config: Path, build_root: Path = Path("build")) -> Analysis:
+    """Load, resolve and check a configuration; raises ConfigError with every error found."""
+    doc = load.load_config(config)
+    spec = model.board_spec_from_doc(doc)
+    dtb = toolchain.ensure_dtb(spec, cache_dir(build_root))
+    board = board_mod.parse_dtb(dtb, spec.pos)
+    system = model.build_system(doc, board, spec)
+    hyp = layout_mod.place_hypervisor(system)
+    diags = checks.check(system, hyp.base, hyp.size) + _support_warnings(system)
+    errors = [d for d in diags if d.severity is Severity.ERROR]
+    if errors:
+        raise ConfigError(errors)
+    return Analysis(system, hyp, tuple(diags))
+
+
+def _support_warnings(system: System) -> list[Diagnostic]:
+    try:
+        from .xsa.support import support_warnings
+    except ImportError:
+        return []
+    return list(support_warnings(system))
+
+
+def load_system(config: Path, build_root: Path = Path("build")) -> System:
+    return analyse(config, build_root).system
+
+
+def fingerprint(system: System, dtb_inputs: tuple[Path, ...] = ()) -> str:
+    """A digest of everything a build reads: unchanged means the image is up to date."""
+    h = hashlib.sha256()
+    files = list(system.inputs) + list(dtb_inputs)
+    files += sorted(HYP_DIR.rglob("*.[chS]")) + sorted(PACKAGE_DIR.rglob("*.py"))
+    files += sorted(PACKAGE_DIR.glob("templates/*"))
+    for p in system.partitions:
+        files += list(p.image.sources) + ([p.image.binary] if p.image.binary else [])
+    for f in files:
+        h.update(str(f).encode())
+        h.update(f.read_bytes() if f.exists() else b"<missing>")
+    h.update(repr(system.board).encode())
+    return h.hexdigest()
+
+
+def _build_partition(tc: toolchain.Toolchain, p: Partition, out: Path,
+                     inputs: tuple[Path, ...]) -> Path:
+    """A bare-metal partition built from sources, linked at its IPA, as a raw binary."""
+    gen = out / "gen"
+    gen.mkdir(parents=True, exist_ok=True)
+    (gen / "partition_config.h").write_text(codegen.render_partition_header(p, inputs))
+    (gen / "partition.ld").write_text(codegen.render_partition_ld(p, inputs))
+    elf = out / f"{p.name}.elf"
+    toolchain.compile_and_link(tc, list(p.image.sources), [gen, p.spec_dir], gen / "partition.ld",
+                               out / "obj", elf)
+    binary = out / f"{p.name}.bin"
+    toolchain.objcopy_binary(tc, elf, binary)
+    return binary
+
+
+def _partition_images(tc: toolchain.Toolchain, system: System,
+                      staging: Path) -> tuple[dict[str, int], dict[str, Path]]:
+    sizes: dict[str, int] = {}
+    paths: dict[str, Path] = {}
+    for p in system.partitions:
+        if p.image.binary is not None:
+            path = p.image.binary
+        else:
+            path = _build_partition(tc, p, staging / "partitions" / p.name, system.inputs)
+        size = path.stat().st_size
+        if size > p.memory[0].size:
+            raise ConfigError(error("E034", f"image of partition '{p.name}' is {size} bytes but "
+                                    f"its first memory region is {p.memory[0].size} bytes",
+                                    p.image.pos))
+        sizes[p.name], paths[p.name] = size, path
+    return sizes, paths
+
+
+def build(config: Path, build_root: Path = Path("build")) -> BuildResult:
+    analysis = analyse(config, build_root)
+    system = analysis.system
+    tc = toolchain.find_toolchain()
+    final = build_root / system.board_spec.name
+    staging = build_root / f".{system.board_spec.name}.staging-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        result = _build_into(tc, analysis, staging, final)
+        _replace_dir(staging, final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return result
+
+
+def _build_into(tc: toolchain.Toolchain, analysis: Analysis, staging: Path, final: Path) -> BuildResult:
+    system = analysis.system
+    sizes, paths = _partition_images(tc, system, staging)
+    lay = layout_mod.compute_layout(system, analysis.hyp, sizes, paths)
+    inputs = system.inputs
+    gen = staging / "gen"
+    gen.mkdir()
+    files = {
+        "hvcfg_config.h": codegen.render_config_h(system, lay, inputs),
+        "hvcfg_config.c": codegen.render_config_c(system, lay, inputs),
+        "pgtables.S": codegen.render_pgtables(system, lay, inputs),
+        "images.S": codegen.render_images(lay, inputs),
+        "hyp.ld": codegen.render_linker_script(system, lay, inputs),
+    }
+    for name, text in files.items():
+        (gen / name).write_text(text)
+    sources = codegen.hyp_sources(system, HYP_DIR)
+    sources += [gen / "hvcfg_config.c", gen / "pgtables.S", gen / "images.S"]
+    elf = staging / "hyp.elf"
+    toolchain.compile_and_link(tc, sources, [HYP_DIR / "include", gen], gen / "hyp.ld",
+                               staging / "obj", elf)
+    binary = staging / "hyp.bin"
+    toolchain.objcopy_binary(tc, elf, binary)
+    # Texts name the directory the outputs end up in, not the staging one.
+    (staging / "memory-map.txt").write_text(layout_mod.describe(lay, system))
+    (staging / "manifest.json").write_text(
+        package.manifest(system, lay, binary).replace(str(staging), str(final)))
+    (staging / "fingerprint").write_text(fingerprint(system) + "\n")
+    return BuildResult(analysis, final, final / "hyp.elf", final / "hyp.bin",
+                       final / "memory-map.txt", final / "manifest.json")
+
+
+def _replace_dir(new: Path, final: Path) -> None:
+    old = final.with_name(f".{final.name}.old-{os.getpid()}")
+    if final.exists():
+        final.rename(old)
+    new.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def is_up_to_date(analysis: Analysis, build_root: Path) -> bool:
+    stamp = build_root / analysis.system.board_spec.name / "fingerprint"
+    return stamp.exists() and stamp.read_text().strip() == fingerprint(analysis.system)

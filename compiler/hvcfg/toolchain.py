@@ -1,0 +1,131 @@
+"""Every external program the compiler runs: the aarch64 cross toolchain and QEMU's DTB dump.
+
+Fixed flags, parallel compilation, and failures turned into diagnostics (E039) rather than
+tracebacks. Nothing else in hvcfg starts a process.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from .diagnostics import ConfigError, error
+from .model import BoardSpec, QemuSpec
+
+CROSS_PREFIXES = ("aarch64-linux-gnu-", "aarch64-none-elf-", "aarch64-elf-")
+QEMU = "qemu-system-aarch64"
+
+# Freestanding C11 for EL2/EL1 bare metal: no libc, no FP/SIMD registers in the hypervisor
+# (guests own them), strict alignment (code runs with the MMU off at first), warnings fatal.
+COMMON_FLAGS = (
+    "-std=c11", "-O2", "-g", "-ffreestanding", "-fno-builtin", "-nostdlib", "-nostdinc",
+    "-fno-pic", "-fno-pie", "-fno-stack-protector", "-fno-common", "-fno-asynchronous-unwind-tables",
+    "-ffunction-sections", "-fdata-sections", "-mgeneral-regs-only", "-mstrict-align",
+    "-march=armv8-a", "-mno-outline-atomics", "-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter",
+)
+LINK_FLAGS = ("-nostdlib", "-static", "-no-pie", "-Wl,--gc-sections", "-Wl,--build-id=none",
+              "-Wl,--orphan-handling=error", "-Wl,-z,noexecstack", "-Wl,--no-warn-rwx-segments")
+
+
+@dataclass(frozen=True)
+class Toolchain:
+    prefix: str
+    gcc_include: Path           # the compiler's own freestanding headers (stdint.h, stdarg.h)
+
+    def tool(self, name: str) -> str:
+        return f"{self.prefix}{name}"
+
+
+def find_toolchain() -> Toolchain:
+    candidates = [os.environ["HVCFG_CROSS"]] if os.environ.get("HVCFG_CROSS") else CROSS_PREFIXES
+    for prefix in candidates:
+        if shutil.which(f"{prefix}gcc"):
+            inc = subprocess.run([f"{prefix}gcc", "-print-file-name=include"], check=True,
+                                 capture_output=True, text=True).stdout.strip()
+            return Toolchain(prefix, Path(inc))
+    raise ConfigError(error("E039", "no aarch64 cross compiler found (tried "
+                            + ", ".join(f"{p}gcc" for p in candidates) + ")", None,
+                            "run scripts/bootstrap, or set HVCFG_CROSS to the tool prefix"))
+
+
+def _run(cmd: list[str], what: str) -> None:
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        out = (proc.stdout + proc.stderr).strip()
+        raise ConfigError(error("E039", f"{what} failed:\n{out}", None))
+
+
+def compile_and_link(tc: Toolchain, sources: list[Path], include_dirs: list[Path],
+                     linker_script: Path, obj_dir: Path, elf: Path,
+                     defines: tuple[str, ...] = ()) -> None:
+    """Compile C/assembly sources in parallel, then link them with the given script."""
+    obj_dir.mkdir(parents=True, exist_ok=True)
+    incs = ["-isystem", str(tc.gcc_include)] + [f"-I{d}" for d in include_dirs]
+    objs: list[Path] = []
+    jobs: list[tuple[list[str], str]] = []
+    for i, src in enumerate(sources):
+        obj = obj_dir / f"{i:02d}-{src.stem}.o"
+        objs.append(obj)
+        jobs.append(([tc.tool("gcc"), *COMMON_FLAGS, *incs, *defines, "-c", str(src),
+                      "-o", str(obj)], f"compiling {src}"))
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        for fut in [pool.submit(_run, cmd, what) for cmd, what in jobs]:
+            fut.result()
+    _run([tc.tool("gcc"), *LINK_FLAGS, "-T", str(linker_script), *map(str, objs),
+          "-o", str(elf)], f"linking {elf.name}")
+
+
+def objcopy_binary(tc: Toolchain, elf: Path, out: Path) -> None:
+    _run([tc.tool("objcopy"), "-O", "binary", str(elf), str(out)], f"objcopy {elf.name}")
+
+
+def qemu_dtb_command(q: QemuSpec, out: Path) -> list[str]:
+    cmd = [QEMU, "-M", f"{q.machine},dumpdtb={out}", "-smp", str(q.smp),
+           "-m", f"{q.memory // (1024 * 1024)}M", "-display", "none", "-monitor", "none"]
+    if q.cpu:
+        cmd += ["-cpu", q.cpu]
+    for _ in range(q.serials):
+        cmd += ["-serial", "null"]
+    return cmd
+
+
+def ensure_dtb(spec: BoardSpec, cache_dir: Path) -> Path:
+    """The board's DTB: the file named in the YAML, or QEMU's own dump, cached by options."""
+    if spec.dtb is not None:
+        return spec.dtb
+    assert spec.qemu is not None
+    key = hashlib.sha256(repr(qemu_dtb_command(spec.qemu, Path("x"))).encode()).hexdigest()[:16]
+    out = cache_dir / f"{spec.name}-{key}.dtb"
+    if out.exists():
+        return out
+    if shutil.which(QEMU) is None:
+        raise ConfigError(error("E010", f"{QEMU} is needed to produce the DTB of board "
+                                f"'{spec.name}' and is not installed", spec.pos,
+                                "run scripts/bootstrap"))
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(f".tmp{os.getpid()}")
+    proc = subprocess.run(qemu_dtb_command(spec.qemu, tmp), capture_output=True, text=True,
+                          timeout=120)
+    if proc.returncode != 0 or not tmp.exists():
+        raise ConfigError(error("E010", f"QEMU could not produce the DTB for machine "
+                                f"'{spec.qemu.machine}': {proc.stderr.strip()}", spec.pos,
+                                "check board.devicetree.qemu (machine, cpu, smp, memory)"))
+    tmp.replace(out)
+    return out
+
+
+def qemu_run_command(q: QemuSpec, kernel: Path, extra: tuple[str, ...] = ()) -> list[str]:
+    """Boot an image the way the board describes, every UART on this terminal."""
+    cmd = [QEMU, "-M", q.machine, "-smp", str(q.smp), "-m", f"{q.memory // (1024 * 1024)}M",
+           "-display", "none", "-monitor", "none", "-no-reboot",
+           "-accel", "tcg,thread=single",
+           "-chardev", "stdio,id=console,mux=on"]
+    if q.cpu:
+        cmd += ["-cpu", q.cpu]
+    for _ in range(max(q.serials, 1)):
+        cmd += ["-serial", "chardev:console"]
+    return cmd + ["-kernel", str(kernel), *extra]

@@ -1,0 +1,153 @@
+/*
+ * EL2 exception vectors. Every exception saves the interrupted context as a struct hv_regs
+ * frame on this CPU's stack and calls C; returning from C restores the frame and erets.
+ */
+#include "hv/config.h"
+#include "hv/frame.h"
+
+.macro save_frame
+    sub     sp, sp, #FRAME_SIZE
+    stp     x0, x1, [sp, #16 * 0]
+    stp     x2, x3, [sp, #16 * 1]
+    stp     x4, x5, [sp, #16 * 2]
+    stp     x6, x7, [sp, #16 * 3]
+    stp     x8, x9, [sp, #16 * 4]
+    stp     x10, x11, [sp, #16 * 5]
+    stp     x12, x13, [sp, #16 * 6]
+    stp     x14, x15, [sp, #16 * 7]
+    stp     x16, x17, [sp, #16 * 8]
+    stp     x18, x19, [sp, #16 * 9]
+    stp     x20, x21, [sp, #16 * 10]
+    stp     x22, x23, [sp, #16 * 11]
+    stp     x24, x25, [sp, #16 * 12]
+    stp     x26, x27, [sp, #16 * 13]
+    stp     x28, x29, [sp, #16 * 14]
+    mrs     x21, elr_el2
+    mrs     x22, spsr_el2
+    stp     x30, x21, [sp, #FRAME_X30]
+    str     x22, [sp, #FRAME_SPSR]
+.endm
+
+.macro restore_frame_and_eret
+    ldp     x30, x21, [sp, #FRAME_X30]
+    ldr     x22, [sp, #FRAME_SPSR]
+    msr     elr_el2, x21
+    msr     spsr_el2, x22
+    ldp     x0, x1, [sp, #16 * 0]
+    ldp     x2, x3, [sp, #16 * 1]
+    ldp     x4, x5, [sp, #16 * 2]
+    ldp     x6, x7, [sp, #16 * 3]
+    ldp     x8, x9, [sp, #16 * 4]
+    ldp     x10, x11, [sp, #16 * 5]
+    ldp     x12, x13, [sp, #16 * 6]
+    ldp     x14, x15, [sp, #16 * 7]
+    ldp     x16, x17, [sp, #16 * 8]
+    ldp     x18, x19, [sp, #16 * 9]
+    ldp     x20, x21, [sp, #16 * 10]
+    ldp     x22, x23, [sp, #16 * 11]
+    ldp     x24, x25, [sp, #16 * 12]
+    ldp     x26, x27, [sp, #16 * 13]
+    ldp     x28, x29, [sp, #16 * 14]
+    add     sp, sp, #FRAME_SIZE
+    eret
+    dsb     nsh                     /* speculation barrier after eret */
+    isb
+.endm
+
+.macro vector target
+    .balign 0x80
+    b       \target
+.endm
+
+    .section .text.vectors, "ax"
+    .balign 0x800
+    .global hv_vectors
+hv_vectors:
+    vector  el2_sp0_unexpected      /* current EL, SP_EL0: sync, irq, fiq, serror */
+    vector  el2_sp0_unexpected
+    vector  el2_sp0_unexpected
+    vector  el2_sp0_unexpected
+    vector  el2_sync                /* current EL, SP_ELx */
+    vector  el2_irq
+    vector  el2_fiq
+    vector  el2_serror
+    vector  lower_sync              /* lower EL, AArch64 */
+    vector  lower_irq
+    vector  lower_fiq
+    vector  lower_serror
+    vector  lower32                 /* lower EL, AArch32: never granted */
+    vector  lower32
+    vector  lower32
+    vector  lower32
+
+.macro unexpected kind
+    save_frame
+    mov     x0, sp
+    mov     x1, #\kind
+    bl      hv_trap_unexpected      /* does not return */
+    b       hv_park
+.endm
+
+el2_sp0_unexpected: unexpected HV_EXC_EL2_SP0
+el2_sync:           unexpected HV_EXC_EL2_SYNC
+el2_irq:            unexpected HV_EXC_EL2_IRQ
+el2_fiq:            unexpected HV_EXC_EL2_FIQ
+el2_serror:         unexpected HV_EXC_EL2_SERROR
+
+lower_sync:
+    save_frame
+    mov     x0, sp
+    bl      hv_trap_lower_sync
+    restore_frame_and_eret
+
+.macro lower_event kind
+    save_frame
+    mov     x0, sp
+    mov     x1, #\kind
+    bl      hv_trap_lower_other
+    restore_frame_and_eret
+.endm
+
+lower_irq:      lower_event HV_EXC_LOWER_IRQ
+lower_fiq:      lower_event HV_EXC_LOWER_FIQ
+lower_serror:   lower_event HV_EXC_LOWER_SERROR
+lower32:        lower_event HV_EXC_LOWER_AARCH32
+
+/*
+ * hv_enter_guest(const struct hv_regs *regs): load the frame and eret into the guest, with this
+ * CPU's stack reset to empty so that the next trap starts clean. Never returns. The frame may
+ * live on this very stack: it is read through x0 only, after SP moved (EL2 runs with DAIF
+ * masked, so nothing can write below SP meanwhile).
+ */
+    .section .text, "ax"
+    .global hv_enter_guest
+hv_enter_guest:
+    mrs     x1, tpidr_el2
+    ldr     x2, =__stacks_start
+    ldr     x3, =HV_STACK_SIZE
+    madd    x1, x1, x3, x2
+    add     sp, x1, x3
+    ldp     x30, x21, [x0, #FRAME_X30]
+    ldr     x22, [x0, #FRAME_SPSR]
+    msr     elr_el2, x21
+    msr     spsr_el2, x22
+    ldp     x2, x3, [x0, #16 * 1]
+    ldp     x4, x5, [x0, #16 * 2]
+    ldp     x6, x7, [x0, #16 * 3]
+    ldp     x8, x9, [x0, #16 * 4]
+    ldp     x10, x11, [x0, #16 * 5]
+    ldp     x12, x13, [x0, #16 * 6]
+    ldp     x14, x15, [x0, #16 * 7]
+    ldp     x16, x17, [x0, #16 * 8]
+    ldp     x18, x19, [x0, #16 * 9]
+    ldp     x20, x21, [x0, #16 * 10]
+    ldp     x22, x23, [x0, #16 * 11]
+    ldp     x24, x25, [x0, #16 * 12]
+    ldp     x26, x27, [x0, #16 * 13]
+    ldp     x28, x29, [x0, #16 * 14]
+    ldp     x0, x1, [x0, #16 * 0]
+    eret
+    dsb     nsh
+    isb
+
+    .ltorg

@@ -1,0 +1,154 @@
+/*
+ * The hypervisor console: formats a whole line into a buffer, then prints it under a lock so
+ * that lines from different CPUs (and partitions, later) never interleave.
+ */
+#include <stdbool.h>
+
+#include "hv/config.h"
+#include "hv/console.h"
+#include "hv/lib.h"
+#include "hv/pl011.h"
+#include "hv/spinlock.h"
+
+#define LINE_MAX 256
+
+static hv_spinlock_t console_lock;
+
+void hv_console_init(void)
+{
+    pl011_init(HV_CONSOLE_BASE);
+}
+
+static size_t put_char(char *buf, size_t size, size_t pos, char c)
+{
+    if (pos + 1 < size)
+        buf[pos] = c;
+    return pos + 1;
+}
+
+static size_t put_number(char *buf, size_t size, size_t pos, uint64_t v, unsigned base,
+                         bool negative, unsigned width, char pad)
+{
+    char digits[24];
+    unsigned n = 0;
+
+    do {
+        unsigned d = (unsigned)(v % base);
+        digits[n++] = (char)(d < 10 ? '0' + d : 'a' + d - 10);
+        v /= base;
+    } while (v);
+    if (negative)
+        digits[n++] = '-';
+    while (width > n) {
+        pos = put_char(buf, size, pos, pad);
+        width--;
+    }
+    while (n)
+        pos = put_char(buf, size, pos, digits[--n]);
+    return pos;
+}
+
+size_t hv_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+{
+    size_t pos = 0;
+
+    for (; *fmt; fmt++) {
+        if (*fmt != '%') {
+            pos = put_char(buf, size, pos, *fmt);
+            continue;
+        }
+        fmt++;
+        char pad = ' ';
+        unsigned width = 0;
+        bool is_long = false;
+        if (*fmt == '0') {
+            pad = '0';
+            fmt++;
+        }
+        while (*fmt >= '0' && *fmt <= '9')
+            width = width * 10 + (unsigned)(*fmt++ - '0');
+        while (*fmt == 'l') {
+            is_long = true;
+            fmt++;
+        }
+        switch (*fmt) {
+        case 's': {
+            const char *s = va_arg(ap, const char *);
+            size_t len = strlen(s ? s : "(null)");
+            for (; width > len; width--)
+                pos = put_char(buf, size, pos, ' ');
+            for (s = s ? s : "(null)"; *s; s++)
+                pos = put_char(buf, size, pos, *s);
+            break;
+        }
+        case 'c':
+            pos = put_char(buf, size, pos, (char)va_arg(ap, int));
+            break;
+        case 'd': {
+            int64_t v = is_long ? va_arg(ap, int64_t) : va_arg(ap, int);
+            pos = put_number(buf, size, pos, v < 0 ? -(uint64_t)v : (uint64_t)v, 10, v < 0,
+                             width, pad);
+            break;
+        }
+        case 'u':
+            pos = put_number(buf, size, pos, is_long ? va_arg(ap, uint64_t) : va_arg(ap, unsigned),
+                             10, false, width, pad);
+            break;
+        case 'x':
+            pos = put_number(buf, size, pos, is_long ? va_arg(ap, uint64_t) : va_arg(ap, unsigned),
+                             16, false, width, pad);
+            break;
+        case 'p':
+            pos = put_char(buf, size, pos, '0');
+            pos = put_char(buf, size, pos, 'x');
+            pos = put_number(buf, size, pos, (uintptr_t)va_arg(ap, void *), 16, false, 16, '0');
+            break;
+        case '%':
+            pos = put_char(buf, size, pos, '%');
+            break;
+        default:
+            pos = put_char(buf, size, pos, '?');
+            break;
+        }
+    }
+    if (size)
+        buf[pos < size ? pos : size - 1] = '\0';
+    return pos;
+}
+
+static void emit_line(const char *prefix, const char *text)
+{
+    hv_spin_lock(&console_lock);
+    pl011_putc(HV_CONSOLE_BASE, '[');
+    for (const char *p = prefix; *p; p++)
+        pl011_putc(HV_CONSOLE_BASE, *p);
+    pl011_putc(HV_CONSOLE_BASE, ']');
+    pl011_putc(HV_CONSOLE_BASE, ' ');
+    for (const char *p = text; *p; p++)
+        pl011_putc(HV_CONSOLE_BASE, *p);
+    pl011_putc(HV_CONSOLE_BASE, '\r');
+    pl011_putc(HV_CONSOLE_BASE, '\n');
+    hv_spin_unlock(&console_lock);
+}
+
+void hv_log(const char *fmt, ...)
+{
+    char line[LINE_MAX];
+    va_list ap;
+
+    va_start(ap, fmt);
+    hv_vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    emit_line("hyp", line);
+}
+
+void hv_log_prefixed(const char *prefix, const char *fmt, ...)
+{
+    char line[LINE_MAX];
+    va_list ap;
+
+    va_start(ap, fmt);
+    hv_vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    emit_line(prefix, line);
+}

@@ -1,0 +1,43 @@
+/* PL011 UART (Arm PrimeCell UART r1p5), transmit path for the hypervisor console. */
+#include "hv/pl011.h"
+
+#define UARTDR    0x000
+#define UARTFR    0x018
+#define UARTLCR_H 0x02c
+#define UARTCR    0x030
+#define UARTIMSC  0x038
+
+#define FR_TXFF   (1u << 5)
+#define LCR_FEN   (1u << 4)
+#define LCR_WLEN8 (3u << 5)
+#define CR_UARTEN (1u << 0)
+#define CR_TXE    (1u << 8)
+#define CR_RXE    (1u << 9)
+
+static inline void reg_write(uintptr_t base, uint32_t off, uint32_t v)
+{
+    *(volatile uint32_t *)(base + off) = v;
+}
+
+static inline uint32_t reg_read(uintptr_t base, uint32_t off)
+{
+    return *(volatile uint32_t *)(base + off);
+}
+
+void pl011_init(uintptr_t base)
+{
+    /* Keep the firmware's baud rate; make sure the UART transmits 8N1 with FIFOs. */
+    if ((reg_read(base, UARTCR) & (CR_UARTEN | CR_TXE)) == (CR_UARTEN | CR_TXE))
+        return;
+    reg_write(base, UARTCR, 0);
+    reg_write(base, UARTLCR_H, LCR_FEN | LCR_WLEN8);
+    reg_write(base, UARTIMSC, 0);
+    reg_write(base, UARTCR, CR_UARTEN | CR_TXE | CR_RXE);
+}
+
+void pl011_putc(uintptr_t base, char c)
+{
+    while (reg_read(base, UARTFR) & FR_TXFF)
+        ;
+    reg_write(base, UARTDR, (uint8_t)c);
+}

@@ -1,0 +1,10 @@
+/* PL011 UART, polled transmit only: the hypervisor console. */
+#ifndef HV_PL011_H
+#define HV_PL011_H
+
+#include <stdint.h>
+
+void pl011_init(uintptr_t base);
+void pl011_putc(uintptr_t base, char c);
+
+#endif

@@ -1,0 +1,16 @@
+/* Trap handlers called from the exception vectors. */
+#ifndef HV_TRAPS_H
+#define HV_TRAPS_H
+
+#include <stdint.h>
+
+#include "hv/frame.h"
+
+void hv_trap_lower_sync(struct hv_regs *regs);
+void hv_trap_lower_other(struct hv_regs *regs, uint64_t kind);
+void hv_trap_unexpected(struct hv_regs *regs, uint64_t kind) __attribute__((noreturn));
+void hv_smccc_call(struct hv_regs *regs);
+void hv_stage2_abort(struct hv_regs *regs, uint64_t esr, int is_instruction);
+const char *hv_ec_name(uint32_t ec);
+
+#endif

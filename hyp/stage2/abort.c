@@ -1,0 +1,49 @@
+/* Stage-2 aborts: a guest touched an IPA its stage-2 tables do not map (or not that way). */
+#include "hv/console.h"
+#include "hv/partition.h"
+#include "hv/sysreg.h"
+#include "hv/traps.h"
+
+static int fsc_is_permission(uint64_t fsc)
+{
+    return (fsc & 0x3c) == 0x0c;
+}
+
+/* The faulting IPA. HPFAR_EL2 is only valid for translation and access flag faults; for a
+ * permission fault, take the guest's VA through its own stage 1 (or FAR when that is off). */
+static uint64_t fault_ipa(uint64_t iss)
+{
+    uint64_t far = read_sysreg(far_el2);
+
+    if (!fsc_is_permission(ISS_FSC(iss)) || (iss & ISS_S1PTW))
+        return ((read_sysreg(hpfar_el2) >> 4) << 12) | (far & 0xfff);
+    if (!(read_sysreg(sctlr_el1) & SCTLR_M))
+        return far;
+    __asm__ volatile("at s1e1r, %0\n\tisb" : : "r"(far));
+    uint64_t par = read_sysreg(par_el1);
+    if (par & 1)
+        return far;                 /* cannot tell: report the VA */
+    return (par & 0x0000fffffffff000UL) | (far & 0xfff);
+}
+
+void hv_stage2_abort(struct hv_regs *regs, uint64_t esr, int is_instruction)
+{
+    uint64_t iss = ESR_ISS(esr);
+    uint64_t ipa = fault_ipa(iss);
+
+    if (is_instruction) {
+        hv_fault(regs, HV_FAULT_KIND_ABORT,
+                 "stage-2 fault: instruction fetch at ipa=0x%lx pc=0x%lx esr=0x%lx",
+                 (unsigned long)ipa, (unsigned long)regs->elr, (unsigned long)esr);
+        return;
+    }
+    const char *dir = (iss & ISS_WNR) ? "write" : "read";
+    if (iss & ISS_ISV)
+        hv_fault(regs, HV_FAULT_KIND_ABORT,
+                 "stage-2 fault: %s of %u bytes at ipa=0x%lx pc=0x%lx esr=0x%lx", dir,
+                 1u << ISS_SAS(iss), (unsigned long)ipa, (unsigned long)regs->elr,
+                 (unsigned long)esr);
+    else
+        hv_fault(regs, HV_FAULT_KIND_ABORT, "stage-2 fault: %s at ipa=0x%lx pc=0x%lx esr=0x%lx",
+                 dir, (unsigned long)ipa, (unsigned long)regs->elr, (unsigned long)esr);
+}
