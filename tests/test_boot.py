@@ -1,0 +1,33 @@
+"""Boot the default board in QEMU and watch the console: the walking skeleton end to end."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+HVCFG = str(Path(sys.executable).with_name("hvcfg"))
+
+pytestmark = pytest.mark.qemu
+
+
+def spawn_board(board: str, build_dir: Path, timeout: int = 60) -> pexpect.spawn:
+    return pexpect.spawn(HVCFG, ["--build-dir", str(build_dir), "run", board, "--rebuild",
+                                 "--timeout", str(timeout)],
+                         cwd=str(ROOT), encoding="utf-8", timeout=timeout)
+
+
+def test_hello_boots_faults_and_powers_off(tmp_path):
+    child = spawn_board("boards/qemu-virt.yaml", tmp_path)
+    child.expect(r"\[hyp\] hvcfg \S+ on qemu-virt: 1 partition\(s\), 4 CPU\(s\), EL2 MMU on")
+    child.expect(r"\[hyp\] hello: starting vCPU 0 on CPU 0")
+    child.expect("hello from hello")
+    child.expect(r"\[hyp\] hello: stage-2 fault: read of 4 bytes at ipa=0x60200000 "
+                 r"pc=0x[0-9a-f]+ esr=0x[0-9a-f]+ -> halt")
+    child.expect(r"\[hyp\] no partition left running: powering off")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, "QEMU must exit by itself (PSCI SYSTEM_OFF), not time out"
+    assert "read something" not in child.before and "returned zero" not in child.before
