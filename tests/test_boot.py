@@ -20,7 +20,7 @@ def spawn_board(board: str, build_dir: Path, timeout: int = 60) -> pexpect.spawn
 
 
 def test_hello_boots_faults_and_powers_off(tmp_path):
-    child = spawn_board("boards/qemu-virt.yaml", tmp_path)
+    child = spawn_board("boards/qemu-virt-hello.yaml", tmp_path)
     child.expect(r"\[hyp\] hvcfg \S+ on qemu-virt: 1 partition\(s\), 4 CPU\(s\), EL2 MMU on")
     child.expect(r"\[hyp\] hello: starting vCPU 0 on CPU 0")
     child.expect("hello from hello")

@@ -5,7 +5,17 @@ are GIC INTIDs (SPI n -> 32 + n, PPI n -> 16 + n): the conversion happens in thi
 """
 from __future__ import annotations
 
+import contextlib
+import io
+import struct
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pyfdt.pyfdt import FdtBlobParse  # type: ignore[import-untyped]
+
+from .diagnostics import ConfigError, Pos, error
 
 
 @dataclass(frozen=True)
@@ -83,3 +93,443 @@ class Board:
         ref = ref.lstrip("&")
         path = ref if ref.startswith("/") else self.labels.get(ref) or self.aliases.get(ref)
         return self.devices.get(path) if path else None
+
+
+# --------------------------------------------------------------------------------------------
+# Parser: DTB -> Board.  Only this section reads device-tree cells; everything downstream
+# sees CPU physical addresses and GIC INTIDs.
+# --------------------------------------------------------------------------------------------
+
+GIC_V2_COMPATIBLES = ("arm,cortex-a15-gic", "arm,gic-400", "arm,gic-v2")
+GIC_V3_COMPATIBLES = ("arm,gic-v3",)
+TIMER_COMPATIBLES = ("arm,armv8-timer", "arm,armv7-timer")
+
+
+class _DtError(Exception):
+    """A malformed property inside an otherwise readable DTB (becomes E011)."""
+
+
+class _DtUnsupported(Exception):
+    """A well-formed DTB lacking something the hypervisor needs (becomes E012)."""
+
+
+@dataclass(eq=False)
+class _Node:
+    name: str
+    path: str
+    parent: _Node | None
+    props: dict[str, bytes] = field(default_factory=dict)
+    children: list[_Node] = field(default_factory=list)
+
+    def walk(self) -> Iterator[_Node]:
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+def parse_dtb(path: Path, pos: Pos | None = None) -> Board:
+    """Read a flattened device tree and return the board model.
+
+    Raises ConfigError with E010 (file missing), E011 (not a valid DTB) or E012 (a DT the
+    hypervisor cannot use: no memory, no CPUs, no GIC). `pos` is where the YAML named the DTB.
+    """
+    path = Path(path)
+    try:
+        blob = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(error("E010", f"device tree blob {path} does not exist", pos)) from None
+    except OSError as exc:
+        raise ConfigError(error("E010", f"cannot read device tree blob {path}: {exc.strerror}",
+                                pos)) from None
+    try:
+        root = _parse_tree(blob)
+        return _build_board(str(path), root, pos)
+    except _DtError as exc:
+        raise ConfigError(error("E011", f"{path}: {exc}", pos)) from None
+    except _DtUnsupported as exc:
+        raise ConfigError(error("E012", f"{path}: {exc}", pos)) from None
+
+
+# -- flattened tree ------------------------------------------------------------------------
+
+_FDT_MAGIC = 0xD00DFEED
+_FDT_BEGIN_NODE, _FDT_END_NODE, _FDT_PROP, _FDT_NOP, _FDT_END = 1, 2, 3, 4, 9
+
+
+def _parse_tree(blob: bytes) -> _Node:
+    """Parse with pyfdt's FdtBlobParse, keeping every property's raw bytes.
+
+    pyfdt's node objects guess each property's type (strings, words or bytes) and lose
+    information doing so, so the tree is rebuilt here from the parser's raw tag stream.
+    """
+    if len(blob) < 40 or struct.unpack_from(">I", blob, 0)[0] != _FDT_MAGIC:
+        raise _DtError("not a flattened device tree (bad magic)")
+    total = struct.unpack_from(">I", blob, 4)[0]
+    if total > len(blob):
+        raise _DtError(f"truncated: header says {total} bytes, file has {len(blob)}")
+    chatter = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(chatter):   # pyfdt prints unknown tags
+            tags = FdtBlobParse(io.BytesIO(blob[:total])).fdt_dt_tags
+    except Exception as exc:  # pyfdt raises bare Exception, struct.error, TypeError...
+        raise _DtError(f"cannot parse: {exc or type(exc).__name__}") from None
+    if chatter.getvalue():
+        raise _DtError(f"cannot parse: {chatter.getvalue().strip()}")
+    return _tags_to_tree(tags)
+
+
+def _tags_to_tree(tags: list[tuple[int, Any]]) -> _Node:
+    root: _Node | None = None
+    cur: _Node | None = None
+    for tag, value in tags:
+        if tag == _FDT_BEGIN_NODE:
+            if cur is None:
+                if root is not None:
+                    raise _DtError("more than one root node")
+                root = cur = _Node("", "/", None)
+            else:
+                child_path = ("" if cur.path == "/" else cur.path) + "/" + value
+                child = _Node(value, child_path, cur)
+                cur.children.append(child)
+                cur = child
+        elif tag == _FDT_END_NODE:
+            if cur is None:
+                raise _DtError("unbalanced end of node")
+            cur = cur.parent
+        elif tag == _FDT_PROP:
+            if cur is None:
+                raise _DtError("property outside any node")
+            name, raw = value
+            cur.props[name] = bytes(raw)
+    if root is None or cur is not None:
+        raise _DtError("no complete root node")
+    return root
+
+
+# -- property decoding ---------------------------------------------------------------------
+
+def _cells(raw: bytes) -> tuple[int, ...]:
+    if len(raw) % 4:
+        raise _DtError(f"property of {len(raw)} bytes is not a list of 32-bit cells")
+    return struct.unpack(f">{len(raw) // 4}I", raw)
+
+
+def _strings(raw: bytes | None) -> tuple[str, ...]:
+    text = (raw or b"").rstrip(b"\0")
+    return tuple(s.decode("ascii", "replace") for s in text.split(b"\0")) if text else ()
+
+
+def _string(node: _Node, name: str) -> str | None:
+    raw = node.props.get(name)
+    return _strings(raw)[0] if raw else None
+
+
+def _u32(node: _Node, name: str, default: int) -> int:
+    raw = node.props.get(name)
+    if raw is None:
+        return default
+    cells = _cells(raw)
+    if len(cells) != 1:
+        raise _DtError(f"{node.path}: {name} must be one cell")
+    return cells[0]
+
+
+def _number(cells: tuple[int, ...] | list[int]) -> int:
+    value = 0
+    for cell in cells:
+        value = (value << 32) | cell
+    return value
+
+
+def _address_cells(node: _Node) -> int:
+    return _u32(node, "#address-cells", 2)
+
+
+def _size_cells(node: _Node) -> int:
+    return _u32(node, "#size-cells", 1)
+
+
+def _split(cells: tuple[int, ...], widths: tuple[int, ...], what: str) -> list[tuple[int, ...]]:
+    """Split a cell list into records of numbers of the given cell widths."""
+    step = sum(widths)
+    if step == 0 or len(cells) % step:
+        raise _DtError(f"{what}: {len(cells)} cells is not a multiple of {step}")
+    records = []
+    for i in range(0, len(cells), step):
+        fields, at = [], i
+        for w in widths:
+            fields.append(_number(cells[at:at + w]))
+            at += w
+        records.append(tuple(fields))
+    return records
+
+
+def _raw_regs(node: _Node) -> list[tuple[int, int]]:
+    """`reg` entries in the parent bus's address space."""
+    raw = node.props.get("reg")
+    if not raw or node.parent is None:
+        return []
+    ac, sc = _address_cells(node.parent), _size_cells(node.parent)
+    if sc == 0:
+        return [(rec[0], 0) for rec in _split(_cells(raw), (ac,), f"{node.path}: reg")]
+    return [(a, s) for a, s in _split(_cells(raw), (ac, sc), f"{node.path}: reg")]
+
+
+def _translate(node: _Node, base: int, size: int) -> int | None:
+    """Bus address of `node`'s reg -> CPU physical address, or None if not memory-mapped.
+
+    Walks every ancestor bus: empty `ranges` is identity, absent `ranges` ends translation.
+    """
+    bus = node.parent
+    while bus is not None and bus.parent is not None:
+        if "ranges" not in bus.props:
+            return None
+        raw = bus.props["ranges"]
+        if raw:
+            widths = (_address_cells(bus), _address_cells(bus.parent), _size_cells(bus))
+            for child, parent, length in _split(_cells(raw), widths, f"{bus.path}: ranges"):
+                if child <= base and base + size <= child + length:
+                    base = parent + (base - child)
+                    break
+            else:
+                return None
+        bus = bus.parent
+    return base
+
+
+def _regs(node: _Node) -> tuple[Reg, ...] | None:
+    """Translated regs; None when the node's regs are not CPU addresses."""
+    out = []
+    for base, size in _raw_regs(node):
+        cpu = _translate(node, base, size)
+        if cpu is None:
+            return None
+        out.append(Reg(cpu, size))
+    return tuple(out)
+
+
+def _enabled(node: _Node) -> bool:
+    return _string(node, "status") in (None, "okay", "ok")
+
+
+# -- interrupts ------------------------------------------------------------------------------
+
+def _phandles(root: _Node) -> dict[int, _Node]:
+    table = {}
+    for node in root.walk():
+        for name in ("phandle", "linux,phandle"):
+            if name in node.props:
+                table[_u32(node, name, 0)] = node
+    return table
+
+
+def _interrupt_parent(node: _Node, phandles: dict[int, _Node]) -> _Node | None:
+    at: _Node | None = node
+    while at is not None:
+        if "interrupt-parent" in at.props:
+            return phandles.get(_u32(at, "interrupt-parent", 0))
+        at = at.parent
+    return None
+
+
+def _gic_intid(spec: tuple[int, ...], version: int) -> int | None:
+    """A GIC interrupt specifier <type number flags> -> INTID."""
+    kind, number = spec[0], spec[1]
+    if kind == 0:
+        return 32 + number                          # SPI
+    if kind == 1:
+        return 16 + number                          # PPI
+    if version == 3 and kind == 2:
+        return 4096 + number                        # extended SPI
+    if version == 3 and kind == 3:
+        return 1056 + number                        # extended PPI
+    return None
+
+
+def _intids(node: _Node, gic: _Node, version: int, phandles: dict[int, _Node]) -> tuple[int, ...]:
+    """INTIDs of the interrupts `node` sends to the GIC (others are not the GIC's to route)."""
+    gic_cells = _u32(gic, "#interrupt-cells", 3)
+    if gic_cells < 3:
+        raise _DtError(f"{gic.path}: #interrupt-cells is {gic_cells}, the GIC binding needs 3")
+    specs: list[tuple[int, ...]] = []
+    if "interrupts-extended" in node.props:
+        cells = _cells(node.props["interrupts-extended"])
+        i = 0
+        while i < len(cells):
+            target = phandles.get(cells[i])
+            if target is None or "#interrupt-cells" not in target.props:
+                break                               # cannot know the specifier length
+            n = _u32(target, "#interrupt-cells", 0)
+            if target is gic:
+                specs.append(cells[i + 1:i + 1 + n])
+            i += 1 + n
+    elif "interrupts" in node.props and _interrupt_parent(node, phandles) is gic:
+        cells = _cells(node.props["interrupts"])
+        specs = [cells[i:i + gic_cells] for i in range(0, len(cells) - gic_cells + 1, gic_cells)]
+    out = (_gic_intid(tuple(s), version) for s in specs if len(s) >= 2)
+    return tuple(i for i in out if i is not None)
+
+
+# -- board pieces ----------------------------------------------------------------------------
+
+def _find_gic(root: _Node) -> tuple[_Node, int] | None:
+    for node in root.walk():
+        compatible = _strings(node.props.get("compatible"))
+        if "interrupt-controller" not in node.props:
+            continue
+        if any(c in GIC_V3_COMPATIBLES for c in compatible):
+            return node, 3
+        if any(c in GIC_V2_COMPATIBLES for c in compatible):
+            return node, 2
+    return None
+
+
+def _gic(node: _Node, version: int, maintenance: tuple[int, ...]) -> Gic:
+    regs = _regs(node) or ()
+    if not regs:
+        raise _DtUnsupported(f"{node.path}: the GIC has no memory-mapped reg")
+
+    def at(i: int) -> Reg | None:
+        return regs[i] if i < len(regs) else None
+
+    if version == 2:
+        return Gic(node.path, 2, regs[0], at(1), at(2), at(3), (), maintenance[0] if maintenance else None)
+    n = _u32(node, "#redistributor-regions", 1)
+    return Gic(node.path, 3, regs[0], at(1 + n), at(2 + n), at(3 + n), tuple(regs[1:1 + n]),
+               maintenance[0] if maintenance else None)
+
+
+def _cpus(root: _Node) -> tuple[Cpu, ...] | None:
+    cpus = _child(root, "cpus")
+    if cpus is None:
+        return None
+    out = []
+    for node in cpus.children:
+        is_cpu = _string(node, "device_type") == "cpu" or node.name.split("@")[0] == "cpu"
+        if not is_cpu or "reg" not in node.props or not _enabled_cpu(node):
+            continue
+        reg = _raw_regs(node)
+        release = node.props.get("cpu-release-addr")
+        out.append(Cpu(index=len(out), path=node.path, mpidr=reg[0][0] if reg else 0,
+                       enable_method=_string(node, "enable-method") or "none",
+                       release_addr=_number(_cells(release)) if release else None))
+    return tuple(out)
+
+
+def _enabled_cpu(node: _Node) -> bool:
+    # "disabled" on a CPU means parked until its enable-method starts it; only "fail*" removes it.
+    return not (_string(node, "status") or "").startswith("fail")
+
+
+def _child(node: _Node, name: str) -> _Node | None:
+    for child in node.children:
+        if child.name == name or child.name.split("@")[0] == name:
+            return child
+    return None
+
+
+def _psci(root: _Node) -> Psci | None:
+    for node in root.walk():
+        compatible = _strings(node.props.get("compatible"))
+        if any(c.startswith("arm,psci") for c in compatible) and _enabled(node):
+            return Psci(method=_string(node, "method") or "smc", compatible=compatible)
+    return None
+
+
+def _timer(root: _Node, gic: _Node, version: int, phandles: dict[int, _Node]) -> Timer | None:
+    for node in root.walk():
+        if any(c in TIMER_COMPATIBLES for c in _strings(node.props.get("compatible"))):
+            ids = _intids(node, gic, version, phandles)
+            if len(ids) >= 4:
+                return Timer(secure_phys=ids[0], nonsecure_phys=ids[1], virt=ids[2], hyp=ids[3])
+    return None
+
+
+def _is_memory(node: _Node) -> bool:
+    return _string(node, "device_type") == "memory"
+
+
+def _ram(root: _Node) -> tuple[Reg, ...]:
+    banks = []
+    for node in root.walk():
+        if _is_memory(node) and _enabled(node):
+            banks.extend(r for r in (_regs(node) or ()) if r.size)
+    return tuple(sorted(banks, key=lambda r: r.base))
+
+
+def _path_table(node: _Node | None) -> dict[str, str]:
+    """`__symbols__` / `aliases`: property name -> node path."""
+    if node is None:
+        return {}
+    return {name: _strings(raw)[0] for name, raw in node.props.items()
+            if raw and name not in ("phandle", "linux,phandle", "name")}
+
+
+def _devices(root: _Node, gic: _Node, version: int, phandles: dict[int, _Node],
+             labels: dict[str, str]) -> dict[str, DtDevice]:
+    """Every node with `reg` except RAM and reserved memory; regs () if not memory-mapped."""
+    by_path: dict[str, list[str]] = {}
+    for label, target in labels.items():
+        by_path.setdefault(target, []).append(label)
+    devices = {}
+    for node in root.walk():
+        if "reg" not in node.props or node.parent is None or _is_memory(node):
+            continue
+        if node.path.startswith("/reserved-memory/"):
+            continue
+        devices[node.path] = DtDevice(
+            path=node.path,
+            labels=tuple(by_path.get(node.path, ())),
+            compatible=_strings(node.props.get("compatible")),
+            regs=_regs(node) or (),
+            intids=_intids(node, gic, version, phandles),
+            enabled=_enabled(node),
+        )
+    return devices
+
+
+def _stdout_path(root: _Node, aliases: dict[str, str]) -> str | None:
+    chosen = _child(root, "chosen")
+    value = _string(chosen, "stdout-path") if chosen else None
+    if value is None and chosen is not None:
+        value = _string(chosen, "linux,stdout-path")
+    if not value:
+        return None
+    value = value.split(":", 1)[0]
+    return value if value.startswith("/") else aliases.get(value)
+
+
+def _build_board(source: str, root: _Node, pos: Pos | None) -> Board:
+    ram = _ram(root)
+    cpus = _cpus(root)
+    found = _find_gic(root)
+    missing = []
+    if not ram:
+        missing.append(error("E012", f"{source}: no memory node (device_type = \"memory\") "
+                                     "with a non-empty reg", pos))
+    if not cpus:
+        missing.append(error("E012", f"{source}: no /cpus node with cpu@ children", pos))
+    if found is None:
+        missing.append(error("E012", f"{source}: no GIC interrupt controller (compatible "
+                                     f"{', '.join(GIC_V2_COMPATIBLES + GIC_V3_COMPATIBLES)})", pos))
+    if missing:
+        raise ConfigError(missing)
+    assert cpus is not None and found is not None
+    gic_node, version = found
+    phandles = _phandles(root)
+    labels = _path_table(_child(root, "__symbols__"))
+    aliases = _path_table(_child(root, "aliases"))
+    return Board(
+        source=source,
+        model=_string(root, "model") or "",
+        compatible=_strings(root.props.get("compatible")),
+        ram=ram,
+        cpus=cpus,
+        psci=_psci(root),
+        gic=_gic(gic_node, version, _intids(gic_node, gic_node, version, phandles)),
+        timer=_timer(root, gic_node, version, phandles),
+        devices=_devices(root, gic_node, version, phandles, labels),
+        labels=labels,
+        aliases=aliases,
+        stdout_path=_stdout_path(root, aliases),
+    )

@@ -45,8 +45,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         result = pipeline.build(args.config, args.build_dir)
         _print_diagnostics(result.analysis.warnings)
         print(f"built {result.bin}", file=sys.stderr)
-    image = args.build_dir / spec.name / "hyp.bin"
-    cmd = toolchain.qemu_run_command(spec.qemu, image, tuple(args.qemu_arg or ()))
+    image = pipeline.out_dir(analysis.system, args.build_dir) / "hyp.bin"
+    if args.uart_dir:
+        args.uart_dir.mkdir(parents=True, exist_ok=True)
+    cmd = toolchain.qemu_run_command(spec.qemu, image, tuple(args.qemu_arg or ()), args.uart_dir)
     if args.print_command:
         print(" ".join(cmd))
         return 0
@@ -79,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rebuild", action="store_true", help="build even when up to date")
     p.add_argument("--print-command", action="store_true", help="print the QEMU command only")
     p.add_argument("--qemu-arg", action="append", help="extra QEMU argument (repeatable)")
+    p.add_argument("--uart-dir", type=Path, help="write UARTs other than the first to "
+                   "DIR/uartN.log instead of this terminal")
     p.set_defaults(func=cmd_run)
 
     try:

@@ -27,7 +27,11 @@ _ENV = jinja2.Environment(
 # never reaches firmware, set/way cache maintenance trapped (TSW), SWIO as KVM does.
 HCR_BITS = {"VM": 0, "SWIO": 1, "FMO": 3, "IMO": 4, "AMO": 5, "TSC": 19, "TSW": 22, "RW": 31}
 
-PARTITION_STACK = 0x4000
+PARTITION_STACK = 0x4000          # per vCPU; partitions/lib/start.S agrees
+
+# Bit numbers of hv_partition.hypercalls (hyp/include/hv/config.h HV_HC_*), and the source
+# file behind each: a call no partition is granted is not compiled in.
+HYPERCALLS = {"console": (0, "core/hc_console.c"), "identity": (1, "core/hc_identity.c")}
 
 
 def sha256_file(path: Path) -> str:
@@ -51,7 +55,10 @@ def hcr_el2() -> tuple[int, str]:
 
 def render_config_h(system: System, layout: Layout, inputs: tuple[Path, ...]) -> str:
     hcr, comment = hcr_el2()
+    gic = system.board.gic
     return _ENV.get_template("hvcfg_config.h.j2").render(
+        gicd_base=gic.gicd.base, gicc_base=gic.gicc.base if gic.gicc else 0,
+        hypercalls_used=hypercalls_used(system),
         provenance=provenance(inputs), version=__version__, board_name=system.board_spec.name,
         ncpus=len(system.board.cpus), partitions=system.partitions,
         stack_size=layout.stack_size, console_base=system.hypervisor.console.device.regs[0].base,
@@ -83,14 +90,22 @@ def _cpu_rows(system: System) -> list[_CpuRow]:
     return rows
 
 
+def hypercalls_used(system: System) -> list[str]:
+    return sorted({h for p in system.partitions for h in p.hypercalls})
+
+
 def render_config_c(system: System, layout: Layout, inputs: tuple[Path, ...]) -> str:
+    slot_of = {cpu.index: slot for slot, cpu in enumerate(system.board.cpus)}
     parts = []
     for p, pl in zip(system.partitions, layout.partitions):
+        blobs = [dict(src=pl.image.src, dst=pl.image.dst, size=pl.image.size, what="image")]
         parts.append(dict(
             name=p.name, ident=ident(p.name), vttbr=pl.tables.base | (pl.vmid << 48),
-            root=pl.tables.base, vmid=pl.vmid, entry=p.entry_ipa, image=pl.image,
-            ram=p.memory, nvcpus=len(p.cpus), on_fault=p.on_fault.action,
-            restart_limit=p.on_fault.limit))
+            root=pl.tables.base, vmid=pl.vmid, entry=p.entry_ipa, dtb_ipa=0, blobs=blobs,
+            ram=p.memory, cpu_slots=[slot_of[c.index] for c in p.cpus],
+            on_fault=p.on_fault.action, restart_limit=p.on_fault.limit,
+            hypercalls=p.hypercalls,
+            hypercall_bits=sum(1 << HYPERCALLS[h][0] for h in p.hypercalls)))
     return _ENV.get_template("hvcfg_config.c.j2").render(
         provenance=provenance(inputs), partitions=parts, cpus=_cpu_rows(system))
 
@@ -172,14 +187,17 @@ def render_partition_ld(p: Partition, inputs: tuple[Path, ...]) -> str:
     writable = [r for r in p.memory if "w" in r.perm]
     data = None if not writable or writable[0] is code else writable[0]
     return _ENV.get_template("partition.ld.j2").render(
-        provenance=provenance(inputs), code=code, data=data, stack_size=PARTITION_STACK)
+        provenance=provenance(inputs), code=code, data=data,
+        stack_size=PARTITION_STACK * len(p.cpus))
 
 
 def hyp_sources(system: System, hyp_dir: Path) -> list[Path]:
     """The hypervisor sources this configuration needs: features it does not use stay out."""
     common = ["aarch64/head.S", "aarch64/vectors.S", "aarch64/traps.c", "aarch64/cache.c",
-              "core/main.c", "core/console.c", "core/lib.c", "core/partition.c",
-              "core/inject.c", "core/smccc.c", "stage2/abort.c", "drivers/pl011.c"]
+              "core/main.c", "core/console.c", "core/lib.c", "core/partition.c", "core/vcpu.c",
+              "core/inject.c", "core/smccc.c", "core/psci.c", "core/guestmem.c",
+              "stage2/abort.c", "drivers/pl011.c", "gic/gicv2.c"]
+    common += [HYPERCALLS[h][1] for h in hypercalls_used(system)]
     if system.board.psci is not None and system.board.psci.method == "smc":
         common.append("platform/psci_smc.c")
     return [hyp_dir / s for s in common]

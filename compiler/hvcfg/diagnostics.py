@@ -122,4 +122,12 @@ CODES: dict[str, tuple[str, str]] = {
     "W001": ("not-security-supported", "see xsa/SUPPORT.yaml: advisories do not cover this feature"),
     "W002": ("writable-executable", "rwx lets a guest write code it then runs; use rx for code and rw for data"),
     "W003": ("board-memory-override", "the board file's memory differs from the device tree; the board file wins"),
+    # security process inputs: SUPPORT.yaml, advisories, bug reports (xsa)
+    "E050": ("advisory-invalid", "fix the advisory to match schema/advisory.schema.json; see xsa/README.md"),
+    "E051": ("expression-syntax", "fix the `affects` expression; the grammar is in xsa/README.md"),
+    "E052": ("expression-type", "use a fact listed in xsa/README.md with operands of matching types"),
+    "E053": ("support-invalid", "fix xsa/SUPPORT.yaml to match schema/support.schema.json"),
+    "E054": ("report-invalid", "fix the report to match schema/triage.schema.json; see xsa/POLICY.md"),
+    "E055": ("unknown-feature", "name a feature listed in xsa/SUPPORT.yaml"),
+    "E056": ("advisory-duplicate", "give each advisory a unique id equal to its file name (XSA-NNN.yaml)"),
 }

@@ -150,6 +150,13 @@ def _el2_mappings(windows: list[Window], system: System) -> tuple[tables.Mapping
     page = align_down(console.base, PAGE)
     maps.append(tables.Mapping(page, page, align_up(console.end, PAGE) - page, "rw", "device",
                                "console"))
+    # The GIC distributor and CPU interface (the hypervisor's own interrupts).
+    gic = system.board.gic
+    for reg in (gic.gicd, gic.gicc):
+        if reg is not None:
+            page = align_down(reg.base, PAGE)
+            maps.append(tables.Mapping(page, page, align_up(reg.end, PAGE) - page, "rw", "device",
+                                       "GIC"))
     # Partition RAM, to load images, scrub on restart and check hypercall buffers; never X.
     for p in system.partitions:
         maps += [tables.Mapping(r.base, r.base, r.size, "rw", "normal", f"{p.name} RAM")

@@ -6,11 +6,14 @@ Nothing here is placed yet: layout turns a System into physical addresses.
 """
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
 from .board import Board, DtDevice
-from .diagnostics import Pos
+from .diagnostics import CODES, ConfigError, Diagnostic, Pos, error
+from .load import Doc
+from .units import parse_size
 
 PERMS = ("ro", "rw", "rx", "rwx")
 FAULT_ACTIONS = ("halt", "restart", "inject")
@@ -92,6 +95,9 @@ class Partition:
     hypercalls: tuple[str, ...]
     on_fault: FaultPolicy
     spec_dir: Path               # directory of the partition file (sources are relative to it)
+    cpus_pos: Pos | None = None  # the `cpus:` list (for E036)
+    hypercalls_pos: tuple[Pos, ...] = ()   # one per hypercall (for E038)
+    defines: tuple[tuple[str, str], ...] = ()  # (macro, C value) for images built from sources
 
     @property
     def entry_ipa(self) -> int:
@@ -114,3 +120,131 @@ class System:
     hypervisor: HypervisorSpec
     partitions: tuple[Partition, ...]
     inputs: tuple[Path, ...]     # every file read, for the generated files' provenance header
+    partitions_pos: Pos | None = None   # the `partitions:` list (for E035)
+
+
+# ---------------------------------------------------------------- building a System from a Doc
+
+def board_spec_from_doc(doc: Doc) -> BoardSpec:
+    """The board's identity and DT source from a validated Doc.
+
+    `pos` is the position of `board.devicetree.file` or `board.devicetree.qemu`, the place a
+    DTB problem (E010/E011/E012) should point at.
+    """
+    dt = doc.data["board"]["devicetree"]
+    if "file" in dt:
+        where_ = ("board", "devicetree", "file")
+        return BoardSpec(doc.data["board"]["name"], doc.dir_of(where_) / dt["file"], None,
+                         doc.pos(where_))
+    q = dt["qemu"]
+    qemu = QemuSpec(machine=q["machine"], cpu=q.get("cpu"), smp=q["smp"],
+                    memory=parse_size(q["memory"]), serials=q.get("serials", 1))
+    return BoardSpec(doc.data["board"]["name"], None, qemu,
+                     doc.pos(("board", "devicetree", "qemu")))
+
+
+def _similar_devices(board: Board, ref: str, prefer: str | None = None) -> str:
+    names = sorted(board.devices) + sorted(board.labels) + sorted(board.aliases)
+    close = difflib.get_close_matches(ref.lstrip("&"), names, n=4, cutoff=0.5)
+    if not close and prefer:
+        close = [p for p, d in sorted(board.devices.items()) if prefer in d.compatible][:4]
+    if not close:
+        close = [p for p, d in sorted(board.devices.items()) if d.enabled and d.regs][:4]
+    return ("similar: " + ", ".join(close) + "; " if close else "") + CODES["E027"][1]
+
+
+def _device(board: Board, ref: str, pos: Pos, errors: list[Diagnostic],
+            prefer: str | None = None) -> DeviceRef | None:
+    dev = board.find_device(ref)
+    if dev is None:
+        errors.append(error("E027", f"no device '{ref}' in the board's device tree "
+                                    f"({board.source})", pos,
+                            hint=_similar_devices(board, ref, prefer)))
+        return None
+    return DeviceRef(ref, dev, pos)
+
+
+def _image(doc: Doc, i: int, errors: list[Diagnostic]) -> ImageSpec:
+    at = ("partitions", i, "image")
+    img = doc.data["partitions"][i]["image"]
+    base = doc.dir_of(at)
+    files: list[tuple[Path, tuple[str | int, ...]]] = []
+    if "binary" in img:
+        files.append((base / img["binary"], at + ("binary",)))
+    for j, src in enumerate(img.get("sources", ())):
+        files.append((base / src, at + ("sources", j)))
+    for path, p in files:
+        if not path.is_file():
+            errors.append(error("E029", f"partition image file {_show_path(path)} does not exist",
+                                doc.pos(p)))
+    binary = base / img["binary"] if "binary" in img else None
+    return ImageSpec(binary, tuple(base / s for s in img.get("sources", ())), doc.pos(at))
+
+
+def _show_path(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def define_value(value: int | str | bool) -> str:
+    """A `defines:` value as C text: integers in hex, booleans 1/0, strings as written."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int):
+        return f"{value:#x}" if value >= 0 else str(value)
+    return value
+
+
+def _partition(doc: Doc, board: Board, i: int, errors: list[Diagnostic]) -> Partition:
+    at: tuple[str | int, ...] = ("partitions", i)
+    e = doc.data["partitions"][i]
+    memory = tuple(
+        MemRegion(base=r["base"], size=parse_size(r["size"]), ipa=r.get("ipa", r["base"]),
+                  perm=r.get("perm", "rw"), pos=doc.pos(at + ("memory", j)))
+        for j, r in enumerate(e["memory"]))
+    devices = tuple(d for d in (_device(board, ref, doc.pos(at + ("devices", j)), errors)
+                                for j, ref in enumerate(e.get("devices", ()))) if d)
+    fault = e.get("on_fault", {})
+    on_fault = FaultPolicy(fault.get("action", "halt"), fault.get("limit", 3),
+                           doc.pos(at + ("on_fault",)))
+    spec_dir = doc.includes[i].resolve().parent if i in doc.includes else doc.dir_of(())
+    calls = e.get("hypercalls", ())
+    return Partition(
+        name=e["name"], pos=doc.pos(at),
+        cpus=tuple(CpuRef(c, doc.pos(at + ("cpus", j))) for j, c in enumerate(e["cpus"])),
+        memory=memory, devices=devices, image=_image(doc, i, errors),
+        hypercalls=tuple(calls), on_fault=on_fault, spec_dir=spec_dir,
+        cpus_pos=doc.pos(at + ("cpus",)),
+        hypercalls_pos=tuple(doc.pos(at + ("hypercalls", j)) for j in range(len(calls))),
+        defines=tuple((k, define_value(v)) for k, v in e.get("defines", {}).items()))
+
+
+def build_system(doc: Doc, board: Board, board_spec: BoardSpec) -> System:
+    """The System a validated Doc describes on `board`; ConfigError for E027, E029, E041."""
+    errors: list[Diagnostic] = []
+    hyp = doc.data["hypervisor"]
+    cpos = doc.pos(("hypervisor", "console"))
+    console = _device(board, hyp["console"], cpos, errors, prefer="arm,pl011")
+    if console is not None and "arm,pl011" not in console.device.compatible:
+        uarts = [p for p, d in sorted(board.devices.items()) if "arm,pl011" in d.compatible]
+        errors.append(error(
+            "E041", f"hypervisor.console '{console.ref}' is {console.device.path} "
+            f"(compatible {', '.join(console.device.compatible) or 'none'}), not a PL011 UART",
+            cpos, hint=(f"PL011 UARTs on this board: {', '.join(uarts)}; " if uarts else "")
+            + CODES["E041"][1]))
+    partitions = tuple(_partition(doc, board, i, errors)
+                       for i in range(len(doc.data.get("partitions", ()))))
+    if errors:
+        raise ConfigError(errors)
+    assert console is not None
+    mem = hyp["memory"]
+    hypervisor = HypervisorSpec(console, mem.get("base"), parse_size(mem["size"]),
+                                doc.pos(("hypervisor", "memory")))
+    images = [p for part in partitions for p in
+              ((part.image.binary,) if part.image.binary else part.image.sources)]
+    inputs = tuple(dict.fromkeys([*doc.files, Path(board.source), *images]))
+    return System(config_path=doc.path, board_spec=board_spec, board=board,
+                  hypervisor=hypervisor, partitions=partitions, inputs=inputs,
+                  partitions_pos=doc.pos(("partitions",)))

@@ -38,6 +38,11 @@ class BuildResult:
     manifest: Path
 
 
+def out_dir(system: System, build_root: Path) -> Path:
+    """build/<board file name>: two board files for one board (say, two demos) do not collide."""
+    return build_root / system.config_path.stem
+
+
 def cache_dir(build_root: Path) -> Path:
     return build_root / ".cache"
 
@@ -92,8 +97,9 @@ def _build_partition(tc: toolchain.Toolchain, p: Partition, out: Path,
     (gen / "partition_config.h").write_text(codegen.render_partition_header(p, inputs))
     (gen / "partition.ld").write_text(codegen.render_partition_ld(p, inputs))
     elf = out / f"{p.name}.elf"
+    defines = tuple(f"-D{name}={value}" for name, value in p.defines)
     toolchain.compile_and_link(tc, list(p.image.sources), [gen, p.spec_dir], gen / "partition.ld",
-                               out / "obj", elf)
+                               out / "obj", elf, defines)
     binary = out / f"{p.name}.bin"
     toolchain.objcopy_binary(tc, elf, binary)
     return binary
@@ -121,8 +127,8 @@ def build(config: Path, build_root: Path = Path("build")) -> BuildResult:
     analysis = analyse(config, build_root)
     system = analysis.system
     tc = toolchain.find_toolchain()
-    final = build_root / system.board_spec.name
-    staging = build_root / f".{system.board_spec.name}.staging-{os.getpid()}"
+    final = out_dir(system, build_root)
+    staging = build_root / f".{final.name}.staging-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
@@ -175,5 +181,5 @@ def _replace_dir(new: Path, final: Path) -> None:
 
 
 def is_up_to_date(analysis: Analysis, build_root: Path) -> bool:
-    stamp = build_root / analysis.system.board_spec.name / "fingerprint"
+    stamp = out_dir(analysis.system, build_root) / "fingerprint"
     return stamp.exists() and stamp.read_text().strip() == fingerprint(analysis.system)

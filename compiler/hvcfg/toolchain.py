@@ -118,14 +118,17 @@ def ensure_dtb(spec: BoardSpec, cache_dir: Path) -> Path:
     return out
 
 
-def qemu_run_command(q: QemuSpec, kernel: Path, extra: tuple[str, ...] = ()) -> list[str]:
-    """Boot an image the way the board describes, every UART on this terminal."""
+def qemu_run_command(q: QemuSpec, kernel: Path, extra: tuple[str, ...] = (),
+                     uart_dir: Path | None = None) -> list[str]:
+    """Boot an image the way the board describes. Every UART is on this terminal, or, with
+    uart_dir, the first one only and the others in uart_dir/uartN.log (lines stay whole)."""
     cmd = [QEMU, "-M", q.machine, "-smp", str(q.smp), "-m", f"{q.memory // (1024 * 1024)}M",
            "-display", "none", "-monitor", "none", "-no-reboot",
            "-accel", "tcg,thread=single",
            "-chardev", "stdio,id=console,mux=on"]
     if q.cpu:
         cmd += ["-cpu", q.cpu]
-    for _ in range(max(q.serials, 1)):
-        cmd += ["-serial", "chardev:console"]
+    for n in range(max(q.serials, 1)):
+        target = f"file:{uart_dir / f'uart{n}.log'}" if uart_dir and n else "chardev:console"
+        cmd += ["-serial", target]
     return cmd + ["-kernel", str(kernel), *extra]

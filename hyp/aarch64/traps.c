@@ -1,9 +1,11 @@
 /* Synchronous exceptions from guests, and the report of anything the hypervisor did not expect. */
 #include "hv/console.h"
+#include "hv/gic.h"
 #include "hv/partition.h"
 #include "hv/platform.h"
 #include "hv/sysreg.h"
 #include "hv/traps.h"
+#include "hv/vcpu.h"
 
 const char *hv_ec_name(uint32_t ec)
 {
@@ -53,6 +55,27 @@ void hv_trap_lower_sync(struct hv_regs *regs)
     }
 }
 
+/* A physical interrupt taken while a guest ran (HCR_EL2.IMO). */
+static void lower_irq(struct hv_regs *regs)
+{
+    int kicked = 0;
+
+    for (;;) {
+        uint32_t iar = hv_gic_ack();
+        uint32_t intid = iar & 0x3ff;
+        if (intid >= GIC_SPURIOUS)
+            break;
+        hv_gic_eoi(iar);
+        if (intid == HV_SGI_KICK)
+            kicked = 1;
+        else
+            hv_log("CPU %u: interrupt %u has no owner yet (ignored)", hv_cpu_slot(), intid);
+    }
+    if (kicked)
+        hv_vcpu_handle_kick();
+    (void)regs;
+}
+
 static const char *const lower_kind_names[] = {
     [HV_EXC_LOWER_IRQ] = "IRQ",
     [HV_EXC_LOWER_FIQ] = "FIQ",
@@ -62,8 +85,11 @@ static const char *const lower_kind_names[] = {
 
 void hv_trap_lower_other(struct hv_regs *regs, uint64_t kind)
 {
-    /* No interrupt is routed to the hypervisor yet (the vGIC comes later), so any of these is
-     * an event the hypervisor cannot attribute to a granted feature. */
+    if (kind == HV_EXC_LOWER_IRQ) {
+        lower_irq(regs);
+        return;
+    }
+    /* FIQ, SError and AArch32 are nothing a partition was granted. */
     hv_fault(regs, HV_FAULT_KIND_ABORT, "unexpected %s from guest pc=0x%lx esr=0x%lx",
              lower_kind_names[kind], (unsigned long)regs->elr,
              (unsigned long)read_sysreg(esr_el2));

@@ -1,11 +1,28 @@
-/* The boot CPU's path from the MMU being on to the first partition instruction. */
+/* Each CPU's path from the MMU being on to its partition's first instruction. */
 #include "hv/config.h"
 #include "hv/console.h"
+#include "hv/gic.h"
 #include "hv/partition.h"
+#include "hv/platform.h"
 #include "hv/sysreg.h"
+#include "hv/vcpu.h"
 
 void hv_main(uint64_t firmware_dtb);
 void hv_secondary_main(uint64_t slot);
+extern char hv_secondary_entry[];
+
+/* Start every physical CPU that hosts a vCPU; CPUs no partition uses stay off. */
+static void start_secondaries(uint32_t boot_slot)
+{
+    for (uint32_t slot = 0; slot < HV_NCPUS; slot++) {
+        if (slot == boot_slot || hv_cpus[slot].partition == HV_NO_PARTITION)
+            continue;
+        int64_t ret = hv_platform_cpu_on(hv_cpus[slot].mpidr, (uint64_t)hv_secondary_entry, slot);
+        if (ret != 0)
+            hv_log("CPU %u (MPIDR 0x%lx) did not start: %ld", slot,
+                   (unsigned long)hv_cpus[slot].mpidr, (long)ret);
+    }
+}
 
 void hv_main(uint64_t firmware_dtb)
 {
@@ -17,11 +34,15 @@ void hv_main(uint64_t firmware_dtb)
     hv_log("boot CPU %u (MPIDR 0x%lx); firmware DTB at 0x%lx ignored: the configuration is compiled in",
            slot, (unsigned long)(read_sysreg(mpidr_el1) & 0xff00ffffffUL),
            (unsigned long)firmware_dtb);
+    hv_gic_init_distributor();
+    hv_gic_init_cpu(slot);
     hv_partitions_load_all();
-    hv_vcpu_run(slot);
+    start_secondaries(slot);
+    hv_cpu_start(slot);
 }
 
 void hv_secondary_main(uint64_t slot)
 {
-    hv_vcpu_run((uint32_t)slot);
+    hv_gic_init_cpu((uint32_t)slot);
+    hv_cpu_start((uint32_t)slot);
 }

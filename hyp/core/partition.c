@@ -1,9 +1,8 @@
 /*
  * Partitions at run time. Everything about a partition is in the generated hv_partitions[];
- * the only run-time state is whether it runs and how often it was restarted.
+ * the run-time state is only whether it runs, whether a CPU is stopping it, and how often
+ * it was restarted.
  */
-#include <stdbool.h>
-
 #include "hv/cache.h"
 #include "hv/console.h"
 #include "hv/lib.h"
@@ -11,25 +10,38 @@
 #include "hv/platform.h"
 #include "hv/spinlock.h"
 #include "hv/sysreg.h"
+#include "hv/vcpu.h"
 
-enum pstate { P_STOPPED, P_RUNNING, P_HALTED };
+enum pstate { P_RUNNING, P_HALTED };
 
 struct partition_state {
     enum pstate state;
+    uint32_t stopping;              /* a CPU is stopping or restarting it */
     uint32_t restarts;
 };
 
 static struct partition_state pstate[HV_NPARTITIONS];
 static hv_spinlock_t pstate_lock;
 
-/* Scrub the partition's RAM and copy its pristine image into place. */
+uint32_t hv_current_partition(void)
+{
+    return hv_cpus[hv_cpu_slot()].partition;
+}
+
+uint32_t hv_partition_restarts(uint32_t idx)
+{
+    return pstate[idx].restarts;
+}
+
+/* Scrub the partition's RAM and copy its pristine blobs (image, DTB) into place. */
 static void partition_load(uint32_t idx)
 {
     const struct hv_partition *p = &hv_partitions[idx];
 
     for (uint32_t i = 0; i < p->nram; i++)
         memset((void *)p->ram[i].pa, 0, p->ram[i].size);
-    memcpy((void *)p->image_dst, (const void *)p->image_src, p->image_size);
+    for (uint32_t i = 0; i < p->nblobs; i++)
+        memcpy((void *)p->blobs[i].dst, (const void *)p->blobs[i].src, p->blobs[i].size);
     for (uint32_t i = 0; i < p->nram; i++)
         hv_dcache_clean_range(p->ram[i].pa, p->ram[i].size);
     hv_icache_inval_all();
@@ -41,73 +53,55 @@ void hv_partitions_load_all(void)
         const struct hv_partition *p = &hv_partitions[i];
         partition_load(i);
         pstate[i].state = P_RUNNING;
-        hv_log("%s: loaded %lu bytes at 0x%lx, entry 0x%lx", p->name,
-               (unsigned long)p->image_size, (unsigned long)p->image_dst,
-               (unsigned long)p->entry_ipa);
+        hv_log("%s: loaded %lu bytes at 0x%lx, entry 0x%lx, %u vCPU(s)", p->name,
+               (unsigned long)p->blobs[0].size, (unsigned long)p->blobs[0].dst,
+               (unsigned long)p->entry_ipa, p->nvcpus);
     }
 }
 
-/* Per-CPU EL2 controls for running a partition's vCPU on this physical CPU. */
-static void vcpu_load_el2_state(const struct hv_partition *p, uint32_t vcpu)
-{
-    write_sysreg(hcr_el2, HV_HCR_EL2);
-    write_sysreg(vtcr_el2, HV_VTCR_EL2);
-    write_sysreg(vttbr_el2, p->vttbr);
-    write_sysreg(cptr_el2, CPTR_EL2_DEFAULT);
-    write_sysreg(cnthctl_el2, CNTHCTL_EL1_ACCESS);
-    write_sysreg(cntvoff_el2, 0);
-    write_sysreg(vpidr_el2, read_sysreg(midr_el1));
-    write_sysreg(vmpidr_el2, (1UL << 31) | vcpu);   /* guests count their CPUs from 0 */
-    write_sysreg(sctlr_el1, SCTLR_EL1_RESET);
-    isb();
-    __asm__ volatile("tlbi vmalls12e1\n\tdsb nsh\n\tisb" : : : "memory");
-}
-
-void hv_enter_guest(const struct hv_regs *regs) __attribute__((noreturn));
-
-static void vcpu_enter(uint32_t pidx, uint32_t vcpu, uint64_t entry, uint64_t x0)
-    __attribute__((noreturn));
-static void vcpu_enter(uint32_t pidx, uint32_t vcpu, uint64_t entry, uint64_t x0)
-{
-    const struct hv_partition *p = &hv_partitions[pidx];
-    struct hv_regs regs;
-
-    memset(&regs, 0, sizeof(regs));
-    regs.x[0] = x0;
-    regs.elr = entry;
-    regs.spsr = SPSR_EL1H_MASKED;
-    vcpu_load_el2_state(p, vcpu);
-    hv_enter_guest(&regs);
-}
-
-void hv_vcpu_run(uint32_t slot)
+void hv_cpu_start(uint32_t slot)
 {
     const struct hv_cpu *c = &hv_cpus[slot];
 
-    if (c->partition == HV_NO_PARTITION || c->vcpu != 0) {
-        /* Not a boot vCPU: wait (PSCI CPU_ON arrives with the static partitioning work). */
-        for (;;)
-            wfi();
+    if (c->partition != HV_NO_PARTITION && c->vcpu == 0) {
+        const struct hv_partition *p = &hv_partitions[c->partition];
+        hv_log("%s: starting vCPU 0 on CPU %u", p->name, slot);
+        hv_vcpu_enter(slot, p->entry_ipa, p->dtb_ipa);
     }
-    const struct hv_partition *p = &hv_partitions[c->partition];
-    hv_log("%s: starting vCPU 0 on CPU %u", p->name, slot);
-    vcpu_enter(c->partition, 0, p->entry_ipa, p->dtb_ipa);
+    hv_cpu_idle();                  /* a secondary vCPU waits for its partition's CPU_ON */
 }
 
-static uint32_t running_partitions(void)
-{
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < HV_NPARTITIONS; i++)
-        n += pstate[i].state == P_RUNNING;
-    return n;
-}
-
-static void partition_halt(uint32_t idx) __attribute__((noreturn));
-static void partition_halt(uint32_t idx)
+/* Claim the right to stop a partition; a second CPU arriving meanwhile just goes idle. */
+static void claim_stop(uint32_t idx)
 {
     hv_spin_lock(&pstate_lock);
+    int already = pstate[idx].stopping;
+    pstate[idx].stopping = 1;
+    hv_spin_unlock(&pstate_lock);
+    if (already)
+        hv_cpu_idle();
+}
+
+static void stop_other_vcpus(uint32_t idx)
+{
+    const struct hv_partition *p = &hv_partitions[idx];
+    uint32_t self = hv_cpu_slot();
+
+    for (uint32_t v = 0; v < p->nvcpus; v++)
+        if (p->cpu_slot[v] != self)
+            hv_vcpu_stop_remote(p->cpu_slot[v]);
+}
+
+static void mark_halted_and_idle(uint32_t idx) __attribute__((noreturn));
+static void mark_halted_and_idle(uint32_t idx)
+{
+    uint32_t left = 0;
+
+    hv_spin_lock(&pstate_lock);
     pstate[idx].state = P_HALTED;
-    uint32_t left = running_partitions();
+    pstate[idx].stopping = 0;
+    for (uint32_t i = 0; i < HV_NPARTITIONS; i++)
+        left += pstate[i].state == P_RUNNING;
     hv_spin_unlock(&pstate_lock);
 
     hv_log("%s: halted", hv_partitions[idx].name);
@@ -115,18 +109,63 @@ static void partition_halt(uint32_t idx)
         hv_log("no partition left running: powering off");
         hv_platform_power_off();
     }
-    for (;;)
-        wfi();
+    hv_cpu_idle();
 }
 
-static void partition_restart(uint32_t idx) __attribute__((noreturn));
-static void partition_restart(uint32_t idx)
+void hv_partition_halt(uint32_t idx)
+{
+    claim_stop(idx);
+    stop_other_vcpus(idx);
+    mark_halted_and_idle(idx);
+}
+
+void hv_partition_restart(uint32_t idx, int counted)
 {
     const struct hv_partition *p = &hv_partitions[idx];
 
+    claim_stop(idx);
+    stop_other_vcpus(idx);
     partition_load(idx);
-    hv_log("%s: restarted (%u of %u)", p->name, pstate[idx].restarts, p->restart_limit);
-    vcpu_enter(idx, 0, p->entry_ipa, p->dtb_ipa);
+    hv_spin_lock(&pstate_lock);
+    if (counted)
+        pstate[idx].restarts++;
+    pstate[idx].stopping = 0;
+    hv_spin_unlock(&pstate_lock);
+    if (counted)
+        hv_log("%s: restarted (%u of %u)", p->name, pstate[idx].restarts, p->restart_limit);
+    else
+        hv_log("%s: restarted on request", p->name);
+
+    uint32_t boot = p->cpu_slot[0];
+    if (boot == hv_cpu_slot())
+        hv_vcpu_enter(boot, p->entry_ipa, p->dtb_ipa);
+    hv_vcpu_request_start(boot, p->entry_ipa, p->dtb_ipa);
+    hv_cpu_idle();
+}
+
+void hv_partition_vcpu_off(uint32_t idx)
+{
+    const struct hv_partition *p = &hv_partitions[idx];
+    uint32_t self = hv_cpu_slot();
+    int last = 0;
+
+    /* The partition stops with its last vCPU. Marking this vCPU off and counting the others
+     * under one lock means two CPU_OFFs at once cannot both believe the other is still on. */
+    hv_spin_lock(&pstate_lock);
+    hv_vcpu_mark_off(self);
+    if (!pstate[idx].stopping) {
+        last = 1;
+        for (uint32_t v = 0; v < p->nvcpus; v++)
+            if (hv_vcpu_state(p->cpu_slot[v]) != VCPU_OFF)
+                last = 0;
+        pstate[idx].stopping = last;
+    }
+    hv_spin_unlock(&pstate_lock);
+
+    if (!last)
+        hv_cpu_idle();
+    hv_log("%s: last vCPU off", p->name);
+    mark_halted_and_idle(idx);
 }
 
 static const char *const action_names[] = {
@@ -137,7 +176,7 @@ static const char *const action_names[] = {
 
 void hv_fault(struct hv_regs *regs, enum hv_fault_kind kind, const char *fmt, ...)
 {
-    uint32_t idx = hv_cpus[hv_cpu_slot()].partition;
+    uint32_t idx = hv_current_partition();
     const struct hv_partition *p = &hv_partitions[idx];
     char event[160];
     va_list ap;
@@ -159,9 +198,8 @@ void hv_fault(struct hv_regs *regs, enum hv_fault_kind kind, const char *fmt, ..
         hv_inject_exception(regs, kind);
         return;
     case HV_FAULT_RESTART:
-        pstate[idx].restarts++;
-        partition_restart(idx);
+        hv_partition_restart(idx, 1);
     default:
-        partition_halt(idx);
+        hv_partition_halt(idx);
     }
 }

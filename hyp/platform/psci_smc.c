@@ -3,6 +3,7 @@
 #include "hv/sysreg.h"
 
 #define PSCI_SYSTEM_OFF 0x84000008UL
+#define PSCI_CPU_ON_64  0xc4000003UL
 
 static uint64_t smc_call(uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a3)
 {
@@ -24,4 +25,9 @@ void hv_platform_power_off(void)
     smc_call(PSCI_SYSTEM_OFF, 0, 0, 0);
     for (;;)
         wfi();
+}
+
+int64_t hv_platform_cpu_on(uint64_t mpidr, uint64_t entry, uint64_t context)
+{
+    return (int64_t)smc_call(PSCI_CPU_ON_64, mpidr, entry, context);
 }

@@ -11,32 +11,52 @@
 #define HV_FAULT_RESTART 1
 #define HV_FAULT_INJECT  2
 
+/* Hypervisor calls a partition may be granted (bit numbers of hv_partition.hypercalls) */
+#define HV_HC_CONSOLE    0
+#define HV_HC_IDENTITY   1
+
+#define HV_MAX_VCPUS     8
+
 #ifndef __ASSEMBLER__
 #include <stdint.h>
 
+/* A piece of a partition copied into its RAM before each start: the image, its DTB. */
+struct hv_blob {
+    uint64_t src;                   /* pristine copy in memory no partition maps */
+    uint64_t dst;                   /* physical address in the partition's RAM */
+    uint64_t size;
+};
+
+/* A RAM region of a partition: IPA -> PA, for checking and copying guest buffers. */
 struct hv_region {
+    uint64_t ipa;
     uint64_t pa;
     uint64_t size;
+    uint8_t readable;
+    uint8_t writable;
+    uint8_t executable;
+    uint8_t pad[5];
 };
 
 struct hv_partition {
     const char *name;
     uint64_t vttbr;                 /* stage-2 root PA | VMID << 48 */
     uint64_t entry_ipa;
-    uint64_t dtb_ipa;               /* passed in x0; 0 while there is no guest DT */
-    uint64_t image_src;             /* pristine image, in memory no partition maps */
-    uint64_t image_dst;             /* PA the image is copied to */
-    uint64_t image_size;
+    uint64_t dtb_ipa;               /* passed in x0 to vCPU 0 */
+    const struct hv_blob *blobs;
     const struct hv_region *ram;    /* scrubbed before every start */
+    uint32_t nblobs;
     uint32_t nram;
     uint32_t nvcpus;
+    uint32_t cpu_slot[HV_MAX_VCPUS];/* vCPU n runs on physical CPU slot cpu_slot[n] */
     uint32_t on_fault;              /* HV_FAULT_* */
     uint32_t restart_limit;
+    uint32_t hypercalls;            /* bit set of HV_HC_* granted */
 };
 
 struct hv_cpu {
     uint64_t mpidr;                 /* physical CPU */
-    uint32_t partition;             /* index into hv_partitions */
+    uint32_t partition;             /* index into hv_partitions, or HV_NO_PARTITION */
     uint32_t vcpu;                  /* the partition's own CPU number */
 };
 

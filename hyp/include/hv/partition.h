@@ -1,4 +1,4 @@
-/* Partitions at run time: loading, starting, stopping, and the health monitor. */
+/* Partitions at run time: loading, starting, stopping, restarting, and the health monitor. */
 #ifndef HV_PARTITION_H
 #define HV_PARTITION_H
 
@@ -14,16 +14,20 @@ enum hv_fault_kind {
     HV_FAULT_KIND_UNDEF,            /* inject: undefined instruction */
 };
 
-/* This CPU's slot in hv_cpus (TPIDR_EL2). */
-static inline uint32_t hv_cpu_slot(void)
-{
-    uint64_t slot;
-    __asm__ volatile("mrs %0, tpidr_el2" : "=r"(slot));
-    return (uint32_t)slot;
-}
+/* The partition (index) whose vCPU this physical CPU runs. */
+uint32_t hv_current_partition(void);
 
 void hv_partitions_load_all(void);
-void hv_vcpu_run(uint32_t slot) __attribute__((noreturn));
+/* Where each CPU goes after its own initialisation: its partition's vCPU 0, or idle. */
+void hv_cpu_start(uint32_t slot) __attribute__((noreturn));
+
+/* Stop a partition on all its CPUs (this CPU included). */
+void hv_partition_halt(uint32_t idx) __attribute__((noreturn));
+/* Stop, scrub, reload and start a partition again; `counted` restarts count toward the limit. */
+void hv_partition_restart(uint32_t idx, int counted) __attribute__((noreturn));
+/* PSCI CPU_OFF of this CPU's vCPU; the partition stops when its last vCPU is off. */
+void hv_partition_vcpu_off(uint32_t idx) __attribute__((noreturn));
+uint32_t hv_partition_restarts(uint32_t idx);
 
 /* Health monitor: log the event and apply the partition's on_fault policy. Returns only
  * when the policy is `inject` (the guest resumes in its exception handler). */

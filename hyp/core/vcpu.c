@@ -1,0 +1,154 @@
+/*
+ * Physical CPUs and their vCPUs. Each physical CPU hosts at most one vCPU (pinned). Requests
+ * from other CPUs (start on PSCI CPU_ON, stop when the partition halts or restarts) arrive in
+ * a per-CPU mailbox; a CPU at EL2 waits with WFE (woken by SEV), a CPU running its guest is
+ * interrupted with the kick SGI.
+ */
+#include "hv/gic.h"
+#include "hv/lib.h"
+#include "hv/partition.h"
+#include "hv/psci.h"
+#include "hv/spinlock.h"
+#include "hv/sysreg.h"
+#include "hv/vcpu.h"
+
+enum request { REQ_NONE, REQ_START, REQ_STOP };
+
+struct pcpu {
+    volatile uint32_t request;
+    volatile uint32_t state;        /* enum hv_vcpu_state */
+    uint64_t entry;
+    uint64_t context;
+};
+
+static struct pcpu pcpus[HV_NCPUS];
+static hv_spinlock_t mailbox_lock;
+
+void hv_enter_guest(const struct hv_regs *regs) __attribute__((noreturn));
+
+static inline void sev(void)
+{
+    __asm__ volatile("dsb ish\n\tsev" : : : "memory");
+}
+
+enum hv_vcpu_state hv_vcpu_state(uint32_t slot)
+{
+    return (enum hv_vcpu_state)pcpus[slot].state;
+}
+
+int64_t hv_vcpu_request_start(uint32_t slot, uint64_t entry, uint64_t context)
+{
+    struct pcpu *c = &pcpus[slot];
+    int64_t ret = PSCI_SUCCESS;
+
+    hv_spin_lock(&mailbox_lock);
+    if (c->state == VCPU_ON) {
+        ret = PSCI_ALREADY_ON;
+    } else if (c->state == VCPU_ON_PENDING) {
+        ret = PSCI_ON_PENDING;
+    } else {
+        c->entry = entry;
+        c->context = context;
+        c->state = VCPU_ON_PENDING;
+        c->request = REQ_START;
+    }
+    hv_spin_unlock(&mailbox_lock);
+    sev();
+    return ret;
+}
+
+void hv_vcpu_stop_remote(uint32_t slot)
+{
+    struct pcpu *c = &pcpus[slot];
+
+    hv_spin_lock(&mailbox_lock);
+    if (c->state == VCPU_OFF) {
+        c->request = REQ_NONE;
+        hv_spin_unlock(&mailbox_lock);
+        return;
+    }
+    c->request = REQ_STOP;
+    hv_spin_unlock(&mailbox_lock);
+    sev();
+    hv_gic_kick(slot);
+    while (c->state != VCPU_OFF)
+        __asm__ volatile("wfe" : : : "memory");
+}
+
+/* Per-CPU EL2 controls for running a partition's vCPU on this physical CPU. */
+static void load_el2_state(const struct hv_partition *p, uint32_t vcpu)
+{
+    write_sysreg(hcr_el2, HV_HCR_EL2);
+    write_sysreg(vtcr_el2, HV_VTCR_EL2);
+    write_sysreg(vttbr_el2, p->vttbr);
+    write_sysreg(cptr_el2, CPTR_EL2_DEFAULT);
+    write_sysreg(cnthctl_el2, CNTHCTL_EL1_ACCESS);
+    write_sysreg(cntvoff_el2, 0);
+    write_sysreg(vpidr_el2, read_sysreg(midr_el1));
+    write_sysreg(vmpidr_el2, (1UL << 31) | vcpu);   /* guests count their CPUs from 0 */
+    write_sysreg(sctlr_el1, SCTLR_EL1_RESET);
+    isb();
+    __asm__ volatile("tlbi vmalls12e1\n\tdsb nsh\n\tisb" : : : "memory");
+}
+
+void hv_vcpu_enter(uint32_t slot, uint64_t entry, uint64_t context)
+{
+    const struct hv_cpu *cpu = &hv_cpus[slot];
+    struct hv_regs regs;
+
+    hv_spin_lock(&mailbox_lock);
+    pcpus[slot].state = VCPU_ON;
+    pcpus[slot].request = REQ_NONE;
+    hv_spin_unlock(&mailbox_lock);
+
+    memset(&regs, 0, sizeof(regs));
+    regs.x[0] = context;
+    regs.elr = entry;
+    regs.spsr = SPSR_EL1H_MASKED;
+    load_el2_state(&hv_partitions[cpu->partition], cpu->vcpu);
+    hv_enter_guest(&regs);
+}
+
+/* Acknowledge whatever the GIC holds for this CPU (the only source so far is the kick SGI). */
+static void drain_interrupts(void)
+{
+    for (;;) {
+        uint32_t iar = hv_gic_ack();
+        if ((iar & 0x3ff) >= GIC_SPURIOUS)
+            return;
+        hv_gic_eoi(iar);
+    }
+}
+
+void hv_vcpu_mark_off(uint32_t slot)
+{
+    struct pcpu *c = &pcpus[slot];
+
+    hv_spin_lock(&mailbox_lock);
+    c->state = VCPU_OFF;
+    if (c->request == REQ_STOP)
+        c->request = REQ_NONE;
+    hv_spin_unlock(&mailbox_lock);
+    sev();                          /* a CPU may be waiting for this one to be off */
+}
+
+void hv_cpu_idle(void)
+{
+    uint32_t slot = hv_cpu_slot();
+    struct pcpu *c = &pcpus[slot];
+
+    hv_vcpu_mark_off(slot);
+
+    for (;;) {
+        __asm__ volatile("wfe" : : : "memory");
+        drain_interrupts();
+        if (c->request == REQ_START)
+            hv_vcpu_enter(slot, c->entry, c->context);
+    }
+}
+
+void hv_vcpu_handle_kick(void)
+{
+    if (pcpus[hv_cpu_slot()].request == REQ_STOP)
+        hv_cpu_idle();
+}

@@ -1,0 +1,16 @@
+/* The physical GIC as the hypervisor uses it (GICv2 / GIC-400). */
+#ifndef HV_GIC_H
+#define HV_GIC_H
+
+#include <stdint.h>
+
+#define HV_SGI_KICK      0          /* hypervisor-internal: "look at your mailbox" */
+#define GIC_SPURIOUS     1023
+
+void hv_gic_init_distributor(void);
+void hv_gic_init_cpu(uint32_t slot);
+void hv_gic_kick(uint32_t slot);    /* send HV_SGI_KICK to the CPU in that slot */
+uint32_t hv_gic_ack(void);          /* INTID (with source CPU bits for SGIs) */
+void hv_gic_eoi(uint32_t iar);
+
+#endif

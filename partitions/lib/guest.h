@@ -1,0 +1,38 @@
+/* A tiny runtime for bare-metal test partitions: console, PSCI, hypercalls, time. */
+#ifndef GUEST_H
+#define GUEST_H
+
+#include <stdarg.h>
+#include <stdint.h>
+
+#include "partition_config.h"
+
+/* SMCCC / PSCI function ids and hvcfg's hypercalls (docs/hypercalls.md) */
+#define PSCI_VERSION            0x84000000u
+#define PSCI_CPU_OFF            0x84000002u
+#define PSCI_CPU_ON             0xc4000003u
+#define PSCI_AFFINITY_INFO      0xc4000004u
+#define PSCI_SYSTEM_OFF         0x84000008u
+#define PSCI_SYSTEM_RESET       0x84000009u
+#define PSCI_FEATURES           0x8400000au
+#define HVCFG_CONSOLE_WRITE     0xc6000001u
+#define HVCFG_IDENTITY          0xc6000002u
+
+struct smccc_res {
+    int64_t x0;
+    uint64_t x1, x2, x3;
+};
+
+struct smccc_res smccc_hvc(uint32_t fid, uint64_t a1, uint64_t a2, uint64_t a3);
+struct smccc_res smccc_smc(uint32_t fid, uint64_t a1, uint64_t a2, uint64_t a3);
+
+/* One whole line (the newline is added): on the partition's UART if it has one, else through
+ * the console hypercall. */
+void guest_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void guest_delay_ms(uint32_t ms);
+uint32_t guest_checksum(const volatile uint8_t *p, uint64_t len);
+void guest_system_off(void) __attribute__((noreturn));
+void secondary_main(uint64_t vcpu);
+extern void _secondary_start(void);
+
+#endif

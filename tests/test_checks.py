@@ -1,0 +1,244 @@
+"""checks: every rule, positive and negative, on a hand-made board."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from helpers_cfg import hand_board, write_system
+
+from hvcfg.board import Board, Reg
+from hvcfg.checks import KNOWN_HYPERCALLS, check
+from hvcfg.diagnostics import Diagnostic, Pos, Severity
+from hvcfg.load import load_config
+from hvcfg.model import board_spec_from_doc, build_system
+
+HYP = (0x7F000000, 16 << 20)      # where layout would put 16M at the top of 1G at 0x40000000
+
+ONE = """\
+- name: a
+  cpus: [0]
+  memory: [{base: 0x40000000, size: 2M}]
+  image: {binary: a.bin}
+"""
+
+TWO = ONE + """\
+- name: b
+  cpus: [1]
+  memory: [{base: 0x41000000, size: 2M}]
+  image: {binary: a.bin}
+"""
+
+
+def run(tmp_path: Path, partitions: str, board: Board | None = None,
+        hyp: tuple[int, int] = HYP, console: str = "/pl011@9000000") -> list[Diagnostic]:
+    path = write_system(tmp_path, partitions, console)
+    doc = load_config(path)
+    system = build_system(doc, board or hand_board(), board_spec_from_doc(doc))
+    return check(system, *hyp)
+
+
+def codes(found: list[Diagnostic]) -> list[str]:
+    return [d.code for d in found]
+
+
+def at(tmp_path: Path, line: int, col: int) -> Pos:
+    return Pos(str(tmp_path / "b.yaml"), line, col)
+
+
+# partitions start on line 8 of the generated board file; entry lines are 8 + (line in body)
+
+
+def test_good_system_is_clean(tmp_path: Path) -> None:
+    assert run(tmp_path, TWO) == []
+
+
+def test_e020_overlap_between_partitions(tmp_path: Path) -> None:
+    found = run(tmp_path, TWO.replace("0x41000000", "0x40100000"))
+    assert codes(found) == ["E020"]
+    d = found[0]
+    assert d.pos == at(tmp_path, 14, 14)
+    assert d.related[0].pos == at(tmp_path, 10, 14)
+    assert "'a'" in d.message and "'b'" in d.message
+    assert "0x40100000" in d.message and "0x40000000" in d.message
+
+
+def test_e020_adjacent_regions_are_fine(tmp_path: Path) -> None:
+    assert run(tmp_path, TWO.replace("0x41000000", "0x40200000")) == []
+
+
+def test_e021_overlap_with_hypervisor(tmp_path: Path) -> None:
+    found = run(tmp_path, ONE.replace("0x40000000", "0x7f100000"))
+    assert codes(found) == ["E021"]
+    assert found[0].related[0].pos == at(tmp_path, 6, 11)      # hypervisor.memory
+    assert "0x7f000000" in found[0].message
+    assert run(tmp_path, ONE.replace("0x40000000", "0x7ee00000")) == []   # just below
+
+
+def test_e022_overlap_with_device(tmp_path: Path) -> None:
+    found = run(tmp_path, ONE.replace("0x40000000", "0x40400000"))
+    assert codes(found) == ["E022"]
+    assert "/ram-dev@40400000" in found[0].message
+
+
+def test_e022_ignores_disabled_devices_and_cpus(tmp_path: Path) -> None:
+    board = hand_board(ram=(Reg(0, 1 << 32),))
+    found = run(tmp_path, ONE.replace("0x40000000", "0x09050000").replace("2M", "4K"), board)
+    assert found == []
+    found = run(tmp_path, ONE.replace("0x40000000", "0x0").replace("2M", "4K"), board)
+    assert found == []
+
+
+def test_e023_outside_ram(tmp_path: Path) -> None:
+    found = run(tmp_path, ONE.replace("0x40000000", "0x80000000"))
+    assert codes(found) == ["E023"] and "0x80000000" in found[0].message
+    assert "0x40000000" in found[0].hint
+    found = run(tmp_path, ONE.replace("0x40000000", "0x7ff00000"), hyp=(0x50000000, 1 << 20))
+    assert codes(found) == ["E023"]          # runs past the end of RAM
+
+
+def test_e023_adjacent_banks_merge(tmp_path: Path) -> None:
+    board = hand_board(ram=(Reg(0x40000000, 1 << 20), Reg(0x40100000, 1 << 20),
+                            Reg(0x40300000, 1 << 20)))
+    assert run(tmp_path, ONE, board, hyp=(0x40300000, 1 << 20)) == []
+    found = run(tmp_path, ONE.replace("0x40000000", "0x40100000"), board,
+                hyp=(0x40000000, 1 << 20))
+    assert codes(found) == ["E023"]          # across the gap at 0x40200000
+
+
+@pytest.mark.parametrize("region,what", [
+    ("{base: 0x40000800, size: 2M}", "base 0x40000800"),
+    ("{base: 0x40000000, size: 0x1800}", "size 0x1800"),
+    ("{base: 0x40000000, size: 2M, ipa: 0x10}", "ipa 0x10"),
+])
+def test_e024_misaligned(tmp_path: Path, region: str, what: str) -> None:
+    found = run(tmp_path, ONE.replace("{base: 0x40000000, size: 2M}", region))
+    assert "E024" in codes(found)
+    assert what in next(d for d in found if d.code == "E024").message
+
+
+def test_e024_hypervisor_size(tmp_path: Path) -> None:
+    path = write_system(tmp_path, ONE)
+    path.write_text(path.read_text().replace("size: 16M", "size: 0x1001"))
+    doc = load_config(path)
+    system = build_system(doc, hand_board(), board_spec_from_doc(doc))
+    found = check(system, 0x7F000000, 0x1001)
+    assert codes(found) == ["E024"] and found[0].pos == at(tmp_path, 6, 11)
+
+
+def test_e025_cpu_not_on_board(tmp_path: Path) -> None:
+    found = run(tmp_path, ONE.replace("cpus: [0]", "cpus: [0, 7]"))
+    assert codes(found) == ["E025"]
+    assert found[0].pos == at(tmp_path, 9, 15) and "0, 1, 2, 3" in found[0].message
+
+
+def test_e026_cpu_twice_in_one_partition(tmp_path: Path) -> None:
+    found = run(tmp_path, ONE.replace("cpus: [0]", "cpus: [0, 0]"))
+    assert codes(found) == ["E026"] and "twice" in found[0].message
+    assert found[0].related[0].pos == at(tmp_path, 9, 12)
+
+
+def test_e026_cpu_in_two_partitions(tmp_path: Path) -> None:
+    found = run(tmp_path, TWO.replace("cpus: [1]", "cpus: [0]"))
+    assert codes(found) == ["E026"]
+    assert found[0].pos == at(tmp_path, 13, 12) and "'a'" in found[0].message
+
+
+def test_e028_device_in_two_partitions(tmp_path: Path) -> None:
+    text = TWO.replace("  image", "  devices: [/pl011@9040000]\n  image")
+    found = run(tmp_path, text)
+    assert codes(found) == ["E028"]
+    assert "/pl011@9040000" in found[0].message and "'a'" in found[0].message
+
+
+def test_e028_device_shared_with_console_by_label(tmp_path: Path) -> None:
+    found = run(tmp_path, ONE.replace("  image", "  devices: [uart0]\n  image"))
+    assert codes(found) == ["E028"] and "hypervisor console" in found[0].message
+    assert found[0].related[0].pos == at(tmp_path, 5, 12)
+
+
+def test_e030_ipa_overlap_between_regions(tmp_path: Path) -> None:
+    text = ONE.replace("memory: [{base: 0x40000000, size: 2M}]",
+                       "memory: [{base: 0x40000000, size: 2M}, "
+                       "{base: 0x41000000, size: 2M, ipa: 0x40100000}]")
+    found = run(tmp_path, text)
+    assert codes(found) == ["E030"]
+    assert found[0].pos == at(tmp_path, 10, 44)              # the second region
+    assert found[0].related[0].pos == at(tmp_path, 10, 14)
+
+
+def test_e030_ipa_overlap_with_device(tmp_path: Path) -> None:
+    text = ONE.replace("{base: 0x40000000, size: 2M}",
+                       "{base: 0x40000000, size: 2M, ipa: 0x9000000}").replace(
+        "  image", "  devices: [/pl031@9010000]\n  image")
+    found = run(tmp_path, text)
+    assert codes(found) == ["E030"] and "/pl031@9010000" in found[0].message
+    assert found[0].pos == at(tmp_path, 10, 14)
+
+
+def test_e030_distinct_ipas_are_fine(tmp_path: Path) -> None:
+    text = ONE.replace("{base: 0x40000000, size: 2M}",
+                       "{base: 0x40000000, size: 2M, ipa: 0}, {base: 0x40200000, size: 2M}")
+    assert run(tmp_path, text) == []
+
+
+def test_e032_duplicate_name(tmp_path: Path) -> None:
+    found = run(tmp_path, TWO.replace("name: b", "name: a"))
+    assert codes(found) == ["E032"]
+    assert found[0].pos == at(tmp_path, 12, 5) and found[0].related[0].pos == at(tmp_path, 8, 5)
+
+
+def test_e035_no_partitions(tmp_path: Path) -> None:
+    found = run(tmp_path, "")
+    assert codes(found) == ["E035"] and found[0].pos == at(tmp_path, 7, 13)
+
+
+def test_e036_no_cpus(tmp_path: Path) -> None:
+    found = run(tmp_path, ONE.replace("cpus: [0]", "cpus: []"))
+    assert codes(found) == ["E036"] and found[0].pos == at(tmp_path, 9, 11)
+
+
+def test_e037_shared_spi(tmp_path: Path) -> None:
+    text = TWO.replace("  image: {binary: a.bin}\n- name: b",
+                       "  devices: [/pl011@9040000]\n  image: {binary: a.bin}\n- name: b")
+    text += "  devices: [/pl061@9030000]\n"
+    found = run(tmp_path, text)
+    assert codes(found) == ["E037"]
+    assert "40" in found[0].message and "/pl011@9040000" in found[0].message
+
+
+def test_e037_not_for_ppis_or_within_one_partition(tmp_path: Path) -> None:
+    text = TWO.replace("  image: {binary: a.bin}\n- name: b",
+                       "  devices: [/pmu@9060000]\n  image: {binary: a.bin}\n- name: b")
+    text += "  devices: [/timer@9070000, /pl011@9040000, /pl061@9030000]\n"
+    assert run(tmp_path, text) == []
+
+
+def test_e038_unknown_hypercall(tmp_path: Path) -> None:
+    assert "console" in KNOWN_HYPERCALLS
+    found = run(tmp_path, ONE + "  hypercalls: [console, identity, doorbell]\n")
+    assert codes(found) == ["E038"]
+    assert found[0].pos == at(tmp_path, 12, 37) and "doorbell" in found[0].message
+    assert "console" in found[0].hint
+
+
+def test_w002_rwx(tmp_path: Path) -> None:
+    found = run(tmp_path, ONE.replace("size: 2M}", "size: 2M, perm: rwx}"))
+    assert codes(found) == ["W002"] and found[0].severity is Severity.WARNING
+    assert run(tmp_path, ONE.replace("size: 2M}", "size: 2M, perm: rx}")) == []
+
+
+def test_results_are_sorted_and_complete(tmp_path: Path) -> None:
+    text = TWO.replace("name: b", "name: a").replace("cpus: [1]", "cpus: [9]") \
+        .replace("0x41000000", "0x40000000")
+    found = run(tmp_path, text)
+    assert codes(found) == ["E032", "E025", "E020"]
+    lines = [d.pos.line for d in found if d.pos]
+    assert lines == sorted(lines)
+
+
+def test_every_code_is_documented() -> None:
+    from hvcfg.diagnostics import CODES
+    text = (Path(__file__).resolve().parent.parent / "docs" / "errors.md").read_text()
+    missing = [c for c, (name, _) in CODES.items() if f"### {c} {name}\n" not in text]
+    assert not missing
