@@ -54,16 +54,13 @@ def hcr_el2() -> tuple[int, str]:
 
 
 def render_config_h(system: System, layout: Layout, inputs: tuple[Path, ...]) -> str:
-    hcr, comment = hcr_el2()
     gic = system.board.gic
     return _ENV.get_template("hvcfg_config.h.j2").render(
         gicd_base=gic.gicd.base, gicc_base=gic.gicc.base if gic.gicc else 0,
         hypercalls_used=hypercalls_used(system),
         provenance=provenance(inputs), version=__version__, board_name=system.board_spec.name,
         ncpus=len(system.board.cpus), partitions=system.partitions,
-        stack_size=layout.stack_size, console_base=system.hypervisor.console.device.regs[0].base,
-        mair_el2=tables.MAIR_EL2, tcr_el2=tables.TCR_EL2, ttbr0_el2=layout.el2_tables.base,
-        vtcr_el2=tables.VTCR_EL2, hcr_el2=hcr, hcr_comment=comment)
+        stack_size=layout.stack_size, console_base=system.hypervisor.console.device.regs[0].base)
 
 
 @dataclass(frozen=True)
@@ -106,8 +103,11 @@ def render_config_c(system: System, layout: Layout, inputs: tuple[Path, ...]) ->
             on_fault=p.on_fault.action, restart_limit=p.on_fault.limit,
             hypercalls=p.hypercalls,
             hypercall_bits=sum(1 << HYPERCALLS[h][0] for h in p.hypercalls)))
+    hcr, comment = hcr_el2()
     return _ENV.get_template("hvcfg_config.c.j2").render(
-        provenance=provenance(inputs), partitions=parts, cpus=_cpu_rows(system))
+        provenance=provenance(inputs), partitions=parts, cpus=_cpu_rows(system),
+        mair_el2=tables.MAIR_EL2, tcr_el2=tables.TCR_EL2, ttbr0_el2=layout.el2_tables.base,
+        vtcr_el2=tables.VTCR_EL2, hcr_el2=hcr, hcr_comment=comment)
 
 
 def _runs(page: tuple[int, ...]) -> list[dict]:

@@ -137,17 +137,18 @@ hv_dcache_inval_range_early:
     ret
 
 hv_mmu_enable:
-    ldr     x0, =HV_MAIR_EL2
+    ldr     x1, =hv_boot_regs
+    ldr     x0, [x1, #BOOT_REGS_MAIR]
     msr     mair_el2, x0
-    ldr     x0, =HV_TCR_EL2
+    ldr     x0, [x1, #BOOT_REGS_TCR]
     msr     tcr_el2, x0
-    ldr     x0, =HV_TTBR0_EL2
+    ldr     x0, [x1, #BOOT_REGS_TTBR0]
     msr     ttbr0_el2, x0
     isb
     tlbi    alle2
     dsb     ish
     isb
-    ldr     x0, =SCTLR_EL2_ON
+    ldr     x0, [x1, #BOOT_REGS_SCTLR]
     msr     sctlr_el2, x0
     isb
     adr     x0, hv_vectors

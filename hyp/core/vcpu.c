@@ -78,8 +78,8 @@ void hv_vcpu_stop_remote(uint32_t slot)
 /* Per-CPU EL2 controls for running a partition's vCPU on this physical CPU. */
 static void load_el2_state(const struct hv_partition *p, uint32_t vcpu)
 {
-    write_sysreg(hcr_el2, HV_HCR_EL2);
-    write_sysreg(vtcr_el2, HV_VTCR_EL2);
+    write_sysreg(hcr_el2, hv_boot_regs.hcr_el2);
+    write_sysreg(vtcr_el2, hv_boot_regs.vtcr_el2);
     write_sysreg(vttbr_el2, p->vttbr);
     write_sysreg(cptr_el2, CPTR_EL2_DEFAULT);
     write_sysreg(cnthctl_el2, CNTHCTL_EL1_ACCESS);

@@ -17,6 +17,11 @@
 
 #define HV_MAX_VCPUS     8
 
+#define BOOT_REGS_MAIR   0
+#define BOOT_REGS_TCR    8
+#define BOOT_REGS_TTBR0  16
+#define BOOT_REGS_SCTLR  24
+
 #ifndef __ASSEMBLER__
 #include <stdint.h>
 
@@ -54,6 +59,16 @@ struct hv_partition {
     uint32_t hypercalls;            /* bit set of HV_HC_* granted */
 };
 
+/* EL2 control register values, read by head.S and vcpu.c, and by `hvcfg verify` in the ELF. */
+struct hv_boot_regs {
+    uint64_t mair_el2;
+    uint64_t tcr_el2;
+    uint64_t ttbr0_el2;
+    uint64_t sctlr_el2;
+    uint64_t vtcr_el2;
+    uint64_t hcr_el2;
+};
+
 struct hv_cpu {
     uint64_t mpidr;                 /* physical CPU */
     uint32_t partition;             /* index into hv_partitions, or HV_NO_PARTITION */
@@ -62,6 +77,7 @@ struct hv_cpu {
 
 _Static_assert(sizeof(struct hv_cpu) == 16, "head.S walks hv_cpus in 16-byte steps");
 
+extern const struct hv_boot_regs hv_boot_regs;
 extern const struct hv_partition hv_partitions[HV_NPARTITIONS];
 extern const struct hv_cpu hv_cpus[HV_NCPUS];
 #endif
