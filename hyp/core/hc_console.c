@@ -36,7 +36,8 @@ void hv_hc_console_write(struct hv_regs *regs)
 
     if (len > HVCFG_CONSOLE_MAX || !hv_guest_read(ipa, buf, len)) {
         regs->x[0] = (uint64_t)PSCI_INVALID_PARAMETERS;
-        hv_fault(regs, HV_FAULT_KIND_ABORT,
+        /* With the inject policy the HVC becomes an undefined instruction for the guest. */
+        hv_fault(regs, HV_FAULT_KIND_UNDEF,
                  "console hypercall: buffer ipa=0x%lx len=%lu outside its memory or over %u bytes",
                  (unsigned long)ipa, (unsigned long)len, HVCFG_CONSOLE_MAX);
         return;
