@@ -95,7 +95,10 @@ def render_config_c(system: System, layout: Layout, inputs: tuple[Path, ...]) ->
     slot_of = {cpu.index: slot for slot, cpu in enumerate(system.board.cpus)}
     parts = []
     for p, pl in zip(system.partitions, layout.partitions):
-        blobs = [dict(src=pl.image.src, dst=pl.image.dst, size=pl.image.size, what="image")]
+        digest = sha256_file(pl.image.path)
+        blobs = [dict(src=pl.image.src, dst=pl.image.dst, size=pl.image.size, what="image",
+                      digest=digest, digest_bytes=", ".join(
+                          f"{b:#04x}" for b in bytes.fromhex(digest)))]
         parts.append(dict(
             name=p.name, ident=ident(p.name), vttbr=pl.tables.base | (pl.vmid << 48),
             root=pl.tables.base, vmid=pl.vmid, entry=p.entry_ipa, dtb_ipa=0, blobs=blobs,
@@ -195,7 +198,7 @@ def hyp_sources(system: System, hyp_dir: Path) -> list[Path]:
     """The hypervisor sources this configuration needs: features it does not use stay out."""
     common = ["aarch64/head.S", "aarch64/vectors.S", "aarch64/traps.c", "aarch64/cache.c",
               "core/main.c", "core/console.c", "core/lib.c", "core/partition.c", "core/vcpu.c",
-              "core/inject.c", "core/smccc.c", "core/psci.c", "core/guestmem.c",
+              "core/inject.c", "core/smccc.c", "core/psci.c", "core/guestmem.c", "core/sha256.c",
               "stage2/abort.c", "drivers/pl011.c", "gic/gicv2.c"]
     common += [HYPERCALLS[h][1] for h in hypercalls_used(system)]
     if system.board.psci is not None and system.board.psci.method == "smc":

@@ -118,6 +118,7 @@ CODES: dict[str, tuple[str, str]] = {
     "E039": ("build-failed", "the toolchain reported an error; see its output above"),
     "E040": ("address-too-high", "the address is beyond what the translation tables can map"),
     "E041": ("console-not-uart", "hypervisor.console must name a PL011 UART node"),
+    "E043": ("unknown-partition", "name a partition declared under partitions: in the board file"),
     # warnings
     "W001": ("not-security-supported", "see xsa/SUPPORT.yaml: advisories do not cover this feature"),
     "W002": ("writable-executable", "rwx lets a guest write code it then runs; use rx for code and rw for data"),

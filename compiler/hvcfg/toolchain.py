@@ -132,3 +132,19 @@ def qemu_run_command(q: QemuSpec, kernel: Path, extra: tuple[str, ...] = (),
         target = f"file:{uart_dir / f'uart{n}.log'}" if uart_dir and n else "chardev:console"
         cmd += ["-serial", target]
     return cmd + ["-kernel", str(kernel), *extra]
+
+
+DTC = "dtc"
+
+
+def dtb_to_dts(blob: bytes) -> str:
+    """DTS text of a flattened device tree, by `dtc -I dtb -O dts` (E039 if dtc fails)."""
+    if shutil.which(DTC) is None:
+        raise ConfigError(error("E039", f"{DTC} is needed to print a device tree and is not "
+                                "installed", None, "run scripts/bootstrap (device-tree-compiler)"))
+    proc = subprocess.run([DTC, "-I", "dtb", "-O", "dts", "-o", "-", "-"], input=blob,
+                          capture_output=True, timeout=60)
+    if proc.returncode != 0:
+        raise ConfigError(error("E039", "dtc could not read the device tree:\n"
+                                + proc.stderr.decode(errors="replace").strip(), None))
+    return proc.stdout.decode()

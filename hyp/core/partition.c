@@ -7,6 +7,7 @@
 #include "hv/console.h"
 #include "hv/lib.h"
 #include "hv/partition.h"
+#include "hv/sha256.h"
 #include "hv/platform.h"
 #include "hv/spinlock.h"
 #include "hv/sysreg.h"
@@ -33,25 +34,63 @@ uint32_t hv_partition_restarts(uint32_t idx)
     return pstate[idx].restarts;
 }
 
-/* Scrub the partition's RAM and copy its pristine blobs (image, DTB) into place. */
-static void partition_load(uint32_t idx)
+static uint64_t counter(void)
+{
+    isb();
+    return read_sysreg(cntpct_el0);
+}
+
+/* Measured load: hash each blob where the guest will read it, after the copy, and compare
+ * with the digest recorded at build time. Returns 0 if any blob differs. */
+static int measure(const struct hv_partition *p, const struct hv_blob *b, int verbose)
+{
+    static const char hex[] = "0123456789abcdef";
+    uint8_t digest[SHA256_DIGEST];
+    char text[2 * SHA256_DIGEST + 1];
+
+    uint64_t t0 = counter();
+    hv_sha256((const void *)b->dst, b->size, digest);
+    uint64_t ticks = counter() - t0;
+    for (int i = 0; i < SHA256_DIGEST; i++) {
+        text[2 * i] = hex[digest[i] >> 4];
+        text[2 * i + 1] = hex[digest[i] & 0xf];
+    }
+    text[2 * SHA256_DIGEST] = '\0';
+    int ok = memcmp(digest, b->sha256, SHA256_DIGEST) == 0;
+    if (verbose || !ok)
+        hv_log("%s: %s sha256 %s (%lu bytes, %lu counter ticks)%s", p->name, b->what, text,
+               (unsigned long)b->size, (unsigned long)ticks, ok ? "" : " MISMATCH");
+    return ok;
+}
+
+/* Scrub the partition's RAM, copy its pristine blobs (image, DTB) into place and measure
+ * them. Returns 0 when a measurement fails: the partition must not run. */
+static int partition_load(uint32_t idx, int verbose)
 {
     const struct hv_partition *p = &hv_partitions[idx];
+    int ok = 1;
 
     for (uint32_t i = 0; i < p->nram; i++)
         memset((void *)p->ram[i].pa, 0, p->ram[i].size);
-    for (uint32_t i = 0; i < p->nblobs; i++)
+    for (uint32_t i = 0; i < p->nblobs; i++) {
         memcpy((void *)p->blobs[i].dst, (const void *)p->blobs[i].src, p->blobs[i].size);
+        ok &= measure(p, &p->blobs[i], verbose);
+    }
     for (uint32_t i = 0; i < p->nram; i++)
         hv_dcache_clean_range(p->ram[i].pa, p->ram[i].size);
     hv_icache_inval_all();
+    return ok;
 }
 
 void hv_partitions_load_all(void)
 {
     for (uint32_t i = 0; i < HV_NPARTITIONS; i++) {
         const struct hv_partition *p = &hv_partitions[i];
-        partition_load(i);
+        if (!partition_load(i, 1)) {
+            pstate[i].state = P_HALTED;
+            hv_log("%s: measurement mismatch -> not started", p->name);
+            continue;
+        }
         pstate[i].state = P_RUNNING;
         hv_log("%s: loaded %lu bytes at 0x%lx, entry 0x%lx, %u vCPU(s)", p->name,
                (unsigned long)p->blobs[0].size, (unsigned long)p->blobs[0].dst,
@@ -63,7 +102,7 @@ void hv_cpu_start(uint32_t slot)
 {
     const struct hv_cpu *c = &hv_cpus[slot];
 
-    if (c->partition != HV_NO_PARTITION && c->vcpu == 0) {
+    if (c->partition != HV_NO_PARTITION && c->vcpu == 0 && pstate[c->partition].state == P_RUNNING) {
         const struct hv_partition *p = &hv_partitions[c->partition];
         hv_log("%s: starting vCPU 0 on CPU %u", p->name, slot);
         hv_vcpu_enter(slot, p->entry_ipa, p->dtb_ipa);
@@ -125,7 +164,10 @@ void hv_partition_restart(uint32_t idx, int counted)
 
     claim_stop(idx);
     stop_other_vcpus(idx);
-    partition_load(idx);
+    if (!partition_load(idx, 0)) {
+        hv_log("%s: measurement mismatch -> not restarted", p->name);
+        mark_halted_and_idle(idx);
+    }
     hv_spin_lock(&pstate_lock);
     if (counted)
         pstate[idx].restarts++;

@@ -30,6 +30,8 @@ struct hv_blob {
     uint64_t src;                   /* pristine copy in memory no partition maps */
     uint64_t dst;                   /* physical address in the partition's RAM */
     uint64_t size;
+    const char *what;               /* "image", "dtb" */
+    uint8_t sha256[32];             /* recorded at build time; checked after every copy */
 };
 
 /* A RAM region of a partition: IPA -> PA, for checking and copying guest buffers. */

@@ -1,0 +1,377 @@
+"""Guest device trees: each partition's DTB, derived from the board DT and the System model.
+
+A guest sees exactly what it was given (docs/guest-devicetree.md): its vCPUs numbered from 0,
+PSCI through HVC, its RAM at its IPAs, the virtual GIC, the architected timer, its own devices
+copied from the board DT (with the fixed clocks they reference) and /chosen. Nothing else of
+the board DT ever appears. The blob is written by a small FDT serializer below (pyfdt's writer
+wants typed properties and would re-guess raw bytes); pyfdt parses it back like any board DTB.
+Output is deterministic: the same System, partition and board DTB give the same bytes.
+"""
+from __future__ import annotations
+
+import re
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .board import Reg, _cells, _DtError, _Node, _parse_tree, _strings
+from .diagnostics import ConfigError, error
+from .model import Partition, System
+
+GIC_PHANDLE = 1
+GICV2_COMPATIBLE = ("arm,cortex-a15-gic", "arm,gic-400")
+GICD_SIZE = 0x1000               # the GICv2 distributor register map
+GICC_SIZE = 0x2000               # the guest's CPU interface (mapped onto GICV)
+PSCI_COMPATIBLE = ("arm,psci-1.0", "arm,psci-0.2", "arm,psci")
+PL011_COMPATIBLE = "arm,pl011"
+PPI_CPU_MASK = 0xFF00            # bits [15:8] of a GIC PPI specifier's flags cell
+
+# Properties never copied from a board device: they name other nodes by phandle (which the
+# guest does not have), describe children (which are not copied), or are rewritten here.
+_DROPPED = frozenset({
+    "phandle", "linux,phandle", "reg", "interrupts", "interrupts-extended", "interrupt-parent",
+    "interrupt-map", "interrupt-map-mask", "clocks", "clock-names", "assigned-clocks",
+    "assigned-clock-parents", "assigned-clock-rates", "resets", "reset-names", "dmas",
+    "dma-names", "phys", "phy-names", "phy-handle", "power-domains", "power-domain-names",
+    "pinctrl-names", "gpios", "iommus", "iommu-map", "iommu-map-mask", "msi-parent", "msi-map",
+    "msi-map-mask", "memory-region", "memory-region-names", "nvmem-cells", "nvmem-cell-names",
+    "mboxes", "mbox-names", "sram", "syscon", "interconnects", "interconnect-names",
+    "operating-points-v2", "thermal-sensors", "cooling-device", "remote-endpoint", "cpu", "cpus",
+    "next-level-cache", "ranges", "dma-ranges", "#address-cells", "#size-cells",
+})
+_DROPPED_PATTERN = re.compile(r"^(pinctrl-\d+|.*-gpios?|.*-supply|.*-syscon|.*,.*-handle)$")
+
+
+# -------------------------------------------------------------------------- output tree + FDT
+
+@dataclass
+class DtNode:
+    """A node of the tree being generated: properties keep their order and raw bytes."""
+
+    name: str
+    props: list[tuple[str, bytes]] = field(default_factory=list)
+    children: list[DtNode] = field(default_factory=list)
+
+
+def _u32s(*values: int) -> bytes:
+    return struct.pack(f">{len(values)}I", *values)
+
+
+def _u64s(*values: int) -> bytes:
+    return b"".join(struct.pack(">Q", v) for v in values)
+
+
+def _strs(*values: str) -> bytes:
+    return b"".join(v.encode() + b"\0" for v in values)
+
+
+def _regs(regs: tuple[Reg, ...] | list[Reg]) -> bytes:
+    """`reg` in the guest root's 2 address + 2 size cells."""
+    return _u64s(*(v for r in regs for v in (r.base, r.size)))
+
+
+def serialize(root: DtNode) -> bytes:
+    """A version 17 flattened device tree: header, empty reservation map, structure, strings."""
+    struct_blk, strings = bytearray(), bytearray()
+    offsets: dict[str, int] = {}
+
+    def emit(node: DtNode) -> None:
+        name = node.name.encode() + b"\0"
+        struct_blk.extend(_u32s(1) + name + b"\0" * (-len(name) % 4))
+        for prop, value in node.props:
+            if prop not in offsets:
+                offsets[prop] = len(strings)
+                strings.extend(prop.encode() + b"\0")
+            struct_blk.extend(_u32s(3, len(value), offsets[prop]) + value
+                              + b"\0" * (-len(value) % 4))
+        for child in node.children:
+            emit(child)
+        struct_blk.extend(_u32s(2))
+
+    emit(root)
+    struct_blk.extend(_u32s(9))
+    header_size, rsvmap = 40, bytes(16)
+    off_struct = header_size + len(rsvmap)
+    off_strings = off_struct + len(struct_blk)
+    total = off_strings + len(strings)
+    header = _u32s(0xD00DFEED, total, off_struct, off_strings, header_size, 17, 16, 0,
+                   len(strings), len(struct_blk))
+    return header + rsvmap + bytes(struct_blk) + bytes(strings)
+
+
+# -------------------------------------------------------------------------- reading the board DT
+
+def _by_path(root: _Node) -> dict[str, _Node]:
+    return {n.path: n for n in root.walk()}
+
+
+def _phandle_table(root: _Node) -> dict[int, _Node]:
+    table = {}
+    for node in root.walk():
+        for name in ("phandle", "linux,phandle"):
+            raw = node.props.get(name)
+            if raw and len(raw) == 4:
+                table[struct.unpack(">I", raw)[0]] = node
+    return table
+
+
+def _interrupt_parent(node: _Node, phandles: dict[int, _Node]) -> _Node | None:
+    at: _Node | None = node
+    while at is not None:
+        raw = at.props.get("interrupt-parent")
+        if raw is not None:
+            return phandles.get(_cells(raw)[0]) if len(raw) == 4 else None
+        at = at.parent
+    return None
+
+
+def _gic_specifiers(node: _Node, gic: _Node, phandles: dict[int, _Node]) -> tuple[int, ...]:
+    """The node's GIC interrupt specifiers (3 cells each), as written in the board DT.
+
+    `interrupts` counts only when the interrupt parent is the GIC; from `interrupts-extended`
+    only the entries addressed to the GIC are kept. Others go to controllers the guest lacks.
+    """
+    if "interrupts-extended" in node.props:
+        cells, out, i = _cells(node.props["interrupts-extended"]), [], 0
+        while i < len(cells):
+            target = phandles.get(cells[i])
+            if target is None or "#interrupt-cells" not in target.props:
+                break
+            n = _cells(target.props["#interrupt-cells"])[0]
+            if target is gic:
+                out.extend(cells[i + 1:i + 1 + n])
+            i += 1 + n
+        return tuple(out)
+    if "interrupts" in node.props and _interrupt_parent(node, phandles) is gic:
+        cells = _cells(node.props["interrupts"])
+        return cells[:len(cells) - len(cells) % 3]
+    return ()
+
+
+def _is_pure_description(node: _Node, phandles: dict[int, _Node], seen: frozenset[int]) -> bool:
+    """A clock provider the guest may get: no MMIO of its own, parents likewise."""
+    if "reg" in node.props or "#clock-cells" not in node.props:
+        return False
+    refs = _clock_refs(node, phandles)
+    return refs is not None and all(
+        ph not in seen and _is_pure_description(phandles[ph], phandles, seen | {ph})
+        for ph, _ in refs)
+
+
+def _clock_refs(node: _Node, phandles: dict[int, _Node]) -> list[tuple[int, tuple[int, ...]]] | None:
+    """`clocks` as (provider phandle, specifier) pairs; None if it cannot be decoded."""
+    raw = node.props.get("clocks")
+    if raw is None:
+        return []
+    cells, out, i = _cells(raw), [], 0
+    while i < len(cells):
+        provider = phandles.get(cells[i])
+        if provider is None or "#clock-cells" not in provider.props:
+            return None
+        n = _cells(provider.props["#clock-cells"])[0]
+        out.append((cells[i], tuple(cells[i + 1:i + 1 + n])))
+        i += 1 + n
+    return out
+
+
+# -------------------------------------------------------------------------- building the guest DT
+
+@dataclass
+class _Builder:
+    """Collects the clock nodes the partition's devices reference, renumbering phandles."""
+
+    phandles: dict[int, _Node]
+    names: set[str]
+    clocks: list[DtNode] = field(default_factory=list)
+    renumbered: dict[int, int] = field(default_factory=dict)   # board phandle -> guest phandle
+
+    def clock_props(self, node: _Node) -> list[tuple[str, bytes]]:
+        """`clocks` (renumbered) and `clock-names`, or nothing if a clock cannot be given."""
+        refs = _clock_refs(node, self.phandles)
+        if not refs or not all(_is_pure_description(self.phandles[ph], self.phandles,
+                                                    frozenset({ph})) for ph, _ in refs):
+            return []
+        cells = [c for ph, spec in refs for c in (self.clock(ph), *spec)]
+        props = [("clocks", _u32s(*cells))]
+        if "clock-names" in node.props:
+            props.append(("clock-names", node.props["clock-names"]))
+        return props
+
+    def clock(self, board_phandle: int) -> int:
+        if board_phandle not in self.renumbered:
+            source = self.phandles[board_phandle]
+            guest = GIC_PHANDLE + 1 + len(self.renumbered)
+            self.renumbered[board_phandle] = guest
+            props = [(k, v) for k, v in source.props.items() if not _dropped(k)]
+            props += self.clock_props(source)
+            props.append(("phandle", _u32s(guest)))
+            self.clocks.append(DtNode(self.unique(source.name), props))
+        return self.renumbered[board_phandle]
+
+    def unique(self, name: str) -> str:
+        base, n = name, 1
+        while name in self.names:
+            name, n = f"{base}-{n}", n + 1
+        self.names.add(name)
+        return name
+
+
+def _dropped(name: str) -> bool:
+    return name in _DROPPED or bool(_DROPPED_PATTERN.match(name))
+
+
+def _node_name(node: _Node, regs: tuple[Reg, ...]) -> str:
+    """The board node's name with its unit address rewritten to the guest (= CPU) address."""
+    base = node.name.split("@", 1)[0]
+    return f"{base}@{regs[0].base:x}" if regs else base
+
+
+def _vcpu_mask(spec: tuple[int, ...], vcpus: int) -> tuple[int, ...]:
+    """PPI specifiers name the CPUs they reach in flags bits [15:8]: the partition's vCPUs."""
+    out = list(spec)
+    for i in range(0, len(out) - 2, 3):
+        if out[i] == 1 and out[i + 2] & PPI_CPU_MASK:
+            out[i + 2] = (out[i + 2] & ~PPI_CPU_MASK) | (((1 << min(vcpus, 8)) - 1) << 8)
+    return tuple(out)
+
+
+def _timer_node(root: _Node, gic: _Node, phandles: dict[int, _Node], vcpus: int) -> DtNode:
+    board_timer = next((n for n in root.walk() if {"arm,armv8-timer", "arm,armv7-timer"}
+                        & set(_strings(n.props.get("compatible")))), None)
+    spec: tuple[int, ...] = ()
+    if board_timer is not None:
+        spec = _gic_specifiers(board_timer, gic, phandles)
+    if len(spec) < 12:           # no usable board node: the architected PPIs, level-low
+        spec = (1, 13, 0xF08, 1, 14, 0xF08, 1, 11, 0xF08, 1, 10, 0xF08)
+    props = [("compatible", _strs("arm,armv8-timer")),
+             ("interrupts", _u32s(*_vcpu_mask(spec[:12], vcpus)))]
+    for name in ("always-on", "clock-frequency"):
+        if board_timer is not None and name in board_timer.props:
+            props.append((name, board_timer.props[name]))
+    return DtNode("timer", props)
+
+
+def _cpus_node(system: System, partition: Partition, by_path: dict[str, _Node]) -> DtNode:
+    cpus = DtNode("cpus", [("#address-cells", _u32s(1)), ("#size-cells", _u32s(0))])
+    for n, ref in enumerate(partition.cpus):
+        # The compatible of the physical CPU the vCPU runs on: what MIDR_EL1 tells the guest.
+        phys = by_path[system.board.cpus[ref.index].path]
+        compatible = phys.props.get("compatible") or by_path[system.board.cpus[0].path].props.get(
+            "compatible", _strs("arm,armv8"))
+        cpus.children.append(DtNode(f"cpu@{n:x}", [
+            ("device_type", _strs("cpu")), ("compatible", compatible),
+            ("reg", _u32s(n)), ("enable-method", _strs("psci"))]))
+    return cpus
+
+
+def _gic_node(system: System) -> DtNode:
+    gic = system.board.gic
+    if gic.version != 2 or gic.gicc is None:
+        raise ConfigError(error(
+            "E012", f"{system.board.source}: guest device trees describe a GICv2 virtual GIC; "
+            f"this board's GIC ({gic.path}) is version {gic.version}", system.board_spec.pos))
+    return DtNode(f"interrupt-controller@{gic.gicd.base:x}", [
+        ("compatible", _strs(*GICV2_COMPATIBLE)),
+        ("#interrupt-cells", _u32s(3)),
+        ("interrupt-controller", b""),
+        ("reg", _regs([Reg(gic.gicd.base, GICD_SIZE), Reg(gic.gicc.base, GICC_SIZE)])),
+        ("phandle", _u32s(GIC_PHANDLE)),
+    ])
+
+
+def _device_node(partition_vcpus: int, node: _Node, regs: tuple[Reg, ...], gic: _Node,
+                 builder: _Builder) -> DtNode:
+    props: list[tuple[str, bytes]] = [(k, v) for k, v in node.props.items() if not _dropped(k)]
+    if regs:
+        props.append(("reg", _regs(regs)))
+    spec = _gic_specifiers(node, gic, builder.phandles)
+    if spec:
+        props.append(("interrupts", _u32s(*_vcpu_mask(spec, partition_vcpus))))
+    props += builder.clock_props(node)
+    return DtNode(_node_name(node, regs), props)
+
+
+def guest_tree(system: System, partition: Partition, board_root: _Node, *, bootargs: str = "",
+               initrd: tuple[int, int] | None = None) -> DtNode:
+    """The partition's device tree as a DtNode (see guest_dtb)."""
+    by_path = _by_path(board_root)
+    phandles = _phandle_table(board_root)
+    gic = by_path[system.board.gic.path]
+    vcpus = len(partition.cpus)
+    board = system.board
+    root = DtNode("", [
+        ("#address-cells", _u32s(2)), ("#size-cells", _u32s(2)),
+        ("compatible", _strs("hvcfg,partition", *board.compatible)),
+        ("model", _strs(f"hvcfg partition {partition.name} on {board.model or system.board_spec.name}")),
+        ("interrupt-parent", _u32s(GIC_PHANDLE)),
+    ])
+    root.children.append(_cpus_node(system, partition, by_path))
+    root.children.append(DtNode("psci", [("compatible", _strs(*PSCI_COMPATIBLE)),
+                                         ("method", _strs("hvc"))]))
+    for region in sorted(partition.memory, key=lambda r: r.ipa):
+        root.children.append(DtNode(f"memory@{region.ipa:x}", [
+            ("device_type", _strs("memory")), ("reg", _regs([Reg(region.ipa, region.size)]))]))
+    root.children.append(_gic_node(system))
+    root.children.append(_timer_node(board_root, gic, phandles, vcpus))
+
+    builder = _Builder(phandles, {c.name for c in root.children} | {"chosen", "aliases"})
+    devices = sorted(partition.devices, key=lambda d: (d.device.regs[0].base if d.device.regs
+                                                       else -1, d.device.path))
+    guest_names = {ref.device.path: builder.unique(_node_name(by_path[ref.device.path],
+                                                              ref.device.regs))
+                   for ref in devices}
+    for ref in devices:
+        dev = _device_node(vcpus, by_path[ref.device.path], ref.device.regs, gic, builder)
+        dev.name = guest_names[ref.device.path]
+        root.children.append(dev)
+    stdout = next((f"/{guest_names[ref.device.path]}" for ref in partition.devices  # YAML order
+                   if PL011_COMPATIBLE in ref.device.compatible), None)
+    root.children.extend(builder.clocks)
+
+    chosen = DtNode("chosen")
+    if stdout:
+        chosen.props.append(("stdout-path", _strs(stdout)))
+        root.children.append(DtNode("aliases", [("serial0", _strs(stdout))]))
+    if bootargs:
+        chosen.props.append(("bootargs", _strs(bootargs)))
+    if initrd is not None:
+        start, end = initrd
+        chosen.props += [("linux,initrd-start", _u64s(start)), ("linux,initrd-end", _u64s(end))]
+    root.children.append(chosen)
+    return root
+
+
+def guest_dtb(system: System, partition: Partition, board_dtb: Path, *, bootargs: str = "",
+              initrd: tuple[int, int] | None = None) -> bytes:
+    """The partition's flattened device tree, from the board DTB it was analysed with.
+
+    `initrd` is (start IPA, end IPA) of an initial ramdisk in the partition's RAM.
+    """
+    try:
+        board_root = _parse_tree(Path(board_dtb).read_bytes())
+    except (_DtError, OSError) as exc:
+        raise ConfigError(error("E011", f"{board_dtb}: {exc}", system.board_spec.pos)) from None
+    return serialize(guest_tree(system, partition, board_root, bootargs=bootargs, initrd=initrd))
+
+
+def to_dts(blob: bytes) -> str:
+    """DTS text of a flattened device tree (dtc -I dtb -O dts)."""
+    from . import toolchain
+    return toolchain.dtb_to_dts(blob)
+
+
+def render_dts(config: Path, partition_name: str, build_root: Path = Path("build"), *,
+               bootargs: str = "", initrd: tuple[int, int] | None = None) -> str:
+    """`hvcfg dt CONFIG PARTITION`: the partition's guest device tree as DTS text.
+
+    ConfigError: every error of the configuration, or E043 for an unknown partition name.
+    """
+    from . import pipeline, toolchain     # pipeline will import this module: import late
+    system = pipeline.analyse(config, build_root).system
+    partition = next((p for p in system.partitions if p.name == partition_name), None)
+    if partition is None:
+        names = ", ".join(p.name for p in system.partitions)
+        raise ConfigError(error("E043", f"no partition '{partition_name}' in {config}",
+                                system.partitions_pos, hint=f"partitions: {names}"))
+    dtb = toolchain.ensure_dtb(system.board_spec, pipeline.cache_dir(build_root))
+    return to_dts(guest_dtb(system, partition, dtb, bootargs=bootargs, initrd=initrd))
