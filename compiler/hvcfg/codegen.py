@@ -55,8 +55,11 @@ def hcr_el2() -> tuple[int, str]:
 
 def render_config_h(system: System, layout: Layout, inputs: tuple[Path, ...]) -> str:
     gic = system.board.gic
+    assert gic.gicc and gic.gich and gic.maintenance_intid is not None and system.board.timer
     return _ENV.get_template("hvcfg_config.h.j2").render(
-        gicd_base=gic.gicd.base, gicc_base=gic.gicc.base if gic.gicc else 0,
+        gicd_base=gic.gicd.base, gicc_base=gic.gicc.base, gich_base=gic.gich.base,
+        maint_intid=gic.maintenance_intid, vtimer_intid=system.board.timer.virt,
+        gic_lines=gic_lines(system),
         hypercalls_used=hypercalls_used(system),
         provenance=provenance(inputs), version=__version__, board_name=system.board_spec.name,
         ncpus=len(system.board.cpus), partitions=system.partitions,
@@ -87,12 +90,32 @@ def _cpu_rows(system: System) -> list[_CpuRow]:
     return rows
 
 
+def gic_lines(system: System) -> int:
+    """INTIDs the virtual GICs cover: up to the highest one any partition owns, at least one
+    word of SPIs."""
+    top = max([i for p in system.partitions for i in owned_intids(p)] + [32])
+    return max(64, (top // 32 + 1) * 32)
+
+
+def owned_intids(p: Partition) -> list[int]:
+    """SPIs a partition owns: its passed-through devices' interrupts."""
+    return sorted({i for d in p.devices for i in d.device.intids if i >= 32})
+
+
+def _bitmap_words(intids: list[int], lines: int) -> list[str]:
+    words = [0] * (lines // 32)
+    for i in intids:
+        words[i // 32] |= 1 << (i % 32)
+    return [f"{w:#x}" for w in words]
+
+
 def hypercalls_used(system: System) -> list[str]:
     return sorted({h for p in system.partitions for h in p.hypercalls})
 
 
 def render_config_c(system: System, layout: Layout, inputs: tuple[Path, ...]) -> str:
     slot_of = {cpu.index: slot for slot, cpu in enumerate(system.board.cpus)}
+    lines = gic_lines(system)
     parts = []
     for p, pl in zip(system.partitions, layout.partitions):
         digest = sha256_file(pl.image.path)
@@ -105,10 +128,15 @@ def render_config_c(system: System, layout: Layout, inputs: tuple[Path, ...]) ->
             ram=p.memory, cpu_slots=[slot_of[c.index] for c in p.cpus],
             on_fault=p.on_fault.action, restart_limit=p.on_fault.limit,
             hypercalls=p.hypercalls,
-            hypercall_bits=sum(1 << HYPERCALLS[h][0] for h in p.hypercalls)))
+            hypercall_bits=sum(1 << HYPERCALLS[h][0] for h in p.hypercalls),
+            gicd_ipa=system.board.gic.gicd.base, owned=owned_intids(p),
+            owned_words=_bitmap_words(owned_intids(p), lines),
+            hw_words=_bitmap_words(owned_intids(p), lines)))
+    owner = {i: pi for pi, p in enumerate(system.partitions) for i in owned_intids(p)}
     hcr, comment = hcr_el2()
     return _ENV.get_template("hvcfg_config.c.j2").render(
         provenance=provenance(inputs), partitions=parts, cpus=_cpu_rows(system),
+        irq_owner=sorted(owner.items()), unowned_ranges=_unowned_ranges(owner, lines),
         mair_el2=tables.MAIR_EL2, tcr_el2=tables.TCR_EL2, ttbr0_el2=layout.el2_tables.base,
         vtcr_el2=tables.VTCR_EL2, hcr_el2=hcr, hcr_comment=comment)
 
@@ -128,6 +156,19 @@ def _runs(page: tuple[int, ...]) -> list[dict]:
                 j += 1
             runs.append({"zero": False, "quads": [f"{v:#018x}" for v in page[i:j]]})
         i = j
+    return runs
+
+
+def _unowned_ranges(owner: dict[int, int], lines: int) -> list[tuple[int, int]]:
+    """Runs of INTIDs nobody owns, for GNU range designators in hv_irq_owner[]."""
+    runs, start = [], None
+    for i in range(lines + 1):
+        free = i < lines and i not in owner
+        if free and start is None:
+            start = i
+        elif not free and start is not None:
+            runs.append((start, i - 1))
+            start = None
     return runs
 
 
@@ -199,7 +240,7 @@ def hyp_sources(system: System, hyp_dir: Path) -> list[Path]:
     common = ["aarch64/head.S", "aarch64/vectors.S", "aarch64/traps.c", "aarch64/cache.c",
               "core/main.c", "core/console.c", "core/lib.c", "core/partition.c", "core/vcpu.c",
               "core/inject.c", "core/smccc.c", "core/psci.c", "core/guestmem.c", "core/sha256.c",
-              "stage2/abort.c", "drivers/pl011.c", "gic/gicv2.c"]
+              "stage2/abort.c", "drivers/pl011.c", "gic/gicv2.c", "gic/vgic.c"]
     common += [HYPERCALLS[h][1] for h in hypercalls_used(system)]
     if system.board.psci is not None and system.board.psci.method == "smc":
         common.append("platform/psci_smc.c")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import tables
-from .board import Reg
+from .board import Gic, Reg
 from .diagnostics import ConfigError, Related, error
 from .model import MemRegion, Partition, System
 from .units import format_size
@@ -25,7 +25,7 @@ BLOCK_2M = 0x200000
 TEXT_WINDOW = 512 * 1024
 RODATA_WINDOW = 256 * 1024
 DATA_WINDOW = 64 * 1024
-BSS_WINDOW = 64 * 1024
+BSS_WINDOW = 256 * 1024
 STACK_SIZE = 16 * 1024
 EL2_VA_LIMIT = 1 << 39      # tables.el2_tables: T0SZ = 25
 IPA_LIMIT = 1 << 40         # tables.stage2_tables: T0SZ = 24
@@ -113,8 +113,13 @@ def place_hypervisor(system: System) -> Reg:
         "E033", f"no free {format_size(spec.size)} of RAM for the hypervisor", spec.pos))
 
 
-def partition_mappings(p: Partition) -> tuple[tables.Mapping, ...]:
-    """A partition's stage-2 map: its RAM with the declared permissions, its devices' pages."""
+VGIC_CPU_IF_SIZE = 0x2000      # GICC_DIR lives in the second page
+
+
+def partition_mappings(p: Partition, gic: Gic) -> tuple[tables.Mapping, ...]:
+    """A partition's stage-2 map: its RAM with the declared permissions, its devices' pages,
+    and its virtual GIC CPU interface (the guest's GICC IPA onto the physical GICV frame).
+    The distributor page is left unmapped: every access traps and is emulated."""
     maps = [tables.Mapping(r.ipa, r.base, r.size, _S2_PERM[r.perm], "normal",
                            f"{p.name} RAM") for r in p.memory]
     for d in p.devices:
@@ -122,6 +127,9 @@ def partition_mappings(p: Partition) -> tuple[tables.Mapping, ...]:
             base = align_down(reg.base, PAGE)
             size = align_up(reg.end, PAGE) - base
             maps.append(tables.Mapping(base, base, size, "rw", "device", d.device.path))
+    if gic.gicc is not None and gic.gicv is not None:
+        maps.append(tables.Mapping(gic.gicc.base, gic.gicv.base, VGIC_CPU_IF_SIZE, "rw", "device",
+                                   "GICV as GICC"))
     return tuple(sorted(maps, key=lambda m: m.va))
 
 
@@ -152,7 +160,7 @@ def _el2_mappings(windows: list[Window], system: System) -> tuple[tables.Mapping
                                "console"))
     # The GIC distributor and CPU interface (the hypervisor's own interrupts).
     gic = system.board.gic
-    for reg in (gic.gicd, gic.gicc):
+    for reg in (gic.gicd, gic.gicc, gic.gich):
         if reg is not None:
             page = align_down(reg.base, PAGE)
             maps.append(tables.Mapping(page, page, align_up(reg.end, PAGE) - page, "rw", "device",
@@ -167,7 +175,7 @@ def _el2_mappings(windows: list[Window], system: System) -> tuple[tables.Mapping
 def compute_layout(system: System, hyp: Reg, image_sizes: dict[str, int],
                    image_paths: dict[str, Path]) -> Layout:
     """Place everything and build all translation tables. `image_sizes` by partition name."""
-    s2_maps = [partition_mappings(p) for p in system.partitions]
+    s2_maps = [partition_mappings(p, system.board.gic) for p in system.partitions]
     _check_addresses(system, hyp, s2_maps)
     # Stage-2 table counts do not depend on where the tables live; EL2's depend on the
     # windows, which depend on the table count: iterate to the fixed point (two rounds).

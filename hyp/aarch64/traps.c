@@ -6,6 +6,7 @@
 #include "hv/sysreg.h"
 #include "hv/traps.h"
 #include "hv/vcpu.h"
+#include "hv/vgic.h"
 
 const char *hv_ec_name(uint32_t ec)
 {
@@ -55,9 +56,11 @@ void hv_trap_lower_sync(struct hv_regs *regs)
     }
 }
 
-/* A physical interrupt taken while a guest ran (HCR_EL2.IMO). */
+/* A physical interrupt taken while a guest ran (HCR_EL2.IMO). The hypervisor's own ones are
+ * deactivated here; a partition's are forwarded with the HW bit, and the guest deactivates. */
 static void lower_irq(struct hv_regs *regs)
 {
+    uint32_t me = hv_current_partition();
     int kicked = 0;
 
     for (;;) {
@@ -66,10 +69,17 @@ static void lower_irq(struct hv_regs *regs)
         if (intid >= GIC_SPURIOUS)
             break;
         hv_gic_eoi(iar);
-        if (intid == HV_SGI_KICK)
+        if (intid == HV_SGI_KICK) {
+            hv_gic_deactivate(iar);
             kicked = 1;
-        else
-            hv_log("CPU %u: interrupt %u has no owner yet (ignored)", hv_cpu_slot(), intid);
+        } else if (intid == HV_GIC_MAINT_INTID) {
+            hv_gic_deactivate(iar);
+            hv_vgic_maintenance();
+        } else if (intid == HV_VTIMER_INTID || hv_vgic_owner(intid) == me) {
+            hv_vgic_inject_hw(intid);
+        } else {
+            hv_gic_deactivate(iar);         /* routed here while its owner moved: drop */
+        }
     }
     if (kicked)
         hv_vcpu_handle_kick();

@@ -98,6 +98,7 @@ lower_sync:
     save_frame
     mov     x0, sp
     bl      hv_trap_lower_sync
+    bl      hv_vgic_flush
     restore_frame_and_eret
 
 .macro lower_event kind
@@ -105,6 +106,7 @@ lower_sync:
     mov     x0, sp
     mov     x1, #\kind
     bl      hv_trap_lower_other
+    bl      hv_vgic_flush
     restore_frame_and_eret
 .endm
 

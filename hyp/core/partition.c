@@ -12,11 +12,13 @@
 #include "hv/spinlock.h"
 #include "hv/sysreg.h"
 #include "hv/vcpu.h"
+#include "hv/vgic.h"
 
 enum pstate { P_RUNNING, P_HALTED };
 
 struct partition_state {
     enum pstate state;
+    uint64_t cntvoff;               /* its virtual counter counts from its (re)start */
     uint32_t stopping;              /* a CPU is stopping or restarting it */
     uint32_t restarts;
 };
@@ -27,6 +29,11 @@ static hv_spinlock_t pstate_lock;
 uint32_t hv_current_partition(void)
 {
     return hv_cpus[hv_cpu_slot()].partition;
+}
+
+uint64_t hv_partition_cntvoff(uint32_t idx)
+{
+    return pstate[idx].cntvoff;
 }
 
 uint32_t hv_partition_restarts(uint32_t idx)
@@ -79,6 +86,8 @@ static int partition_load(uint32_t idx, int verbose)
     for (uint32_t i = 0; i < p->nram; i++)
         hv_dcache_clean_range(p->ram[i].pa, p->ram[i].size);
     hv_icache_inval_all();
+    hv_vgic_partition_reset(idx);
+    pstate[idx].cntvoff = counter();
     return ok;
 }
 

@@ -11,6 +11,7 @@
 #include "hv/spinlock.h"
 #include "hv/sysreg.h"
 #include "hv/vcpu.h"
+#include "hv/vgic.h"
 
 enum request { REQ_NONE, REQ_START, REQ_STOP };
 
@@ -83,7 +84,7 @@ static void load_el2_state(const struct hv_partition *p, uint32_t vcpu)
     write_sysreg(vttbr_el2, p->vttbr);
     write_sysreg(cptr_el2, CPTR_EL2_DEFAULT);
     write_sysreg(cnthctl_el2, CNTHCTL_EL1_ACCESS);
-    write_sysreg(cntvoff_el2, 0);
+    write_sysreg(cntvoff_el2, hv_partition_cntvoff(hv_cpus[hv_cpu_slot()].partition));
     write_sysreg(vpidr_el2, read_sysreg(midr_el1));
     write_sysreg(vmpidr_el2, (1UL << 31) | vcpu);   /* guests count their CPUs from 0 */
     write_sysreg(sctlr_el1, SCTLR_EL1_RESET);
@@ -106,6 +107,7 @@ void hv_vcpu_enter(uint32_t slot, uint64_t entry, uint64_t context)
     regs.elr = entry;
     regs.spsr = SPSR_EL1H_MASKED;
     load_el2_state(&hv_partitions[cpu->partition], cpu->vcpu);
+    hv_vgic_vcpu_start();
     hv_enter_guest(&regs);
 }
 
@@ -137,6 +139,7 @@ void hv_cpu_idle(void)
     uint32_t slot = hv_cpu_slot();
     struct pcpu *c = &pcpus[slot];
 
+    hv_vgic_vcpu_stop();
     hv_vcpu_mark_off(slot);
 
     for (;;) {

@@ -1,23 +1,37 @@
 /*
- * GICv2 / GIC-400 at EL2: the distributor and this CPU's interface, used so far for the
- * hypervisor's own kick SGI (stopping or starting a vCPU on another physical CPU).
+ * GICv2 / GIC-400 at EL2: the distributor and this CPU's interface. The CPU interface runs with
+ * EOImode 1: the hypervisor drops priority (GICC_EOIR) when it takes an interrupt, and the
+ * deactivation happens either here (GICC_DIR, for the hypervisor's own interrupts) or through
+ * a list register's HW bit when the guest deactivates the virtual interrupt.
  */
 #include "hv/config.h"
 #include "hv/gic.h"
 #include "hv/sysreg.h"
 
 #define GICD_CTLR        0x000
+#define GICD_TYPER       0x004
 #define GICD_ISENABLER   0x100
+#define GICD_ICENABLER   0x180
+#define GICD_ICPENDR     0x280
+#define GICD_ICACTIVER   0x380
 #define GICD_IPRIORITYR  0x400
 #define GICD_ITARGETSR   0x800
+#define GICD_ICFGR       0xc00
 #define GICD_SGIR        0xf00
 
 #define GICC_CTLR        0x000
 #define GICC_PMR         0x004
+#define GICC_BPR         0x008
 #define GICC_IAR         0x00c
 #define GICC_EOIR        0x010
+#define GICC_DIR         0x1000
 
+#define GICC_CTLR_ENABLE    (1u << 0)
+#define GICC_CTLR_EOIMODENS (1u << 9)
 #define SGIR_TARGET_LIST_SHIFT 16
+
+#define PRIO_HYP    0x00            /* the hypervisor's own interrupts */
+#define PRIO_GUEST  0xa0            /* every interrupt forwarded to a guest */
 
 /* GIC CPU interface number of each slot's CPU (read from the banked GICD_ITARGETSR0). */
 static uint8_t cpu_if_mask[HV_NCPUS];
@@ -27,6 +41,11 @@ static inline volatile uint32_t *gicd(uint32_t off)
     return (volatile uint32_t *)(HV_GICD_BASE + off);
 }
 
+static inline volatile uint8_t *gicd8(uint32_t off)
+{
+    return (volatile uint8_t *)(HV_GICD_BASE + off);
+}
+
 static inline volatile uint32_t *gicc(uint32_t off)
 {
     return (volatile uint32_t *)(HV_GICC_BASE + off);
@@ -34,18 +53,34 @@ static inline volatile uint32_t *gicc(uint32_t off)
 
 void hv_gic_init_distributor(void)
 {
+    uint32_t lines = 32 * ((*gicd(GICD_TYPER) & 0x1f) + 1);
+
+    *gicd(GICD_CTLR) = 0;
+    for (uint32_t i = 32; i < lines; i += 32) {
+        *gicd(GICD_ICENABLER + i / 8) = 0xffffffffu;
+        *gicd(GICD_ICPENDR + i / 8) = 0xffffffffu;
+        *gicd(GICD_ICACTIVER + i / 8) = 0xffffffffu;
+    }
+    for (uint32_t i = 32; i < lines; i++) {
+        *gicd8(GICD_IPRIORITYR + i) = PRIO_GUEST;
+        *gicd8(GICD_ITARGETSR + i) = 0;     /* routed when a partition enables it */
+    }
     *gicd(GICD_CTLR) = 1;           /* forwarding on (Group 1 when seen from Non-secure) */
 }
 
 void hv_gic_init_cpu(uint32_t slot)
 {
     cpu_if_mask[slot] = (uint8_t)(*gicd(GICD_ITARGETSR) & 0xff);
-    /* Highest priority for the kick SGI, then enable it (banked per CPU). */
-    volatile uint8_t *prio = (volatile uint8_t *)gicd(GICD_IPRIORITYR);
-    prio[HV_SGI_KICK] = 0x00;
-    *gicd(GICD_ISENABLER) = 1u << HV_SGI_KICK;
-    *gicc(GICC_PMR) = 0xf0;
-    *gicc(GICC_CTLR) = 1;
+    *gicd(GICD_ICENABLER) = 0xffffffffu;
+    *gicd(GICD_ICACTIVER) = 0xffffffffu;
+    for (uint32_t i = 0; i < 32; i++)
+        *gicd8(GICD_IPRIORITYR + i) = PRIO_GUEST;
+    *gicd8(GICD_IPRIORITYR + HV_SGI_KICK) = PRIO_HYP;
+    *gicd8(GICD_IPRIORITYR + HV_GIC_MAINT_INTID) = PRIO_HYP;
+    *gicd(GICD_ISENABLER) = (1u << HV_SGI_KICK) | (1u << HV_GIC_MAINT_INTID);
+    *gicc(GICC_PMR) = 0xff;
+    *gicc(GICC_BPR) = 0;
+    *gicc(GICC_CTLR) = GICC_CTLR_ENABLE | GICC_CTLR_EOIMODENS;
 }
 
 void hv_gic_kick(uint32_t slot)
@@ -62,4 +97,27 @@ uint32_t hv_gic_ack(void)
 void hv_gic_eoi(uint32_t iar)
 {
     *gicc(GICC_EOIR) = iar;
+}
+
+void hv_gic_deactivate(uint32_t iar)
+{
+    *gicc(GICC_DIR) = iar;
+}
+
+void hv_gic_set_enabled(uint32_t intid, int enabled)
+{
+    *gicd((enabled ? GICD_ISENABLER : GICD_ICENABLER) + (intid / 32) * 4) = 1u << (intid % 32);
+}
+
+void hv_gic_route(uint32_t intid, uint32_t slot)
+{
+    if (intid >= 32)
+        *gicd8(GICD_ITARGETSR + intid) = cpu_if_mask[slot];
+}
+
+void hv_gic_set_edge(uint32_t intid, int edge)
+{
+    volatile uint32_t *cfg = gicd(GICD_ICFGR + (intid / 16) * 4);
+    uint32_t bit = 2u << ((intid % 16) * 2);
+    *cfg = edge ? (*cfg | bit) : (*cfg & ~bit);
 }

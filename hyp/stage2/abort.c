@@ -3,6 +3,7 @@
 #include "hv/partition.h"
 #include "hv/sysreg.h"
 #include "hv/traps.h"
+#include "hv/vgic.h"
 
 static int fsc_is_permission(uint64_t fsc)
 {
@@ -26,10 +27,42 @@ static uint64_t fault_ipa(uint64_t iss)
     return (par & 0x0000fffffffff000UL) | (far & 0xfff);
 }
 
+/* A load or store to an emulated device page: do it, write back a load, skip the instruction.
+ * Returns 0 when the IPA is not an emulated device or the access cannot be emulated. */
+static int emulate_mmio(struct hv_regs *regs, uint64_t iss, uint64_t ipa)
+{
+    const struct hv_partition *p = &hv_partitions[hv_current_partition()];
+    uint64_t gicd = p->vgic.gicd_ipa;
+
+    if (!(iss & ISS_ISV) || ipa < gicd || ipa - gicd >= 0x1000)
+        return 0;
+    unsigned size = 1u << ISS_SAS(iss);
+    unsigned rt = ISS_SRT(iss);
+    int is_write = (iss & ISS_WNR) != 0;
+    uint64_t value = is_write && rt != 31 ? regs->x[rt] : 0;
+
+    if (size == 8 || !hv_vgic_dist_access(ipa - gicd, is_write, size, &value))
+        return 0;
+    if (!is_write && rt != 31) {
+        if (iss & ISS_SSE) {                            /* sign-extending load */
+            unsigned shift = 64 - 8 * size;
+            value = (uint64_t)((int64_t)(value << shift) >> shift);
+        }
+        if (!(iss & ISS_SF))
+            value &= 0xffffffffUL;                      /* a W register */
+        regs->x[rt] = value;
+    }
+    regs->elr += 4;
+    return 1;
+}
+
 void hv_stage2_abort(struct hv_regs *regs, uint64_t esr, int is_instruction)
 {
     uint64_t iss = ESR_ISS(esr);
     uint64_t ipa = fault_ipa(iss);
+
+    if (!is_instruction && emulate_mmio(regs, iss, ipa))
+        return;
 
     if (is_instruction) {
         hv_fault(regs, HV_FAULT_KIND_ABORT,

@@ -45,6 +45,14 @@ struct hv_region {
     uint8_t pad[5];
 };
 
+/* The partition's virtual GIC: where its distributor is, which interrupts it owns. */
+struct hv_vgic_config {
+    uint64_t gicd_ipa;              /* emulated distributor (4 KiB) */
+    uint32_t nlines;                /* 32 * (GICD_TYPER.ITLinesNumber + 1) */
+    uint32_t owned[HV_GIC_LINES / 32];  /* bit per INTID: SPIs it owns */
+    uint32_t hw[HV_GIC_LINES / 32];     /* of those, physical (passed-through) ones */
+};
+
 struct hv_partition {
     const char *name;
     uint64_t vttbr;                 /* stage-2 root PA | VMID << 48 */
@@ -59,6 +67,7 @@ struct hv_partition {
     uint32_t on_fault;              /* HV_FAULT_* */
     uint32_t restart_limit;
     uint32_t hypercalls;            /* bit set of HV_HC_* granted */
+    struct hv_vgic_config vgic;
 };
 
 /* EL2 control register values, read by head.S and vcpu.c, and by `hvcfg verify` in the ELF. */
@@ -82,6 +91,7 @@ _Static_assert(sizeof(struct hv_cpu) == 16, "head.S walks hv_cpus in 16-byte ste
 extern const struct hv_boot_regs hv_boot_regs;
 extern const struct hv_partition hv_partitions[HV_NPARTITIONS];
 extern const struct hv_cpu hv_cpus[HV_NCPUS];
+extern const uint8_t hv_irq_owner[HV_GIC_LINES];   /* partition index, 0xff: none */
 #endif
 
 #endif

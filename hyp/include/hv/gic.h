@@ -10,7 +10,11 @@
 void hv_gic_init_distributor(void);
 void hv_gic_init_cpu(uint32_t slot);
 void hv_gic_kick(uint32_t slot);    /* send HV_SGI_KICK to the CPU in that slot */
-uint32_t hv_gic_ack(void);          /* INTID (with source CPU bits for SGIs) */
-void hv_gic_eoi(uint32_t iar);
+uint32_t hv_gic_ack(void);          /* GICC_IAR: INTID, with the source CPU for SGIs */
+void hv_gic_eoi(uint32_t iar);      /* priority drop only (EOImode 1) */
+void hv_gic_deactivate(uint32_t iar);
+void hv_gic_set_enabled(uint32_t intid, int enabled);
+void hv_gic_route(uint32_t intid, uint32_t slot);
+void hv_gic_set_edge(uint32_t intid, int edge);
 
 #endif

@@ -30,8 +30,9 @@
 /* CPTR_EL2 (non-VHE): RES1 bits 13:12 and 9:0; TFP (bit 10) clear so guests keep FP/SIMD */
 #define CPTR_EL2_DEFAULT 0x33ffUL
 
-/* CNTHCTL_EL2 (non-VHE): EL1PCTEN | EL1PCEN */
-#define CNTHCTL_EL1_ACCESS 0x3UL
+/* CNTHCTL_EL2 (non-VHE): EL1PCTEN only. The physical counter is readable; the EL1 physical
+ * timer traps (EL1PCEN clear): guests use the virtual timer, which the hypervisor forwards. */
+#define CNTHCTL_EL1_ACCESS 0x1UL
 
 /* ESR_ELx */
 #define ESR_EC_SHIFT    26
@@ -61,6 +62,8 @@
 #define ISS_SRT(iss)    (((iss) >> 16) & 0x1f)
 #define ISS_WNR         (1UL << 6)
 #define ISS_S1PTW       (1UL << 7)
+#define ISS_SSE         (1UL << 21)
+#define ISS_SF          (1UL << 15)
 #define ISS_FSC(iss)    ((iss) & 0x3f)
 
 #ifndef __ASSEMBLER__

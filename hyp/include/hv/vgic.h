@@ -1,0 +1,30 @@
+/* The virtual GICv2 of each partition: an emulated distributor and list-register injection. */
+#ifndef HV_VGIC_H
+#define HV_VGIC_H
+
+#include <stdint.h>
+
+#include "hv/frame.h"
+
+/* Emulated GICD access at `offset` in the partition's distributor page. Returns 0 when the
+ * access is not one the GICv2 architecture allows (the caller raises a health event). */
+int hv_vgic_dist_access(uint64_t offset, int is_write, unsigned size, uint64_t *value);
+
+/* A physical interrupt this CPU acknowledged that belongs to the partition running here. */
+void hv_vgic_inject_hw(uint32_t intid);
+/* Make a virtual (emulated device) interrupt pending or not (level-sensitive line). */
+void hv_vgic_set_level(uint32_t partition, uint32_t intid, int level);
+/* Move pending interrupts into free list registers; call before returning to the guest. */
+void hv_vgic_flush(void);
+/* The GIC maintenance interrupt fired on this CPU. */
+void hv_vgic_maintenance(void);
+
+/* A vCPU starts on this CPU (fresh state), or stops (active physical interrupts released). */
+void hv_vgic_vcpu_start(void);
+void hv_vgic_vcpu_stop(void);
+/* A partition is (re)loaded: its virtual distributor starts from reset state. */
+void hv_vgic_partition_reset(uint32_t partition);
+/* Which partition owns a physical interrupt (HV_NO_PARTITION if none). */
+uint32_t hv_vgic_owner(uint32_t intid);
+
+#endif
