@@ -14,6 +14,7 @@ import jinja2
 
 from . import __version__, tables
 from .layout import ImagePlacement, Layout
+from .board import Gic
 from .model import Partition, System
 
 _ENV = jinja2.Environment(
@@ -211,12 +212,13 @@ def render_linker_script(system: System, layout: Layout, inputs: tuple[Path, ...
         stacks_size=len(system.board.cpus) * layout.stack_size)
 
 
-def render_partition_header(p: Partition, inputs: tuple[Path, ...]) -> str:
+def render_partition_header(p: Partition, gic: Gic, inputs: tuple[Path, ...]) -> str:
     uarts = [d for d in p.devices if "arm,pl011" in d.device.compatible]
     first = p.memory[0]
     return _ENV.get_template("partition_config.h.j2").render(
         provenance=provenance(inputs), name=p.name, mem_base=first.ipa, mem_size=first.size,
-        unmapped=unmapped_ipa(p), ncpus=len(p.cpus),
+        unmapped=unmapped_ipa(p), ncpus=len(p.cpus), gicd=gic.gicd.base,
+        gicc=gic.gicc.base if gic.gicc else 0,
         uart_base=uarts[0].device.regs[0].base if uarts else None)
 
 

@@ -89,12 +89,13 @@ def fingerprint(system: System, dtb_inputs: tuple[Path, ...] = ()) -> str:
     return h.hexdigest()
 
 
-def _build_partition(tc: toolchain.Toolchain, p: Partition, out: Path,
-                     inputs: tuple[Path, ...]) -> Path:
+def _build_partition(tc: toolchain.Toolchain, system: System, p: Partition, out: Path) -> Path:
     """A bare-metal partition built from sources, linked at its IPA, as a raw binary."""
     gen = out / "gen"
     gen.mkdir(parents=True, exist_ok=True)
-    (gen / "partition_config.h").write_text(codegen.render_partition_header(p, inputs))
+    inputs = system.inputs
+    (gen / "partition_config.h").write_text(
+        codegen.render_partition_header(p, system.board.gic, inputs))
     (gen / "partition.ld").write_text(codegen.render_partition_ld(p, inputs))
     elf = out / f"{p.name}.elf"
     defines = tuple(f"-D{name}={value}" for name, value in p.defines)
@@ -113,7 +114,7 @@ def _partition_images(tc: toolchain.Toolchain, system: System,
         if p.image.binary is not None:
             path = p.image.binary
         else:
-            path = _build_partition(tc, p, staging / "partitions" / p.name, system.inputs)
+            path = _build_partition(tc, system, p, staging / "partitions" / p.name)
         size = path.stat().st_size
         if size > p.memory[0].size:
             raise ConfigError(error("E034", f"image of partition '{p.name}' is {size} bytes but "

@@ -18,6 +18,29 @@
 #define HVCFG_CONSOLE_WRITE     0xc6000001u
 #define HVCFG_IDENTITY          0xc6000002u
 
+/* MMIO accessors as single loads and stores without writeback, as Linux's readl/writel: only
+ * those give the hypervisor a syndrome (ESR ISV) it can emulate. */
+static inline void mmio_write32(uint64_t addr, uint32_t v)
+{
+    __asm__ volatile("str %w0, [%1]" : : "rZ"(v), "r"(addr) : "memory");
+}
+static inline void mmio_write8(uint64_t addr, uint8_t v)
+{
+    __asm__ volatile("strb %w0, [%1]" : : "rZ"(v), "r"(addr) : "memory");
+}
+static inline uint32_t mmio_read32(uint64_t addr)
+{
+    uint32_t v;
+    __asm__ volatile("ldr %w0, [%1]" : "=r"(v) : "r"(addr) : "memory");
+    return v;
+}
+static inline uint8_t mmio_read8(uint64_t addr)
+{
+    uint32_t v;
+    __asm__ volatile("ldrb %w0, [%1]" : "=r"(v) : "r"(addr) : "memory");
+    return (uint8_t)v;
+}
+
 struct smccc_res {
     int64_t x0;
     uint64_t x1, x2, x3;

@@ -1,0 +1,144 @@
+/*
+ * vgictest: exercises the virtual GIC from a bare-metal guest with two vCPUs.
+ *  - ownership: an SPI it does not own cannot be enabled (reads back 0), its own can;
+ *    ITARGETSR cannot name a CPU it does not have;
+ *  - SGIs between its two vCPUs, both ways;
+ *  - a burst of 15 SGIs pended at once (more than the 4 list registers): all delivered;
+ *  - the virtual timer interrupt (PPI 27) firing on both vCPUs.
+ */
+#include "../lib/guest.h"
+
+#define GICD_CTLR       0x000
+#define GICD_TYPER      0x004
+#define GICD_ISENABLER  0x100
+#define GICD_ICENABLER  0x180
+#define GICD_IPRIORITYR 0x400
+#define GICD_ITARGETSR  0x800
+#define GICD_SGIR       0xf00
+#define GICC_CTLR       0x00
+#define GICC_PMR        0x04
+#define GICC_IAR        0x0c
+#define GICC_EOIR       0x10
+
+#define OWN_SPI         40      /* the second PL011's interrupt: given to this partition */
+#define FOREIGN_SPI     33      /* the first PL011's: the hypervisor's console */
+#define TIMER_PPI       27
+
+extern char vgictest_vectors[];
+static volatile uint32_t seen[2][32];          /* per vCPU, per INTID */
+static volatile uint32_t vcpu1_ready, vcpu1_done;
+
+#define D(off) (HVCFG_GICD_BASE + (off))
+#define C(off) (HVCFG_GICC_BASE + (off))
+
+static uint64_t my_vcpu(void)
+{
+    uint64_t mpidr;
+    __asm__ volatile("mrs %0, mpidr_el1" : "=r"(mpidr));
+    return mpidr & 0xff;
+}
+
+void irq_handler(void)
+{
+    uint32_t iar = mmio_read32(C(GICC_IAR));
+    uint32_t intid = iar & 0x3ff;
+    if (intid < 32) {
+        seen[my_vcpu()][intid]++;
+        if (intid == TIMER_PPI)
+            __asm__ volatile("msr cntv_ctl_el0, %0" : : "r"(0UL));     /* one shot */
+    }
+    mmio_write32(C(GICC_EOIR), iar);
+}
+
+static void cpu_interface_on(void)
+{
+    __asm__ volatile("msr vbar_el1, %0\n\tisb" : : "r"(vgictest_vectors));
+    for (int i = 0; i < 32; i++)
+        mmio_write8(D(GICD_IPRIORITYR + i), 0xa0);
+    mmio_write32(D(GICD_ISENABLER), 0xffff | (1u << TIMER_PPI));
+    mmio_write32(C(GICC_PMR), 0xff);
+    mmio_write32(C(GICC_CTLR), 1);
+}
+
+static void irqs(int on)
+{
+    if (on)
+        __asm__ volatile("msr daifclr, #2" : : : "memory");
+    else
+        __asm__ volatile("msr daifset, #2" : : : "memory");
+}
+
+static void timer_in_ticks(uint64_t ticks)
+{
+    __asm__ volatile("msr cntv_tval_el0, %0\n\tmsr cntv_ctl_el0, %1\n\tisb"
+                     : : "r"(ticks), "r"(1UL) : "memory");
+}
+
+static int wait_for(volatile uint32_t *what, uint32_t value)
+{
+    for (uint32_t spins = 0; spins < 50000000u; spins++)
+        if (*what >= value)
+            return 1;
+    return 0;
+}
+
+void secondary_main(uint64_t vcpu)
+{
+    cpu_interface_on();
+    irqs(1);
+    vcpu1_ready = 1;
+    wait_for(&seen[1][5], 1);               /* SGI 5 from vCPU 0 ... */
+    mmio_write32(D(GICD_SGIR), (1u << 16) | 6);      /* ... answered with SGI 6 to vCPU 0 */
+    timer_in_ticks(1000);
+    wait_for(&seen[1][TIMER_PPI], 1);
+    vcpu1_done = 1;
+    smccc_hvc(PSCI_CPU_OFF, 0, 0, 0);
+}
+
+int main(uint64_t dtb)
+{
+    cpu_interface_on();
+    mmio_write32(D(GICD_CTLR), 1);
+    uint32_t typer = mmio_read32(D(GICD_TYPER));
+    guest_printf("vgictest: GICD_TYPER lines=%u cpus=%u", 32 * ((typer & 0x1f) + 1), ((typer >> 5) & 7) + 1);
+
+    mmio_write32(D(GICD_ISENABLER + 4 * (FOREIGN_SPI / 32)), 1u << (FOREIGN_SPI % 32));
+    guest_printf("enable foreign SPI %d -> reads back %u", FOREIGN_SPI,
+                 (mmio_read32(D(GICD_ISENABLER + 4 * (FOREIGN_SPI / 32))) >> (FOREIGN_SPI % 32)) & 1);
+    mmio_write32(D(GICD_ISENABLER + 4 * (OWN_SPI / 32)), 1u << (OWN_SPI % 32));
+    guest_printf("enable own SPI %d -> reads back %u", OWN_SPI,
+                 (mmio_read32(D(GICD_ISENABLER + 4 * (OWN_SPI / 32))) >> (OWN_SPI % 32)) & 1);
+    mmio_write32(D(GICD_ICENABLER + 4 * (OWN_SPI / 32)), 1u << (OWN_SPI % 32));
+    mmio_write8(D(GICD_ITARGETSR + OWN_SPI), 0xff);
+    guest_printf("ITARGETSR own SPI <- 0xff -> reads back 0x%x", mmio_read8(D(GICD_ITARGETSR + OWN_SPI)));
+    guest_printf("ITARGETSR foreign SPI -> reads back 0x%x", mmio_read8(D(GICD_ITARGETSR + FOREIGN_SPI)));
+
+    smccc_hvc(PSCI_CPU_ON, 1, (uint64_t)_secondary_start, 1);
+    wait_for(&vcpu1_ready, 1);
+    irqs(1);
+    mmio_write32(D(GICD_SGIR), (2u << 16) | 5);      /* SGI 5 to vCPU 1 */
+    guest_printf("SGI 5 to vcpu1, answer SGI 6 received: %u", wait_for(&seen[0][6], 1));
+
+    /* A burst: 15 different SGIs pended on myself with interrupts masked, then unmasked. */
+    irqs(0);
+    for (uint32_t sgi = 1; sgi < 16; sgi++)
+        seen[0][sgi] = 0;
+    for (uint32_t sgi = 1; sgi < 16; sgi++)
+        mmio_write32(D(GICD_SGIR), (2u << 24) | sgi);
+    uint32_t early = 0;
+    for (uint32_t sgi = 1; sgi < 16; sgi++)
+        early += seen[0][sgi];
+    irqs(1);
+    for (volatile int i = 0; i < 100000; i++)
+        ;
+    uint32_t got = 0;
+    for (uint32_t sgi = 1; sgi < 16; sgi++)
+        got += seen[0][sgi] != 0;
+    guest_printf("burst of 15 SGIs (more than the list registers): %u of 15 delivered, %u while masked", got, early);
+
+    timer_in_ticks(1000);
+    guest_printf("virtual timer on vcpu0 fired: %u", wait_for(&seen[0][TIMER_PPI], 1));
+    guest_printf("virtual timer on vcpu1 fired: %u", wait_for(&vcpu1_done, 1));
+    guest_printf("vgictest: done");
+    guest_system_off();
+}
