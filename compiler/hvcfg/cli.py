@@ -59,6 +59,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 124
 
 
+def cmd_dt(args: argparse.Namespace) -> int:
+    from . import guestdt
+    print(guestdt.render_dts(args.config, args.partition, args.build_dir), end="")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hvcfg", description="Build a static ARM64 separation hypervisor from a board YAML.")
@@ -75,6 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("config", type=Path)
     p.set_defaults(func=cmd_build)
 
+    p = sub.add_parser("dt", help="print a partition's generated device tree as DTS")
+    p.add_argument("config", type=Path)
+    p.add_argument("partition")
+    p.set_defaults(func=cmd_dt)
+
     p = sub.add_parser("run", help="build if stale, then boot in QEMU on this terminal")
     p.add_argument("config", type=Path)
     p.add_argument("--timeout", type=float, default=None, help="stop QEMU after this many seconds")
@@ -85,12 +96,10 @@ def build_parser() -> argparse.ArgumentParser:
                    "DIR/uartN.log instead of this terminal")
     p.set_defaults(func=cmd_run)
 
-    try:
-        from .xsa import commands as xsa_commands
-    except ImportError:
-        xsa_commands = None
-    if xsa_commands is not None:
-        xsa_commands.register(sub)
+    from .xsa import commands as xsa_commands
+    xsa_commands.register(sub)
+    from . import surface
+    surface.register(sub)
     return parser
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import jinja2
 
 from . import __version__, tables
-from .layout import ImagePlacement, Layout
+from .layout import Layout, dtb_ipa
 from .board import Gic
 from .model import Partition, System
 
@@ -119,13 +119,15 @@ def render_config_c(system: System, layout: Layout, inputs: tuple[Path, ...]) ->
     lines = gic_lines(system)
     parts = []
     for p, pl in zip(system.partitions, layout.partitions):
-        digest = sha256_file(pl.image.path)
-        blobs = [dict(src=pl.image.src, dst=pl.image.dst, size=pl.image.size, what="image",
-                      digest=digest, digest_bytes=", ".join(
-                          f"{b:#04x}" for b in bytes.fromhex(digest)))]
+        blobs = []
+        for b in pl.blobs:
+            digest = sha256_file(b.path)
+            blobs.append(dict(src=b.src, dst=b.dst, size=b.size, what=b.what, digest=digest,
+                              digest_bytes=", ".join(f"{x:#04x}" for x in bytes.fromhex(digest))))
         parts.append(dict(
             name=p.name, ident=ident(p.name), vttbr=pl.tables.base | (pl.vmid << 48),
-            root=pl.tables.base, vmid=pl.vmid, entry=p.entry_ipa, dtb_ipa=0, blobs=blobs,
+            root=pl.tables.base, vmid=pl.vmid, entry=pl.load.entry_ipa, dtb_ipa=pl.load.dtb_ipa,
+            blobs=blobs,
             ram=p.memory, cpu_slots=[slot_of[c.index] for c in p.cpus],
             on_fault=p.on_fault.action, restart_limit=p.on_fault.limit,
             hypercalls=p.hypercalls,
@@ -194,8 +196,9 @@ def render_pgtables(system: System, layout: Layout, inputs: tuple[Path, ...]) ->
 
 
 def _image_rows(layout: Layout) -> list[dict]:
-    return [dict(name=pl.name, ident=ident(pl.name), path=str(pl.image.path.resolve()),
-                 src=pl.image.src, size=pl.image.size) for pl in layout.partitions]
+    return [dict(name=f"{b.partition} {b.what}", section=b.section, path=str(b.path.resolve()),
+                 src=b.src, size=b.size, symbol="hv_" + b.section.strip(".").replace(".", "_"))
+            for pl in layout.partitions for b in pl.blobs]
 
 
 def render_images(layout: Layout, inputs: tuple[Path, ...]) -> str:
@@ -205,7 +208,7 @@ def render_images(layout: Layout, inputs: tuple[Path, ...]) -> str:
 
 def render_linker_script(system: System, layout: Layout, inputs: tuple[Path, ...]) -> str:
     w = {win.name: win for win in layout.windows}
-    last: ImagePlacement = layout.partitions[-1].image
+    last = layout.partitions[-1].blobs[-1]
     return _ENV.get_template("hyp.ld.j2").render(
         provenance=provenance(inputs), w=w, images=_image_rows(layout),
         last_image_end=last.src + last.size,
@@ -233,7 +236,7 @@ def render_partition_ld(p: Partition, inputs: tuple[Path, ...]) -> str:
     writable = [r for r in p.memory if "w" in r.perm]
     data = None if not writable or writable[0] is code else writable[0]
     return _ENV.get_template("partition.ld.j2").render(
-        provenance=provenance(inputs), code=code, data=data,
+        provenance=provenance(inputs), code=code, data=data, dtb_ipa=dtb_ipa(p),
         stack_size=PARTITION_STACK * len(p.cpus))
 
 

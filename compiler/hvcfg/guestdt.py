@@ -158,7 +158,8 @@ def _is_pure_description(node: _Node, phandles: dict[int, _Node], seen: frozense
         for ph, _ in refs)
 
 
-def _clock_refs(node: _Node, phandles: dict[int, _Node]) -> list[tuple[int, tuple[int, ...]]] | None:
+def _clock_refs(node: _Node,
+                phandles: dict[int, _Node]) -> list[tuple[int, tuple[int, ...]]] | None:
     """`clocks` as (provider phandle, specifier) pairs; None if it cannot be decoded."""
     raw = node.props.get("clocks")
     if raw is None:
@@ -220,9 +221,9 @@ def _dropped(name: str) -> bool:
     return name in _DROPPED or bool(_DROPPED_PATTERN.match(name))
 
 
-def _node_name(node: _Node, regs: tuple[Reg, ...]) -> str:
-    """The board node's name with its unit address rewritten to the guest (= CPU) address."""
-    base = node.name.split("@", 1)[0]
+def _node_name(name: str, regs: tuple[Reg, ...]) -> str:
+    """A board node's name with its unit address rewritten to the guest (= CPU) address."""
+    base = name.split("@", 1)[0]
     return f"{base}@{regs[0].base:x}" if regs else base
 
 
@@ -273,22 +274,24 @@ def _gic_node(system: System) -> DtNode:
     return DtNode(f"interrupt-controller@{gic.gicd.base:x}", [
         ("compatible", _strs(*GICV2_COMPATIBLE)),
         ("#interrupt-cells", _u32s(3)),
+        ("#address-cells", _u32s(0)),
         ("interrupt-controller", b""),
         ("reg", _regs([Reg(gic.gicd.base, GICD_SIZE), Reg(gic.gicc.base, GICC_SIZE)])),
         ("phandle", _u32s(GIC_PHANDLE)),
     ])
 
 
-def _device_node(partition_vcpus: int, node: _Node, regs: tuple[Reg, ...], gic: _Node,
+def _device_node(name: str, node: _Node, regs: tuple[Reg, ...], vcpus: int, gic: _Node,
                  builder: _Builder) -> DtNode:
+    """A passed-through device: reg at its CPU address (IPA = PA), GIC interrupts, clocks."""
     props: list[tuple[str, bytes]] = [(k, v) for k, v in node.props.items() if not _dropped(k)]
     if regs:
         props.append(("reg", _regs(regs)))
     spec = _gic_specifiers(node, gic, builder.phandles)
     if spec:
-        props.append(("interrupts", _u32s(*_vcpu_mask(spec, partition_vcpus))))
+        props.append(("interrupts", _u32s(*_vcpu_mask(spec, vcpus))))
     props += builder.clock_props(node)
-    return DtNode(_node_name(node, regs), props)
+    return DtNode(name, props)
 
 
 def guest_tree(system: System, partition: Partition, board_root: _Node, *, bootargs: str = "",
@@ -299,10 +302,11 @@ def guest_tree(system: System, partition: Partition, board_root: _Node, *, boota
     gic = by_path[system.board.gic.path]
     vcpus = len(partition.cpus)
     board = system.board
+    model = f"hvcfg partition {partition.name} on {board.model or system.board_spec.name}"
     root = DtNode("", [
         ("#address-cells", _u32s(2)), ("#size-cells", _u32s(2)),
         ("compatible", _strs("hvcfg,partition", *board.compatible)),
-        ("model", _strs(f"hvcfg partition {partition.name} on {board.model or system.board_spec.name}")),
+        ("model", _strs(model)),
         ("interrupt-parent", _u32s(GIC_PHANDLE)),
     ])
     root.children.append(_cpus_node(system, partition, by_path))
@@ -317,13 +321,11 @@ def guest_tree(system: System, partition: Partition, board_root: _Node, *, boota
     builder = _Builder(phandles, {c.name for c in root.children} | {"chosen", "aliases"})
     devices = sorted(partition.devices, key=lambda d: (d.device.regs[0].base if d.device.regs
                                                        else -1, d.device.path))
-    guest_names = {ref.device.path: builder.unique(_node_name(by_path[ref.device.path],
-                                                              ref.device.regs))
-                   for ref in devices}
-    for ref in devices:
-        dev = _device_node(vcpus, by_path[ref.device.path], ref.device.regs, gic, builder)
-        dev.name = guest_names[ref.device.path]
-        root.children.append(dev)
+    guest_names = {d.device.path: builder.unique(_node_name(by_path[d.device.path].name,
+                                                            d.device.regs)) for d in devices}
+    for d in devices:
+        root.children.append(_device_node(guest_names[d.device.path], by_path[d.device.path],
+                                          d.device.regs, vcpus, gic, builder))
     stdout = next((f"/{guest_names[ref.device.path]}" for ref in partition.devices  # YAML order
                    if PL011_COMPATIBLE in ref.device.compatible), None)
     root.children.extend(builder.clocks)
@@ -349,9 +351,10 @@ def guest_dtb(system: System, partition: Partition, board_dtb: Path, *, bootargs
     """
     try:
         board_root = _parse_tree(Path(board_dtb).read_bytes())
+        tree = guest_tree(system, partition, board_root, bootargs=bootargs, initrd=initrd)
     except (_DtError, OSError) as exc:
         raise ConfigError(error("E011", f"{board_dtb}: {exc}", system.board_spec.pos)) from None
-    return serialize(guest_tree(system, partition, board_root, bootargs=bootargs, initrd=initrd))
+    return serialize(tree)
 
 
 def to_dts(blob: bytes) -> str:

@@ -11,13 +11,15 @@ Everything up to the end of the images is in hyp.bin; bss and stacks are zeroed 
 """
 from __future__ import annotations
 
+import re
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import tables
 from .board import Gic, Reg
 from .diagnostics import ConfigError, Related, error
-from .model import MemRegion, Partition, System
+from .model import Partition, System
 from .units import format_size
 
 PAGE = 0x1000
@@ -53,13 +55,85 @@ class Window:
         return self.base + self.size
 
 
+DTB_SLOT = 0x10000          # the guest DT's place: the last 64 KiB of the first writable region
+KERNEL_ALIGN = 0x200000     # an arm64 Image is loaded at a 2 MiB-aligned base + text_offset
+
+
 @dataclass(frozen=True)
-class ImagePlacement:
+class Blob:
+    """A file copied into a partition's RAM before each start, from a pristine copy."""
+
     partition: str
+    what: str               # "image", "initrd", "dtb"
     path: Path
     src: int                # pristine copy inside the hypervisor region
     dst: int                # physical address it is copied to before each start
+    ipa: int                # where the guest sees it
     size: int
+
+    @property
+    def section(self) -> str:
+        """The ELF section holding the pristine copy."""
+        name = re.sub(r"[^A-Za-z0-9_]", "_", self.partition)
+        return f".image.{name}" if self.what == "image" else f".blob.{name}.{self.what}"
+
+
+@dataclass(frozen=True)
+class GuestLoad:
+    """Where a partition's pieces go, as IPAs: decided before the guest DT is generated."""
+
+    entry_ipa: int
+    image_ipa: int
+    image_end: int          # end of the image's effective size (an Image's BSS included)
+    initrd_ipa: int | None
+    dtb_ipa: int
+
+
+def _arm64_image_header(path: Path) -> tuple[int, int] | None:
+    """(text_offset, image_size) of an arm64 Image, or None for a raw binary."""
+    head = path.read_bytes()[:64]
+    if len(head) < 64 or head[0x38:0x3C] != b"ARM\x64":
+        return None
+    text_offset, image_size = struct.unpack_from("<QQ", head, 8)
+    return text_offset, image_size
+
+
+def dtb_ipa(p: Partition) -> int:
+    """The guest DT goes into the last DTB_SLOT bytes of the partition's first writable region."""
+    region = next((r for r in p.memory if "w" in r.perm), p.memory[0])
+    return region.ipa_end - DTB_SLOT
+
+
+def guest_load(p: Partition, image: Path, initrd_size: int | None) -> GuestLoad:
+    """Place the image (an arm64 Image at its text_offset), the initrd after it and the DT."""
+    first = p.memory[0]
+    header = _arm64_image_header(image)
+    size = image.stat().st_size
+    offset = 0
+    if header is not None:
+        offset, effective = header
+        size = max(size, effective)
+        if first.ipa % KERNEL_ALIGN:
+            raise ConfigError(error("E034", f"partition '{p.name}' boots an arm64 Image, which "
+                                    f"needs a 2 MiB-aligned first region; its IPA is {first.ipa:#x}",
+                                    first.pos, hint="align memory[0] (base or ipa) to 2 MiB"))
+    image_ipa = first.ipa + offset
+    image_end = image_ipa + size
+    initrd_ipa = align_up(image_end, KERNEL_ALIGN) if initrd_size is not None else None
+    used_end = initrd_ipa + initrd_size if initrd_ipa is not None and initrd_size else image_end
+    dtb = dtb_ipa(p)
+    limit = first.ipa_end if dtb < first.ipa or dtb >= first.ipa_end else dtb
+    if used_end > limit:
+        raise ConfigError(error("E034", f"partition '{p.name}': image ({size} bytes"
+                                + (f", initrd {initrd_size} bytes" if initrd_size else "")
+                                + f") and its device tree do not fit its first region "
+                                f"({format_size(first.size)})", p.image.pos))
+    return GuestLoad(image_ipa, image_ipa, image_end, initrd_ipa, dtb)
+
+
+def ipa_to_pa(p: Partition, ipa: int) -> int:
+    r = next(r for r in p.memory if r.ipa <= ipa < r.ipa_end)
+    return r.base + (ipa - r.ipa)
 
 
 @dataclass(frozen=True)
@@ -69,7 +143,12 @@ class PartitionLayout:
     vmid: int
     mappings: tuple[tables.Mapping, ...]
     tables: tables.TableSet
-    image: ImagePlacement
+    blobs: tuple[Blob, ...]     # image first
+    load: GuestLoad
+
+    @property
+    def image(self) -> Blob:
+        return self.blobs[0]
 
 
 @dataclass(frozen=True)
@@ -133,7 +212,7 @@ def partition_mappings(p: Partition, gic: Gic) -> tuple[tables.Mapping, ...]:
     return tuple(sorted(maps, key=lambda m: m.va))
 
 
-def _windows(base: int, pgtable_pages: int, image_sizes: list[int], ncpus: int) -> list[Window]:
+def _windows(base: int, pgtable_pages: int, blob_sizes: list[int], ncpus: int) -> list[Window]:
     out: list[Window] = []
     cursor = base
 
@@ -146,7 +225,7 @@ def _windows(base: int, pgtable_pages: int, image_sizes: list[int], ncpus: int) 
     add("rodata", RODATA_WINDOW, "r")
     add("data", DATA_WINDOW, "rw")
     add("pgtables", pgtable_pages * PAGE, "r")
-    add("images", sum(align_up(s, PAGE) for s in image_sizes), "r")
+    add("images", sum(align_up(s, PAGE) for s in blob_sizes), "r")
     add("bss", BSS_WINDOW + ncpus * STACK_SIZE, "rw")
     return out
 
@@ -172,16 +251,17 @@ def _el2_mappings(windows: list[Window], system: System) -> tuple[tables.Mapping
     return tuple(sorted(maps, key=lambda m: m.va))
 
 
-def compute_layout(system: System, hyp: Reg, image_sizes: dict[str, int],
-                   image_paths: dict[str, Path]) -> Layout:
-    """Place everything and build all translation tables. `image_sizes` by partition name."""
+def compute_layout(system: System, hyp: Reg, loads: dict[str, GuestLoad],
+                   files: dict[str, list[tuple[str, Path, int]]]) -> Layout:
+    """Place everything and build all translation tables. `files[name]` lists each partition's
+    blobs as (what, path, ipa), image first."""
     s2_maps = [partition_mappings(p, system.board.gic) for p in system.partitions]
     _check_addresses(system, hyp, s2_maps)
     # Stage-2 table counts do not depend on where the tables live; EL2's depend on the
     # windows, which depend on the table count: iterate to the fixed point (two rounds).
     s2_pages = [align_up(len(tables.stage2_tables(m, 0).pages), 2) for m in s2_maps]
     ncpus = len(system.board.cpus)
-    sizes = [image_sizes[p.name] for p in system.partitions]
+    sizes = [path.stat().st_size for p in system.partitions for _, path, _ in files[p.name]]
     el2_pages = 1
     while True:
         windows = _windows(hyp.base, sum(s2_pages) + el2_pages, sizes, ncpus)
@@ -195,7 +275,7 @@ def compute_layout(system: System, hyp: Reg, image_sizes: dict[str, int],
     if end > hyp.end:
         raise ConfigError(error(
             "E031", f"the hypervisor needs {format_size(end - hyp.base)} (code, tables, "
-            f"{len(sizes)} partition image(s), stacks) but hypervisor.memory.size is "
+            f"{len(sizes)} partition image(s) and DTs, stacks) but hypervisor.memory.size is "
             f"{format_size(hyp.size)}", system.hypervisor.pos))
 
     pgt = next(w for w in windows if w.name == "pgtables")
@@ -205,10 +285,13 @@ def compute_layout(system: System, hyp: Reg, image_sizes: dict[str, int],
     for index, (p, maps, npages) in enumerate(zip(system.partitions, s2_maps, s2_pages)):
         ts = tables.stage2_tables(maps, cursor)
         cursor += npages * PAGE
-        image = ImagePlacement(p.name, image_paths[p.name], img_cursor, p.memory[0].base,
-                               image_sizes[p.name])
-        img_cursor += align_up(image.size, PAGE)
-        placed.append(PartitionLayout(p.name, index, index + 1, maps, ts, image))
+        blobs = []
+        for what, path, ipa in files[p.name]:
+            size = path.stat().st_size
+            blobs.append(Blob(p.name, what, path, img_cursor, ipa_to_pa(p, ipa), ipa, size))
+            img_cursor += align_up(size, PAGE)
+        placed.append(PartitionLayout(p.name, index, index + 1, maps, ts, tuple(blobs),
+                                      loads[p.name]))
     el2 = tables.el2_tables(el2_maps, cursor)
     return Layout(hyp.base, hyp.size, tuple(windows), tuple(placed), el2_maps, el2, STACK_SIZE)
 
@@ -230,12 +313,6 @@ def _check_addresses(system: System, hyp: Reg, s2_maps: list[tuple[tables.Mappin
                                         f"{m.pa:#x} is beyond the 40-bit IPA range", p.pos))
 
 
-def image_fits(p: Partition, size: int) -> MemRegion | None:
-    """The region receiving the image, or None when the image does not fit in it."""
-    first = p.memory[0]
-    return first if size <= first.size else None
-
-
 def describe(layout: Layout, system: System) -> str:
     """The text memory map written next to the image."""
     lines = [f"# memory map of {system.board_spec.name} (from {system.config_path})", "",
@@ -253,7 +330,11 @@ def describe(layout: Layout, system: System) -> str:
         lines.append(f"{start:#018x} {end:#018x} {format_size(end - start):>8}  {what}")
     lines += ["", "## partition images (pristine copy -> load address)"]
     for pl in layout.partitions:
-        lines.append(f"{pl.name}: {pl.image.size} bytes {pl.image.src:#x} -> {pl.image.dst:#x}")
+        for b in pl.blobs:
+            lines.append(f"{pl.name} {b.what}: {b.size} bytes {b.src:#x} -> {b.dst:#x} "
+                         f"(IPA {b.ipa:#x})")
+        lines.append(f"{pl.name}: entry IPA {pl.load.entry_ipa:#x}, x0 = DT at IPA "
+                     f"{pl.load.dtb_ipa:#x}")
     lines += ["", "## translation tables"]
     for pl in layout.partitions:
         lines.append(f"{pl.name}: stage 2, VMID {pl.vmid}, root {pl.tables.base:#x}, "

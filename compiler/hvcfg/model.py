@@ -97,6 +97,9 @@ class Partition:
     spec_dir: Path               # directory of the partition file (sources are relative to it)
     cpus_pos: Pos | None = None  # the `cpus:` list (for E036)
     hypercalls_pos: tuple[Pos, ...] = ()   # one per hypercall (for E038)
+    vuart: bool = False                    # a virtual PL011 emulated by the hypervisor
+    bootargs: str = ""
+    initrd: Path | None = None
     defines: tuple[tuple[str, str], ...] = ()  # (macro, C value) for images built from sources
 
     @property
@@ -218,7 +221,21 @@ def _partition(doc: Doc, board: Board, i: int, errors: list[Diagnostic]) -> Part
         hypercalls=tuple(calls), on_fault=on_fault, spec_dir=spec_dir,
         cpus_pos=doc.pos(at + ("cpus",)),
         hypercalls_pos=tuple(doc.pos(at + ("hypercalls", j)) for j in range(len(calls))),
-        defines=tuple((k, define_value(v)) for k, v in e.get("defines", {}).items()))
+        defines=tuple((k, define_value(v)) for k, v in e.get("defines", {}).items()),
+        vuart=e.get("vuart", False), bootargs=e.get("bootargs", ""),
+        initrd=_initrd(doc, i, errors))
+
+
+def _initrd(doc: Doc, i: int, errors: list[Diagnostic]) -> Path | None:
+    at = ("partitions", i, "initrd")
+    rel = doc.data["partitions"][i].get("initrd")
+    if rel is None:
+        return None
+    path = doc.dir_of(at) / rel
+    if not path.is_file():
+        errors.append(error("E029", f"initrd file {_show_path(path)} does not exist", doc.pos(at),
+                            hint="run scripts/fetch-guests (make bootstrap does) or fix initrd:"))
+    return path
 
 
 def build_system(doc: Doc, board: Board, board_spec: BoardSpec) -> System:

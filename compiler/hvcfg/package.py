@@ -57,7 +57,10 @@ def manifest(system: System, layout: Layout, hyp_bin: Path) -> str:
         "partitions": [
             {"name": pl.name, "image": str(pl.image.path), "sha256": sha256(pl.image.path),
              "size": pl.image.size, "load": hex(pl.image.dst), "vmid": pl.vmid,
-             "stage2_root": hex(pl.tables.base)}
+             "stage2_root": hex(pl.tables.base), "entry_ipa": hex(pl.load.entry_ipa),
+             "blobs": [{"what": b.what, "file": str(b.path), "section": b.section,
+                        "sha256": sha256(b.path), "size": b.size, "load": hex(b.dst),
+                        "ipa": hex(b.ipa)} for b in pl.blobs]}
             for pl in layout.partitions
         ],
     }

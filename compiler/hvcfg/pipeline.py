@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import board as board_mod
-from . import checks, codegen, layout as layout_mod, load, model, package, toolchain
+from . import checks, codegen, guestdt, layout as layout_mod, load, model, package, toolchain
 from .board import Reg
 from .diagnostics import ConfigError, Diagnostic, Severity, error
 from .model import Partition, System
@@ -82,8 +82,9 @@ def fingerprint(system: System, dtb_inputs: tuple[Path, ...] = ()) -> str:
     files += sorted(PACKAGE_DIR.glob("templates/*"))
     for p in system.partitions:
         files += list(p.image.sources) + ([p.image.binary] if p.image.binary else [])
+        files += [p.initrd] if p.initrd else []
     for f in files:
-        h.update(str(f).encode())
+        h.update(str(f.resolve()).encode())
         h.update(f.read_bytes() if f.exists() else b"<missing>")
     h.update(repr(system.board).encode())
     return h.hexdigest()
@@ -106,22 +107,32 @@ def _build_partition(tc: toolchain.Toolchain, system: System, p: Partition, out:
     return binary
 
 
-def _partition_images(tc: toolchain.Toolchain, system: System,
-                      staging: Path) -> tuple[dict[str, int], dict[str, Path]]:
-    sizes: dict[str, int] = {}
-    paths: dict[str, Path] = {}
+def _partition_files(tc: toolchain.Toolchain, system: System, staging: Path, dtb: Path
+                     ) -> tuple[dict[str, layout_mod.GuestLoad], dict[str, list[tuple[str, Path, int]]]]:
+    """Each partition's image (built or prebuilt), initrd and generated device tree, placed."""
+    loads: dict[str, layout_mod.GuestLoad] = {}
+    files: dict[str, list[tuple[str, Path, int]]] = {}
     for p in system.partitions:
-        if p.image.binary is not None:
-            path = p.image.binary
-        else:
-            path = _build_partition(tc, system, p, staging / "partitions" / p.name)
-        size = path.stat().st_size
-        if size > p.memory[0].size:
-            raise ConfigError(error("E034", f"image of partition '{p.name}' is {size} bytes but "
-                                    f"its first memory region is {p.memory[0].size} bytes",
-                                    p.image.pos))
-        sizes[p.name], paths[p.name] = size, path
-    return sizes, paths
+        out = staging / "partitions" / p.name
+        image = p.image.binary if p.image.binary is not None else \
+            _build_partition(tc, system, p, out)
+        initrd_size = p.initrd.stat().st_size if p.initrd else None
+        load = layout_mod.guest_load(p, image, initrd_size)
+        initrd = (load.initrd_ipa, load.initrd_ipa + initrd_size) \
+            if load.initrd_ipa is not None and initrd_size is not None else None
+        blob = guestdt.guest_dtb(system, p, dtb, bootargs=p.bootargs, initrd=initrd)
+        if len(blob) > layout_mod.DTB_SLOT:
+            raise ConfigError(error("E034", f"the device tree of partition '{p.name}' is "
+                                    f"{len(blob)} bytes, more than its {layout_mod.DTB_SLOT}-byte "
+                                    "slot", p.pos))
+        out.mkdir(parents=True, exist_ok=True)
+        (out / f"{p.name}.dtb").write_bytes(blob)
+        files[p.name] = [("image", image, load.image_ipa)]
+        if p.initrd is not None and load.initrd_ipa is not None:
+            files[p.name].append(("initrd", p.initrd, load.initrd_ipa))
+        files[p.name].append(("dtb", out / f"{p.name}.dtb", load.dtb_ipa))
+        loads[p.name] = load
+    return loads, files
 
 
 def build(config: Path, build_root: Path = Path("build")) -> BuildResult:
@@ -143,8 +154,9 @@ def build(config: Path, build_root: Path = Path("build")) -> BuildResult:
 
 def _build_into(tc: toolchain.Toolchain, analysis: Analysis, staging: Path, final: Path) -> BuildResult:
     system = analysis.system
-    sizes, paths = _partition_images(tc, system, staging)
-    lay = layout_mod.compute_layout(system, analysis.hyp, sizes, paths)
+    dtb = toolchain.ensure_dtb(system.board_spec, cache_dir(staging.parent))
+    loads, files = _partition_files(tc, system, staging, dtb)
+    lay = layout_mod.compute_layout(system, analysis.hyp, loads, files)
     inputs = system.inputs
     gen = staging / "gen"
     gen.mkdir()

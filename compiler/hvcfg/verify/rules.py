@@ -1,0 +1,799 @@
+"""The proofs: what the built image's tables and values must satisfy, given the configuration.
+
+Inputs are the ELF (ElfImage), the System model the YAML describes, and digest sources.
+Nothing comes from the compiler's layout or table generator: expected mappings are derived
+from the System (what the YAML grants), hypervisor memory from the ELF's own sections.
+"""
+from __future__ import annotations
+
+import bisect
+import hashlib
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ..model import System
+from .elfimage import ElfImage, Section, StructLayout, VerifyError
+from .report import Report
+from .walker import (PAGE, Regime, RegimeError, Run, TableRef, Walk, el2_regime,
+                     stage2_regime, walk)
+
+S2_PERM = {"ro": "r", "rw": "rw", "rx": "rx", "rwx": "rwx"}
+NORMAL_OK = ("normal-wb",)                              # inner and outer write-back
+DEVICE_OK = ("device-nGnRnE", "device-nGnRE")           # no gathering, no reordering
+SCTLR_M, SCTLR_EE, SCTLR_WXN = 1 << 0, 1 << 25, 1 << 19
+HCR_VM, HCR_TGE, HCR_E2H, HCR_FWB = 1 << 0, 1 << 27, 1 << 34, 1 << 46
+VTCR_VS = 1 << 19
+BADDR_MASK = ((1 << 48) - 1) & ~1
+GICV2_CPU_IF_SIZE = 0x2000      # GICv2 CPU interface: GICC_CTLR..GICC_DIR (0x1000) = 2 pages
+MAX_BLOBS = 64
+MAX_RAM = 64
+
+
+def _down(x: int) -> int:
+    return x & ~(PAGE - 1)
+
+
+def _up(x: int) -> int:
+    return (x + PAGE - 1) & ~(PAGE - 1)
+
+
+def ident(name: str) -> str:
+    """The suffix of a partition's `.image.<ident>` section (non-identifier chars -> _)."""
+    return re.sub(r"[^A-Za-z0-9_]", "_", name)
+
+
+# ---------------------------------------------------------------------------- image facts
+
+@dataclass(frozen=True)
+class Blob:
+    src: int
+    dst: int
+    size: int
+    what: str | None
+    sha256: bytes | None
+
+
+@dataclass(frozen=True)
+class RamEntry:
+    ipa: int
+    pa: int
+    size: int
+    readable: bool
+    writable: bool
+    executable: bool
+
+
+@dataclass(frozen=True)
+class PartitionEntry:
+    index: int
+    name: str | None
+    vttbr: int
+    blobs: tuple[Blob, ...]
+    ram: tuple[RamEntry, ...]
+    problems: tuple[str, ...]   # what could not be read
+
+
+@dataclass(frozen=True)
+class BootRegs:
+    mair_el2: int
+    tcr_el2: int
+    ttbr0_el2: int
+    sctlr_el2: int
+    vtcr_el2: int
+    hcr_el2: int
+
+
+def read_boot_regs(img: ElfImage) -> BootRegs:
+    sym = img.symbol("hv_boot_regs")
+    lay = img.layouts["hv_boot_regs"]
+    values = {}
+    for f in ("mair_el2", "tcr_el2", "ttbr0_el2", "sctlr_el2", "vtcr_el2", "hcr_el2"):
+        if f not in lay.offsets:
+            raise VerifyError(f"{img.path}: struct hv_boot_regs has no member {f}")
+        v = img.u64(sym.value + lay.offsets[f])
+        if v is None:
+            raise VerifyError(f"{img.path}: hv_boot_regs.{f} at {sym.value + lay.offsets[f]:#x} "
+                              "is not in the image's loaded contents")
+        values[f] = v
+    return BootRegs(**values)
+
+
+def _member(img: ElfImage, lay: StructLayout, base: int, name: str, size: int = 8) -> int | None:
+    if name not in lay.offsets:
+        return None
+    return img.uint(base + lay.offsets[name], lay.member_sizes.get(name, size))
+
+
+def read_partitions(img: ElfImage, expected_count: int | None) -> list[PartitionEntry]:
+    sym = img.symbol("hv_partitions")
+    lay = img.layouts["hv_partition"]
+    blay, rlay = img.layouts["hv_blob"], img.layouts["hv_region"]
+    if sym.size and lay.size and sym.size % lay.size == 0:
+        count = sym.size // lay.size
+    elif expected_count is not None:
+        count = expected_count
+    else:
+        raise VerifyError(f"{img.path}: cannot tell how many entries hv_partitions has")
+    out = []
+    for i in range(count):
+        base = sym.value + i * lay.size
+        problems: list[str] = []
+        name_ptr = _member(img, lay, base, "name")
+        name = img.cstring(name_ptr) if name_ptr is not None else None
+        if name is None:
+            problems.append(f"name pointer {name_ptr:#x} does not point at a string in the image"
+                            if name_ptr is not None else "name unreadable")
+        vttbr = _member(img, lay, base, "vttbr")
+        if vttbr is None:
+            raise VerifyError(f"{img.path}: hv_partitions[{i}].vttbr is unreadable")
+        blobs: list[Blob] = []
+        nblobs = _member(img, lay, base, "nblobs", 4) or 0
+        bptr = _member(img, lay, base, "blobs") or 0
+        if nblobs > MAX_BLOBS:
+            problems.append(f"nblobs = {nblobs} is implausible")
+            nblobs = 0
+        for j in range(nblobs):
+            b = bptr + j * blay.size
+            src, dst, size = (_member(img, blay, b, f) for f in ("src", "dst", "size"))
+            if src is None or dst is None or size is None:
+                problems.append(f"blob {j} at {b:#x} is not in the image")
+                continue
+            wptr = _member(img, blay, b, "what")
+            what = img.cstring(wptr) if wptr else None
+            digest = (img.read(b + blay.offsets["sha256"], 32) if "sha256" in blay.offsets
+                      else None)
+            blobs.append(Blob(src, dst, size, what, digest))
+        ram: list[RamEntry] = []
+        nram = _member(img, lay, base, "nram", 4) or 0
+        rptr = _member(img, lay, base, "ram") or 0
+        if nram > MAX_RAM:
+            problems.append(f"nram = {nram} is implausible")
+            nram = 0
+        for j in range(nram):
+            r = rptr + j * rlay.size
+            vals = [_member(img, rlay, r, f) for f in ("ipa", "pa", "size")]
+            flags = [_member(img, rlay, r, f, 1) for f in ("readable", "writable", "executable")]
+            if None in vals or None in flags:
+                problems.append(f"ram region {j} at {r:#x} is not in the image")
+                continue
+            ram.append(RamEntry(*vals, *(bool(x) for x in flags)))   # type: ignore[arg-type]
+        out.append(PartitionEntry(i, name, vttbr, tuple(blobs), tuple(ram), tuple(problems)))
+    return out
+
+
+# ---------------------------------------------------------------------------- digest sources
+
+@dataclass(frozen=True)
+class DigestRecord:
+    partition: str
+    what: str                   # "image", "dtb", ...
+    sha256: str                 # hex
+    size: int | None
+    src: int | None             # where the bytes are in the image; None: the .image.<name> section
+
+
+class DigestSource(Protocol):
+    name: str
+
+    def records(self) -> list[DigestRecord]: ...
+
+
+@dataclass(frozen=True)
+class ManifestDigests:
+    """manifest.json written next to the ELF by `hvcfg build`."""
+
+    manifest: dict
+    name: str = "manifest.json"
+
+    def records(self) -> list[DigestRecord]:
+        out = []
+        for p in self.manifest.get("partitions", ()):
+            if "name" in p and "sha256" in p:
+                out.append(DigestRecord(str(p["name"]), "image", str(p["sha256"]).lower(),
+                                        p.get("size"), None))
+        return out
+
+
+@dataclass(frozen=True)
+class BlobDigests:
+    """The SHA-256 the hypervisor itself checks after copying (hv_blob.sha256 in the image)."""
+
+    partitions: tuple[PartitionEntry, ...]
+    name: str = "hv_blob.sha256"
+
+    def records(self) -> list[DigestRecord]:
+        return [DigestRecord(p.name or f"#{p.index}", b.what or "blob", b.sha256.hex(), b.size,
+                             b.src)
+                for p in self.partitions for b in p.blobs if b.sha256 is not None]
+
+
+# ---------------------------------------------------------------------------- interval helpers
+
+@dataclass(frozen=True)
+class Expect:
+    va: int
+    pa: int | None              # None: identity
+    size: int
+    perms: frozenset[str]       # allowed permission strings ("r", "rw", "rx", ...)
+    memtype: str                # "normal" or "device"
+    label: str
+    required: bool = True
+
+    @property
+    def end(self) -> int:
+        return self.va + self.size
+
+    def pa_at(self, va: int) -> int:
+        return va if self.pa is None else self.pa + (va - self.va)
+
+
+def paint(items: Iterable[Expect]) -> list[Expect]:
+    """Non-overlapping pieces; an earlier item wins where items overlap."""
+    out: list[Expect] = []
+    for e in items:
+        pieces = [(e.va, e.end)]
+        for o in out:
+            nxt = []
+            for lo, hi in pieces:
+                if o.end <= lo or hi <= o.va:
+                    nxt.append((lo, hi))
+                    continue
+                if lo < o.va:
+                    nxt.append((lo, o.va))
+                if o.end < hi:
+                    nxt.append((o.end, hi))
+            pieces = nxt
+        for lo, hi in pieces:
+            if hi > lo:
+                out.append(Expect(lo, None if e.pa is None else e.pa_at(lo), hi - lo, e.perms,
+                                  e.memtype, e.label, e.required))
+    return sorted(out, key=lambda x: x.va)
+
+
+def pieces(expected: list[Expect], runs: list[Run]
+           ) -> Iterator[tuple[int, int, Expect | None, Run | None]]:
+    """Elementary intervals over both lists (each sorted, non-overlapping)."""
+    bounds = sorted({x for e in expected for x in (e.va, e.end)} |
+                    {x for r in runs for x in (r.va, r.va_end)})
+    estarts = [e.va for e in expected]
+    rstarts = [r.va for r in runs]
+
+    def find(starts: list[int], items: list, lo: int, end_attr: str):
+        i = bisect.bisect_right(starts, lo) - 1
+        if i >= 0 and lo < getattr(items[i], end_attr):
+            return items[i]
+        return None
+
+    for lo, hi in zip(bounds, bounds[1:]):
+        e = find(estarts, expected, lo, "end")
+        r = find(rstarts, runs, lo, "va_end")
+        if e is not None or r is not None:
+            yield lo, hi, e, r
+
+
+class RangeFindings:
+    """Findings about address ranges, merged when adjacent and otherwise identical."""
+
+    def __init__(self) -> None:
+        self.raw: list[tuple[str, str, tuple, int, int]] = []
+
+    def add(self, name: str, subject: str, key: tuple, lo: int, hi: int) -> None:
+        self.raw.append((name, subject, key, lo, hi))
+
+    def merged(self) -> list[tuple[str, str, tuple, int, int]]:
+        out: list[tuple[str, str, tuple, int, int]] = []
+        for name, subject, key, lo, hi in sorted(self.raw, key=lambda t: (t[0], t[1], repr(t[2]),
+                                                                          t[3])):
+            if out and out[-1][:3] == (name, subject, key) and out[-1][4] == lo:
+                out[-1] = (name, subject, key, out[-1][3], hi)
+            else:
+                out.append((name, subject, key, lo, hi))
+        return out
+
+
+def _memtype_ok(actual_type: str, actual_sh: str, want: str) -> bool:
+    if want == "device":
+        return actual_type in DEVICE_OK
+    return actual_type in NORMAL_OK and actual_sh == "inner"
+
+
+def _rng(lo: int, hi: int) -> str:
+    return f"{lo:#x}..{hi:#x}"
+
+
+def _in(ranges: list[tuple[int, int]], lo: int, hi: int) -> bool:
+    return any(a <= lo and hi <= b for a, b in ranges)
+
+
+# ---------------------------------------------------------------------------- the verifier
+
+class Verifier:
+    def __init__(self, img: ElfImage, system: System, report: Report,
+                 digest_sources: list[DigestSource], hyp_region: tuple[int, int] | None = None,
+                 blob_digests: bool = True):
+        self.img, self.system, self.report = img, system, report
+        self.blob_digests = blob_digests      # also check hv_blob.sha256 when the image has it
+        self.hyp_region = hyp_region          # (base, end) of hypervisor.memory, if known
+        self.digest_sources = digest_sources
+        self.all_tables: list[tuple[str, TableRef]] = []
+
+    def add(self, name: str, subject: str, message: str, **details: Any) -> None:
+        self.report.add(name, subject, message, **details)
+
+    # ------------------------------------------------------------------ run everything
+    def run(self) -> None:
+        img = self.img
+        self.pgtables = img.section(".pgtables")
+        if self.pgtables is None:
+            raise VerifyError(f"{img.path}: no .pgtables section")
+        img.symbol("hv_pgtables")
+        self.image_sections = [s for s in img.alloc_sections if s.name.startswith(".image.")]
+        self.check_elf()
+        regs = read_boot_regs(img)
+        self.regs = regs
+        self.check_regs(regs)
+        self.entries = read_partitions(img, len(self.system.partitions))
+        self.check_partition_list()
+        if self.blob_digests and any(b.sha256 is not None for e in self.entries for b in e.blobs):
+            self.digest_sources.append(BlobDigests(tuple(self.entries)))
+        s2 = self.walk_stage2(regs)
+        el2 = self.walk_el2(regs)
+        self.check_tables()
+        if s2 is not None:
+            self.check_stage2(s2)
+        if el2 is not None:
+            self.check_el2(el2, regs)
+        self.check_blobs_and_ram()
+        self.check_digests()
+
+    # ------------------------------------------------------------------ ELF
+    def check_elf(self) -> None:
+        img = self.img
+        for seg in img.segments:
+            if seg.write and seg.execute:
+                self.add("elf-segment-wx", "elf", f"LOAD segment {seg.index} at {seg.vaddr:#x} "
+                         "is writable and executable")
+            if seg.vaddr != seg.paddr:
+                self.add("elf-layout", "elf", f"LOAD segment {seg.index}: vaddr {seg.vaddr:#x} "
+                         f"!= paddr {seg.paddr:#x} (the hypervisor runs identity-mapped)")
+        for s in img.alloc_sections:
+            if s.write and s.execute:
+                self.add("elf-section-wx", "elf", f"section {s.name} at {s.addr:#x} is "
+                         "writable and executable")
+        load_end = img.symbols.get("__load_end")
+        for s in [self.pgtables, *self.image_sections]:
+            if s.nobits or img.read(s.addr, s.size) is None:
+                self.add("elf-layout", "elf", f"section {s.name} is not loaded from the file")
+            if load_end is not None and s.end > load_end.value:
+                self.add("elf-layout", "elf", f"section {s.name} ends at {s.end:#x}, beyond "
+                         f"__load_end {load_end.value:#x}: hyp.bin would not contain it")
+        if load_end is None:
+            self.report.notes.append("no __load_end symbol: hyp.bin extent not checked")
+
+    # ------------------------------------------------------------------ registers
+    def check_regs(self, r: BootRegs) -> None:
+        if not r.sctlr_el2 & SCTLR_WXN:
+            self.add("sctlr-wxn-clear", "regs", f"hv_boot_regs.sctlr_el2 = {r.sctlr_el2:#x} "
+                     "does not set WXN (bit 19)")
+        if not r.sctlr_el2 & SCTLR_M:
+            self.add("sctlr-mmu-off", "regs", f"hv_boot_regs.sctlr_el2 = {r.sctlr_el2:#x} "
+                     "does not set M (bit 0)")
+        if r.sctlr_el2 & SCTLR_EE:
+            self.add("sctlr-unsupported", "regs", "SCTLR_EL2.EE = 1 (big-endian tables)")
+        if not r.hcr_el2 & HCR_VM or r.hcr_el2 & HCR_TGE:
+            self.add("hcr-stage2-off", "regs", f"hv_boot_regs.hcr_el2 = {r.hcr_el2:#x}: VM "
+                     f"{'set' if r.hcr_el2 & HCR_VM else 'CLEAR'}, TGE "
+                     f"{'SET' if r.hcr_el2 & HCR_TGE else 'clear'}")
+        if r.hcr_el2 & HCR_E2H:
+            self.add("hcr-unsupported", "regs", "HCR_EL2.E2H = 1: TCR_EL2/descriptors would "
+                     "use the EL2&0 format the verifier does not model")
+        if r.hcr_el2 & HCR_FWB:
+            self.add("hcr-unsupported", "regs", "HCR_EL2.FWB = 1: stage-2 MemAttr would use "
+                     "the combining format the verifier does not model")
+
+    # ------------------------------------------------------------------ partitions
+    def check_partition_list(self) -> None:
+        want = [p.name for p in self.system.partitions]
+        got = [e.name for e in self.entries]
+        if want != got:
+            self.add("partition-mismatch", "elf", f"hv_partitions lists {got}, the "
+                     f"configuration {want}")
+        for e in self.entries:
+            for problem in e.problems:
+                self.add("partition-mismatch", e.name or f"#{e.index}",
+                         f"hv_partitions[{e.index}]: {problem}")
+
+    def walk_stage2(self, regs: BootRegs) -> list[tuple[PartitionEntry, Walk]] | None:
+        try:
+            regime = stage2_regime(regs.vtcr_el2)
+        except RegimeError as exc:
+            self.add("vtcr-invalid", "regs", f"vtcr_el2 = {regs.vtcr_el2:#x}: {exc}")
+            return None
+        self.s2_regime = regime
+        vs = bool(regs.vtcr_el2 & VTCR_VS)
+        out = []
+        vmids: dict[int, str] = {}
+        for e in self.entries:
+            subject = e.name or f"#{e.index}"
+            root = e.vttbr & BADDR_MASK
+            vmid = (e.vttbr >> 48) & (0xFFFF if vs else 0xFF)
+            if not vs and e.vttbr >> 56:
+                self.add("ttbr-invalid", subject, f"vttbr {e.vttbr:#x} sets VMID bits [63:56] "
+                         "with 8-bit VMIDs (VTCR_EL2.VS = 0)")
+            if root % regime.root_align:
+                self.add("ttbr-invalid", subject, f"vttbr {e.vttbr:#x}: root {root:#x} is not "
+                         f"aligned to {regime.root_align:#x} ({regime.root_entries} entries)")
+                root -= root % regime.root_align
+            if vmid in vmids:
+                self.add("s2-vmid-duplicate", subject, f"VMID {vmid} is also used by "
+                         f"{vmids[vmid]}: TLB entries would be shared")
+            vmids.setdefault(vmid, subject)
+            w = walk(self.img.read, root, regime)
+            for p in w.problems:
+                self.add(p.name, subject, f"stage 2: {p.message}",
+                         **({"descriptor": hex(p.desc_pa)} if p.desc_pa is not None else {}))
+            self.all_tables += [(f"stage 2 of {subject}", t) for t in w.tables]
+            out.append((e, w))
+            self.report.partitions.append({
+                "name": subject, "vmid": vmid, "root": hex(root),
+                "pages": w.mapped_bytes // PAGE, "tables": sum(t.size for t in w.tables) // PAGE,
+                "mappings": [{"ipa": hex(r.va), "pa": hex(r.pa), "size": hex(r.size),
+                              **r.attrs.to_json()} for r in w.runs]})
+        return out
+
+    def walk_el2(self, regs: BootRegs) -> Walk | None:
+        try:
+            regime = el2_regime(regs.tcr_el2)
+        except RegimeError as exc:
+            self.add("tcr-invalid", "regs", f"tcr_el2 = {regs.tcr_el2:#x}: {exc}")
+            return None
+        root = regs.ttbr0_el2 & BADDR_MASK
+        if regs.ttbr0_el2 >> 48:
+            self.add("ttbr-invalid", "el2", f"ttbr0_el2 {regs.ttbr0_el2:#x} sets bits [63:48] "
+                     "(RES0 with HCR_EL2.E2H = 0)")
+        if root % regime.root_align:
+            self.add("ttbr-invalid", "el2", f"ttbr0_el2 root {root:#x} is not aligned to "
+                     f"{regime.root_align:#x}")
+            root -= root % regime.root_align
+        w = walk(self.img.read, root, regime, mair=regs.mair_el2)
+        for p in w.problems:
+            self.add(p.name, "el2", f"EL2: {p.message}",
+                     **({"descriptor": hex(p.desc_pa)} if p.desc_pa is not None else {}))
+        self.all_tables += [("EL2", t) for t in w.tables]
+        self.report.el2 = {"root": hex(root), "pages": w.mapped_bytes // PAGE,
+                           "tables": sum(t.size for t in w.tables) // PAGE,
+                           "wxn": bool(regs.sctlr_el2 & SCTLR_WXN),
+                           "mappings": [{"va": hex(r.va), "pa": hex(r.pa), "size": hex(r.size),
+                                         **r.attrs.to_json()} for r in w.runs]}
+        return w
+
+    # ------------------------------------------------------------------ tables
+    def table_pages(self) -> list[tuple[int, int]]:
+        return [(t.pa, t.pa + max(t.size, PAGE)) for _, t in self.all_tables]
+
+    def check_tables(self) -> None:
+        pg = self.pgtables
+        users: dict[int, list[str]] = {}
+        for tree, t in self.all_tables:
+            if not (pg.addr <= t.pa and t.pa + t.size <= pg.end):
+                self.add("table-outside-pgtables", tree, f"level {t.level} table at {t.pa:#x} "
+                         f"is outside .pgtables ({_rng(pg.addr, pg.end)})")
+            for page in range(_down(t.pa), t.pa + t.size, PAGE):
+                users.setdefault(page, []).append(tree)
+        for page, trees in sorted(users.items()):
+            distinct = sorted(set(trees))
+            if len(distinct) > 1:
+                self.add("table-reused", distinct[0], f"table page {page:#x} is used by "
+                         f"{' and '.join(distinct)}")
+
+    # ------------------------------------------------------------------ stage 2 proofs
+    def expected_stage2(self, name: str) -> list[Expect]:
+        p = next((p for p in self.system.partitions if p.name == name), None)
+        if p is None:
+            return []
+        items = [Expect(r.ipa, r.base, r.size, frozenset({S2_PERM[r.perm]}), "normal",
+                        f"memory {r.base:#x}") for r in p.memory]
+        for d in p.devices:
+            for reg in d.device.regs:
+                lo, hi = _down(reg.base), _up(reg.end)
+                items.append(Expect(lo, lo, hi - lo, frozenset({"rw"}), "device", d.device.path))
+        vcpu_if = self.gicv_frame()
+        if vcpu_if is not None:
+            gicc = self.system.board.gic.gicc
+            assert gicc is not None
+            items.append(Expect(gicc.base, vcpu_if[0], GICV2_CPU_IF_SIZE, frozenset({"rw"}),
+                                "device", "GICV as GICC"))
+        return paint(items)
+
+    def gicv_frame(self) -> tuple[int, int] | None:
+        """The GICv2 virtual CPU interface every partition sees at its GICC address. It is
+        banked per CPU (each PE reaches its own interface), so sharing its physical pages is
+        no channel between partitions."""
+        gic = self.system.board.gic
+        if gic.version != 2 or gic.gicc is None or gic.gicv is None:
+            return None
+        return gic.gicv.base, gic.gicv.base + GICV2_CPU_IF_SIZE
+
+    def forbidden(self) -> list[tuple[int, int, str, str]]:
+        """(start, end, finding, what) physical ranges no partition may map."""
+        out: list[tuple[int, int, str, str]] = []
+        pg = self.pgtables
+        out.append((_down(pg.addr), _up(pg.end), "s2-maps-pgtables", ".pgtables"))
+        out += [(lo, hi, "s2-maps-pgtables", "a page-table page") for lo, hi in
+                self.table_pages() if not (pg.addr <= lo and hi <= pg.end)]
+        out += [(_down(s.addr), _up(s.end), "s2-maps-image", s.name) for s in self.image_sections]
+        for e in self.entries:
+            out += [(_down(b.src), _up(b.src + b.size), "s2-maps-image",
+                     f"{e.name} {b.what or 'blob'} source") for b in e.blobs if b.size]
+        lo, hi = self.hyp_extent()
+        out.append((lo, hi, "s2-maps-hypervisor", f"hypervisor {_rng(lo, hi)}"))
+        gic = self.system.board.gic
+        frames = [("GICD", gic.gicd), ("GICC", gic.gicc), ("GICH", gic.gich)]
+        frames += [(f"GICR{i}", r) for i, r in enumerate(gic.gicr)]
+        out += [(_down(r.base), _up(r.end), "s2-maps-gic", n) for n, r in frames if r is not None]
+        return out
+
+    def hyp_extent(self) -> tuple[int, int]:
+        """The hypervisor's memory: every allocated section of the ELF and, when known, the
+        whole hypervisor.memory region they were placed in."""
+        secs = self.img.alloc_sections
+        lo, hi = _down(min(s.addr for s in secs)), _up(max(s.end for s in secs))
+        if self.hyp_region is not None:
+            lo, hi = min(lo, self.hyp_region[0]), max(hi, self.hyp_region[1])
+        return lo, hi
+
+    def check_stage2(self, s2: list[tuple[PartitionEntry, Walk]]) -> None:
+        rf = RangeFindings()
+        for e, w in s2:
+            subject = e.name or f"#{e.index}"
+            for lo, hi, exp, run in pieces(self.expected_stage2(subject), w.runs):
+                if exp is None:
+                    assert run is not None
+                    rf.add("s2-unexpected-mapping", subject,
+                           (run.pa - run.va, run.attrs.perm, run.attrs.memtype), lo, hi)
+                    continue
+                if run is None:
+                    rf.add("s2-missing-mapping", subject, (exp.label,), lo, hi)
+                    continue
+                got_pa, want_pa = run.pa + (lo - run.va), exp.pa_at(lo)
+                if got_pa != want_pa:
+                    rf.add("s2-wrong-pa", subject, (got_pa - lo, want_pa - lo), lo, hi)
+                if run.attrs.perm not in exp.perms:
+                    rf.add("s2-perm-mismatch", subject,
+                           (run.attrs.perm, "/".join(sorted(exp.perms)), exp.label), lo, hi)
+                if not _memtype_ok(run.attrs.memtype, run.attrs.shareability, exp.memtype):
+                    rf.add("s2-memtype-mismatch", subject, (run.attrs.memtype,
+                           run.attrs.shareability, exp.memtype, exp.label), lo, hi)
+                if not run.attrs.af:
+                    rf.add("s2-access-flag-clear", subject, (), lo, hi)
+        # Physical pages: pairwise disjoint, and never the hypervisor's.
+        banked = self.gicv_frame()
+        spans = sorted((lo, hi, e.name or f"#{e.index}") for e, w in s2 for r in w.runs
+                       for lo, hi in _minus(r.pa, r.pa_end, banked))
+        active: list[tuple[int, int, str]] = []
+        pairs: dict[tuple[str, str], list[tuple[int, int]]] = {}
+        for lo, hi, who in spans:
+            active = [a for a in active if a[1] > lo]
+            for alo, ahi, other in active:
+                if other != who:
+                    key = tuple(sorted((who, other)))
+                    pairs.setdefault(key, []).append((max(lo, alo), min(hi, ahi)))  # type: ignore
+            active.append((lo, hi, who))
+        for (a, b), ranges in sorted(pairs.items()):
+            for lo, hi in ranges:
+                rf.add("s2-overlap", a, (b,), lo, hi)
+        forbidden = self.forbidden()
+        for e, w in s2:
+            subject = e.name or f"#{e.index}"
+            for r in w.runs:
+                for flo, fhi, name, what in forbidden:
+                    lo, hi = max(r.pa, flo), min(r.pa_end, fhi)
+                    if lo < hi:
+                        rf.add(name, subject, (what, r.va - r.pa), lo, hi)
+        for name, subject, key, lo, hi in rf.merged():
+            self.add(name, subject, self._s2_message(name, key, lo, hi),
+                     start=hex(lo), end=hex(hi))
+
+    @staticmethod
+    def _s2_message(name: str, key: tuple, lo: int, hi: int) -> str:
+        if name == "s2-unexpected-mapping":
+            delta, perm, memtype = key
+            return (f"IPA {_rng(lo, hi)} -> PA {_rng(lo + delta, hi + delta)} ({perm}, "
+                    f"{memtype}) is not given by the configuration")
+        if name == "s2-missing-mapping":
+            return f"IPA {_rng(lo, hi)} ({key[0]}) is not mapped"
+        if name == "s2-wrong-pa":
+            got, want = key
+            return f"IPA {_rng(lo, hi)} maps PA {lo + got:#x}, configured {lo + want:#x}"
+        if name == "s2-perm-mismatch":
+            got, want, label = key
+            return f"IPA {_rng(lo, hi)} ({label}) is {got}, configured {want}"
+        if name == "s2-memtype-mismatch":
+            memtype, sh, want, label = key
+            return (f"IPA {_rng(lo, hi)} ({label}) is {memtype} (shareability {sh}), "
+                    f"configured {want}")
+        if name == "s2-access-flag-clear":
+            return f"IPA {_rng(lo, hi)} has AF = 0"
+        if name == "s2-overlap":
+            return f"PA {_rng(lo, hi)} is also mapped by {key[0]}"
+        what, delta = key
+        return f"maps PA {_rng(lo, hi)} ({what}) at IPA {lo + delta:#x}"
+
+    # ------------------------------------------------------------------ EL2 proofs
+    def expected_el2(self) -> tuple[list[Expect], tuple[int, int]]:
+        secs = sorted(self.img.alloc_sections, key=lambda s: s.addr)
+        text = next((s for s in secs if s.execute), None)
+        items: list[Expect] = []
+        text_window = (0, 0)
+        if text is not None:
+            later = [s.addr for s in secs if s.addr >= text.end]
+            text_window = (_down(text.addr), _down(min(later)) if later else _up(text.end))
+        for s in secs:
+            items.append(Expect(_down(s.addr), None, _up(s.end) - _down(s.addr),
+                                frozenset({s.perm}), "normal", f"section {s.name}"))
+        if text is not None:
+            items.append(Expect(text_window[0], None, text_window[1] - text_window[0],
+                                frozenset({"rx"}), "normal", "text window", required=False))
+        lo, hi = self.hyp_extent()
+        items.append(Expect(lo, None, hi - lo, frozenset({"r", "rw"}), "normal",
+                            "hypervisor window", required=False))
+        for p in self.system.partitions:
+            items += [Expect(r.base, None, r.size, frozenset({"r", "rw"}), "normal",
+                             f"{p.name} RAM") for r in p.memory]
+        for reg in self.system.hypervisor.console.device.regs:
+            items.append(Expect(_down(reg.base), None, _up(reg.end) - _down(reg.base),
+                                frozenset({"rw"}), "device", "console"))
+        gic = self.system.board.gic
+        for n, reg in [("GICD", gic.gicd), ("GICC", gic.gicc), ("GICH", gic.gich),
+                       ("GICV", gic.gicv)] + [(f"GICR{i}", r) for i, r in enumerate(gic.gicr)]:
+            if reg is not None:
+                items.append(Expect(_down(reg.base), None, _up(reg.end) - _down(reg.base),
+                                    frozenset({"rw"}), "device", n, required=False))
+        return paint(items), text_window
+
+    def check_el2(self, w: Walk, regs: BootRegs) -> None:
+        expected, (tlo, thi) = self.expected_el2()
+        rf = RangeFindings()
+        for lo, hi, exp, run in pieces(expected, w.runs):
+            if run is None:
+                if exp is not None and exp.required:
+                    rf.add("el2-missing-mapping", "el2", (exp.label,), lo, hi)
+                continue
+            a = run.attrs
+            pa = run.pa + (lo - run.va)
+            if pa != lo:
+                rf.add("el2-not-identity", "el2", (pa - lo,), lo, hi)
+            if a.write and a.execute:
+                rf.add("el2-wx", "el2", (a.perm,), lo, hi)
+            if a.execute and not (tlo <= lo and hi <= thi):
+                rf.add("el2-exec-outside-text", "el2", (a.perm, exp.label if exp else "?"), lo, hi)
+            if exp is None:
+                rf.add("el2-unexpected-mapping", "el2", (pa - lo, a.perm, a.memtype), lo, hi)
+                continue
+            if a.perm not in exp.perms:
+                rf.add("el2-perm-mismatch", "el2", (a.perm, "/".join(sorted(exp.perms)),
+                                                    exp.label), lo, hi)
+            if not _memtype_ok(a.memtype, a.shareability, exp.memtype):
+                rf.add("el2-memtype-mismatch", "el2", (a.memtype, a.shareability, exp.memtype,
+                                                       exp.label), lo, hi)
+            if not a.af:
+                rf.add("el2-access-flag-clear", "el2", (exp.label,), lo, hi)
+        for name, subject, key, lo, hi in rf.merged():
+            self.add(name, subject, self._el2_message(name, key, lo, hi),
+                     start=hex(lo), end=hex(hi))
+
+    @staticmethod
+    def _el2_message(name: str, key: tuple, lo: int, hi: int) -> str:
+        if name == "el2-missing-mapping":
+            return f"VA {_rng(lo, hi)} ({key[0]}) is not mapped"
+        if name == "el2-not-identity":
+            return f"VA {_rng(lo, hi)} maps PA {lo + key[0]:#x}"
+        if name == "el2-wx":
+            return f"VA {_rng(lo, hi)} is {key[0]}"
+        if name == "el2-exec-outside-text":
+            return f"VA {_rng(lo, hi)} ({key[1]}) is {key[0]}, outside the text window"
+        if name == "el2-unexpected-mapping":
+            delta, perm, memtype = key
+            return f"VA {_rng(lo, hi)} -> PA {lo + delta:#x} ({perm}, {memtype}) is unexpected"
+        if name == "el2-perm-mismatch":
+            got, want, label = key
+            return f"VA {_rng(lo, hi)} ({label}) is {got}, expected {want}"
+        if name == "el2-memtype-mismatch":
+            memtype, sh, want, label = key
+            return f"VA {_rng(lo, hi)} ({label}) is {memtype} (shareability {sh}), expected {want}"
+        return f"VA {_rng(lo, hi)} ({key[0]}) has AF = 0"
+
+    # ------------------------------------------------------------------ blobs and RAM tables
+    def check_blobs_and_ram(self) -> None:
+        by_name = {p.name: p for p in self.system.partitions}
+        sources = [(s.addr, s.end) for s in self.img.alloc_sections
+                   if not s.write and not s.execute and not s.nobits
+                   and s.name != ".pgtables"]
+        for e in self.entries:
+            p = by_name.get(e.name or "")
+            if p is None:
+                continue
+            subject = p.name
+            want = sorted((r.ipa, r.base, r.size, True, "w" in r.perm, "x" in r.perm)
+                          for r in p.memory)
+            got = sorted((r.ipa, r.pa, r.size, r.readable, r.writable, r.executable)
+                         for r in e.ram)
+            if want != got:
+                self.add("ram-table-mismatch", subject, "hv_region entries "
+                         f"{[_ram_str(g) for g in got]} differ from the configuration "
+                         f"{[_ram_str(x) for x in want]}")
+            own = [(r.base, r.end) for r in p.memory]
+            for b in e.blobs:
+                label = f"blob '{b.what or '?'}' {b.src:#x} -> {b.dst:#x} ({b.size:#x} bytes)"
+                if not _in(own, b.dst, b.dst + b.size):
+                    self.add("blob-mismatch", subject, f"{label}: destination is not inside the "
+                             "partition's own memory")
+                if not _in(sources, b.src, b.src + b.size):
+                    self.add("blob-mismatch", subject, f"{label}: source is not inside a "
+                             "read-only, non-executable section of the image")
+            sec = self.img.section(f".image.{ident(p.name)}")
+            if sec is not None and not any(b.src == sec.addr and b.size == sec.size
+                                           for b in e.blobs):
+                self.add("blob-mismatch", subject, f"no blob loads section {sec.name} "
+                         f"({sec.addr:#x}, {sec.size:#x} bytes): what is loaded is not the "
+                         "image whose digest is recorded")
+
+    # ------------------------------------------------------------------ digests
+    def check_digests(self) -> None:
+        recorded_sections: set[str] = set()
+        checked: dict[str, list[str]] = {}
+        sources = list(self.digest_sources)
+        for source in sources:
+            for rec in source.records():
+                if rec.src is None:
+                    sec = self.img.section(f".image.{ident(rec.partition)}")
+                    if sec is None:
+                        self.add("image-missing", f"image:{rec.partition}", f"{source.name} "
+                                 f"records an image for {rec.partition} but the ELF has no "
+                                 f".image.{ident(rec.partition)} section")
+                        continue
+                    data, where = self.img.section_bytes(sec), sec.name
+                    recorded_sections.add(sec.name)
+                else:
+                    data = self.img.read(rec.src, rec.size or 0)
+                    where = f"{rec.src:#x}"
+                    for s in self.image_sections:
+                        if s.addr == rec.src:
+                            recorded_sections.add(s.name)
+                            where = s.name
+                if data is None:
+                    self.add("image-digest-mismatch", f"image:{rec.partition}", f"{source.name}: "
+                             f"{rec.what} bytes at {where} ({rec.size} bytes) are not in the image")
+                    continue
+                actual = hashlib.sha256(data).hexdigest()
+                if actual != rec.sha256 or (rec.size is not None and rec.size != len(data)):
+                    self.add("image-digest-mismatch", f"image:{rec.partition}",
+                             f"{rec.what} at {where}: sha256 {actual} ({len(data)} bytes), "
+                             f"{source.name} records {rec.sha256} ({rec.size} bytes)")
+                checked.setdefault(where, []).append(source.name)
+        if not sources:
+            self.add("image-digest-unavailable", "images", "no manifest.json next to the ELF "
+                     "and no digest table in the image")
+        for s in self.image_sections:
+            if s.name not in recorded_sections:
+                self.add("image-unrecorded", f"image:{s.name[len('.image.'):]}",
+                         f"section {s.name} has no recorded digest")
+            data = self.img.section_bytes(s)
+            self.report.images.append({"name": s.name[len(".image."):], "section": s.name,
+                                       "addr": hex(s.addr), "size": s.size,
+                                       "sha256": hashlib.sha256(data).hexdigest(),
+                                       "checked_against": checked.get(s.name, [])})
+
+
+def _minus(lo: int, hi: int, cut: tuple[int, int] | None) -> list[tuple[int, int]]:
+    if cut is None or cut[1] <= lo or hi <= cut[0]:
+        return [(lo, hi)]
+    return [(a, b) for a, b in ((lo, cut[0]), (cut[1], hi)) if b > a]
+
+
+def _ram_str(r: tuple) -> str:
+    ipa, pa, size, rd, wr, ex = r
+    perm = ("r" if rd else "") + ("w" if wr else "") + ("x" if ex else "")
+    return f"{ipa:#x}->{pa:#x}+{size:#x} {perm}"
