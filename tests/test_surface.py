@@ -231,7 +231,7 @@ def test_sloc_follows_the_compiled_sources(builds):
     none_paths = {f.path.name for f in none.files}
     assert {"hc_console.c", "hc_identity.c"} <= full_paths
     assert not {"hc_console.c", "hc_identity.c"} & none_paths
-    assert {"hvcfg_config.c", "hvcfg_config.h", "pgtables.S"} <= none_paths
+    assert {"hvcfg_config.c", "hvcfg_config.h", "pgtables.s"} <= none_paths
     assert "psci.h" in none_paths and "hypercall.h" in none_paths    # headers, transitively
     for f in full.files:
         assert f.sloc == surface.sloc(f.path.read_text())

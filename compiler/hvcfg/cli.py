@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import subprocess
 import sys
@@ -31,6 +32,18 @@ def cmd_build(args: argparse.Namespace) -> int:
     _print_diagnostics(result.analysis.warnings)
     print(f"built {result.bin} ({result.bin.stat().st_size} bytes)")
     print(f"      {result.elf}, {result.memory_map}, {result.manifest}")
+    return _verify(result)
+
+
+def _verify(result: pipeline.BuildResult) -> int:
+    """Every build ends with the independent check of the image it produced."""
+    from .verify import verify_elf
+    report = verify_elf(result.elf, result.analysis.system)
+    if not report.clean:
+        print(report.render(), file=sys.stderr)
+        print(f"hvcfg: {result.elf} FAILED verification (kept for inspection)", file=sys.stderr)
+        return 1
+    print(f"verified {result.elf}: {report.render().splitlines()[-1]}")
     return 0
 
 
@@ -45,6 +58,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         result = pipeline.build(args.config, args.build_dir)
         _print_diagnostics(result.analysis.warnings)
         print(f"built {result.bin}", file=sys.stderr)
+        with contextlib.redirect_stdout(sys.stderr):
+            if _verify(result):
+                return 1
     image = pipeline.out_dir(analysis.system, args.build_dir) / "hyp.bin"
     if args.uart_dir:
         args.uart_dir.mkdir(parents=True, exist_ok=True)
@@ -99,7 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .xsa import commands as xsa_commands
     xsa_commands.register(sub)
     from . import surface
+    from .verify import register as register_verify
     surface.register(sub)
+    register_verify(sub)
     return parser
 
 

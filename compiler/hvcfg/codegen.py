@@ -192,7 +192,7 @@ def render_pgtables(system: System, layout: Layout, inputs: tuple[Path, ...]) ->
     while cursor < end:
         pages.append({"pa": cursor, "what": "padding", "runs": [{"zero": True, "count": 512}]})
         cursor += 4096
-    return _ENV.get_template("pgtables.S.j2").render(provenance=provenance(inputs), pages=pages)
+    return _ENV.get_template("pgtables.s.j2").render(provenance=provenance(inputs), pages=pages)
 
 
 def _image_rows(layout: Layout) -> list[dict]:
@@ -202,7 +202,7 @@ def _image_rows(layout: Layout) -> list[dict]:
 
 
 def render_images(layout: Layout, inputs: tuple[Path, ...]) -> str:
-    return _ENV.get_template("images.S.j2").render(provenance=provenance(inputs),
+    return _ENV.get_template("images.s.j2").render(provenance=provenance(inputs),
                                                    images=_image_rows(layout))
 
 

@@ -163,14 +163,16 @@ def _build_into(tc: toolchain.Toolchain, analysis: Analysis, staging: Path, fina
     files = {
         "hvcfg_config.h": codegen.render_config_h(system, lay, inputs),
         "hvcfg_config.c": codegen.render_config_c(system, lay, inputs),
-        "pgtables.S": codegen.render_pgtables(system, lay, inputs),
-        "images.S": codegen.render_images(lay, inputs),
+        "pgtables.s": codegen.render_pgtables(system, lay, inputs),
+        "images.s": codegen.render_images(lay, inputs),
         "hyp.ld": codegen.render_linker_script(system, lay, inputs),
     }
     for name, text in files.items():
         (gen / name).write_text(text)
     sources = codegen.hyp_sources(system, HYP_DIR)
-    sources += [gen / "hvcfg_config.c", gen / "pgtables.S", gen / "images.S"]
+    # Generated assembly is .s, not .S: never preprocessed, so a partition called `linux`
+    # is not turned into `1` by the C preprocessor.
+    sources += [gen / "hvcfg_config.c", gen / "pgtables.s", gen / "images.s"]
     elf = staging / "hyp.elf"
     toolchain.compile_and_link(tc, sources, [HYP_DIR / "include", gen], gen / "hyp.ld",
                                staging / "obj", elf)

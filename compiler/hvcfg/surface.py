@@ -377,7 +377,7 @@ def compiled_files(system: System, hyp_dir: Path, gen_dir: Path) -> list[SourceF
     """hyp/ sources this configuration compiles, generated sources, and every header they
     include (transitively, `#include "..."` in the include path the build uses)."""
     sources = list(codegen.hyp_sources(system, hyp_dir))
-    generated = sorted(p for p in gen_dir.glob("*") if p.suffix in (".c", ".S"))
+    generated = sorted(p for p in gen_dir.glob("*") if p.suffix in (".c", ".S", ".s"))
     include_dirs = [hyp_dir / "include", gen_dir]
     seen: dict[Path, str] = {}
     todo = [(p.resolve(), "source") for p in sources] + \

@@ -124,7 +124,7 @@ def qemu_run_command(q: QemuSpec, kernel: Path, extra: tuple[str, ...] = (),
     uart_dir, the first one only and the others in uart_dir/uartN.log (lines stay whole)."""
     cmd = [QEMU, "-M", q.machine, "-smp", str(q.smp), "-m", f"{q.memory // (1024 * 1024)}M",
            "-display", "none", "-monitor", "none", "-no-reboot",
-           "-accel", "tcg,thread=single",
+           "-accel", "tcg,thread=multi",
            "-chardev", "stdio,id=console,mux=on"]
     if q.cpu:
         cmd += ["-cpu", q.cpu]

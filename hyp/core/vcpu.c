@@ -1,8 +1,8 @@
 /*
  * Physical CPUs and their vCPUs. Each physical CPU hosts at most one vCPU (pinned). Requests
  * from other CPUs (start on PSCI CPU_ON, stop when the partition halts or restarts) arrive in
- * a per-CPU mailbox; a CPU at EL2 waits with WFE (woken by SEV), a CPU running its guest is
- * interrupted with the kick SGI.
+ * a per-CPU mailbox, announced with the kick SGI: a CPU waiting at EL2 (WFI) wakes on it, a
+ * CPU running its guest traps on it.
  */
 #include "hv/gic.h"
 #include "hv/lib.h"
@@ -54,7 +54,8 @@ int64_t hv_vcpu_request_start(uint32_t slot, uint64_t entry, uint64_t context)
         c->request = REQ_START;
     }
     hv_spin_unlock(&mailbox_lock);
-    sev();
+    if (ret == PSCI_SUCCESS)
+        hv_gic_kick(slot);          /* it waits in WFI: an interrupt wakes it */
     return ret;
 }
 
@@ -111,7 +112,8 @@ void hv_vcpu_enter(uint32_t slot, uint64_t entry, uint64_t context)
     hv_enter_guest(&regs);
 }
 
-/* Acknowledge whatever the GIC holds for this CPU (the only source so far is the kick SGI). */
+/* Acknowledge and deactivate whatever the GIC holds for this idle CPU: kicks, and
+ * interrupts of a vCPU that is not running here any more. */
 static void drain_interrupts(void)
 {
     for (;;) {
@@ -119,6 +121,7 @@ static void drain_interrupts(void)
         if ((iar & 0x3ff) >= GIC_SPURIOUS)
             return;
         hv_gic_eoi(iar);
+        hv_gic_deactivate(iar);
     }
 }
 
@@ -143,7 +146,10 @@ void hv_cpu_idle(void)
     hv_vcpu_mark_off(slot);
 
     for (;;) {
-        __asm__ volatile("wfe" : : : "memory");
+        /* WFI, not WFE: it wakes on the kick SGI even with interrupts masked, and QEMU halts
+         * a CPU in WFI instead of spinning it (a spinning CPU stalls other CPUs' broadcast
+         * TLB maintenance under single-threaded TCG). */
+        __asm__ volatile("wfi" : : : "memory");
         drain_interrupts();
         if (c->request == REQ_START)
             hv_vcpu_enter(slot, c->entry, c->context);

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..model import System
-from .elfimage import ElfImage, Section, StructLayout, VerifyError
+from .elfimage import ElfImage, StructLayout, VerifyError
 from .report import Report
-from .walker import (PAGE, Regime, RegimeError, Run, TableRef, Walk, el2_regime,
+from .walker import (PAGE, RegimeError, Run, TableRef, Walk, el2_regime,
                      stage2_regime, walk)
 
 S2_PERM = {"ro": "r", "rw": "rw", "rx": "rx", "rwx": "rwx"}

@@ -1,0 +1,15 @@
+/* heartbeat: a bare-metal partition that prints a numbered heartbeat through the console
+ * hypercall until it is stopped, so tests can see it keep going while others boot and stop. */
+#include "../lib/guest.h"
+
+#ifndef PERIOD_MS
+#define PERIOD_MS 500
+#endif
+
+int main(uint64_t dtb)
+{
+    for (uint64_t i = 1;; i++) {
+        guest_printf("heartbeat %lu", i);
+        guest_delay_ms(PERIOD_MS);
+    }
+}
