@@ -13,6 +13,7 @@ from pathlib import Path
 import jinja2
 
 from . import __version__, tables
+from .guestdt import vuart_location
 from .layout import Layout, dtb_ipa
 from .board import Gic
 from .model import Partition, System
@@ -61,6 +62,9 @@ def render_config_h(system: System, layout: Layout, inputs: tuple[Path, ...]) ->
         gicd_base=gic.gicd.base, gicc_base=gic.gicc.base, gich_base=gic.gich.base,
         maint_intid=gic.maintenance_intid, vtimer_intid=system.board.timer.virt,
         gic_lines=gic_lines(system),
+        console_intid=system.hypervisor.console.device.intids[0]
+        if system.hypervisor.console.device.intids else 0,
+        vuart_partitions=[i for i, p in enumerate(system.partitions) if p.vuart],
         hypercalls_used=hypercalls_used(system),
         provenance=provenance(inputs), version=__version__, board_name=system.board_spec.name,
         ncpus=len(system.board.cpus), partitions=system.partitions,
@@ -94,13 +98,19 @@ def _cpu_rows(system: System) -> list[_CpuRow]:
 def gic_lines(system: System) -> int:
     """INTIDs the virtual GICs cover: up to the highest one any partition owns, at least one
     word of SPIs."""
-    top = max([i for p in system.partitions for i in owned_intids(p)] + [32])
+    top = max([i for p in system.partitions for i in owned_intids(p, system)] + [32])
     return max(64, (top // 32 + 1) * 32)
 
 
-def owned_intids(p: Partition) -> list[int]:
-    """SPIs a partition owns: its passed-through devices' interrupts."""
+def hw_intids(p: Partition) -> list[int]:
+    """SPIs a partition owns physically: its passed-through devices' interrupts."""
     return sorted({i for d in p.devices for i in d.device.intids if i >= 32})
+
+
+def owned_intids(p: Partition, system: System | None = None) -> list[int]:
+    """SPIs a partition's virtual GIC lets it use: physical ones and its virtual UART's."""
+    virtual = [vuart_location(system)[1]] if system is not None and p.vuart else []
+    return sorted(set(hw_intids(p)) | set(virtual))
 
 
 def _bitmap_words(intids: list[int], lines: int) -> list[str]:
@@ -132,10 +142,11 @@ def render_config_c(system: System, layout: Layout, inputs: tuple[Path, ...]) ->
             on_fault=p.on_fault.action, restart_limit=p.on_fault.limit,
             hypercalls=p.hypercalls,
             hypercall_bits=sum(1 << HYPERCALLS[h][0] for h in p.hypercalls),
-            gicd_ipa=system.board.gic.gicd.base, owned=owned_intids(p),
-            owned_words=_bitmap_words(owned_intids(p), lines),
-            hw_words=_bitmap_words(owned_intids(p), lines)))
-    owner = {i: pi for pi, p in enumerate(system.partitions) for i in owned_intids(p)}
+            gicd_ipa=system.board.gic.gicd.base, owned=owned_intids(p, system),
+            owned_words=_bitmap_words(owned_intids(p, system), lines),
+            hw_words=_bitmap_words(hw_intids(p), lines),
+            vuart=vuart_location(system) if p.vuart else None))
+    owner = {i: pi for pi, p in enumerate(system.partitions) for i in hw_intids(p)}
     hcr, comment = hcr_el2()
     return _ENV.get_template("hvcfg_config.c.j2").render(
         provenance=provenance(inputs), partitions=parts, cpus=_cpu_rows(system),
@@ -247,6 +258,11 @@ def hyp_sources(system: System, hyp_dir: Path) -> list[Path]:
               "core/inject.c", "core/smccc.c", "core/psci.c", "core/guestmem.c", "core/sha256.c",
               "stage2/abort.c", "drivers/pl011.c", "gic/gicv2.c", "gic/vgic.c"]
     common += [HYPERCALLS[h][1] for h in hypercalls_used(system)]
+    common.append("core/irq.c")
+    if "console" in hypercalls_used(system) or any(p.vuart for p in system.partitions):
+        common.append("core/pconsole.c")
+    if any(p.vuart for p in system.partitions):
+        common += ["drivers/vuart.c", "drivers/console_input.c"]
     if system.board.psci is not None and system.board.psci.method == "smc":
         common.append("platform/psci_smc.c")
     return [hyp_dir / s for s in common]

@@ -294,6 +294,33 @@ def _device_node(name: str, node: _Node, regs: tuple[Reg, ...], vcpus: int, gic:
     return DtNode(name, props)
 
 
+VUART_CLOCK_HZ = 24_000_000     # what the emulated PL011 claims to run at (any value works)
+
+
+def vuart_location(system: System) -> tuple[int, int]:
+    """(IPA, INTID) of a partition's virtual UART: where the board's console UART is, so that
+    a guest finds its console where it would on the bare board."""
+    dev = system.hypervisor.console.device
+    return dev.regs[0].base, dev.intids[0]
+
+
+def _vuart_nodes(system: System, builder: "_Builder") -> list[DtNode]:
+    """The virtual PL011 and the fixed clock Linux's amba-pl011 driver insists on."""
+    ipa, intid = vuart_location(system)
+    clock_phandle = GIC_PHANDLE + 1 + len(builder.renumbered) + 100
+    clock = DtNode(builder.unique("vuart-clk"), [
+        ("compatible", _strs("fixed-clock")), ("#clock-cells", _u32s(0)),
+        ("clock-frequency", _u32s(VUART_CLOCK_HZ)), ("clock-output-names", _strs("vuart-clk")),
+        ("phandle", _u32s(clock_phandle))])
+    uart = DtNode(builder.unique(f"pl011@{ipa:x}"), [
+        ("compatible", _strs(PL011_COMPATIBLE, "arm,primecell")),
+        ("reg", _regs([Reg(ipa, 0x1000)])),
+        ("interrupts", _u32s(0, intid - 32, 4)),
+        ("clocks", _u32s(clock_phandle, clock_phandle)),
+        ("clock-names", _strs("uartclk", "apb_pclk"))])
+    return [uart, clock]
+
+
 def guest_tree(system: System, partition: Partition, board_root: _Node, *, bootargs: str = "",
                initrd: tuple[int, int] | None = None) -> DtNode:
     """The partition's device tree as a DtNode (see guest_dtb)."""
@@ -329,6 +356,10 @@ def guest_tree(system: System, partition: Partition, board_root: _Node, *, boota
     stdout = next((f"/{guest_names[ref.device.path]}" for ref in partition.devices  # YAML order
                    if PL011_COMPATIBLE in ref.device.compatible), None)
     root.children.extend(builder.clocks)
+    if partition.vuart:
+        vuart = _vuart_nodes(system, builder)
+        root.children.extend(vuart)
+        stdout = f"/{vuart[0].name}"            # the virtual UART is the console
 
     chosen = DtNode("chosen")
     if stdout:

@@ -1,6 +1,7 @@
 /* Synchronous exceptions from guests, and the report of anything the hypervisor did not expect. */
 #include "hv/console.h"
 #include "hv/gic.h"
+#include "hv/irq.h"
 #include "hv/partition.h"
 #include "hv/platform.h"
 #include "hv/sysreg.h"
@@ -69,12 +70,11 @@ static void lower_irq(struct hv_regs *regs)
         if (intid >= GIC_SPURIOUS)
             break;
         hv_gic_eoi(iar);
-        if (intid == HV_SGI_KICK) {
-            hv_gic_deactivate(iar);
+        enum hv_irq_result own = hv_irq_hypervisor(iar);
+        if (own == HV_IRQ_KICK) {
             kicked = 1;
-        } else if (intid == HV_GIC_MAINT_INTID) {
-            hv_gic_deactivate(iar);
-            hv_vgic_maintenance();
+        } else if (own == HV_IRQ_HANDLED) {
+            continue;
         } else if (intid == HV_VTIMER_INTID || hv_vgic_owner(intid) == me) {
             hv_vgic_inject_hw(intid);
         } else {

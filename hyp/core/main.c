@@ -6,6 +6,7 @@
 #include "hv/platform.h"
 #include "hv/sysreg.h"
 #include "hv/vcpu.h"
+#include "hv/vuart.h"
 
 void hv_main(uint64_t firmware_dtb);
 void hv_secondary_main(uint64_t slot);
@@ -37,6 +38,9 @@ void hv_main(uint64_t firmware_dtb)
     hv_gic_init_distributor();
     hv_gic_init_cpu(slot);
     hv_partitions_load_all();
+#ifdef HV_HAS_VUART
+    hv_console_input_init();
+#endif
     start_secondaries(slot);
     hv_cpu_start(slot);
 }

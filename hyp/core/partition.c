@@ -13,6 +13,7 @@
 #include "hv/sysreg.h"
 #include "hv/vcpu.h"
 #include "hv/vgic.h"
+#include "hv/vuart.h"
 
 enum pstate { P_RUNNING, P_HALTED };
 
@@ -87,6 +88,10 @@ static int partition_load(uint32_t idx, int verbose)
         hv_dcache_clean_range(p->ram[i].pa, p->ram[i].size);
     hv_icache_inval_all();
     hv_vgic_partition_reset(idx);
+#ifdef HV_HAS_VUART
+    if (p->vuart.present)
+        hv_vuart_reset(idx);
+#endif
     pstate[idx].cntvoff = counter();
     return ok;
 }

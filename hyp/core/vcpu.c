@@ -5,6 +5,7 @@
  * CPU running its guest traps on it.
  */
 #include "hv/gic.h"
+#include "hv/irq.h"
 #include "hv/lib.h"
 #include "hv/partition.h"
 #include "hv/psci.h"
@@ -121,7 +122,8 @@ static void drain_interrupts(void)
         if ((iar & 0x3ff) >= GIC_SPURIOUS)
             return;
         hv_gic_eoi(iar);
-        hv_gic_deactivate(iar);
+        if (hv_irq_hypervisor(iar) == HV_IRQ_NOT_OURS)
+            hv_gic_deactivate(iar);
     }
 }
 

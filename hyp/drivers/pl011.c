@@ -7,7 +7,10 @@
 #define UARTCR    0x030
 #define UARTIMSC  0x038
 
+#define FR_RXFE   (1u << 4)
 #define FR_TXFF   (1u << 5)
+#define IMSC_RXIM (1u << 4)
+#define IMSC_RTIM (1u << 6)
 #define LCR_FEN   (1u << 4)
 #define LCR_WLEN8 (3u << 5)
 #define CR_UARTEN (1u << 0)
@@ -40,4 +43,16 @@ void pl011_putc(uintptr_t base, char c)
     while (reg_read(base, UARTFR) & FR_TXFF)
         ;
     reg_write(base, UARTDR, (uint8_t)c);
+}
+
+void pl011_set_rx_irq(uintptr_t base, int on)
+{
+    reg_write(base, UARTIMSC, on ? IMSC_RXIM | IMSC_RTIM : 0);
+}
+
+int pl011_getc(uintptr_t base)
+{
+    if (reg_read(base, UARTFR) & FR_RXFE)
+        return -1;
+    return (int)(reg_read(base, UARTDR) & 0xff);
 }

@@ -4,6 +4,7 @@
 #include "hv/sysreg.h"
 #include "hv/traps.h"
 #include "hv/vgic.h"
+#include "hv/vuart.h"
 
 static int fsc_is_permission(uint64_t fsc)
 {
@@ -32,16 +33,28 @@ static uint64_t fault_ipa(uint64_t iss)
 static int emulate_mmio(struct hv_regs *regs, uint64_t iss, uint64_t ipa)
 {
     const struct hv_partition *p = &hv_partitions[hv_current_partition()];
-    uint64_t gicd = p->vgic.gicd_ipa;
+    int (*device)(uint64_t, int, unsigned, uint64_t *);
+    uint64_t base;
 
-    if (!(iss & ISS_ISV) || ipa < gicd || ipa - gicd >= 0x1000)
+    if (!(iss & ISS_ISV))
         return 0;
+    if (ipa - p->vgic.gicd_ipa < 0x1000) {
+        device = hv_vgic_dist_access;
+        base = p->vgic.gicd_ipa;
+#ifdef HV_HAS_VUART
+    } else if (p->vuart.present && ipa - p->vuart.ipa < 0x1000) {
+        device = hv_vuart_access;
+        base = p->vuart.ipa;
+#endif
+    } else {
+        return 0;
+    }
     unsigned size = 1u << ISS_SAS(iss);
     unsigned rt = ISS_SRT(iss);
     int is_write = (iss & ISS_WNR) != 0;
     uint64_t value = is_write && rt != 31 ? regs->x[rt] : 0;
 
-    if (size == 8 || !hv_vgic_dist_access(ipa - gicd, is_write, size, &value))
+    if (size == 8 || !device(ipa - base, is_write, size, &value))
         return 0;
     if (!is_write && rt != 31) {
         if (iss & ISS_SSE) {                            /* sign-extending load */

@@ -53,6 +53,13 @@ struct hv_vgic_config {
     uint32_t hw[HV_GIC_LINES / 32];     /* of those, physical (passed-through) ones */
 };
 
+/* A virtual PL011 the hypervisor emulates for the partition (present = 0: none). */
+struct hv_vuart_config {
+    uint64_t ipa;
+    uint32_t intid;
+    uint32_t present;
+};
+
 struct hv_partition {
     const char *name;
     uint64_t vttbr;                 /* stage-2 root PA | VMID << 48 */
@@ -68,6 +75,7 @@ struct hv_partition {
     uint32_t restart_limit;
     uint32_t hypercalls;            /* bit set of HV_HC_* granted */
     struct hv_vgic_config vgic;
+    struct hv_vuart_config vuart;
 };
 
 /* EL2 control register values, read by head.S and vcpu.c, and by `hvcfg verify` in the ELF. */

@@ -6,5 +6,7 @@
 
 void pl011_init(uintptr_t base);
 void pl011_putc(uintptr_t base, char c);
+void pl011_set_rx_irq(uintptr_t base, int on);
+int pl011_getc(uintptr_t base);            /* -1 when nothing was received */
 
 #endif

@@ -1,0 +1,146 @@
+/*
+ * A virtual PL011 (Arm PrimeCell UART r1p5 programmer's model), complete enough for Linux's
+ * amba-pl011 driver and earlycon: data, flags, baud and line control, interrupt mask, raw and
+ * masked status, clear, and the peripheral/PrimeCell IDs the AMBA bus probes. Transmitted
+ * bytes become whole "[<partition>] ..." lines on the hypervisor console; received bytes come
+ * from the console while the partition has the input focus. The TX FIFO never fills: a write
+ * completes at once and raises TXIS, as QEMU's model does. The interrupt is a level-sensitive
+ * virtual SPI: high while RIS & IMSC is not zero.
+ */
+#include "hv/config.h"
+#include "hv/partition.h"
+#include "hv/pconsole.h"
+#include "hv/spinlock.h"
+#include "hv/vgic.h"
+#include "hv/vuart.h"
+
+#define UARTDR    0x000
+#define UARTRSR   0x004
+#define UARTFR    0x018
+#define UARTILPR  0x020
+#define UARTIBRD  0x024
+#define UARTFBRD  0x028
+#define UARTLCR_H 0x02c
+#define UARTCR    0x030
+#define UARTIFLS  0x034
+#define UARTIMSC  0x038
+#define UARTRIS   0x03c
+#define UARTMIS   0x040
+#define UARTICR   0x044
+#define UARTDMACR 0x048
+#define UARTID    0xfe0
+
+#define FR_RXFE   (1u << 4)
+#define FR_TXFF   (1u << 5)
+#define FR_RXFF   (1u << 6)
+#define FR_TXFE   (1u << 7)
+#define INT_RX    (1u << 4)
+#define INT_TX    (1u << 5)
+#define INT_RT    (1u << 6)
+#define INT_ALL   0x7ffu
+
+#define RX_FIFO   32
+
+struct vuart {
+    hv_spinlock_t lock;
+    uint32_t ibrd, fbrd, lcr_h, cr, ifls, imsc;
+    uint32_t tx_raw;            /* TXIS: set by a write, cleared by ICR */
+    char rx[RX_FIFO];
+    uint32_t rx_head, rx_count;
+};
+
+static struct vuart vuarts[HV_NPARTITIONS];
+
+static uint32_t raw_status(const struct vuart *u)
+{
+    return u->tx_raw | (u->rx_count ? INT_RX | INT_RT : 0);
+}
+
+/* The interrupt line follows the masked status; call with the lock held. */
+static void update_line(uint32_t pidx, const struct vuart *u)
+{
+    hv_vgic_set_level(pidx, hv_partitions[pidx].vuart.intid, (raw_status(u) & u->imsc) != 0);
+}
+
+void hv_vuart_reset(uint32_t pidx)
+{
+    struct vuart *u = &vuarts[pidx];
+
+    hv_spin_lock(&u->lock);
+    u->ibrd = u->fbrd = u->lcr_h = u->imsc = u->tx_raw = 0;
+    u->cr = 0x300;                  /* TXE | RXE, as after reset */
+    u->ifls = 0x12;
+    u->rx_head = u->rx_count = 0;
+    hv_spin_unlock(&u->lock);
+}
+
+int hv_vuart_access(uint64_t off, int is_write, unsigned size, uint64_t *value)
+{
+    static const uint8_t ids[8] = {0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1};
+    uint32_t pidx = hv_current_partition();
+    struct vuart *u = &vuarts[pidx];
+    uint32_t v = (uint32_t)*value;
+    uint32_t r = 0;
+    int resume = 0;
+
+    if (size == 8 || (off & 3))
+        return 0;
+    hv_spin_lock(&u->lock);
+    switch (off) {
+    case UARTDR:
+        if (is_write) {
+            char c = (char)v;
+            hv_spin_unlock(&u->lock);
+            hv_pconsole_write(pidx, &c, 1);
+            hv_spin_lock(&u->lock);
+            u->tx_raw = INT_TX;
+        } else if (u->rx_count) {
+            r = (uint8_t)u->rx[u->rx_head];
+            u->rx_head = (u->rx_head + 1) % RX_FIFO;
+            if (u->rx_count-- == RX_FIFO)
+                resume = 1;         /* room again: let the console deliver what waits */
+        }
+        break;
+    case UARTFR:
+        r = FR_TXFE | (u->rx_count ? 0 : FR_RXFE) | (u->rx_count == RX_FIFO ? FR_RXFF : 0);
+        break;
+    case UARTIBRD:  if (is_write) u->ibrd = v & 0xffff; r = u->ibrd; break;
+    case UARTFBRD:  if (is_write) u->fbrd = v & 0x3f; r = u->fbrd; break;
+    case UARTLCR_H: if (is_write) u->lcr_h = v & 0xff; r = u->lcr_h; break;
+    case UARTCR:    if (is_write) u->cr = v & 0xff87; r = u->cr; break;
+    case UARTIFLS:  if (is_write) u->ifls = v & 0x3f; r = u->ifls; break;
+    case UARTIMSC:  if (is_write) u->imsc = v & INT_ALL; r = u->imsc; break;
+    case UARTRIS:   r = raw_status(u); break;
+    case UARTMIS:   r = raw_status(u) & u->imsc; break;
+    case UARTICR:   if (is_write && (v & INT_TX)) u->tx_raw = 0; break;
+    case UARTRSR: case UARTILPR: case UARTDMACR:
+        break;                      /* no errors, no IrDA, no DMA: RAZ/WI */
+    default:
+        if (off >= UARTID && off < UARTID + 0x20)
+            r = ids[(off - UARTID) / 4];
+        break;
+    }
+    update_line(pidx, u);
+    hv_spin_unlock(&u->lock);
+    if (resume)
+        hv_console_input_resume();
+    if (!is_write)
+        *value = r;
+    return 1;
+}
+
+int hv_vuart_receive(uint32_t pidx, char c)
+{
+    struct vuart *u = &vuarts[pidx];
+    int taken = 0;
+
+    hv_spin_lock(&u->lock);
+    if (u->rx_count < RX_FIFO) {
+        u->rx[(u->rx_head + u->rx_count) % RX_FIFO] = c;
+        u->rx_count++;
+        taken = 1;
+    }
+    update_line(pidx, u);
+    hv_spin_unlock(&u->lock);
+    return taken;
+}

@@ -1,0 +1,89 @@
+/*
+ * The timed loops of the bench partition, in assembly so that every iteration is exactly
+ * `mov x0, x6; <op>; subs; b.ne` (4 instructions when <op> is one instruction). Each returns
+ * the counter ticks the whole loop took, read with ISBs on both sides.
+ *   uint64_t bench_<op>(uint64_t n, uint64_t arg, uint64_t value)
+ * x6 = arg (function id or address), x7 = value. The hypervisor preserves x4..x30 across an
+ * HVC or an emulated access, so x4 (start time), x5 (count), x6, x7 survive the operation.
+ *
+ * Also the EL1 vectors: IRQs from EL1h go to irq_handler() in C.
+ */
+.macro timed name, op, extra_nops=0
+    .section .text, "ax"
+    .balign 64
+    .global \name
+\name:
+    mov     x5, x0
+    mov     x6, x1
+    mov     x7, x2
+    isb
+    mrs     x4, cntvct_el0
+    isb
+1:  mov     x0, x6
+    \op
+    .rept   \extra_nops
+    nop
+    .endr
+    subs    x5, x5, #1
+    b.ne    1b
+    isb
+    mrs     x0, cntvct_el0
+    isb
+    sub     x0, x0, x4
+    ret
+.endm
+
+timed bench_nop,  "nop"
+timed bench_hvc,  "hvc #0"
+timed bench_ldr,  "ldr w1, [x6]"
+timed bench_str,  "str w7, [x6]"
+/* calibration: k nops per iteration, k + 3 instructions */
+timed bench_nop2, "nop", 1
+timed bench_nop9, "nop", 8
+
+    .section .text, "ax"
+    .balign 0x800
+    .global bench_vectors
+bench_vectors:
+    .balign 0x80
+    b       .                       /* EL1t: sync, irq, fiq, serror */
+    .balign 0x80
+    b       .
+    .balign 0x80
+    b       .
+    .balign 0x80
+    b       .
+    .balign 0x80
+    b       .                       /* EL1h sync: not expected */
+    .balign 0x80
+    b       el1_irq
+    .balign 0x80
+    b       .
+    .balign 0x80
+    b       .
+
+el1_irq:
+    sub     sp, sp, #(20 * 8)
+    stp     x0, x1, [sp, #0]
+    stp     x2, x3, [sp, #16]
+    stp     x4, x5, [sp, #32]
+    stp     x6, x7, [sp, #48]
+    stp     x8, x9, [sp, #64]
+    stp     x10, x11, [sp, #80]
+    stp     x12, x13, [sp, #96]
+    stp     x14, x15, [sp, #112]
+    stp     x16, x17, [sp, #128]
+    stp     x18, x30, [sp, #144]
+    bl      irq_handler
+    ldp     x0, x1, [sp, #0]
+    ldp     x2, x3, [sp, #16]
+    ldp     x4, x5, [sp, #32]
+    ldp     x6, x7, [sp, #48]
+    ldp     x8, x9, [sp, #64]
+    ldp     x10, x11, [sp, #80]
+    ldp     x12, x13, [sp, #96]
+    ldp     x14, x15, [sp, #112]
+    ldp     x16, x17, [sp, #128]
+    ldp     x18, x30, [sp, #144]
+    add     sp, sp, #(20 * 8)
+    eret

@@ -1,0 +1,76 @@
+"""Unmodified Debian Linux in a partition (boards/qemu-virt-linux.yaml): two vCPUs, the virtual
+GIC and timer, the virtual UART both ways, and a bare-metal heartbeat that keeps going while
+Linux boots and after it powers itself off."""
+from __future__ import annotations
+
+import io
+import re
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+HVCFG = str(Path(sys.executable).with_name("hvcfg"))
+GUESTS = ROOT / "build" / "guests" / "linux"
+
+pytestmark = pytest.mark.qemu
+
+
+def shell(child: pexpect.spawn, command: str) -> str:
+    """Run a command in the guest shell; return its output lines (without prefixes). The
+    virtual UART's output reaches the console in whole lines, so the end is an echoed marker."""
+    child.sendline(f"{command}; echo __END__")
+    child.expect(r"\n\[linux\] __END__\r")
+    out = child.before.replace("\r", "").split("echo __END__\n", 1)[-1]
+    return "\n".join(l[len("[linux] "):] for l in out.splitlines() if l.startswith("[linux] "))
+
+
+@pytest.fixture(scope="module")
+def linux(tmp_path_factory):
+    if not (GUESTS / "Image").exists():
+        pytest.fail("build/guests/linux/Image is missing: run scripts/bootstrap (it fetches the guests)")
+    log = io.StringIO()
+    child = pexpect.spawn(HVCFG, ["--build-dir", str(tmp_path_factory.mktemp("linux") / "build"),
+                                  "run", "boards/qemu-virt-linux.yaml", "--rebuild",
+                                  "--timeout", "300"],
+                          cwd=str(ROOT), encoding="utf-8", timeout=180, logfile=log)
+    child.expect(r"\[linux\] hvcfg-linux: init reached")
+    child.expect(r"press Enter within \d+ s for a shell")
+    child.sendline("")
+    yield child, log
+    child.terminate(force=True)
+    (ROOT / "build" / "test-linux-console.log").write_text(log.getvalue())
+
+
+def test_linux_runs_smp_with_timer_and_uart_interrupts(linux):
+    child, log = linux
+    assert shell(child, "nproc").strip().splitlines()[-1] == "2"
+    interrupts = shell(child, "cat /proc/interrupts")
+    timer = re.search(r"^\s*\d+:\s+(\d+)\s+(\d+)\s+GIC-0\s+27 Level\s+arch_timer", interrupts, re.M)
+    assert timer and int(timer.group(1)) > 0 and int(timer.group(2)) > 0, interrupts
+    uart = re.search(r"^\s*\d+:\s+(\d+)\s+(\d+)\s+GIC-0\s+33 Level\s+uart-pl011", interrupts, re.M)
+    assert uart and int(uart.group(1)) + int(uart.group(2)) > 0, interrupts
+    assert re.search(r"^\s*IPI0:\s+\d+\s+\d+", interrupts, re.M)      # SGIs between vCPUs
+
+
+def test_heartbeat_keeps_going_during_linux_boot(linux):
+    child, log = linux
+    text = log.getvalue()
+    booted = text.index("[linux] hvcfg-linux: init reached")
+    assert "[heartbeat] heartbeat 1" in text[:booted]
+    assert re.search(r"\[heartbeat\] heartbeat \d+", text[booted:]) or \
+        child.expect(r"\[heartbeat\] heartbeat \d+") == 0
+
+
+def test_linux_poweroff_stops_only_linux(linux):
+    child, log = linux
+    child.sendline("poweroff -f")
+    child.expect(r"\[hyp\] linux: PSCI SYSTEM_OFF")
+    child.expect(r"\[hyp\] linux: halted")
+    child.expect(r"\[heartbeat\] heartbeat (\d+)")
+    first = int(child.match.group(1))
+    child.expect(r"\[heartbeat\] heartbeat (\d+)")
+    assert int(child.match.group(1)) == first + 1
+    assert "no partition left running" not in log.getvalue()
