@@ -251,11 +251,19 @@ def render_partition_ld(p: Partition, inputs: tuple[Path, ...]) -> str:
         stack_size=PARTITION_STACK * len(p.cpus))
 
 
+SHA256_CE = "core/sha256_ce.c"     # the one source built with SIMD (toolchain.SIMD_FLAGS)
+
+
+def simd_sources(hyp_dir: Path) -> frozenset[Path]:
+    return frozenset({hyp_dir / SHA256_CE})
+
+
 def hyp_sources(system: System, hyp_dir: Path) -> list[Path]:
     """The hypervisor sources this configuration needs: features it does not use stay out."""
     common = ["aarch64/head.S", "aarch64/vectors.S", "aarch64/traps.c", "aarch64/cache.c",
               "core/main.c", "core/console.c", "core/lib.c", "core/partition.c", "core/vcpu.c",
               "core/inject.c", "core/smccc.c", "core/psci.c", "core/guestmem.c", "core/sha256.c",
+              SHA256_CE,
               "stage2/abort.c", "drivers/pl011.c", "gic/gicv2.c", "gic/vgic.c"]
     common += [HYPERCALLS[h][1] for h in hypercalls_used(system)]
     common.append("core/irq.c")

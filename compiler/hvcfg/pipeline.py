@@ -175,7 +175,7 @@ def _build_into(tc: toolchain.Toolchain, analysis: Analysis, staging: Path, fina
     sources += [gen / "hvcfg_config.c", gen / "pgtables.s", gen / "images.s"]
     elf = staging / "hyp.elf"
     toolchain.compile_and_link(tc, sources, [HYP_DIR / "include", gen], gen / "hyp.ld",
-                               staging / "obj", elf)
+                               staging / "obj", elf, simd=codegen.simd_sources(HYP_DIR))
     binary = staging / "hyp.bin"
     toolchain.objcopy_binary(tc, elf, binary)
     # Texts name the directory the outputs end up in, not the staging one.

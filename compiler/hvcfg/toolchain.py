@@ -59,10 +59,16 @@ def _run(cmd: list[str], what: str) -> None:
         raise ConfigError(error("E039", f"{what} failed:\n{out}", None))
 
 
+# The few sources allowed SIMD registers (the SHA-256 instructions), and how they are built.
+SIMD_FLAGS = tuple(f for f in COMMON_FLAGS if f not in ("-mgeneral-regs-only", "-march=armv8-a")) \
+    + ("-march=armv8-a+crypto",)
+
+
 def compile_and_link(tc: Toolchain, sources: list[Path], include_dirs: list[Path],
                      linker_script: Path, obj_dir: Path, elf: Path,
-                     defines: tuple[str, ...] = ()) -> None:
-    """Compile C/assembly sources in parallel, then link them with the given script."""
+                     defines: tuple[str, ...] = (), simd: frozenset[Path] = frozenset()) -> None:
+    """Compile C/assembly sources in parallel, then link them with the given script. Sources
+    in `simd` may use the FP/SIMD registers and the crypto instructions."""
     obj_dir.mkdir(parents=True, exist_ok=True)
     incs = ["-isystem", str(tc.gcc_include)] + [f"-I{d}" for d in include_dirs]
     objs: list[Path] = []
@@ -70,7 +76,8 @@ def compile_and_link(tc: Toolchain, sources: list[Path], include_dirs: list[Path
     for i, src in enumerate(sources):
         obj = obj_dir / f"{i:02d}-{src.stem}.o"
         objs.append(obj)
-        jobs.append(([tc.tool("gcc"), *COMMON_FLAGS, *incs, *defines, "-c", str(src),
+        flags = SIMD_FLAGS if src in simd else COMMON_FLAGS
+        jobs.append(([tc.tool("gcc"), *flags, *incs, *defines, "-c", str(src),
                       "-o", str(obj)], f"compiling {src}"))
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         for fut in [pool.submit(_run, cmd, what) for cmd, what in jobs]:
@@ -122,9 +129,11 @@ def qemu_run_command(q: QemuSpec, kernel: Path, extra: tuple[str, ...] = (),
                      uart_dir: Path | None = None) -> list[str]:
     """Boot an image the way the board describes. Every UART is on this terminal, or, with
     uart_dir, the first one only and the others in uart_dir/uartN.log (lines stay whole)."""
+    # Multi-threaded TCG, except under -icount (deterministic benchmarks), which needs one thread.
+    thread = "single" if "-icount" in extra else "multi"
     cmd = [QEMU, "-M", q.machine, "-smp", str(q.smp), "-m", f"{q.memory // (1024 * 1024)}M",
            "-display", "none", "-monitor", "none", "-no-reboot",
-           "-accel", "tcg,thread=multi",
+           "-accel", f"tcg,thread={thread}",
            "-chardev", "stdio,id=console,mux=on"]
     if q.cpu:
         cmd += ["-cpu", q.cpu]

@@ -29,6 +29,8 @@ void hv_main(uint64_t firmware_dtb)
 {
     uint32_t slot = hv_cpu_slot();
 
+    write_sysreg(cptr_el2, CPTR_EL2_DEFAULT);   /* FP/SIMD untrapped: the SHA-256 instructions */
+    isb();
     hv_console_init();
     hv_log("hvcfg %s on %s: %u partition(s), %u CPU(s), EL2 MMU on", HV_VERSION,
            HV_BOARD_NAME, HV_NPARTITIONS, HV_NCPUS);

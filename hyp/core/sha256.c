@@ -2,7 +2,7 @@
 #include "hv/lib.h"
 #include "hv/sha256.h"
 
-static const uint32_t K[64] = {
+const uint32_t hv_sha256_k[64] = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
     0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
     0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
@@ -32,7 +32,7 @@ static void compress(uint32_t h[8], const uint8_t block[64])
     }
     uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], k = h[7];
     for (int i = 0; i < 64; i++) {
-        uint32_t t1 = k + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + ((e & f) ^ (~e & g)) + K[i] + w[i];
+        uint32_t t1 = k + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + ((e & f) ^ (~e & g)) + hv_sha256_k[i] + w[i];
         uint32_t t2 = (ror(a, 2) ^ ror(a, 13) ^ ror(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
         k = g;
         g = f;
@@ -47,26 +47,43 @@ static void compress(uint32_t h[8], const uint8_t block[64])
     h[4] += e; h[5] += f; h[6] += g; h[7] += k;
 }
 
+static void blocks_c(uint32_t h[8], const uint8_t *data, size_t blocks)
+{
+    for (; blocks; blocks--, data += 64)
+        compress(h, data);
+}
+
+/* ID_AA64ISAR0_EL1.SHA2 (bits 15:12): the SHA-256 instructions are there. */
+static int have_sha256_instructions(void)
+{
+    uint64_t isar0;
+    __asm__("mrs %0, id_aa64isar0_el1" : "=r"(isar0));
+    return ((isar0 >> 12) & 0xf) >= 1;
+}
+
 void hv_sha256(const void *data, size_t len, uint8_t digest[SHA256_DIGEST])
 {
     uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                      0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    void (*blocks)(uint32_t[8], const uint8_t *, size_t) = blocks_c;
     const uint8_t *p = data;
     size_t left = len;
     uint8_t tail[128];
 
-    for (; left >= 64; left -= 64, p += 64)
-        compress(h, p);
+    if (have_sha256_instructions())
+        blocks = hv_sha256_blocks_ce;
+    blocks(h, p, left / 64);
+    p += left / 64 * 64;
+    left %= 64;
     /* Padding: 0x80, zeros, then the length in bits, big endian, in one or two blocks. */
     memset(tail, 0, sizeof(tail));
     memcpy(tail, p, left);
     tail[left] = 0x80;
-    size_t blocks = left + 9 > 64 ? 2 : 1;
+    size_t nblocks = left + 9 > 64 ? 2 : 1;
     uint64_t bits = (uint64_t)len * 8;
     for (int i = 0; i < 8; i++)
-        tail[blocks * 64 - 1 - i] = (uint8_t)(bits >> (8 * i));
-    for (size_t i = 0; i < blocks; i++)
-        compress(h, tail + 64 * i);
+        tail[nblocks * 64 - 1 - i] = (uint8_t)(bits >> (8 * i));
+    blocks(h, tail, nblocks);
     for (int i = 0; i < 8; i++) {
         digest[4 * i] = (uint8_t)(h[i] >> 24);
         digest[4 * i + 1] = (uint8_t)(h[i] >> 16);

@@ -9,4 +9,8 @@
 
 void hv_sha256(const void *data, size_t len, uint8_t digest[SHA256_DIGEST]);
 
+extern const uint32_t hv_sha256_k[64];
+/* Whole 64-byte blocks with the Armv8 SHA-256 instructions (core/sha256_ce.c). */
+void hv_sha256_blocks_ce(uint32_t state[8], const uint8_t *data, size_t blocks);
+
 #endif
