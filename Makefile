@@ -4,15 +4,19 @@ PY     := $(VENV)/bin/python
 HVCFG  := $(VENV)/bin/hvcfg
 BOARD  ?= boards/qemu-virt.yaml
 
-.PHONY: all bootstrap demo test build bench-build clean
+.PHONY: all bootstrap demo test build bench bench-build bench-traps bench-measure bench-linux-boot clean
 
 all: build
 
 bootstrap:
 	@scripts/bootstrap
 
+# Three bare-metal partitions (PSCI, hypercall console, a UART of its own, an attacker that is
+# restarted then halted), then Debian Linux with two vCPUs next to a heartbeat. Both power off
+# by themselves.
 demo: bootstrap
-	$(HVCFG) run $(BOARD) --timeout 300
+	$(HVCFG) run boards/qemu-virt.yaml --timeout 300
+	$(HVCFG) run boards/qemu-virt-linux.yaml --timeout 300
 
 build: bootstrap
 	$(HVCFG) build $(BOARD)
@@ -20,8 +24,19 @@ build: bootstrap
 test: bootstrap
 	$(PY) -m pytest -q
 
+bench: bench-build bench-traps bench-measure bench-linux-boot
+
 bench-build: bootstrap
 	scripts/bench-build $(BOARD)
+
+bench-traps: bootstrap
+	scripts/bench-traps
+
+bench-measure: bootstrap
+	scripts/bench-measure
+
+bench-linux-boot: bootstrap
+	scripts/bench-linux-boot --board tests/boards/qemu-virt-linux-alone.yaml --accel multi
 
 clean:
 	rm -rf build
