@@ -107,6 +107,8 @@ def test_native_boot_nproc_interrupts_poweroff():
                           codec_errors="replace")
     try:
         child.expect_exact(MARKER)
+        child.expect(r"press Enter within \d+ s for a shell")   # /init's unattended timeout
+        child.sendline("")
         child.expect_exact(PROMPT)
         child.sendline("nproc")
         child.expect(r"\r+\n(\d+)\r+\n")  # the guest tty and the pty each add a CR

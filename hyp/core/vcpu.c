@@ -132,9 +132,11 @@ void hv_vcpu_mark_off(uint32_t slot)
     struct pcpu *c = &pcpus[slot];
 
     hv_spin_lock(&mailbox_lock);
-    c->state = VCPU_OFF;
     if (c->request == REQ_STOP)
         c->request = REQ_NONE;
+    /* A CPU_ON may already be waiting (it can arrive before this CPU first gets here). */
+    if (c->request != REQ_START)
+        c->state = VCPU_OFF;
     hv_spin_unlock(&mailbox_lock);
     sev();                          /* a CPU may be waiting for this one to be off */
 }
@@ -148,13 +150,13 @@ void hv_cpu_idle(void)
     hv_vcpu_mark_off(slot);
 
     for (;;) {
-        /* WFI, not WFE: it wakes on the kick SGI even with interrupts masked, and QEMU halts
-         * a CPU in WFI instead of spinning it (a spinning CPU stalls other CPUs' broadcast
-         * TLB maintenance under single-threaded TCG). */
-        __asm__ volatile("wfi" : : : "memory");
-        drain_interrupts();
+        /* Look first, then sleep: a request may predate this CPU's GIC set-up, so its kick
+         * may never come. WFI, not WFE: it wakes on the kick SGI even with interrupts masked,
+         * and QEMU halts a CPU in WFI instead of spinning it. */
         if (c->request == REQ_START)
             hv_vcpu_enter(slot, c->entry, c->context);
+        __asm__ volatile("wfi" : : : "memory");
+        drain_interrupts();
     }
 }
 
