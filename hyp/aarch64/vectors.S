@@ -94,8 +94,72 @@ el2_irq:            unexpected HV_EXC_EL2_IRQ
 el2_fiq:            unexpected HV_EXC_EL2_FIQ
 el2_serror:         unexpected HV_EXC_EL2_SERROR
 
+/*
+ * HVC, the hot path of every hypercall and PSCI call, saves only what C code may clobber
+ * (x0-x18, x30, ELR, SPSR): x19-x29 are callee-saved, and nothing behind hv_smccc_call reads
+ * them from the frame. Everything else takes the full frame.
+ */
 lower_sync:
-    save_frame
+    sub     sp, sp, #FRAME_SIZE
+    stp     x0, x1, [sp, #16 * 0]
+    mrs     x0, esr_el2
+    lsr     x0, x0, #26
+    cmp     x0, #0x16               /* EC: HVC from AArch64 */
+    b.ne    lower_sync_full
+    stp     x2, x3, [sp, #16 * 1]
+    stp     x4, x5, [sp, #16 * 2]
+    stp     x6, x7, [sp, #16 * 3]
+    stp     x8, x9, [sp, #16 * 4]
+    stp     x10, x11, [sp, #16 * 5]
+    stp     x12, x13, [sp, #16 * 6]
+    stp     x14, x15, [sp, #16 * 7]
+    stp     x16, x17, [sp, #16 * 8]
+    mrs     x0, elr_el2
+    mrs     x1, spsr_el2
+    stp     x18, x19, [sp, #16 * 9]
+    stp     x30, x0, [sp, #FRAME_X30]
+    str     x1, [sp, #FRAME_SPSR]
+    mov     x0, sp
+    bl      hv_smccc_call
+    bl      hv_vgic_flush
+    ldp     x30, x0, [sp, #FRAME_X30]
+    ldr     x1, [sp, #FRAME_SPSR]
+    msr     elr_el2, x0
+    msr     spsr_el2, x1
+    ldp     x2, x3, [sp, #16 * 1]
+    ldp     x4, x5, [sp, #16 * 2]
+    ldp     x6, x7, [sp, #16 * 3]
+    ldp     x8, x9, [sp, #16 * 4]
+    ldp     x10, x11, [sp, #16 * 5]
+    ldp     x12, x13, [sp, #16 * 6]
+    ldp     x14, x15, [sp, #16 * 7]
+    ldp     x16, x17, [sp, #16 * 8]
+    ldr     x18, [sp, #16 * 9]
+    ldp     x0, x1, [sp, #16 * 0]
+    add     sp, sp, #FRAME_SIZE
+    eret
+    dsb     nsh
+    isb
+
+lower_sync_full:                    /* x0 and x1 are in the frame already */
+    stp     x2, x3, [sp, #16 * 1]
+    stp     x4, x5, [sp, #16 * 2]
+    stp     x6, x7, [sp, #16 * 3]
+    stp     x8, x9, [sp, #16 * 4]
+    stp     x10, x11, [sp, #16 * 5]
+    stp     x12, x13, [sp, #16 * 6]
+    stp     x14, x15, [sp, #16 * 7]
+    stp     x16, x17, [sp, #16 * 8]
+    stp     x18, x19, [sp, #16 * 9]
+    stp     x20, x21, [sp, #16 * 10]
+    stp     x22, x23, [sp, #16 * 11]
+    stp     x24, x25, [sp, #16 * 12]
+    stp     x26, x27, [sp, #16 * 13]
+    stp     x28, x29, [sp, #16 * 14]
+    mrs     x21, elr_el2
+    mrs     x22, spsr_el2
+    stp     x30, x21, [sp, #FRAME_X30]
+    str     x22, [sp, #FRAME_SPSR]
     mov     x0, sp
     bl      hv_trap_lower_sync
     bl      hv_vgic_flush

@@ -27,11 +27,6 @@ struct partition_state {
 static struct partition_state pstate[HV_NPARTITIONS];
 static hv_spinlock_t pstate_lock;
 
-uint32_t hv_current_partition(void)
-{
-    return hv_cpus[hv_cpu_slot()].partition;
-}
-
 uint64_t hv_partition_cntvoff(uint32_t idx)
 {
     return pstate[idx].cntvoff;

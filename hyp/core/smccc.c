@@ -14,10 +14,26 @@ static int __attribute__((unused)) granted(uint32_t hc)
     return (hv_partitions[hv_current_partition()].hypercalls >> hc) & 1;
 }
 
+#define SMCCC_OWNER(fid)        (((fid) >> 24) & 0x3f)
+#define SMCCC_OWNER_ARCH        0
+#define SMCCC_OWNER_STANDARD    4       /* PSCI */
+#define SMCCC_OWNER_VENDOR_HYP  6       /* hvcfg's own calls */
+
 void hv_smccc_call(struct hv_regs *regs)
 {
     uint32_t fid = (uint32_t)regs->x[0];
+    uint32_t owner = SMCCC_OWNER(fid);
 
+    /* By owner first: a call outside the architecture, PSCI and hvcfg ranges costs nothing. */
+    if (owner == SMCCC_OWNER_ARCH || owner == SMCCC_OWNER_STANDARD) {
+        if (!hv_psci_call(regs, fid))
+            regs->x[0] = (uint64_t)PSCI_NOT_SUPPORTED;
+        return;
+    }
+    if (owner != SMCCC_OWNER_VENDOR_HYP) {
+        regs->x[0] = (uint64_t)PSCI_NOT_SUPPORTED;
+        return;
+    }
     switch (fid) {
 #ifdef HV_HAS_HC_CONSOLE
     case HVCFG_HC_CONSOLE_WRITE:
@@ -36,8 +52,7 @@ void hv_smccc_call(struct hv_regs *regs)
         break;
 #endif
     default:
-        if (hv_psci_call(regs, fid))
-            return;
+        break;
     }
     regs->x[0] = (uint64_t)PSCI_NOT_SUPPORTED;
 }

@@ -247,6 +247,23 @@ int hv_vgic_dist_access(uint64_t off, int is_write, unsigned size, uint64_t *val
     uint32_t word = (uint32_t)(off & 0x7f) / 4;
     int ok = 1;
 
+    /* Fast path for the reads drivers poll most: constants and this vCPU's banked enables
+     * need no lock (only this vCPU changes its banked state). */
+    if (!is_write && size == 4) {
+        if (off == GICD_TYPER) {
+            *value = ((p->vgic.nlines / 32) - 1) | ((p->nvcpus - 1) << 5);
+            return 1;
+        }
+        if (off == GICD_IIDR) {
+            *value = IIDR_VALUE;
+            return 1;
+        }
+        if (off == GICD_ISENABLER || off == GICD_ICENABLER) {
+            *value = vc->enabled;
+            return 1;
+        }
+    }
+
     if (off >= GICD_IPRIORITYR && off < GICD_IPRIORITYR + 0x400) {
         hv_spin_lock(&d->lock);
         ok = byte_access(p, d, vc, GICD_IPRIORITYR, (uint32_t)off, is_write, size, value);

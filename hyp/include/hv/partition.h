@@ -6,6 +6,7 @@
 
 #include "hv/config.h"
 #include "hv/frame.h"
+#include "hv/vcpu.h"
 
 #define HV_NO_PARTITION 0xffffffffu
 
@@ -15,7 +16,10 @@ enum hv_fault_kind {
 };
 
 /* The partition (index) whose vCPU this physical CPU runs. */
-uint32_t hv_current_partition(void);
+static inline uint32_t hv_current_partition(void)
+{
+    return hv_cpus[hv_cpu_slot()].partition;
+}
 
 void hv_partitions_load_all(void);
 /* Where each CPU goes after its own initialisation: its partition's vCPU 0, or idle. */

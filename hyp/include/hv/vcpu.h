@@ -8,11 +8,12 @@
 
 enum hv_vcpu_state { VCPU_OFF, VCPU_ON_PENDING, VCPU_ON };
 
-/* This CPU's slot in hv_cpus (TPIDR_EL2, set at entry). */
+/* This CPU's slot in hv_cpus (TPIDR_EL2, set once at entry and never changed: the read is
+ * not volatile, so the compiler may reuse it). */
 static inline uint32_t hv_cpu_slot(void)
 {
     uint64_t slot;
-    __asm__ volatile("mrs %0, tpidr_el2" : "=r"(slot));
+    __asm__("mrs %0, tpidr_el2" : "=r"(slot));
     return (uint32_t)slot;
 }
 
