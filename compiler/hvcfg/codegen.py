@@ -12,7 +12,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import __version__, tables
+from . import __version__, platform, tables
 from .guestdt import vuart_location
 from .layout import Layout, dtb_ipa
 from .board import Gic
@@ -62,6 +62,7 @@ def render_config_h(system: System, layout: Layout, inputs: tuple[Path, ...]) ->
         gicd_base=gic.gicd.base, gicc_base=gic.gicc.base, gich_base=gic.gich.base,
         maint_intid=gic.maintenance_intid, vtimer_intid=system.board.timer.virt,
         gic_lines=gic_lines(system),
+        pm_base=platform.pm_base(system),
         console_intid=system.hypervisor.console.device.intids[0]
         if system.hypervisor.console.device.intids else 0,
         vuart_partitions=[i for i, p in enumerate(system.partitions) if p.vuart],
@@ -151,6 +152,7 @@ def render_config_c(system: System, layout: Layout, inputs: tuple[Path, ...]) ->
     return _ENV.get_template("hvcfg_config.c.j2").render(
         provenance=provenance(inputs), partitions=parts, cpus=_cpu_rows(system),
         irq_owner=sorted(owner.items()), unowned_ranges=_unowned_ranges(owner, lines),
+        spin_table=[(c.mpidr, c.release_addr or 0) for c in system.board.cpus],
         mair_el2=tables.MAIR_EL2, tcr_el2=tables.TCR_EL2, ttbr0_el2=layout.el2_tables.base,
         vtcr_el2=tables.VTCR_EL2, hcr_el2=hcr, hcr_comment=comment)
 
@@ -271,6 +273,6 @@ def hyp_sources(system: System, hyp_dir: Path) -> list[Path]:
         common.append("core/pconsole.c")
     if any(p.vuart for p in system.partitions):
         common += ["drivers/vuart.c", "drivers/console_input.c"]
-    if system.board.psci is not None and system.board.psci.method == "smc":
-        common.append("platform/psci_smc.c")
-    return [hyp_dir / s for s in common]
+    return [hyp_dir / s for s in common + platform.sources(system)]
+
+

@@ -16,7 +16,7 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import tables
+from . import platform, tables
 from .board import Gic, Reg
 from .diagnostics import ConfigError, Related, error
 from .model import Partition, System
@@ -244,6 +244,14 @@ def _el2_mappings(windows: list[Window], system: System) -> tuple[tables.Mapping
             page = align_down(reg.base, PAGE)
             maps.append(tables.Mapping(page, page, align_up(reg.end, PAGE) - page, "rw", "device",
                                        "GIC"))
+    # Spin-table release addresses (written to start CPUs) and a BCM283x power-management
+    # block (written to power off), on boards that have them instead of PSCI.
+    release_pages = sorted({align_down(c.release_addr, PAGE) for c in system.board.cpus
+                            if c.release_addr is not None})
+    maps += [tables.Mapping(pg, pg, PAGE, "rw", "normal", "spin table") for pg in release_pages]
+    if platform.pm_base(system):
+        page = align_down(platform.pm_base(system), PAGE)
+        maps.append(tables.Mapping(page, page, PAGE, "rw", "device", "power management"))
     # Partition RAM, to load images, scrub on restart and check hypercall buffers; never X.
     for p in system.partitions:
         maps += [tables.Mapping(r.base, r.base, r.size, "rw", "normal", f"{p.name} RAM")

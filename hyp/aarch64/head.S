@@ -83,10 +83,14 @@ relocated:
     b       hv_park
 
 /*
- * Secondary CPUs enter here (issued by PSCI CPU_ON / spin table with x0 = CPU slot).
+ * Secondary CPUs enter here, MMU off, from PSCI CPU_ON or a spin table (which passes nothing
+ * in x0): each finds its slot by MPIDR, as the boot CPU does.
  */
     .global hv_secondary_entry
 hv_secondary_entry:
+    bl      hv_find_slot
+    cmn     x0, #1
+    b.eq    hv_park
     mov     x20, x0
     bl      hv_set_stack_and_percpu
     bl      hv_mmu_enable

@@ -96,10 +96,17 @@ struct hv_cpu {
 
 _Static_assert(sizeof(struct hv_cpu) == 16, "head.S walks hv_cpus in 16-byte steps");
 
+/* Spin-table boards: where each CPU waits for its entry address (0: not a spin-table CPU). */
+struct hv_spin_entry {
+    uint64_t mpidr;
+    uint64_t release_addr;
+};
+
 extern const struct hv_boot_regs hv_boot_regs;
 extern const struct hv_partition hv_partitions[HV_NPARTITIONS];
 extern const struct hv_cpu hv_cpus[HV_NCPUS];
-extern const uint8_t hv_irq_owner[HV_GIC_LINES];   /* partition index, 0xff: none */
+extern const uint8_t hv_irq_owner[HV_GIC_LINES];
+extern const struct hv_spin_entry hv_spin_table[HV_NCPUS];   /* partition index, 0xff: none */
 #endif
 
 #endif

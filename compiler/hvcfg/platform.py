@@ -1,0 +1,35 @@
+"""The per-board part of the hypervisor, chosen from the board's device tree: how secondary CPUs
+are started and how the machine powers off (hyp/platform/)."""
+from __future__ import annotations
+
+from .board import DtDevice
+from .diagnostics import ConfigError, error
+from .model import System
+
+PM_COMPATIBLES = ("brcm,bcm2711-pm", "brcm,bcm2835-pm", "brcm,bcm2835-pm-wdt")
+
+
+def uses_psci(system: System) -> bool:
+    return system.board.psci is not None and system.board.psci.method == "smc"
+
+
+def pm_device(system: System) -> DtDevice | None:
+    """The BCM283x power-management block, for boards without PSCI (power-off)."""
+    return next((d for d in system.board.devices.values()
+                 if d.enabled and d.regs and any(c in PM_COMPATIBLES for c in d.compatible)), None)
+
+
+def pm_base(system: System) -> int:
+    pm = pm_device(system)
+    return pm.regs[0].base if pm is not None and not uses_psci(system) else 0
+
+
+def sources(system: System) -> list[str]:
+    """hyp/ sources of the board part: PSCI through SMC, or spin table + PM watchdog."""
+    if uses_psci(system):
+        return ["platform/psci_smc.c"]                  # CPU_ON and SYSTEM_OFF through PSCI
+    if all(c.enable_method == "spin-table" for c in system.board.cpus[1:]) and pm_device(system):
+        return ["platform/spin_table.c", "platform/bcm2835_pm.c"]
+    raise ConfigError(error("E012", "the board's device tree offers neither PSCI through SMC nor "
+                            "spin-table CPUs with a BCM283x power-management block: hvcfg "
+                            "cannot start CPUs or power off on it", system.board_spec.pos))
