@@ -121,8 +121,13 @@ lower_sync:
     str     x1, [sp, #FRAME_SPSR]
     mov     x0, sp
     bl      hv_smccc_call
+    mrs     x0, tpidr_el2           /* hv_vgic_flush only when this CPU has work for it */
+    adrp    x1, hv_vgic_work
+    add     x1, x1, :lo12:hv_vgic_work
+    ldr     w1, [x1, x0, lsl #2]
+    cbz     w1, 1f
     bl      hv_vgic_flush
-    ldp     x30, x0, [sp, #FRAME_X30]
+1:  ldp     x30, x0, [sp, #FRAME_X30]
     ldr     x1, [sp, #FRAME_SPSR]
     msr     elr_el2, x0
     msr     spsr_el2, x1

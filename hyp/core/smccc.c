@@ -19,40 +19,44 @@ static int __attribute__((unused)) granted(uint32_t hc)
 #define SMCCC_OWNER_STANDARD    4       /* PSCI */
 #define SMCCC_OWNER_VENDOR_HYP  6       /* hvcfg's own calls */
 
+/* hvcfg's own calls; each only if the partition's YAML granted it. Tail calls throughout, so
+ * that the NOT_SUPPORTED answer needs no stack frame. */
+static void vendor_call(struct hv_regs *regs, uint32_t fid)
+{
+    switch (fid) {
+#ifdef HV_HAS_HC_CONSOLE
+    case HVCFG_HC_CONSOLE_WRITE:
+        if (granted(HV_HC_CONSOLE))
+            return hv_hc_console_write(regs);
+        break;
+#endif
+#ifdef HV_HAS_HC_IDENTITY
+    case HVCFG_HC_IDENTITY:
+        if (granted(HV_HC_IDENTITY))
+            return hv_hc_identity(regs);
+        break;
+#endif
+    default:
+        break;
+    }
+    regs->x[0] = (uint64_t)PSCI_NOT_SUPPORTED;
+}
+
+static void architecture_call(struct hv_regs *regs, uint32_t fid)
+{
+    if (!hv_psci_call(regs, fid))
+        regs->x[0] = (uint64_t)PSCI_NOT_SUPPORTED;
+}
+
 void hv_smccc_call(struct hv_regs *regs)
 {
     uint32_t fid = (uint32_t)regs->x[0];
     uint32_t owner = SMCCC_OWNER(fid);
 
     /* By owner first: a call outside the architecture, PSCI and hvcfg ranges costs nothing. */
-    if (owner == SMCCC_OWNER_ARCH || owner == SMCCC_OWNER_STANDARD) {
-        if (!hv_psci_call(regs, fid))
-            regs->x[0] = (uint64_t)PSCI_NOT_SUPPORTED;
-        return;
-    }
-    if (owner != SMCCC_OWNER_VENDOR_HYP) {
-        regs->x[0] = (uint64_t)PSCI_NOT_SUPPORTED;
-        return;
-    }
-    switch (fid) {
-#ifdef HV_HAS_HC_CONSOLE
-    case HVCFG_HC_CONSOLE_WRITE:
-        if (granted(HV_HC_CONSOLE)) {
-            hv_hc_console_write(regs);
-            return;
-        }
-        break;
-#endif
-#ifdef HV_HAS_HC_IDENTITY
-    case HVCFG_HC_IDENTITY:
-        if (granted(HV_HC_IDENTITY)) {
-            hv_hc_identity(regs);
-            return;
-        }
-        break;
-#endif
-    default:
-        break;
-    }
+    if (owner == SMCCC_OWNER_VENDOR_HYP)
+        return vendor_call(regs, fid);
+    if (owner == SMCCC_OWNER_ARCH || owner == SMCCC_OWNER_STANDARD)
+        return architecture_call(regs, fid);
     regs->x[0] = (uint64_t)PSCI_NOT_SUPPORTED;
 }

@@ -80,9 +80,12 @@ struct vgic_cpu {               /* the vCPU on one physical CPU: banked SGI/PPI 
     uint32_t hw_pending;
     uint8_t sgi_src[16];
     uint8_t priority[32];
-    volatile uint32_t work;
     uint32_t nlrs;
 };
+
+/* Per CPU: something waits to go into the list registers. Outside struct vgic_cpu so that the
+ * hypercall fast path in vectors.S can test it without a call. */
+volatile uint32_t hv_vgic_work[HV_NCPUS];
 
 static struct vgic_dist dists[HV_NPARTITIONS];
 static struct vgic_cpu vcpus[HV_NCPUS];
@@ -113,7 +116,7 @@ static uint32_t slot_of_vcpu(const struct hv_partition *p, uint32_t vmask)
 
 static void mark_work(uint32_t slot)
 {
-    vcpus[slot].work = 1;
+    hv_vgic_work[slot] = 1;
     if (slot != hv_cpu_slot())
         hv_gic_kick(slot);
 }
@@ -134,7 +137,7 @@ static void set_enable(const struct hv_partition *p, struct vgic_dist *d, struct
         vc->enabled = on ? vc->enabled | bits : vc->enabled & ~bits;
         if (bits & (1u << HV_VTIMER_INTID))
             hv_gic_set_enabled(HV_VTIMER_INTID, on);
-        vc->work = 1;
+        hv_vgic_work[hv_cpu_slot()] = 1;
         return;
     }
     bits &= own_mask(p, word);
@@ -295,7 +298,7 @@ int hv_vgic_dist_access(uint64_t off, int is_write, unsigned size, uint64_t *val
                 vc->sgi_src[sgi] &= (uint8_t)~src;
             vc->pending = vc->sgi_src[sgi] ? vc->pending | (1u << sgi) : vc->pending & ~(1u << sgi);
         }
-        vc->work = 1;
+        hv_vgic_work[hv_cpu_slot()] = 1;
         return 1;
     }
     if (size != 4)
@@ -331,7 +334,7 @@ int hv_vgic_dist_access(uint64_t off, int is_write, unsigned size, uint64_t *val
             if (word == 0) {
                 v &= 0xffff0000u;           /* SGIs pend only through SGIR/SPENDSGIR */
                 vc->pending = set ? vc->pending | v : vc->pending & ~v;
-                vc->work = 1;
+                hv_vgic_work[hv_cpu_slot()] = 1;
             } else {
                 v &= own_mask(p, word);
                 d->pending[word] = set ? d->pending[word] | v : d->pending[word] & ~v;
@@ -410,7 +413,7 @@ void hv_vgic_inject_hw(uint32_t intid)
         hv_spin_unlock(&dists[pidx].lock);
     }
     (void)p;
-    vc->work = 1;
+    hv_vgic_work[hv_cpu_slot()] = 1;
 }
 
 void hv_vgic_set_level(uint32_t pidx, uint32_t intid, int level)
@@ -481,9 +484,9 @@ void hv_vgic_flush(void)
     uint32_t slot = hv_cpu_slot();
     struct vgic_cpu *vc = &vcpus[slot];
 
-    if (!vc->work)
+    if (!hv_vgic_work[slot])
         return;
-    vc->work = 0;
+    hv_vgic_work[slot] = 0;
     uint32_t pidx = hv_cpus[slot].partition;
     const struct hv_partition *p = &hv_partitions[pidx];
     struct vgic_dist *d = &dists[pidx];
@@ -570,7 +573,7 @@ void hv_vgic_maintenance(void)
         hv_spin_unlock(&d->lock);
     }
     *gich(GICH_HCR) = HCR_EN;
-    vc->work = 1;
+    hv_vgic_work[hv_cpu_slot()] = 1;
 }
 
 void hv_vgic_vcpu_start(void)
@@ -585,7 +588,7 @@ void hv_vgic_vcpu_start(void)
     vc->hw_pending = 0;
     memset(vc->sgi_src, 0, sizeof(vc->sgi_src));
     memset(vc->priority, 0, sizeof(vc->priority));
-    vc->work = 0;
+    hv_vgic_work[hv_cpu_slot()] = 0;
     *gich(GICH_HCR) = HCR_EN;
 }
 
