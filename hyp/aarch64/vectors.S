@@ -95,17 +95,12 @@ el2_fiq:            unexpected HV_EXC_EL2_FIQ
 el2_serror:         unexpected HV_EXC_EL2_SERROR
 
 /*
- * HVC, the hot path of every hypercall and PSCI call, saves only what C code may clobber
- * (x0-x18, x30, ELR, SPSR): x19-x29 are callee-saved, and nothing behind hv_smccc_call reads
- * them from the frame. Everything else takes the full frame.
+ * Fast paths. HVC (every hypercall and PSCI call) and data aborts that turn out to be emulated
+ * MMIO save only what C code may clobber (x0-x18, x30, ELR, SPSR): x19-x29 are callee-saved,
+ * so they still hold the guest's values when C returns, and a path that needs them in the frame
+ * (hv_stage2_mmio_fast declining) completes the frame then.
  */
-lower_sync:
-    sub     sp, sp, #FRAME_SIZE
-    stp     x0, x1, [sp, #16 * 0]
-    mrs     x0, esr_el2
-    lsr     x0, x0, #26
-    cmp     x0, #0x16               /* EC: HVC from AArch64 */
-    b.ne    lower_sync_full
+.macro save_partial                 /* x0, x1 already in the frame */
     stp     x2, x3, [sp, #16 * 1]
     stp     x4, x5, [sp, #16 * 2]
     stp     x6, x7, [sp, #16 * 3]
@@ -119,15 +114,20 @@ lower_sync:
     stp     x18, x19, [sp, #16 * 9]
     stp     x30, x0, [sp, #FRAME_X30]
     str     x1, [sp, #FRAME_SPSR]
-    mov     x0, sp
-    bl      hv_smccc_call
-    mrs     x0, tpidr_el2           /* hv_vgic_flush only when this CPU has work for it */
+.endm
+
+.macro flush_if_work                /* hv_vgic_flush only when this CPU has work for it */
+    mrs     x0, tpidr_el2
     adrp    x1, hv_vgic_work
     add     x1, x1, :lo12:hv_vgic_work
     ldr     w1, [x1, x0, lsl #2]
     cbz     w1, 1f
     bl      hv_vgic_flush
-1:  ldp     x30, x0, [sp, #FRAME_X30]
+1:
+.endm
+
+.macro restore_partial_and_eret
+    ldp     x30, x0, [sp, #FRAME_X30]
     ldr     x1, [sp, #FRAME_SPSR]
     msr     elr_el2, x0
     msr     spsr_el2, x1
@@ -145,6 +145,38 @@ lower_sync:
     eret
     dsb     nsh
     isb
+.endm
+
+lower_sync:
+    sub     sp, sp, #FRAME_SIZE
+    stp     x0, x1, [sp, #16 * 0]
+    mrs     x0, esr_el2
+    lsr     x0, x0, #26
+    cmp     x0, #0x16               /* EC: HVC from AArch64 */
+    b.eq    lower_hvc
+    cmp     x0, #0x24               /* EC: data abort from a lower EL */
+    b.ne    lower_sync_full
+    save_partial
+    mov     x0, sp
+    bl      hv_stage2_mmio_fast
+    cbz     w0, lower_sync_complete
+    flush_if_work
+    restore_partial_and_eret
+
+lower_hvc:
+    save_partial
+    mov     x0, sp
+    bl      hv_smccc_call
+    flush_if_work
+    restore_partial_and_eret
+
+lower_sync_complete:                /* a partial frame: add x20-x29 (x19 is in) and go on */
+    stp     x20, x21, [sp, #16 * 10]
+    stp     x22, x23, [sp, #16 * 11]
+    stp     x24, x25, [sp, #16 * 12]
+    stp     x26, x27, [sp, #16 * 13]
+    stp     x28, x29, [sp, #16 * 14]
+    b       lower_sync_call
 
 lower_sync_full:                    /* x0 and x1 are in the frame already */
     stp     x2, x3, [sp, #16 * 1]
@@ -165,6 +197,7 @@ lower_sync_full:                    /* x0 and x1 are in the frame already */
     mrs     x22, spsr_el2
     stp     x30, x21, [sp, #FRAME_X30]
     str     x22, [sp, #FRAME_SPSR]
+lower_sync_call:
     mov     x0, sp
     bl      hv_trap_lower_sync
     bl      hv_vgic_flush

@@ -69,6 +69,20 @@ static int emulate_mmio(struct hv_regs *regs, uint64_t iss, uint64_t ipa)
     return 1;
 }
 
+/*
+ * Called from the vector with a partial frame (x19-x29 not saved): emulate an MMIO access to
+ * an emulated device page if it needs nothing else. Returns 0 to take the full path.
+ */
+int hv_stage2_mmio_fast(struct hv_regs *regs)
+{
+    uint64_t iss = ESR_ISS(read_sysreg(esr_el2));
+    unsigned rt = ISS_SRT(iss);
+
+    if (!(iss & ISS_ISV) || (rt >= 19 && rt <= 29) || fsc_is_permission(ISS_FSC(iss)))
+        return 0;
+    return emulate_mmio(regs, iss, fault_ipa(iss));
+}
+
 void hv_stage2_abort(struct hv_regs *regs, uint64_t esr, int is_instruction)
 {
     uint64_t iss = ESR_ISS(esr);
