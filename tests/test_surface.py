@@ -84,7 +84,7 @@ def test_trap_stubs_are_the_lower_el_vectors():
 def test_hypercall_map_matches_codegen_and_the_header():
     assert set(surface.HYPERCALLS) == set(codegen.HYPERCALLS)
     defines = _defines(HYP / "include/hv/hypercall.h")
-    body = _function_body(HYP / "core/smccc.c", "void hv_smccc_call(")
+    body = _function_body(HYP / "core/smccc.c", "static void vendor_call(")
     for hc in surface.HYPERCALLS.values():
         assert defines[hc.macro] == hc.fid
         assert hc.macro in _case_labels(body)

@@ -87,6 +87,8 @@ class Board:
     labels: dict[str, str] = field(hash=False)         # label -> path
     aliases: dict[str, str] = field(hash=False)        # alias -> path
     stdout_path: str | None = None
+    dt_ram: tuple[Reg, ...] | None = None   # the DT's own memory banks when the board file's
+                                            # `board.memory` replaced them; None: same as ram
 
     def find_device(self, ref: str) -> DtDevice | None:
         """Resolve a DT path, a label (optionally written &label) or an alias."""
@@ -127,11 +129,13 @@ class _Node:
             yield from child.walk()
 
 
-def parse_dtb(path: Path, pos: Pos | None = None) -> Board:
+def parse_dtb(path: Path, pos: Pos | None = None, ram: tuple[Reg, ...] | None = None) -> Board:
     """Read a flattened device tree and return the board model.
 
     Raises ConfigError with E010 (file missing), E011 (not a valid DTB) or E012 (a DT the
     hypervisor cannot use: no memory, no CPUs, no GIC). `pos` is where the YAML named the DTB.
+    `ram` (the board file's `board.memory`) replaces the DT's memory banks, which are kept in
+    `Board.dt_ram`; a DT without usable memory nodes is then not an error.
     """
     path = Path(path)
     try:
@@ -143,7 +147,7 @@ def parse_dtb(path: Path, pos: Pos | None = None) -> Board:
                                 pos)) from None
     try:
         root = _parse_tree(blob)
-        return _build_board(str(path), root, pos)
+        return _build_board(str(path), root, pos, ram)
     except _DtError as exc:
         raise ConfigError(error("E011", f"{path}: {exc}", pos)) from None
     except _DtUnsupported as exc:
@@ -499,8 +503,10 @@ def _stdout_path(root: _Node, aliases: dict[str, str]) -> str | None:
     return value if value.startswith("/") else aliases.get(value)
 
 
-def _build_board(source: str, root: _Node, pos: Pos | None) -> Board:
-    ram = _ram(root)
+def _build_board(source: str, root: _Node, pos: Pos | None,
+                 ram_override: tuple[Reg, ...] | None = None) -> Board:
+    dt_ram = _ram(root)
+    ram = tuple(sorted(ram_override, key=lambda r: r.base)) if ram_override else dt_ram
     cpus = _cpus(root)
     found = _find_gic(root)
     missing = []
@@ -532,4 +538,5 @@ def _build_board(source: str, root: _Node, pos: Pos | None) -> Board:
         labels=labels,
         aliases=aliases,
         stdout_path=_stdout_path(root, aliases),
+        dt_ram=dt_ram if ram_override else None,
     )

@@ -114,8 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .xsa import commands as xsa_commands
     xsa_commands.register(sub)
-    from . import surface
+    from . import bootfolder, surface
     from .verify import register as register_verify
+    bootfolder.register(sub)
     surface.register(sub)
     register_verify(sub)
     return parser

@@ -119,6 +119,7 @@ CODES: dict[str, tuple[str, str]] = {
     "E040": ("address-too-high", "the address is beyond what the translation tables can map"),
     "E041": ("console-not-uart", "hypervisor.console must name a PL011 UART node"),
     "E043": ("unknown-partition", "name a partition declared under partitions: in the board file"),
+    "E044": ("not-a-boot-partition", "name the mounted FAT boot partition of a Pi 4 SD card (it holds start4.elf and fixup4.dat), or pass --force"),
     # warnings
     "W001": ("not-security-supported", "see xsa/SUPPORT.yaml: advisories do not cover this feature"),
     "W002": ("writable-executable", "rwx lets a guest write code it then runs; use rx for code and rw for data"),

@@ -7,13 +7,13 @@ Nothing here is placed yet: layout turns a System into physical addresses.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .board import Board, DtDevice
-from .diagnostics import CODES, ConfigError, Diagnostic, Pos, error
+from .board import Board, DtDevice, Reg
+from .diagnostics import CODES, ConfigError, Diagnostic, Pos, error, warning
 from .load import Doc
-from .units import parse_size
+from .units import format_range, parse_size
 
 PERMS = ("ro", "rw", "rx", "rwx")
 FAULT_ACTIONS = ("halt", "restart", "inject")
@@ -34,8 +34,10 @@ class QemuSpec:
 class BoardSpec:
     name: str
     dtb: Path | None             # an explicit DTB file, or None when `qemu` produces it
-    qemu: QemuSpec | None
+    qemu: QemuSpec | None        # how `hvcfg run` boots it (and the DTB source without `dtb`)
     pos: Pos
+    memory: tuple[Reg, ...] | None = None   # `board.memory`: replaces the DT's RAM banks
+    memory_pos: Pos | None = None
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,7 @@ class System:
     partitions: tuple[Partition, ...]
     inputs: tuple[Path, ...]     # every file read, for the generated files' provenance header
     partitions_pos: Pos | None = None   # the `partitions:` list (for E035)
+    warnings: tuple[Diagnostic, ...] = ()   # found while building the model (W003)
 
 
 # ---------------------------------------------------------------- building a System from a Doc
@@ -132,18 +135,50 @@ def board_spec_from_doc(doc: Doc) -> BoardSpec:
     """The board's identity and DT source from a validated Doc.
 
     `pos` is the position of `board.devicetree.file` or `board.devicetree.qemu`, the place a
-    DTB problem (E010/E011/E012) should point at.
+    DTB problem (E010/E011/E012) should point at. With both `file` and `qemu`, the DTB is the
+    file (never dumped from QEMU) and `qemu` only says how `hvcfg run` boots the board.
     """
-    dt = doc.data["board"]["devicetree"]
+    board = doc.data["board"]
+    dt = board["devicetree"]
+    qemu = None
+    if "qemu" in dt:
+        q = dt["qemu"]
+        qemu = QemuSpec(machine=q["machine"], cpu=q.get("cpu"), smp=q["smp"],
+                        memory=parse_size(q["memory"]), serials=q.get("serials", 1))
+    memory, memory_pos = None, None
+    if "memory" in board:
+        memory = tuple(sorted((Reg(b["base"], parse_size(b["size"])) for b in board["memory"]),
+                              key=lambda r: r.base))
+        memory_pos = doc.pos(("board", "memory"))
     if "file" in dt:
         where_ = ("board", "devicetree", "file")
-        return BoardSpec(doc.data["board"]["name"], doc.dir_of(where_) / dt["file"], None,
-                         doc.pos(where_))
-    q = dt["qemu"]
-    qemu = QemuSpec(machine=q["machine"], cpu=q.get("cpu"), smp=q["smp"],
-                    memory=parse_size(q["memory"]), serials=q.get("serials", 1))
-    return BoardSpec(doc.data["board"]["name"], None, qemu,
-                     doc.pos(("board", "devicetree", "qemu")))
+        return BoardSpec(board["name"], doc.dir_of(where_) / dt["file"], qemu, doc.pos(where_),
+                         memory, memory_pos)
+    return BoardSpec(board["name"], None, qemu, doc.pos(("board", "devicetree", "qemu")),
+                     memory, memory_pos)
+
+
+def apply_board_memory(board: Board, spec: BoardSpec) -> tuple[Board, tuple[Diagnostic, ...]]:
+    """`board.memory`, when given, replaces the DT's RAM banks; W003 names both when they differ.
+
+    The DT's own banks are `board.dt_ram`, or `board.ram` when that is None (board.parse_dtb
+    keeps them in dt_ram when its `ram` argument replaced them, which is how a DT with no
+    usable memory node still parses).
+    """
+    if spec.memory is None:
+        return board, ()
+    dt_ram = board.dt_ram if board.dt_ram is not None else board.ram
+    board = replace(board, ram=spec.memory, dt_ram=dt_ram)
+    if spec.memory == dt_ram:
+        return board, ()
+
+    def show(banks: tuple[Reg, ...]) -> str:
+        return ", ".join(format_range(b.base, b.size) for b in banks)
+
+    dt = show(dt_ram) if dt_ram else "none (no memory node with a non-empty reg)"
+    source = _show_path(Path(board.source).resolve())
+    return board, (warning("W003", f"board.memory {show(spec.memory)} is used instead of the "
+                           f"device tree's memory: {dt} ({source})", spec.memory_pos),)
 
 
 def _similar_devices(board: Board, ref: str, prefer: str | None = None) -> str:
@@ -241,6 +276,7 @@ def _initrd(doc: Doc, i: int, errors: list[Diagnostic]) -> Path | None:
 def build_system(doc: Doc, board: Board, board_spec: BoardSpec) -> System:
     """The System a validated Doc describes on `board`; ConfigError for E027, E029, E041."""
     errors: list[Diagnostic] = []
+    board, notes = apply_board_memory(board, board_spec)
     hyp = doc.data["hypervisor"]
     cpos = doc.pos(("hypervisor", "console"))
     console = _device(board, hyp["console"], cpos, errors, prefer="arm,pl011")
@@ -264,4 +300,4 @@ def build_system(doc: Doc, board: Board, board_spec: BoardSpec) -> System:
     inputs = tuple(dict.fromkeys([*doc.files, Path(board.source), *images]))
     return System(config_path=doc.path, board_spec=board_spec, board=board,
                   hypervisor=hypervisor, partitions=partitions, inputs=inputs,
-                  partitions_pos=doc.pos(("partitions",)))
+                  partitions_pos=doc.pos(("partitions",)), warnings=notes)

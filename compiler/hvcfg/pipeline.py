@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import board as board_mod
-from . import checks, codegen, guestdt, layout as layout_mod, load, model, package, toolchain
+from . import bootfolder, checks, codegen, guestdt, layout as layout_mod, load, model, package, toolchain
 from .board import Reg
 from .diagnostics import ConfigError, Diagnostic, Severity, error
 from .model import Partition, System
@@ -52,10 +52,11 @@ def analyse(config: Path, build_root: Path = Path("build")) -> Analysis:
     doc = load.load_config(config)
     spec = model.board_spec_from_doc(doc)
     dtb = toolchain.ensure_dtb(spec, cache_dir(build_root))
-    board = board_mod.parse_dtb(dtb, spec.pos)
+    board = board_mod.parse_dtb(dtb, spec.pos, ram=spec.memory)
     system = model.build_system(doc, board, spec)
     hyp = layout_mod.place_hypervisor(system)
-    diags = checks.check(system, hyp.base, hyp.size) + _support_warnings(system)
+    diags = list(system.warnings) + checks.check(system, hyp.base, hyp.size) \
+        + _support_warnings(system)
     errors = [d for d in diags if d.severity is Severity.ERROR]
     if errors:
         raise ConfigError(errors)
@@ -178,6 +179,8 @@ def _build_into(tc: toolchain.Toolchain, analysis: Analysis, staging: Path, fina
                                staging / "obj", elf, simd=codegen.simd_sources(HYP_DIR))
     binary = staging / "hyp.bin"
     toolchain.objcopy_binary(tc, elf, binary)
+    if bootfolder.needs_boot_folder(system):
+        bootfolder.write_boot_folder(staging, binary)     # the Pi firmware's SD-card folder
     # Texts name the directory the outputs end up in, not the staging one.
     (staging / "memory-map.txt").write_text(layout_mod.describe(lay, system))
     (staging / "manifest.json").write_text(

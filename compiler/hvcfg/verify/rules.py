@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from .. import platform
 from ..model import System
 from .elfimage import ElfImage, StructLayout, VerifyError
 from .report import Report
@@ -651,6 +652,15 @@ class Verifier:
             if reg is not None:
                 items.append(Expect(_down(reg.base), None, _up(reg.end) - _down(reg.base),
                                     frozenset({"rw"}), "device", n, required=False))
+        # Boards without PSCI: the spin-table release addresses and the power-management block.
+        for page in sorted({_down(c.release_addr) for c in self.system.board.cpus
+                            if c.release_addr is not None}):
+            items.append(Expect(page, None, _up(page + 1) - page, frozenset({"rw"}), "normal",
+                                "spin table", required=False))
+        pm = platform.pm_base(self.system)
+        if pm:
+            items.append(Expect(_down(pm), None, _up(pm + 1) - _down(pm), frozenset({"rw"}),
+                                "device", "power management", required=False))
         return paint(items), text_window
 
     def check_el2(self, w: Walk, regs: BootRegs) -> None:

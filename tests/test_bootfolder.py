@@ -1,0 +1,208 @@
+"""The Raspberry Pi 4 boot folder (kernel8.img, config.txt) and `hvcfg flash`."""
+from __future__ import annotations
+
+import argparse
+import struct
+from pathlib import Path
+
+import pytest
+
+from hvcfg import bootfolder, package, pipeline
+from hvcfg.bootfolder import flash, write_boot_folder
+from hvcfg.diagnostics import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+RPI4_YAML = ROOT / "boards" / "rpi4.yaml"
+
+
+def fake_image(path: Path, size: int = 4096) -> Path:
+    """Enough of an arm64 Image for the header check: `b .+0x40`, text_offset 0, magic."""
+    blob = bytearray(size)
+    struct.pack_into("<IIQQQ", blob, 0, 0x14000010, 0, 0, size, 0xa)
+    blob[0x38:0x3C] = package.ARM64_MAGIC
+    path.write_bytes(bytes(blob))
+    return path
+
+
+def config_settings(text: str) -> dict[str, str]:
+    """Active `key=value` lines of a config.txt (comments and [filters] skipped)."""
+    out = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith(("#", "[")):
+            key, _, value = line.partition("=")
+            out[key] = value
+    return out
+
+
+def sd_card(d: Path) -> Path:
+    """A directory that looks like a Pi 4 FAT boot partition."""
+    d.mkdir(parents=True, exist_ok=True)
+    for name in ("start4.elf", "fixup4.dat", "bcm2711-rpi-4-b.dtb"):
+        (d / name).write_bytes(b"firmware " + name.encode())
+    return d
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> pipeline.BuildResult:
+    """boards/rpi4.yaml, built once (about 2 s)."""
+    return pipeline.build(RPI4_YAML, tmp_path_factory.mktemp("build"))
+
+
+# ---------------------------------------------------------------- the folder
+
+def test_boot_folder_of_the_real_build(built: pipeline.BuildResult) -> None:
+    boot = write_boot_folder(built.out_dir, built.bin)
+    assert boot == built.out_dir / "boot"
+    assert sorted(p.name for p in boot.iterdir()) == ["config.txt", "kernel8.img"]
+    kernel = boot / "kernel8.img"
+    assert kernel.read_bytes() == built.bin.read_bytes()
+    header = package.check_image(kernel)
+    assert header.valid and header.magic == b"ARM\x64"
+    assert header.image_size >= kernel.stat().st_size
+    text = (boot / "config.txt").read_text()
+    assert package.sha256(kernel) in text
+
+
+def test_config_txt_says_what_the_firmware_needs(tmp_path: Path) -> None:
+    boot = write_boot_folder(tmp_path, fake_image(tmp_path / "hyp.bin"))
+    text = (boot / "config.txt").read_text()
+    settings = config_settings(text)
+    assert settings["arm_64bit"] == "1"
+    assert settings["enable_uart"] == "1"
+    assert settings["kernel"] == "kernel8.img"
+    assert settings["dtoverlay"] == "disable-bt"           # UART0 (PL011) on GPIO 14/15
+    assert settings["enable_gic"] == "1"
+    # optional ones are there, commented
+    for line in ("#init_uart_clock=48000000", "#init_uart_baud=115200", "#uart_2ndstage=1",
+                 "#gpu_mem=76"):
+        assert line in text.splitlines()
+    assert "[pi4]" in text
+
+
+def test_boot_folder_is_replaced_whole(tmp_path: Path) -> None:
+    (tmp_path / "boot").mkdir()
+    (tmp_path / "boot" / "stale.txt").write_text("old")
+    boot = write_boot_folder(tmp_path, fake_image(tmp_path / "hyp.bin"))
+    assert sorted(p.name for p in boot.iterdir()) == ["config.txt", "kernel8.img"]
+
+
+def test_boot_folder_refuses_a_non_image(tmp_path: Path) -> None:
+    junk = tmp_path / "hyp.bin"
+    junk.write_bytes(b"\0" * 128)
+    with pytest.raises(ConfigError) as info:
+        write_boot_folder(tmp_path, junk)
+    assert [d.code for d in info.value.diagnostics] == ["E039"]
+    assert not (tmp_path / "boot").exists()
+
+
+# ---------------------------------------------------------------- flash
+
+@pytest.fixture
+def boot(tmp_path: Path) -> Path:
+    return write_boot_folder(tmp_path / "out", fake_image(tmp_path / "hyp.bin"))
+
+
+def test_flash_onto_a_boot_partition(boot: Path, tmp_path: Path) -> None:
+    card = sd_card(tmp_path / "sd")
+    written = flash(boot, card, force=False)
+    assert written == [card / "config.txt", card / "kernel8.img"]
+    assert (card / "kernel8.img").read_bytes() == (boot / "kernel8.img").read_bytes()
+    assert (card / "start4.elf").read_bytes() == b"firmware start4.elf"    # untouched
+
+
+@pytest.mark.parametrize("missing", ["start4.elf", "fixup4.dat"])
+def test_flash_refuses_without_firmware(boot: Path, tmp_path: Path, missing: str) -> None:
+    card = sd_card(tmp_path / "sd")
+    (card / missing).unlink()
+    before = sorted(p.name for p in card.iterdir())
+    with pytest.raises(ConfigError) as info:
+        flash(boot, card, force=False)
+    (d,) = info.value.diagnostics
+    assert d.code == "E044" and d.name == "not-a-boot-partition"
+    assert missing in d.message and "--force" in d.hint
+    assert sorted(p.name for p in card.iterdir()) == before               # nothing written
+
+
+def test_flash_force(boot: Path, tmp_path: Path) -> None:
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    assert flash(boot, plain, force=True) == [plain / "config.txt", plain / "kernel8.img"]
+    fresh = tmp_path / "new" / "dir"                                     # created with --force
+    with pytest.raises(ConfigError) as info:
+        flash(boot, fresh, force=False)
+    assert info.value.diagnostics[0].code == "E044" and not fresh.exists()
+    assert len(flash(boot, fresh, force=True)) == 2
+
+
+def test_flash_never_onto_a_file(boot: Path, tmp_path: Path) -> None:
+    f = tmp_path / "file"
+    f.write_text("x")
+    for force in (False, True):
+        with pytest.raises(ConfigError) as info:
+            flash(boot, f, force=force)
+        assert info.value.diagnostics[0].code == "E044"
+
+
+def test_flash_keeps_the_cards_config_once(boot: Path, tmp_path: Path) -> None:
+    card = sd_card(tmp_path / "sd")
+    (card / "config.txt").write_text("# Raspberry Pi OS\ndtparam=audio=on\n")
+    flash(boot, card, force=False)
+    backup = card / "config.txt.hvcfg-old"
+    assert backup.read_text() == "# Raspberry Pi OS\ndtparam=audio=on\n"
+    (card / "config.txt").write_text("edited\n")
+    flash(boot, card, force=False)                                      # a second flash
+    assert backup.read_text() == "# Raspberry Pi OS\ndtparam=audio=on\n"
+    assert (card / "config.txt").read_text() == (boot / "config.txt").read_text()
+    assert not (card / "kernel8.img.hvcfg-old").exists()
+
+
+# ---------------------------------------------------------------- `hvcfg flash`
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser()
+    p.add_argument("--build-dir", type=Path, default=Path("build"))
+    bootfolder.register(p.add_subparsers(dest="command", required=True))
+    return p
+
+
+def test_flash_command_line() -> None:
+    args = parser().parse_args(["flash", "boards/rpi4.yaml", "--boot-dir", "/media/sd"])
+    assert args.func is bootfolder.cmd_flash and args.boot_dir == Path("/media/sd")
+    assert args.force is False and args.config == Path("boards/rpi4.yaml")
+    assert parser().parse_args(["flash", "b.yaml", "--boot-dir", "d", "--force"]).force
+    with pytest.raises(SystemExit):
+        parser().parse_args(["flash", "b.yaml"])                         # --boot-dir required
+
+
+def test_cmd_flash_up_to_date_build(built: pipeline.BuildResult, tmp_path: Path,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """An up-to-date build is not rebuilt; its boot folder goes onto the card."""
+    build_root = built.out_dir.parent
+    card = sd_card(tmp_path / "sd")
+    args = parser().parse_args(["--build-dir", str(build_root), "flash", str(RPI4_YAML),
+                                "--boot-dir", str(card)])
+    assert args.func(args) == 0, capsys.readouterr()
+    out = capsys.readouterr().out
+    assert f"wrote {card / 'kernel8.img'}" in out and "built" not in out
+    assert (card / "kernel8.img").read_bytes() == built.bin.read_bytes()
+    assert config_settings((card / "config.txt").read_text())["kernel"] == "kernel8.img"
+
+
+def test_cmd_flash_refuses_and_writes_nothing(built: pipeline.BuildResult, tmp_path: Path) -> None:
+    build_root = built.out_dir.parent
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    args = parser().parse_args(["--build-dir", str(build_root), "flash", str(RPI4_YAML),
+                                "--boot-dir", str(empty)])
+    with pytest.raises(ConfigError) as info:
+        args.func(args)
+    assert info.value.diagnostics[0].code == "E044"
+    assert not list(empty.iterdir())
+
+
+def test_needs_boot_folder(built: pipeline.BuildResult) -> None:
+    assert bootfolder.needs_boot_folder(built.analysis.system)
+    from dataclasses import replace
+    other = replace(built.analysis.system.board, compatible=("linux,dummy-virt",))
+    assert not bootfolder.needs_boot_folder(replace(built.analysis.system, board=other))
