@@ -29,7 +29,28 @@ def console(tmp_path_factory):
 
 
 def test_banner_on_the_pi(console):
-    assert "[hyp] hvcfg 0.1.0 on rpi4: 2 partition(s), 4 CPU(s), EL2 MMU on" in console
+    assert "[hyp] hvcfg 0.1.0 on rpi4: 3 partition(s), 4 CPU(s), EL2 MMU on" in console
+
+
+def test_isolation_attacker_handled_by_policy_others_keep_running(console):
+    faults = re.findall(r"\[hyp\] rogue: stage-2 fault: write of 4 bytes at ipa=0x11100000 "
+                        r"pc=0x[0-9a-f]+ esr=0x[0-9a-f]+ -> (.*)", console)
+    assert faults == ["restart", "restart", "halt (restart limit reached)"]
+    halted = console.index("[hyp] rogue: halted")
+    assert "[smp] vcpu1: heartbeat" in console[halted:]
+    before = re.search(r"\[smp\] victim checksum before: (0x[0-9a-f]+)", console).group(1)
+    after = re.search(r"\[smp\] victim checksum after: (0x[0-9a-f]+)", console).group(1)
+    assert before == after
+
+
+def test_the_pi_image_never_issues_an_smc(tmp_path):
+    """No PSCI firmware on the Pi: an SMC from EL2 would never return."""
+    from hvcfg import pipeline
+    result = pipeline.build(ROOT / "boards/rpi4.yaml", tmp_path / "build")
+    dis = subprocess.run(["aarch64-linux-gnu-objdump", "-d", str(result.elf)],
+                         capture_output=True, text=True, check=True).stdout
+    assert not re.search(r"\tsmc\t", dis)
+    assert "hv_platform_cpu_on" in dis
 
 
 def test_partitions_on_different_cores_one_started_with_cpu_on(console):

@@ -129,7 +129,7 @@ def test_rpi4_yaml_checks(dtb: Path, tmp_path: Path) -> None:
     assert analysis.hyp == Reg(0x38000000, 16 * M)
     assert analysis.hyp.end <= 0x3b400000                     # inside QEMU's 960 MiB too
     assert [(p.name, [c.index for c in p.cpus]) for p in s.partitions] == [
-        ("heartbeat", [0]), ("smp", [1, 2])]
+        ("heartbeat", [0]), ("smp", [1, 2]), ("rogue", [3])]
     assert dict(s.partitions[0].defines) == {"PERIOD_MS": "0xc8", "BEATS": "0x5"}
     for p in s.partitions:
         assert p.devices == () and p.hypercalls == ("console",)
