@@ -5,9 +5,9 @@
 #include "hv/config.h"
 #include "hv/frame.h"
 
-.macro save_frame
-    sub     sp, sp, #FRAME_SIZE
-    stp     x0, x1, [sp, #16 * 0]
+/* Register pairs x2..x17 and x20..x29 to and from the frame (x0, x1, x18, x19 are handled by
+ * each path: the fast paths need x0 and x1 as scratch first). */
+.macro stp_x2_x17
     stp     x2, x3, [sp, #16 * 1]
     stp     x4, x5, [sp, #16 * 2]
     stp     x6, x7, [sp, #16 * 3]
@@ -16,24 +16,9 @@
     stp     x12, x13, [sp, #16 * 6]
     stp     x14, x15, [sp, #16 * 7]
     stp     x16, x17, [sp, #16 * 8]
-    stp     x18, x19, [sp, #16 * 9]
-    stp     x20, x21, [sp, #16 * 10]
-    stp     x22, x23, [sp, #16 * 11]
-    stp     x24, x25, [sp, #16 * 12]
-    stp     x26, x27, [sp, #16 * 13]
-    stp     x28, x29, [sp, #16 * 14]
-    mrs     x21, elr_el2
-    mrs     x22, spsr_el2
-    stp     x30, x21, [sp, #FRAME_X30]
-    str     x22, [sp, #FRAME_SPSR]
 .endm
 
-.macro restore_frame_and_eret
-    ldp     x30, x21, [sp, #FRAME_X30]
-    ldr     x22, [sp, #FRAME_SPSR]
-    msr     elr_el2, x21
-    msr     spsr_el2, x22
-    ldp     x0, x1, [sp, #16 * 0]
+.macro ldp_x2_x17
     ldp     x2, x3, [sp, #16 * 1]
     ldp     x4, x5, [sp, #16 * 2]
     ldp     x6, x7, [sp, #16 * 3]
@@ -42,6 +27,40 @@
     ldp     x12, x13, [sp, #16 * 6]
     ldp     x14, x15, [sp, #16 * 7]
     ldp     x16, x17, [sp, #16 * 8]
+.endm
+
+.macro stp_x20_x29
+    stp     x20, x21, [sp, #16 * 10]
+    stp     x22, x23, [sp, #16 * 11]
+    stp     x24, x25, [sp, #16 * 12]
+    stp     x26, x27, [sp, #16 * 13]
+    stp     x28, x29, [sp, #16 * 14]
+.endm
+
+/* The rest of a full frame once x0 and x1 are in it. */
+.macro save_rest
+    stp_x2_x17
+    stp     x18, x19, [sp, #16 * 9]
+    stp_x20_x29
+    mrs     x21, elr_el2
+    mrs     x22, spsr_el2
+    stp     x30, x21, [sp, #FRAME_X30]
+    str     x22, [sp, #FRAME_SPSR]
+.endm
+
+.macro save_frame
+    sub     sp, sp, #FRAME_SIZE
+    stp     x0, x1, [sp, #16 * 0]
+    save_rest
+.endm
+
+.macro restore_frame_and_eret
+    ldp     x30, x21, [sp, #FRAME_X30]
+    ldr     x22, [sp, #FRAME_SPSR]
+    msr     elr_el2, x21
+    msr     spsr_el2, x22
+    ldp     x0, x1, [sp, #16 * 0]
+    ldp_x2_x17
     ldp     x18, x19, [sp, #16 * 9]
     ldp     x20, x21, [sp, #16 * 10]
     ldp     x22, x23, [sp, #16 * 11]
@@ -101,14 +120,7 @@ el2_serror:         unexpected HV_EXC_EL2_SERROR
  * (hv_stage2_mmio_fast declining) completes the frame then.
  */
 .macro save_partial                 /* x0, x1 already in the frame */
-    stp     x2, x3, [sp, #16 * 1]
-    stp     x4, x5, [sp, #16 * 2]
-    stp     x6, x7, [sp, #16 * 3]
-    stp     x8, x9, [sp, #16 * 4]
-    stp     x10, x11, [sp, #16 * 5]
-    stp     x12, x13, [sp, #16 * 6]
-    stp     x14, x15, [sp, #16 * 7]
-    stp     x16, x17, [sp, #16 * 8]
+    stp_x2_x17
     mrs     x0, elr_el2
     mrs     x1, spsr_el2
     stp     x18, x19, [sp, #16 * 9]
@@ -131,14 +143,7 @@ el2_serror:         unexpected HV_EXC_EL2_SERROR
     ldr     x1, [sp, #FRAME_SPSR]
     msr     elr_el2, x0
     msr     spsr_el2, x1
-    ldp     x2, x3, [sp, #16 * 1]
-    ldp     x4, x5, [sp, #16 * 2]
-    ldp     x6, x7, [sp, #16 * 3]
-    ldp     x8, x9, [sp, #16 * 4]
-    ldp     x10, x11, [sp, #16 * 5]
-    ldp     x12, x13, [sp, #16 * 6]
-    ldp     x14, x15, [sp, #16 * 7]
-    ldp     x16, x17, [sp, #16 * 8]
+    ldp_x2_x17
     ldr     x18, [sp, #16 * 9]
     ldp     x0, x1, [sp, #16 * 0]
     add     sp, sp, #FRAME_SIZE
@@ -171,32 +176,11 @@ lower_hvc:
     restore_partial_and_eret
 
 lower_sync_complete:                /* a partial frame: add x20-x29 (x19 is in) and go on */
-    stp     x20, x21, [sp, #16 * 10]
-    stp     x22, x23, [sp, #16 * 11]
-    stp     x24, x25, [sp, #16 * 12]
-    stp     x26, x27, [sp, #16 * 13]
-    stp     x28, x29, [sp, #16 * 14]
+    stp_x20_x29
     b       lower_sync_call
 
 lower_sync_full:                    /* x0 and x1 are in the frame already */
-    stp     x2, x3, [sp, #16 * 1]
-    stp     x4, x5, [sp, #16 * 2]
-    stp     x6, x7, [sp, #16 * 3]
-    stp     x8, x9, [sp, #16 * 4]
-    stp     x10, x11, [sp, #16 * 5]
-    stp     x12, x13, [sp, #16 * 6]
-    stp     x14, x15, [sp, #16 * 7]
-    stp     x16, x17, [sp, #16 * 8]
-    stp     x18, x19, [sp, #16 * 9]
-    stp     x20, x21, [sp, #16 * 10]
-    stp     x22, x23, [sp, #16 * 11]
-    stp     x24, x25, [sp, #16 * 12]
-    stp     x26, x27, [sp, #16 * 13]
-    stp     x28, x29, [sp, #16 * 14]
-    mrs     x21, elr_el2
-    mrs     x22, spsr_el2
-    stp     x30, x21, [sp, #FRAME_X30]
-    str     x22, [sp, #FRAME_SPSR]
+    save_rest
 lower_sync_call:
     mov     x0, sp
     bl      hv_trap_lower_sync
