@@ -29,6 +29,7 @@ def guest_lines(tmp_path_factory):
     "vgictest: GICD_TYPER lines=64 cpus=2",          # ITLinesNumber and the partition's CPUs
     "enable foreign SPI 33 -> reads back 0",         # not its interrupt: RAZ/WI
     "enable own SPI 40 -> reads back 1",
+    "enable beyond the lines -> reads back 0x0",     # past the configured lines: RAZ/WI
     "ITARGETSR own SPI <- 0xff -> reads back 0x3",   # only its own two vCPUs
     "ITARGETSR foreign SPI -> reads back 0x0",
     "SGI 5 to vcpu1, answer SGI 6 received: 1",      # SGIs both ways between its vCPUs

@@ -306,6 +306,13 @@ int hv_vgic_dist_access(uint64_t off, int is_write, unsigned size, uint64_t *val
 
     uint32_t v = (uint32_t)*value;
     uint64_t r = 0;
+    /* Bit-per-interrupt registers beyond the lines this configuration has: RAZ/WI, and never
+     * an index past the arrays. */
+    if (off >= GICD_IGROUPR && off < GICD_IPRIORITYR && word >= WORDS) {
+        if (!is_write)
+            *value = 0;
+        return 1;
+    }
     hv_spin_lock(&d->lock);
     switch (off & ~0x7fUL) {
     case GICD_CTLR:

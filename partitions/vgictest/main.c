@@ -109,6 +109,9 @@ int main(uint64_t dtb)
     guest_printf("enable own SPI %d -> reads back %u", OWN_SPI,
                  (mmio_read32(D(GICD_ISENABLER + 4 * (OWN_SPI / 32))) >> (OWN_SPI % 32)) & 1);
     mmio_write32(D(GICD_ICENABLER + 4 * (OWN_SPI / 32)), 1u << (OWN_SPI % 32));
+    mmio_write32(D(GICD_ISENABLER + 4 * 31), 0xffffffffu);     /* INTIDs 992..1023: no lines */
+    guest_printf("enable beyond the lines -> reads back 0x%x",
+                 mmio_read32(D(GICD_ISENABLER + 4 * 31)));
     mmio_write8(D(GICD_ITARGETSR + OWN_SPI), 0xff);
     guest_printf("ITARGETSR own SPI <- 0xff -> reads back 0x%x", mmio_read8(D(GICD_ITARGETSR + OWN_SPI)));
     guest_printf("ITARGETSR foreign SPI -> reads back 0x%x", mmio_read8(D(GICD_ITARGETSR + FOREIGN_SPI)));
