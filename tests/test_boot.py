@@ -1,26 +1,16 @@
 """Boot the default board in QEMU and watch the console: the walking skeleton end to end."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pexpect
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-HVCFG = str(Path(sys.executable).with_name("hvcfg"))
+from qemu_run import spawn_run
 
 pytestmark = pytest.mark.qemu
 
 
-def spawn_board(board: str, build_dir: Path, timeout: int = 60) -> pexpect.spawn:
-    return pexpect.spawn(HVCFG, ["--build-dir", str(build_dir), "run", board, "--rebuild",
-                                 "--timeout", str(timeout)],
-                         cwd=str(ROOT), encoding="utf-8", timeout=timeout)
-
-
 def test_hello_boots_faults_and_powers_off(tmp_path):
-    child = spawn_board("boards/qemu-virt-hello.yaml", tmp_path)
+    child, _ = spawn_run("boards/qemu-virt-hello.yaml", tmp_path, 60)
     child.expect(r"\[hyp\] hvcfg \S+ on qemu-virt: 1 partition\(s\), 4 CPU\(s\), EL2 MMU on")
     child.expect(r"\[hyp\] hello: starting vCPU 0 on CPU 0")
     child.expect("hello from hello")

@@ -2,16 +2,11 @@
 monitor line and an exception delivered to the guest, which goes on; its neighbour is untouched."""
 from __future__ import annotations
 
-import io
 import re
-import sys
-from pathlib import Path
 
-import pexpect
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-HVCFG = str(Path(sys.executable).with_name("hvcfg"))
+from qemu_run import run_to_power_off
 
 pytestmark = pytest.mark.qemu
 
@@ -19,17 +14,10 @@ pytestmark = pytest.mark.qemu
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("hostile")
-    log = io.StringIO()
-    child = pexpect.spawn(HVCFG, ["--build-dir", str(tmp / "build"), "run",
-                                  "tests/boards/qemu-virt-hostile.yaml", "--rebuild",
-                                  "--timeout", "90", "--uart-dir", str(tmp / "uarts")],
-                          cwd=str(ROOT), encoding="utf-8", timeout=90, logfile=log)
-    child.expect(r"\[hostile\] hostile: still alive, SYSTEM_OFF")
-    child.expect(r"\[hyp\] no partition left running: powering off")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
-    return log.getvalue().replace("\r", ""), (tmp / "uarts" / "uart1.log").read_text()
+    console = run_to_power_off("tests/boards/qemu-virt-hostile.yaml", tmp / "build", 90,
+                               tmp / "uarts")
+    assert "[hostile] hostile: still alive, SYSTEM_OFF" in console
+    return console, (tmp / "uarts" / "uart1.log").read_text()
 
 
 HEX = r"0x[0-9a-f]+"

@@ -3,16 +3,12 @@ GIC and timer, the virtual UART both ways, and a bare-metal heartbeat that keeps
 Linux boots and after it powers itself off."""
 from __future__ import annotations
 
-import io
 import re
-import sys
-from pathlib import Path
 
 import pexpect
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-HVCFG = str(Path(sys.executable).with_name("hvcfg"))
+from qemu_run import ROOT, spawn_run
 GUESTS = ROOT / "build" / "guests" / "linux"
 
 pytestmark = pytest.mark.qemu
@@ -31,11 +27,8 @@ def shell(child: pexpect.spawn, command: str) -> str:
 def linux(tmp_path_factory):
     if not (GUESTS / "Image").exists():
         pytest.fail("build/guests/linux/Image is missing: run scripts/bootstrap (it fetches the guests)")
-    log = io.StringIO()
-    child = pexpect.spawn(HVCFG, ["--build-dir", str(tmp_path_factory.mktemp("linux") / "build"),
-                                  "run", "boards/qemu-virt-linux.yaml", "--rebuild",
-                                  "--timeout", "300"],
-                          cwd=str(ROOT), encoding="utf-8", timeout=180, logfile=log)
+    child, log = spawn_run("boards/qemu-virt-linux.yaml",
+                           tmp_path_factory.mktemp("linux") / "build", 300)
     child.expect(r"\[linux\] hvcfg-linux: init reached")
     child.expect(r"press Enter within \d+ s for a shell")
     child.sendline("")

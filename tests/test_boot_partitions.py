@@ -3,16 +3,11 @@ a passed-through UART, and a partition attacking another one's memory (restarted
 while the others keep running."""
 from __future__ import annotations
 
-import io
 import re
-import sys
-from pathlib import Path
 
-import pexpect
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-HVCFG = str(Path(sys.executable).with_name("hvcfg"))
+from qemu_run import run_to_power_off
 
 pytestmark = pytest.mark.qemu
 
@@ -21,17 +16,10 @@ pytestmark = pytest.mark.qemu
 def demo(tmp_path_factory):
     """Boot boards/qemu-virt.yaml once to power-off; return (console text, uart1 text)."""
     tmp = tmp_path_factory.mktemp("demo")
-    log = io.StringIO()
-    child = pexpect.spawn(HVCFG, ["--build-dir", str(tmp / "build"), "run", "boards/qemu-virt.yaml",
-                                  "--rebuild", "--timeout", "120", "--uart-dir", str(tmp / "uarts")],
-                          cwd=str(ROOT), encoding="utf-8", timeout=120, logfile=log)
-    child.expect(r"\[hyp\] hvcfg \S+ on qemu-virt: 3 partition\(s\), 4 CPU\(s\)")
-    child.expect(r"\[hyp\] rogue: halted")
-    child.expect(r"\[hyp\] no partition left running: powering off")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0, "QEMU must exit by itself after the last partition stopped"
-    return log.getvalue().replace("\r", ""), (tmp / "uarts" / "uart1.log").read_text().replace("\r", "")
+    console = run_to_power_off("boards/qemu-virt.yaml", tmp / "build", 120, tmp / "uarts")
+    assert re.search(r"\[hyp\] hvcfg \S+ on qemu-virt: 3 partition\(s\), 4 CPU\(s\)", console)
+    assert "[hyp] rogue: halted" in console
+    return console, (tmp / "uarts" / "uart1.log").read_text().replace("\r", "")
 
 
 def lines_of(text: str, prefix: str) -> list[str]:

@@ -3,17 +3,12 @@ firmware (the hypervisor never issues an SMC), GIC-400 through the same vGIC, po
 the PM watchdog."""
 from __future__ import annotations
 
-import io
 import re
 import subprocess
-import sys
-from pathlib import Path
 
-import pexpect
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-HVCFG = str(Path(sys.executable).with_name("hvcfg"))
+from qemu_run import HVCFG, ROOT, spawn_run
 
 pytestmark = pytest.mark.qemu
 
@@ -72,10 +67,7 @@ def test_linux_with_two_vcpus_on_the_pi_next_to_a_heartbeat(tmp_path):
     powers itself off (QEMU is stopped by the test: the heartbeat would go on for minutes)."""
     if not (ROOT / "build/guests/rpi4/Image").exists():
         pytest.fail("the generic kernel is missing: run scripts/bootstrap (scripts/fetch-guests)")
-    log = io.StringIO()
-    child = pexpect.spawn(HVCFG, ["--build-dir", str(tmp_path / "build"), "run",
-                                  "boards/rpi4-linux.yaml", "--rebuild", "--timeout", "400"],
-                          cwd=str(ROOT), encoding="utf-8", timeout=300, logfile=log)
+    child, log = spawn_run("boards/rpi4-linux.yaml", tmp_path / "build", 400)
     try:
         child.expect(r"\[linux\] hvcfg-linux: init reached")
         child.expect(r"\[linux\] hvcfg-linux: \S+-arm64, 2 CPU\(s\), console ttyAMA0")

@@ -133,26 +133,17 @@ def flash(boot_src: Path, boot_dir: Path, force: bool) -> list[Path]:
 
 def cmd_flash(args: argparse.Namespace) -> int:
     from . import pipeline
-    from .cli import _print_diagnostics, _verify
-    analysis = pipeline.analyse(args.config, args.build_dir)
+    from .cli import build_if_stale
+    analysis, status = build_if_stale(args)
     system = analysis.system
     if not needs_boot_folder(system):
         print(f"hvcfg: board '{system.board_spec.name}' is not a Raspberry Pi 4 (its device "
               f"tree's compatible is {', '.join(system.board.compatible) or 'empty'}): there is "
               "no boot folder to flash", file=sys.stderr)
         return 1
-    out = pipeline.out_dir(system, args.build_dir)
-    if args.rebuild or not pipeline.is_up_to_date(analysis, args.build_dir):
-        result = pipeline.build(args.config, args.build_dir)
-        _print_diagnostics(result.analysis.warnings)
-        print(f"built {result.bin}")
-        if _verify(result):
-            return 1
-    else:
-        _print_diagnostics(analysis.warnings)
-    boot = out / BOOT_DIR
-    if not (boot / KERNEL).is_file():        # a build from before the pipeline wrote boot/
-        boot = write_boot_folder(out, out / "hyp.bin")
+    if status:
+        return status
+    boot = pipeline.out_dir(system, args.build_dir) / BOOT_DIR
     for path in flash(boot, args.boot_dir, args.force):
         print(f"wrote {path}")
     print(f"{args.boot_dir}: ready; put the card in the Pi 4 and watch UART0 "

@@ -47,20 +47,27 @@ def _verify(result: pipeline.BuildResult) -> int:
     return 0
 
 
+def build_if_stale(args: argparse.Namespace) -> tuple[pipeline.Analysis, int]:
+    """For commands that use an image: build (and verify) it only when it is out of date.
+    Progress goes to stderr so that a command's own output stays clean."""
+    analysis, result = pipeline.ensure_built(args.config, args.build_dir, args.rebuild)
+    _print_diagnostics(analysis.warnings)
+    if result is None:
+        return analysis, 0
+    print(f"built {result.bin}", file=sys.stderr)
+    with contextlib.redirect_stdout(sys.stderr):
+        return analysis, _verify(result)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    analysis = pipeline.analyse(args.config, args.build_dir)
+    analysis, status = build_if_stale(args)
     spec = analysis.system.board_spec
     if spec.qemu is None:
         print(f"hvcfg: board '{spec.name}' has no QEMU description (board.devicetree.qemu); "
               "it cannot be run here", file=sys.stderr)
         return 1
-    if args.rebuild or not pipeline.is_up_to_date(analysis, args.build_dir):
-        result = pipeline.build(args.config, args.build_dir)
-        _print_diagnostics(result.analysis.warnings)
-        print(f"built {result.bin}", file=sys.stderr)
-        with contextlib.redirect_stdout(sys.stderr):
-            if _verify(result):
-                return 1
+    if status:
+        return status
     image = pipeline.out_dir(analysis.system, args.build_dir) / "hyp.bin"
     if args.uart_dir:
         args.uart_dir.mkdir(parents=True, exist_ok=True)

@@ -136,8 +136,10 @@ def _partition_files(tc: toolchain.Toolchain, system: System, staging: Path, dtb
     return loads, files
 
 
-def build(config: Path, build_root: Path = Path("build")) -> BuildResult:
-    analysis = analyse(config, build_root)
+def build(config: Path, build_root: Path = Path("build"),
+          analysis: Analysis | None = None) -> BuildResult:
+    """Build `config` (its analysis may be passed in when the caller already has it)."""
+    analysis = analysis or analyse(config, build_root)
     system = analysis.system
     tc = toolchain.find_toolchain()
     final = out_dir(system, build_root)
@@ -196,6 +198,16 @@ def _replace_dir(new: Path, final: Path) -> None:
         final.rename(old)
     new.rename(final)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def ensure_built(config: Path, build_root: Path = Path("build"), rebuild: bool = False
+                 ) -> tuple[Analysis, BuildResult | None]:
+    """Analyse once; build when the outputs are stale (or `rebuild`). The BuildResult is None
+    when build_root already held an up-to-date image."""
+    analysis = analyse(config, build_root)
+    if rebuild or not is_up_to_date(analysis, build_root):
+        return analysis, build(config, build_root, analysis)
+    return analysis, None
 
 
 def is_up_to_date(analysis: Analysis, build_root: Path) -> bool:

@@ -582,13 +582,11 @@ def surface_of(config: Path, build_root: Path = Path("build"), rebuild: bool = F
                log: Callable[[str], None] | None = None) -> Surface:
     """Analyse `config`, build it when stale (or when `rebuild`), and compute its surface."""
     from . import pipeline
-    analysis = pipeline.analyse(config, build_root)
-    if rebuild or not pipeline.is_up_to_date(analysis, build_root):
-        result = pipeline.build(config, build_root)
-        if log:
-            for d in result.analysis.warnings:
-                log(d.render())
-            log(f"built {result.bin}")
+    analysis, result = pipeline.ensure_built(config, build_root, rebuild)
+    if result is not None and log:
+        for d in analysis.warnings:
+            log(d.render())
+        log(f"built {result.bin}")
     out = pipeline.out_dir(analysis.system, build_root)
     return compute(analysis.system, out / "hyp.elf", out / "gen", pipeline.HYP_DIR)
 

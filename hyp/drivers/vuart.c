@@ -83,8 +83,8 @@ int hv_vuart_access(uint64_t off, int is_write, unsigned size, uint64_t *value)
     uint32_t r = 0;
     int resume = 0;
 
-    if (size == 8 || (off & 3))
-        return 0;
+    if (off & 3)
+        return 0;                   /* byte and halfword accesses to the low byte only */
     hv_spin_lock(&u->lock);
     switch (off) {
     case UARTDR:

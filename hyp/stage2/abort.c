@@ -54,7 +54,10 @@ static int emulate_mmio(struct hv_regs *regs, uint64_t iss, uint64_t ipa)
     int is_write = (iss & ISS_WNR) != 0;
     uint64_t value = is_write && rt != 31 ? regs->x[rt] : 0;
 
-    if (size == 8 || !device(ipa - base, is_write, size, &value))
+    /* Emulated registers are at most 32 bits and naturally aligned: anything else (a guest can
+     * map the page as Normal memory and make unaligned accesses) is a fault, never an offset
+     * the device models would have to bound themselves. */
+    if (size == 8 || (ipa & (size - 1)) || !device(ipa - base, is_write, size, &value))
         return 0;
     if (!is_write && rt != 31) {
         if (iss & ISS_SSE) {                            /* sign-extending load */

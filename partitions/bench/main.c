@@ -44,7 +44,6 @@ uint64_t bench_ldr(uint64_t n, uint64_t addr, uint64_t unused);
 uint64_t bench_str(uint64_t n, uint64_t addr, uint64_t value);
 uint64_t bench_nop2(uint64_t n, uint64_t arg, uint64_t value);
 uint64_t bench_nop9(uint64_t n, uint64_t arg, uint64_t value);
-extern char bench_vectors[];
 
 static volatile uint32_t vcpu1_ready, ping_pong;
 static volatile uint32_t pings_seen, pongs_seen, timer_seen, others_seen;
@@ -91,7 +90,7 @@ void irq_handler(void)
 
 static void cpu_interface_on(void)
 {
-    __asm__ volatile("msr vbar_el1, %0\n\tisb" : : "r"(bench_vectors));
+    guest_install_vectors();
     for (int i = 0; i < 16; i++)
         mmio_write8(D(GICD_IPRIORITYR + i), 0xa0);
     mmio_write32(D(GICD_ISENABLER), 0xffff | (my_vcpu() == 0 ? 1u << TIMER_PPI : 0));

@@ -4,7 +4,6 @@
  */
 #include "../lib/guest.h"
 
-extern char hostile_vectors[];
 volatile uint64_t last_esr, last_far;
 
 static void report(const char *what)
@@ -16,7 +15,7 @@ static void report(const char *what)
 
 int main(uint64_t dtb)
 {
-    __asm__ volatile("msr vbar_el1, %0\n\tisb" : : "r"(hostile_vectors));
+    guest_install_vectors();
     guest_printf("hostile: up");
 
     /* 1. read memory no one gave it */

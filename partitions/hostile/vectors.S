@@ -1,29 +1,11 @@
 /*
- * EL1 exception vectors of the hostile test partition: every synchronous exception from EL1
- * is recorded (ESR_EL1, FAR_EL1) and execution resumes after the offending instruction, so that
- * the partition can try one forbidden thing after another under the `inject` policy.
+ * The hostile partition's synchronous exception handler (its vector table is lib/vectors.S):
+ * every exception is recorded (ESR_EL1, FAR_EL1) and execution resumes after the offending
+ * instruction, so that the partition can try one forbidden thing after another under the
+ * `inject` policy.
  */
     .section .text, "ax"
-    .balign 0x800
-    .global hostile_vectors
-hostile_vectors:
-    .balign 0x80
-    b       .                       /* EL1t sync: not used */
-    .balign 0x80
-    b       .
-    .balign 0x80
-    b       .
-    .balign 0x80
-    b       .
-    .balign 0x80                    /* EL1h sync */
-    b       el1_sync
-    .balign 0x80
-    b       .
-    .balign 0x80
-    b       .
-    .balign 0x80
-    b       .
-
+    .global el1_sync
 el1_sync:
     stp     x0, x1, [sp, #-16]!
     mrs     x0, esr_el1

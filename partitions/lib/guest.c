@@ -6,28 +6,26 @@
 #define UARTCR 0x30
 #define FR_TXFF (1u << 5)
 
+/* One SMCCC 1.1 call through `insn` (hvc or smc): arguments in x1-x3, results in x0-x3. */
+#define SMCCC_CALL(insn, fid, a1, a2, a3) ({                                                 \
+    register uint64_t x0 __asm__("x0") = (fid);                                            \
+    register uint64_t x1 __asm__("x1") = (a1);                                             \
+    register uint64_t x2 __asm__("x2") = (a2);                                             \
+    register uint64_t x3 __asm__("x3") = (a3);                                             \
+    __asm__ volatile(insn " #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) : :               \
+                     "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14", \
+                     "x15", "x16", "x17", "memory");                                      \
+    (struct smccc_res){(int64_t)x0, x1, x2, x3};                                           \
+})
+
 struct smccc_res smccc_hvc(uint32_t fid, uint64_t a1, uint64_t a2, uint64_t a3)
 {
-    register uint64_t x0 __asm__("x0") = fid;
-    register uint64_t x1 __asm__("x1") = a1;
-    register uint64_t x2 __asm__("x2") = a2;
-    register uint64_t x3 __asm__("x3") = a3;
-    __asm__ volatile("hvc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) : :
-                     "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14",
-                     "x15", "x16", "x17", "memory");
-    return (struct smccc_res){(int64_t)x0, x1, x2, x3};
+    return SMCCC_CALL("hvc", fid, a1, a2, a3);
 }
 
 struct smccc_res smccc_smc(uint32_t fid, uint64_t a1, uint64_t a2, uint64_t a3)
 {
-    register uint64_t x0 __asm__("x0") = fid;
-    register uint64_t x1 __asm__("x1") = a1;
-    register uint64_t x2 __asm__("x2") = a2;
-    register uint64_t x3 __asm__("x3") = a3;
-    __asm__ volatile("smc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) : :
-                     "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14",
-                     "x15", "x16", "x17", "memory");
-    return (struct smccc_res){(int64_t)x0, x1, x2, x3};
+    return SMCCC_CALL("smc", fid, a1, a2, a3);
 }
 
 static uint64_t put(char *buf, uint64_t size, uint64_t pos, char c)

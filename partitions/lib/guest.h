@@ -56,6 +56,14 @@ void guest_delay_ms(uint32_t ms);
 uint32_t guest_checksum(const volatile uint8_t *p, uint64_t len);
 void guest_system_off(void) __attribute__((noreturn));
 void secondary_main(uint64_t vcpu);
+
+/* lib/vectors.S: IRQs from EL1h call irq_handler(); synchronous exceptions go to el1_sync. */
+extern char guest_vectors[];
+void irq_handler(void);
+static inline void guest_install_vectors(void)
+{
+    __asm__ volatile("msr vbar_el1, %0\n\tisb" : : "r"(guest_vectors) : "memory");
+}
 extern void _secondary_start(void);
 
 #endif

@@ -24,7 +24,6 @@
 #define FOREIGN_SPI     33      /* the first PL011's: the hypervisor's console */
 #define TIMER_PPI       27
 
-extern char vgictest_vectors[];
 static volatile uint32_t seen[2][32];          /* per vCPU, per INTID */
 static volatile uint32_t vcpu1_ready, vcpu1_done;
 
@@ -52,7 +51,7 @@ void irq_handler(void)
 
 static void cpu_interface_on(void)
 {
-    __asm__ volatile("msr vbar_el1, %0\n\tisb" : : "r"(vgictest_vectors));
+    guest_install_vectors();
     for (int i = 0; i < 32; i++)
         mmio_write8(D(GICD_IPRIORITYR + i), 0xa0);
     mmio_write32(D(GICD_ISENABLER), 0xffff | (1u << TIMER_PPI));

@@ -1,8 +1,13 @@
-/* EL1 vectors of the vGIC test partition: IRQs from EL1h go to irq_handler() in C. */
+/*
+ * EL1 exception vectors for bare-metal test partitions (install with guest_install_vectors()).
+ * A synchronous exception from EL1h goes to `el1_sync` (a partition may define it in assembly;
+ * by default it stops there), an IRQ from EL1h to the C function irq_handler() with the
+ * caller-saved registers preserved (by default it does nothing). Other entries stop.
+ */
     .section .text, "ax"
     .balign 0x800
-    .global vgictest_vectors
-vgictest_vectors:
+    .global guest_vectors
+guest_vectors:
     .balign 0x80
     b       .                       /* EL1t: sync, irq, fiq, serror */
     .balign 0x80
@@ -12,7 +17,7 @@ vgictest_vectors:
     .balign 0x80
     b       .
     .balign 0x80
-    b       .                       /* EL1h sync: not expected */
+    b       el1_sync                /* EL1h */
     .balign 0x80
     b       el1_irq
     .balign 0x80
@@ -45,3 +50,11 @@ el1_irq:
     ldp     x18, x30, [sp, #144]
     add     sp, sp, #(20 * 8)
     eret
+
+    .weak   el1_sync
+el1_sync:
+    b       .
+
+    .weak   irq_handler
+irq_handler:
+    ret

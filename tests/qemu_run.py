@@ -1,0 +1,34 @@
+"""Booting a board with `hvcfg run` under pexpect, for the QEMU tests."""
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import pexpect
+
+ROOT = Path(__file__).resolve().parent.parent
+HVCFG = str(Path(sys.executable).with_name("hvcfg"))
+
+
+def spawn_run(board: str, build_dir: Path, timeout: int, uart_dir: Path | None = None,
+              rebuild: bool = True) -> tuple[pexpect.spawn, io.StringIO]:
+    """`hvcfg run BOARD` (QEMU bounded by `timeout` s too); returns the child and its log."""
+    args = ["--build-dir", str(build_dir), "run", board, "--timeout", str(timeout)]
+    args += ["--rebuild"] if rebuild else []
+    args += ["--uart-dir", str(uart_dir)] if uart_dir else []
+    log = io.StringIO()
+    child = pexpect.spawn(HVCFG, args, cwd=str(ROOT), encoding="utf-8", timeout=timeout,
+                          logfile=log)
+    return child, log
+
+
+def run_to_power_off(board: str, build_dir: Path, timeout: int, uart_dir: Path | None = None,
+                     rebuild: bool = True) -> str:
+    """Boot until the hypervisor powers the machine off; the console text (CRs removed)."""
+    child, log = spawn_run(board, build_dir, timeout, uart_dir, rebuild)
+    child.expect(r"\[hyp\] no partition left running: powering off")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, "QEMU must exit by itself after the last partition stopped"
+    return log.getvalue().replace("\r", "")
