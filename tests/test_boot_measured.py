@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import struct
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,28 @@ def test_digests_printed_at_boot_match_the_build(built, tmp_path):
     for part in manifest["partitions"]:
         assert re.search(rf"\[hyp\] {part['name']}: image sha256 {part['sha256']} ", console)
     assert "MISMATCH" not in console
+    # the header's text_offset made QEMU load the image where it was linked: no copy at boot
+    hyp = manifest["hyp.bin"]
+    assert int(hyp["text_offset"], 16) == int(hyp["link_base"], 16) - 0x4000_0000
+    assert f"[hyp] image loaded at its link address {hyp['link_base']}" in console
+
+
+def test_image_loaded_elsewhere_copies_itself(built, tmp_path):
+    """A loader that ignores text_offset (U-Boot booti, the Pi firmware) may put the image at any
+    2 MiB boundary: with text_offset 0 QEMU loads it at RAM + 2 MiB, and it relocates itself."""
+    build_dir, result = built
+    pristine = result.bin.read_bytes()
+    blob = bytearray(pristine)
+    struct.pack_into("<QQQ", blob, 8, 0, struct.unpack_from("<Q", blob, 16)[0], 0xa)
+    result.bin.write_bytes(bytes(blob))
+    try:
+        console = boot(build_dir, tmp_path)    # inputs unchanged: `run` boots this very image
+    finally:
+        result.bin.write_bytes(pristine)
+    link_base = json.loads(result.manifest.read_text())["hyp.bin"]["link_base"]
+    assert f"[hyp] image loaded at 0x40200000, copied to its link address {link_base}" in console
+    assert "MISMATCH" not in console
+    assert "[smp] vcpu1: heartbeat 8" in console
 
 
 def test_tampered_image_does_not_start_others_do(built, tmp_path):

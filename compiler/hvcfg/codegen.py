@@ -14,7 +14,7 @@ import jinja2
 
 from . import __version__, platform, tables
 from .guestdt import vuart_location
-from .layout import Layout, dtb_ipa
+from .layout import Layout, dtb_ipa, image_load_offset
 from .board import Gic
 from .model import Partition, System
 
@@ -224,7 +224,7 @@ def render_linker_script(system: System, layout: Layout, inputs: tuple[Path, ...
     last = layout.partitions[-1].blobs[-1]
     return _ENV.get_template("hyp.ld.j2").render(
         provenance=provenance(inputs), w=w, images=_image_rows(layout),
-        last_image_end=last.src + last.size,
+        last_image_end=last.src + last.size, text_offset=image_load_offset(system, layout),
         stacks_size=len(system.board.cpus) * layout.stack_size)
 
 
@@ -253,19 +253,12 @@ def render_partition_ld(p: Partition, inputs: tuple[Path, ...]) -> str:
         stack_size=PARTITION_STACK * len(p.cpus))
 
 
-SHA256_CE = "core/sha256_ce.c"     # the one source built with SIMD (toolchain.SIMD_FLAGS)
-
-
-def simd_sources(hyp_dir: Path) -> frozenset[Path]:
-    return frozenset({hyp_dir / SHA256_CE})
-
-
 def hyp_sources(system: System, hyp_dir: Path) -> list[Path]:
     """The hypervisor sources this configuration needs: features it does not use stay out."""
     common = ["aarch64/head.S", "aarch64/vectors.S", "aarch64/traps.c", "aarch64/cache.c",
               "core/main.c", "core/console.c", "core/lib.c", "core/partition.c", "core/vcpu.c",
               "core/inject.c", "core/smccc.c", "core/psci.c", "core/guestmem.c", "core/sha256.c",
-              SHA256_CE,
+              "core/sha256_ce.S",
               "stage2/abort.c", "drivers/pl011.c", "gic/gicv2.c", "gic/vgic.c"]
     common += [HYPERCALLS[h][1] for h in hypercalls_used(system)]
     common.append("core/irq.c")

@@ -192,6 +192,28 @@ def place_hypervisor(system: System) -> Reg:
         "E033", f"no free {format_size(spec.size)} of RAM for the hypervisor", spec.pos))
 
 
+# Room a loader needs after the image for the DTB it passes (QEMU puts it at the next 2 MiB
+# boundary after the image and refuses to boot if that is outside RAM).
+DTB_ROOM = BLOCK_2M
+
+
+def image_load_offset(system: System, layout: Layout) -> int:
+    """text_offset for hyp.bin's Image header: the link address minus the lowest RAM base.
+
+    A loader that honours it (QEMU -kernel loads at RAM base + text_offset) then puts the image
+    where it was linked, and the boot CPU need not copy tens of MiB of partition images with
+    its MMU off. 0 ("load anywhere", the image relocates itself) when the link address is the
+    RAM base (QEMU would add 2 MiB) or when a DTB placed after the image would not fit in the
+    hypervisor's RAM bank."""
+    ram_base = min(b.base for b in system.board.ram)
+    offset = layout.hyp_base - ram_base
+    bank = next((b for b in system.board.ram
+                 if b.base <= layout.hyp_base < b.end), None)
+    if offset <= 0 or bank is None or align_up(layout.load_end, BLOCK_2M) + DTB_ROOM > bank.end:
+        return 0
+    return offset
+
+
 VGIC_CPU_IF_SIZE = 0x2000      # GICC_DIR lives in the second page
 
 

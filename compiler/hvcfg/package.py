@@ -53,7 +53,8 @@ def manifest(system: System, layout: Layout, hyp_bin: Path) -> str:
         "board": system.board_spec.name,
         "config": str(system.config_path),
         "hyp.bin": {"sha256": sha256(hyp_bin), "size": hyp_bin.stat().st_size,
-                    "image_size": header.image_size, "link_base": hex(layout.hyp_base)},
+                    "image_size": header.image_size, "link_base": hex(layout.hyp_base),
+                    "text_offset": hex(header.text_offset)},
         "partitions": [
             {"name": pl.name, "image": str(pl.image.path), "sha256": sha256(pl.image.path),
              "size": pl.image.size, "load": hex(pl.image.dst), "vmid": pl.vmid,

@@ -178,7 +178,7 @@ def _build_into(tc: toolchain.Toolchain, analysis: Analysis, staging: Path, fina
     sources += [gen / "hvcfg_config.c", gen / "pgtables.s", gen / "images.s"]
     elf = staging / "hyp.elf"
     toolchain.compile_and_link(tc, sources, [HYP_DIR / "include", gen], gen / "hyp.ld",
-                               staging / "obj", elf, simd=codegen.simd_sources(HYP_DIR))
+                               staging / "obj", elf)
     binary = staging / "hyp.bin"
     toolchain.objcopy_binary(tc, elf, binary)
     if bootfolder.needs_boot_folder(system):

@@ -7,8 +7,13 @@ Two regimes, both with the 4 KiB granule:
 * EL2 stage 1 (hypervisor VA -> PA, non-VHE, TTBR0_EL2): 39-bit VA (TCR_EL2.T0SZ = 25), walks
   start at level 1 with one root page.
 
-Leaves are 1 GiB (level 1) or 2 MiB (level 2) blocks where VA, PA and remaining size allow,
-4 KiB pages (level 3) otherwise. Tables are allocated consecutively from `base`: the root first,
+EL2 leaves are 1 GiB (level 1) or 2 MiB (level 2) blocks where VA, PA and remaining size allow,
+4 KiB pages (level 3) otherwise. Stage-2 leaves are always 4 KiB pages: QEMU's TCG records a
+guest TLB entry with the larger of its stage-1 and stage-2 page sizes, and a TLBI by VA that
+falls in a "large page" region flushes that whole TLB on every CPU, so stage-2 blocks turned each
+of Linux's page-granular TLB invalidations into a full flush (its ftrace set-up alone took 0.83 s
+instead of 0.34 s). On hardware, pages cost 2 MiB of tables per GiB of partition RAM and longer
+nested walks on a TLB miss; Linux maps its memory with pages at stage 1 anyway (rodata=full). Tables are allocated consecutively from `base`: the root first,
 then each next-level table when first needed, mappings taken in VA order, so the output depends
 only on the input. The number of pages does not depend on `base`.
 
@@ -162,7 +167,7 @@ def el2_attrs(m: Mapping) -> int:
 def stage2_tables(mappings: Iterable[Mapping], base: int) -> TableSet:
     """Stage-2 tables (VTCR_EL2 above); the root is two concatenated pages at an 8 KiB aligned base."""
     maps = _validate(mappings, base, S2_IPA_BITS, S2_ROOT_PAGES, wx_allowed=True, regime="stage 2")
-    return _build(maps, base, S2_ROOT_PAGES, stage2_attrs)
+    return _build(maps, base, S2_ROOT_PAGES, stage2_attrs, max_leaf=PAGE)
 
 
 def el2_tables(mappings: Iterable[Mapping], base: int) -> TableSet:
@@ -202,13 +207,13 @@ def _validate(mappings: Iterable[Mapping], base: int, va_bits: int, root_pages: 
 
 
 def _build(maps: list[Mapping], base: int, root_pages: int,
-           attrs_of: Callable[[Mapping], int]) -> TableSet:
+           attrs_of: Callable[[Mapping], int], max_leaf: int = 1 << 30) -> TableSet:
     pages: list[list[int]] = [[0] * ENTRIES for _ in range(root_pages)]
     for m in maps:
         attrs = attrs_of(m)
         va, pa, left = m.va, m.pa, m.size
         while left:
-            level = _leaf_level(va, pa, left)
+            level = _leaf_level(va, pa, min(left, max_leaf))
             size = 1 << LEVEL_SHIFT[level]
             page, index = _slot(pages, base, va, level, root_pages)
             assert pages[page][index] == 0, "overlap slipped past validation"

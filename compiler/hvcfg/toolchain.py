@@ -19,8 +19,9 @@ from .model import BoardSpec, QemuSpec
 CROSS_PREFIXES = ("aarch64-linux-gnu-", "aarch64-none-elf-", "aarch64-elf-")
 QEMU = "qemu-system-aarch64"
 
-# Freestanding C11 for EL2/EL1 bare metal: no libc, no FP/SIMD registers in the hypervisor
-# (guests own them), strict alignment (code runs with the MMU off at first), warnings fatal.
+# Freestanding C11 for EL2/EL1 bare metal: no libc, no FP/SIMD registers in hypervisor C (guests
+# own them; core/sha256_ce.S is the one exception), strict alignment (code runs with the MMU off
+# at first), warnings fatal.
 COMMON_FLAGS = (
     "-std=c11", "-O2", "-g", "-ffreestanding", "-fno-builtin", "-nostdlib", "-nostdinc",
     "-fno-pic", "-fno-pie", "-fno-stack-protector", "-fno-common", "-fno-asynchronous-unwind-tables",
@@ -59,16 +60,10 @@ def _run(cmd: list[str], what: str) -> None:
         raise ConfigError(error("E039", f"{what} failed:\n{out}", None))
 
 
-# The few sources allowed SIMD registers (the SHA-256 instructions), and how they are built.
-SIMD_FLAGS = tuple(f for f in COMMON_FLAGS if f not in ("-mgeneral-regs-only", "-march=armv8-a")) \
-    + ("-march=armv8-a+crypto",)
-
-
 def compile_and_link(tc: Toolchain, sources: list[Path], include_dirs: list[Path],
                      linker_script: Path, obj_dir: Path, elf: Path,
-                     defines: tuple[str, ...] = (), simd: frozenset[Path] = frozenset()) -> None:
-    """Compile C/assembly sources in parallel, then link them with the given script. Sources
-    in `simd` may use the FP/SIMD registers and the crypto instructions."""
+                     defines: tuple[str, ...] = ()) -> None:
+    """Compile C/assembly sources in parallel, then link them with the given script."""
     obj_dir.mkdir(parents=True, exist_ok=True)
     incs = ["-isystem", str(tc.gcc_include)] + [f"-I{d}" for d in include_dirs]
     objs: list[Path] = []
@@ -76,8 +71,7 @@ def compile_and_link(tc: Toolchain, sources: list[Path], include_dirs: list[Path
     for i, src in enumerate(sources):
         obj = obj_dir / f"{i:02d}-{src.stem}.o"
         objs.append(obj)
-        flags = SIMD_FLAGS if src in simd else COMMON_FLAGS
-        jobs.append(([tc.tool("gcc"), *flags, *incs, *defines, "-c", str(src),
+        jobs.append(([tc.tool("gcc"), *COMMON_FLAGS, *incs, *defines, "-c", str(src),
                       "-o", str(obj)], f"compiling {src}"))
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         for fut in [pool.submit(_run, cmd, what) for cmd, what in jobs]:

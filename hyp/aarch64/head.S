@@ -1,8 +1,10 @@
 /*
  * Entry at EL2 from any arm64 Image loader (QEMU -kernel, U-Boot booti, the Pi firmware):
- * x0 = DTB, MMU off. The image may be loaded anywhere 2 MiB aligned, so before anything
- * else it copies itself to the physical address it was linked for (decided by hvcfg's
- * layout), then zeroes BSS, turns on the EL2 MMU with the generated tables and calls C.
+ * x0 = DTB, MMU off. The header's text_offset asks the loader to put the image at its link
+ * address (decided by hvcfg's layout; see image_load_offset in layout.py); a loader that
+ * ignores it may load the image anywhere 2 MiB aligned, so before anything else the image
+ * copies itself to its link address if it is not there, then zeroes BSS, turns on the EL2
+ * MMU with the generated tables and calls C.
  */
 #include "hv/config.h"
 #include "hv/sysreg.h"
@@ -12,9 +14,9 @@
 _head:
     b       hv_entry                /* code0 */
     .long   0                       /* code1 */
-    .quad   0                       /* text_offset */
+    .quad   __hyp_text_offset       /* text_offset: link address - RAM base, or 0 */
     .quad   __hyp_image_size        /* image_size: everything up to the end of BSS/stacks */
-    .quad   0xa                     /* flags: little endian, 4 KiB pages, anywhere in RAM */
+    .quad   __hyp_image_flags       /* flags: little endian, 4 KiB pages, placement (ld script) */
     .quad   0, 0, 0                 /* res2..res4 */
     .ascii  "ARM\x64"               /* magic */
     .long   0                       /* res5 */
@@ -29,6 +31,7 @@ hv_entry:
 
     /* Self-relocate: copy [_head, __load_end) from where we run to where we are linked. */
     adr     x1, _head
+    mov     x20, x1                 /* where the loader put us, for the banner */
     ldr     x2, =_head
     cmp     x1, x2
     b.eq    relocated
@@ -79,6 +82,7 @@ relocated:
 
     bl      hv_mmu_enable
     mov     x0, x19
+    mov     x1, x20
     bl      hv_main
     b       hv_park
 

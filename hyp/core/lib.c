@@ -18,26 +18,10 @@ void *memcpy(void *dst, const void *src, size_t n)
     return dst;
 }
 
-/* Zeroing block of DC ZVA in bytes, or 0 when it may not be used (DCZID_EL0.DZP). */
-static size_t zva_block(void)
-{
-    uint64_t dczid;
-    __asm__("mrs %0, dczid_el0" : "=r"(dczid));
-    return (dczid & 0x10) ? 0 : 4UL << (dczid & 0xf);
-}
-
 void *memset(void *dst, int c, size_t n)
 {
     uint8_t *d = dst;
-    size_t block = c == 0 ? zva_block() : 0;
 
-    /* Whole aligned blocks with DC ZVA (a partition's RAM, scrubbed at every start). Only
-     * with the MMU on, on Normal memory, which is where memset is used. */
-    if (block && (((uintptr_t)d | n) & (block - 1)) == 0) {
-        for (size_t i = 0; i < n; i += block)
-            __asm__ volatile("dc zva, %0" : : "r"(d + i) : "memory");
-        return dst;
-    }
     if (c == 0 && (((uintptr_t)d | n) & 7) == 0) {
         uint64_t *d8 = dst;
         for (size_t i = 0; i < n / 8; i++)

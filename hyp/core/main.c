@@ -8,9 +8,10 @@
 #include "hv/vcpu.h"
 #include "hv/vuart.h"
 
-void hv_main(uint64_t firmware_dtb);
+void hv_main(uint64_t firmware_dtb, uint64_t loaded_at);
 void hv_secondary_main(uint64_t slot);
 extern char hv_secondary_entry[];
+extern char _head[];              /* the link address (hyp.ld) */
 
 /* Start every physical CPU that hosts a vCPU; CPUs no partition uses stay off. */
 static void start_secondaries(uint32_t boot_slot)
@@ -25,7 +26,7 @@ static void start_secondaries(uint32_t boot_slot)
     }
 }
 
-void hv_main(uint64_t firmware_dtb)
+void hv_main(uint64_t firmware_dtb, uint64_t loaded_at)
 {
     uint32_t slot = hv_cpu_slot();
 
@@ -37,6 +38,11 @@ void hv_main(uint64_t firmware_dtb)
     hv_log("boot CPU %u (MPIDR 0x%lx); firmware DTB at 0x%lx ignored: the configuration is compiled in",
            slot, (unsigned long)(read_sysreg(mpidr_el1) & 0xff00ffffffUL),
            (unsigned long)firmware_dtb);
+    if (loaded_at == (uint64_t)_head)
+        hv_log("image loaded at its link address 0x%lx", (unsigned long)loaded_at);
+    else
+        hv_log("image loaded at 0x%lx, copied to its link address 0x%lx",
+               (unsigned long)loaded_at, (unsigned long)_head);
     hv_gic_init_distributor();
     hv_gic_init_cpu(slot);
     hv_partitions_load_all();

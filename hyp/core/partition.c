@@ -67,20 +67,21 @@ static int measure(const struct hv_partition *p, const struct hv_blob *b, int ve
 }
 
 /* Scrub the partition's RAM, copy its pristine blobs (image, DTB) into place and measure
- * them. Returns 0 when a measurement fails: the partition must not run. */
-static int partition_load(uint32_t idx, int verbose)
+ * them. `cold`: the first load since reset (see hv_zero_clean_range_cold). Returns 0 when a
+ * measurement fails: the partition must not run. */
+static int partition_load(uint32_t idx, int cold, int verbose)
 {
     const struct hv_partition *p = &hv_partitions[idx];
     int ok = 1;
 
     for (uint32_t i = 0; i < p->nram; i++)
-        memset((void *)p->ram[i].pa, 0, p->ram[i].size);
+        (cold ? hv_zero_clean_range_cold : hv_zero_clean_range)(p->ram[i].pa, p->ram[i].size);
     for (uint32_t i = 0; i < p->nblobs; i++) {
-        memcpy((void *)p->blobs[i].dst, (const void *)p->blobs[i].src, p->blobs[i].size);
-        ok &= measure(p, &p->blobs[i], verbose);
+        const struct hv_blob *b = &p->blobs[i];
+        memcpy((void *)b->dst, (const void *)b->src, b->size);
+        hv_dcache_clean_range(b->dst, b->size);
+        ok &= measure(p, b, verbose);
     }
-    for (uint32_t i = 0; i < p->nram; i++)
-        hv_dcache_clean_range(p->ram[i].pa, p->ram[i].size);
     hv_icache_inval_all();
     hv_vgic_partition_reset(idx);
 #ifdef HV_HAS_VUART
@@ -96,7 +97,7 @@ void hv_partitions_load_all(void)
     for (uint32_t i = 0; i < HV_NPARTITIONS; i++) {
         const struct hv_partition *p = &hv_partitions[i];
         uint64_t t0 = counter();
-        if (!partition_load(i, 1)) {
+        if (!partition_load(i, 1, 1)) {
             pstate[i].state = P_HALTED;
             hv_log("%s: measurement mismatch -> not started", p->name);
             continue;
@@ -175,7 +176,7 @@ void hv_partition_restart(uint32_t idx, int counted)
 
     claim_stop(idx);
     stop_other_vcpus(idx);
-    if (!partition_load(idx, 0)) {
+    if (!partition_load(idx, 0, 0)) {
         hv_log("%s: measurement mismatch -> not restarted", p->name);
         mark_halted_and_idle(idx);
     }

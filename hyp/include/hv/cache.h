@@ -7,6 +7,19 @@
 
 /* Clean to the point of coherency: a guest starting with its MMU off reads memory, not cache. */
 void hv_dcache_clean_range(uintptr_t start, size_t len);
+/*
+ * A partition's RAM before it starts: zeroed and cleaned to the PoC in one pass (start and len
+ * multiples of 64), so that a guest with its MMU off reads the zeros, not older memory.
+ *
+ * The _cold variant writes only the 64-byte blocks that do not read as zero already. It is for
+ * the first load after reset: nothing but the loader has written the memory since, and the boot
+ * protocols (Linux arm64 booting.rst, which the Pi firmware and QEMU follow) leave no dirty
+ * cache line behind, so a block that reads as zero is zero in memory. Memory nobody used is only
+ * read (under QEMU, no host page gets allocated for it: 5 times faster for 256 MiB, measured).
+ * A restart must use the plain one: the partition's own dirty lines may sit over older data.
+ */
+void hv_zero_clean_range(uintptr_t start, size_t len);
+void hv_zero_clean_range_cold(uintptr_t start, size_t len);
 void hv_icache_inval_all(void);
 
 #endif
