@@ -27,6 +27,9 @@ def guest_lines(tmp_path_factory):
 
 @pytest.mark.parametrize("line", [
     "vgictest: GICD_TYPER lines=64 cpus=2",          # ITLinesNumber and the partition's CPUs
+    # emulated loads behave as the instruction: priority 0xa0, ISENABLER0 = 0x8800ffff
+    "loads: ldrsb x 0xffffffffffffffa0, ldrsb w 0xffffffa0, ldrb w 0xa0",
+    "loads: ldrsw x 0xffffffff8800ffff, ldr w 0x8800ffff, ldr wzr then next insn 1",
     "enable foreign SPI 33 -> reads back 0",         # not its interrupt: RAZ/WI
     "enable own SPI 40 -> reads back 1",
     "enable beyond the lines -> reads back 0x0",     # past the configured lines: RAZ/WI

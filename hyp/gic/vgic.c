@@ -11,6 +11,7 @@
 #include "hv/config.h"
 #include "hv/gic.h"
 #include "hv/lib.h"
+#include "hv/mmio.h"
 #include "hv/partition.h"
 #include "hv/spinlock.h"
 #include "hv/sysreg.h"
@@ -241,6 +242,29 @@ static uint32_t active_bits(uint32_t word)
     return bits;
 }
 
+int hv_vgic_dist_read_fast(struct hv_regs *regs, uint64_t iss, uint64_t off,
+                           const struct hv_partition *p)
+{
+    uint32_t value;
+
+    switch (off) {
+    case GICD_TYPER:
+        value = p->vgic.typer;
+        break;
+    case GICD_IIDR:
+        value = IIDR_VALUE;
+        break;
+    case GICD_ISENABLER:
+    case GICD_ICENABLER:
+        value = vcpus[hv_cpu_slot()].enabled;
+        break;
+    default:
+        return hv_mmio_emulate(regs, iss, p->vgic.gicd_ipa + off, p);
+    }
+    hv_mmio_complete_load(regs, iss, 4, value);
+    return 1;
+}
+
 int hv_vgic_dist_access(uint64_t off, int is_write, unsigned size, uint64_t *value)
 {
     uint32_t pidx;
@@ -249,23 +273,6 @@ int hv_vgic_dist_access(uint64_t off, int is_write, unsigned size, uint64_t *val
     struct vgic_cpu *vc = &vcpus[hv_cpu_slot()];
     uint32_t word = (uint32_t)(off & 0x7f) / 4;
     int ok = 1;
-
-    /* Fast path for the reads drivers poll most: constants and this vCPU's banked enables
-     * need no lock (only this vCPU changes its banked state). */
-    if (!is_write && size == 4) {
-        if (off == GICD_TYPER) {
-            *value = ((p->vgic.nlines / 32) - 1) | ((p->nvcpus - 1) << 5);
-            return 1;
-        }
-        if (off == GICD_IIDR) {
-            *value = IIDR_VALUE;
-            return 1;
-        }
-        if (off == GICD_ISENABLER || off == GICD_ICENABLER) {
-            *value = vc->enabled;
-            return 1;
-        }
-    }
 
     if (off >= GICD_IPRIORITYR && off < GICD_IPRIORITYR + 0x400) {
         hv_spin_lock(&d->lock);
@@ -321,7 +328,7 @@ int hv_vgic_dist_access(uint64_t off, int is_write, unsigned size, uint64_t *val
                 d->ctlr = v & 1;
             r = d->ctlr;
         } else if (off == GICD_TYPER) {
-            r = ((p->vgic.nlines / 32) - 1) | ((p->nvcpus - 1) << 5);
+            r = p->vgic.typer;
         } else if (off == GICD_IIDR) {
             r = IIDR_VALUE;
         }

@@ -1,5 +1,6 @@
 /* Stage-2 aborts: a guest touched an IPA its stage-2 tables do not map (or not that way). */
 #include "hv/console.h"
+#include "hv/mmio.h"
 #include "hv/partition.h"
 #include "hv/sysreg.h"
 #include "hv/traps.h"
@@ -28,11 +29,11 @@ static uint64_t fault_ipa(uint64_t iss)
     return (par & 0x0000fffffffff000UL) | (far & 0xfff);
 }
 
-/* A load or store to an emulated device page: do it, write back a load, skip the instruction.
- * Returns 0 when the IPA is not an emulated device or the access cannot be emulated. */
-static int emulate_mmio(struct hv_regs *regs, uint64_t iss, uint64_t ipa)
+/* Device dispatch by page. A device model returns 0 for an access the device does not allow;
+ * the caller then reports a stage-2 fault. */
+int hv_mmio_emulate(struct hv_regs *regs, uint64_t iss, uint64_t ipa,
+                    const struct hv_partition *p)
 {
-    const struct hv_partition *p = &hv_partitions[hv_current_partition()];
     int (*device)(uint64_t, int, unsigned, uint64_t *);
     uint64_t base;
 
@@ -59,22 +60,19 @@ static int emulate_mmio(struct hv_regs *regs, uint64_t iss, uint64_t ipa)
      * the device models would have to bound themselves. */
     if (size == 8 || (ipa & (size - 1)) || !device(ipa - base, is_write, size, &value))
         return 0;
-    if (!is_write && rt != 31) {
-        if (iss & ISS_SSE) {                            /* sign-extending load */
-            unsigned shift = 64 - 8 * size;
-            value = (uint64_t)((int64_t)(value << shift) >> shift);
-        }
-        if (!(iss & ISS_SF))
-            value &= 0xffffffffUL;                      /* a W register */
-        regs->x[rt] = value;
-    }
-    regs->elr += 4;
+    if (is_write)
+        regs->elr += 4;
+    else    /* a device model may leave bits above the access size: drop them */
+        hv_mmio_complete_load(regs, iss, size, value & ((1UL << (8 * size)) - 1));
     return 1;
 }
 
 /*
  * Called from the vector with a partial frame (x19-x29 not saved): emulate an MMIO access to
  * an emulated device page if it needs nothing else. Returns 0 to take the full path.
+ * A translation fault (the only kind an emulated page takes) has its IPA page in HPFAR_EL2.
+ * Word reads of the distributor's lock-free registers, the ones drivers poll, are decoded
+ * here with one page comparison instead of the generic device dispatch.
  */
 int hv_stage2_mmio_fast(struct hv_regs *regs)
 {
@@ -83,7 +81,13 @@ int hv_stage2_mmio_fast(struct hv_regs *regs)
 
     if (!(iss & ISS_ISV) || (rt >= 19 && rt <= 29) || fsc_is_permission(ISS_FSC(iss)))
         return 0;
-    return emulate_mmio(regs, iss, fault_ipa(iss));
+    uint64_t ipa = ((read_sysreg(hpfar_el2) >> 4) << 12) | (read_sysreg(far_el2) & 0xfff);
+    const struct hv_partition *p = &hv_partitions[hv_current_partition()];
+    __asm__("" : "+r"(p));          /* one address for p: GCC otherwise computes it twice */
+    uint64_t gicd_off = ipa - p->vgic.gicd_ipa;
+    if ((iss & (ISS_WNR | ISS_SAS_MASK)) == ISS_SAS_WORD && gicd_off < 0x1000)
+        return hv_vgic_dist_read_fast(regs, iss, gicd_off, p);
+    return hv_mmio_emulate(regs, iss, ipa, p);
 }
 
 void hv_stage2_abort(struct hv_regs *regs, uint64_t esr, int is_instruction)
@@ -91,7 +95,7 @@ void hv_stage2_abort(struct hv_regs *regs, uint64_t esr, int is_instruction)
     uint64_t iss = ESR_ISS(esr);
     uint64_t ipa = fault_ipa(iss);
 
-    if (!is_instruction && emulate_mmio(regs, iss, ipa))
+    if (!is_instruction && hv_mmio_emulate(regs, iss, ipa, &hv_partitions[hv_current_partition()]))
         return;
 
     if (is_instruction) {

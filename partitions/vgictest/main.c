@@ -94,12 +94,34 @@ void secondary_main(uint64_t vcpu)
     smccc_hvc(PSCI_CPU_OFF, 0, 0, 0);
 }
 
+/* The load forms a driver may use on emulated registers, each checked against what the
+ * instruction does on a real device: the hypervisor writes the value back as that instruction
+ * would (sign or zero extension, W or X destination, XZR). */
+static void load_forms(void)
+{
+    uint64_t sb_x, sb_w, ub_w, sw_x, w, after = 0;
+    uint64_t prio = D(GICD_IPRIORITYR), enabler = D(GICD_ISENABLER);
+
+    mmio_write32(enabler, 1u << 31);                /* bank bit 31: a negative word */
+    __asm__ volatile("ldrsb %0, [%1]" : "=r"(sb_x) : "r"(prio) : "memory");
+    __asm__ volatile("ldrsb %w0, [%1]" : "=r"(sb_w) : "r"(prio) : "memory");
+    __asm__ volatile("ldrb %w0, [%1]" : "=r"(ub_w) : "r"(prio) : "memory");
+    __asm__ volatile("ldrsw %0, [%1]" : "=r"(sw_x) : "r"(enabler) : "memory");
+    __asm__ volatile("mov %0, #-1\n\tldr %w0, [%1]" : "=&r"(w) : "r"(enabler) : "memory");
+    __asm__ volatile("ldr wzr, [%1]\n\tmov %0, #1" : "=r"(after) : "r"(enabler) : "memory");
+    mmio_write32(D(GICD_ICENABLER), 1u << 31);
+    guest_printf("loads: ldrsb x 0x%lx, ldrsb w 0x%lx, ldrb w 0x%lx", sb_x, sb_w, ub_w);
+    guest_printf("loads: ldrsw x 0x%lx, ldr w 0x%lx, ldr wzr then next insn %lu", sw_x, w, after);
+}
+
 int main(uint64_t dtb)
 {
     cpu_interface_on();
     mmio_write32(D(GICD_CTLR), 1);
     uint32_t typer = mmio_read32(D(GICD_TYPER));
     guest_printf("vgictest: GICD_TYPER lines=%u cpus=%u", 32 * ((typer & 0x1f) + 1), ((typer >> 5) & 7) + 1);
+
+    load_forms();
 
     mmio_write32(D(GICD_ISENABLER + 4 * (FOREIGN_SPI / 32)), 1u << (FOREIGN_SPI % 32));
     guest_printf("enable foreign SPI %d -> reads back %u", FOREIGN_SPI,

@@ -49,6 +49,7 @@ struct hv_region {
 struct hv_vgic_config {
     uint64_t gicd_ipa;              /* emulated distributor (4 KiB) */
     uint32_t nlines;                /* 32 * (GICD_TYPER.ITLinesNumber + 1) */
+    uint32_t typer;                 /* GICD_TYPER: ITLinesNumber, CPUNumber = vCPUs - 1 */
     uint32_t owned[HV_GIC_LINES / 32];  /* bit per INTID: SPIs it owns */
     uint32_t hw[HV_GIC_LINES / 32];     /* of those, physical (passed-through) ones */
 };

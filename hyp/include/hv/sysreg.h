@@ -59,6 +59,8 @@
 /* Data/instruction abort ISS */
 #define ISS_ISV         (1UL << 24)
 #define ISS_SAS(iss)    (((iss) >> 22) & 3)
+#define ISS_SAS_MASK    (3UL << 22)
+#define ISS_SAS_WORD    (2UL << 22)     /* 4 bytes */
 #define ISS_SRT(iss)    (((iss) >> 16) & 0x1f)
 #define ISS_WNR         (1UL << 6)
 #define ISS_S1PTW       (1UL << 7)

@@ -9,6 +9,14 @@
 /* Emulated GICD access at `offset` in the partition's distributor page. Returns 0 when the
  * access is not one the GICv2 architecture allows (the caller raises a health event). */
 int hv_vgic_dist_access(uint64_t offset, int is_write, unsigned size, uint64_t *value);
+/* The stage-2 fast path for a word read at `off` in partition p's (the current one's)
+ * distributor page:
+ * the registers drivers poll most need no lock, being constants of the configuration (TYPER,
+ * IIDR) or this vCPU's banked enables (only this vCPU changes them); any other register goes
+ * to hv_mmio_emulate. Returns as hv_mmio_emulate does. */
+struct hv_partition;
+int hv_vgic_dist_read_fast(struct hv_regs *regs, uint64_t iss, uint64_t off,
+                           const struct hv_partition *p);
 
 /* A physical interrupt this CPU acknowledged that belongs to the partition running here. */
 void hv_vgic_inject_hw(uint32_t intid);
