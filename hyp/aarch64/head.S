@@ -53,7 +53,11 @@ copy_down:                          /* dst above src: copy backwards, ranges may
     subs    x3, x3, #16
     b.ne    1b
 copied:
-    dsb     sy
+    /* Drop any stale cache lines over the copy, written with the MMU off. (An image the loader
+     * put in place was cleaned to PoC by the loader, as the arm64 boot protocol requires.) */
+    ldr     x0, =_head
+    ldr     x1, =__load_end
+    bl      hv_dcache_inval_range_early
     ic      iallu
     dsb     sy
     isb
@@ -69,8 +73,8 @@ relocated:
     stp     xzr, xzr, [x1], #16
     b       2b
 3:
-    /* Drop any stale cache lines over the image and BSS written with the MMU off. */
-    ldr     x0, =_head
+    /* ... and over BSS, zeroed with the MMU off. */
+    ldr     x0, =__bss_start
     ldr     x1, =__bss_end
     bl      hv_dcache_inval_range_early
 
