@@ -15,10 +15,11 @@ ROOT = Path(__file__).resolve().parent.parent
 RPI4_YAML = ROOT / "boards" / "rpi4.yaml"
 
 
-def fake_image(path: Path, size: int = 4096) -> Path:
-    """Enough of an arm64 Image for the header check: `b .+0x40`, text_offset 0, magic."""
+def fake_image(path: Path, size: int = 4096, text_offset: int = 0) -> Path:
+    """Enough of an arm64 Image for the header check: `b .+0x40`, text_offset, magic."""
     blob = bytearray(size)
-    struct.pack_into("<IIQQQ", blob, 0, 0x14000010, 0, 0, size, 0xa)
+    struct.pack_into("<IIQQQ", blob, 0, 0x14000010, 0, text_offset, size,
+                     0x2 if text_offset else 0xa)
     blob[0x38:0x3C] = package.ARM64_MAGIC
     path.write_bytes(bytes(blob))
     return path
@@ -78,6 +79,13 @@ def test_config_txt_says_what_the_firmware_needs(tmp_path: Path) -> None:
                  "#gpu_mem=76"):
         assert line in text.splitlines()
     assert "[pi4]" in text
+    assert "#kernel_address=0x200000" in text.splitlines()     # text_offset 0: anywhere
+
+
+def test_config_txt_suggests_the_link_address(tmp_path: Path) -> None:
+    """The commented kernel_address is where the image runs without copying itself."""
+    boot = write_boot_folder(tmp_path, fake_image(tmp_path / "hyp.bin", text_offset=0x38000000))
+    assert "#kernel_address=0x38000000" in (boot / "config.txt").read_text().splitlines()
 
 
 def test_boot_folder_is_replaced_whole(tmp_path: Path) -> None:

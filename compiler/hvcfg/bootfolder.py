@@ -53,8 +53,9 @@ enable_gic=1
 #init_uart_baud=115200
 # The firmware's own boot log on the same UART (before the hypervisor's banner).
 #uart_2ndstage=1
-# Where kernel8.img is loaded; the hypervisor relocates itself, so any address works.
-#kernel_address=0x200000
+# Where kernel8.img is loaded. At its link address (the Image header's text_offset; RAM starts
+# at 0) the hypervisor starts in place; anywhere else 2 MiB aligned, it first copies itself there.
+#kernel_address={load_address:#x}
 # boards/rpi4.yaml's board.memory assumes the default GPU memory split on a Pi 4 (76 MiB,
 # ARM RAM below 0x3b400000): a larger gpu_mem shrinks the first RAM bank.
 #gpu_mem=76
@@ -71,7 +72,9 @@ def needs_boot_folder(system: System) -> bool:
 
 
 def config_txt(hyp_bin: Path) -> str:
-    return CONFIG_TXT.format(sha256=package.sha256(hyp_bin))
+    header = package.check_image(hyp_bin)
+    return CONFIG_TXT.format(sha256=package.sha256(hyp_bin),
+                             load_address=header.text_offset or 0x200000)
 
 
 def write_boot_folder(result_dir: Path, hyp_bin: Path) -> Path:
