@@ -37,6 +37,14 @@
     sha256su1 \w0\().4s, \w2\().4s, \w3\().4s
 .endm
 
+/* Sixteen rounds with schedule, the four schedule registers taking turns. */
+.macro rounds16_sched k0, k1, k2, k3
+    rounds4_sched v0, v1, v2, v3, \k0
+    rounds4_sched v1, v2, v3, v0, \k1
+    rounds4_sched v2, v3, v0, v1, \k2
+    rounds4_sched v3, v0, v1, v2, \k3
+.endm
+
     .global hv_sha256_blocks_ce
     .type   hv_sha256_blocks_ce, %function
 hv_sha256_blocks_ce:
@@ -58,18 +66,9 @@ hv_sha256_blocks_ce:
     mov     v6.16b, v4.16b
     mov     v7.16b, v5.16b
     /* Rounds 0-47 also compute W[16..63]. */
-    rounds4_sched v0, v1, v2, v3, v16
-    rounds4_sched v1, v2, v3, v0, v17
-    rounds4_sched v2, v3, v0, v1, v18
-    rounds4_sched v3, v0, v1, v2, v19
-    rounds4_sched v0, v1, v2, v3, v20
-    rounds4_sched v1, v2, v3, v0, v21
-    rounds4_sched v2, v3, v0, v1, v22
-    rounds4_sched v3, v0, v1, v2, v23
-    rounds4_sched v0, v1, v2, v3, v24
-    rounds4_sched v1, v2, v3, v0, v25
-    rounds4_sched v2, v3, v0, v1, v26
-    rounds4_sched v3, v0, v1, v2, v27
+    rounds16_sched v16, v17, v18, v19
+    rounds16_sched v20, v21, v22, v23
+    rounds16_sched v24, v25, v26, v27
     rounds4 v0, v28                 /* rounds 48-63: the schedule is complete */
     rounds4 v1, v29
     rounds4 v2, v30
