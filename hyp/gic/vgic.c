@@ -449,39 +449,26 @@ void hv_vgic_set_level(uint32_t pidx, uint32_t intid, int level)
 }
 
 /* Is this virtual interrupt already in a list register? Returns the LR index or -1. */
-static int find_lr(struct vgic_cpu *vc, uint32_t intid, uint32_t src)
-{
-    for (uint32_t n = 0; n < vc->nlrs; n++) {
-        uint32_t lr = *gich(GICH_LR(n));
-        if ((lr & LR_STATE) && LR_VIRTID(lr) == intid && (intid >= 16 || LR_SRC(lr) == src))
-            return (int)n;
-    }
-    return -1;
-}
-
-static int free_lr(struct vgic_cpu *vc)
-{
-    uint32_t empty = *gich(GICH_ELRSR0);
-    for (uint32_t n = 0; n < vc->nlrs; n++)
-        if (empty & (1u << n))
-            return (int)n;
-    return -1;
-}
-
-/* Place one interrupt; returns 0 when no list register is free. */
+/* Place one interrupt; returns 0 when no list register is free. ELRSR is read first so that
+ * only list registers in use are read (each GICH read is an MMIO access). */
 static int place(struct vgic_cpu *vc, uint32_t intid, uint32_t src, uint8_t prio, int hw, int level)
 {
-    int n = find_lr(vc, intid, src);
-    if (n >= 0) {
+    uint32_t all = (uint32_t)((1ULL << vc->nlrs) - 1);
+    uint32_t empty = *gich(GICH_ELRSR0) & all;
+
+    for (uint32_t used = ~empty & all; used; used &= used - 1) {
+        uint32_t n = (uint32_t)__builtin_ctz(used);
         uint32_t lr = *gich(GICH_LR(n));
+        if (!(lr & LR_STATE) || LR_VIRTID(lr) != intid || (intid < 16 && LR_SRC(lr) != src))
+            continue;
         if (lr & LR_PENDING || hw || level)
             return 1;                       /* already pending there / cannot double a HW one */
         *gich(GICH_LR(n)) = lr | LR_PENDING;
         return 1;
     }
-    n = free_lr(vc);
-    if (n < 0)
+    if (!empty)
         return 0;
+    uint32_t n = (uint32_t)__builtin_ctz(empty);
     uint32_t lr = intid | ((uint32_t)(prio >> 3) << LR_PRIO_SHIFT) | LR_PENDING;
     if (hw)
         lr |= LR_HW | (intid << LR_PHYS_SHIFT);
@@ -511,15 +498,18 @@ void hv_vgic_flush(void)
     while (!full) {
         /* The highest-priority deliverable interrupt (lowest value; lowest INTID on ties). */
         uint32_t best = HV_GIC_LINES, best_prio = 0x100;
+        /* Only the set bits are visited, in ascending INTID order (strict < keeps the lowest). */
         uint32_t priv = (vc->pending | vc->hw_pending) & vc->enabled;
-        for (uint32_t i = 0; priv && i < 32; i++)
-            if ((priv >> i) & 1 && vc->priority[i] < best_prio)
+        for (; priv; priv &= priv - 1) {
+            uint32_t i = (uint32_t)__builtin_ctz(priv);
+            if (vc->priority[i] < best_prio)
                 best = i, best_prio = vc->priority[i];
+        }
         for (uint32_t w = 1; d->ctlr && w < p->vgic.nlines / 32; w++) {
             uint32_t cand = (d->pending[w] | d->hw_pending[w] | d->level[w]) & d->enabled[w];
-            for (uint32_t i = 0; cand && i < 32; i++) {
-                uint32_t intid = w * 32 + i;
-                if ((cand >> i) & 1 && (d->target[intid] & self) &&
+            for (; cand; cand &= cand - 1) {
+                uint32_t intid = w * 32 + (uint32_t)__builtin_ctz(cand);
+                if ((d->target[intid] & self) &&
                     (d->target[intid] & -d->target[intid]) == self &&
                     d->priority[intid] < best_prio)
                     best = intid, best_prio = d->priority[intid];
@@ -595,6 +585,8 @@ void hv_vgic_vcpu_start(void)
     struct vgic_cpu *vc = &vcpus[hv_cpu_slot()];
 
     vc->nlrs = (*gich(GICH_VTR) & 0x3f) + 1;
+    if (vc->nlrs > 32)
+        vc->nlrs = 32;                      /* only ELRSR0's (GIC-400 and QEMU have 4) */
     for (uint32_t n = 0; n < vc->nlrs; n++)
         *gich(GICH_LR(n)) = 0;
     vc->enabled = 0xffff;                   /* SGIs are always enabled on GIC-400 */
