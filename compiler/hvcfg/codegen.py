@@ -258,7 +258,7 @@ def hyp_sources(system: System, hyp_dir: Path) -> list[Path]:
     common = ["aarch64/head.S", "aarch64/vectors.S", "aarch64/traps.c", "aarch64/cache.c",
               "core/main.c", "core/console.c", "core/lib.c", "core/partition.c", "core/vcpu.c",
               "core/inject.c", "core/smccc.c", "core/psci.c", "core/guestmem.c", "core/sha256.c",
-              "core/sha256_ce.S",
+              "aarch64/sha256_ce.S", "aarch64/sha256_select.c",
               "stage2/abort.c", "drivers/pl011.c", "gic/gicv2.c", "gic/vgic.c"]
     common += [HYPERCALLS[h][1] for h in hypercalls_used(system)]
     common.append("core/irq.c")

@@ -20,7 +20,7 @@ CROSS_PREFIXES = ("aarch64-linux-gnu-", "aarch64-none-elf-", "aarch64-elf-")
 QEMU = "qemu-system-aarch64"
 
 # Freestanding C11 for EL2/EL1 bare metal: no libc, no FP/SIMD registers in hypervisor C (guests
-# own them; core/sha256_ce.S is the one exception), strict alignment (code runs with the MMU off
+# own them; aarch64/sha256_ce.S is the one exception), strict alignment (code runs with the MMU off
 # at first), warnings fatal.
 COMMON_FLAGS = (
     "-std=c11", "-O2", "-g", "-ffreestanding", "-fno-builtin", "-nostdlib", "-nostdinc",

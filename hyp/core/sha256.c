@@ -1,4 +1,10 @@
-/* SHA-256 (FIPS 180-4): one-shot over a buffer, no allocation, constant tables in rodata. */
+/*
+ * SHA-256 (FIPS 180-4): padding and the portable block function. Plain C with no hypervisor or
+ * architecture dependency, so that tests/test_sha256.py can compile it for the host and check
+ * it against Python's hashlib: it is what boards without the SHA-256 instructions run (the
+ * Raspberry Pi 4's Cortex-A72), which no QEMU CPU model exercises. hv_sha256() (in
+ * aarch64/sha256_select.c) picks the block function for this CPU.
+ */
 #include "hv/lib.h"
 #include "hv/sha256.h"
 
@@ -18,60 +24,83 @@ static inline uint32_t ror(uint32_t x, unsigned n)
     return (x >> n) | (x << (32 - n));
 }
 
-static void compress(uint32_t h[8], const uint8_t block[64])
+#define S0(a)       (ror((a), 2) ^ ror((a), 13) ^ ror((a), 22))
+#define S1(e)       (ror((e), 6) ^ ror((e), 11) ^ ror((e), 25))
+#define SIG0(x)     (ror((x), 7) ^ ror((x), 18) ^ ((x) >> 3))
+#define SIG1(x)     (ror((x), 17) ^ ror((x), 19) ^ ((x) >> 10))
+#define CH(e, f, g) ((g) ^ ((e) & ((f) ^ (g))))
+#define MAJ(a, b, c) (((a) & (b)) | ((c) & ((a) | (b))))
+
+/* Big-endian word i of a block. The hypervisor is built with -mstrict-align: a plain load is
+ * used only when the caller said the block is 4-byte aligned (blobs are page aligned). */
+static inline uint32_t word_be(const uint8_t *block, int i, int aligned)
 {
-    uint32_t w[64];
+    if (aligned) {
+        uint32_t v;
+        __builtin_memcpy(&v, __builtin_assume_aligned(block + 4 * i, 4), 4);
+        return __builtin_bswap32(v);
+    }
+    return (uint32_t)block[4 * i] << 24 | (uint32_t)block[4 * i + 1] << 16 |
+           (uint32_t)block[4 * i + 2] << 8 | block[4 * i + 3];
+}
+
+/* One round; the caller rotates the names instead of moving eight values per round. W[] is a
+ * 16-word ring: from round 16 on, W[i & 15] is replaced by the scheduled word as it is used. */
+#define ROUND(a, b, c, d, e, f, g, h, i) do {                                              \
+        if ((i) >= 16)                                                                     \
+            w[(i) & 15] += SIG1(w[((i) - 2) & 15]) + w[((i) - 7) & 15] +                   \
+                           SIG0(w[((i) - 15) & 15]);                                       \
+        uint32_t t1 = (h) + S1(e) + CH(e, f, g) + hv_sha256_k[i] + w[(i) & 15];            \
+        (d) += t1;                                                                         \
+        (h) = t1 + S0(a) + MAJ(a, b, c);                                                   \
+    } while (0)
+
+#define ROUNDS8(i) do {                                                                    \
+        ROUND(a, b, c, d, e, f, g, h, (i) + 0);                                            \
+        ROUND(h, a, b, c, d, e, f, g, (i) + 1);                                            \
+        ROUND(g, h, a, b, c, d, e, f, (i) + 2);                                            \
+        ROUND(f, g, h, a, b, c, d, e, (i) + 3);                                            \
+        ROUND(e, f, g, h, a, b, c, d, (i) + 4);                                            \
+        ROUND(d, e, f, g, h, a, b, c, (i) + 5);                                            \
+        ROUND(c, d, e, f, g, h, a, b, (i) + 6);                                            \
+        ROUND(b, c, d, e, f, g, h, a, (i) + 7);                                            \
+    } while (0)
+
+static inline void compress(uint32_t state[8], const uint8_t *block, int aligned)
+{
+    uint32_t w[16];
 
     for (int i = 0; i < 16; i++)
-        w[i] = (uint32_t)block[4 * i] << 24 | (uint32_t)block[4 * i + 1] << 16 |
-               (uint32_t)block[4 * i + 2] << 8 | block[4 * i + 3];
-    for (int i = 16; i < 64; i++) {
-        uint32_t s0 = ror(w[i - 15], 7) ^ ror(w[i - 15], 18) ^ (w[i - 15] >> 3);
-        uint32_t s1 = ror(w[i - 2], 17) ^ ror(w[i - 2], 19) ^ (w[i - 2] >> 10);
-        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-    }
-    uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], k = h[7];
-    for (int i = 0; i < 64; i++) {
-        uint32_t t1 = k + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + ((e & f) ^ (~e & g)) + hv_sha256_k[i] + w[i];
-        uint32_t t2 = (ror(a, 2) ^ ror(a, 13) ^ ror(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-        k = g;
-        g = f;
-        f = e;
-        e = d + t1;
-        d = c;
-        c = b;
-        b = a;
-        a = t1 + t2;
-    }
-    h[0] += a; h[1] += b; h[2] += c; h[3] += d;
-    h[4] += e; h[5] += f; h[6] += g; h[7] += k;
+        w[i] = word_be(block, i, aligned);
+    uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
+    uint32_t e = state[4], f = state[5], g = state[6], h = state[7];
+    ROUNDS8(0);  ROUNDS8(8);  ROUNDS8(16); ROUNDS8(24);
+    ROUNDS8(32); ROUNDS8(40); ROUNDS8(48); ROUNDS8(56);
+    state[0] += a; state[1] += b; state[2] += c; state[3] += d;
+    state[4] += e; state[5] += f; state[6] += g; state[7] += h;
 }
 
-static void blocks_c(uint32_t h[8], const uint8_t *data, size_t blocks)
+void hv_sha256_blocks_generic(uint32_t state[8], const uint8_t *data, size_t blocks)
 {
-    for (; blocks; blocks--, data += 64)
-        compress(h, data);
+    int aligned = ((uintptr_t)data & 3) == 0;
+
+    for (; blocks; blocks--, data += 64) {
+        if (aligned)
+            compress(state, data, 1);
+        else
+            compress(state, data, 0);
+    }
 }
 
-/* ID_AA64ISAR0_EL1.SHA2 (bits 15:12): the SHA-256 instructions are there. */
-static int have_sha256_instructions(void)
-{
-    uint64_t isar0;
-    __asm__("mrs %0, id_aa64isar0_el1" : "=r"(isar0));
-    return ((isar0 >> 12) & 0xf) >= 1;
-}
-
-void hv_sha256(const void *data, size_t len, uint8_t digest[SHA256_DIGEST])
+void hv_sha256_digest(hv_sha256_blocks_fn blocks, const void *data, size_t len,
+                      uint8_t digest[SHA256_DIGEST])
 {
     uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                      0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-    void (*blocks)(uint32_t[8], const uint8_t *, size_t) = blocks_c;
     const uint8_t *p = data;
     size_t left = len;
-    uint8_t tail[128];
+    uint8_t tail[128] __attribute__((aligned(16)));
 
-    if (have_sha256_instructions())
-        blocks = hv_sha256_blocks_ce;
     blocks(h, p, left / 64);
     p += left / 64 * 64;
     left %= 64;
