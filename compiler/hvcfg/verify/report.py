@@ -11,6 +11,8 @@ FINDINGS: dict[str, str] = {
     # the ELF itself
     "elf-segment-wx": "a loadable segment is both writable and executable",
     "elf-section-wx": "an allocated section is both writable and executable",
+    "image-header": "the arm64 Image header would make a loader put the image somewhere other "
+                    "than its link address, or reserve less than it uses",
     "elf-layout": "sections are not where the loader puts them (vaddr != paddr, tables or "
                   "images not loaded from the file or beyond __load_end)",
     # control register values (hv_boot_regs)
