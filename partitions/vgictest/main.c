@@ -109,7 +109,12 @@ static void load_forms(void)
     __asm__ volatile("ldrsw %0, [%1]" : "=r"(sw_x) : "r"(enabler) : "memory");
     __asm__ volatile("mov %0, #-1\n\tldr %w0, [%1]" : "=&r"(w) : "r"(enabler) : "memory");
     __asm__ volatile("ldr wzr, [%1]\n\tmov %0, #1" : "=r"(after) : "r"(enabler) : "memory");
+    /* x19-x29 are not in the fast path's partial frame: the same read takes the full path */
+    uint64_t typer_fast, typer_full;
+    __asm__ volatile("ldr %w0, [%2]\n\tldr w20, [%2]\n\tmov %1, x20"
+                     : "=&r"(typer_fast), "=r"(typer_full) : "r"(D(GICD_TYPER)) : "x20", "memory");
     mmio_write32(D(GICD_ICENABLER), 1u << 31);
+    guest_printf("loads: GICD_TYPER into x0-x18 0x%lx, into x20 0x%lx", typer_fast, typer_full);
     guest_printf("loads: ldrsb x 0x%lx, ldrsb w 0x%lx, ldrb w 0x%lx", sb_x, sb_w, ub_w);
     guest_printf("loads: ldrsw x 0x%lx, ldr w 0x%lx, ldr wzr then next insn %lu", sw_x, w, after);
 }
