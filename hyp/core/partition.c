@@ -103,10 +103,11 @@ void hv_partitions_load_all(void)
             continue;
         }
         pstate[i].state = P_RUNNING;
+        uint64_t ticks = counter() - t0;
         hv_log("%s: loaded %lu bytes at 0x%lx, entry 0x%lx, %u vCPU(s) (scrub, copy, measure: "
-               "%lu counter ticks)", p->name, (unsigned long)p->blobs[0].size,
+               "%lu counter ticks = %lu us)", p->name, (unsigned long)p->blobs[0].size,
                (unsigned long)p->blobs[0].dst, (unsigned long)p->entry_ipa, p->nvcpus,
-               (unsigned long)(counter() - t0));
+               (unsigned long)ticks, (unsigned long)(ticks * 1000000 / read_sysreg(cntfrq_el0)));
     }
 }
 
