@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from hvcfg import platform
 from hvcfg.board import Board, Reg, parse_dtb
 from hvcfg.diagnostics import ConfigError, Pos
 
@@ -402,3 +403,9 @@ def test_malformed_property_is_corrupt(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as exc:
         parse_dtb(compile_dts(tmp_path, dts), POS)
     assert codes(exc) == ["E011"] and "/memory@40000000" in exc.value.diagnostics[0].message
+
+
+def test_stage2_pages_only_on_qemu_virt(virt: Board) -> None:
+    """QEMU's virt machine only exists emulated, where stage-2 blocks make TLBIs flush all."""
+    assert "linux,dummy-virt" in virt.compatible
+    assert not platform.stage2_blocks(virt)

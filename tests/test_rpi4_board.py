@@ -9,7 +9,7 @@ import pytest
 
 from helpers_cfg import M, hand_board, write_system
 
-from hvcfg import pipeline, toolchain
+from hvcfg import pipeline, platform, toolchain
 from hvcfg.board import Board, Reg, parse_dtb
 from hvcfg.diagnostics import ConfigError, Severity
 from hvcfg.load import load_config
@@ -194,3 +194,8 @@ def test_board_memory_must_not_be_empty(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load(_with_memory(tmp_path, "[]"))
     assert [d.code for d in info.value.diagnostics] == ["E005"]
+
+
+def test_stage2_blocks_on_the_pi(pi: Board) -> None:
+    """Hardware: stage 2 maps blocks where they fit (fewer TLB entries, shorter nested walks)."""
+    assert platform.stage2_blocks(pi)

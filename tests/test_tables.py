@@ -1,6 +1,8 @@
 """tables: descriptors decoded bit by bit by a walker written here, independently of tables.py."""
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -78,7 +80,7 @@ def expected_attrs(m: Mapping, regime: str) -> dict[str, object]:
             "memtype": m.memtype, "sh": 0 if device else 3}
 
 
-def check_roundtrip(maps: list[Mapping], ts: TableSet, regime: str) -> None:
+def check_roundtrip(maps: list[Mapping], ts: TableSet, regime: str, blocks: bool = True) -> None:
     leaves = decode(ts, regime)
     covered = {id(m): 0 for m in maps}
     for va, pa, size, attrs in leaves:
@@ -88,9 +90,9 @@ def check_roundtrip(maps: list[Mapping], ts: TableSet, regime: str) -> None:
         assert pa == m.pa + (va - m.va)
         assert attrs == expected_attrs(m, regime)
         covered[id(m)] += size
-        # stage 2: pages only; EL2: blocks wherever alignment allows (no larger block fitted)
-        if regime == "stage2":
-            assert size == K4, f"stage-2 leaf {va:#x} is a {size:#x} block"
+        # blocks wherever alignment allows (no larger block fitted), or pages only
+        if not blocks:
+            assert size == K4, f"{va:#x}: a {size:#x} leaf in a pages-only table"
         elif size < G1:
             bigger = size << 9
             window = va - va % bigger
@@ -129,32 +131,60 @@ def test_vttbr_ttbr_helpers() -> None:
 BASE = 0x4100_0000
 
 
-def test_stage2_leaves_are_pages_even_when_a_block_fits() -> None:
-    # Stage 2 never uses blocks (QEMU TCG flushes its whole TLB on a TLBI by VA in a region it
-    # recorded as a large page, see the module docstring): 1 GiB = root pair + L2 + 512 L3.
-    ts = stage2_tables([Mapping(0x4000_0000, 0x4000_0000, G1, "rwx", "normal", "ram")], BASE)
+def test_stage2_1g_block_exact_descriptor() -> None:
+    ts = stage2_tables([Mapping(0x4000_0000, 0x4000_0000, G1, "rwx", "normal", "ram")], BASE,
+                       blocks=True)
+    assert ts.root == ts.base == BASE and len(ts.pages) == 2   # root only: the concatenated pair
+    # L1 block: valid|block, MemAttr 0b1111, S2AP 0b11, SH inner, AF, executable
+    assert ts.pages[0][1] == 0x4000_0000 | 0b01 | (0b1111 << 2) | (0b11 << 6) | (0b11 << 8) | (1 << 10)
+    assert ts.pages[0][1] == 0x4000_07FD
+    assert sum(1 for p in ts.pages for d in p if d) == 1
+
+
+def test_stage2_2m_blocks() -> None:
+    m = Mapping(0x4800_0000, 0x5000_0000, 16 << 20, "rw", "normal", "linux")
+    ts = stage2_tables([m], BASE, blocks=True)
+    assert len(ts.pages) == 3
+    assert ts.pages[0][1] == (BASE + 2 * K4) | 0b11                        # table -> L2
+    l2 = ts.pages[2]
+    blocks = [d for d in l2 if d]
+    assert len(blocks) == 8
+    assert l2[0x4800_0000 >> 21 & 511] == 0x5000_0000 | 0x7FD | (1 << 54)  # rw, XN
+    check_roundtrip([m], ts, "stage2")
+
+
+def test_stage2_mixed_pages_and_blocks() -> None:
+    m = Mapping(0x4000_0000 - 0x2000, 0x8000_0000 - 0x2000, G1 + M2 + 0x3000, "rw", "normal", "mix")
+    ts = stage2_tables([m], BASE, blocks=True)
+    sizes = [s for _, _, s, _ in decode(ts, "stage2")]
+    assert sizes == [K4, K4, G1, M2, K4]
+    check_roundtrip([m], ts, "stage2")
+
+
+def test_stage2_pages_only_even_when_a_block_fits() -> None:
+    # blocks=False (QEMU virt, platform.stage2_blocks): 1 GiB = root pair + L2 + 512 L3
+    ts = stage2_tables([Mapping(0x4000_0000, 0x4000_0000, G1, "rwx", "normal", "ram")], BASE,
+                       blocks=False)
     assert ts.root == ts.base == BASE and len(ts.pages) == 2 + 1 + 512
     assert ts.pages[0][1] == (BASE + 2 * K4) | 0b11                        # table -> L2
     assert ts.pages[2][0] == (BASE + 3 * K4) | 0b11                        # table -> L3
     # L3 page: valid|page, MemAttr 0b1111, S2AP 0b11, SH inner, AF, executable
-    assert ts.pages[3][0] == 0x4000_0000 | 0b11 | (0b1111 << 2) | (0b11 << 6) | (0b11 << 8) | (1 << 10)
     assert ts.pages[3][0] == 0x4000_07FF
     leaves = decode(ts, "stage2")
     assert len(leaves) == G1 // K4 and {s for _, _, s, _ in leaves} == {K4}
 
 
-def test_stage2_2m_aligned_region_is_pages() -> None:
+def test_stage2_pages_only_2m_aligned_region() -> None:
     m = Mapping(0x4800_0000, 0x5000_0000, 16 << 20, "rw", "normal", "linux")
-    ts = stage2_tables([m], BASE)
+    ts = stage2_tables([m], BASE, blocks=False)
     assert len(ts.pages) == 2 + 1 + 8
-    l3 = ts.pages[3]
-    assert l3[0] == 0x5000_0000 | 0x7FF | (1 << 54)                         # rw, XN
-    check_roundtrip([m], ts, "stage2")
+    assert ts.pages[3][0] == 0x5000_0000 | 0x7FF | (1 << 54)                # rw, XN
+    check_roundtrip([m], ts, "stage2", blocks=False)
 
 
 def test_stage2_pages_when_unaligned() -> None:
     m = Mapping(0x4800_1000, 0x5000_1000, 0x3000, "r", "normal", "small")
-    ts = stage2_tables([m], BASE)
+    ts = stage2_tables([m], BASE, blocks=True)
     assert len(ts.pages) == 4                                               # root x2, L2, L3
     l3 = ts.pages[3]
     assert l3[1] == 0x5000_1000 | 0b11 | (0b1111 << 2) | (0b01 << 6) | (0b11 << 8) | (1 << 10) | (1 << 54)
@@ -165,7 +195,7 @@ def test_stage2_pages_when_unaligned() -> None:
 def test_stage2_pa_misaligned_forces_pages() -> None:
     # VA 2 MiB aligned but PA only 4 KiB aligned: no block possible
     m = Mapping(0x4000_0000, 0x5000_1000, M2, "rw", "normal", "skew")
-    ts = stage2_tables([m], BASE)
+    ts = stage2_tables([m], BASE, blocks=True)
     leaves = decode(ts, "stage2")
     assert len(leaves) == 512 and {s for _, _, s, _ in leaves} == {K4}
     check_roundtrip([m], ts, "stage2")
@@ -173,7 +203,7 @@ def test_stage2_pa_misaligned_forces_pages() -> None:
 
 def test_stage2_device_is_xn_nGnRE() -> None:
     m = Mapping(0x0900_0000, 0x0900_0000, K4, "rwx", "device", "uart")
-    ts = stage2_tables([m], BASE)
+    ts = stage2_tables([m], BASE, blocks=True)
     d = ts.pages[3][0]
     assert d == 0x0900_0000 | 0b11 | (0b0001 << 2) | (0b11 << 6) | (1 << 10) | (1 << 54)
     assert (d >> 8) & 3 == 0
@@ -183,19 +213,20 @@ def test_stage2_device_is_xn_nGnRE() -> None:
 def test_stage2_concatenated_root_second_page() -> None:
     hi = Mapping(1 << 39, 0x4000_0000, M2, "rw", "normal", "high")     # IPA bit 39 -> root page 1
     top = Mapping((1 << 40) - M2, 0x4000_0000, M2, "r", "normal", "top")
-    ts = stage2_tables([hi, top], BASE)
+    ts = stage2_tables([hi, top], BASE, blocks=True)
     assert ts.pages[1][0] & 3 == 3 and ts.pages[1][511] & 3 == 3 and not any(ts.pages[0])
     check_roundtrip([hi, top], ts, "stage2")
     with pytest.raises(ValueError, match="aligned"):
-        stage2_tables([hi], BASE + K4)                                   # root needs 8 KiB
-    stage2_tables([hi], BASE + 2 * K4)
+        stage2_tables([hi], BASE + K4, blocks=True)                                   # root needs 8 KiB
+    stage2_tables([hi], BASE + 2 * K4, blocks=True)
 
 
 def test_stage2_ipa_range() -> None:
     with pytest.raises(ValueError, match="40-bit"):
-        stage2_tables([Mapping((1 << 40) - K4, 0, 2 * K4, "r", "normal", "x")], BASE)
+        stage2_tables([Mapping((1 << 40) - K4, 0, 2 * K4, "r", "normal", "x")], BASE,
+                      blocks=True)
     with pytest.raises(ValueError, match="40 bits"):
-        stage2_tables([Mapping(0, 1 << 40, K4, "r", "normal", "x")], BASE)
+        stage2_tables([Mapping(0, 1 << 40, K4, "r", "normal", "x")], BASE, blocks=True)
 
 
 # -- EL2 stage 1 --------------------------------------------------------------------------------
@@ -247,7 +278,7 @@ def test_el2_blocks() -> None:
     ([Mapping(0x1000, 0, 0x1000, "w", "normal", "a")], "permission"),
     ([Mapping(0x1000, 0, 0x1000, "r", "strongly-ordered", "a")], "memory type"),
 ])
-@pytest.mark.parametrize("gen", [stage2_tables, el2_tables])
+@pytest.mark.parametrize("gen", [partial(stage2_tables, blocks=True), el2_tables])
 def test_errors(gen, bad: list[Mapping], match: str) -> None:  # noqa: ANN001
     with pytest.raises(ValueError, match=match):
         gen(bad, BASE)
@@ -256,7 +287,7 @@ def test_errors(gen, bad: list[Mapping], match: str) -> None:  # noqa: ANN001
 def test_overlap_names_both() -> None:
     with pytest.raises(ValueError) as exc:
         stage2_tables([Mapping(0, 0, 2 * K4, "r", "normal", "alpha"),
-                       Mapping(K4, 0, K4, "r", "normal", "beta")], BASE)
+                       Mapping(K4, 0, K4, "r", "normal", "beta")], BASE, blocks=True)
     assert "alpha" in str(exc.value) and "beta" in str(exc.value)
 
 
@@ -264,10 +295,10 @@ def test_deterministic_and_base_independent_size() -> None:
     maps = [Mapping(0x4000_0000 + i * 0x10_0000, 0x6000_0000 + i * 0x10_0000, 0x5000, "rw",
                     "normal", f"m{i}") for i in range(5)]
     maps.append(Mapping(0x80_0000_0000, 0, K4, "r", "device", "hi"))
-    a = stage2_tables(maps, BASE)
-    b = stage2_tables(list(reversed(maps)), BASE)
+    a = stage2_tables(maps, BASE, blocks=True)
+    b = stage2_tables(list(reversed(maps)), BASE, blocks=True)
     assert a == b
-    c = stage2_tables(maps, 0x2000)
+    c = stage2_tables(maps, 0x2000, blocks=True)
     assert len(c.pages) == len(a.pages) and c.size == a.size == len(a.pages) * K4
     # tables allocated in VA order: the first next-level table follows the root
     assert a.pages[0][1] & OA == BASE + 2 * K4
@@ -276,26 +307,25 @@ def test_deterministic_and_base_independent_size() -> None:
 def test_empty_and_to_bytes() -> None:
     ts = el2_tables([], BASE)
     assert ts.pages == ((0,) * 512,)
-    ts = stage2_tables([Mapping(0, 0x4000_0000, M2, "r", "normal", "a")], BASE)
+    ts = stage2_tables([Mapping(0, 0x4000_0000, G1, "r", "normal", "a")], BASE, blocks=True)
     raw = ts.to_bytes()
-    # concatenated level-1 root (2 pages), one level-2 table, one level-3 page table
-    assert len(raw) == 4 * 4096 and raw[:8] == ts.pages[0][0].to_bytes(8, "little")
+    assert len(raw) == 2 * 4096 and raw[:8] == ts.pages[0][0].to_bytes(8, "little")
 
 
 # -- property: random non-overlapping aligned mappings round-trip ---------------------------------
 
 @st.composite
 def mapping_sets(draw: st.DrawFn, regime: str) -> list[Mapping]:
-    va_limit = 1 << (40 if regime == "stage2" else 39)
-    perms = ("r", "rw", "rx", "rwx") if regime == "stage2" else ("r", "rw", "rx")
+    va_limit = 1 << (39 if regime == "el2" else 40)
+    perms = ("r", "rw", "rx") if regime == "el2" else ("r", "rw", "rx", "rwx")
     maps: list[Mapping] = []
     va = 0
     for i in range(draw(st.integers(0, 6))):
         sizes = [st.integers(1, 1100).map(lambda k: k * K4),
                  st.integers(1, 3).map(lambda k: k * M2),
                  st.integers(1, 3).map(lambda k: k * (M2 + K4))]
-        if regime == "el2":
-            # stage 2 maps only 4 KiB pages: a GiB there is 2^18 leaves, too slow for 150 examples
+        if regime != "stage2-pages":
+            # pages only: a GiB is 2^18 leaves, too slow for 150 examples
             sizes += [st.just(G1), st.just(G1 + M2 + K4)]
         size = draw(st.one_of(*sizes))
         # a GiB-sized mapping with VA and PA only 4 KiB aligned is 2^18 pages: keep runs fast
@@ -316,8 +346,15 @@ def mapping_sets(draw: st.DrawFn, regime: str) -> list[Mapping]:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(maps=mapping_sets("stage2"))
 def test_property_stage2_roundtrip(maps: list[Mapping]) -> None:
-    ts = stage2_tables(maps, BASE)
+    ts = stage2_tables(maps, BASE, blocks=True)
     check_roundtrip(maps, ts, "stage2")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(maps=mapping_sets("stage2-pages"))
+def test_property_stage2_pages_roundtrip(maps: list[Mapping]) -> None:
+    ts = stage2_tables(maps, BASE, blocks=False)
+    check_roundtrip(maps, ts, "stage2", blocks=False)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -289,7 +289,9 @@ def compute_layout(system: System, hyp: Reg, loads: dict[str, GuestLoad],
     _check_addresses(system, hyp, s2_maps)
     # Stage-2 table counts do not depend on where the tables live; EL2's depend on the
     # windows, which depend on the table count: iterate to the fixed point (two rounds).
-    s2_pages = [align_up(len(tables.stage2_tables(m, 0).pages), 2) for m in s2_maps]
+    blocks = platform.stage2_blocks(system.board)
+    s2_pages = [align_up(len(tables.stage2_tables(m, 0, blocks=blocks).pages), 2)
+                for m in s2_maps]
     ncpus = len(system.board.cpus)
     sizes = [path.stat().st_size for p in system.partitions for _, path, _ in files[p.name]]
     el2_pages = 1
@@ -313,7 +315,7 @@ def compute_layout(system: System, hyp: Reg, loads: dict[str, GuestLoad],
     placed: list[PartitionLayout] = []
     img_cursor = next(w for w in windows if w.name == "images").base
     for index, (p, maps, npages) in enumerate(zip(system.partitions, s2_maps, s2_pages)):
-        ts = tables.stage2_tables(maps, cursor)
+        ts = tables.stage2_tables(maps, cursor, blocks=blocks)
         cursor += npages * PAGE
         blobs = []
         for what, path, ipa in files[p.name]:

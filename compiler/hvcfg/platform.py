@@ -2,11 +2,21 @@
 are started and how the machine powers off (hyp/platform/)."""
 from __future__ import annotations
 
-from .board import DtDevice
+from .board import Board, DtDevice
 from .diagnostics import ConfigError, error
 from .model import System
 
 PM_COMPATIBLES = ("brcm,bcm2711-pm", "brcm,bcm2835-pm", "brcm,bcm2835-pm-wdt")
+QEMU_VIRT_COMPATIBLE = "linux,dummy-virt"
+
+
+def stage2_blocks(board: Board) -> bool:
+    """Whether stage 2 maps 2 MiB and 1 GiB blocks where they fit (fewer TLB entries and shorter
+    nested walks on hardware), or only 4 KiB pages. Pages on QEMU's virt machine, which only
+    exists emulated: QEMU's TCG records each TLB entry with the larger of the stage-1 and stage-2
+    page sizes and flushes the whole TLB on a TLBI by VA inside such a large page, so with blocks
+    every page-granular invalidation of a Linux guest is a full flush (docs/benchmarks.md)."""
+    return QEMU_VIRT_COMPATIBLE not in board.compatible
 
 
 def uses_psci(system: System) -> bool:

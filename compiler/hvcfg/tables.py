@@ -7,13 +7,12 @@ Two regimes, both with the 4 KiB granule:
 * EL2 stage 1 (hypervisor VA -> PA, non-VHE, TTBR0_EL2): 39-bit VA (TCR_EL2.T0SZ = 25), walks
   start at level 1 with one root page.
 
-EL2 leaves are 1 GiB (level 1) or 2 MiB (level 2) blocks where VA, PA and remaining size allow,
-4 KiB pages (level 3) otherwise. Stage-2 leaves are always 4 KiB pages: QEMU's TCG records a
-guest TLB entry with the larger of its stage-1 and stage-2 page sizes, and a TLBI by VA that
-falls in a "large page" region flushes that whole TLB on every CPU, so stage-2 blocks turned each
-of Linux's page-granular TLB invalidations into a full flush (its ftrace set-up alone took 0.83 s
-instead of 0.34 s). On hardware, pages cost 2 MiB of tables per GiB of partition RAM and longer
-nested walks on a TLB miss; Linux maps its memory with pages at stage 1 anyway (rodata=full). Tables are allocated consecutively from `base`: the root first,
+Leaves are 1 GiB (level 1) or 2 MiB (level 2) blocks where VA, PA and remaining size allow,
+4 KiB pages (level 3) otherwise; stage 2 can be asked for pages only (`blocks=False`, chosen per
+board by platform.stage2_blocks: QEMU's TCG records a guest TLB entry with the larger of its
+stage-1 and stage-2 page sizes, and a TLBI by VA that falls in a "large page" region flushes that
+whole TLB, so stage-2 blocks turn each of Linux's page-granular TLB invalidations into a full
+flush). Tables are allocated consecutively from `base`: the root first,
 then each next-level table when first needed, mappings taken in VA order, so the output depends
 only on the input. The number of pages does not depend on `base`.
 
@@ -31,6 +30,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 PAGE = 0x1000
+BLOCK_1G = 1 << 30
 ENTRIES = 512
 PA_BITS = 40                        # the PS value both TCR_EL2 and VTCR_EL2 select
 
@@ -164,10 +164,11 @@ def el2_attrs(m: Mapping) -> int:
     return attrs
 
 
-def stage2_tables(mappings: Iterable[Mapping], base: int) -> TableSet:
-    """Stage-2 tables (VTCR_EL2 above); the root is two concatenated pages at an 8 KiB aligned base."""
+def stage2_tables(mappings: Iterable[Mapping], base: int, *, blocks: bool) -> TableSet:
+    """Stage-2 tables (VTCR_EL2 above); the root is two concatenated pages at an 8 KiB aligned
+    base. Without `blocks`, every leaf is a 4 KiB page."""
     maps = _validate(mappings, base, S2_IPA_BITS, S2_ROOT_PAGES, wx_allowed=True, regime="stage 2")
-    return _build(maps, base, S2_ROOT_PAGES, stage2_attrs, max_leaf=PAGE)
+    return _build(maps, base, S2_ROOT_PAGES, stage2_attrs, max_leaf=BLOCK_1G if blocks else PAGE)
 
 
 def el2_tables(mappings: Iterable[Mapping], base: int) -> TableSet:
@@ -207,7 +208,7 @@ def _validate(mappings: Iterable[Mapping], base: int, va_bits: int, root_pages: 
 
 
 def _build(maps: list[Mapping], base: int, root_pages: int,
-           attrs_of: Callable[[Mapping], int], max_leaf: int = 1 << 30) -> TableSet:
+           attrs_of: Callable[[Mapping], int], max_leaf: int = BLOCK_1G) -> TableSet:
     pages: list[list[int]] = [[0] * ENTRIES for _ in range(root_pages)]
     for m in maps:
         attrs = attrs_of(m)
