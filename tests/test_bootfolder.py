@@ -95,9 +95,11 @@ def test_boot_folder_is_replaced_whole(tmp_path: Path) -> None:
     assert sorted(p.name for p in boot.iterdir()) == ["config.txt", "kernel8.img"]
 
 
-def test_boot_folder_refuses_a_non_image(tmp_path: Path) -> None:
+@pytest.mark.parametrize("content", [b"\0" * 128, b"ARM\x64", b""])
+def test_boot_folder_refuses_a_non_image(tmp_path: Path, content: bytes) -> None:
+    """Zeros, or a file shorter than the 64-byte header: E039, never a traceback."""
     junk = tmp_path / "hyp.bin"
-    junk.write_bytes(b"\0" * 128)
+    junk.write_bytes(content)
     with pytest.raises(ConfigError) as info:
         write_boot_folder(tmp_path, junk)
     assert [d.code for d in info.value.diagnostics] == ["E039"]

@@ -71,10 +71,14 @@ def needs_boot_folder(system: System) -> bool:
     return any(c in BCM2711_COMPATIBLES for c in system.board.compatible)
 
 
-def config_txt(hyp_bin: Path) -> str:
-    header = package.check_image(hyp_bin)
+# The Pi firmware's own load address for a 64-bit kernel, suggested when the image may go anywhere.
+FIRMWARE_KERNEL_ADDRESS = 0x200000
+
+
+def config_txt(hyp_bin: Path, header: package.ImageHeader) -> str:
+    """config.txt for hyp_bin, whose (checked) Image header is `header`."""
     return CONFIG_TXT.format(sha256=package.sha256(hyp_bin),
-                             load_address=header.text_offset or 0x200000)
+                             load_address=header.text_offset or FIRMWARE_KERNEL_ADDRESS)
 
 
 def write_boot_folder(result_dir: Path, hyp_bin: Path) -> Path:
@@ -83,13 +87,13 @@ def write_boot_folder(result_dir: Path, hyp_bin: Path) -> Path:
     hyp_bin must start with a valid arm64 Image header (E039 otherwise), which is what the
     firmware's arm_64bit=1 boot expects. An existing boot/ is replaced as a whole.
     """
-    package.check_image(hyp_bin)
+    header = package.check_image(hyp_bin)
     boot = result_dir / BOOT_DIR
     if boot.exists():
         shutil.rmtree(boot)
     boot.mkdir(parents=True)
     shutil.copyfile(hyp_bin, boot / KERNEL)
-    (boot / CONFIG).write_text(config_txt(hyp_bin))
+    (boot / CONFIG).write_text(config_txt(hyp_bin, header))
     return boot
 
 

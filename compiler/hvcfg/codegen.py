@@ -12,7 +12,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import __version__, platform, tables
+from . import __version__, package, platform, tables
 from .guestdt import vuart_location
 from .layout import Layout, dtb_ipa, image_load_offset
 from .board import Gic
@@ -222,9 +222,11 @@ def render_images(layout: Layout, inputs: tuple[Path, ...]) -> str:
 def render_linker_script(system: System, layout: Layout, inputs: tuple[Path, ...]) -> str:
     w = {win.name: win for win in layout.windows}
     last = layout.partitions[-1].blobs[-1]
+    text_offset = image_load_offset(system, layout)
     return _ENV.get_template("hyp.ld.j2").render(
         provenance=provenance(inputs), w=w, images=_image_rows(layout),
-        last_image_end=last.src + last.size, text_offset=image_load_offset(system, layout),
+        last_image_end=last.src + last.size, text_offset=text_offset,
+        image_flags=package.image_flags(text_offset),
         stacks_size=len(system.board.cpus) * layout.stack_size)
 
 

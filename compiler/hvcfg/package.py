@@ -12,6 +12,15 @@ from .layout import Layout
 from .model import System
 
 ARM64_MAGIC = b"ARM\x64"
+HEADER_SIZE = 64
+FLAGS_LE_4K = 0x2           # flags bits 2:0: little endian (bit 0 clear), 4 KiB pages (bits 2:1 = 1)
+FLAG_ANYWHERE = 0x8         # flags bit 3: the 2 MiB-aligned base may be anywhere in RAM
+
+
+def image_flags(text_offset: int) -> int:
+    """hyp.bin's header flags: load at RAM base + text_offset, or, with text_offset 0, anywhere
+    (the image then copies itself to its link address)."""
+    return FLAGS_LE_4K | (0 if text_offset else FLAG_ANYWHERE)
 
 
 @dataclass(frozen=True)
@@ -35,7 +44,8 @@ class ImageHeader:
 
 
 def check_image(path: Path) -> ImageHeader:
-    header = ImageHeader.parse(path.read_bytes()[:64])
+    with path.open("rb") as f:
+        header = ImageHeader.parse(f.read(HEADER_SIZE).ljust(HEADER_SIZE, b"\0"))
     if not header.valid:
         raise ConfigError(error("E039", f"{path} does not start with a valid arm64 Image header",
                                 None))

@@ -6,7 +6,7 @@
 
 int hv_guest_read(uint64_t ipa, void *dst, uint64_t len)
 {
-    const struct hv_partition *p = &hv_partitions[hv_current_partition()];
+    const struct hv_partition *p = hv_current_partition_config();
 
     for (uint32_t i = 0; i < p->nram; i++) {
         const struct hv_region *r = &p->ram[i];

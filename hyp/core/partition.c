@@ -67,9 +67,10 @@ static int measure(const struct hv_partition *p, const struct hv_blob *b, int ve
 }
 
 /* Scrub the partition's RAM, copy its pristine blobs (image, DTB) into place and measure
- * them. `cold`: the first load since reset (see hv_zero_clean_range_cold). Returns 0 when a
- * measurement fails: the partition must not run. */
-static int partition_load(uint32_t idx, int cold, int verbose)
+ * them. `cold`: the first load since reset (see hv_zero_clean_range_cold), which also logs
+ * every digest; a restart logs only a mismatch. Returns 0 when a measurement fails: the
+ * partition must not run. */
+static int partition_load(uint32_t idx, int cold)
 {
     const struct hv_partition *p = &hv_partitions[idx];
     int ok = 1;
@@ -80,7 +81,7 @@ static int partition_load(uint32_t idx, int cold, int verbose)
         const struct hv_blob *b = &p->blobs[i];
         memcpy((void *)b->dst, (const void *)b->src, b->size);
         hv_dcache_clean_range(b->dst, b->size);
-        ok &= measure(p, b, verbose);
+        ok &= measure(p, b, cold);
     }
     hv_icache_inval_all();
     hv_vgic_partition_reset(idx);
@@ -97,7 +98,7 @@ void hv_partitions_load_all(void)
     for (uint32_t i = 0; i < HV_NPARTITIONS; i++) {
         const struct hv_partition *p = &hv_partitions[i];
         uint64_t t0 = counter();
-        if (!partition_load(i, 1, 1)) {
+        if (!partition_load(i, 1)) {
             pstate[i].state = P_HALTED;
             hv_log("%s: measurement mismatch -> not started", p->name);
             continue;
@@ -177,7 +178,7 @@ void hv_partition_restart(uint32_t idx, int counted)
 
     claim_stop(idx);
     stop_other_vcpus(idx);
-    if (!partition_load(idx, 0, 0)) {
+    if (!partition_load(idx, 0)) {
         hv_log("%s: measurement mismatch -> not restarted", p->name);
         mark_halted_and_idle(idx);
     }

@@ -84,6 +84,7 @@ void hv_sha256_blocks_generic(uint32_t state[8], const uint8_t *data, size_t blo
 {
     int aligned = ((uintptr_t)data & 3) == 0;
 
+    /* Two calls with constant `aligned` so that each inlined copy has one kind of load. */
     for (; blocks; blocks--, data += 64) {
         if (aligned)
             compress(state, data, 1);

@@ -11,7 +11,7 @@
 
 static int __attribute__((unused)) granted(uint32_t hc)
 {
-    return (hv_partitions[hv_current_partition()].hypercalls >> hc) & 1;
+    return (hv_current_partition_config()->hypercalls >> hc) & 1;
 }
 
 #define SMCCC_OWNER(fid)        (((fid) >> 24) & 0x3f)

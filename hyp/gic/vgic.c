@@ -242,26 +242,31 @@ static uint32_t active_bits(uint32_t word)
     return bits;
 }
 
+/* Word reads that need no lock: constants of the configuration and this vCPU's banked enables
+ * (only this vCPU changes them). The register's value, or -1 for any other offset. */
+static inline int64_t read_nolock(const struct hv_partition *p, uint64_t off)
+{
+    switch (off) {
+    case GICD_TYPER:
+        return p->vgic.typer;
+    case GICD_IIDR:
+        return IIDR_VALUE;
+    case GICD_ISENABLER:
+    case GICD_ICENABLER:
+        return vcpus[hv_cpu_slot()].enabled;
+    default:
+        return -1;
+    }
+}
+
 int hv_vgic_dist_read_fast(struct hv_regs *regs, uint64_t iss, uint64_t off,
                            const struct hv_partition *p)
 {
-    uint32_t value;
+    int64_t value = read_nolock(p, off);
 
-    switch (off) {
-    case GICD_TYPER:
-        value = p->vgic.typer;
-        break;
-    case GICD_IIDR:
-        value = IIDR_VALUE;
-        break;
-    case GICD_ISENABLER:
-    case GICD_ICENABLER:
-        value = vcpus[hv_cpu_slot()].enabled;
-        break;
-    default:
+    if (value < 0)
         return hv_mmio_emulate(regs, iss, p->vgic.gicd_ipa + off, p);
-    }
-    hv_mmio_complete_load(regs, iss, 4, value);
+    hv_mmio_complete_load(regs, iss, 4, (uint64_t)value);
     return 1;
 }
 
@@ -274,6 +279,13 @@ int hv_vgic_dist_access(uint64_t off, int is_write, unsigned size, uint64_t *val
     uint32_t word = (uint32_t)(off & 0x7f) / 4;
     int ok = 1;
 
+    if (!is_write && size == 4) {
+        int64_t nolock = read_nolock(p, off);
+        if (nolock >= 0) {
+            *value = (uint64_t)nolock;
+            return 1;
+        }
+    }
     if (off >= GICD_IPRIORITYR && off < GICD_IPRIORITYR + 0x400) {
         hv_spin_lock(&d->lock);
         ok = byte_access(p, d, vc, GICD_IPRIORITYR, (uint32_t)off, is_write, size, value);
@@ -323,14 +335,10 @@ int hv_vgic_dist_access(uint64_t off, int is_write, unsigned size, uint64_t *val
     hv_spin_lock(&d->lock);
     switch (off & ~0x7fUL) {
     case GICD_CTLR:
-        if (off == GICD_CTLR) {
+        if (off == GICD_CTLR) {             /* TYPER and IIDR reads: read_nolock */
             if (is_write)
                 d->ctlr = v & 1;
             r = d->ctlr;
-        } else if (off == GICD_TYPER) {
-            r = p->vgic.typer;
-        } else if (off == GICD_IIDR) {
-            r = IIDR_VALUE;
         }
         break;
     case GICD_IGROUPR:

@@ -12,6 +12,12 @@ static int fsc_is_permission(uint64_t fsc)
     return (fsc & 0x3c) == 0x0c;
 }
 
+/* The faulting IPA of a fault that records it in HPFAR_EL2 (the page; FAR gives the offset). */
+static uint64_t hpfar_ipa(uint64_t far)
+{
+    return ((read_sysreg(hpfar_el2) >> 4) << 12) | (far & 0xfff);
+}
+
 /* The faulting IPA. HPFAR_EL2 is only valid for translation and access flag faults; for a
  * permission fault, take the guest's VA through its own stage 1 (or FAR when that is off). */
 static uint64_t fault_ipa(uint64_t iss)
@@ -19,7 +25,7 @@ static uint64_t fault_ipa(uint64_t iss)
     uint64_t far = read_sysreg(far_el2);
 
     if (!fsc_is_permission(ISS_FSC(iss)) || (iss & ISS_S1PTW))
-        return ((read_sysreg(hpfar_el2) >> 4) << 12) | (far & 0xfff);
+        return hpfar_ipa(far);
     if (!(read_sysreg(sctlr_el1) & SCTLR_M))
         return far;
     __asm__ volatile("at s1e1r, %0\n\tisb" : : "r"(far));
@@ -81,9 +87,8 @@ int hv_stage2_mmio_fast(struct hv_regs *regs)
 
     if (!(iss & ISS_ISV) || (rt >= 19 && rt <= 29) || fsc_is_permission(ISS_FSC(iss)))
         return 0;
-    uint64_t ipa = ((read_sysreg(hpfar_el2) >> 4) << 12) | (read_sysreg(far_el2) & 0xfff);
-    const struct hv_partition *p = &hv_partitions[hv_current_partition()];
-    __asm__("" : "+r"(p));          /* one address for p: GCC otherwise computes it twice */
+    uint64_t ipa = hpfar_ipa(read_sysreg(far_el2));     /* not a permission fault: checked */
+    const struct hv_partition *p = hv_current_partition_config();
     uint64_t gicd_off = ipa - p->vgic.gicd_ipa;
     if ((iss & (ISS_WNR | ISS_SAS_MASK)) == ISS_SAS_WORD && gicd_off < 0x1000)
         return hv_vgic_dist_read_fast(regs, iss, gicd_off, p);
@@ -95,7 +100,7 @@ void hv_stage2_abort(struct hv_regs *regs, uint64_t esr, int is_instruction)
     uint64_t iss = ESR_ISS(esr);
     uint64_t ipa = fault_ipa(iss);
 
-    if (!is_instruction && hv_mmio_emulate(regs, iss, ipa, &hv_partitions[hv_current_partition()]))
+    if (!is_instruction && hv_mmio_emulate(regs, iss, ipa, hv_current_partition_config()))
         return;
 
     if (is_instruction) {

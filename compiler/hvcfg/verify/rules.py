@@ -9,12 +9,11 @@ from __future__ import annotations
 import bisect
 import hashlib
 import re
-import struct
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from .. import platform
+from .. import package, platform
 from ..model import System
 from .elfimage import ElfImage, StructLayout, VerifyError
 from .report import Report
@@ -381,27 +380,28 @@ class Verifier:
         placement that puts the image where it was linked: text_offset = link address - lowest
         RAM base with bit 3 (anywhere) clear, or text_offset 0 with bit 3 set (self-relocation)."""
         img, entry = self.img, self.img.entry
-        raw = img.read(entry, 64)
+        raw = img.read(entry, package.HEADER_SIZE)
         if raw is None:
             self.add("image-header", "elf", f"no Image header loaded at the entry {entry:#x}")
             return
-        text_offset, image_size, flags = struct.unpack_from("<QQQ", raw, 8)
-        if raw[0x38:0x3C] != b"ARM\x64":
-            self.add("image-header", "elf", f"no arm64 Image magic at the entry {entry:#x}")
+        header = package.ImageHeader.parse(raw)
+        if not header.valid:
+            self.add("image-header", "elf", f"no arm64 Image header (branch, magic) at the entry "
+                     f"{entry:#x}")
         bss_end = img.symbols.get("__bss_end")
-        if bss_end is not None and entry + image_size < bss_end.value:
-            self.add("image-header", "elf", f"image_size {image_size:#x} ends at "
-                     f"{entry + image_size:#x}, before __bss_end {bss_end.value:#x}")
+        if bss_end is not None and entry + header.image_size < bss_end.value:
+            self.add("image-header", "elf", f"image_size {header.image_size:#x} ends at "
+                     f"{entry + header.image_size:#x}, before __bss_end {bss_end.value:#x}")
         ram_base = min(b.base for b in self.system.board.ram)
-        anywhere = bool(flags & 0x8)
-        if (text_offset == 0) != anywhere or \
-                (text_offset and ram_base + text_offset != entry):
-            self.add("image-header", "elf", f"text_offset {text_offset:#x} with flags "
-                     f"{flags:#x} does not place the image at its link address {entry:#x} "
-                     f"(lowest RAM base {ram_base:#x})")
-        if flags & 0x7 != 0x2:
-            self.add("image-header", "elf", f"flags {flags:#x}: not little endian with 4 KiB "
-                     "pages")
+        anywhere = bool(header.flags & package.FLAG_ANYWHERE)
+        if (header.text_offset == 0) != anywhere or \
+                (header.text_offset and ram_base + header.text_offset != entry):
+            self.add("image-header", "elf", f"text_offset {header.text_offset:#x} with flags "
+                     f"{header.flags:#x} does not place the image at its link address "
+                     f"{entry:#x} (lowest RAM base {ram_base:#x})")
+        if header.flags & 0x7 != package.FLAGS_LE_4K:
+            self.add("image-header", "elf", f"flags {header.flags:#x}: not little endian with "
+                     "4 KiB pages")
 
     # ------------------------------------------------------------------ registers
     def check_regs(self, r: BootRegs) -> None:
