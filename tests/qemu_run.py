@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import sys
 from pathlib import Path
+from typing import Sequence
 
 import pexpect
 
@@ -12,11 +13,13 @@ HVCFG = str(Path(sys.executable).with_name("hvcfg"))
 
 
 def spawn_run(board: str, build_dir: Path, timeout: int, uart_dir: Path | None = None,
-              rebuild: bool = True) -> tuple[pexpect.spawn, io.StringIO]:
-    """`hvcfg run BOARD` (QEMU bounded by `timeout` s too); returns the child and its log."""
+              rebuild: bool = True, extra: Sequence[str] = ()) -> tuple[pexpect.spawn, io.StringIO]:
+    """`hvcfg run BOARD` (QEMU bounded by `timeout` s too); returns the child and its log.
+    `extra`: more `hvcfg run` arguments (e.g. victim.ICOUNT)."""
     args = ["--build-dir", str(build_dir), "run", board, "--timeout", str(timeout)]
     args += ["--rebuild"] if rebuild else []
     args += ["--uart-dir", str(uart_dir)] if uart_dir else []
+    args += list(extra)
     log = io.StringIO()
     child = pexpect.spawn(HVCFG, args, cwd=str(ROOT), encoding="utf-8", timeout=timeout,
                           logfile=log)
@@ -24,9 +27,9 @@ def spawn_run(board: str, build_dir: Path, timeout: int, uart_dir: Path | None =
 
 
 def run_to_power_off(board: str, build_dir: Path, timeout: int, uart_dir: Path | None = None,
-                     rebuild: bool = True) -> str:
+                     rebuild: bool = True, extra: Sequence[str] = ()) -> str:
     """Boot until the hypervisor powers the machine off; the console text (CRs removed)."""
-    child, log = spawn_run(board, build_dir, timeout, uart_dir, rebuild)
+    child, log = spawn_run(board, build_dir, timeout, uart_dir, rebuild, extra)
     child.expect(r"\[hyp\] no partition left running: powering off")
     child.expect(pexpect.EOF)
     child.close()

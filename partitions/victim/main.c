@@ -1,0 +1,43 @@
+/*
+ * victim: the partition that attack tests run next to. It beats every PERIOD_MS (measured on
+ * its virtual counter, so that time stolen from it at EL2 shows), prints each beat through
+ * the console hypercall (the shared path an attacker may try to block), and records the worst
+ * period between two beats. After BEATS beats it prints a summary line that tests parse
+ * (tests/victim.py) and powers its partition off; without BEATS it beats forever.
+ */
+#include "../lib/guest.h"
+
+#ifndef PERIOD_MS
+#define PERIOD_MS 20
+#endif
+
+static uint64_t now(void)
+{
+    uint64_t t;
+    __asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(t));
+    return t;
+}
+
+int main(uint64_t dtb)
+{
+    uint64_t freq, last, worst = 0;
+    __asm__ volatile("mrs %0, cntfrq_el0" : "=r"(freq));
+
+    guest_printf("victim: up, a beat every %d ms", PERIOD_MS);
+    last = now();
+    for (uint64_t i = 1;; i++) {
+        guest_delay_ms(PERIOD_MS);
+        uint64_t t = now();
+        uint64_t period_us = (t - last) * 1000000 / freq;
+        last = t;
+        if (period_us > worst)
+            worst = period_us;
+        guest_printf("victim: beat %lu period_us %lu", i, period_us);
+#ifdef BEATS
+        if (i == BEATS) {
+            guest_printf("victim: summary beats %lu worst_period_us %lu", i, worst);
+            guest_system_off();
+        }
+#endif
+    }
+}
