@@ -11,7 +11,7 @@ from xsa_builders import UART1, make_partition, make_system
 
 REQUIRED_FEATURES = {
     "core", "board/qemu-virt", "board/rpi4", "vgic/v2", "vgic/v3", "psci", "psci/cpu-on",
-    "hypercall/console", "hypercall/identity", "passthrough", "shared-memory",
+    "hypercall/console", "hypercall/identity", "passthrough", "vuart", "shared-memory",
     "on-fault/halt", "on-fault/restart", "on-fault/inject",
     "region/ro", "region/rw", "region/rx", "region/rwx",
 }

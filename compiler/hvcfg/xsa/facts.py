@@ -105,6 +105,8 @@ def feature_uses(system: System, positions: Positions | None = None) -> tuple[Fe
             pos = positions.get(("partitions", i, "hypercalls", j)) or \
                 (item_pos[j] if j < len(item_pos) else p.pos)
             uses.append(FeatureUse(f"hypercall/{h}", who, pos))
+        if p.vuart:
+            uses.append(FeatureUse("vuart", who, p.pos))
         for d in p.devices:
             uses.append(FeatureUse("passthrough", f"{who} device {d.device.path}", d.pos))
         uses.append(FeatureUse(f"on-fault/{p.on_fault.action}", who, p.on_fault.pos))
