@@ -108,10 +108,13 @@ static __attribute__((unused)) uint64_t xorshift(uint64_t *s)
 }
 
 /* STRESS: OPS seeded pseudo-random PSCI calls, checking the incarnation after each; a line
- * every 100 calls so that the test can count them. */
+ * every 25 calls so that the test can count them. */
 static __attribute__((unused)) void stress(uint64_t vcpu, uint64_t mine)
 {
-    uint64_t rng = (SEED * 0x9e3779b97f4a7c15ull) ^ (mine * 0xbf58476d1ce4e5b9ull) ^ (vcpu + 1);
+    /* A vCPU started again in the same incarnation must not replay the same calls: the
+     * counter differs (and under -icount a run is still reproducible from its seed). */
+    uint64_t rng = (SEED * 0x9e3779b97f4a7c15ull) ^ (mine * 0xbf58476d1ce4e5b9ull) ^
+                   (cntpct() << 8) ^ (vcpu + 1);
 
     for (uint32_t i = 1; i <= OPS; i++) {
         uint64_t r = xorshift(&rng);
@@ -122,20 +125,26 @@ static __attribute__((unused)) void stress(uint64_t vcpu, uint64_t mine)
             psci(PSCI_AFFINITY_INFO, target, 0, 0);
         } else if (pick < 9000) {
             cpu_on(target);
-        } else if (pick < 9880) {
+        } else if (pick < 9300) {
+            /* vCPU 0 only while another one seems on: the stress ends by restart limit or
+             * SYSTEM_OFF, and only rarely (a race) by the last CPU_OFF. */
+            if (vcpu == 0 && psci(PSCI_AFFINITY_INFO, 1 + target % 3, 0, 0) != 0)
+                continue;
             psci(PSCI_CPU_OFF, 0, 0, 0);
             guest_printf("vcpu%lu: CPU_OFF returned", vcpu);
-        } else if (pick < 9998) {
+        } else if (pick < 9390) {
             psci(PSCI_SYSTEM_RESET, 0, 0, 0);
             guest_printf("vcpu%lu: SYSTEM_RESET returned", vcpu);
-        } else {
+        } else if (pick < 9392) {
             psci(PSCI_SYSTEM_OFF, 0, 0, 0);
             guest_printf("vcpu%lu: SYSTEM_OFF returned", vcpu);
+        } else {
+            psci(PSCI_AFFINITY_INFO, target, 0, 0);
         }
         if (stale(mine, vcpu))
             return;
-        if (i % 100 == 0)
-            guest_printf("vcpu%lu: 100 calls", vcpu);
+        if (i % 25 == 0)
+            guest_printf("vcpu%lu: 25 calls", vcpu);
         yield();
     }
     psci(PSCI_SYSTEM_RESET, 0, 0, 0);   /* not stopped after OPS calls: end the incarnation */
@@ -229,6 +238,8 @@ int main(uint64_t dtb)
     psci(PSCI_SYSTEM_RESET, 0, 0, 0);
 #elif MODE == 7
     guest_printf("stress: seed %d ops %d", SEED, OPS);
+    for (uint64_t v = 1; v < MAX_VCPUS; v++)
+        cpu_on(v);
     stress(0, mine);
 #endif
     guest_printf("vcpu0: PSCI call returned?!");
