@@ -90,6 +90,13 @@ static int partition_load(uint32_t idx, int cold)
     return ok;
 }
 
+static void power_off(void) __attribute__((noreturn));
+static void power_off(void)
+{
+    hv_log("no partition left running: powering off");
+    hv_platform_power_off();
+}
+
 void hv_partitions_load_all(void)
 {
     for (uint32_t i = 0; i < HV_NPARTITIONS; i++) {
@@ -107,6 +114,8 @@ void hv_partitions_load_all(void)
         alive++;
         hv_run_start(i);            /* vCPU 0's CPU enters it when it gets to its idle loop */
     }
+    if (alive == 0)
+        power_off();                /* none passed its measurement */
 }
 
 void hv_cpu_start(uint32_t slot)
@@ -138,10 +147,8 @@ static void halted_and_idle(uint32_t idx)
     hv_vgic_partition_reset(idx);
     hv_run_halted(idx);
     hv_log("%s: halted", hv_partitions[idx].name);
-    if (__atomic_sub_fetch(&alive, 1, __ATOMIC_ACQ_REL) == 0) {
-        hv_log("no partition left running: powering off");
-        hv_platform_power_off();
-    }
+    if (__atomic_sub_fetch(&alive, 1, __ATOMIC_ACQ_REL) == 0)
+        power_off();
     hv_cpu_idle();
 }
 

@@ -257,7 +257,6 @@ static void mark_self_off(uint32_t slot)
 void hv_cpu_idle(void)
 {
     uint32_t slot = hv_cpu_slot();
-
     int hosts = hv_cpus[slot].partition != HV_NO_PARTITION;
 
     hv_vgic_vcpu_stop();
