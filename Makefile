@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 HVCFG  := $(VENV)/bin/hvcfg
 BOARD  ?= boards/qemu-virt.yaml
 
-.PHONY: all bootstrap demo test build bench bench-build bench-traps bench-measure bench-linux-boot clean
+.PHONY: all bootstrap demo test stress build bench bench-build bench-traps bench-measure bench-linux-boot clean
 
 all: build
 
@@ -23,6 +23,14 @@ build: bootstrap
 
 test: bootstrap
 	$(PY) -m pytest -q
+
+# The vCPU state-machine stress (tests/test_vcpu_stress.py) with more seeds and restarts than
+# CI: about 3 min of host time per seed at 200 restarts.
+STRESS_SEEDS    ?= 1 2 3 4 5 6 7 8
+STRESS_RESTARTS ?= 200
+stress: bootstrap
+	HVCFG_STRESS_SEEDS="$(STRESS_SEEDS)" HVCFG_STRESS_RESTARTS=$(STRESS_RESTARTS) \
+		$(PY) -m pytest -q -s tests/test_vcpu_stress.py
 
 bench: bench-build bench-traps bench-measure bench-linux-boot
 

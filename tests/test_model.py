@@ -89,6 +89,7 @@ def test_defaults_and_explicit_values(tmp_path: Path) -> None:
       image: {binary: a.bin}
       hypercalls: [console]
       on_fault: {action: restart, limit: 5}
+      on_reset: {limit: 7}
       defines: {TARGET_PA: 0x40100000, NAME: "x y", DEBUG: true, N: -1}
     """
     system = build(write_system(tmp_path, text, console="'&uart0'"))
@@ -100,12 +101,19 @@ def test_defaults_and_explicit_values(tmp_path: Path) -> None:
     assert [d.device.path for d in p.devices] == ["/pl011@9040000", "/pl011@9000000"]
     assert p.hypercalls == ("console",)
     assert p.on_fault == FaultPolicy("restart", 5, p.on_fault.pos)
+    assert p.reset_limit == 7                   # requested restarts (PSCI SYSTEM_RESET)
     assert p.image.binary == tmp_path.resolve() / "a.bin"
     assert system.hypervisor.console.ref == "&uart0"
     assert p.defines == (("TARGET_PA", "0x40100000"), ("NAME", "x y"), ("DEBUG", "1"),
                          ("N", "-1"))
     assert system.partitions_pos == Pos(str(tmp_path / "b.yaml"), 8, 3)
     assert p.cpus_pos == Pos(str(tmp_path / "b.yaml"), 9, 11)
+
+
+def test_reset_limit_defaults_to_100(tmp_path: Path) -> None:
+    # A bound by default: requested restarts (PSCI SYSTEM_RESET) are never unlimited.
+    (p,) = build(write_system(tmp_path, ONE)).partitions
+    assert p.reset_limit == 100
 
 
 def test_e027_device_not_found_with_hint(tmp_path: Path) -> None:

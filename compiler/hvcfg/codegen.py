@@ -141,6 +141,7 @@ def render_config_c(system: System, layout: Layout, inputs: tuple[Path, ...]) ->
             blobs=blobs,
             ram=p.memory, cpu_slots=[slot_of[c.index] for c in p.cpus],
             on_fault=p.on_fault.action, restart_limit=p.on_fault.limit,
+            reset_limit=p.reset_limit,
             hypercalls=p.hypercalls,
             hypercall_bits=sum(1 << HYPERCALLS[h][0] for h in p.hypercalls),
             gicd_ipa=system.board.gic.gicd.base, owned=owned_intids(p, system),

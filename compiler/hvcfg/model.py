@@ -87,6 +87,15 @@ class FaultPolicy:
 
 
 @dataclass(frozen=True)
+class ResetPolicy:
+    limit: int                   # requested restarts (PSCI SYSTEM_RESET) before halting
+    pos: Pos
+
+
+RESET_LIMIT_DEFAULT = 100
+
+
+@dataclass(frozen=True)
 class Partition:
     name: str
     pos: Pos
@@ -103,6 +112,11 @@ class Partition:
     bootargs: str = ""
     initrd: Path | None = None
     defines: tuple[tuple[str, str], ...] = ()  # (macro, C value) for images built from sources
+    on_reset: ResetPolicy | None = None    # None: the default limit, RESET_LIMIT_DEFAULT
+
+    @property
+    def reset_limit(self) -> int:
+        return self.on_reset.limit if self.on_reset else RESET_LIMIT_DEFAULT
 
     @property
     def entry_ipa(self) -> int:
@@ -247,13 +261,15 @@ def _partition(doc: Doc, board: Board, i: int, errors: list[Diagnostic]) -> Part
     fault = e.get("on_fault", {})
     on_fault = FaultPolicy(fault.get("action", "halt"), fault.get("limit", 3),
                            doc.pos(at + ("on_fault",)))
+    reset = e.get("on_reset", {})
+    on_reset = ResetPolicy(reset.get("limit", RESET_LIMIT_DEFAULT), doc.pos(at + ("on_reset",)))
     spec_dir = doc.includes[i].resolve().parent if i in doc.includes else doc.dir_of(())
     calls = e.get("hypercalls", ())
     return Partition(
         name=e["name"], pos=doc.pos(at),
         cpus=tuple(CpuRef(c, doc.pos(at + ("cpus", j))) for j, c in enumerate(e["cpus"])),
         memory=memory, devices=devices, image=_image(doc, i, errors),
-        hypercalls=tuple(calls), on_fault=on_fault, spec_dir=spec_dir,
+        hypercalls=tuple(calls), on_fault=on_fault, on_reset=on_reset, spec_dir=spec_dir,
         cpus_pos=doc.pos(at + ("cpus",)),
         hypercalls_pos=tuple(doc.pos(at + ("hypercalls", j)) for j in range(len(calls))),
         defines=tuple((k, define_value(v)) for k, v in e.get("defines", {}).items()),

@@ -1,7 +1,7 @@
 /*
  * Partitions at run time. Everything about a partition is in the generated hv_partitions[];
- * the run-time state is only whether it runs, whether a CPU is stopping it, and how often
- * it was restarted.
+ * whether it runs, and in which incarnation, is vcpu.c's state machine. Here: loading,
+ * stopping, restarting (counted against its limits) and the health monitor.
  */
 #include "hv/cache.h"
 #include "hv/console.h"
@@ -9,23 +9,20 @@
 #include "hv/partition.h"
 #include "hv/sha256.h"
 #include "hv/platform.h"
-#include "hv/spinlock.h"
 #include "hv/sysreg.h"
 #include "hv/vcpu.h"
 #include "hv/vgic.h"
 #include "hv/vuart.h"
 
-enum pstate { P_RUNNING, P_HALTED };
-
+/* Written only by the CPU that owns the partition's stop (hv_run_claim_stop), or at boot. */
 struct partition_state {
-    enum pstate state;
     uint64_t cntvoff;               /* its virtual counter counts from its (re)start */
-    uint32_t stopping;              /* a CPU is stopping or restarting it */
-    uint32_t restarts;
+    uint32_t restarts;              /* by the health monitor (on_fault: restart) */
+    uint32_t resets;                /* requested (PSCI SYSTEM_RESET) */
 };
 
 static struct partition_state pstate[HV_NPARTITIONS];
-static hv_spinlock_t pstate_lock;
+static uint32_t alive;              /* partitions not halted: the last one to halt powers off */
 
 uint64_t hv_partition_cntvoff(uint32_t idx)
 {
@@ -93,135 +90,103 @@ static int partition_load(uint32_t idx, int cold)
     return ok;
 }
 
+static void power_off(void) __attribute__((noreturn));
+static void power_off(void)
+{
+    hv_log("no partition left running: powering off");
+    hv_platform_power_off();
+}
+
 void hv_partitions_load_all(void)
 {
     for (uint32_t i = 0; i < HV_NPARTITIONS; i++) {
         const struct hv_partition *p = &hv_partitions[i];
         uint64_t t0 = counter();
         if (!partition_load(i, 1)) {
-            pstate[i].state = P_HALTED;
             hv_log("%s: measurement mismatch -> not started", p->name);
             continue;
         }
-        pstate[i].state = P_RUNNING;
         uint64_t ticks = counter() - t0;
         hv_log("%s: loaded %lu bytes at 0x%lx, entry 0x%lx, %u vCPU(s) (scrub, copy, measure: "
                "%lu counter ticks = %lu us)", p->name, (unsigned long)p->blobs[0].size,
                (unsigned long)p->blobs[0].dst, (unsigned long)p->entry_ipa, p->nvcpus,
                (unsigned long)ticks, (unsigned long)(ticks * 1000000 / read_sysreg(cntfrq_el0)));
+        alive++;
+        hv_run_start(i);            /* vCPU 0's CPU enters it when it gets to its idle loop */
     }
+    if (alive == 0)
+        power_off();                /* none passed its measurement */
 }
 
 void hv_cpu_start(uint32_t slot)
 {
     const struct hv_cpu *c = &hv_cpus[slot];
 
-    if (c->partition != HV_NO_PARTITION && c->vcpu == 0 && pstate[c->partition].state == P_RUNNING) {
-        const struct hv_partition *p = &hv_partitions[c->partition];
-        hv_log("%s: starting vCPU 0 on CPU %u", p->name, slot);
-        hv_vcpu_enter(slot, p->entry_ipa, p->dtb_ipa);
-    }
-    hv_cpu_idle();                  /* a secondary vCPU waits for its partition's CPU_ON */
+    if (c->partition != HV_NO_PARTITION && c->vcpu == 0 &&
+        hv_run_state(c->partition) == RUN_RUNNING)
+        hv_log("%s: starting vCPU 0 on CPU %u", hv_partitions[c->partition].name, slot);
+    hv_cpu_idle();                  /* enters a requested vCPU, or waits for a CPU_ON */
 }
 
-/* Claim the right to stop a partition; a second CPU arriving meanwhile just goes idle. */
-static void claim_stop(uint32_t idx)
+/* Own the partition's stop, or leave (another CPU stops it). The owner returns once all the
+ * partition's vCPUs are out of guest code, its own vGIC state released. */
+static void stop_vcpus(uint32_t idx)
 {
-    hv_spin_lock(&pstate_lock);
-    int already = pstate[idx].stopping;
-    pstate[idx].stopping = 1;
-    hv_spin_unlock(&pstate_lock);
-    if (already)
+    if (!hv_run_claim_stop(idx))
         hv_cpu_idle();
+    hv_vgic_vcpu_stop();
+    hv_run_wait_others_off(idx);
 }
 
-static void stop_other_vcpus(uint32_t idx)
+/* The stop owner, all vCPUs off: the partition stays halted. */
+static void halted_and_idle(uint32_t idx) __attribute__((noreturn));
+static void halted_and_idle(uint32_t idx)
 {
-    const struct hv_partition *p = &hv_partitions[idx];
-    uint32_t self = hv_cpu_slot();
-
-    for (uint32_t v = 0; v < p->nvcpus; v++)
-        if (p->cpu_slot[v] != self)
-            hv_vcpu_stop_remote(p->cpu_slot[v]);
-}
-
-static void mark_halted_and_idle(uint32_t idx) __attribute__((noreturn));
-static void mark_halted_and_idle(uint32_t idx)
-{
-    uint32_t left = 0;
-
-    hv_spin_lock(&pstate_lock);
-    pstate[idx].state = P_HALTED;
-    pstate[idx].stopping = 0;
-    for (uint32_t i = 0; i < HV_NPARTITIONS; i++)
-        left += pstate[i].state == P_RUNNING;
-    hv_spin_unlock(&pstate_lock);
-
+    /* Its passed-through SPIs disabled at the distributor and released: a level line of a
+     * halted partition must not keep interrupting its idle CPU. */
+    hv_vgic_partition_reset(idx);
+    hv_run_halted(idx);
     hv_log("%s: halted", hv_partitions[idx].name);
-    if (left == 0) {
-        hv_log("no partition left running: powering off");
-        hv_platform_power_off();
-    }
+    if (__atomic_sub_fetch(&alive, 1, __ATOMIC_ACQ_REL) == 0)
+        power_off();
     hv_cpu_idle();
 }
 
 void hv_partition_halt(uint32_t idx)
 {
-    claim_stop(idx);
-    stop_other_vcpus(idx);
-    mark_halted_and_idle(idx);
+    stop_vcpus(idx);
+    halted_and_idle(idx);
 }
 
-void hv_partition_restart(uint32_t idx, int counted)
+void hv_partition_restart(uint32_t idx, int fault)
 {
     const struct hv_partition *p = &hv_partitions[idx];
+    struct partition_state *s = &pstate[idx];
 
-    claim_stop(idx);
-    stop_other_vcpus(idx);
+    stop_vcpus(idx);
+    if (!fault && s->resets >= p->reset_limit) {
+        hv_log("%s: restart limit reached (%u requested restarts) -> halt", p->name, s->resets);
+        halted_and_idle(idx);
+    }
     if (!partition_load(idx, 0)) {
         hv_log("%s: measurement mismatch -> not restarted", p->name);
-        mark_halted_and_idle(idx);
+        halted_and_idle(idx);
     }
-    hv_spin_lock(&pstate_lock);
-    if (counted)
-        pstate[idx].restarts++;
-    pstate[idx].stopping = 0;
-    hv_spin_unlock(&pstate_lock);
-    if (counted)
-        hv_log("%s: restarted (%u of %u)", p->name, pstate[idx].restarts, p->restart_limit);
+    if (fault)
+        hv_log("%s: restarted (%u of %u)", p->name, ++s->restarts, p->restart_limit);
     else
-        hv_log("%s: restarted on request", p->name);
-
-    uint32_t boot = p->cpu_slot[0];
-    if (boot == hv_cpu_slot())
-        hv_vcpu_enter(boot, p->entry_ipa, p->dtb_ipa);
-    hv_vcpu_request_start(boot, p->entry_ipa, p->dtb_ipa);
-    hv_cpu_idle();
+        hv_log("%s: restarted on request (%u of %u)", p->name, ++s->resets, p->reset_limit);
+    hv_run_start(idx);
+    hv_cpu_idle();                  /* this CPU enters vCPU 0 if it is its CPU */
 }
 
 void hv_partition_vcpu_off(uint32_t idx)
 {
-    const struct hv_partition *p = &hv_partitions[idx];
-    uint32_t self = hv_cpu_slot();
-    int last = 0;
-
-    /* The partition stops with its last vCPU. Marking this vCPU off and counting the others
-     * under one lock means two CPU_OFFs at once cannot both believe the other is still on. */
-    hv_spin_lock(&pstate_lock);
-    hv_vcpu_mark_off(self);
-    if (!pstate[idx].stopping) {
-        last = 1;
-        for (uint32_t v = 0; v < p->nvcpus; v++)
-            if (hv_vcpu_state(p->cpu_slot[v]) != VCPU_OFF)
-                last = 0;
-        pstate[idx].stopping = last;
-    }
-    hv_spin_unlock(&pstate_lock);
-
-    if (!last)
+    if (!hv_vcpu_off_self(idx))
         hv_cpu_idle();
-    hv_log("%s: last vCPU off", p->name);
-    mark_halted_and_idle(idx);
+    hv_vgic_vcpu_stop();
+    hv_log("%s: last vCPU off", hv_partitions[idx].name);
+    halted_and_idle(idx);
 }
 
 static const char *const action_names[] = {

@@ -1,8 +1,12 @@
 /*
- * Physical CPUs and their vCPUs. Each physical CPU hosts at most one vCPU (pinned). Requests
- * from other CPUs (start on PSCI CPU_ON, stop when the partition halts or restarts) arrive in
- * a per-CPU mailbox, announced with the kick SGI: a CPU waiting at EL2 (WFI) wakes on it, a
- * CPU running its guest traps on it.
+ * The run-time state machine of partitions and their vCPUs (docs/architecture.md, "Partition
+ * and vCPU states"). Each physical CPU hosts at most one vCPU (pinned). A partition has an
+ * incarnation number (`gen`): every stop bumps it first, a start request carries the one it
+ * was made in, and a CPU enters its vCPU only for a request of the current incarnation while
+ * the partition runs, so no start can overtake a stop. Every field of a partition's run state
+ * and of its vCPUs is written under that partition's lock; only its own CPUs take it.
+ * Requests between CPUs are announced with the kick SGI: a CPU waiting at EL2 (WFI) wakes on
+ * it, a CPU running its guest traps on it and leaves if its incarnation is over.
  */
 #include "hv/gic.h"
 #include "hv/irq.h"
@@ -14,17 +18,22 @@
 #include "hv/vcpu.h"
 #include "hv/vgic.h"
 
-enum request { REQ_NONE, REQ_START, REQ_STOP };
+struct prun {
+    hv_spinlock_t lock;
+    volatile uint32_t state;        /* enum hv_run_state */
+    volatile uint32_t gen;          /* incarnation: bumped by every stop */
+};
 
 struct pcpu {
-    volatile uint32_t request;
     volatile uint32_t state;        /* enum hv_vcpu_state */
+    uint32_t start_gen;             /* ON_PENDING: the incarnation the start was requested in */
+    uint32_t gen;                   /* ON: the incarnation it runs in */
     uint64_t entry;
     uint64_t context;
 };
 
+static struct prun pruns[HV_NPARTITIONS];
 static struct pcpu pcpus[HV_NCPUS];
-static hv_spinlock_t mailbox_lock;
 
 void hv_enter_guest(const struct hv_regs *regs) __attribute__((noreturn));
 
@@ -33,49 +42,130 @@ static inline void sev(void)
     __asm__ volatile("dsb ish\n\tsev" : : : "memory");
 }
 
+static struct prun *run_of_slot(uint32_t slot)
+{
+    return &pruns[hv_cpus[slot].partition];
+}
+
 enum hv_vcpu_state hv_vcpu_state(uint32_t slot)
 {
     return (enum hv_vcpu_state)pcpus[slot].state;
 }
 
+enum hv_run_state hv_run_state(uint32_t idx)
+{
+    return (enum hv_run_state)pruns[idx].state;
+}
+
+/* OFF -> ON_PENDING, in the current incarnation of a running partition. */
 int64_t hv_vcpu_request_start(uint32_t slot, uint64_t entry, uint64_t context)
 {
+    struct prun *r = run_of_slot(slot);
     struct pcpu *c = &pcpus[slot];
     int64_t ret = PSCI_SUCCESS;
 
-    hv_spin_lock(&mailbox_lock);
-    if (c->state == VCPU_ON) {
-        ret = PSCI_ALREADY_ON;
-    } else if (c->state == VCPU_ON_PENDING) {
-        ret = PSCI_ON_PENDING;
+    hv_spin_lock(&r->lock);
+    if (r->state != RUN_RUNNING) {
+        ret = PSCI_INTERNAL_FAILURE;    /* being stopped: the caller is kicked out too */
+    } else if (c->state != VCPU_OFF) {
+        ret = PSCI_ALREADY_ON;          /* accepted once (ON_PENDING or ON), as KVM answers */
     } else {
         c->entry = entry;
         c->context = context;
+        c->start_gen = r->gen;
         c->state = VCPU_ON_PENDING;
-        c->request = REQ_START;
     }
-    hv_spin_unlock(&mailbox_lock);
+    hv_spin_unlock(&r->lock);
     if (ret == PSCI_SUCCESS)
         hv_gic_kick(slot);          /* it waits in WFI: an interrupt wakes it */
     return ret;
 }
 
-void hv_vcpu_stop_remote(uint32_t slot)
+/* HALTED or STOPPING -> RUNNING, with vCPU 0 requested (the caller has loaded the partition
+ * and its other vCPUs are off). */
+void hv_run_start(uint32_t idx)
 {
-    struct pcpu *c = &pcpus[slot];
+    const struct hv_partition *p = &hv_partitions[idx];
+    struct prun *r = &pruns[idx];
 
-    hv_spin_lock(&mailbox_lock);
-    if (c->state == VCPU_OFF) {
-        c->request = REQ_NONE;
-        hv_spin_unlock(&mailbox_lock);
-        return;
+    hv_spin_lock(&r->lock);
+    r->state = RUN_RUNNING;
+    hv_spin_unlock(&r->lock);
+    hv_vcpu_request_start(p->cpu_slot[0], p->entry_ipa, p->dtb_ipa);
+}
+
+/* RUNNING -> STOPPING: bump the incarnation first (no start of the old one can enter after
+ * this), cancel pending starts, and mark the caller's own vCPU off. Returns 0 when the
+ * partition was not running: another CPU stops it, the caller just leaves. */
+int hv_run_claim_stop(uint32_t idx)
+{
+    const struct hv_partition *p = &hv_partitions[idx];
+    struct prun *r = &pruns[idx];
+    int won = 0;
+
+    hv_spin_lock(&r->lock);
+    if (r->state == RUN_RUNNING) {
+        won = 1;
+        r->state = RUN_STOPPING;
+        r->gen++;
+        for (uint32_t v = 0; v < p->nvcpus; v++)
+            if (pcpus[p->cpu_slot[v]].state == VCPU_ON_PENDING)
+                pcpus[p->cpu_slot[v]].state = VCPU_OFF;
+        pcpus[hv_cpu_slot()].state = VCPU_OFF;
     }
-    c->request = REQ_STOP;
-    hv_spin_unlock(&mailbox_lock);
-    sev();
-    hv_gic_kick(slot);
-    while (c->state != VCPU_OFF)
-        __asm__ volatile("wfe" : : : "memory");
+    hv_spin_unlock(&r->lock);
+    return won;
+}
+
+/* STOPPING: kick every other CPU of the partition and wait until none is ON. Bounded: a CPU
+ * in guest code takes the kick at once; one in a trap handler takes it when the handler
+ * returns; one idle at EL2 is already off. No new ON is possible while the partition stops. */
+void hv_run_wait_others_off(uint32_t idx)
+{
+    const struct hv_partition *p = &hv_partitions[idx];
+    uint32_t self = hv_cpu_slot();
+
+    for (uint32_t v = 0; v < p->nvcpus; v++)
+        if (p->cpu_slot[v] != self && pcpus[p->cpu_slot[v]].state == VCPU_ON)
+            hv_gic_kick(p->cpu_slot[v]);
+    for (uint32_t v = 0; v < p->nvcpus; v++)
+        while (p->cpu_slot[v] != self && pcpus[p->cpu_slot[v]].state == VCPU_ON)
+            __asm__ volatile("wfe" : : : "memory");
+}
+
+/* STOPPING -> HALTED. */
+void hv_run_halted(uint32_t idx)
+{
+    struct prun *r = &pruns[idx];
+
+    hv_spin_lock(&r->lock);
+    r->state = RUN_HALTED;
+    hv_spin_unlock(&r->lock);
+}
+
+/* PSCI CPU_OFF: ON -> OFF for the caller. Returns 1 when no vCPU of the running partition is
+ * ON or ON_PENDING any more: the partition is then STOPPING and the caller owns its stop. */
+int hv_vcpu_off_self(uint32_t idx)
+{
+    const struct hv_partition *p = &hv_partitions[idx];
+    struct prun *r = &pruns[idx];
+    int last = 0;
+
+    hv_spin_lock(&r->lock);
+    pcpus[hv_cpu_slot()].state = VCPU_OFF;
+    if (r->state == RUN_RUNNING) {
+        last = 1;
+        for (uint32_t v = 0; v < p->nvcpus; v++)
+            if (pcpus[p->cpu_slot[v]].state != VCPU_OFF)
+                last = 0;
+        if (last) {
+            r->state = RUN_STOPPING;
+            r->gen++;
+        }
+    }
+    hv_spin_unlock(&r->lock);
+    sev();                          /* a stopping CPU may be waiting for this one */
+    return last;
 }
 
 /* Per-CPU EL2 controls for running a partition's vCPU on this physical CPU. */
@@ -94,15 +184,13 @@ static void load_el2_state(const struct hv_partition *p, uint32_t vcpu)
     __asm__ volatile("tlbi vmalls12e1\n\tdsb nsh\n\tisb" : : : "memory");
 }
 
-void hv_vcpu_enter(uint32_t slot, uint64_t entry, uint64_t context)
+/* Enter this CPU's vCPU (try_enter has made it ON). */
+static void hv_vcpu_enter(uint32_t slot, uint64_t entry, uint64_t context)
+    __attribute__((noreturn));
+static void hv_vcpu_enter(uint32_t slot, uint64_t entry, uint64_t context)
 {
     const struct hv_cpu *cpu = &hv_cpus[slot];
     struct hv_regs regs;
-
-    hv_spin_lock(&mailbox_lock);
-    pcpus[slot].state = VCPU_ON;
-    pcpus[slot].request = REQ_NONE;
-    hv_spin_unlock(&mailbox_lock);
 
     memset(&regs, 0, sizeof(regs));
     regs.x[0] = context;
@@ -127,41 +215,74 @@ static void drain_interrupts(void)
     }
 }
 
-void hv_vcpu_mark_off(uint32_t slot)
+/* ON_PENDING -> ON when the request is of the current incarnation and the partition runs
+ * (checked under the lock a stop takes to bump the incarnation); then enter. Else return. */
+static void try_enter(uint32_t slot)
 {
+    struct prun *r = run_of_slot(slot);
     struct pcpu *c = &pcpus[slot];
+    uint64_t entry = 0, context = 0;
+    int go = 0;
 
-    hv_spin_lock(&mailbox_lock);
-    if (c->request == REQ_STOP)
-        c->request = REQ_NONE;
-    /* A CPU_ON may already be waiting (it can arrive before this CPU first gets here). */
-    if (c->request != REQ_START)
-        c->state = VCPU_OFF;
-    hv_spin_unlock(&mailbox_lock);
-    sev();                          /* a CPU may be waiting for this one to be off */
+    hv_spin_lock(&r->lock);
+    if (c->state == VCPU_ON_PENDING) {
+        if (c->start_gen == r->gen && r->state == RUN_RUNNING) {
+            go = 1;
+            c->state = VCPU_ON;
+            c->gen = r->gen;
+            entry = c->entry;
+            context = c->context;
+        } else {
+            c->state = VCPU_OFF;    /* a request of an earlier incarnation never runs */
+        }
+    }
+    hv_spin_unlock(&r->lock);
+    if (go)
+        hv_vcpu_enter(slot, entry, context);
+}
+
+/* ON -> OFF for this CPU's vCPU: it runs no guest code any more. ON_PENDING stays: a start
+ * can be requested before this CPU first gets here. */
+static void mark_self_off(uint32_t slot)
+{
+    struct prun *r = run_of_slot(slot);
+
+    hv_spin_lock(&r->lock);
+    if (pcpus[slot].state == VCPU_ON)
+        pcpus[slot].state = VCPU_OFF;
+    hv_spin_unlock(&r->lock);
+    sev();                          /* a stopping CPU may be waiting for this one */
 }
 
 void hv_cpu_idle(void)
 {
     uint32_t slot = hv_cpu_slot();
-    struct pcpu *c = &pcpus[slot];
+    int hosts = hv_cpus[slot].partition != HV_NO_PARTITION;
 
     hv_vgic_vcpu_stop();
-    hv_vcpu_mark_off(slot);
+    if (hosts)
+        mark_self_off(slot);
 
     for (;;) {
         /* Look first, then sleep: a request may predate this CPU's GIC set-up, so its kick
          * may never come. WFI, not WFE: it wakes on the kick SGI even with interrupts masked,
          * and QEMU halts a CPU in WFI instead of spinning it. */
-        if (c->request == REQ_START)
-            hv_vcpu_enter(slot, c->entry, c->context);
+        if (hosts)
+            try_enter(slot);
         __asm__ volatile("wfi" : : : "memory");
         drain_interrupts();
     }
 }
 
+/* A kick arrived while the guest ran: leave if this vCPU's incarnation is over. */
 void hv_vcpu_handle_kick(void)
 {
-    if (pcpus[hv_cpu_slot()].request == REQ_STOP)
+    uint32_t slot = hv_cpu_slot();
+    struct prun *r = run_of_slot(slot);
+
+    hv_spin_lock(&r->lock);
+    int stale = pcpus[slot].gen != r->gen;
+    hv_spin_unlock(&r->lock);
+    if (stale)
         hv_cpu_idle();
 }

@@ -73,7 +73,8 @@ struct hv_partition {
     uint32_t nvcpus;
     uint32_t cpu_slot[HV_MAX_VCPUS];/* vCPU n runs on physical CPU slot cpu_slot[n] */
     uint32_t on_fault;              /* HV_FAULT_* */
-    uint32_t restart_limit;
+    uint32_t restart_limit;         /* restarts by the health monitor (on_fault.limit) */
+    uint32_t reset_limit;           /* requested restarts, PSCI SYSTEM_RESET (on_reset.limit) */
     uint32_t hypercalls;            /* bit set of HV_HC_* granted */
     struct hv_vgic_config vgic;
     struct hv_vuart_config vuart;

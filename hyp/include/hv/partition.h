@@ -37,8 +37,10 @@ void hv_cpu_start(uint32_t slot) __attribute__((noreturn));
 
 /* Stop a partition on all its CPUs (this CPU included). */
 void hv_partition_halt(uint32_t idx) __attribute__((noreturn));
-/* Stop, scrub, reload and start a partition again; `counted` restarts count toward the limit. */
-void hv_partition_restart(uint32_t idx, int counted) __attribute__((noreturn));
+/* Stop, scrub, reload and start a partition again. `fault`: by the health monitor (counted
+ * toward on_fault's limit by hv_fault); else requested (PSCI SYSTEM_RESET), counted toward
+ * on_reset's limit: beyond it the partition is halted. */
+void hv_partition_restart(uint32_t idx, int fault) __attribute__((noreturn));
 /* PSCI CPU_OFF of this CPU's vCPU; the partition stops when its last vCPU is off. */
 void hv_partition_vcpu_off(uint32_t idx) __attribute__((noreturn));
 uint32_t hv_partition_restarts(uint32_t idx);

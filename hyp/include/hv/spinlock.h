@@ -10,7 +10,7 @@ static inline void hv_spin_lock(hv_spinlock_t *l)
 {
     while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
         while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
-            ;
+            __asm__ volatile("yield");  /* QEMU's single-threaded TCG runs the holder then */
 }
 
 static inline void hv_spin_unlock(hv_spinlock_t *l)
