@@ -170,6 +170,8 @@ static void set_enable(const struct hv_partition *p, struct vgic_dist *d, struct
                        uint32_t word, uint32_t bits, int on)
 {
     if (word == 0) {                        /* banked SGIs and PPIs of this vCPU */
+        if (!on)
+            bits &= ~0xffffu;               /* GIC-400: SGIs are always enabled */
         vc->enabled = on ? vc->enabled | bits : vc->enabled & ~bits;
         if (bits & (1u << HV_VTIMER_INTID))
             hv_gic_set_enabled(HV_VTIMER_INTID, on);
@@ -530,10 +532,49 @@ void hv_vgic_set_level(uint32_t pidx, uint32_t intid, int level)
         mark_partition(&hv_partitions[pidx]);
 }
 
-/* Is this virtual interrupt already in a list register? Returns the LR index or -1. */
+/* No list register is free: one that holds a merely pending interrupt of lower priority than
+ * `prio` goes back to software state, so that interrupts a guest gave the lowest priority (which
+ * its priority mask never lets through) cannot fill the list registers and wedge its vCPU.
+ * Each eviction puts a higher-priority interrupt in, so flushing ends. Returns the LR or -1. */
+static int evict(struct vgic_cpu *vc, struct vgic_dist *d, uint32_t used, uint8_t prio)
+{
+    int victim = -1;
+    uint32_t lowest = prio >> 3;
+
+    for (; used; used &= used - 1) {
+        uint32_t n = (uint32_t)__builtin_ctz(used), lr = *gich(GICH_LR(n));
+        uint32_t lr_prio = (lr >> LR_PRIO_SHIFT) & 0x1f;
+        if ((lr & LR_STATE) == LR_PENDING && lr_prio > lowest)
+            lowest = lr_prio, victim = (int)n;
+    }
+    if (victim < 0)
+        return -1;
+    uint32_t lr = *gich(GICH_LR(victim)), id = LR_VIRTID(lr), w = id / 32, m = 1u << (id % 32);
+    *gich(GICH_LR(victim)) = 0;
+    if (id >= HV_GIC_LINES)
+        return victim;                      /* never placed by flush: nothing to keep */
+    if (lr & LR_HW) {
+        if (id < 32)
+            vc->hw_pending |= m;
+        else
+            d->hw_pending[w] |= m;          /* still active at the distributor */
+    } else if (id < 16) {
+        vc->sgi_src[id] |= (uint8_t)(1u << LR_SRC(lr));
+        vc->pending |= m;
+    } else if (id < 32) {
+        vc->pending |= m;
+    } else if (lr & LR_EOI) {
+        d->level[w] |= m & d->line[w];      /* an emulated level line: if still high */
+    } else {
+        d->pending[w] |= m;
+    }
+    return victim;
+}
+
 /* Place one interrupt; returns 0 when no list register is free. ELRSR is read first so that
  * only list registers in use are read (each GICH read is an MMIO access). */
-static int place(struct vgic_cpu *vc, uint32_t intid, uint32_t src, uint8_t prio, int hw, int level)
+static int place(struct vgic_cpu *vc, struct vgic_dist *d, uint32_t intid, uint32_t src,
+                 uint8_t prio, int hw, int level)
 {
     uint32_t all = (uint32_t)((1ULL << vc->nlrs) - 1);
     uint32_t empty = *gich(GICH_ELRSR0) & all;
@@ -548,9 +589,10 @@ static int place(struct vgic_cpu *vc, uint32_t intid, uint32_t src, uint8_t prio
         *gich(GICH_LR(n)) = lr | LR_PENDING;
         return 1;
     }
-    if (!empty)
+    int free_lr = empty ? __builtin_ctz(empty) : evict(vc, d, ~empty & all, prio);
+    if (free_lr < 0)
         return 0;
-    uint32_t n = (uint32_t)__builtin_ctz(empty);
+    uint32_t n = (uint32_t)free_lr;
     uint32_t lr = intid | ((uint32_t)(prio >> 3) << LR_PRIO_SHIFT) | LR_PENDING;
     if (hw)
         lr |= LR_HW | (intid << LR_PHYS_SHIFT);
@@ -606,7 +648,7 @@ void hv_vgic_flush(void)
                 continue;
             }
             uint32_t src = (uint32_t)__builtin_ctz(vc->sgi_src[best]);
-            if (!place(vc, best, src, vc->priority[best], 0, 0)) {
+            if (!place(vc, d, best, src, vc->priority[best], 0, 0)) {
                 full = 1;
                 break;
             }
@@ -615,7 +657,7 @@ void hv_vgic_flush(void)
                 vc->pending &= ~m;
         } else if (best < 32) {
             int hw = (vc->hw_pending & m) != 0;
-            if (!place(vc, best, 0, vc->priority[best], hw, 0)) {
+            if (!place(vc, d, best, 0, vc->priority[best], hw, 0)) {
                 full = 1;
                 break;
             }
@@ -627,7 +669,7 @@ void hv_vgic_flush(void)
             uint32_t w = best / 32;
             int hw = (d->hw_pending[w] & m) != 0;
             int level = !hw && (d->level[w] & m) && !(d->pending[w] & m);
-            if (!place(vc, best, 0, d->priority[best], hw, level)) {
+            if (!place(vc, d, best, 0, d->priority[best], hw, level)) {
                 full = 1;
                 break;
             }
