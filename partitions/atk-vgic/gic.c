@@ -4,6 +4,11 @@
 volatile uint32_t seen[2][64];
 volatile uint32_t bad_source;
 
+__attribute__((weak)) void atk_irq_hook(uint32_t intid)
+{
+    (void)intid;
+}
+
 uint32_t my_vcpu(void)
 {
     uint64_t mpidr;
@@ -20,12 +25,13 @@ void irq_handler(void)
         return;                                 /* spurious: nothing to end */
     if (intid < 16 && ((iar >> 10) & 7) >= HVCFG_NCPUS)
         bad_source++;
+    if (intid < 64)
+        seen[my_vcpu()][intid]++;
+    atk_irq_hook(intid);
     if (intid == UART_SPI)
         mmio_write32(U(UART_IMSC), 0);          /* line low: it is level-sensitive */
     if (intid == TIMER_PPI)
         __asm__ volatile("msr cntv_ctl_el0, %0" : : "r"(0UL));
-    if (intid < 64)
-        seen[my_vcpu()][intid]++;
     mmio_write32(C(GICC_EOIR), iar);
 }
 

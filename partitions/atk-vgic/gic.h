@@ -40,7 +40,9 @@ void timer_in_ticks(uint64_t ticks);
 int wait_for(volatile uint32_t *what, uint32_t value);   /* 1 when reached, 0 on timeout */
 /* Its PL011's interrupt line high (TX interrupt unmasked; it stays high until masked). */
 uint32_t uart_line_high(void);
-/* The handler: counts, checks SGI sources, lowers the PL011 line and stops the timer. */
+/* The handler: counts, checks SGI sources, calls atk_irq_hook (a partition may define it; it
+ * may not return), then lowers the PL011 line, stops the timer and ends the interrupt. */
 void irq_handler(void);
+void atk_irq_hook(uint32_t intid);
 
 #endif
