@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from qemu_run import run_to_power_off
+from qemu_run import run_with_uart
 from victim import ICOUNT, heartbeat
 
 pytestmark = pytest.mark.qemu
@@ -19,10 +19,7 @@ ACTIONS = 16
 @pytest.fixture(scope="module")
 def run(tmp_path_factory) -> tuple[str, list[str]]:
     tmp = tmp_path_factory.mktemp("atk-vgic")
-    console = run_to_power_off("tests/boards/qemu-virt-atk-vgic.yaml", tmp / "build", 120,
-                               uart_dir=tmp, extra=ICOUNT)
-    lines = (tmp / "uart1.log").read_text().replace("\r", "").splitlines()
-    return console, lines
+    return run_with_uart("tests/boards/qemu-virt-atk-vgic.yaml", tmp, 120, extra=ICOUNT)
 
 
 def test_victim_keeps_its_beat(run):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from qemu_run import run_to_power_off
+from qemu_run import run_with_uart
 from victim import ICOUNT, heartbeat
 
 pytestmark = pytest.mark.qemu
@@ -15,10 +15,7 @@ pytestmark = pytest.mark.qemu
 @pytest.fixture(scope="module")
 def run(tmp_path_factory) -> tuple[str, list[str]]:
     tmp = tmp_path_factory.mktemp("atk-vgic-restart")
-    console = run_to_power_off("tests/boards/qemu-virt-atk-vgic-restart.yaml", tmp / "build", 120,
-                               uart_dir=tmp, extra=ICOUNT)
-    lines = (tmp / "uart1.log").read_text().replace("\r", "").splitlines()
-    return console, lines
+    return run_with_uart("tests/boards/qemu-virt-atk-vgic-restart.yaml", tmp, 120, extra=ICOUNT)
 
 
 def test_every_incarnation_gets_its_interrupts(run):

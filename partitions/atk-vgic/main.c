@@ -100,7 +100,8 @@ static void routing(void)
      * banked enables for SGIs 0-7, so ITARGETSR 0 routed the SPI to the CPUs set there. */
     action("ITARGETSR 0, its SGI 0-7 enables aimed at each CPU in turn, then enable its level SPI");
     for (uint32_t cpu = 0; cpu < 8; cpu++) {
-        mmio_write32(D(GICD_ICENABLER), 0xffu & ~(1u << cpu));
+        mmio_write32(D(GICD_ISENABLER), 0xffff);
+        mmio_write32(D(GICD_ICENABLER), 0xffu & ~(1u << cpu));     /* leaves 1 << cpu */
         set_target(0);
         uart_line_high();
         spi_enable(1);
