@@ -35,3 +35,11 @@ def run_to_power_off(board: str, build_dir: Path, timeout: int, uart_dir: Path |
     child.close()
     assert child.exitstatus == 0, "QEMU must exit by itself after the last partition stopped"
     return log.getvalue().replace("\r", "")
+
+
+def run_with_uart(board: str, tmp: Path, timeout: int,
+                  extra: Sequence[str] = ()) -> tuple[str, list[str]]:
+    """`run_to_power_off` with the passed-through UART logged under `tmp`: the console text
+    and the lines of the second UART (uart1.log), CRs removed."""
+    console = run_to_power_off(board, tmp / "build", timeout, uart_dir=tmp, extra=extra)
+    return console, (tmp / "uart1.log").read_text().replace("\r", "").splitlines()

@@ -58,28 +58,23 @@ void hv_trap_lower_sync(struct hv_regs *regs)
 }
 
 /* A physical interrupt taken while a guest ran (HCR_EL2.IMO). The hypervisor's own ones are
- * deactivated here; a partition's are forwarded with the HW bit, and the guest deactivates. */
+ * deactivated here; the partition's are forwarded with the HW bit (the guest deactivates);
+ * any other is masked and reported by the vGIC. Each acknowledged interrupt is left active or
+ * masked, so the loop ends. */
 static void lower_irq(struct hv_regs *regs)
 {
-    uint32_t me = hv_current_partition();
     int kicked = 0;
 
     for (;;) {
         uint32_t iar = hv_gic_ack();
-        uint32_t intid = iar & 0x3ff;
-        if (intid >= GIC_SPURIOUS)
+        if ((iar & 0x3ff) >= GIC_FIRST_SPECIAL)
             break;
         hv_gic_eoi(iar);
         enum hv_irq_result own = hv_irq_hypervisor(iar);
-        if (own == HV_IRQ_KICK) {
+        if (own == HV_IRQ_KICK)
             kicked = 1;
-        } else if (own == HV_IRQ_HANDLED) {
-            continue;
-        } else if (intid == HV_VTIMER_INTID || hv_vgic_owner(intid) == me) {
-            hv_vgic_inject_hw(intid);
-        } else {
-            hv_gic_deactivate(iar);         /* routed here while its owner moved: drop */
-        }
+        else if (own == HV_IRQ_NOT_OURS)
+            hv_vgic_physical_irq(iar, 1);
     }
     if (kicked)
         hv_vcpu_handle_kick();

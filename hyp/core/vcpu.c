@@ -201,17 +201,18 @@ static void hv_vcpu_enter(uint32_t slot, uint64_t entry, uint64_t context)
     hv_enter_guest(&regs);
 }
 
-/* Acknowledge and deactivate whatever the GIC holds for this idle CPU: kicks, and
- * interrupts of a vCPU that is not running here any more. */
+/* Acknowledge whatever the GIC holds for this idle CPU: kicks, and interrupts of a vCPU that
+ * is not running here (the vGIC keeps its partition's pending, masks any other): none is
+ * deactivated while its line stays high, so this ends. */
 static void drain_interrupts(void)
 {
     for (;;) {
         uint32_t iar = hv_gic_ack();
-        if ((iar & 0x3ff) >= GIC_SPURIOUS)
+        if ((iar & 0x3ff) >= GIC_FIRST_SPECIAL)
             return;
         hv_gic_eoi(iar);
         if (hv_irq_hypervisor(iar) == HV_IRQ_NOT_OURS)
-            hv_gic_deactivate(iar);
+            hv_vgic_physical_irq(iar, 0);
     }
 }
 

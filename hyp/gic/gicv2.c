@@ -6,12 +6,14 @@
  */
 #include "hv/config.h"
 #include "hv/gic.h"
+#include "hv/spinlock.h"
 #include "hv/sysreg.h"
 
 #define GICD_CTLR        0x000
 #define GICD_TYPER       0x004
 #define GICD_ISENABLER   0x100
 #define GICD_ICENABLER   0x180
+#define GICD_ISPENDR     0x200
 #define GICD_ICPENDR     0x280
 #define GICD_ICACTIVER   0x380
 #define GICD_IPRIORITYR  0x400
@@ -35,6 +37,12 @@
 
 /* GIC CPU interface number of each slot's CPU (read from the banked GICD_ITARGETSR0). */
 static uint8_t cpu_if_mask[HV_NCPUS];
+
+/* The one lock for read-modify-writes of physical distributor registers that hold several
+ * partitions' interrupts (GICD_ICFGR: 16 INTIDs a word). Held for one read and one write.
+ * Every other update is a single write that touches only its own interrupt: set/clear-enable
+ * registers are write-1-to-act, ITARGETSR and IPRIORITYR are byte-accessible. */
+static hv_spinlock_t gicd_rmw_lock;
 
 static inline volatile uint32_t *gicd(uint32_t off)
 {
@@ -85,6 +93,8 @@ void hv_gic_init_cpu(uint32_t slot)
 
 void hv_gic_kick(uint32_t slot)
 {
+    if (slot >= HV_NCPUS)
+        return;
     dsb(ishst);                     /* the mailbox write before the interrupt */
     *gicd(GICD_SGIR) = ((uint32_t)cpu_if_mask[slot] << SGIR_TARGET_LIST_SHIFT) | HV_SGI_KICK;
 }
@@ -106,18 +116,35 @@ void hv_gic_deactivate(uint32_t iar)
 
 void hv_gic_set_enabled(uint32_t intid, int enabled)
 {
+    if (intid >= GIC_FIRST_SPECIAL)
+        return;
     *gicd((enabled ? GICD_ISENABLER : GICD_ICENABLER) + (intid / 32) * 4) = 1u << (intid % 32);
 }
 
 void hv_gic_route(uint32_t intid, uint32_t slot)
 {
-    if (intid >= 32)
+    if (intid >= 32 && intid < GIC_FIRST_SPECIAL && slot < HV_NCPUS)
         *gicd8(GICD_ITARGETSR + intid) = cpu_if_mask[slot];
+}
+
+uint32_t hv_gic_pending_word(uint32_t word)
+{
+    return word < 32 ? *gicd(GICD_ISPENDR + word * 4) : 0;
+}
+
+void hv_gic_clear_active(uint32_t intid)
+{
+    if (intid < GIC_FIRST_SPECIAL)
+        *gicd(GICD_ICACTIVER + (intid / 32) * 4) = 1u << (intid % 32);
 }
 
 void hv_gic_set_edge(uint32_t intid, int edge)
 {
+    if (intid < 32 || intid >= GIC_FIRST_SPECIAL)
+        return;                     /* SGIs and PPIs: fixed or banked, never shared */
     volatile uint32_t *cfg = gicd(GICD_ICFGR + (intid / 16) * 4);
     uint32_t bit = 2u << ((intid % 16) * 2);
+    hv_spin_lock(&gicd_rmw_lock);
     *cfg = edge ? (*cfg | bit) : (*cfg & ~bit);
+    hv_spin_unlock(&gicd_rmw_lock);
 }

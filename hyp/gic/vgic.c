@@ -6,9 +6,18 @@
  * lost. Physical interrupts go in with the HW bit: the guest's deactivation deactivates them.
  *
  * Ownership is enforced here: a partition reads zero from and cannot change interrupts it does
- * not own, can target only its own vCPUs, and its SGIs reach only its own vCPUs.
+ * not own, can target only its own vCPUs, and its SGIs reach only its own vCPUs. A passed-through
+ * SPI is enabled at the physical distributor only while the guest enables it and targets one of
+ * its own vCPUs, and is then routed to that vCPU's CPU (sync_hw): no guest value ever selects a
+ * physical CPU or indexes an array without being mapped onto the partition's own CPUs first.
+ *
+ * Locks: each partition's distributor lock (d->lock) covers its virtual distributor and the
+ * banked state (struct vgic_cpu) of its vCPUs, which other vCPUs of the same partition change
+ * (SGIs). Physical distributor registers shared between partitions are only written with single
+ * writes, or under gicv2.c's one global lock (GICD_ICFGR).
  */
 #include "hv/config.h"
+#include "hv/console.h"
 #include "hv/gic.h"
 #include "hv/lib.h"
 #include "hv/mmio.h"
@@ -23,6 +32,8 @@
 /* GICH (virtual interface control) */
 #define GICH_HCR   0x000
 #define GICH_VTR   0x004
+#define GICH_VMCR  0x008
+#define GICH_APR   0x0f0
 #define GICH_MISR  0x010
 #define GICH_EISR0 0x020
 #define GICH_ELRSR0 0x030
@@ -30,6 +41,7 @@
 #define HCR_EN     (1u << 0)
 #define HCR_UIE    (1u << 1)
 #define MISR_EOI   (1u << 0)
+#define VMCR_RESET 0x004c0000u  /* VBPR 2, VABPR 3, all else 0: the GICV reset values */
 
 /* List register fields (GICv2) */
 #define LR_VIRTID(lr)   ((lr) & 0x3ff)
@@ -107,12 +119,35 @@ static const struct hv_partition *cur(uint32_t *pidx)
     return &hv_partitions[*pidx];
 }
 
-static uint32_t slot_of_vcpu(const struct hv_partition *p, uint32_t vmask)
+/* The CPU a targets byte delivers an SPI to: that of the lowest of the partition's vCPUs it
+ * names (GICv2 delivers a multi-target SPI to one of them; always the same one here, for
+ * physical and virtual SPIs alike). 0 when it names none of them: the SPI is not forwarded. */
+static int target_slot(const struct hv_partition *p, uint8_t target, uint32_t *slot)
 {
-    for (uint32_t v = 0; v < p->nvcpus; v++)
-        if (vmask & (1u << v))
-            return p->cpu_slot[v];
-    return HV_NCPUS;
+    for (uint32_t v = 0; v < p->nvcpus && v < 8; v++) {
+        if (target & (1u << v)) {
+            *slot = p->cpu_slot[v];
+            return *slot < HV_NCPUS;
+        }
+    }
+    return 0;
+}
+
+/* A passed-through SPI's physical state from its virtual one (d->lock held): enabled and routed
+ * to its target's CPU while the guest enables it and targets one of its own vCPUs, otherwise
+ * disabled at the distributor, where its line stays pending until it is forwarded again. */
+static void sync_hw(const struct hv_partition *p, const struct vgic_dist *d, uint32_t intid)
+{
+    uint32_t slot;
+
+    if (intid < 32 || intid >= HV_GIC_LINES || !bit(p->vgic.hw, intid))
+        return;
+    if (bit(d->enabled, intid) && target_slot(p, d->target[intid], &slot)) {
+        hv_gic_route(intid, slot);
+        hv_gic_set_enabled(intid, 1);
+    } else {
+        hv_gic_set_enabled(intid, 0);
+    }
 }
 
 static void mark_work(uint32_t slot)
@@ -135,6 +170,8 @@ static void set_enable(const struct hv_partition *p, struct vgic_dist *d, struct
                        uint32_t word, uint32_t bits, int on)
 {
     if (word == 0) {                        /* banked SGIs and PPIs of this vCPU */
+        if (!on)
+            bits &= ~0xffffu;               /* GIC-400: SGIs are always enabled */
         vc->enabled = on ? vc->enabled | bits : vc->enabled & ~bits;
         if (bits & (1u << HV_VTIMER_INTID))
             hv_gic_set_enabled(HV_VTIMER_INTID, on);
@@ -142,15 +179,11 @@ static void set_enable(const struct hv_partition *p, struct vgic_dist *d, struct
         return;
     }
     bits &= own_mask(p, word);
+    if (!bits)
+        return;
     d->enabled[word] = on ? d->enabled[word] | bits : d->enabled[word] & ~bits;
-    for (uint32_t i = 0; i < 32; i++) {
-        uint32_t intid = word * 32 + i;
-        if ((bits >> i) & 1 && bit(p->vgic.hw, intid)) {
-            if (on)
-                hv_gic_route(intid, slot_of_vcpu(p, d->target[intid]));
-            hv_gic_set_enabled(intid, on);
-        }
-    }
+    for (uint32_t hw = bits & p->vgic.hw[word]; hw; hw &= hw - 1)
+        sync_hw(p, d, word * 32 + (uint32_t)__builtin_ctz(hw));
     mark_partition(p);
 }
 
@@ -197,6 +230,7 @@ static int byte_access(const struct hv_partition *p, struct vgic_dist *d, struct
 {
     uint32_t first = off - base;
     uint32_t self = hv_cpus[hv_cpu_slot()].vcpu;
+    int retargeted = 0;
 
     if (size != 1 && size != 4)
         return 0;
@@ -220,13 +254,15 @@ static int byte_access(const struct hv_partition *p, struct vgic_dist *d, struct
         uint8_t v = (uint8_t)(*value >> (8 * i));
         if (base == GICD_ITARGETSR) {
             v &= (uint8_t)((1u << p->nvcpus) - 1);      /* only its own vCPUs */
+            retargeted |= *reg != v;
             *reg = v;
-            if (bit(p->vgic.hw, intid) && v)
-                hv_gic_route(intid, slot_of_vcpu(p, v));
+            sync_hw(p, d, intid);
         } else {
             *reg = v & 0xf8;                /* 32 priority levels, as GICH_LR holds */
         }
     }
+    if (retargeted)
+        mark_partition(p);                  /* what waits for the new target goes there now */
     return 1;
 }
 
@@ -304,6 +340,8 @@ int hv_vgic_dist_access(uint64_t off, int is_write, unsigned size, uint64_t *val
         uint32_t first = (uint32_t)(off & 0xf);
         if (!is_write)
             *value = 0;
+        /* Other vCPUs' SGIs (send_sgi) and this vCPU's flush change the same state. */
+        hv_spin_lock(&d->lock);
         for (uint32_t i = 0; i < size; i++) {
             uint32_t sgi = first + i;
             if (!is_write) {
@@ -317,6 +355,7 @@ int hv_vgic_dist_access(uint64_t off, int is_write, unsigned size, uint64_t *val
                 vc->sgi_src[sgi] &= (uint8_t)~src;
             vc->pending = vc->sgi_src[sgi] ? vc->pending | (1u << sgi) : vc->pending & ~(1u << sgi);
         }
+        hv_spin_unlock(&d->lock);
         hv_vgic_work[hv_cpu_slot()] = 1;
         return 1;
     }
@@ -363,8 +402,10 @@ int hv_vgic_dist_access(uint64_t off, int is_write, unsigned size, uint64_t *val
                 mark_partition(p);
             }
         }
+        /* A passed-through SPI that is not forwarded stays pending at the distributor. */
         r = word == 0 ? vc->pending | vc->hw_pending
-                      : ((d->pending[word] | d->hw_pending[word]) & own_mask(p, word));
+                      : ((d->pending[word] | d->hw_pending[word] |
+                          (hv_gic_pending_word(word) & p->vgic.hw[word])) & own_mask(p, word));
         break;
     case GICD_ISACTIVER:
     case GICD_ICACTIVER:
@@ -381,12 +422,15 @@ int hv_vgic_dist_access(uint64_t off, int is_write, unsigned size, uint64_t *val
             uint32_t intid = cword * 16 + i;
             if (intid >= HV_GIC_LINES || !bit(p->vgic.owned, intid))
                 continue;
-            if (is_write) {
+            if (is_write && ((v >> (2 * i + 1)) & 1) != (uint32_t)bit(d->edge, intid)) {
                 int edge = (v >> (2 * i + 1)) & 1;
-                d->edge[intid / 32] = edge ? d->edge[intid / 32] | (1u << intid % 32)
-                                           : d->edge[intid / 32] & ~(1u << intid % 32);
-                if (bit(p->vgic.hw, intid))
+                d->edge[intid / 32] ^= 1u << intid % 32;
+                if (bit(p->vgic.hw, intid)) {
+                    /* Changing Int_config of an enabled interrupt is UNPREDICTABLE (GICv2). */
+                    hv_gic_set_enabled(intid, 0);
                     hv_gic_set_edge(intid, edge);
+                    sync_hw(p, d, intid);
+                }
             }
             if (bit(d->edge, intid))
                 r |= 2u << (2 * i);
@@ -421,21 +465,53 @@ static void mark_partition(const struct hv_partition *p)
         mark_work(p->cpu_slot[v]);
 }
 
-void hv_vgic_inject_hw(uint32_t intid)
-{
-    uint32_t pidx;
-    const struct hv_partition *p = cur(&pidx);
-    struct vgic_cpu *vc = &vcpus[hv_cpu_slot()];
+/* Reported once per INTID: interrupts that reached a CPU whose partition does not own them. */
+static uint32_t stray_reported[32];
 
-    if (intid < 32) {
-        vc->hw_pending |= 1u << intid;
-    } else {
-        hv_spin_lock(&dists[pidx].lock);
-        dists[pidx].hw_pending[intid / 32] |= 1u << (intid % 32);
-        hv_spin_unlock(&dists[pidx].lock);
+/* Not this CPU's partition's interrupt (no routing does this: defence in depth). Masked at the
+ * distributor, so that it cannot come back in a loop, deactivated, and reported once. */
+static void stray(uint32_t iar, uint32_t pidx)
+{
+    uint32_t intid = iar & 0x3ff, m = 1u << (intid % 32);
+    uint32_t owner = hv_vgic_owner(intid);
+
+    hv_gic_set_enabled(intid, 0);           /* SGIs cannot be masked; only EL2 sends them */
+    hv_gic_deactivate(iar);
+    if (__atomic_fetch_or(&stray_reported[intid / 32], m, __ATOMIC_RELAXED) & m)
+        return;
+    hv_log("CPU %u (%s): interrupt %u of %s arrived here: masked at the distributor",
+           hv_cpu_slot(), pidx < HV_NPARTITIONS ? hv_partitions[pidx].name : "idle", intid,
+           owner < HV_NPARTITIONS ? hv_partitions[owner].name : "no partition");
+}
+
+void hv_vgic_physical_irq(uint32_t iar, int running)
+{
+    uint32_t intid = iar & 0x3ff, slot = hv_cpu_slot(), target;
+    uint32_t pidx = hv_cpus[slot].partition;
+
+    if (intid == HV_VTIMER_INTID) {
+        if (!running) {                     /* fired as its vCPU stopped: the timer is off now */
+            hv_gic_deactivate(iar);
+            return;
+        }
+        vcpus[slot].hw_pending |= 1u << intid;
+        hv_vgic_work[slot] = 1;
+        return;
     }
-    (void)p;
-    hv_vgic_work[hv_cpu_slot()] = 1;
+    if (intid < 32 || intid >= HV_GIC_LINES || pidx >= HV_NPARTITIONS ||
+        hv_vgic_owner(intid) != pidx) {
+        stray(iar, pidx);
+        return;
+    }
+    /* The partition's own SPI: it stays active (so it cannot fire again) and virtually pending
+     * until its target vCPU takes it, even if that vCPU is off now or the guest moved it. */
+    struct vgic_dist *d = &dists[pidx];
+    hv_spin_lock(&d->lock);
+    d->hw_pending[intid / 32] |= 1u << (intid % 32);
+    int to = target_slot(&hv_partitions[pidx], d->target[intid], &target);
+    hv_spin_unlock(&d->lock);
+    if (to)
+        mark_work(target);
 }
 
 void hv_vgic_set_level(uint32_t pidx, uint32_t intid, int level)
@@ -456,10 +532,49 @@ void hv_vgic_set_level(uint32_t pidx, uint32_t intid, int level)
         mark_partition(&hv_partitions[pidx]);
 }
 
-/* Is this virtual interrupt already in a list register? Returns the LR index or -1. */
+/* No list register is free: one that holds a merely pending interrupt of lower priority than
+ * `prio` goes back to software state, so that interrupts a guest gave the lowest priority (which
+ * its priority mask never lets through) cannot fill the list registers and wedge its vCPU.
+ * Each eviction puts a higher-priority interrupt in, so flushing ends. Returns the LR or -1. */
+static int evict(struct vgic_cpu *vc, struct vgic_dist *d, uint32_t used, uint8_t prio)
+{
+    int victim = -1;
+    uint32_t lowest = prio >> 3;
+
+    for (; used; used &= used - 1) {
+        uint32_t n = (uint32_t)__builtin_ctz(used), lr = *gich(GICH_LR(n));
+        uint32_t lr_prio = (lr >> LR_PRIO_SHIFT) & 0x1f;
+        if ((lr & LR_STATE) == LR_PENDING && lr_prio > lowest)
+            lowest = lr_prio, victim = (int)n;
+    }
+    if (victim < 0)
+        return -1;
+    uint32_t lr = *gich(GICH_LR(victim)), id = LR_VIRTID(lr), w = id / 32, m = 1u << (id % 32);
+    *gich(GICH_LR(victim)) = 0;
+    if (id >= HV_GIC_LINES)
+        return victim;                      /* never placed by flush: nothing to keep */
+    if (lr & LR_HW) {
+        if (id < 32)
+            vc->hw_pending |= m;
+        else
+            d->hw_pending[w] |= m;          /* still active at the distributor */
+    } else if (id < 16) {
+        vc->sgi_src[id] |= (uint8_t)(1u << LR_SRC(lr));
+        vc->pending |= m;
+    } else if (id < 32) {
+        vc->pending |= m;
+    } else if (lr & LR_EOI) {
+        d->level[w] |= m & d->line[w];      /* an emulated level line: if still high */
+    } else {
+        d->pending[w] |= m;
+    }
+    return victim;
+}
+
 /* Place one interrupt; returns 0 when no list register is free. ELRSR is read first so that
  * only list registers in use are read (each GICH read is an MMIO access). */
-static int place(struct vgic_cpu *vc, uint32_t intid, uint32_t src, uint8_t prio, int hw, int level)
+static int place(struct vgic_cpu *vc, struct vgic_dist *d, uint32_t intid, uint32_t src,
+                 uint8_t prio, int hw, int level)
 {
     uint32_t all = (uint32_t)((1ULL << vc->nlrs) - 1);
     uint32_t empty = *gich(GICH_ELRSR0) & all;
@@ -474,9 +589,10 @@ static int place(struct vgic_cpu *vc, uint32_t intid, uint32_t src, uint8_t prio
         *gich(GICH_LR(n)) = lr | LR_PENDING;
         return 1;
     }
-    if (!empty)
+    int free_lr = empty ? __builtin_ctz(empty) : evict(vc, d, ~empty & all, prio);
+    if (free_lr < 0)
         return 0;
-    uint32_t n = (uint32_t)__builtin_ctz(empty);
+    uint32_t n = (uint32_t)free_lr;
     uint32_t lr = intid | ((uint32_t)(prio >> 3) << LR_PRIO_SHIFT) | LR_PENDING;
     if (hw)
         lr |= LR_HW | (intid << LR_PHYS_SHIFT);
@@ -527,8 +643,12 @@ void hv_vgic_flush(void)
             break;
         uint32_t m = 1u << (best % 32);
         if (best < 16) {                    /* one SGI source at a time */
+            if (!vc->sgi_src[best]) {       /* cannot happen under the lock; never ctz(0) */
+                vc->pending &= ~m;
+                continue;
+            }
             uint32_t src = (uint32_t)__builtin_ctz(vc->sgi_src[best]);
-            if (!place(vc, best, src, vc->priority[best], 0, 0)) {
+            if (!place(vc, d, best, src, vc->priority[best], 0, 0)) {
                 full = 1;
                 break;
             }
@@ -537,7 +657,7 @@ void hv_vgic_flush(void)
                 vc->pending &= ~m;
         } else if (best < 32) {
             int hw = (vc->hw_pending & m) != 0;
-            if (!place(vc, best, 0, vc->priority[best], hw, 0)) {
+            if (!place(vc, d, best, 0, vc->priority[best], hw, 0)) {
                 full = 1;
                 break;
             }
@@ -549,7 +669,7 @@ void hv_vgic_flush(void)
             uint32_t w = best / 32;
             int hw = (d->hw_pending[w] & m) != 0;
             int level = !hw && (d->level[w] & m) && !(d->pending[w] & m);
-            if (!place(vc, best, 0, d->priority[best], hw, level)) {
+            if (!place(vc, d, best, 0, d->priority[best], hw, level)) {
                 full = 1;
                 break;
             }
@@ -569,8 +689,11 @@ void hv_vgic_flush(void)
 void hv_vgic_maintenance(void)
 {
     struct vgic_cpu *vc = &vcpus[hv_cpu_slot()];
-    uint32_t misr = *gich(GICH_MISR);
+    uint32_t pidx = hv_current_partition();
 
+    if (!(*gich(GICH_HCR) & HCR_EN) || pidx >= HV_NPARTITIONS)
+        return;                             /* raised before this CPU's vCPU stopped */
+    uint32_t misr = *gich(GICH_MISR);
     if (misr & MISR_EOI) {
         /* A level-sensitive emulated interrupt was deactivated: free its LR; the device model
          * raises the line again (hv_vgic_set_level) if it is still high. */
@@ -578,7 +701,7 @@ void hv_vgic_maintenance(void)
         for (uint32_t n = 0; n < vc->nlrs; n++)
             if (eisr & (1u << n))
                 *gich(GICH_LR(n)) = 0;
-        struct vgic_dist *d = &dists[hv_current_partition()];
+        struct vgic_dist *d = &dists[pidx];
         hv_spin_lock(&d->lock);
         for (uint32_t w = 1; w < WORDS; w++)
             d->level[w] |= d->line[w];      /* still high: deliver again */
@@ -588,57 +711,96 @@ void hv_vgic_maintenance(void)
     hv_vgic_work[hv_cpu_slot()] = 1;
 }
 
-void hv_vgic_vcpu_start(void)
+static uint32_t lr_count(void)
 {
-    struct vgic_cpu *vc = &vcpus[hv_cpu_slot()];
+    uint32_t n = (*gich(GICH_VTR) & 0x3f) + 1;
+    return n > 32 ? 32 : n;                 /* only ELRSR0's (GIC-400 and QEMU have 4) */
+}
 
-    vc->nlrs = (*gich(GICH_VTR) & 0x3f) + 1;
-    if (vc->nlrs > 32)
-        vc->nlrs = 32;                      /* only ELRSR0's (GIC-400 and QEMU have 4) */
-    for (uint32_t n = 0; n < vc->nlrs; n++)
-        *gich(GICH_LR(n)) = 0;
-    vc->enabled = 0xffff;                   /* SGIs are always enabled on GIC-400 */
-    vc->pending = 0;
-    vc->hw_pending = 0;
-    memset(vc->sgi_src, 0, sizeof(vc->sgi_src));
-    memset(vc->priority, 0, sizeof(vc->priority));
-    hv_vgic_work[hv_cpu_slot()] = 0;
-    *gich(GICH_HCR) = HCR_EN;
+/* The lock of the partition this CPU serves, which other vCPUs take to send it SGIs. */
+static hv_spinlock_t *vcpu_lock(uint32_t slot)
+{
+    uint32_t pidx = hv_cpus[slot].partition;
+    return pidx < HV_NPARTITIONS ? &dists[pidx].lock : 0;
 }
 
 void hv_vgic_vcpu_stop(void)
 {
-    struct vgic_cpu *vc = &vcpus[hv_cpu_slot()];
+    uint32_t slot = hv_cpu_slot();
+    struct vgic_cpu *vc = &vcpus[slot];
+    hv_spinlock_t *lock = vcpu_lock(slot);
+    uint32_t nlrs = lr_count();
 
-    /* Physical interrupts the guest holds active would stay active forever: release them. */
-    for (uint32_t n = 0; n < vc->nlrs; n++) {
+    *gich(GICH_HCR) = 0;                    /* no maintenance interrupts from here on */
+    hv_gic_set_enabled(HV_VTIMER_INTID, 0); /* the timer cannot fire again once released */
+    write_sysreg(cntv_ctl_el0, 0);
+    /* Physical interrupts the guest holds would stay active forever: release them. */
+    for (uint32_t n = 0; n < nlrs; n++) {
         uint32_t lr = *gich(GICH_LR(n));
         if ((lr & LR_HW) && (lr & LR_STATE))
             hv_gic_deactivate((lr >> LR_PHYS_SHIFT) & 0x3ff);
         *gich(GICH_LR(n)) = 0;
     }
+    *gich(GICH_APR) = 0;                    /* no active priority left in the CPU interface */
+    *gich(GICH_VMCR) = VMCR_RESET;
+    if (lock)
+        hv_spin_lock(lock);
     for (uint32_t i = 16; i < 32; i++)
         if (vc->hw_pending & (1u << i))
             hv_gic_deactivate(i);
-    hv_gic_set_enabled(HV_VTIMER_INTID, 0);
-    write_sysreg(cntv_ctl_el0, 0);
     vc->hw_pending = 0;
     vc->pending = 0;
-    *gich(GICH_HCR) = 0;
+    memset(vc->sgi_src, 0, sizeof(vc->sgi_src));
+    if (lock)
+        hv_spin_unlock(lock);
+    hv_vgic_work[slot] = 0;
+}
+
+void hv_vgic_vcpu_start(void)
+{
+    uint32_t slot = hv_cpu_slot();
+    struct vgic_cpu *vc = &vcpus[slot];
+    hv_spinlock_t *lock = vcpu_lock(slot);
+
+    hv_vgic_vcpu_stop();                    /* whatever an earlier incarnation left, released */
+    if (lock)
+        hv_spin_lock(lock);
+    vc->nlrs = lr_count();
+    vc->enabled = 0xffff;                   /* SGIs are always enabled on GIC-400 */
+    memset(vc->priority, 0, sizeof(vc->priority));
+    if (lock)
+        hv_spin_unlock(lock);
+    hv_vgic_work[slot] = 1;                 /* SPIs may wait for this vCPU (hw_pending) */
+    *gich(GICH_HCR) = HCR_EN;
+}
+
+void hv_vgic_partition_stop(uint32_t pidx)
+{
+    if (pidx >= HV_NPARTITIONS)
+        return;
+    const struct hv_partition *p = &hv_partitions[pidx];
+    struct vgic_dist *d = &dists[pidx];
+
+    hv_spin_lock(&d->lock);
+    for (uint32_t w = 1; w < WORDS; w++) {
+        for (uint32_t hw = p->vgic.hw[w]; hw; hw &= hw - 1) {
+            uint32_t intid = w * 32 + (uint32_t)__builtin_ctz(hw);
+            hv_gic_set_enabled(intid, 0);
+            hv_gic_set_edge(intid, 0);          /* its reset configuration: level */
+            if (bit(d->hw_pending, intid))
+                hv_gic_clear_active(intid);     /* acknowledged on whichever CPU */
+        }
+        d->enabled[w] = 0;
+        d->hw_pending[w] = 0;
+    }
+    hv_spin_unlock(&d->lock);
 }
 
 void hv_vgic_partition_reset(uint32_t pidx)
 {
-    const struct hv_partition *p = &hv_partitions[pidx];
     struct vgic_dist *d = &dists[pidx];
 
-    for (uint32_t intid = 32; intid < p->vgic.nlines; intid++) {
-        if (!bit(p->vgic.hw, intid))
-            continue;
-        hv_gic_set_enabled(intid, 0);
-        if (bit(d->hw_pending, intid))
-            hv_gic_deactivate(intid);
-    }
+    hv_vgic_partition_stop(pidx);
     hv_spin_lock(&d->lock);
     d->ctlr = 0;
     memset(d->enabled, 0, sizeof(d->enabled));

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #define HV_SGI_KICK      0          /* hypervisor-internal: "look at your mailbox" */
+#define GIC_FIRST_SPECIAL 1020       /* INTIDs 1020..1023 are not interrupts */
 #define GIC_SPURIOUS     1023
 
 void hv_gic_init_distributor(void);
@@ -13,8 +14,12 @@ void hv_gic_kick(uint32_t slot);    /* send HV_SGI_KICK to the CPU in that slot 
 uint32_t hv_gic_ack(void);          /* GICC_IAR: INTID, with the source CPU for SGIs */
 void hv_gic_eoi(uint32_t iar);      /* priority drop only (EOImode 1) */
 void hv_gic_deactivate(uint32_t iar);
+/* The physical distributor. Each call is a single write (or, for ICFGR, a read-modify-write
+ * under one global lock) and ignores an INTID or slot it has no register for. */
 void hv_gic_set_enabled(uint32_t intid, int enabled);
-void hv_gic_route(uint32_t intid, uint32_t slot);
-void hv_gic_set_edge(uint32_t intid, int edge);
+void hv_gic_route(uint32_t intid, uint32_t slot);   /* SPIs only; slot: this hypervisor's CPU */
+uint32_t hv_gic_pending_word(uint32_t word);        /* GICD_ISPENDR<word> */
+void hv_gic_clear_active(uint32_t intid);           /* GICD_ICACTIVER: from any CPU */
+void hv_gic_set_edge(uint32_t intid, int edge);     /* SPIs only (GICD_ICFGR) */
 
 #endif

@@ -18,8 +18,14 @@ struct hv_partition;
 int hv_vgic_dist_read_fast(struct hv_regs *regs, uint64_t iss, uint64_t off,
                            const struct hv_partition *p);
 
-/* A physical interrupt this CPU acknowledged that belongs to the partition running here. */
-void hv_vgic_inject_hw(uint32_t intid);
+/* A physical interrupt this CPU acknowledged (IAR, priority dropped) that is not one of the
+ * hypervisor's own; `running`: taken from this CPU's guest (1) or while idle (0).
+ * - the virtual timer PPI: injected into the vCPU running here (idle: deactivated);
+ * - an SPI of this CPU's partition: kept active and virtually pending until its target vCPU
+ *   takes it (also while that vCPU is off);
+ * - anything else (no routing sends it here): masked at the physical distributor,
+ *   deactivated and reported once. Never a loop: each is left active or masked. */
+void hv_vgic_physical_irq(uint32_t iar, int running);
 /* Make a virtual (emulated device) interrupt pending or not (level-sensitive line). */
 void hv_vgic_set_level(uint32_t partition, uint32_t intid, int level);
 /* Move pending interrupts into free list registers; call before returning to the guest. */
@@ -27,10 +33,18 @@ void hv_vgic_flush(void);
 /* The GIC maintenance interrupt fired on this CPU. */
 void hv_vgic_maintenance(void);
 
-/* A vCPU starts on this CPU (fresh state), or stops (active physical interrupts released). */
-void hv_vgic_vcpu_start(void);
+/* This CPU's vCPU stops: every physical interrupt it holds (HW list registers, pending PPIs)
+ * is deactivated, the virtual timer disabled, the list registers, GICH_APR, GICH_VMCR and
+ * GICH_HCR cleared. Safe at any time and idempotent. */
 void hv_vgic_vcpu_stop(void);
-/* A partition is (re)loaded: its virtual distributor starts from reset state. */
+/* This CPU's vCPU starts from the architectural reset state of its CPU interface (it first
+ * does hv_vgic_vcpu_stop, so that nothing of an earlier incarnation survives). */
+void hv_vgic_vcpu_start(void);
+/* A partition halts (call once none of its vCPUs runs): every passed-through SPI is disabled
+ * at the physical distributor, set back to level, and deactivated if it was left active. */
+void hv_vgic_partition_stop(uint32_t partition);
+/* A partition is (re)loaded: hv_vgic_partition_stop, then its virtual distributor starts
+ * from reset state. */
 void hv_vgic_partition_reset(uint32_t partition);
 /* Which partition owns a physical interrupt (HV_NO_PARTITION if none). */
 uint32_t hv_vgic_owner(uint32_t intid);

@@ -1,0 +1,74 @@
+/* The GIC and PL011 helpers the attack partitions share (gic.h). */
+#include "gic.h"
+
+volatile uint32_t seen[2][64];
+volatile uint32_t bad_source;
+
+__attribute__((weak)) void atk_irq_hook(uint32_t intid)
+{
+    (void)intid;
+}
+
+uint32_t my_vcpu(void)
+{
+    uint64_t mpidr;
+    __asm__ volatile("mrs %0, mpidr_el1" : "=r"(mpidr));
+    return (uint32_t)(mpidr & 1);
+}
+
+void irq_handler(void)
+{
+    uint32_t iar = mmio_read32(C(GICC_IAR));
+    uint32_t intid = iar & 0x3ff;
+
+    if (intid >= 1020)
+        return;                                 /* spurious: nothing to end */
+    if (intid < 16 && ((iar >> 10) & 7) >= HVCFG_NCPUS)
+        bad_source++;
+    if (intid < 64)
+        seen[my_vcpu()][intid]++;
+    atk_irq_hook(intid);
+    if (intid == UART_SPI)
+        mmio_write32(U(UART_IMSC), 0);          /* line low: it is level-sensitive */
+    if (intid == TIMER_PPI)
+        __asm__ volatile("msr cntv_ctl_el0, %0" : : "r"(0UL));
+    mmio_write32(C(GICC_EOIR), iar);
+}
+
+void gic_cpu_on(void)
+{
+    guest_install_vectors();
+    for (int i = 0; i < 32; i++)
+        mmio_write8(D(GICD_IPRIORITYR + i), 0xa0);
+    mmio_write32(D(GICD_ISENABLER), 0xffff | (1u << TIMER_PPI));
+    mmio_write32(C(GICC_PMR), 0xff);
+    mmio_write32(C(GICC_CTLR), 1);
+}
+
+void irqs(int on)
+{
+    if (on)
+        __asm__ volatile("msr daifclr, #2" : : : "memory");
+    else
+        __asm__ volatile("msr daifset, #2" : : : "memory");
+}
+
+void timer_in_ticks(uint64_t ticks)
+{
+    __asm__ volatile("msr cntv_tval_el0, %0\n\tmsr cntv_ctl_el0, %1\n\tisb"
+                     : : "r"(ticks), "r"(1UL) : "memory");
+}
+
+int wait_for(volatile uint32_t *what, uint32_t value)
+{
+    for (uint32_t spins = 0; spins < 10000000u; spins++)
+        if (*what >= value)
+            return 1;
+    return 0;
+}
+
+uint32_t uart_line_high(void)
+{
+    mmio_write32(U(UART_IMSC), UART_TXIM);
+    return (mmio_read32(U(UART_RIS)) & UART_TXIM) != 0;
+}

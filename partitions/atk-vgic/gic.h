@@ -1,0 +1,48 @@
+/* The attack partitions' view of their virtual GIC and passed-through PL011 (both IPAs). */
+#ifndef ATK_GIC_H
+#define ATK_GIC_H
+
+#include "../lib/guest.h"
+
+#define GICD_CTLR       0x000
+#define GICD_ISENABLER  0x100
+#define GICD_ICENABLER  0x180
+#define GICD_ISPENDR    0x200
+#define GICD_IPRIORITYR 0x400
+#define GICD_ITARGETSR  0x800
+#define GICD_SGIR       0xf00
+#define GICD_CPENDSGIR  0xf10
+#define GICD_SPENDSGIR  0xf20
+#define GICC_CTLR       0x00
+#define GICC_PMR        0x04
+#define GICC_IAR        0x0c
+#define GICC_EOIR       0x10
+
+#define UART_IMSC       0x38
+#define UART_RIS        0x3c
+#define UART_TXIM       (1u << 5)
+
+#define UART_SPI        40      /* its PL011's interrupt (level-sensitive) */
+#define TIMER_PPI       27
+
+#define D(off) (HVCFG_GICD_BASE + (off))
+#define C(off) (HVCFG_GICC_BASE + (off))
+#define U(off) (HVCFG_UART_BASE + (off))
+
+/* Interrupts taken, per vCPU and INTID (< 64), and SGIs whose source was not one of its vCPUs. */
+extern volatile uint32_t seen[2][64];
+extern volatile uint32_t bad_source;
+
+uint32_t my_vcpu(void);
+void gic_cpu_on(void);          /* vectors, priorities 0xa0, SGIs + timer enabled, PMR open */
+void irqs(int on);
+void timer_in_ticks(uint64_t ticks);
+int wait_for(volatile uint32_t *what, uint32_t value);   /* 1 when reached, 0 on timeout */
+/* Its PL011's interrupt line high (TX interrupt unmasked; it stays high until masked). */
+uint32_t uart_line_high(void);
+/* The handler: counts, checks SGI sources, calls atk_irq_hook (a partition may define it; it
+ * may not return), then lowers the PL011 line, stops the timer and ends the interrupt. */
+void irq_handler(void);
+void atk_irq_hook(uint32_t intid);
+
+#endif

@@ -1,0 +1,237 @@
+/*
+ * atk-vgic: attacks the virtual GIC from two vCPUs while the victim beats on another CPU.
+ * Each attempt is an "action" line (tests count them). It ends by halting with its PL011's
+ * level interrupt enabled and the line high.
+ */
+#include "gic.h"
+
+volatile uint64_t last_esr, last_far;       /* ../hostile/vectors.S records injected faults */
+
+#ifndef AIM_MS
+#define AIM_MS 20                           /* how long each aim of finding 1 is held */
+#endif
+
+enum { CMD_NONE, CMD_RACE, CMD_OFF };
+static volatile uint32_t cmd, cmd_done, vcpu1_up;
+static uint32_t actions;
+
+static void action(const char *what)
+{
+    guest_printf("atk-vgic: action %u: %s", ++actions, what);
+}
+
+#define SGI_WAKE 15
+
+static void run_on_vcpu1(uint32_t c)
+{
+    cmd_done = 0;
+    cmd = c;
+    mmio_write32(D(GICD_SGIR), (2u << 16) | SGI_WAKE);
+    guest_printf("atk-vgic: vcpu1 command %u done %u", c, wait_for(&cmd_done, 1));
+}
+
+/* vCPU 1: clears and sets its own pending SGIs as fast as it can while vCPU 0 sends it SGIs. */
+static void race_pend_registers(void)
+{
+    for (uint32_t i = 0; i < 3000; i++) {
+        mmio_write8(D(GICD_SPENDSGIR + 3), 0xff);           /* sources beyond its vCPUs too */
+        mmio_write32(D(GICD_CPENDSGIR), 0xffffffffu);
+        mmio_write32(D(GICD_SPENDSGIR + 4), 0xffffffffu);
+        mmio_write8(D(GICD_CPENDSGIR + 3), 0x01);
+        mmio_write32(D(GICD_CPENDSGIR + 4), 0xffffffffu);
+    }
+}
+
+void secondary_main(uint64_t vcpu)
+{
+    gic_cpu_on();
+    irqs(1);
+    vcpu1_up++;
+    for (;;) {
+        __asm__ volatile("wfi" : : : "memory");     /* woken by SGI_WAKE: its CPU idles */
+        uint32_t c = cmd;
+        if (c == CMD_RACE) {
+            cmd = CMD_NONE;
+            race_pend_registers();
+            cmd_done = 1;
+        } else if (c == CMD_OFF) {
+            cmd = CMD_NONE;
+            cmd_done = 1;
+            smccc_hvc(PSCI_CPU_OFF, 0, 0, 0);
+        }
+    }
+}
+
+static void set_target(uint8_t t)
+{
+    mmio_write8(D(GICD_ITARGETSR + UART_SPI), t);
+}
+
+static void spi_enable(int on)
+{
+    mmio_write32(D((on ? GICD_ISENABLER : GICD_ICENABLER) + 4 * (UART_SPI / 32)),
+                 1u << (UART_SPI % 32));
+}
+
+static uint32_t spi_pending(void)
+{
+    return (mmio_read32(D(GICD_ISPENDR + 4 * (UART_SPI / 32))) >> (UART_SPI % 32)) & 1;
+}
+
+/* Its level SPI, enabled with a targets byte that names none of its vCPUs. */
+static void untargeted(uint8_t target, const char *what)
+{
+    action(what);
+    set_target(target);
+    uint32_t high = uart_line_high();
+    uint32_t before = seen[0][UART_SPI] + seen[1][UART_SPI];
+    spi_enable(1);
+    guest_delay_ms(60);
+    guest_printf("atk-vgic: targets 0x%x reads back 0x%x, line %u, pending %u, taken %u", target,
+                 mmio_read8(D(GICD_ITARGETSR + UART_SPI)), high, spi_pending(),
+                 seen[0][UART_SPI] + seen[1][UART_SPI] - before);
+    spi_enable(0);
+    mmio_write32(U(UART_IMSC), 0);
+}
+
+static void routing(void)
+{
+    /* Issue 12 finding 1: the byte past the hypervisor's CPU-interface table was vCPU 0's
+     * banked enables for SGIs 0-7, so ITARGETSR 0 routed the SPI to the CPUs set there. */
+    action("ITARGETSR 0, its SGI 0-7 enables aimed at each CPU in turn, then enable its level SPI");
+    for (uint32_t cpu = 0; cpu < 8; cpu++) {
+        mmio_write32(D(GICD_ISENABLER), 0xffff);
+        mmio_write32(D(GICD_ICENABLER), 0xffu & ~(1u << cpu));     /* leaves 1 << cpu */
+        set_target(0);
+        uart_line_high();
+        spi_enable(1);
+        guest_delay_ms(AIM_MS);
+        spi_enable(0);
+        mmio_write32(U(UART_IMSC), 0);
+    }
+    guest_printf("atk-vgic: SGI enables after clearing 0-7: 0x%x", mmio_read32(D(GICD_ISENABLER)) & 0xffff);
+    mmio_write32(D(GICD_ISENABLER), 0xffff);
+    untargeted(0x00, "ITARGETSR 0, then enable its level SPI with the line high");
+    untargeted(0xfc, "ITARGETSR naming only CPUs it does not have, then enable");
+
+    action("ITARGETSR 0xff: its two vCPUs and six it does not have");
+    set_target(0xff);
+    spi_enable(1);
+    uint32_t b0 = seen[0][UART_SPI], b1 = seen[1][UART_SPI];
+    uart_line_high();
+    wait_for(&seen[0][UART_SPI], b0 + 1);
+    guest_printf("atk-vgic: targets 0xff reads back 0x%x, taken on vcpu0 %u vcpu1 %u",
+                 mmio_read8(D(GICD_ITARGETSR + UART_SPI)), seen[0][UART_SPI] - b0,
+                 seen[1][UART_SPI] - b1);
+
+    action("CPU_OFF its vCPU 1 while its level SPI targets it with the line high, then CPU_ON");
+    set_target(0x02);
+    run_on_vcpu1(CMD_OFF);
+    while (smccc_hvc(PSCI_AFFINITY_INFO, 1, 0, 0).x0 != 1)    /* OFF */
+        ;
+    b1 = seen[1][UART_SPI];
+    uart_line_high();
+    guest_delay_ms(60);
+    uint32_t up = vcpu1_up;
+    int64_t on = smccc_hvc(PSCI_CPU_ON, 1, (uint64_t)_secondary_start, 1).x0;
+    uint32_t back = wait_for(&vcpu1_up, up + 1);
+    guest_printf("atk-vgic: CPU_ON %ld, vcpu1 back %u, its SPI taken on vcpu1 %u", on, back,
+                 wait_for(&seen[1][UART_SPI], b1 + 1));
+    spi_enable(0);
+    mmio_write32(U(UART_IMSC), 0);
+}
+
+static void sgis(void)
+{
+    uint32_t got = 0;
+
+    action("SGIR flood at CPUs it does not have (target list 0xfc)");
+    for (uint32_t i = 0; i < 3000; i++)
+        mmio_write32(D(GICD_SGIR), (0xfcu << 16) | (i & 0xf));
+    action("SGIR flood with the reserved target filter 3");
+    for (uint32_t i = 0; i < 3000; i++)
+        mmio_write32(D(GICD_SGIR), (3u << 24) | (0xffu << 16) | (i & 0xf));
+    guest_delay_ms(5);
+    for (uint32_t s = 0; s < SGI_WAKE; s++)
+        got += seen[0][s] + seen[1][s];
+    guest_printf("atk-vgic: SGIs taken after both floods: %u", got);
+
+    action("CPENDSGIR/SPENDSGIR race: vCPU 1 pends and clears while vCPU 0 sends it SGIs");
+    cmd_done = 0;
+    cmd = CMD_RACE;
+    mmio_write32(D(GICD_SGIR), (2u << 16) | SGI_WAKE);
+    for (uint32_t i = 0; !cmd_done && i < 200000; i++)
+        mmio_write32(D(GICD_SGIR), (2u << 16) | (i & 0xf));
+    guest_printf("atk-vgic: race done %u, SGIs with a source it does not have: %u",
+                 wait_for(&cmd_done, 1), bad_source);
+
+    action("SPENDSGIR with sources it does not have");
+    mmio_write8(D(GICD_SPENDSGIR + 7), 0xfc);
+    guest_printf("atk-vgic: SPENDSGIR sources 0xfc read back 0x%x",
+                 mmio_read8(D(GICD_SPENDSGIR + 7)));
+}
+
+/* Every offset of the distributor page: words everywhere, bytes where bytes are allowed,
+ * then a few byte and halfword stores where only words are (refused: injected faults). */
+static void sweep(void)
+{
+    static const uint32_t values[2] = {0xffffffffu, 0};
+    uint32_t faults = 0;
+
+    for (int v = 0; v < 2; v++) {
+        action(v ? "GICD page: 0 to every word" : "GICD page: all-ones to every word");
+        for (uint32_t off = 0; off < 0x1000; off += 4)
+            mmio_write32(D(off), values[v]);
+        action(v ? "GICD page: 0 to every byte of the byte registers"
+                 : "GICD page: all-ones to every byte of the byte registers");
+        for (uint32_t off = 0x400; off < 0xc00; off++)
+            mmio_write8(D(off), (uint8_t)values[v]);
+        for (uint32_t off = 0xf10; off < 0xf30; off++)
+            mmio_write8(D(off), (uint8_t)values[v]);
+    }
+    action("GICD page: every word and byte read back");
+    uint32_t sum = 0;
+    for (uint32_t off = 0; off < 0x1000; off += 4)
+        sum ^= mmio_read32(D(off));
+    for (uint32_t off = 0x400; off < 0xc00; off++)
+        sum ^= mmio_read8(D(off));
+    action("GICD page: byte and halfword stores to word-only registers");
+    static const uint32_t word_only[] = {0x000, 0x100, 0x180, 0xc08, 0xf00};
+    for (uint32_t i = 0; i < sizeof(word_only) / sizeof(word_only[0]); i++) {
+        last_esr = 0;
+        mmio_write8(D(word_only[i] + 1), 0xff);
+        faults += last_esr != 0;
+        last_esr = 0;
+        __asm__ volatile("strh %w0, [%1]" : : "r"(0xffff), "r"(D(word_only[i])) : "memory");
+        faults += last_esr != 0;
+    }
+    guest_printf("atk-vgic: sweep done, %u of 10 narrow stores refused", faults);
+
+    /* Its own GIC still works after all that. */
+    mmio_write32(D(GICD_CTLR), 1);
+    gic_cpu_on();
+    uint32_t b = seen[0][9];
+    mmio_write32(D(GICD_SGIR), (2u << 24) | 9);
+    guest_printf("atk-vgic: after the sweep, SGI to itself taken %u", wait_for(&seen[0][9], b + 1));
+}
+
+int main(uint64_t dtb)
+{
+    gic_cpu_on();
+    mmio_write32(D(GICD_CTLR), 1);
+    irqs(1);
+    smccc_hvc(PSCI_CPU_ON, 1, (uint64_t)_secondary_start, 1);
+    wait_for(&vcpu1_up, 1);
+    guest_printf("atk-vgic: up, two vCPUs");
+
+    routing();
+    sgis();
+    sweep();
+
+    action("halt with its level SPI enabled, targeted at vCPU 0 and the line high");
+    set_target(0x01);
+    irqs(0);
+    spi_enable(1);
+    guest_printf("atk-vgic: line %u; %u actions; SYSTEM_OFF", uart_line_high(), actions);
+    guest_system_off();
+}
