@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import subprocess
 import sys
@@ -32,42 +31,29 @@ def cmd_build(args: argparse.Namespace) -> int:
     _print_diagnostics(result.analysis.warnings)
     print(f"built {result.bin} ({result.bin.stat().st_size} bytes)")
     print(f"      {result.elf}, {result.memory_map}, {result.manifest}")
-    return _verify(result)
-
-
-def _verify(result: pipeline.BuildResult) -> int:
-    """Every build ends with the independent check of the image it produced."""
-    from .verify import verify_elf
-    report = verify_elf(result.elf, result.analysis.system)
-    if not report.clean:
-        print(report.render(), file=sys.stderr)
-        print(f"hvcfg: {result.elf} FAILED verification (kept for inspection)", file=sys.stderr)
-        return 1
-    print(f"verified {result.elf}: {report.render().splitlines()[-1]}")
+    print(f"verified {result.elf}: {result.verify_summary}")
     return 0
 
 
-def build_if_stale(args: argparse.Namespace) -> tuple[pipeline.Analysis, int]:
-    """For commands that use an image: build (and verify) it only when it is out of date.
+def build_if_stale(args: argparse.Namespace) -> pipeline.Analysis:
+    """For commands that use an image: build it unless a verified build of the same inputs is
+    there (pipeline.ensure_built; a build failing verification raises VerifyFailed, E047).
     Progress goes to stderr so that a command's own output stays clean."""
     analysis, result = pipeline.ensure_built(args.config, args.build_dir, args.rebuild)
     _print_diagnostics(analysis.warnings)
-    if result is None:
-        return analysis, 0
-    print(f"built {result.bin}", file=sys.stderr)
-    with contextlib.redirect_stdout(sys.stderr):
-        return analysis, _verify(result)
+    if result is not None:
+        print(f"built {result.bin}\nverified {result.elf}: {result.verify_summary}",
+              file=sys.stderr)
+    return analysis
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    analysis, status = build_if_stale(args)
+    analysis = build_if_stale(args)
     spec = analysis.system.board_spec
     if spec.qemu is None:
         print(f"hvcfg: board '{spec.name}' has no QEMU description (board.devicetree.qemu); "
               "it cannot be run here", file=sys.stderr)
         return 1
-    if status:
-        return status
     image = pipeline.out_dir(analysis.system, args.build_dir) / "hyp.bin"
     if args.uart_dir:
         args.uart_dir.mkdir(parents=True, exist_ok=True)
@@ -133,6 +119,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
+    except pipeline.VerifyFailed as exc:
+        print(exc.report_text, file=sys.stderr)
+        _print_diagnostics(exc.diagnostics)
+        return 1
     except ConfigError as exc:
         _print_diagnostics(exc.diagnostics)
         return 1
