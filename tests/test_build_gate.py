@@ -16,7 +16,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from hvcfg import checks, cli, pipeline, stamp
+from hvcfg import checks, cli, pipeline, serialrelay, stamp
 
 ROOT = Path(__file__).resolve().parent.parent
 BLOB = ROOT / "tests" / "negative" / "partitions" / "blob.bin"
@@ -61,12 +61,12 @@ def no_qemu(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     """Record instead of booting; the gate tests assert it stays empty."""
     booted: list[list[str]] = []
 
-    def fake_run(cmd: list[str], **_kw: object) -> subprocess.CompletedProcess[str]:
+    def fake_popen(cmd: list[str], **_kw: object) -> None:
         booted.append(list(cmd))
-        return subprocess.CompletedProcess(cmd, 0)
-    # Only cli's view of subprocess: the toolchain still runs (QEMU's DTB dump, the compiler).
-    monkeypatch.setattr(cli, "subprocess", SimpleNamespace(
-        run=fake_run, TimeoutExpired=subprocess.TimeoutExpired))
+        raise AssertionError("QEMU started")
+    # Only the relay's view of subprocess: the toolchain still runs (QEMU's DTB dump, gcc).
+    monkeypatch.setattr(serialrelay, "subprocess", SimpleNamespace(
+        Popen=fake_popen, PIPE=subprocess.PIPE, TimeoutExpired=subprocess.TimeoutExpired))
     return booted
 
 

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import traceback
 from pathlib import Path
 
-from . import __version__, pipeline, toolchain
+from . import __version__, pipeline, serialrelay, toolchain
 from .diagnostics import ConfigError, Diagnostic
 
 
@@ -55,17 +54,16 @@ def cmd_run(args: argparse.Namespace) -> int:
               "it cannot be run here", file=sys.stderr)
         return 1
     image = pipeline.out_dir(analysis.system, args.build_dir) / "hyp.bin"
+    extra = tuple(args.qemu_arg or ())
+    if args.print_command:
+        # Standalone, nothing filters the partitions' UARTs: they go nowhere.
+        print(" ".join(toolchain.qemu_run_command(spec.qemu, image, extra)))
+        return 0
     if args.uart_dir:
         args.uart_dir.mkdir(parents=True, exist_ok=True)
-    cmd = toolchain.qemu_run_command(spec.qemu, image, tuple(args.qemu_arg or ()), args.uart_dir)
-    if args.print_command:
-        print(" ".join(cmd))
-        return 0
-    try:
-        return subprocess.run(cmd, timeout=args.timeout).returncode
-    except subprocess.TimeoutExpired:
-        print(f"\nhvcfg: QEMU stopped after the {args.timeout} s timeout", file=sys.stderr)
-        return 124
+    relay = serialrelay.Relay(analysis.system, spec.qemu.serials, args.uart_dir)
+    cmd = toolchain.qemu_run_command(spec.qemu, image, extra, relay.sockets)
+    return relay.run(cmd, args.timeout)
 
 
 def cmd_dt(args: argparse.Namespace) -> int:
@@ -101,8 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rebuild", action="store_true", help="build even when up to date")
     p.add_argument("--print-command", action="store_true", help="print the QEMU command only")
     p.add_argument("--qemu-arg", action="append", help="extra QEMU argument (repeatable)")
-    p.add_argument("--uart-dir", type=Path, help="write UARTs other than the first to "
-                   "DIR/uartN.log instead of this terminal")
+    p.add_argument("--uart-dir", type=Path, help="write UARTs other than the first (filtered, "
+                   "unlabelled) to DIR/uartN.log instead of this terminal (where each line is "
+                   "filtered and labelled [partition:uartN])")
     p.set_defaults(func=cmd_run)
 
     from .xsa import commands as xsa_commands
