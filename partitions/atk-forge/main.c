@@ -10,23 +10,7 @@
 #error "atk-forge needs a passed-through UART (devices: in the board file)"
 #endif
 
-#define UARTDR 0x00
-#define UARTFR 0x18
-#define UARTCR 0x30
-#define FR_TXFF (1u << 5)
-
-static void raw(const char *s, uint64_t n)
-{
-    volatile uint32_t *uart = (volatile uint32_t *)HVCFG_UART_BASE;
-    uart[UARTCR / 4] = 0x301;               /* UARTEN | TXE | RXE */
-    for (uint64_t i = 0; i < n; i++) {
-        while (uart[UARTFR / 4] & FR_TXFF)
-            ;
-        uart[UARTDR / 4] = (uint8_t)s[i];
-    }
-}
-
-#define RAW(s) raw(s, sizeof(s) - 1)
+#define RAW(s) guest_uart_write(s, sizeof(s) - 1)
 
 struct attempt {
     const char *what;
@@ -60,7 +44,7 @@ int main(uint64_t dtb)
     uint64_t n = sizeof(attempts) / sizeof(attempts[0]);
     for (uint64_t i = 0; i < n; i++) {
         guest_printf("atk-forge: try %d %s", (int)(i + 1), attempts[i].what);
-        raw(attempts[i].bytes, attempts[i].len);
+        guest_uart_write(attempts[i].bytes, attempts[i].len);
         guest_delay_ms(20);
     }
     guest_printf("atk-forge: %d attempts done", (int)n);
