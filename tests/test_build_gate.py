@@ -205,3 +205,49 @@ def test_stamp_lists_what_consumers_read(tmp_path: Path) -> None:
     assert sorted(stamp["files"]) == ["hyp.bin", "hyp.elf", "manifest.json"]
     assert stamp["files"]["hyp.bin"] == sha(result.bin)
     assert stamp["fingerprint"] == pipeline.fingerprint(result.analysis.system)
+
+
+PI_BOARD = """\
+board:
+  name: gate-pi
+  devicetree:
+    file: {dtb}
+  memory:
+    - {{base: 0x0, size: 0x3b400000}}
+hypervisor:
+  console: /soc/serial@7e201000
+  memory: {{base: 0x38000000, size: 16M}}
+partitions:
+  - name: a
+    cpus: [0]
+    memory: [{{base: 0x10000000, size: 2M}}]
+    devices: [/soc/pwm@7e20c000]
+    image: {{binary: {blob}}}
+  - name: b
+    cpus: [1]
+    memory: [{{base: 0x10400000, size: 2M}}]
+    devices: [/soc/pwm@7e20c800]
+    image: {{binary: {blob}}}
+"""
+
+
+def test_flash_never_copies_a_pi_image_that_failed_verification(
+        tmp_path: Path, capfd: pytest.CaptureFixture[str], only_verify_sees_it: None) -> None:
+    dtb = ROOT / "build" / "guests" / "rpi4" / "bcm2711-rpi-4-b.dtb"
+    if not dtb.is_file():
+        pytest.fail(f"{dtb} missing: run scripts/fetch-guests (scripts/bootstrap does)")
+    cfg = tmp_path / "gate-pi.yaml"
+    cfg.write_text(PI_BOARD.format(dtb=dtb, blob=BLOB))
+    card = tmp_path / "sd"
+    card.mkdir()
+    for name in ("start4.elf", "fixup4.dat"):
+        (card / name).write_bytes(b"firmware")
+    for attempt in ("flash", "flash again"):
+        print(f"hostile: {attempt} a Pi build that failed verification")
+        assert hvcfg(tmp_path / "build", "flash", str(cfg), "--boot-dir", str(card)) == 1
+        err = capfd.readouterr().err
+        assert "s2-overlap" in err and " E047 " in err, err
+        assert sorted(p.name for p in card.iterdir()) == ["fixup4.dat", "start4.elf"]
+    rejected = tmp_path / "build" / "gate-pi.rejected"
+    assert (rejected / "hyp.elf").is_file()
+    assert not (rejected / "boot").exists() and not (rejected / "hyp.bin").exists()
