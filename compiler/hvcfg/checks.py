@@ -11,20 +11,22 @@ from typing import Iterator
 
 from .board import Reg
 from .diagnostics import Diagnostic, Pos, Related, error, warning
-from .layout import VGIC_CPU_IF_SIZE, HypFrame, address_problems, align_down, align_up, \
-    hypervisor_frames
+from .layout import DTB_SLOT, VGIC_CPU_IF_SIZE, HypFrame, address_problems, align_down, \
+    align_up, hypervisor_frames
 from .model import MemRegion, Partition, System
 from .units import format_range
 
 KNOWN_HYPERCALLS: tuple[str, ...] = ("console", "identity")
 GRANULE = 0x1000
+HYP_ALIGN = 0x2000          # tables.stage2_tables: an 8 KiB-aligned concatenated root
 FIRST_SPI = 32
 
 
 def check(system: System, hyp_base: int, hyp_size: int) -> list[Diagnostic]:
     """Every semantic error and warning of `system`, sorted by position."""
-    rules = (_no_partitions, _names, _cpus, _alignment, _partition_overlaps, _device_owners,
-             _device_pages, _ipa_overlaps, _irq_owners, _hypercalls, _permissions)
+    rules = (_no_partitions, _names, _cpus, _alignment, _dtb_room, _partition_overlaps,
+             _device_owners, _device_pages, _ipa_overlaps, _irq_owners, _hypercalls,
+             _permissions)
     placed = (_outside_ram, _device_overlaps, _hypervisor_overlaps, _reserved_memory)
     found = [d for rule in rules for d in rule(system)]
     found += [d for rule in placed for d in rule(system, hyp_base, hyp_size)]
@@ -121,6 +123,24 @@ def _alignment(system: System) -> list[Diagnostic]:
     if bad:
         out.append(error("E024", f"hypervisor memory: {', '.join(bad)} not a multiple of 4 KiB",
                          hyp.pos))
+    elif hyp.base is not None and hyp.base % HYP_ALIGN:
+        out.append(error("E024", f"hypervisor memory: base {hyp.base:#x} not a multiple of 8 KiB "
+                         "(the stage-2 root tables it holds must be 8 KiB aligned)", hyp.pos))
+    return out
+
+
+def _dtb_room(system: System) -> list[Diagnostic]:
+    """The guest DT takes the last DTB_SLOT bytes of the first writable region."""
+    out = []
+    for part in system.partitions:
+        if not part.memory:
+            continue
+        j, r = next(((j, r) for j, r in enumerate(part.memory) if "w" in r.perm),
+                    (0, part.memory[0]))
+        if r.size < DTB_SLOT:
+            out.append(error("E048", f"partition '{part.name}' memory[{j}] "
+                             f"{format_range(r.base, r.size)} is smaller than the "
+                             f"{DTB_SLOT // 1024} KiB its device tree takes", r.pos))
     return out
 
 
