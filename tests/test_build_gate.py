@@ -16,7 +16,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from hvcfg import checks, cli, pipeline, serialrelay, stamp
+from hvcfg import checks, cli, layout, pipeline, serialrelay, stamp
 
 ROOT = Path(__file__).resolve().parent.parent
 BLOB = ROOT / "tests" / "negative" / "partitions" / "blob.bin"
@@ -32,7 +32,7 @@ partitions:
   - name: a
     cpus: [0]
     memory: [{{base: 0x40000000, size: 2M}}]
-    devices: [/virtio_mmio@a000000]
+    devices: [{first}]
     image: {{binary: {blob}}}
   - name: b
     cpus: [1]
@@ -40,13 +40,14 @@ partitions:
     devices: [{second}]
     image: {{binary: {blob}}}
 """
+FIRST = "/virtio_mmio@a000000"
 SHARED = "/virtio_mmio@a000200"      # the same page as a's device
 SEPARATE = "/virtio_mmio@a001000"    # a page of its own
 
 
-def board(tmp: Path, second: str) -> Path:
+def board(tmp: Path, second: str, first: str = FIRST) -> Path:
     path = tmp / "gate.yaml"
-    path.write_text(BOARD.format(blob=BLOB, second=second))
+    path.write_text(BOARD.format(blob=BLOB, first=first, second=second))
     return path
 
 
@@ -251,3 +252,14 @@ def test_flash_never_copies_a_pi_image_that_failed_verification(
     rejected = tmp_path / "build" / "gate-pi.rejected"
     assert (rejected / "hyp.elf").is_file()
     assert not (rejected / "boot").exists() and not (rejected / "hyp.bin").exists()
+
+
+def test_one_partition_may_share_its_own_page(tmp_path: Path) -> None:
+    """Devices of one partition in one page share one stage-2 mapping (this used to be an
+    internal error, ValueError from the table builder); across partitions it is E046."""
+    cfg = board(tmp_path, "/virtio_mmio@a002000", f"{FIRST}, {SHARED}, /virtio_mmio@a001000")
+    analysis = pipeline.analyse(cfg, tmp_path / "build")
+    assert layout.device_pages(analysis.system.partitions[0]) == [
+        (0xa000000, 0xa002000, f"{FIRST}, {SHARED}, /virtio_mmio@a001000")]
+    result = pipeline.build(cfg, tmp_path / "build", analysis)     # builds and verifies
+    assert result.verify_summary.startswith("clean")
