@@ -62,8 +62,8 @@ def test_linux_poweroff_stops_only_linux(linux):
     child.sendline("poweroff -f")
     child.expect(r"\[hyp\] linux: PSCI SYSTEM_OFF")
     child.expect(r"\[hyp\] linux: halted")
-    child.expect(r"\[heartbeat\] heartbeat (\d+)")
+    child.expect(r"\[heartbeat\] heartbeat (\d+)\r")
     first = int(child.match.group(1))
-    child.expect(r"\[heartbeat\] heartbeat (\d+)")
+    child.expect(r"\[heartbeat\] heartbeat (\d+)\r")
     assert int(child.match.group(1)) == first + 1
     assert "no partition left running" not in log.getvalue()

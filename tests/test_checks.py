@@ -83,9 +83,9 @@ def test_e022_overlap_with_device(tmp_path: Path) -> None:
 
 def test_e022_ignores_disabled_devices_and_cpus(tmp_path: Path) -> None:
     board = hand_board(ram=(Reg(0, 1 << 32),))
-    found = run(tmp_path, ONE.replace("0x40000000", "0x09050000").replace("2M", "4K"), board)
+    found = run(tmp_path, ONE.replace("0x40000000", "0x09050000").replace("2M", "64K"), board)
     assert found == []
-    found = run(tmp_path, ONE.replace("0x40000000", "0x0").replace("2M", "4K"), board)
+    found = run(tmp_path, ONE.replace("0x40000000", "0x0").replace("2M", "64K"), board)
     assert found == []
 
 

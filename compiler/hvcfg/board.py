@@ -89,6 +89,8 @@ class Board:
     stdout_path: str | None = None
     dt_ram: tuple[Reg, ...] | None = None   # the DT's own memory banks when the board file's
                                             # `board.memory` replaced them; None: same as ram
+    reserved: tuple[Reg, ...] = ()          # /memreserve/ entries and static /reserved-memory
+                                            # regions: RAM that firmware (or a loader) owns
 
     def find_device(self, ref: str) -> DtDevice | None:
         """Resolve a DT path, a label (optionally written &label) or an alias."""
@@ -146,8 +148,8 @@ def parse_dtb(path: Path, pos: Pos | None = None, ram: tuple[Reg, ...] | None = 
         raise ConfigError(error("E010", f"cannot read device tree blob {path}: {exc.strerror}",
                                 pos)) from None
     try:
-        root = _parse_tree(blob)
-        return _build_board(str(path), root, pos, ram)
+        root, memreserve = _parse_fdt(blob)
+        return _build_board(str(path), root, pos, ram, memreserve)
     except _DtError as exc:
         raise ConfigError(error("E011", f"{path}: {exc}", pos)) from None
     except _DtUnsupported as exc:
@@ -161,7 +163,12 @@ _FDT_BEGIN_NODE, _FDT_END_NODE, _FDT_PROP, _FDT_NOP, _FDT_END = 1, 2, 3, 4, 9
 
 
 def _parse_tree(blob: bytes) -> _Node:
-    """Parse with pyfdt's FdtBlobParse, keeping every property's raw bytes.
+    return _parse_fdt(blob)[0]
+
+
+def _parse_fdt(blob: bytes) -> tuple[_Node, tuple[Reg, ...]]:
+    """Parse with pyfdt's FdtBlobParse, keeping every property's raw bytes; also return the
+    /memreserve/ entries of the blob's memory reservation block.
 
     pyfdt's node objects guess each property's type (strings, words or bytes) and lose
     information doing so, so the tree is rebuilt here from the parser's raw tag stream.
@@ -174,12 +181,15 @@ def _parse_tree(blob: bytes) -> _Node:
     chatter = io.StringIO()
     try:
         with contextlib.redirect_stdout(chatter):   # pyfdt prints unknown tags
-            tags = FdtBlobParse(io.BytesIO(blob[:total])).fdt_dt_tags
+            parsed = FdtBlobParse(io.BytesIO(blob[:total]))
+            tags = parsed.fdt_dt_tags
+            memreserve = tuple(Reg(int(e["address"]), int(e["size"]))
+                               for e in parsed.fdt_reserve_entries if e["size"])
     except Exception as exc:  # pyfdt raises bare Exception, struct.error, TypeError...
         raise _DtError(f"cannot parse: {exc or type(exc).__name__}") from None
     if chatter.getvalue():
         raise _DtError(f"cannot parse: {chatter.getvalue().strip()}")
-    return _tags_to_tree(tags)
+    return _tags_to_tree(tags), memreserve
 
 
 def _tags_to_tree(tags: list[tuple[int, Any]]) -> _Node:
@@ -461,6 +471,16 @@ def _ram(root: _Node) -> tuple[Reg, ...]:
     return tuple(sorted(banks, key=lambda r: r.base))
 
 
+def _reserved_memory(root: _Node) -> tuple[Reg, ...]:
+    """Static regions under /reserved-memory (a `reg`, enabled). Dynamic pools (`size` and
+    `alloc-ranges` only, such as Linux's CMA) reserve nothing until an OS allocates them."""
+    node = _child(root, "reserved-memory")
+    if node is None:
+        return ()
+    return tuple(r for child in node.children if _enabled(child)
+                 for r in (_regs(child) or ()) if r.size)
+
+
 def _path_table(node: _Node | None) -> dict[str, str]:
     """`__symbols__` / `aliases`: property name -> node path."""
     if node is None:
@@ -504,7 +524,8 @@ def _stdout_path(root: _Node, aliases: dict[str, str]) -> str | None:
 
 
 def _build_board(source: str, root: _Node, pos: Pos | None,
-                 ram_override: tuple[Reg, ...] | None = None) -> Board:
+                 ram_override: tuple[Reg, ...] | None = None,
+                 memreserve: tuple[Reg, ...] = ()) -> Board:
     dt_ram = _ram(root)
     ram = tuple(sorted(ram_override, key=lambda r: r.base)) if ram_override else dt_ram
     cpus = _cpus(root)
@@ -539,4 +560,5 @@ def _build_board(source: str, root: _Node, pos: Pos | None,
         aliases=aliases,
         stdout_path=_stdout_path(root, aliases),
         dt_ram=dt_ram if ram_override else None,
+        reserved=tuple(sorted(memreserve + _reserved_memory(root), key=lambda r: r.base)),
     )

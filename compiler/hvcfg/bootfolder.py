@@ -141,15 +141,12 @@ def flash(boot_src: Path, boot_dir: Path, force: bool) -> list[Path]:
 def cmd_flash(args: argparse.Namespace) -> int:
     from . import pipeline
     from .cli import build_if_stale
-    analysis, status = build_if_stale(args)
-    system = analysis.system
+    system = build_if_stale(args).system
     if not needs_boot_folder(system):
         print(f"hvcfg: board '{system.board_spec.name}' is not a Raspberry Pi 4 (its device "
               f"tree's compatible is {', '.join(system.board.compatible) or 'empty'}): there is "
               "no boot folder to flash", file=sys.stderr)
         return 1
-    if status:
-        return status
     boot = pipeline.out_dir(system, args.build_dir) / BOOT_DIR
     for path in flash(boot, args.boot_dir, args.force):
         print(f"wrote {path}")

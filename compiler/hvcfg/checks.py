@@ -11,21 +11,26 @@ from typing import Iterator
 
 from .board import Reg
 from .diagnostics import Diagnostic, Pos, Related, error, warning
+from .layout import DTB_SLOT, VGIC_CPU_IF_SIZE, HypFrame, address_problems, align_down, \
+    align_up, hypervisor_frames
 from .model import MemRegion, Partition, System
 from .units import format_range
 
 KNOWN_HYPERCALLS: tuple[str, ...] = ("console", "identity")
 GRANULE = 0x1000
+HYP_ALIGN = 0x2000          # tables.stage2_tables: an 8 KiB-aligned concatenated root
 FIRST_SPI = 32
 
 
 def check(system: System, hyp_base: int, hyp_size: int) -> list[Diagnostic]:
     """Every semantic error and warning of `system`, sorted by position."""
-    rules = (_no_partitions, _names, _cpus, _alignment, _outside_ram, _partition_overlaps,
-             _device_overlaps, _device_owners, _ipa_overlaps, _irq_owners, _hypercalls,
+    rules = (_no_partitions, _names, _cpus, _alignment, _dtb_room, _partition_overlaps,
+             _device_owners, _device_pages, _ipa_overlaps, _irq_owners, _hypercalls,
              _permissions)
+    placed = (_outside_ram, _device_overlaps, _hypervisor_overlaps, _reserved_memory)
     found = [d for rule in rules for d in rule(system)]
-    found += _hypervisor_overlaps(system, hyp_base, hyp_size)
+    found += [d for rule in placed for d in rule(system, hyp_base, hyp_size)]
+    found += address_problems(system, Reg(hyp_base, hyp_size))
     return sorted(found, key=_pos_key)
 
 
@@ -118,6 +123,24 @@ def _alignment(system: System) -> list[Diagnostic]:
     if bad:
         out.append(error("E024", f"hypervisor memory: {', '.join(bad)} not a multiple of 4 KiB",
                          hyp.pos))
+    elif hyp.base is not None and hyp.base % HYP_ALIGN:
+        out.append(error("E024", f"hypervisor memory: base {hyp.base:#x} not a multiple of 8 KiB "
+                         "(the stage-2 root tables it holds must be 8 KiB aligned)", hyp.pos))
+    return out
+
+
+def _dtb_room(system: System) -> list[Diagnostic]:
+    """The guest DT takes the last DTB_SLOT bytes of the first writable region."""
+    out = []
+    for part in system.partitions:
+        if not part.memory:
+            continue
+        j, r = next(((j, r) for j, r in enumerate(part.memory) if "w" in r.perm),
+                    (0, part.memory[0]))
+        if r.size < DTB_SLOT:
+            out.append(error("E048", f"partition '{part.name}' memory[{j}] "
+                             f"{format_range(r.base, r.size)} is smaller than the "
+                             f"{DTB_SLOT // 1024} KiB its device tree takes", r.pos))
     return out
 
 
@@ -132,13 +155,22 @@ def _ram_banks(system: System) -> list[Reg]:
     return banks
 
 
-def _outside_ram(system: System) -> list[Diagnostic]:
+def _users(system: System, hyp_base: int, hyp_size: int) -> list[tuple[str, int, int, Pos]]:
+    """Every RAM range the configuration takes (what, start, end, position): partitions'
+    regions and the hypervisor's own."""
+    out = [(str(o), o.region.base, o.region.end, o.region.pos) for o in _regions(system)]
+    out.append((f"the hypervisor's memory {format_range(hyp_base, hyp_size)}", hyp_base,
+                hyp_base + hyp_size, system.hypervisor.pos))
+    return out
+
+
+def _outside_ram(system: System, hyp_base: int, hyp_size: int) -> list[Diagnostic]:
     banks = _ram_banks(system)
     shown = ", ".join(format_range(b.base, b.size) for b in banks) or "none"
-    return [error("E023", f"{o} is not inside the board's RAM", o.region.pos,
+    return [error("E023", f"{who} is not inside the board's RAM", pos,
                   hint=f"RAM banks: {shown}; regions must lie inside one of them")
-            for o in _regions(system)
-            if not any(b.base <= o.region.base and o.region.end <= b.end for b in banks)]
+            for who, lo, hi, pos in _users(system, hyp_base, hyp_size)
+            if not any(b.base <= lo and hi <= b.end for b in banks)]
 
 
 def _partition_overlaps(system: System) -> list[Diagnostic]:
@@ -168,16 +200,15 @@ def _mmio(system: System) -> list[tuple[str, Reg]]:
             for reg in dev.regs if reg.size]
 
 
-def _device_overlaps(system: System) -> list[Diagnostic]:
+def _device_overlaps(system: System, hyp_base: int, hyp_size: int) -> list[Diagnostic]:
     mmio = _mmio(system)
     out = []
-    for o in _regions(system):
-        r = o.region
+    for who, lo, hi, pos in _users(system, hyp_base, hyp_size):
         hits = [f"{path} {format_range(reg.base, reg.size)}" for path, reg in mmio
-                if _overlaps(r.base, r.end, reg.base, reg.end)]
+                if _overlaps(lo, hi, reg.base, reg.end)]
         if hits:
             more = f" and {len(hits) - 3} more" if len(hits) > 3 else ""
-            out.append(error("E022", f"{o} overlaps device {', '.join(hits[:3])}{more}", r.pos))
+            out.append(error("E022", f"{who} overlaps device {', '.join(hits[:3])}{more}", pos))
     return out
 
 
@@ -190,6 +221,7 @@ def _ipa_overlaps(system: System) -> list[Diagnostic]:
         n_regions = len(spaces)
         spaces += [(f"device {d.device.path} {format_range(reg.base, reg.size)}", reg.base,
                     reg.end, d.pos) for d in part.devices for reg in d.device.regs if reg.size]
+        spaces += _emulated_windows(system, part)
         # Pairs with at least one region; the diagnostic points at the later region.
         for k, (bname, b0, b1, bpos) in enumerate(spaces):
             for aname, a0, a1, apos in spaces[:min(k, n_regions)]:
@@ -202,6 +234,44 @@ def _ipa_overlaps(system: System) -> list[Diagnostic]:
                 out.append(error("E030", f"in partition '{part.name}', {msg}", pos,
                                  related=[rel]))
     return out
+
+
+def _emulated_windows(system: System, part: Partition) -> list[tuple[str, int, int, Pos]]:
+    """IPA ranges the hypervisor serves to every partition: the trapped distributor page, the
+    CPU interface window mapped onto GICV and, with `vuart`, the virtual UART's page."""
+    gic, pos = system.board.gic, system.board_spec.pos
+    out = [(f"the virtual GIC distributor {format_range(gic.gicd.base, GRANULE)}",
+            gic.gicd.base, gic.gicd.base + GRANULE, pos)]
+    if gic.gicc is not None:
+        out.append((f"the virtual GIC CPU interface "
+                    f"{format_range(gic.gicc.base, VGIC_CPU_IF_SIZE)}",
+                    gic.gicc.base, gic.gicc.base + VGIC_CPU_IF_SIZE, pos))
+    if part.vuart:
+        console = system.hypervisor.console
+        page = align_down(console.device.regs[0].base, GRANULE)
+        out.append((f"the virtual UART {format_range(page, GRANULE)}", page, page + GRANULE,
+                    part.pos))
+    return out
+
+
+def _reservations(system: System) -> list[tuple[str, int, int]]:
+    """RAM nobody may take: the DT's /memreserve/ and /reserved-memory regions (firmware, the
+    Pi's armstub and spin table in page 0) and the spin-table release pages."""
+    out = [(f"reserved memory {format_range(r.base, r.size)} of the board's device tree",
+            r.base, r.end) for r in system.board.reserved]
+    out += [(f"the spin-table release page {format_range(f.base, f.end - f.base)}",
+             f.base, f.end) for f in hypervisor_frames(system) if f.memtype == "normal"
+            and not any(r.base <= f.base and f.end <= r.end for r in system.board.reserved)]
+    return out
+
+
+def _reserved_memory(system: System, hyp_base: int, hyp_size: int) -> list[Diagnostic]:
+    reserved = _reservations(system)
+    users = _users(system, hyp_base, hyp_size)
+    return [error("E045", f"{who} overlaps {what}", pos,
+                  related=[Related(what, system.board_spec.pos)])
+            for who, lo, hi, pos in users for what, r0, r1 in reserved
+            if _overlaps(lo, hi, r0, r1)]
 
 
 # ---------------------------------------------------------------- devices and interrupts
@@ -221,6 +291,58 @@ def _device_owners(system: System) -> list[Diagnostic]:
                                  related=[Related(f"{path} given to {who}", opos)]))
             else:
                 owner[path] = (f"partition '{part.name}'", dev.pos)
+    return out
+
+
+@dataclass(frozen=True)
+class _Pages:
+    """Whole MMIO pages and who holds them: a stage-2 or EL2 mapping covers whole pages, so
+    two owners of one page can reach each other's registers."""
+
+    owner: str          # "partition 'a'" or "the hypervisor"
+    what: str
+    path: str | None    # the DT node
+    base: int
+    end: int
+    pos: Pos | None
+
+
+def _hypervisor_pages(system: System) -> list[_Pages]:
+    console = system.hypervisor.console
+
+    def pos(f: HypFrame) -> Pos | None:
+        return console.pos if f.path == console.device.path else system.board_spec.pos
+    return [_Pages("the hypervisor", f"{f.name} {format_range(f.base, f.end - f.base)}",
+                   f.path, f.base, f.end, pos(f))
+            for f in hypervisor_frames(system) if f.memtype == "device"]
+
+
+def _device_pages(system: System) -> list[Diagnostic]:
+    """No MMIO page is shared by two owners (E028 already reports one device given twice)."""
+    held = _hypervisor_pages(system)
+    console = system.hypervisor.console.device.path
+    out = []
+    for part in system.partitions:
+        mine = [_Pages(f"partition '{part.name}'", f"device {d.device.path}", d.device.path,
+                       lo, hi, d.pos)
+                for d in part.devices for lo, hi in
+                sorted({(align_down(r.base, GRANULE), align_up(r.end, GRANULE))
+                        for r in d.device.regs if r.size})]
+        said: set[tuple[str | None, str, str | None]] = set()
+        for m in mine:
+            for h in held:
+                if h.owner == m.owner or not _overlaps(m.base, m.end, h.base, h.end):
+                    continue
+                if m.path == h.path and (h.owner != "the hypervisor" or h.path == console):
+                    continue                # one device given twice: E028 says so
+                if (m.path, h.owner, h.path or h.what) in said:
+                    continue                # one error per pair of devices, not per page
+                said.add((m.path, h.owner, h.path or h.what))
+                other = f"{h.what} of {h.owner}"
+                out.append(error("E046", f"{m.what} of {m.owner} "
+                                 f"{format_range(m.base, m.end - m.base)} shares 4 KiB pages "
+                                 f"with {other}", m.pos, related=[Related(other, h.pos)]))
+        held += mine
     return out
 
 

@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
-import subprocess
 import sys
 import traceback
 from pathlib import Path
 
-from . import __version__, pipeline, toolchain
+from . import __version__, pipeline, serialrelay, toolchain
 from .diagnostics import ConfigError, Diagnostic
 
 
@@ -32,54 +30,40 @@ def cmd_build(args: argparse.Namespace) -> int:
     _print_diagnostics(result.analysis.warnings)
     print(f"built {result.bin} ({result.bin.stat().st_size} bytes)")
     print(f"      {result.elf}, {result.memory_map}, {result.manifest}")
-    return _verify(result)
-
-
-def _verify(result: pipeline.BuildResult) -> int:
-    """Every build ends with the independent check of the image it produced."""
-    from .verify import verify_elf
-    report = verify_elf(result.elf, result.analysis.system)
-    if not report.clean:
-        print(report.render(), file=sys.stderr)
-        print(f"hvcfg: {result.elf} FAILED verification (kept for inspection)", file=sys.stderr)
-        return 1
-    print(f"verified {result.elf}: {report.render().splitlines()[-1]}")
+    print(f"verified {result.elf}: {result.verify_summary}")
     return 0
 
 
-def build_if_stale(args: argparse.Namespace) -> tuple[pipeline.Analysis, int]:
-    """For commands that use an image: build (and verify) it only when it is out of date.
+def build_if_stale(args: argparse.Namespace) -> pipeline.Analysis:
+    """For commands that use an image: build it unless a verified build of the same inputs is
+    there (pipeline.ensure_built; a build failing verification raises VerifyFailed, E047).
     Progress goes to stderr so that a command's own output stays clean."""
     analysis, result = pipeline.ensure_built(args.config, args.build_dir, args.rebuild)
     _print_diagnostics(analysis.warnings)
-    if result is None:
-        return analysis, 0
-    print(f"built {result.bin}", file=sys.stderr)
-    with contextlib.redirect_stdout(sys.stderr):
-        return analysis, _verify(result)
+    if result is not None:
+        print(f"built {result.bin}\nverified {result.elf}: {result.verify_summary}",
+              file=sys.stderr)
+    return analysis
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    analysis, status = build_if_stale(args)
+    analysis = build_if_stale(args)
     spec = analysis.system.board_spec
     if spec.qemu is None:
         print(f"hvcfg: board '{spec.name}' has no QEMU description (board.devicetree.qemu); "
               "it cannot be run here", file=sys.stderr)
         return 1
-    if status:
-        return status
     image = pipeline.out_dir(analysis.system, args.build_dir) / "hyp.bin"
+    extra = tuple(args.qemu_arg or ())
+    if args.print_command:
+        # Standalone, nothing filters the partitions' UARTs: they go nowhere.
+        print(" ".join(toolchain.qemu_run_command(spec.qemu, image, extra)))
+        return 0
     if args.uart_dir:
         args.uart_dir.mkdir(parents=True, exist_ok=True)
-    cmd = toolchain.qemu_run_command(spec.qemu, image, tuple(args.qemu_arg or ()), args.uart_dir)
-    if args.print_command:
-        print(" ".join(cmd))
-        return 0
-    try:
-        return subprocess.run(cmd, timeout=args.timeout).returncode
-    except subprocess.TimeoutExpired:
-        print(f"\nhvcfg: QEMU stopped after the {args.timeout} s timeout", file=sys.stderr)
-        return 124
+    relay = serialrelay.Relay(analysis.system, spec.qemu.serials, args.uart_dir)
+    cmd = toolchain.qemu_run_command(spec.qemu, image, extra, relay.sockets)
+    return relay.run(cmd, args.timeout)
 
 
 def cmd_dt(args: argparse.Namespace) -> int:
@@ -115,8 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rebuild", action="store_true", help="build even when up to date")
     p.add_argument("--print-command", action="store_true", help="print the QEMU command only")
     p.add_argument("--qemu-arg", action="append", help="extra QEMU argument (repeatable)")
-    p.add_argument("--uart-dir", type=Path, help="write UARTs other than the first to "
-                   "DIR/uartN.log instead of this terminal")
+    p.add_argument("--uart-dir", type=Path, help="write UARTs other than the first (filtered, "
+                   "unlabelled) to DIR/uartN.log instead of this terminal (where each line is "
+                   "filtered and labelled [partition:uartN])")
     p.set_defaults(func=cmd_run)
 
     from .xsa import commands as xsa_commands
@@ -133,6 +118,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
+    except pipeline.VerifyFailed as exc:
+        print(exc.report_text, file=sys.stderr)
+        _print_diagnostics(exc.diagnostics)
+        return 1
     except ConfigError as exc:
         _print_diagnostics(exc.diagnostics)
         return 1

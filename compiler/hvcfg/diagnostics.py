@@ -120,6 +120,10 @@ CODES: dict[str, tuple[str, str]] = {
     "E041": ("console-not-uart", "hypervisor.console must name a PL011 UART node"),
     "E043": ("unknown-partition", "name a partition declared under partitions: in the board file"),
     "E044": ("not-a-boot-partition", "name the mounted FAT boot partition of a Pi 4 SD card (it holds start4.elf and fixup4.dat), or pass --force"),
+    "E045": ("memory-reserved", "the board's device tree reserves this RAM (/memreserve/, /reserved-memory, spin-table release addresses); move the region"),
+    "E046": ("device-page-shared", "MMIO is mapped in whole 4 KiB pages: give devices that share a page to the same partition, or leave them to the hypervisor"),
+    "E047": ("image-failed-verification", "the image does not match its configuration (findings above): run, flash and surface refuse it until a build verifies; unless something changed the build directory, this is an hvcfg bug: report it"),
+    "E048": ("region-too-small-for-dtb", "a partition's device tree goes into the last 64 KiB of its first writable region (memory[0] when none is writable): make that region at least 64 KiB"),
     # warnings
     "W001": ("not-security-supported", "see xsa/SUPPORT.yaml: advisories do not cover this feature"),
     "W002": ("writable-executable", "rwx lets a guest write code it then runs; use rx for code and rw for data"),

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from . import platform, tables
 from .board import Gic, Reg
-from .diagnostics import ConfigError, Related, error
+from .diagnostics import ConfigError, Diagnostic, Related, error
 from .model import Partition, System
 from .units import format_size
 
@@ -217,21 +217,74 @@ def image_load_offset(system: System, layout: Layout) -> int:
 VGIC_CPU_IF_SIZE = 0x2000      # GICC_DIR lives in the second page
 
 
+def _page_span(reg: Reg) -> tuple[int, int]:
+    return align_down(reg.base, PAGE), align_up(reg.end, PAGE)
+
+
+def device_pages(p: Partition) -> list[tuple[int, int, str]]:
+    """A partition's passed-through MMIO as whole pages (start, end, device path): devices of
+    one partition that share a page share its mapping (checks reject sharing across owners)."""
+    spans = sorted((*_page_span(reg), d.device.path) for d in p.devices
+                   for reg in d.device.regs if reg.size)
+    merged: list[tuple[int, int, str]] = []
+    for lo, hi, path in spans:
+        if merged and lo <= merged[-1][1]:
+            mlo, mhi, mpath = merged[-1]
+            merged[-1] = (mlo, max(mhi, hi), mpath if path in mpath.split(", ")
+                          else f"{mpath}, {path}")
+        else:
+            merged.append((lo, hi, path))
+    return merged
+
+
 def partition_mappings(p: Partition, gic: Gic) -> tuple[tables.Mapping, ...]:
     """A partition's stage-2 map: its RAM with the declared permissions, its devices' pages,
     and its virtual GIC CPU interface (the guest's GICC IPA onto the physical GICV frame).
     The distributor page is left unmapped: every access traps and is emulated."""
     maps = [tables.Mapping(r.ipa, r.base, r.size, _S2_PERM[r.perm], "normal",
                            f"{p.name} RAM") for r in p.memory]
-    for d in p.devices:
-        for reg in d.device.regs:
-            base = align_down(reg.base, PAGE)
-            size = align_up(reg.end, PAGE) - base
-            maps.append(tables.Mapping(base, base, size, "rw", "device", d.device.path))
+    maps += [tables.Mapping(lo, lo, hi - lo, "rw", "device", path)
+             for lo, hi, path in device_pages(p)]
     if gic.gicc is not None and gic.gicv is not None:
         maps.append(tables.Mapping(gic.gicc.base, gic.gicv.base, VGIC_CPU_IF_SIZE, "rw", "device",
                                    "GICV as GICC"))
     return tuple(sorted(maps, key=lambda m: m.va))
+
+
+@dataclass(frozen=True)
+class HypFrame:
+    """Physical pages the hypervisor keeps for itself: no partition may map them."""
+
+    name: str           # as in the EL2 map: "console", "GIC", "spin table", ...
+    path: str | None    # the DT node, when there is one
+    base: int           # page-aligned
+    end: int
+    memtype: str        # "device", or "normal" for spin-table release words in RAM
+    el2: bool           # mapped at EL2 (GICV is not: partitions reach it as their GICC)
+
+
+def hypervisor_frames(system: System) -> list[HypFrame]:
+    """The console, the GIC's frames, spin-table release pages and the power-management block:
+    what the EL2 map holds besides the hypervisor's region and partition RAM, plus GICV."""
+    out = []
+    console = system.hypervisor.console.device
+    out.append(HypFrame("console", console.path, *_page_span(console.regs[0]), "device", True))
+    gic = system.board.gic
+    for reg, el2 in ((gic.gicd, True), (gic.gicc, True), (gic.gich, True), (gic.gicv, False)):
+        if reg is not None:
+            out.append(HypFrame("GIC", gic.path, *_page_span(reg), "device", el2))
+    out += [HypFrame("GIC", gic.path, *_page_span(reg), "device", False) for reg in gic.gicr]
+    # Spin-table release addresses (written to start CPUs) and a BCM283x power-management
+    # block (written to power off), on boards that have them instead of PSCI.
+    release_pages = sorted({align_down(c.release_addr, PAGE) for c in system.board.cpus
+                            if c.release_addr is not None})
+    out += [HypFrame("spin table", None, pg, pg + PAGE, "normal", True) for pg in release_pages]
+    if platform.pm_base(system):
+        page = align_down(platform.pm_base(system), PAGE)
+        pm = platform.pm_device(system)
+        out.append(HypFrame("power management", pm.path if pm else None, page, page + PAGE,
+                            "device", True))
+    return out
 
 
 def _windows(base: int, pgtable_pages: int, blob_sizes: list[int], ncpus: int) -> list[Window]:
@@ -255,25 +308,9 @@ def _windows(base: int, pgtable_pages: int, blob_sizes: list[int], ncpus: int) -
 def _el2_mappings(windows: list[Window], system: System) -> tuple[tables.Mapping, ...]:
     maps = [tables.Mapping(w.base, w.base, w.size, w.perm, "normal", f"hyp {w.name}")
             for w in windows if w.size]
-    console = system.hypervisor.console.device.regs[0]
-    page = align_down(console.base, PAGE)
-    maps.append(tables.Mapping(page, page, align_up(console.end, PAGE) - page, "rw", "device",
-                               "console"))
-    # The GIC distributor and CPU interface (the hypervisor's own interrupts).
-    gic = system.board.gic
-    for reg in (gic.gicd, gic.gicc, gic.gich):
-        if reg is not None:
-            page = align_down(reg.base, PAGE)
-            maps.append(tables.Mapping(page, page, align_up(reg.end, PAGE) - page, "rw", "device",
-                                       "GIC"))
-    # Spin-table release addresses (written to start CPUs) and a BCM283x power-management
-    # block (written to power off), on boards that have them instead of PSCI.
-    release_pages = sorted({align_down(c.release_addr, PAGE) for c in system.board.cpus
-                            if c.release_addr is not None})
-    maps += [tables.Mapping(pg, pg, PAGE, "rw", "normal", "spin table") for pg in release_pages]
-    if platform.pm_base(system):
-        page = align_down(platform.pm_base(system), PAGE)
-        maps.append(tables.Mapping(page, page, PAGE, "rw", "device", "power management"))
+    # The console, the GIC (the hypervisor's own interrupts), spin tables, power management.
+    maps += [tables.Mapping(f.base, f.base, f.end - f.base, "rw", f.memtype, f.name)
+             for f in hypervisor_frames(system) if f.el2]
     # Partition RAM, to load images, scrub on restart and check hypercall buffers; never X.
     for p in system.partitions:
         maps += [tables.Mapping(r.base, r.base, r.size, "rw", "normal", f"{p.name} RAM")
@@ -329,20 +366,34 @@ def compute_layout(system: System, hyp: Reg, loads: dict[str, GuestLoad],
 
 
 def _check_addresses(system: System, hyp: Reg, s2_maps: list[tuple[tables.Mapping, ...]]) -> None:
-    """Addresses the tables cannot express are configuration errors, not crashes."""
+    problems = address_problems(system, hyp, s2_maps)
+    if problems:
+        raise ConfigError(problems)
+
+
+def address_problems(system: System, hyp: Reg,
+                     s2_maps: list[tuple[tables.Mapping, ...]] | None = None) -> list[Diagnostic]:
+    """Addresses the tables cannot express are configuration errors (E040), not crashes;
+    `hvcfg check` reports them too."""
+    if s2_maps is None:
+        s2_maps = [partition_mappings(p, system.board.gic) for p in system.partitions]
+    out = []
     if hyp.end > EL2_VA_LIMIT:
-        raise ConfigError(error("E040", f"hypervisor region ends at {hyp.end:#x}, beyond the "
-                                f"EL2 map's {EL2_VA_LIMIT:#x}", system.hypervisor.pos))
+        out.append(error("E040", f"hypervisor region ends at {hyp.end:#x}, beyond the "
+                         f"EL2 map's {EL2_VA_LIMIT:#x}", system.hypervisor.pos))
     for p, maps in zip(system.partitions, s2_maps):
         for r in p.memory:
             if r.ipa_end > IPA_LIMIT or r.end > EL2_VA_LIMIT:
-                raise ConfigError(error("E040", f"partition '{p.name}' region {r.base:#x} "
-                                        f"(IPA {r.ipa:#x}) is beyond the 40-bit IPA / 39-bit "
-                                        "EL2 range", r.pos))
+                out.append(error("E040", f"partition '{p.name}' region {r.base:#x} "
+                                 f"(IPA {r.ipa:#x}) is beyond the 40-bit IPA / 39-bit "
+                                 "EL2 range", r.pos))
+        devices = {d.device.path: d.pos for d in p.devices}
         for m in maps:
-            if m.va + m.size > IPA_LIMIT:
-                raise ConfigError(error("E040", f"partition '{p.name}' device {m.name} at "
-                                        f"{m.pa:#x} is beyond the 40-bit IPA range", p.pos))
+            if m.va + m.size > IPA_LIMIT and m.memtype == "device":
+                pos = next((pos for path, pos in devices.items() if path in m.name), p.pos)
+                out.append(error("E040", f"partition '{p.name}' device {m.name} at "
+                                 f"{m.pa:#x} is beyond the 40-bit IPA range", pos))
+    return out
 
 
 def describe(layout: Layout, system: System) -> str:

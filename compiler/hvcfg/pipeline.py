@@ -1,10 +1,13 @@
 """The compiler pipeline: YAML -> checked system model -> layout -> generated C -> image.
 
-Outputs are produced in a staging directory and moved into build/<board>/ only when every
-step succeeded, so a failed build never leaves partial output behind.
+Outputs are produced in a staging directory, verified there (hvcfg.verify) and moved into
+build/<board>/ with their verified stamp (stamp.py) only when every step succeeded, so a failed
+build never leaves partial output behind. An image that fails verification is moved to
+build/<board>.rejected/ for inspection, without hyp.bin or boot/, and build/<board>/ is removed.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import shutil
@@ -12,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import board as board_mod
-from . import bootfolder, checks, codegen, guestdt, layout as layout_mod, load, model, package, toolchain
+from . import bootfolder, checks, codegen, guestdt, layout as layout_mod, load, model, package, \
+    stamp, toolchain
 from .board import Reg
 from .diagnostics import ConfigError, Diagnostic, Severity, error
 from .model import Partition, System
@@ -36,6 +40,17 @@ class BuildResult:
     bin: Path
     memory_map: Path
     manifest: Path
+    verify_summary: str             # the last line of the verification report
+
+
+class VerifyFailed(ConfigError):
+    """The built image does not match its configuration: nothing was installed."""
+
+    def __init__(self, report_text: str, elf: Path, rejected: Path, final: Path):
+        self.report_text = report_text
+        super().__init__(error(
+            "E047", f"{elf} failed verification; {final} was removed and nothing in it can be "
+            f"run or flashed (the rejected output, without hyp.bin, is in {rejected})", None))
 
 
 def out_dir(system: System, build_root: Path) -> Path:
@@ -148,11 +163,31 @@ def build(config: Path, build_root: Path = Path("build"),
     staging.mkdir(parents=True)
     try:
         result = _build_into(tc, analysis, staging, final)
+        summary = _verify_staged(analysis, staging, final)
+        stamp.write(staging, fingerprint(system))           # the last file written
         _replace_dir(staging, final)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return result
+    return dataclasses.replace(result, verify_summary=summary)
+
+
+def _verify_staged(analysis: Analysis, staging: Path, final: Path) -> str:
+    """Verify the staged image; on findings move it aside (unbootable) and raise VerifyFailed."""
+    from .verify import verify_elf
+    report = verify_elf(staging / "hyp.elf", analysis.system)
+    if report.clean:
+        return report.render().splitlines()[-1]
+    rejected = final.with_name(f"{final.name}.rejected")
+    shutil.rmtree(rejected, ignore_errors=True)
+    for unbootable in (staging / "hyp.bin", staging / bootfolder.BOOT_DIR):
+        if unbootable.is_dir():
+            shutil.rmtree(unbootable)
+        else:
+            unbootable.unlink(missing_ok=True)
+    staging.rename(rejected)
+    shutil.rmtree(final, ignore_errors=True)
+    raise VerifyFailed(report.render(), final / "hyp.elf", rejected, final)
 
 
 def _build_into(tc: toolchain.Toolchain, analysis: Analysis, staging: Path, final: Path) -> BuildResult:
@@ -187,9 +222,8 @@ def _build_into(tc: toolchain.Toolchain, analysis: Analysis, staging: Path, fina
     (staging / "memory-map.txt").write_text(layout_mod.describe(lay, system))
     (staging / "manifest.json").write_text(
         package.manifest(system, lay, binary).replace(str(staging), str(final)))
-    (staging / "fingerprint").write_text(fingerprint(system) + "\n")
     return BuildResult(analysis, final, final / "hyp.elf", final / "hyp.bin",
-                       final / "memory-map.txt", final / "manifest.json")
+                       final / "memory-map.txt", final / "manifest.json", "")
 
 
 def _replace_dir(new: Path, final: Path) -> None:
@@ -202,8 +236,9 @@ def _replace_dir(new: Path, final: Path) -> None:
 
 def ensure_built(config: Path, build_root: Path = Path("build"), rebuild: bool = False
                  ) -> tuple[Analysis, BuildResult | None]:
-    """Analyse once; build when the outputs are stale (or `rebuild`). The BuildResult is None
-    when build_root already held an up-to-date image."""
+    """Analyse once; build (and verify) unless build_root holds a verified build of exactly
+    these inputs (or when `rebuild`). The BuildResult is None when it did. The only way for a
+    consumer to get at build outputs: a build that fails verification raises VerifyFailed."""
     analysis = analyse(config, build_root)
     if rebuild or not is_up_to_date(analysis, build_root):
         return analysis, build(config, build_root, analysis)
@@ -211,5 +246,6 @@ def ensure_built(config: Path, build_root: Path = Path("build"), rebuild: bool =
 
 
 def is_up_to_date(analysis: Analysis, build_root: Path) -> bool:
-    stamp = out_dir(analysis.system, build_root) / "fingerprint"
-    return stamp.exists() and stamp.read_text().strip() == fingerprint(analysis.system)
+    """build/<board>/ holds a verified build of these inputs, unchanged since."""
+    out = out_dir(analysis.system, build_root)
+    return stamp.problem(out, fingerprint(analysis.system)) is None

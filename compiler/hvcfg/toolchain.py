@@ -120,9 +120,10 @@ def ensure_dtb(spec: BoardSpec, cache_dir: Path) -> Path:
 
 
 def qemu_run_command(q: QemuSpec, kernel: Path, extra: tuple[str, ...] = (),
-                     uart_dir: Path | None = None) -> list[str]:
-    """Boot an image the way the board describes. Every UART is on this terminal, or, with
-    uart_dir, the first one only and the others in uart_dir/uartN.log (lines stay whole)."""
+                     uart_sockets: list[Path] | None = None) -> list[str]:
+    """Boot an image the way the board describes. The first UART (the hypervisor console) is
+    on this terminal; each other one goes to a Unix socket of `uart_sockets` (serialrelay.py
+    reads, filters and labels it), or nowhere: never raw onto the terminal."""
     # Multi-threaded TCG, except under -icount (deterministic benchmarks), which needs one thread.
     thread = "single" if "-icount" in extra else "multi"
     cmd = [QEMU, "-M", q.machine, "-smp", str(q.smp), "-m", f"{q.memory // (1024 * 1024)}M",
@@ -131,9 +132,13 @@ def qemu_run_command(q: QemuSpec, kernel: Path, extra: tuple[str, ...] = (),
            "-chardev", "stdio,id=console,mux=on"]
     if q.cpu:
         cmd += ["-cpu", q.cpu]
-    for n in range(max(q.serials, 1)):
-        target = f"file:{uart_dir / f'uart{n}.log'}" if uart_dir and n else "chardev:console"
-        cmd += ["-serial", target]
+    cmd += ["-serial", "chardev:console"]
+    for n in range(1, max(q.serials, 1)):
+        if uart_sockets is None:
+            cmd += ["-serial", "null"]
+        else:
+            cmd += ["-chardev", f"socket,id=uart{n},path={uart_sockets[n - 1]},server=off",
+                    "-serial", f"chardev:uart{n}"]
     return cmd + ["-kernel", str(kernel), *extra]
 
 

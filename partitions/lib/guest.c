@@ -86,7 +86,7 @@ static uint64_t format(char *buf, uint64_t size, const char *fmt, va_list ap)
 }
 
 #ifdef HVCFG_UART_BASE
-static void uart_write(const char *s, uint64_t n)
+void guest_uart_write(const char *s, uint64_t n)
 {
     volatile uint32_t *uart = (volatile uint32_t *)HVCFG_UART_BASE;
     uart[UARTCR / 4] = 0x301;               /* UARTEN | TXE | RXE */
@@ -108,7 +108,7 @@ void guest_printf(const char *fmt, ...)
 #ifdef HVCFG_UART_BASE
     line[n++] = '\r';
     line[n++] = '\n';
-    uart_write(line, n);
+    guest_uart_write(line, n);
 #else
     line[n++] = '\n';
     smccc_hvc(HVCFG_CONSOLE_WRITE, (uint64_t)line, n, 0);

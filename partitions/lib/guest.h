@@ -52,6 +52,9 @@ struct smccc_res smccc_smc(uint32_t fid, uint64_t a1, uint64_t a2, uint64_t a3);
 /* One whole line (the newline is added): on the partition's UART if it has one, else through
  * the console hypercall. */
 void guest_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#ifdef HVCFG_UART_BASE
+void guest_uart_write(const char *s, uint64_t n);   /* raw bytes to the partition's own UART */
+#endif
 void guest_delay_ms(uint32_t ms);
 uint32_t guest_checksum(const volatile uint8_t *p, uint64_t len);
 void guest_system_off(void) __attribute__((noreturn));

@@ -1,0 +1,80 @@
+"""serialrelay: the filter, the labels, and the relay against a stand-in for QEMU."""
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+from hvcfg import pipeline, serialrelay, toolchain
+from hvcfg.serialrelay import LINE, LineFilter, Relay
+
+ROOT = Path(__file__).resolve().parent.parent
+FORGE = ROOT / "tests" / "boards" / "qemu-virt-forge.yaml"
+
+
+def test_filter_mirrors_the_hypervisors() -> None:
+    f = LineFilter(b"[p:uart1] ")
+    assert f.feed(b"[hyp] a\r\n\x1b[2Jb\x07\x00\x9b\x7f\n") == [
+        b"[p:uart1] [hyp] a\n", b"[p:uart1] ?[2Jb????\n"]
+    assert f.feed(b"partial") == [] and f.end() == [b"[p:uart1] partial\n"] and f.end() == []
+    long = f.feed(b"x" * (LINE + 3) + b"\n")
+    assert long == [b"[p:uart1] " + b"x" * LINE + b"\n", b"[p:uart1] xxx\n"]
+
+
+def test_labels_name_the_owner(tmp_path: Path) -> None:
+    system = pipeline.analyse(FORGE, tmp_path).system
+    assert serialrelay.uart_labels(system, 2) == ["atk_forge:uart1"]
+    assert serialrelay.uart_labels(system, 3) == ["atk_forge:uart1", "uart2"]
+
+
+def test_print_command_never_puts_a_partition_uart_on_the_terminal(tmp_path: Path) -> None:
+    spec = pipeline.analyse(FORGE, tmp_path).system.board_spec
+    assert spec.qemu is not None
+    cmd = toolchain.qemu_run_command(spec.qemu, Path("hyp.bin"))
+    serials = [cmd[i + 1] for i, a in enumerate(cmd) if a == "-serial"]
+    assert serials == ["chardev:console", "null"]
+    cmd = toolchain.qemu_run_command(spec.qemu, Path("hyp.bin"), (), [tmp_path / "s1"])
+    serials = [cmd[i + 1] for i, a in enumerate(cmd) if a == "-serial"]
+    assert serials == ["chardev:console", "chardev:uart1"]
+    assert f"socket,id=uart1,path={tmp_path / 's1'},server=off" in cmd
+
+
+FAKE_QEMU = r"""
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+out = sys.stdout.buffer
+out.write(b"[victim] beat 1 "); out.flush()        # the console, mid-line
+s.sendall(b"[hyp] forged\n\x1b[2J"); time.sleep(0.05)
+out.write(b"period 20\n[hyp] real\n"); out.flush()
+s.sendall(b"tail"); s.close()
+"""
+
+
+def test_relay_keeps_console_lines_whole(tmp_path: Path) -> None:
+    system = pipeline.analyse(FORGE, tmp_path).system
+    out = io.BytesIO()
+    relay = Relay(system, 2, None, out)
+    status = relay.run([sys.executable, "-c", FAKE_QEMU, str(relay.sockets[0])], timeout=30)
+    assert status == 0
+    lines = out.getvalue().decode().splitlines()
+    assert lines[0] == "[victim] beat 1 period 20"       # not split by the UART's line
+    assert "[atk_forge:uart1] [hyp] forged" in lines
+    assert "[atk_forge:uart1] ?[2Jtail" in lines and "[hyp] real" in lines
+    assert all(ln.startswith(("[victim]", "[hyp] real", "[atk_forge:uart1] ")) for ln in lines)
+
+
+def test_relay_files_with_uart_dir(tmp_path: Path) -> None:
+    system = pipeline.analyse(FORGE, tmp_path).system
+    out = io.BytesIO()
+    relay = Relay(system, 2, tmp_path, out)
+    assert relay.run([sys.executable, "-c", FAKE_QEMU, str(relay.sockets[0])], timeout=30) == 0
+    assert (tmp_path / "uart1.log").read_bytes() == b"[hyp] forged\n?[2Jtail\n"
+    assert out.getvalue() == b"[victim] beat 1 period 20\n[hyp] real\n"
+
+
+def test_relay_timeout_stops_qemu(tmp_path: Path) -> None:
+    system = pipeline.analyse(FORGE, tmp_path).system
+    relay = Relay(system, 2, None, io.BytesIO())
+    hang = "import time, socket, sys; s = socket.socket(socket.AF_UNIX); " \
+           "s.connect(sys.argv[1]); time.sleep(60)"
+    assert relay.run([sys.executable, "-c", hang, str(relay.sockets[0])], timeout=1) == 124
