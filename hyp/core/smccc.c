@@ -60,6 +60,8 @@ int64_t hv_smccc_arch_features(uint32_t fid)
 
 static void architecture_call(struct hv_regs *regs, uint32_t fid)
 {
+    if (hv_psci_call(regs, fid))
+        return;
     switch (fid) {
     case SMCCC_ARCH_WORKAROUND_1:
     case SMCCC_ARCH_WORKAROUND_2:
@@ -69,8 +71,7 @@ static void architecture_call(struct hv_regs *regs, uint32_t fid)
                                                                     : (uint64_t)PSCI_NOT_SUPPORTED;
         return;
     default:
-        if (!hv_psci_call(regs, fid))
-            regs->x[0] = (uint64_t)PSCI_NOT_SUPPORTED;
+        regs->x[0] = (uint64_t)PSCI_NOT_SUPPORTED;
     }
 }
 
