@@ -62,17 +62,25 @@ static void el1_reset(void)
 /* Debug and PMU state: trapped for the guest (MDCR_EL2), so it can neither read nor change
  * it, but the hardware acts on it. Nothing the firmware or an earlier guest left may stay on:
  * no software step, no breakpoints (MDSCR_EL1.MDE/KDE/SS clear), and no counter running. */
+static uint64_t pmu_version(void)
+{
+    return ID_DFR0_PMUVER(read_sysreg(id_aa64dfr0_el1));
+}
+
 static int has_pmuv3(void)
 {
-    uint64_t ver = ID_DFR0_PMUVER(read_sysreg(id_aa64dfr0_el1));
-    return ver != 0 && ver != 0xf;
+    return pmu_version() != 0 && pmu_version() != 0xf;
 }
 
 uint64_t hv_mdcr_el2(void)
 {
     /* HPMN = N: the architecture makes 0 UNPREDICTABLE before PMUv3p5; with TPM set the
-     * guest reaches no counter whatever HPMN says. */
-    return MDCR_EL2_TRAPS | (has_pmuv3() ? PMCR_N(read_sysreg(pmcr_el0)) : 0);
+     * guest reaches no counter whatever HPMN says. HPMD (PMUv3p1 on): no event counts at
+     * EL2 even if one is left enabled. */
+    if (!has_pmuv3())
+        return MDCR_EL2_TRAPS;
+    return MDCR_EL2_TRAPS | PMCR_N(read_sysreg(pmcr_el0)) |
+           (pmu_version() >= ID_DFR0_PMUV3P1 ? MDCR_HPMD : 0);
 }
 
 static void debug_pmu_reset(void)
@@ -95,5 +103,7 @@ void hv_guest_reset(void)
     fpsimd_reset();
     el1_reset();
     debug_pmu_reset();
+    /* No exclusive reservation of an earlier incarnation (or of EL2) lets a first STXR pass. */
+    __asm__ volatile("clrex" : : : "memory");
     isb();
 }

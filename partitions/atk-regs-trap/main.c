@@ -13,7 +13,7 @@
 #define SMCCC_ARCH_WORKAROUND_2 0x80007fffu
 #define SMCCC_ARCH_WORKAROUND_3 0x80003fffu
 
-volatile uint64_t last_esr, last_far, last_vector = ~0UL;
+volatile uint64_t last_esr, last_far, last_vector = ~0UL;   /* written by the vectors */
 extern char trap_vectors[], el0_a64_load[], el0_a32_load[];
 void run_el0(void *entry, uint64_t spsr, uint64_t x1);
 
@@ -87,12 +87,18 @@ static void control(void)
     outcome("CBAR_EL1 read (s3_1_c15_c3_0)", RD(s3_1_c15_c3_0));
 }
 
+/* Run an EL0 task until its first exception; what it was is in ESR_EL1. */
+static void el0_task(void *entry, uint64_t spsr, const char *what)
+{
+    run_el0(entry, spsr, HVCFG_UNMAPPED_IPA);
+    last_esr = RD(esr_el1);
+    outcome(what, 0);
+}
+
 static void lower_el(void)
 {
-    run_el0(el0_a64_load, 0x3c0, HVCFG_UNMAPPED_IPA);   /* EL0t, DAIF masked */
-    outcome("AArch64 EL0 task reads unmapped memory", 0);
-    run_el0(el0_a32_load, 0x1d0, HVCFG_UNMAPPED_IPA);   /* AArch32 User, A I F masked */
-    outcome("AArch32 EL0 task reads unmapped memory", 0);
+    el0_task(el0_a64_load, 0x3c0, "AArch64 EL0 task reads unmapped memory");   /* EL0t */
+    el0_task(el0_a32_load, 0x1d0, "AArch32 EL0 task reads unmapped memory");   /* usr */
 }
 
 static void speculation(void)

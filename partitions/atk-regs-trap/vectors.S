@@ -1,26 +1,16 @@
 /*
- * atk-regs-trap's EL1 vectors. Every exception records ESR_EL1, FAR_EL1 and which vector took it
- * (last_esr, last_far, last_vector). From EL1 (an injected undefined instruction) it resumes
- * after the instruction; from EL0 (AArch64 at 0x400, AArch32 at 0x600) it returns to the EL1
- * code that started the EL0 task (run_el0).
+ * atk-regs-trap's EL1 vectors. Every exception records which vector took it (last_vector). From
+ * EL1 (an injected undefined instruction) hostile/vectors.S's el1_sync records ESR_EL1 and
+ * FAR_EL1 and resumes after the instruction; from EL0 (AArch64 at 0x400, AArch32 at 0x600)
+ * the EL1 code that started the EL0 task (run_el0) gets control back and reads them itself.
  */
-.macro record offset
+.macro entry offset, then
+    .balign 0x80
     stp     x0, x1, [sp, #-16]!
-    mrs     x0, esr_el1
-    adrp    x1, last_esr
-    str     x0, [x1, :lo12:last_esr]
-    mrs     x0, far_el1
-    adrp    x1, last_far
-    str     x0, [x1, :lo12:last_far]
     mov     x0, #\offset
     adrp    x1, last_vector
     str     x0, [x1, :lo12:last_vector]
     ldp     x0, x1, [sp], #16
-.endm
-
-.macro entry offset, then
-    .balign 0x80
-    record  \offset
     b       \then
 .endm
 
@@ -32,7 +22,7 @@ trap_vectors:
     entry   0x080, hang
     entry   0x100, hang
     entry   0x180, hang
-    entry   0x200, skip             /* EL1h sync */
+    entry   0x200, el1_sync         /* EL1h sync: hostile/vectors.S */
     entry   0x280, hang
     entry   0x300, hang
     entry   0x380, eret_now         /* EL1h SError: recorded, resume */
@@ -48,12 +38,6 @@ trap_vectors:
 hang:
     b       .
 
-skip:
-    stp     x0, x1, [sp, #-16]!
-    mrs     x0, elr_el1
-    add     x0, x0, #4
-    msr     elr_el1, x0
-    ldp     x0, x1, [sp], #16
 eret_now:
     eret
 

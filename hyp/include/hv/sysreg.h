@@ -17,14 +17,15 @@
 
 /* MDCR_EL2: the guest reaches neither the PMU (TPM, TPMCR) nor the debug registers (TDA: the
  * breakpoint/watchpoint/DCC/MDSCR ones, TDOSA: OS lock and power-down, TDRA: ROM table); they
- * are emulated RAZ/WI (aarch64/sysreg_trap.c). HPMN takes PMCR_EL0.N, HPME (EL2 counters) and
- * TDE stay clear: debug exceptions (BRK) remain the guest's. */
+ * are emulated RAZ/WI (aarch64/sysreg_trap.c). HPMN takes PMCR_EL0.N, HPMD where the PMU has
+ * it; HPME (EL2 counters) and TDE stay clear: debug exceptions (BRK) remain the guest's. */
 #define MDCR_TPMCR  (1UL << 5)
 #define MDCR_TPM    (1UL << 6)
 #define MDCR_TDA    (1UL << 9)
 #define MDCR_TDOSA  (1UL << 10)
 #define MDCR_TDRA   (1UL << 11)
 #define MDCR_EL2_TRAPS (MDCR_TPMCR | MDCR_TPM | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA)
+#define MDCR_HPMD   (1UL << 17)     /* PMUv3p1: event counting prohibited at EL2 */
 
 /* SCTLR_EL2 (non-VHE): RES1 bits, then the ones we set */
 #define SCTLR_EL2_RES1  0x30C50830UL
@@ -48,6 +49,7 @@
 
 /* ID_AA64DFR0_EL1.PMUVer: 0 none, 0xf IMPLEMENTATION DEFINED (not the architected PMU) */
 #define ID_DFR0_PMUVER(dfr0) (((dfr0) >> 8) & 0xf)
+#define ID_DFR0_PMUV3P1      4
 #define PMCR_N(pmcr)         (((pmcr) >> 11) & 0x1f)
 #define PMCR_P               (1UL << 1)  /* reset the event counters */
 #define PMCR_C               (1UL << 2)  /* reset the cycle counter */
