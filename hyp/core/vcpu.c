@@ -90,6 +90,8 @@ static void load_el2_state(const struct hv_partition *p, uint32_t vcpu)
     write_sysreg(cptr_el2, CPTR_EL2_DEFAULT);
     write_sysreg(mdcr_el2, hv_mdcr_el2());
     write_sysreg(actlr_el2, 0);     /* no EL1 write access to CPUACTLR/CPUECTLR/L2*CTLR */
+    write_sysreg(hstr_el2, 0);      /* UNKNOWN at reset: no AArch32 CP15 access traps */
+    write_sysreg(cnthp_ctl_el2, 0); /* the EL2 timer (unused) off: UNKNOWN at reset */
     write_sysreg(cnthctl_el2, CNTHCTL_EL1_ACCESS);
     write_sysreg(cntvoff_el2, hv_partition_cntvoff(hv_cpus[hv_cpu_slot()].partition));
     write_sysreg(vpidr_el2, read_sysreg(midr_el1));
