@@ -94,9 +94,13 @@ IMP_DEF = [
     "L2ECTLR_EL1 write (s3_1_c11_c0_3)", "L2ACTLR_EL1 write (s3_1_c15_c0_0)",
     "CBAR_EL1 read (s3_1_c15_c3_0)",
 ]
-EL0_TASKS = [   # (what, the vector the stage-2 fault must arrive at)
-    ("AArch64 EL0 task reads unmapped memory", 0x400),
-    ("AArch32 EL0 task reads unmapped memory", 0x600),
+EL0_TASKS = [   # (what, the ECs it may arrive with, the vector it must arrive at)
+    ("AArch64 EL0 task reads unmapped memory", {0x24}, 0x400),  # stage-2 fault, injected
+    ("AArch32 EL0 task reads unmapped memory", {0x24}, 0x600),
+    # MDSCR_EL1.TDCC: trapped to EL1 (EC 0x18; AArch32: 0x05, or undefined where the CPU model
+    # has no such register), never a trap to EL2 (next test)
+    ("AArch64 EL0 task reads MDCCSR_EL0", {0x18}, 0x400),
+    ("AArch32 EL0 task reads DBGDSCRint", {0x0, 0x5}, 0x600),
 ]
 # SMCCC_ARCH_FEATURES(WORKAROUND_1, 2, 3) and the WORKAROUND_1 call itself, per CPU:
 # A53 is unaffected (1 = UNAFFECTED, -2 = NOT_REQUIRED); A72 is mitigated at EL2 entry for
@@ -110,7 +114,7 @@ def trap(request, tmp_path_factory) -> tuple[str, str]:
     board = {"a53": "qemu-virt-atk-trap.yaml", "a72": "qemu-virt-atk-trap-a72.yaml"}[cpu]
     tmp = tmp_path_factory.mktemp(f"atk-trap-{cpu}")
     console = run_to_power_off(f"tests/boards/{board}", tmp / "build", 90, extra=ICOUNT)
-    assert "[atk_trap] atk-trap: 31 attempts, still alive, SYSTEM_OFF" in console
+    assert "[atk_trap] atk-trap: 33 attempts, still alive, SYSTEM_OFF" in console
     return cpu, console
 
 
@@ -141,9 +145,16 @@ def test_implementation_defined_registers_are_undefined(trap, what):
     assert f"[atk_trap] atk-trap: {what}: injected EC=0x0 vector 0x200\n" in trap[1]
 
 
-@pytest.mark.parametrize("what, vector", EL0_TASKS)
-def test_el0_task_fault_arrives_at_its_vector(trap, what, vector):
-    assert f"[atk_trap] atk-trap: {what}: injected EC=0x24 vector {vector:#x}\n" in trap[1]
+@pytest.mark.parametrize("what, ecs, vector", EL0_TASKS)
+def test_el0_task_exception_arrives_at_its_vector(trap, what, ecs, vector):
+    m = re.search(rf"^\[atk_trap\] atk-trap: {re.escape(what)}: injected EC=(0x[0-9a-f]+) "
+                  rf"vector {vector:#x}$", trap[1], re.M)
+    assert m and int(m.group(1), 16) in ecs, what
+
+
+def test_el0_tasks_reach_the_health_monitor_only_by_stage2_faults(trap):
+    assert re.findall(r"^\[hyp\] atk_trap: (stage-2 fault: read of 4 bytes at ipa=0x40200000)",
+                      trap[1], re.M) == ["stage-2 fault: read of 4 bytes at ipa=0x40200000"] * 2
 
 
 def test_spectre_workarounds_answered_per_cpu(trap):

@@ -85,7 +85,9 @@ uint64_t hv_mdcr_el2(void)
 
 static void debug_pmu_reset(void)
 {
-    write_sysreg(mdscr_el1, 0);
+    /* TDCC: EL0's debug channel accesses (MDCCSR_EL0, DBGDTR*_EL0, AArch32 CP14) are undefined
+     * at EL1, as Linux sets it: they never become a trap to EL2 a user task could provoke. */
+    write_sysreg(mdscr_el1, MDSCR_TDCC);
     write_sysreg(mdccint_el1, 0);
     if (has_pmuv3()) {
         write_sysreg(pmcntenclr_el0, ~0UL);

@@ -14,7 +14,7 @@
 #define SMCCC_ARCH_WORKAROUND_3 0x80003fffu
 
 volatile uint64_t last_esr, last_far, last_vector = ~0UL;   /* written by the vectors */
-extern char trap_vectors[], el0_a64_load[], el0_a32_load[];
+extern char trap_vectors[], el0_a64_load[], el0_a32_load[], el0_a64_dcc[], el0_a32_dcc[];
 void run_el0(void *entry, uint64_t spsr, uint64_t x1);
 
 #define RD(r) ({ uint64_t v_; __asm__ volatile("mrs %0, " #r : "=r"(v_) : : "memory"); v_; })
@@ -110,6 +110,8 @@ static void lower_el(void)
 {
     el0_task(el0_a64_load, 0x3c0, "AArch64 EL0 task reads unmapped memory");   /* EL0t */
     el0_task(el0_a32_load, 0x1d0, "AArch32 EL0 task reads unmapped memory");   /* usr */
+    el0_task(el0_a64_dcc, 0x3c0, "AArch64 EL0 task reads MDCCSR_EL0");
+    el0_task(el0_a32_dcc, 0x1d0, "AArch32 EL0 task reads DBGDSCRint");
 }
 
 static void speculation(void)

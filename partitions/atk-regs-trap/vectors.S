@@ -71,7 +71,7 @@ el0_return:
     ldp     x29, x30, [sp], #96
     ret
 
-/* EL0 code: one load from the address in x1/r1. */
+/* EL0 code: one load from the address in x1/r1; one read of the debug channel's status. */
     .balign 8
     .global el0_a64_load
 el0_a64_load:
@@ -81,6 +81,14 @@ el0_a64_load:
 el0_a32_load:
     .word   0xe5910000              /* A32: ldr r0, [r1] */
     .word   0xeafffffe              /* A32: b . */
+    .global el0_a64_dcc
+el0_a64_dcc:
+    mrs     x0, mdccsr_el0
+    b       .
+    .global el0_a32_dcc
+el0_a32_dcc:
+    .word   0xee100e11              /* A32: mrc p14, 0, r0, c0, c1, 0 (DBGDSCRint) */
+    .word   0xeafffffe
 
     .section .bss
     .balign 8

@@ -26,6 +26,7 @@
 #define MDCR_TDRA   (1UL << 11)
 #define MDCR_EL2_TRAPS (MDCR_TPMCR | MDCR_TPM | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA)
 #define MDCR_HPMD   (1UL << 17)     /* PMUv3p1: event counting prohibited at EL2 */
+#define MDSCR_TDCC  (1UL << 12)     /* MDSCR_EL1: EL0 access to the debug channel undefined */
 
 /* SCTLR_EL2 (non-VHE): RES1 bits, then the ones we set */
 #define SCTLR_EL2_RES1  0x30C50830UL
