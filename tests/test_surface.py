@@ -67,6 +67,13 @@ def test_psci_list_matches_the_case_labels_of_hv_psci_call():
     assert all(f.symbols[0] == "hv_psci_call" for f in surface.PSCI_FUNCTIONS)
 
 
+def test_workaround_list_matches_the_case_labels_of_architecture_call():
+    defines = _defines(HYP / "include/hv/spectre.h")
+    body = _function_body(HYP / "core/smccc.c", "static void architecture_call(")
+    in_c = {_evaluate(label, defines) for label in _case_labels(body)}
+    assert {f.fids[0] for f in surface.ARCH_WORKAROUNDS} == in_c
+
+
 def test_trap_classes_match_the_case_labels_of_hv_trap_lower_sync():
     body = _function_body(HYP / "aarch64/traps.c", "void hv_trap_lower_sync(")
     assert set(_case_labels(body)) == {t.ec for t in surface.TRAPS if t.ec}
@@ -74,11 +81,14 @@ def test_trap_classes_match_the_case_labels_of_hv_trap_lower_sync():
 
 
 def test_trap_stubs_are_the_lower_el_vectors():
-    text = (HYP / "aarch64/vectors.S").read_text()
-    targets = re.findall(r"^\s*vector\s+(\w+)", text, re.M)
+    plain, mitigated = (HYP / "aarch64/vectors.S").read_text().split("hv_vectors_bhb:")
+    targets = re.findall(r"^\s*vector\s+(\w+)", plain, re.M)
     assert len(targets) == 16
     stubs = {t.symbols[0] for t in surface.TRAPS}
     assert set(targets[8:]) == stubs       # entries 8..15: lower EL, AArch64 then AArch32
+    # The Spectre-mitigating table (Cortex-A57/A72) reaches the same stubs after mitigating.
+    assert re.findall(r"^\s*vector\s+(\w+)", mitigated, re.M) == targets[:8]
+    assert re.findall(r"^\s*vector_mitigated\s+(\w+)", mitigated, re.M) == targets[8:]
 
 
 def test_hypercall_map_matches_codegen_and_the_header():
@@ -217,7 +227,7 @@ def test_hypercall_entries_only_for_granted_partitions(builds):
                 assert not e.absent, (p.name, e.name)
         # every partition has the traps and all of PSCI
         assert [e.name for e in p.entries if e.kind == "psci"] == \
-            [f.name for f in surface.PSCI_FUNCTIONS]
+            [f.name for f in surface.PSCI_FUNCTIONS + surface.ARCH_WORKAROUNDS]
         assert [e.name for e in p.entries if e.kind == "trap"] == [t.name for t in surface.TRAPS]
     ticker = next(p for p in s.partitions if p.name == "ticker")
     assert [e.name for e in ticker.entries if e.kind == "irq"] == ["INTID 40"]   # its PL011

@@ -26,8 +26,11 @@ _ENV = jinja2.Environment(
 )
 
 # HCR_EL2: stage 2 on, AArch64 EL1, physical IRQ/FIQ/SError to EL2, SMC trapped (TSC) so a guest
-# never reaches firmware, set/way cache maintenance trapped (TSW), SWIO as KVM does.
-HCR_BITS = {"VM": 0, "SWIO": 1, "FMO": 3, "IMO": 4, "AMO": 5, "TSC": 19, "TSW": 22, "RW": 31}
+# never reaches firmware, set/way cache maintenance trapped (TSW), SWIO as KVM does; IMPLEMENTATION
+# DEFINED registers (TIDCP: the cluster's L2 controls on A53/A72) and ACTLR_EL1 (TACR) trapped
+# (docs/architecture.md, "Guest-visible CPU state"). verify checks these (rules.HCR_REQUIRED).
+HCR_BITS = {"VM": 0, "SWIO": 1, "FMO": 3, "IMO": 4, "AMO": 5, "TSC": 19, "TIDCP": 20,
+            "TACR": 21, "TSW": 22, "RW": 31}
 
 PARTITION_STACK = 0x4000          # per vCPU; partitions/lib/start.S agrees
 
@@ -261,7 +264,8 @@ def hyp_sources(system: System, hyp_dir: Path) -> list[Path]:
     common = ["aarch64/head.S", "aarch64/vectors.S", "aarch64/traps.c", "aarch64/cache.c",
               "core/main.c", "core/console.c", "core/lib.c", "core/partition.c", "core/vcpu.c",
               "core/inject.c", "core/smccc.c", "core/psci.c", "core/guestmem.c", "core/sha256.c",
-              "aarch64/sha256_ce.S", "aarch64/sha256_select.c",
+              "aarch64/sha256_ce.S", "aarch64/sha256_select.c", "aarch64/guest_reset.c",
+              "aarch64/sysreg_trap.c", "aarch64/spectre.c",
               "stage2/abort.c", "drivers/pl011.c", "gic/gicv2.c", "gic/vgic.c"]
     common += [HYPERCALLS[h][1] for h in hypercalls_used(system)]
     common.append("core/irq.c")

@@ -71,14 +71,19 @@ TRAPS: tuple[Trap, ...] = (
          VECTOR_SYNC + ("hv_stage2_abort",) + HEALTH),
     Trap("instruction abort", "sync: instruction abort, stage 2 (EC 0x20) -> health monitor",
          "EC_IABT_LOW", VECTOR_SYNC + ("hv_stage2_abort",) + HEALTH),
-    Trap("other sync", "sync: any other trapped class (e.g. DC set/way, HCR_EL2.TSW) "
-         "-> health monitor", None, VECTOR_SYNC + HEALTH),
+    Trap("system register", "sync: MSR/MRS trapped (EC 0x18): debug, trace, PMU (MDCR_EL2, "
+         "CPTR_EL2.TTA), ACTLR_EL1 (TACR) read as zero; IMPLEMENTATION DEFINED (TIDCP), set/way "
+         "(TSW), EL1 physical timer -> health monitor", "EC_SYS64",
+         VECTOR_SYNC + ("hv_trap_sysreg",) + HEALTH),
+    Trap("other sync", "sync: any other trapped class -> health monitor", None,
+         VECTOR_SYNC + HEALTH),
     Trap("IRQ", "physical IRQ while the guest runs (HCR_EL2.IMO)", None, IRQ_PATH),
     Trap("FIQ", "physical FIQ (HCR_EL2.FMO) -> health monitor", None,
          ("lower_fiq", "hv_trap_lower_other") + HEALTH),
-    Trap("SError", "SError (HCR_EL2.AMO) -> health monitor", None,
+    Trap("SError", "SError (HCR_EL2.AMO) -> health monitor (inject: a virtual SError)", None,
          ("lower_serror", "hv_trap_lower_other") + HEALTH),
-    Trap("AArch32", "any exception from AArch32 (never granted) -> health monitor", None,
+    Trap("AArch32", "any exception from an AArch32 EL1 (never: HCR_EL2.RW; AArch32 EL0 "
+         "traps arrive as AArch64) -> health monitor", None,
          ("lower32", "hv_trap_lower_other") + HEALTH),
 )
 
@@ -121,6 +126,15 @@ PSCI_FUNCTIONS: tuple[PsciFunction, ...] = tuple(
         ("SYSTEM_RESET", (0x84000009,), ("hv_partition_restart",)),
     ))
 
+# Exactly the case labels of architecture_call in hyp/core/smccc.c (checked by a test): the Spectre
+# workaround calls, answered per physical CPU (aarch64/spectre.c).
+ARCH_WORKAROUNDS: tuple[PsciFunction, ...] = tuple(
+    PsciFunction(name, (fid,), ("hv_smccc_call", "hv_spectre_features")) for name, fid in (
+        ("SMCCC_ARCH_WORKAROUND_1", 0x80008000),
+        ("SMCCC_ARCH_WORKAROUND_2", 0x80007FFF),
+        ("SMCCC_ARCH_WORKAROUND_3", 0x80003FFF),
+    ))
+
 # Emulated MMIO: a provider returns, for one partition, one EntrySpec (kind "mmio") per
 # register it emulates, e.g. EntrySpec("mmio", "GICD_ISENABLER0", "0x08000100, 4 bytes, rw",
 # ("hv_vgic_mmio", ...)). The vGIC and the virtual UART register theirs here.
@@ -149,7 +163,7 @@ def entry_specs(system: System, p: Partition) -> list[EntrySpec]:
             specs.append(EntrySpec("hypercall", h, "no handler map in surface.py", ()))
         else:
             specs.append(EntrySpec("hypercall", h, f"{hc.fid:#x} ({hc.macro})", hc.symbols))
-    for f in PSCI_FUNCTIONS:
+    for f in PSCI_FUNCTIONS + ARCH_WORKAROUNDS:
         specs.append(EntrySpec("psci", f.name, " / ".join(f"{i:#x}" for i in f.fids), f.symbols))
     for provider in MMIO_PROVIDERS:
         specs.extend(provider(system, p))

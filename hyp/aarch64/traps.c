@@ -1,6 +1,7 @@
 /* Synchronous exceptions from guests, and the report of anything the hypervisor did not expect. */
 #include "hv/console.h"
 #include "hv/gic.h"
+#include "hv/guest_reset.h"
 #include "hv/irq.h"
 #include "hv/partition.h"
 #include "hv/platform.h"
@@ -51,6 +52,9 @@ void hv_trap_lower_sync(struct hv_regs *regs)
     case EC_IABT_LOW:
         hv_stage2_abort(regs, esr, 1);
         return;
+    case EC_SYS64:
+        hv_trap_sysreg(regs, esr);
+        return;
     default:
         hv_fault(regs, HV_FAULT_KIND_UNDEF, "trapped %s (EC=0x%x) pc=0x%lx esr=0x%lx",
                  hv_ec_name(ec), ec, (unsigned long)regs->elr, (unsigned long)esr);
@@ -94,10 +98,13 @@ void hv_trap_lower_other(struct hv_regs *regs, uint64_t kind)
         lower_irq(regs);
         return;
     }
-    /* FIQ, SError and AArch32 are nothing a partition was granted. */
-    hv_fault(regs, HV_FAULT_KIND_ABORT, "unexpected %s from guest pc=0x%lx esr=0x%lx",
-             lower_kind_names[kind], (unsigned long)regs->elr,
-             (unsigned long)read_sysreg(esr_el2));
+    /* An SError is the guest's own (an external abort of its device or memory access, at any
+     * EL of it, EL0 included): under `inject` its kernel gets a virtual SError to handle as it
+     * would a physical one, else the health monitor stops or restarts it. FIQ and AArch32 (EL1
+     * is AArch64: this vector is never taken) are nothing a partition was granted. */
+    hv_fault(regs, kind == HV_EXC_LOWER_SERROR ? HV_FAULT_KIND_SERROR : HV_FAULT_KIND_ABORT,
+             "unexpected %s from guest pc=0x%lx esr=0x%lx", lower_kind_names[kind],
+             (unsigned long)regs->elr, (unsigned long)read_sysreg(esr_el2));
 }
 
 static const char *const el2_kind_names[] = {

@@ -99,6 +99,53 @@ hv_vectors:
     vector  lower32
     vector  lower32
 
+/*
+ * The same vectors for CPUs that need Spectre-v2 and Spectre-BHB mitigation on entry from a
+ * guest (Cortex-A57/A72, chosen per CPU by aarch64/spectre.c): before anything else, the k = 8
+ * branch loop replaces the guest's branch history, then SCTLR_EL2.M off and on invalidates the
+ * branch predictor (EL2 is identity mapped: the next instruction is at the same address either
+ * way; no memory access happens while the MMU is off). x0 and x1 are kept on the stack
+ * meanwhile. Entries from EL2 itself need neither.
+ */
+.macro vector_mitigated target
+    .balign 0x80
+    stp     x0, x1, [sp, #-16]!
+    mov     x0, #8
+1:  b       2f
+2:  subs    x0, x0, #1
+    b.ne    1b
+    dsb     nsh
+    isb
+    mrs     x1, sctlr_el2
+    bic     x0, x1, #1              /* SCTLR_EL2.M */
+    msr     sctlr_el2, x0
+    isb
+    msr     sctlr_el2, x1
+    isb
+    ldp     x0, x1, [sp], #16
+    b       \target
+.endm
+
+    .balign 0x800
+    .global hv_vectors_bhb
+hv_vectors_bhb:
+    vector  el2_sp0_unexpected
+    vector  el2_sp0_unexpected
+    vector  el2_sp0_unexpected
+    vector  el2_sp0_unexpected
+    vector  el2_sync
+    vector  el2_irq
+    vector  el2_fiq
+    vector  el2_serror
+    vector_mitigated lower_sync
+    vector_mitigated lower_irq
+    vector_mitigated lower_fiq
+    vector_mitigated lower_serror
+    vector_mitigated lower32
+    vector_mitigated lower32
+    vector_mitigated lower32
+    vector_mitigated lower32
+
 .macro unexpected kind
     save_frame
     mov     x0, sp

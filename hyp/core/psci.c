@@ -7,6 +7,7 @@
 #include "hv/console.h"
 #include "hv/partition.h"
 #include "hv/psci.h"
+#include "hv/traps.h"
 #include "hv/vcpu.h"
 
 #define PSCI_VERSION_1_1  0x10001
@@ -85,8 +86,7 @@ int hv_psci_call(struct hv_regs *regs, uint32_t fid)
         ret = SMCCC_VERSION_1_1;
         break;
     case SMCCC_ARCH_FEATURES:
-        ret = (uint32_t)a1 == SMCCC_VERSION || (uint32_t)a1 == SMCCC_ARCH_FEATURES
-                  ? PSCI_SUCCESS : PSCI_NOT_SUPPORTED;
+        ret = hv_smccc_arch_features((uint32_t)a1);
         break;
     case PSCI_VERSION:
         ret = PSCI_VERSION_1_1;

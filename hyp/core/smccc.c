@@ -7,6 +7,7 @@
 #include "hv/hypercall.h"
 #include "hv/partition.h"
 #include "hv/psci.h"
+#include "hv/spectre.h"
 #include "hv/traps.h"
 
 static int __attribute__((unused)) granted(uint32_t hc)
@@ -42,10 +43,36 @@ static void vendor_call(struct hv_regs *regs, uint32_t fid)
     regs->x[0] = (uint64_t)PSCI_NOT_SUPPORTED;
 }
 
+int64_t hv_smccc_arch_features(uint32_t fid)
+{
+    switch (fid) {
+    case SMCCC_VERSION:
+    case SMCCC_ARCH_FEATURES:
+        return PSCI_SUCCESS;
+    case SMCCC_ARCH_WORKAROUND_1:
+    case SMCCC_ARCH_WORKAROUND_2:
+    case SMCCC_ARCH_WORKAROUND_3:
+        return hv_spectre_features(fid);
+    default:
+        return PSCI_NOT_SUPPORTED;
+    }
+}
+
 static void architecture_call(struct hv_regs *regs, uint32_t fid)
 {
-    if (!hv_psci_call(regs, fid))
+    if (hv_psci_call(regs, fid))
+        return;
+    switch (fid) {
+    case SMCCC_ARCH_WORKAROUND_1:
+    case SMCCC_ARCH_WORKAROUND_2:
+    case SMCCC_ARCH_WORKAROUND_3:
+        /* Where the call mitigates, its work was done on the way in (vectors.S). */
+        regs->x[0] = hv_spectre_features(fid) == SMCCC_RET_SUCCESS ? 0
+                                                                    : (uint64_t)PSCI_NOT_SUPPORTED;
+        return;
+    default:
         regs->x[0] = (uint64_t)PSCI_NOT_SUPPORTED;
+    }
 }
 
 void hv_smccc_call(struct hv_regs *regs)

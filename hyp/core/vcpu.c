@@ -9,10 +9,12 @@
  * it, a CPU running its guest traps on it and leaves if its incarnation is over.
  */
 #include "hv/gic.h"
+#include "hv/guest_reset.h"
 #include "hv/irq.h"
 #include "hv/lib.h"
 #include "hv/partition.h"
 #include "hv/psci.h"
+#include "hv/spectre.h"
 #include "hv/spinlock.h"
 #include "hv/sysreg.h"
 #include "hv/vcpu.h"
@@ -168,19 +170,25 @@ int hv_vcpu_off_self(uint32_t idx)
     return last;
 }
 
-/* Per-CPU EL2 controls for running a partition's vCPU on this physical CPU. */
+/* Per-CPU EL2 controls for running a partition's vCPU on this physical CPU, and the reset of
+ * everything of the CPU the guest can see (aarch64/guest_reset.c). */
 static void load_el2_state(const struct hv_partition *p, uint32_t vcpu)
 {
     write_sysreg(hcr_el2, hv_boot_regs.hcr_el2);
     write_sysreg(vtcr_el2, hv_boot_regs.vtcr_el2);
     write_sysreg(vttbr_el2, p->vttbr);
     write_sysreg(cptr_el2, CPTR_EL2_DEFAULT);
+    write_sysreg(mdcr_el2, hv_mdcr_el2());
+    write_sysreg(actlr_el2, 0);     /* no EL1 write access to CPUACTLR/CPUECTLR/L2*CTLR */
+    write_sysreg(hstr_el2, 0);      /* UNKNOWN at reset: no AArch32 CP15 access traps */
+    write_sysreg(cnthp_ctl_el2, 0); /* the EL2 timer (unused) off: UNKNOWN at reset */
     write_sysreg(cnthctl_el2, CNTHCTL_EL1_ACCESS);
     write_sysreg(cntvoff_el2, hv_partition_cntvoff(hv_cpus[hv_cpu_slot()].partition));
     write_sysreg(vpidr_el2, read_sysreg(midr_el1));
     write_sysreg(vmpidr_el2, (1UL << 31) | vcpu);   /* guests count their CPUs from 0 */
-    write_sysreg(sctlr_el1, SCTLR_EL1_RESET);
+    write_sysreg(vbar_el2, hv_vectors_for_cpu());
     isb();
+    hv_guest_reset();
     __asm__ volatile("tlbi vmalls12e1\n\tdsb nsh\n\tisb" : : : "memory");
 }
 

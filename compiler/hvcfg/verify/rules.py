@@ -25,6 +25,11 @@ NORMAL_OK = ("normal-wb",)                              # inner and outer write-
 DEVICE_OK = ("device-nGnRnE", "device-nGnRE")           # no gathering, no reordering
 SCTLR_M, SCTLR_EE, SCTLR_WXN = 1 << 0, 1 << 25, 1 << 19
 HCR_VM, HCR_TGE, HCR_E2H, HCR_FWB = 1 << 0, 1 << 27, 1 << 34, 1 << 46
+# HCR_EL2 traps isolation relies on (docs/architecture.md): the guest's interrupts and SErrors
+# come to EL2, EL1 stays AArch64, firmware, IMPLEMENTATION DEFINED registers, ACTLR_EL1 and
+# set/way maintenance are out of its reach. Independent of codegen.HCR_BITS on purpose.
+HCR_REQUIRED = {"FMO": 3, "IMO": 4, "AMO": 5, "TSC": 19, "TIDCP": 20, "TACR": 21, "TSW": 22,
+                "RW": 31}
 VTCR_VS = 1 << 19
 BADDR_MASK = ((1 << 48) - 1) & ~1
 GICV2_CPU_IF_SIZE = 0x2000      # GICv2 CPU interface: GICC_CTLR..GICC_DIR (0x1000) = 2 pages
@@ -417,6 +422,10 @@ class Verifier:
             self.add("hcr-stage2-off", "regs", f"hv_boot_regs.hcr_el2 = {r.hcr_el2:#x}: VM "
                      f"{'set' if r.hcr_el2 & HCR_VM else 'CLEAR'}, TGE "
                      f"{'SET' if r.hcr_el2 & HCR_TGE else 'clear'}")
+        missing = [n for n, b in HCR_REQUIRED.items() if not r.hcr_el2 >> b & 1]
+        if missing:
+            self.add("hcr-trap-missing", "regs", f"hv_boot_regs.hcr_el2 = {r.hcr_el2:#x} "
+                     f"does not set {', '.join(missing)}")
         if r.hcr_el2 & HCR_E2H:
             self.add("hcr-unsupported", "regs", "HCR_EL2.E2H = 1: TCR_EL2/descriptors would "
                      "use the EL2&0 format the verifier does not model")

@@ -13,6 +13,7 @@
 enum hv_fault_kind {
     HV_FAULT_KIND_ABORT,            /* inject: synchronous data/instruction abort */
     HV_FAULT_KIND_UNDEF,            /* inject: undefined instruction */
+    HV_FAULT_KIND_SERROR,           /* inject: virtual SError (HCR_EL2.VSE) */
 };
 
 /* The partition (index) whose vCPU this physical CPU runs. */

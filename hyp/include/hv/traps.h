@@ -10,6 +10,8 @@ void hv_trap_lower_sync(struct hv_regs *regs);
 void hv_trap_lower_other(struct hv_regs *regs, uint64_t kind);
 void hv_trap_unexpected(struct hv_regs *regs, uint64_t kind) __attribute__((noreturn));
 void hv_smccc_call(struct hv_regs *regs);
+/* SMCCC_ARCH_FEATURES: whether an architecture call is implemented here, for this CPU. */
+int64_t hv_smccc_arch_features(uint32_t fid);
 void hv_stage2_abort(struct hv_regs *regs, uint64_t esr, int is_instruction);
 int hv_stage2_mmio_fast(struct hv_regs *regs);
 const char *hv_ec_name(uint32_t ec);

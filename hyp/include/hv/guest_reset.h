@@ -1,0 +1,16 @@
+/* Guest-visible CPU state: its reset before every vCPU entry, and what the guest may reach. */
+#ifndef HV_GUEST_RESET_H
+#define HV_GUEST_RESET_H
+
+#include <stdint.h>
+
+#include "hv/frame.h"
+
+/* Reset FP/SIMD, the EL1/EL0 system registers, debug and PMU state (docs/architecture.md). */
+void hv_guest_reset(void);
+/* MDCR_EL2 for guests on this CPU: PMU and debug trapped, HPMN = PMCR_EL0.N. */
+uint64_t hv_mdcr_el2(void);
+/* A trapped MSR/MRS (EC 0x18): emulated, or the health monitor's. */
+void hv_trap_sysreg(struct hv_regs *regs, uint64_t esr);
+
+#endif
