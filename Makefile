@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 HVCFG  := $(VENV)/bin/hvcfg
 BOARD  ?= boards/qemu-virt.yaml
 
-.PHONY: all bootstrap demo test build bench bench-build bench-traps bench-measure bench-linux-boot clean
+.PHONY: all bootstrap demo test fuzz build bench bench-build bench-traps bench-measure bench-linux-boot clean
 
 all: build
 
@@ -18,6 +18,14 @@ demo: bootstrap
 	$(HVCFG) run boards/qemu-virt.yaml --timeout 300
 	$(HVCFG) run boards/qemu-virt-linux.yaml --timeout 300
 
+# The randomized hostile partition, longer than in `make test`: every seed of SEEDS (e.g. 1-50
+# or 3,7,9) for DURATION ms of virtual time each; TRACE=1 prints every action (docs/testing-attacks.md).
+SEEDS    ?= 1-20
+DURATION ?= 1000
+TRACE    ?= 0
+fuzz: bootstrap
+	FUZZ_SEEDS=$(SEEDS) FUZZ_DURATION=$(DURATION) FUZZ_TRACE=$(TRACE) $(PY) -m pytest -q -rA tests/test_fuzz_long.py
+
 build: bootstrap
 	$(HVCFG) build $(BOARD)
 
@@ -26,7 +34,15 @@ test: bootstrap
 
 bench: bench-build bench-traps bench-measure bench-linux-boot
 
-bench-build: bootstrap
+bench-# The randomized hostile partition, longer than in `make test`: every seed of SEEDS (e.g. 1-50
+# or 3,7,9) for DURATION ms of virtual time each; TRACE=1 prints every action (docs/testing-attacks.md).
+SEEDS    ?= 1-20
+DURATION ?= 1000
+TRACE    ?= 0
+fuzz: bootstrap
+	FUZZ_SEEDS=$(SEEDS) FUZZ_DURATION=$(DURATION) FUZZ_TRACE=$(TRACE) $(PY) -m pytest -q -rA tests/test_fuzz_long.py
+
+build: bootstrap
 	scripts/bench-build $(BOARD)
 
 bench-traps: bootstrap

@@ -1,0 +1,153 @@
+/*
+ * The fuzzer's driver: vCPU 0 prints the seed, starts the other vCPUs, and every vCPU makes
+ * random actions until the deadline (FUZZ_MS of virtual time since the machine started) or
+ * FUZZ_ITERS actions. Then the secondaries turn themselves off and vCPU 0 powers the
+ * partition off. A SYSTEM_RESET (only well before the deadline) starts a new incarnation
+ * whose random stream also depends on the time it starts, so a run always ends: the deadline
+ * is absolute, and each incarnation ends at it.
+ */
+#include "fuzz.h"
+
+struct fz_cpu fz_cpus[NCPUS];
+uint64_t fz_deadline;
+volatile uint8_t fz_scratch[8192] __attribute__((aligned(64)));
+static volatile uint32_t print_lock;
+
+void fz_lock(void)
+{
+    while (__atomic_exchange_n(&print_lock, 1, __ATOMIC_ACQUIRE))
+        ;
+}
+
+void fz_unlock(void)
+{
+    __atomic_store_n(&print_lock, 0, __ATOMIC_RELEASE);
+}
+
+int fz_may_reset(void)
+{
+    /* the last fifth of the run has no resets: the final incarnation gets time to end */
+    return fz_counter() < fz_deadline - fz_deadline / 5;
+}
+
+static const char *const kind_names[K_NKINDS] = {
+    "hvc_arch", "hvc_psci", "hvc_vendor", "hvc_owner", "hvc_random", "console", "mem",
+    "gicd", "vuart", "uart_irq", "mrs", "msr", "sys", "irq_window", "cpu_on", "cpu_on_bad",
+    "cpu_off", "affinity", "reset", "on_reset",
+};
+
+/* The counts of this incarnation, all vCPUs together (their state is in shared RAM). */
+void fz_summary(const char *why)
+{
+    uint64_t actions = 0, faults = 0, irqs = 0, violations = 0, ecs = 0, kinds[K_NKINDS];
+    uint32_t combos = 0;
+
+    for (int k = 0; k < K_NKINDS; k++)
+        kinds[k] = 0;
+    for (int v = 0; v < NCPUS; v++) {
+        const struct fz_cpu *c = &fz_cpus[v];
+        actions += c->actions;
+        faults += c->faults;
+        irqs += c->irqs;
+        violations += c->violations;
+        ecs |= c->ec_seen;
+        for (int k = 0; k < K_NKINDS; k++)
+            kinds[k] += c->kinds[k];
+    }
+    for (int f = 0; f < 32; f++) {
+        uint32_t m = 0;
+        for (int v = 0; v < NCPUS; v++)
+            m |= fz_cpus[v].forms_targets[f];
+        for (; m; m &= m - 1)
+            combos++;
+    }
+    FZ_LOG("fuzz: %s: actions %lu faults %lu irqs %lu violations %lu ecs 0x%lx mem_combos %u",
+           why, actions, faults, irqs, violations, ecs, combos);
+    for (int k = 0; k < K_NKINDS; k++)
+        if (kinds[k])
+            FZ_LOG("fuzz: kind %s %lu", kind_names[k], kinds[k]);
+}
+
+static enum fz_kind one_action(struct fz_cpu *c, uint32_t self)
+{
+    uint64_t r = fz_below(&c->rng, 100);
+    if (r < 22)
+        return fz_call_action(c);
+    if (r < 47)
+        return fz_mem_action(c);
+    if (r < 60)
+        return fz_device_action(c);
+    if (r < 85)
+        return fz_sysreg_action(c);
+    if (r < 88) {
+        /* a short window with IRQs unmasked: pending virtual interrupts are taken */
+        FZ_BEGIN(c, K_IRQ_WINDOW, "irq window");
+        __asm__ volatile("msr daifclr, #2\n\t"
+                         ".rept 16\n\tnop\n\t.endr\n\t"
+                         "msr daifset, #2" : : : "memory");
+        return K_IRQ_WINDOW;
+    }
+    return fz_psci_action(c, self);
+}
+
+static void run(struct fz_cpu *c, uint32_t self)
+{
+    for (uint64_t i = 0; i < FUZZ_ITERS && fz_counter() < fz_deadline; i++) {
+        c->actions++;
+        one_action(c, self);
+        __asm__ volatile("msr daifset, #0xf" : : : "memory");  /* whatever an MSR did to DAIF */
+    }
+}
+
+static void seed_rng(struct fz_cpu *c, uint32_t vcpu, uint64_t salt)
+{
+    if (c->rng)
+        return;                     /* started again in this incarnation: go on */
+    c->rng = (uint64_t)SEED * 0x2545f4914f6cdd1dUL ^ salt ^ ((uint64_t)vcpu << 56);
+    fz_next(&c->rng);
+}
+
+static void fp_on(void)
+{
+    __asm__ volatile("msr cpacr_el1, %0\n\tisb" : : "r"(3UL << 20));
+}
+
+void fz_secondary(uint64_t context, uint64_t vcpu)
+{
+    struct fz_cpu *c = &fz_cpus[vcpu];
+
+    fp_on();
+    seed_rng(c, (uint32_t)vcpu, context ^ fz_counter());
+    run(c, (uint32_t)vcpu);
+    FZ_LOG("fuzz: v%lu done", vcpu);
+    smccc_hvc(PSCI_CPU_OFF, 0, 0, 0);
+    FZ_VIOLATION(c, "CPU_OFF returned");
+}
+
+int main(uint64_t dtb)
+{
+    uint64_t freq, t0 = fz_counter();
+    __asm__ volatile("mrs %0, cntfrq_el0" : "=r"(freq));
+
+    guest_install_vectors();
+    fp_on();
+    fz_deadline = (uint64_t)FUZZ_MS * freq / 1000;
+    FZ_LOG("fuzz: seed %d", SEED);
+    FZ_LOG("fuzz: incarnation at %lu us, %d vCPUs, until %d ms", t0 * 1000000 / freq, NCPUS,
+           FUZZ_MS);
+
+    struct fz_cpu *c = &fz_cpus[0];
+    seed_rng(c, 0, t0);
+    for (uint32_t v = 1; v < NCPUS; v++)
+        FZ_LOG("fuzz: CPU_ON v%u -> %ld", v,
+               smccc_hvc(PSCI_CPU_ON, v, (uint64_t)fz_entry, fz_next(&c->rng)).x0);
+    run(c, 0);
+
+    /* Let the other vCPUs finish their last action and print (bounded: 20 ms). */
+    uint64_t until = fz_counter() + freq / 50;
+    for (uint32_t v = 1; v < NCPUS; v++)
+        while (smccc_hvc(PSCI_AFFINITY_INFO, v, 0, 0).x0 != 1 && fz_counter() < until)
+            ;
+    fz_summary("summary");
+    fz_cpu_on_then_off(c);
+}
