@@ -66,29 +66,35 @@ class FuzzRun:
         return "\n".join(trace[-n:] + ["--- console:"] + self.console.splitlines()[-n:])
 
 
-def board_text(seed: int, fuzz_ms: int, trace: bool, beats: int) -> str:
-    """The fuzz board with this run's defines, include paths made absolute."""
+def board_text(seed: int, fuzz_ms: int, trace: bool, beats: int, races: bool) -> str:
+    """The fuzz board with this run's defines, include paths made absolute. Without `races`
+    the fuzzer makes no SYSTEM_RESET and does not end with a CPU_ON: the vCPU state machine's
+    known hangs (issue 12, finding 6) then do not hide what comes after."""
     text = BOARD.read_text()
     text = text.replace("include: ../../", f"include: {ROOT}/")
-    text = re.sub(r"SEED: \d+, FUZZ_MS: \d+, FUZZ_TRACE: \d",
-                  f"SEED: {seed}, FUZZ_MS: {fuzz_ms}, FUZZ_TRACE: {int(trace)}", text)
+    defines = f"SEED: {seed}, FUZZ_MS: {fuzz_ms}, FUZZ_TRACE: {int(trace)}"
+    defines += "" if races else ", FUZZ_RESET_PERMILLE: 0, FUZZ_END_RACE: 0"
+    text = re.sub(r"SEED: \d+, FUZZ_MS: \d+, FUZZ_TRACE: \d", defines, text)
     return re.sub(r"BEATS: \d+", f"BEATS: {beats}", text)
 
 
 def run_fuzz(seed: int, work: Path, fuzz_ms: int = 400, beats: int = 20, trace: bool = False,
-             timeout: int = 60) -> FuzzRun:
+             timeout: int = 60, races: bool = True) -> FuzzRun:
     """Build and boot one seed; QEMU is stopped after `timeout` host seconds."""
     work.mkdir(parents=True, exist_ok=True)
     board = work / "board.yaml"
-    board.write_text(board_text(seed, fuzz_ms, trace, beats))
+    board.write_text(board_text(seed, fuzz_ms, trace, beats, races))
     uarts = work / "uarts"
     cmd = [HVCFG, "--build-dir", str(work / "build"), "run", str(board), "--rebuild",
            "--timeout", str(timeout), "--uart-dir", str(uarts), *ICOUNT]
     try:
         proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, timeout=timeout + 120)
-        out, timed_out = proc.stdout, "timeout" in proc.stderr.decode(errors="replace")
+        out, err = proc.stdout, proc.stderr.decode(errors="replace")
+        timed_out = "timeout" in err
     except subprocess.TimeoutExpired as e:
-        out, timed_out = e.stdout or b"", True
+        out, err, timed_out = e.stdout or b"", "", True
+    if "error" in err and not out:
+        raise RuntimeError(f"hvcfg run failed:\n{err}")
     console = out.decode(errors="replace").replace("\r", "")
     (work / "console.log").write_text(console)
     log = uarts / "uart1.log"

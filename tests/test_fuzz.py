@@ -21,7 +21,10 @@ MIN_KINDS = 15
 
 # Seeds that broke the hypervisor at the time of writing (docs/testing-attacks.md lists the
 # diagnosis). A fix that closes the finding makes the seed pass: then drop its mark.
-KNOWN = {}
+HANG = ("issue 12 finding 6: vCPU 1's CPU_ON stays ON_PENDING (its CPU never wakes for it), "
+        "then SYSTEM_RESET waits forever in hv_vcpu_stop_remote (core/vcpu.c): REQ_STOP "
+        "overwrites REQ_START and an idle CPU never marks an ON_PENDING vCPU off")
+KNOWN = {1: HANG, 2: HANG, 3: HANG}
 
 
 def seed_param(seed: int):

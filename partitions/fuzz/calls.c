@@ -142,7 +142,7 @@ enum fz_kind fz_psci_action(struct fz_cpu *c, uint32_t self)
     uint64_t r = fz_below(&c->rng, 1000);
     uint32_t on = fz_below(&c->rng, 2) ? PSCI_CPU_ON : PSCI_CPU_ON & ~SMC64;
 
-    if (r < FUZZ_RESET_PERMILLE && fz_may_reset()) {
+    if ((int64_t)r < FUZZ_RESET_PERMILLE && fz_may_reset()) {
         int race = fz_below(&c->rng, 2);
         uint64_t target = mpidr_arg(c, 1), entry = entry_arg(c, 1);
         FZ_BEGIN(c, race ? K_ON_RESET : K_RESET, "%s", race ? "CPU_ON + SYSTEM_RESET" : "SYSTEM_RESET");
@@ -190,7 +190,7 @@ enum fz_kind fz_psci_action(struct fz_cpu *c, uint32_t self)
  * must still stop and the machine power off). */
 void fz_cpu_on_then_off(struct fz_cpu *c)
 {
-    if (NCPUS > 1 && fz_below(&c->rng, 2)) {
+    if (FUZZ_END_RACE && NCPUS > 1 && fz_below(&c->rng, 2)) {
         FZ_LOG("fuzz: CPU_ON + SYSTEM_OFF");
         smccc_hvc(PSCI_CPU_ON, 1 + fz_below(&c->rng, NCPUS - 1), (uint64_t)fz_entry, 0);
     } else {

@@ -25,6 +25,10 @@
 #define FUZZ_RESET_PERMILLE 4
 #endif
 
+#ifndef FUZZ_END_RACE               /* 1: half the runs end with CPU_ON right before SYSTEM_OFF */
+#define FUZZ_END_RACE 1
+#endif
+
 /* The board gives these (partition defines): pages the fuzzer aims at. */
 #ifndef VICTIM_IPA
 #define VICTIM_IPA 0x41100000UL     /* the victim's RAM: not mapped for the fuzzer */
