@@ -92,10 +92,19 @@ static enum fz_kind one_action(struct fz_cpu *c, uint32_t self)
     if (r < 85)
         return fz_sysreg_action(c);
     if (r < 88) {
-        /* a short window with IRQs unmasked: pending virtual interrupts are taken */
-        FZ_BEGIN(c, K_IRQ_WINDOW, "irq window");
+        /* A short window with IRQs unmasked: pending virtual interrupts are taken. Half the
+         * time the CPU interface is enabled and the virtual timer fires into it first. */
+        int timer = fz_below(&c->rng, 2);
+        FZ_BEGIN(c, K_IRQ_WINDOW, "irq window timer %d", timer);
+        if (timer) {
+            mmio_write32(HVCFG_GICC_BASE + 0x0, 1);             /* GICC_CTLR */
+            mmio_write32(HVCFG_GICC_BASE + 0x4, 0xff);          /* GICC_PMR */
+            mmio_write32(HVCFG_GICD_BASE + 0x100, 1u << 27);    /* ISENABLER0: timer */
+            __asm__ volatile("msr cntv_tval_el0, %0\n\tmsr cntv_ctl_el0, %1\n\tisb"
+                             : : "r"(0UL), "r"(1UL));
+        }
         __asm__ volatile("msr daifclr, #2\n\t"
-                         ".rept 16\n\tnop\n\t.endr\n\t"
+                         ".rept 64\n\tnop\n\t.endr\n\t"
                          "msr daifset, #2" : : : "memory");
         return K_IRQ_WINDOW;
     }
