@@ -63,6 +63,8 @@ struct fz_cpu {
     uint64_t actions;
     uint64_t kinds[K_NKINDS];
     uint64_t faults, ec_seen, irqs, violations;
+    enum fz_kind last_kind;         /* of the action under way */
+    uint64_t last_args[3];          /* and what it was given (the kinds that record it) */
     uint32_t forms_targets[32];     /* bit t of word f: memory form f reached target t */
 };
 
@@ -105,8 +107,10 @@ void fz_unlock(void);
  * before a hang name what the fuzzer did last. */
 #define FZ_BEGIN(c, kind, fmt, ...) do {                                                     \
     (c)->kinds[kind]++;                                                                     \
+    (c)->last_kind = (kind);                                                                \
     if (FUZZ_TRACE)                                                                         \
-        FZ_LOG("t%u %lu " fmt, fz_vcpu(), (unsigned long)(c)->actions, ##__VA_ARGS__);      \
+        FZ_LOG("t%u %lu @%lu " fmt, fz_vcpu(), (unsigned long)(c)->actions,                 \
+               (unsigned long)fz_counter(), ##__VA_ARGS__);                                 \
 } while (0)
 /* Something the hypervisor must never do was seen (printed, counted, asserted by the test). */
 #define FZ_VIOLATION(c, fmt, ...) do {                                                       \
@@ -115,6 +119,7 @@ void fz_unlock(void);
 } while (0)
 int fz_may_reset(void);
 void fz_summary(const char *why);
+extern const char *const fz_kind_names[K_NKINDS];
 
 /* An argument a hostile guest would pass: random, a boundary, or a pointer anywhere. */
 uint64_t fz_arg(uint64_t *rng);

@@ -30,7 +30,7 @@ int fz_may_reset(void)
     return fz_counter() < fz_deadline - fz_deadline / 5;
 }
 
-static const char *const kind_names[K_NKINDS] = {
+const char *const fz_kind_names[K_NKINDS] = {
     "hvc_arch", "hvc_psci", "hvc_vendor", "hvc_owner", "hvc_random", "console", "mem",
     "gicd", "vuart", "uart_irq", "mrs", "msr", "sys", "irq_window", "cpu_on", "cpu_on_bad",
     "cpu_off", "affinity", "reset", "on_reset",
@@ -65,7 +65,7 @@ void fz_summary(const char *why)
            why, actions, faults, irqs, violations, ecs, combos);
     for (int k = 0; k < K_NKINDS; k++)
         if (kinds[k])
-            FZ_LOG("fuzz: kind %s %lu", kind_names[k], kinds[k]);
+            FZ_LOG("fuzz: kind %s %lu", fz_kind_names[k], kinds[k]);
 }
 
 /* Keep a virtual timer deadline 100 us ahead (enabled, interrupt masked): under icount QEMU
@@ -113,10 +113,20 @@ static enum fz_kind one_action(struct fz_cpu *c, uint32_t self)
 
 static void run(struct fz_cpu *c, uint32_t self)
 {
+    uint64_t freq;
+    __asm__ volatile("mrs %0, cntfrq_el0" : "=r"(freq));
+
     for (uint64_t i = 0; i < FUZZ_ITERS && fz_counter() < fz_deadline; i++) {
         c->actions++;
         fz_tick();
+        uint64_t t0 = fz_counter();
         one_action(c, self);
+        /* An action that took over 1 ms of virtual time: the hypervisor kept this vCPU. */
+        uint64_t us = (fz_counter() - t0) * 1000000 / freq;
+        if (us > 1000)
+            FZ_LOG("fuzz: slow v%u #%lu %s %lu us (0x%lx 0x%lx 0x%lx)", self, c->actions,
+                   fz_kind_names[c->last_kind], us, c->last_args[0], c->last_args[1],
+                   c->last_args[2]);
         __asm__ volatile("msr daifset, #0xf" : : : "memory");  /* whatever an MSR did to DAIF */
     }
 }

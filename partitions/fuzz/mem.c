@@ -50,6 +50,9 @@ enum fz_kind fz_mem_action(struct fz_cpu *c)
     uint64_t value = value_arg(&c->rng);
 
     c->forms_targets[form] |= 1u << t;
+    c->last_args[0] = form;
+    c->last_args[1] = addr;
+    c->last_args[2] = value;
     FZ_BEGIN(c, K_MEM, "mem form %u target %u addr 0x%lx value 0x%lx", form, t, addr, value);
     fz_access(form, addr, value);
     return K_MEM;
