@@ -37,18 +37,7 @@ test: bootstrap
 
 bench: bench-build bench-traps bench-measure bench-linux-boot
 
-bench-# The randomized hostile partition, longer than in `make test`: every seed of SEEDS (e.g. 1-50
-# or 3,7,9) for DURATION ms of virtual time each; TRACE=1 prints every action, RACES=0 leaves out
-# SYSTEM_RESET and the final CPU_ON + SYSTEM_OFF (docs/testing-attacks.md).
-SEEDS    ?= 1-20
-DURATION ?= 1000
-TRACE    ?= 0
-RACES    ?= 1
-fuzz: bootstrap
-	FUZZ_SEEDS=$(SEEDS) FUZZ_DURATION=$(DURATION) FUZZ_TRACE=$(TRACE) FUZZ_RACES=$(RACES) \
-	    $(PY) -m pytest -q -rA tests/test_fuzz_long.py
-
-build: bootstrap
+bench-build: bootstrap
 	scripts/bench-build $(BOARD)
 
 bench-traps: bootstrap
