@@ -12,6 +12,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 
 from victim import ICOUNT, Heartbeat, heartbeat
 
@@ -66,24 +67,28 @@ class FuzzRun:
         return "\n".join(trace[-n:] + ["--- console:"] + self.console.splitlines()[-n:])
 
 
-def board_text(seed: int, fuzz_ms: int, trace: bool, beats: int, races: bool) -> str:
+def board_text(seed: int, fuzz_ms: int, trace: bool, beats: int, races: bool,
+               defines: Mapping[str, int]) -> str:
     """The fuzz board with this run's defines, include paths made absolute. Without `races`
     the fuzzer makes no SYSTEM_RESET and does not end with a CPU_ON: the vCPU state machine's
-    known hangs (issue 12, finding 6) then do not hide what comes after."""
+    known hangs (issue 12, finding 6) then do not hide what comes after. `defines`: more of
+    the fuzzer's (partitions/fuzz/fuzz.h)."""
     text = BOARD.read_text()
     text = text.replace("include: ../../", f"include: {ROOT}/")
-    defines = f"SEED: {seed}, FUZZ_MS: {fuzz_ms}, FUZZ_TRACE: {int(trace)}"
-    defines += "" if races else ", FUZZ_RESET_PERMILLE: 0, FUZZ_END_RACE: 0"
-    text = re.sub(r"SEED: \d+, FUZZ_MS: \d+, FUZZ_TRACE: \d", defines, text)
+    values = {"SEED": seed, "FUZZ_MS": fuzz_ms, "FUZZ_TRACE": int(trace)}
+    values |= {} if races else {"FUZZ_RESET_PERMILLE": 0, "FUZZ_END_RACE": 0}
+    values |= defines
+    defines_text = ", ".join(f"{k}: {v}" for k, v in values.items())
+    text = re.sub(r"SEED: \d+, FUZZ_MS: \d+, FUZZ_TRACE: \d", defines_text, text)
     return re.sub(r"BEATS: \d+", f"BEATS: {beats}", text)
 
 
 def run_fuzz(seed: int, work: Path, fuzz_ms: int = 400, beats: int = 20, trace: bool = False,
-             timeout: int = 60, races: bool = True) -> FuzzRun:
+             timeout: int = 60, races: bool = True, defines: Mapping[str, int] = {}) -> FuzzRun:
     """Build and boot one seed; QEMU is stopped after `timeout` host seconds."""
     work.mkdir(parents=True, exist_ok=True)
     board = work / "board.yaml"
-    board.write_text(board_text(seed, fuzz_ms, trace, beats, races))
+    board.write_text(board_text(seed, fuzz_ms, trace, beats, races, defines))
     uarts = work / "uarts"
     cmd = [HVCFG, "--build-dir", str(work / "build"), "run", str(board), "--rebuild",
            "--timeout", str(timeout), "--uart-dir", str(uarts), *ICOUNT]

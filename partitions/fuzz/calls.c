@@ -190,7 +190,7 @@ enum fz_kind fz_psci_action(struct fz_cpu *c, uint32_t self)
  * must still stop and the machine power off). */
 void fz_cpu_on_then_off(struct fz_cpu *c)
 {
-    if (FUZZ_END_RACE && NCPUS > 1 && fz_below(&c->rng, 2)) {
+    if (NCPUS > 1 && (FUZZ_END_RACE == 2 || (FUZZ_END_RACE == 1 && fz_below(&c->rng, 2)))) {
         FZ_LOG("fuzz: CPU_ON + SYSTEM_OFF");
         smccc_hvc(PSCI_CPU_ON, 1 + fz_below(&c->rng, NCPUS - 1), (uint64_t)fz_entry, 0);
     } else {

@@ -25,7 +25,8 @@
 #define FUZZ_RESET_PERMILLE 4
 #endif
 
-#ifndef FUZZ_END_RACE               /* 1: half the runs end with CPU_ON right before SYSTEM_OFF */
+#ifndef FUZZ_END_RACE               /* 1: half the runs end with CPU_ON right before SYSTEM_OFF,
+                                       2: every run does */
 #define FUZZ_END_RACE 1
 #endif
 
