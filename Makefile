@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 HVCFG  := $(VENV)/bin/hvcfg
 BOARD  ?= boards/qemu-virt.yaml
 
-.PHONY: all bootstrap demo test stress build bench bench-build bench-traps bench-measure bench-linux-boot clean
+.PHONY: all bootstrap demo test stress fuzz build bench bench-build bench-traps bench-measure bench-linux-boot clean
 
 all: build
 
@@ -17,6 +17,17 @@ bootstrap:
 demo: bootstrap
 	$(HVCFG) run boards/qemu-virt.yaml --timeout 300
 	$(HVCFG) run boards/qemu-virt-linux.yaml --timeout 300
+
+# The randomized hostile partition, longer than in `make test`: every seed of SEEDS (e.g. 1-50
+# or 3,7,9) for DURATION ms of virtual time each; TRACE=1 prints every action, RACES=0 leaves out
+# SYSTEM_RESET and the final CPU_ON + SYSTEM_OFF (docs/testing-attacks.md).
+SEEDS    ?= 1-20
+DURATION ?= 1000
+TRACE    ?= 0
+RACES    ?= 1
+fuzz: bootstrap
+	FUZZ_SEEDS=$(SEEDS) FUZZ_DURATION=$(DURATION) FUZZ_TRACE=$(TRACE) FUZZ_RACES=$(RACES) \
+	    $(PY) -m pytest -q -rA tests/test_fuzz_long.py
 
 build: bootstrap
 	$(HVCFG) build $(BOARD)

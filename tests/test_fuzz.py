@@ -1,0 +1,59 @@
+"""The randomized hostile partition (partitions/fuzz) next to the victim, a few seeds.
+
+Each seed boots under icount (deterministic) for its virtual time and must end with: no PANIC
+from the hypervisor (no exception at EL2), every victim beat on time, the machine powered off,
+no violation seen by the fuzzer, at least MIN_KINDS kinds of action. `make fuzz SEEDS=...
+DURATION=...` runs longer and more seeds (tests/test_fuzz_long.py). A seed that breaks the
+current hypervisor is marked xfail(strict) with its finding: the fix makes it pass, and must
+remove the mark (docs/testing-attacks.md)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from fuzzrun import run_fuzz
+
+pytestmark = pytest.mark.qemu
+
+WORST_US = 21_000           # alone: 20 002 us (tests/test_victim.py); 1 ms of slack
+MIN_KINDS = 17              # of fz_kind's 20 (partitions/fuzz/fuzz.h)
+
+
+@dataclass(frozen=True)
+class Case:
+    seed: int
+    fuzz_ms: int
+    races: bool             # SYSTEM_RESET, and CPU_ON right before the final SYSTEM_OFF
+    end_race: bool = False  # always end with CPU_ON right before SYSTEM_OFF
+    known: str = ""         # the finding that breaks it today (xfail, strict)
+
+
+ON_THEN_OFF = ("issue 12 finding 6: CPU_ON right before SYSTEM_OFF: hv_vcpu_stop_remote "
+               "(core/vcpu.c) overwrites the ON_PENDING vCPU's REQ_START with REQ_STOP and "
+               "waits for VCPU_OFF, which an idle CPU never sets for it: the machine never "
+               "powers off")
+CASES = [
+    Case(1, 200, races=False),
+    Case(2, 200, races=False),
+    Case(3, 200, races=False, end_race=True, known=ON_THEN_OFF),
+]
+
+
+def case_param(c: Case):
+    marks = [pytest.mark.xfail(strict=True, reason=c.known)] if c.known else []
+    return pytest.param(c, marks=marks, id=f"seed{c.seed}-{c.fuzz_ms}ms"
+                                           f"{'-races' if c.races else ''}"
+                                           f"{'-end-race' if c.end_race else ''}")
+
+
+@pytest.mark.parametrize("case", [case_param(c) for c in CASES])
+def test_fuzz_seed_is_contained(tmp_path, case):
+    beats = case.fuzz_ms // 20
+    run = run_fuzz(case.seed, tmp_path, fuzz_ms=case.fuzz_ms, beats=beats, races=case.races,
+                   timeout=25, defines={"FUZZ_END_RACE": 2} if case.end_race else {})
+    kinds = run.kinds()
+    print(f"seed {case.seed}: {sum(kinds.values())} actions of {len(kinds)} kinds: {kinds}")
+    failures = run.failures(beats, WORST_US)
+    assert not failures, f"seed {case.seed}: {failures}\n{run.last_actions()}"
+    assert len(kinds) >= MIN_KINDS, kinds
