@@ -9,8 +9,14 @@
  *   3 vuart flood: 80-byte lines written a byte at a time to the virtual UART (vuart: true)
  *   4 fault loop: reads of an unmapped IPA under the inject policy, a health-monitor event each
  *   5 deaf: a virtual-UART partition that never reads what is typed for it; when its receive
- *     FIFO has been full for DEAF_RESET_MS it asks for SYSTEM_RESET
+ *     FIFO has been full for DEAF_RESET_MS it leaves a partial output line and faults (the
+ *     board's policy restarts it): neither the input nor the line may reach the next incarnation
  *   6 listen: a virtual-UART partition that prints each line typed for it ("off" stops it)
+ *   7 spin: no attack, every vCPU busy in a guest loop: the control for the victim's periods
+ *     (under QEMU -icount all vCPUs share one host thread, round robin, so busy neighbours
+ *     alone delay the victim's beats by up to QEMU's time slice)
+ * A virtual UART is at the board console UART's address: the board passes it as VUART_BASE.
+ * Its own reports go through the console hypercall (guest_printf), under the same budget.
  */
 #include "../lib/guest.h"
 
@@ -18,7 +24,10 @@
 #define ATTACK_MS 600
 #endif
 #ifndef DEAF_RESET_MS
-#define DEAF_RESET_MS 100
+#define DEAF_RESET_MS 300
+#endif
+#ifndef START_MS
+#define START_MS 60                 /* let the victim start beating first */
 #endif
 
 #define UARTDR 0x00
@@ -47,15 +56,19 @@ static uint64_t attack_once(void)
     case 2:
         smccc_hvc(HVCFG_CONSOLE_WRITE, (uint64_t)buf, sizeof(buf), 0);
         return 1;
-#ifdef HVCFG_UART_BASE
+#ifdef VUART_BASE
     case 3:
         for (int i = 0; i < 80; i++)
-            mmio_write32(HVCFG_UART_BASE + UARTDR, i == 79 ? '\n' : 'v');
+            mmio_write32(VUART_BASE + UARTDR, i == 79 ? '\n' : 'v');
         return 80;
 #endif
     case 4:
         (void)*(volatile uint32_t *)HVCFG_UNMAPPED_IPA;
         return 1;
+    case 7:
+        for (volatile int i = 0; i < 100; i++)
+            ;
+        return 0;
     }
     return 0;
 }
@@ -68,6 +81,7 @@ static void flood(uint64_t vcpu)
 
 void secondary_main(uint64_t vcpu)
 {
+    guest_install_vectors();
     flood(vcpu);
     smccc_hvc(PSCI_CPU_OFF, 0, 0, 0);
 }
@@ -86,6 +100,7 @@ static void prepare(void)
 static void run_flood(void)
 {
     prepare();
+    guest_delay_ms(START_MS);
     for (uint64_t v = 1; v < HVCFG_NCPUS; v++)
         smccc_hvc(PSCI_CPU_ON, v, (uint64_t)_secondary_start, v);
     uint64_t end = ms_now() + ATTACK_MS;
@@ -93,6 +108,9 @@ static void run_flood(void)
         attempts[0] += attack_once();
     stop = 1;
     guest_delay_ms(100);            /* the budget refills: this line gets out */
+#ifdef VUART_BASE
+    mmio_write32(VUART_BASE + UARTDR, '\n');     /* end the vCPUs' last partial line */
+#endif
     uint64_t total = 0;
     for (int v = 0; v < HVCFG_NCPUS; v++)
         total += attempts[v];
@@ -100,21 +118,25 @@ static void run_flood(void)
                  ATTACK_MS);
 }
 
-#ifdef HVCFG_UART_BASE
+#ifdef VUART_BASE
 static uint32_t uart_fr(void)
 {
-    return mmio_read32(HVCFG_UART_BASE + UARTFR);
+    return mmio_read32(VUART_BASE + UARTFR);
 }
 
 static void deaf(void)
 {
+    static const char partial[] = "deaf: partial line, no newline";
+
     guest_printf("deaf: up, rx FIFO %s", uart_fr() & FR_RXFE ? "empty" : "NOT empty");
     while (!(uart_fr() & FR_RXFF))
         guest_delay_ms(1);
-    guest_printf("deaf: rx FIFO full, not reading it");
     guest_delay_ms(DEAF_RESET_MS);
-    guest_printf("deaf: SYSTEM_RESET");
-    smccc_hvc(PSCI_SYSTEM_RESET, 0, 0, 0);
+    guest_printf("deaf: rx FIFO still full, never read; leaving a partial line and faulting");
+    for (unsigned i = 0; i < sizeof(partial) - 1; i++)
+        mmio_write32(VUART_BASE + UARTDR, (uint8_t)partial[i]);
+    (void)*(volatile uint32_t *)HVCFG_UNMAPPED_IPA;
+    guest_printf("deaf: fault returned?!");
 }
 
 static void listen(void)
@@ -126,7 +148,7 @@ static void listen(void)
     for (;;) {
         if (uart_fr() & FR_RXFE)
             continue;
-        char c = (char)mmio_read32(HVCFG_UART_BASE + UARTDR);
+        char c = (char)mmio_read32(VUART_BASE + UARTDR);
         if (c != '\r' && c != '\n') {
             if (n < sizeof(line) - 1)
                 line[n++] = c;
@@ -146,7 +168,7 @@ int main(uint64_t dtb)
 {
     guest_install_vectors();
     guest_printf("atk: mode %d on %d vCPUs", MODE, HVCFG_NCPUS);
-#ifdef HVCFG_UART_BASE
+#ifdef VUART_BASE
     if (MODE == 5)
         deaf();
     if (MODE == 6)

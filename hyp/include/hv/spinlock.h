@@ -20,13 +20,15 @@ static inline void hv_spin_lock(hv_spinlock_t *l)
     uint32_t ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
     uint32_t owner;
 
-    /* Wait in WFE with the owner word in the exclusive monitor: the unlock's store clears the
-     * monitor, which is an event that wakes this CPU (as Linux's arm64 ticket locks did). */
-    __asm__ volatile("   sevl\n"
-                     "1: wfe\n"
-                     "   ldaxr %w0, %1\n"
+    /* Our turn already: no wait. Else wait in WFE with the owner word in the exclusive monitor:
+     * the unlock's store clears the monitor, an event that wakes this CPU (Linux's arm64
+     * ticket locks did the same); a store between LDAXR and WFE leaves the event pending. */
+    __asm__ volatile("1: ldaxr %w0, %1\n"
                      "   cmp %w0, %w2\n"
-                     "   b.ne 1b"
+                     "   b.eq 2f\n"
+                     "   wfe\n"
+                     "   b 1b\n"
+                     "2:"
                      : "=&r"(owner)
                      : "Q"(l->owner), "r"(ticket)
                      : "memory", "cc");
