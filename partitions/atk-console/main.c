@@ -24,7 +24,7 @@
 #define ATTACK_MS 600
 #endif
 #ifndef DEAF_RESET_MS
-#define DEAF_RESET_MS 300
+#define DEAF_RESET_MS 1000
 #endif
 #ifndef START_MS
 #define START_MS 60                 /* let the victim start beating first */
@@ -146,8 +146,10 @@ static void listen(void)
 
     guest_printf("listen: up");
     for (;;) {
-        if (uart_fr() & FR_RXFE)
+        if (uart_fr() & FR_RXFE) {
+            guest_delay_ms(1);          /* a trap per poll is slow to emulate: poll gently */
             continue;
+        }
         char c = (char)mmio_read32(VUART_BASE + UARTDR);
         if (c != '\r' && c != '\n') {
             if (n < sizeof(line) - 1)
