@@ -165,10 +165,10 @@ struct event_state {
 
 static struct event_state events[HV_NPARTITIONS];
 
-static void report_suppressed(uint32_t partition, uint32_t n)
+void hv_log_suppressed(uint32_t partition, uint32_t n, const char *what)
 {
     if (n)
-        hv_log("%s: %u events suppressed", hv_partitions[partition].name, n);
+        hv_log("%s: %u %s suppressed", hv_partitions[partition].name, n, what);
 }
 
 void hv_log_event(uint32_t partition, const char *fmt, ...)
@@ -185,7 +185,7 @@ void hv_log_event(uint32_t partition, const char *fmt, ...)
     if (!allowed)
         return;
 
-    report_suppressed(partition, suppressed);
+    hv_log_suppressed(partition, suppressed, "events");
     const char *name = hv_partitions[partition].name;
     size_t n = strlen(name);
     if (n > sizeof(text) / 2)
@@ -207,5 +207,5 @@ void hv_log_event_reset(uint32_t partition)
     uint32_t suppressed =
         hv_ratelimit_summary(&e->budget, HV_EVENT_PER_SECOND, HV_EVENT_BURST, 1);
     hv_spin_unlock(&e->lock);
-    report_suppressed(partition, suppressed);
+    hv_log_suppressed(partition, suppressed, "events");
 }

@@ -28,12 +28,6 @@ struct pconsole {
 
 static struct pconsole pcons[HV_NPARTITIONS];
 
-static void report_suppressed(uint32_t partition, uint32_t n)
-{
-    if (n)
-        hv_log("%s: %u lines suppressed", hv_partitions[partition].name, n);
-}
-
 /* The partial line is complete: copy it to `out` if the budget lets it go out, else drop it;
  * *suppressed: the count to report before it. Call with the lock held. */
 static int finish_line(struct pconsole *pc, char *out, uint32_t *suppressed)
@@ -68,7 +62,7 @@ void hv_pconsole_write(uint32_t partition, const char *buf, uint64_t len)
                 ready = finish_line(pc, line, &suppressed);
         }
         if (ready) {
-            report_suppressed(partition, suppressed);
+            hv_log_suppressed(partition, suppressed, "lines");
             hv_console_line(hv_partitions[partition].name, line);
         }
     }
@@ -84,6 +78,6 @@ void hv_pconsole_reset(uint32_t partition)
     uint32_t suppressed =
         hv_ratelimit_summary(&pc->budget, HV_PCONSOLE_PER_SECOND, HV_PCONSOLE_BURST, 1);
     hv_spin_unlock(&pc->lock);
-    report_suppressed(partition, suppressed);
+    hv_log_suppressed(partition, suppressed, "lines");
     hv_log_event_reset(partition);
 }

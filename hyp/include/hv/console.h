@@ -20,6 +20,8 @@ size_t hv_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
  * counted and summarised as "[hyp] <partition>: N events suppressed" before its next event
  * that goes out, or when it is reset. */
 void hv_log_event(uint32_t partition, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "[hyp] <partition>: N <what> suppressed", if N is not 0. */
+void hv_log_suppressed(uint32_t partition, uint32_t n, const char *what);
 /* The partition is (re)loaded: report events suppressed so far. */
 void hv_log_event_reset(uint32_t partition);
 
