@@ -18,7 +18,7 @@ pytestmark = pytest.mark.qemu
 
 QEMU_SLICE_US = 100_000
 SWITCH = "\x1d" * 3                         # Ctrl-] three times (HV_FOCUS_KEY)
-RX_FIFO = 32                                # drivers/vuart.c
+RX_BUF = 64                                 # drivers/vuart.c: its RX FIFO and backlog
 HOSTILE_ACTIONS = (
     "a focused virtual-UART partition never reads its receive FIFO while input arrives",
     "more input than its FIFO holds, then the focus switch sequence behind it",
@@ -37,12 +37,12 @@ def test_deaf_partition_cannot_freeze_console_input(tmp_path):
         child.expect(r"\[deaf\] deaf: up, rx FIFO empty")
         child.expect(r"\[listen\] listen: up")
 
-        # 40 bytes and a newline for a FIFO of 32 that nobody reads, the switch right behind.
-        # (Under -icount QEMU hands typed bytes over slowly, about 10 a second: deaf waits
-        # DEAF_RESET_MS = 1 s of its time, some 10 s here, before it restarts.)
-        child.send("x" * 40 + "\n" + SWITCH)
+        # 100 bytes and a newline for 64 that nobody reads, the switch right behind. (Under
+        # -icount QEMU hands typed bytes over slowly, about 10 a second: deaf waits
+        # DEAF_RESET_MS = 1.5 s of its time, some 20 s here, before it restarts.)
+        child.send("x" * 100 + "\n" + SWITCH)
         child.expect(r"\[hyp\] deaf: console input: (\d+) bytes dropped \(its receive FIFO was full\)")
-        assert int(child.match.group(1)) == 41 - RX_FIFO
+        assert int(child.match.group(1)) == 101 - RX_BUF
         child.expect(r"\[hyp\] console input goes to listen \(Ctrl-\] three times to switch\)")
 
         # deaf faults with a partial line pending; its next incarnation starts clean.

@@ -3,8 +3,8 @@
  * amba-pl011 driver and earlycon: data, flags, baud and line control, interrupt mask, raw and
  * masked status, clear, and the peripheral/PrimeCell IDs the AMBA bus probes. Transmitted
  * bytes become whole "[<partition>] ..." lines on the hypervisor console; received bytes come
- * from the console while the partition has the input focus; when its RX FIFO is full they are
- * dropped and counted (the hypervisor never waits for a guest to read). The TX FIFO never
+ * from the console while the partition has the input focus; when its RX buffer is full they
+ * are dropped and counted (the hypervisor never waits for a guest to read). The TX FIFO never
  * fills: a write completes at once and raises TXIS, as QEMU's model does; the byte goes to the
  * partition's line buffer (core/pconsole.c), which takes the console lock only for a whole
  * line. The interrupt is a level-sensitive virtual SPI: high while RIS & IMSC is not zero.
@@ -42,13 +42,17 @@
 #define INT_RT    (1u << 6)
 #define INT_ALL   0x7ffu
 
-#define RX_FIFO   32
+#define RX_FIFO   32              /* what the guest sees (FR.RXFF) */
+/* What it holds: room for a burst as QEMU's terminal delivers one (a line typed in one go,
+ * 36 bytes in tests/test_boot_linux.py), which arrives faster than a guest's interrupt
+ * handler reads; beyond it bytes are dropped, as a real UART's overrun loses them. */
+#define RX_BUF    64
 
 struct vuart {
     hv_spinlock_t lock;
     uint32_t ibrd, fbrd, lcr_h, cr, ifls, imsc;
     uint32_t tx_raw;            /* TXIS: set by a write, cleared by ICR */
-    char rx[RX_FIFO];
+    char rx[RX_BUF];
     uint32_t rx_head, rx_count;
     uint32_t rx_dropped;        /* bytes typed for it while the RX FIFO was full */
 };
@@ -120,12 +124,12 @@ int hv_vuart_access(uint64_t off, int is_write, unsigned size, uint64_t *value)
             u->tx_raw = INT_TX;
         } else if (u->rx_count) {
             r = (uint8_t)u->rx[u->rx_head];
-            u->rx_head = (u->rx_head + 1) % RX_FIFO;
+            u->rx_head = (u->rx_head + 1) % RX_BUF;
             u->rx_count--;
         }
         break;
     case UARTFR:
-        r = FR_TXFE | (u->rx_count ? 0 : FR_RXFE) | (u->rx_count == RX_FIFO ? FR_RXFF : 0);
+        r = FR_TXFE | (u->rx_count ? 0 : FR_RXFE) | (u->rx_count >= RX_FIFO ? FR_RXFF : 0);
         break;
     case UARTIBRD:  if (is_write) u->ibrd = v & 0xffff; r = u->ibrd; break;
     case UARTFBRD:  if (is_write) u->fbrd = v & 0x3f; r = u->fbrd; break;
@@ -157,8 +161,8 @@ int hv_vuart_receive(uint32_t pidx, char c)
     int taken = 0;
 
     hv_spin_lock(&u->lock);
-    if (u->rx_count < RX_FIFO) {
-        u->rx[(u->rx_head + u->rx_count) % RX_FIFO] = c;
+    if (u->rx_count < RX_BUF) {
+        u->rx[(u->rx_head + u->rx_count) % RX_BUF] = c;
         u->rx_count++;
         taken = 1;
         dropped = u->rx_dropped;    /* the guest reads again: the run of drops is over */

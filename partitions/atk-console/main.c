@@ -24,7 +24,7 @@
 #define ATTACK_MS 600
 #endif
 #ifndef DEAF_RESET_MS
-#define DEAF_RESET_MS 1000
+#define DEAF_RESET_MS 1500
 #endif
 #ifndef START_MS
 #define START_MS 60                 /* let the victim start beating first */
