@@ -11,11 +11,11 @@ tests catch is the unbounded wait of finding 2 (seconds on main, a whole attack 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+import pexpect
 import pytest
 
-from qemu_run import run_to_power_off
+from qemu_run import spawn_run
 from victim import ICOUNT, heartbeat
 
 pytestmark = pytest.mark.qemu
@@ -26,26 +26,30 @@ ATTACK_S = 0.6 + 0.1                        # ATTACK_MS, then the attacker's 100
 QEMU_SLICE_US = 100_000                     # QEMU's round-robin time slice under -icount
 
 
-@dataclass(frozen=True)
-class Attack:
-    board: str
-    actions: tuple[str, ...]                # the distinct hostile actions it tries
-
-
-ATTACKS = {
-    "newlines": Attack("newlines", ("console hypercalls of 256 newlines from 7 vCPUs at once",)),
-    "longlines": Attack("longlines", (
-        "console hypercalls of 256 bytes without a newline from 7 vCPUs at once",
-        "escape sequences, BEL, DEL and 8-bit bytes in console output",
-        "a forged '[hyp] victim:' prefix and a CR inside a line")),
-    "vuart": Attack("vuart", ("virtual-UART byte flood (a trap per byte) from 7 vCPUs at once",)),
-    "faults": Attack("faults", ("an inject-policy fault loop on 7 vCPUs: health-monitor events",)),
+# The distinct hostile actions each attack board tries.
+ATTACKS: dict[str, tuple[str, ...]] = {
+    "newlines": ("console hypercalls of 256 newlines from 7 vCPUs at once",),
+    "longlines": ("console hypercalls of 256 bytes without a newline from 7 vCPUs at once",
+                  "escape sequences, BEL, DEL and 8-bit bytes in console output",
+                  "a forged '[hyp] victim:' prefix and a CR inside a line"),
+    "vuart": ("virtual-UART byte flood (a trap per byte) from 7 vCPUs at once",),
+    "faults": ("an inject-policy fault loop on 7 vCPUs: health-monitor events",),
 }
 
 
+# QEMU's own warning when every vCPU idles under -icount may land inside the last line.
+QEMU_WARNING = re.compile(r"qemu-system-aarch64: warning: [^\r\n]*\r?\n")
+
+
 def run(name: str, tmp_path) -> str:
-    return run_to_power_off(f"tests/boards/qemu-virt-atk-console-{name}.yaml", tmp_path / "build",
-                            120, extra=ICOUNT)
+    """Boot the attack board until the machine powers off; the console text (CRs removed)."""
+    child, log = spawn_run(f"tests/boards/qemu-virt-atk-console-{name}.yaml", tmp_path / "build",
+                           120, extra=ICOUNT)
+    child.expect(pexpect.EOF)
+    child.close()
+    console = QEMU_WARNING.sub("", log.getvalue()).replace("\r", "")
+    assert child.exitstatus == 0 and "[hyp] no partition left running: powering off" in console
+    return console
 
 
 def lines(console: str, prefix: str) -> list[str]:
@@ -74,7 +78,7 @@ def attack_report(console: str) -> int:
 @pytest.mark.parametrize("name", ["newlines", "longlines", "vuart"])
 def test_output_flood_is_budgeted_and_victim_beats(name, tmp_path):
     console = run(name, tmp_path)
-    print("hostile actions:", "; ".join(ATTACKS[name].actions))
+    print("hostile actions:", "; ".join(ATTACKS[name]))
     assert_victim_unharmed(console)
     made = attack_report(console)
     out = lines(console, "atk")
@@ -95,7 +99,7 @@ def test_output_flood_is_budgeted_and_victim_beats(name, tmp_path):
 
 def test_fault_loop_events_are_rate_limited(tmp_path):
     console = run("faults", tmp_path)
-    print("hostile actions:", "; ".join(ATTACKS["faults"].actions))
+    print("hostile actions:", "; ".join(ATTACKS["faults"]))
     assert_victim_unharmed(console)
     made = attack_report(console)
     events = re.findall(r"^\[hyp\] atk: stage-2 fault: .* -> inject$", console, re.M)
