@@ -1,6 +1,8 @@
 /*
  * The hypervisor console: formats a whole line into a buffer, then prints it under a lock so
- * that lines from different CPUs (and partitions, later) never interleave.
+ * that lines from different CPUs and partitions never interleave. The lock is held for one
+ * line and nothing else (no formatting, no partition's buffer): with the fair lock, a line
+ * waits for at most HV_NCPUS - 1 other lines (docs/architecture.md, "Console").
  */
 #include <stdbool.h>
 
@@ -8,6 +10,7 @@
 #include "hv/console.h"
 #include "hv/lib.h"
 #include "hv/pl011.h"
+#include "hv/ratelimit.h"
 #include "hv/spinlock.h"
 
 #define LINE_MAX 256
@@ -116,7 +119,7 @@ size_t hv_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
     return pos;
 }
 
-static void emit_line(const char *prefix, const char *text)
+void hv_console_line(const char *prefix, const char *text)
 {
     hv_spin_lock(&console_lock);
     pl011_putc(HV_CONSOLE_BASE, '[');
@@ -139,7 +142,7 @@ void hv_log(const char *fmt, ...)
     va_start(ap, fmt);
     hv_vsnprintf(line, sizeof(line), fmt, ap);
     va_end(ap);
-    emit_line("hyp", line);
+    hv_console_line("hyp", line);
 }
 
 void hv_log_prefixed(const char *prefix, const char *fmt, ...)
@@ -150,5 +153,59 @@ void hv_log_prefixed(const char *prefix, const char *fmt, ...)
     va_start(ap, fmt);
     hv_vsnprintf(line, sizeof(line), fmt, ap);
     va_end(ap);
-    emit_line(prefix, line);
+    hv_console_line(prefix, line);
+}
+
+/* Health-monitor events: a bucket per partition, under a lock of its own that is held for the
+ * bucket only (any CPU may report about any partition without waiting on that partition). */
+struct event_state {
+    hv_spinlock_t lock;
+    struct hv_ratelimit budget;
+};
+
+static struct event_state events[HV_NPARTITIONS];
+
+void hv_log_suppressed(uint32_t partition, uint32_t n, const char *what)
+{
+    if (n)
+        hv_log("%s: %u %s suppressed", hv_partitions[partition].name, n, what);
+}
+
+void hv_log_event(uint32_t partition, const char *fmt, ...)
+{
+    struct event_state *e = &events[partition];
+    char text[LINE_MAX];
+    va_list ap;
+
+    hv_spin_lock(&e->lock);
+    int allowed = hv_ratelimit_take(&e->budget, HV_EVENT_PER_SECOND, HV_EVENT_BURST);
+    uint32_t suppressed =
+        allowed ? hv_ratelimit_summary(&e->budget, HV_EVENT_PER_SECOND, HV_EVENT_BURST, 0) : 0;
+    hv_spin_unlock(&e->lock);
+    if (!allowed)
+        return;
+
+    hv_log_suppressed(partition, suppressed, "events");
+    const char *name = hv_partitions[partition].name;
+    size_t n = strlen(name);
+    if (n > sizeof(text) / 2)
+        n = sizeof(text) / 2;
+    memcpy(text, name, n);
+    text[n++] = ':';
+    text[n++] = ' ';
+    va_start(ap, fmt);
+    hv_vsnprintf(text + n, sizeof(text) - n, fmt, ap);
+    va_end(ap);
+    hv_console_line("hyp", text);
+}
+
+void hv_log_event_reset(uint32_t partition)
+{
+    struct event_state *e = &events[partition];
+
+    hv_spin_lock(&e->lock);
+    uint32_t suppressed =
+        hv_ratelimit_summary(&e->budget, HV_EVENT_PER_SECOND, HV_EVENT_BURST, 1);
+    hv_spin_unlock(&e->lock);
+    hv_log_suppressed(partition, suppressed, "events");
 }

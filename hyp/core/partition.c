@@ -7,6 +7,7 @@
 #include "hv/console.h"
 #include "hv/lib.h"
 #include "hv/partition.h"
+#include "hv/pconsole.h"
 #include "hv/sha256.h"
 #include "hv/platform.h"
 #include "hv/sysreg.h"
@@ -86,6 +87,7 @@ static int partition_load(uint32_t idx, int cold)
     if (p->vuart.present)
         hv_vuart_reset(idx);
 #endif
+    hv_pconsole_reset(idx);
     pstate[idx].cntvoff = counter();
     return ok;
 }
@@ -212,7 +214,7 @@ void hv_fault(struct hv_regs *regs, enum hv_fault_kind kind, const char *fmt, ..
         action = HV_FAULT_HALT;
         note = " (restart limit reached)";
     }
-    hv_log("%s: %s -> %s%s", p->name, event, action_names[action], note);
+    hv_log_event(idx, "%s -> %s%s", event, action_names[action], note);
 
     switch (action) {
     case HV_FAULT_INJECT:

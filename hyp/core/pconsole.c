@@ -3,43 +3,81 @@
  * partition has a line buffer; only whole lines reach the hypervisor console, prefixed with
  * the partition's name. Non-printable bytes become '?': a guest cannot send escape sequences
  * to the operator's terminal.
+ *
+ * Two locks. The partition's own lock is taken only by its own CPUs (and its reset), for one
+ * call (at most HVCFG_CONSOLE_MAX bytes); printing under it means a partition has at most one
+ * line waiting for the console lock however many vCPUs it floods from. The console lock is
+ * taken for one finished line at a time. Each line is charged to the partition's output
+ * budget first; a line over budget is counted and dropped without touching the console lock.
  */
 #include "hv/config.h"
 #include "hv/console.h"
+#include "hv/lib.h"
 #include "hv/pconsole.h"
+#include "hv/ratelimit.h"
 #include "hv/spinlock.h"
 
 #define LINE 240
 
-struct line_buffer {
-    char text[LINE + 1];
+struct pconsole {
+    hv_spinlock_t lock;
+    char text[LINE];
     uint32_t len;
+    struct hv_ratelimit budget;
 };
 
-static struct line_buffer lines[HV_NPARTITIONS];
-static hv_spinlock_t lines_lock;
+static struct pconsole pcons[HV_NPARTITIONS];
 
-static void flush(uint32_t partition, struct line_buffer *lb)
+/* The partial line is complete: copy it to `out` if the budget lets it go out, else drop it;
+ * *suppressed: the count to report before it. Call with the lock held. */
+static int finish_line(struct pconsole *pc, char *out, uint32_t *suppressed)
 {
-    lb->text[lb->len] = '\0';
-    hv_log_prefixed(hv_partitions[partition].name, "%s", lb->text);
-    lb->len = 0;
+    int allowed = hv_ratelimit_take(&pc->budget, HV_PCONSOLE_PER_SECOND, HV_PCONSOLE_BURST);
+
+    if (allowed) {
+        memcpy(out, pc->text, pc->len);
+        out[pc->len] = '\0';
+        *suppressed =
+            hv_ratelimit_summary(&pc->budget, HV_PCONSOLE_PER_SECOND, HV_PCONSOLE_BURST, 0);
+    }
+    pc->len = 0;
+    return allowed;
 }
 
 void hv_pconsole_write(uint32_t partition, const char *buf, uint64_t len)
 {
-    struct line_buffer *lb = &lines[partition];
+    struct pconsole *pc = &pcons[partition];
+    char line[LINE + 1];
+    uint32_t suppressed;
 
-    hv_spin_lock(&lines_lock);
+    hv_spin_lock(&pc->lock);
     for (uint64_t i = 0; i < len; i++) {
         char c = buf[i];
+        int ready = 0;
         if (c == '\n') {
-            flush(partition, lb);
+            ready = finish_line(pc, line, &suppressed);
         } else if (c != '\r') {
-            lb->text[lb->len++] = (c >= 0x20 && c < 0x7f) ? c : '?';
-            if (lb->len == LINE)
-                flush(partition, lb);
+            pc->text[pc->len++] = (c >= 0x20 && c < 0x7f) ? c : '?';
+            if (pc->len == LINE)
+                ready = finish_line(pc, line, &suppressed);
+        }
+        if (ready) {
+            hv_log_suppressed(partition, suppressed, "lines");
+            hv_console_line(hv_partitions[partition].name, line);
         }
     }
-    hv_spin_unlock(&lines_lock);
+    hv_spin_unlock(&pc->lock);
+}
+
+void hv_pconsole_reset(uint32_t partition)
+{
+    struct pconsole *pc = &pcons[partition];
+
+    hv_spin_lock(&pc->lock);
+    pc->len = 0;
+    uint32_t suppressed =
+        hv_ratelimit_summary(&pc->budget, HV_PCONSOLE_PER_SECOND, HV_PCONSOLE_BURST, 1);
+    hv_spin_unlock(&pc->lock);
+    hv_log_suppressed(partition, suppressed, "lines");
+    hv_log_event_reset(partition);
 }

@@ -3,11 +3,14 @@
  * amba-pl011 driver and earlycon: data, flags, baud and line control, interrupt mask, raw and
  * masked status, clear, and the peripheral/PrimeCell IDs the AMBA bus probes. Transmitted
  * bytes become whole "[<partition>] ..." lines on the hypervisor console; received bytes come
- * from the console while the partition has the input focus. The TX FIFO never fills: a write
- * completes at once and raises TXIS, as QEMU's model does. The interrupt is a level-sensitive
- * virtual SPI: high while RIS & IMSC is not zero.
+ * from the console while the partition has the input focus; when its RX buffer is full they
+ * are dropped and counted (the hypervisor never waits for a guest to read). The TX FIFO never
+ * fills: a write completes at once and raises TXIS, as QEMU's model does; the byte goes to the
+ * partition's line buffer (core/pconsole.c), which takes the console lock only for a whole
+ * line. The interrupt is a level-sensitive virtual SPI: high while RIS & IMSC is not zero.
  */
 #include "hv/config.h"
+#include "hv/console.h"
 #include "hv/partition.h"
 #include "hv/pconsole.h"
 #include "hv/spinlock.h"
@@ -39,14 +42,19 @@
 #define INT_RT    (1u << 6)
 #define INT_ALL   0x7ffu
 
-#define RX_FIFO   32
+#define RX_FIFO   32              /* what the guest sees (FR.RXFF) */
+/* What it holds: room for a burst as QEMU's terminal delivers one (a line typed in one go,
+ * 36 bytes in tests/test_boot_linux.py), which arrives faster than a guest's interrupt
+ * handler reads; beyond it bytes are dropped, as a real UART's overrun loses them. */
+#define RX_BUF    64
 
 struct vuart {
     hv_spinlock_t lock;
     uint32_t ibrd, fbrd, lcr_h, cr, ifls, imsc;
     uint32_t tx_raw;            /* TXIS: set by a write, cleared by ICR */
-    char rx[RX_FIFO];
+    char rx[RX_BUF];
     uint32_t rx_head, rx_count;
+    uint32_t rx_dropped;        /* bytes typed for it while the RX FIFO was full */
 };
 
 static struct vuart vuarts[HV_NPARTITIONS];
@@ -62,6 +70,12 @@ static void update_line(uint32_t pidx, const struct vuart *u)
     hv_vgic_set_level(pidx, hv_partitions[pidx].vuart.intid, (raw_status(u) & u->imsc) != 0);
 }
 
+static void report_dropped(uint32_t pidx, uint32_t n)
+{
+    if (n)
+        hv_log_event(pidx, "console input: %u bytes dropped (its receive FIFO was full)", n);
+}
+
 void hv_vuart_reset(uint32_t pidx)
 {
     struct vuart *u = &vuarts[pidx];
@@ -70,8 +84,23 @@ void hv_vuart_reset(uint32_t pidx)
     u->ibrd = u->fbrd = u->lcr_h = u->imsc = u->tx_raw = 0;
     u->cr = 0x300;                  /* TXE | RXE, as after reset */
     u->ifls = 0x12;
-    u->rx_head = u->rx_count = 0;
+    u->rx_head = u->rx_count = 0;   /* input typed for the previous incarnation is gone */
+    uint32_t dropped = u->rx_dropped;
+    u->rx_dropped = 0;
+    update_line(pidx, u);
     hv_spin_unlock(&u->lock);
+    report_dropped(pidx, dropped);
+}
+
+uint32_t hv_vuart_take_dropped(uint32_t pidx)
+{
+    struct vuart *u = &vuarts[pidx];
+
+    hv_spin_lock(&u->lock);
+    uint32_t dropped = u->rx_dropped;
+    u->rx_dropped = 0;
+    hv_spin_unlock(&u->lock);
+    return dropped;
 }
 
 int hv_vuart_access(uint64_t off, int is_write, unsigned size, uint64_t *value)
@@ -81,7 +110,6 @@ int hv_vuart_access(uint64_t off, int is_write, unsigned size, uint64_t *value)
     struct vuart *u = &vuarts[pidx];
     uint32_t v = (uint32_t)*value;
     uint32_t r = 0;
-    int resume = 0;
 
     if (off & 3)
         return 0;                   /* byte and halfword accesses to the low byte only */
@@ -96,13 +124,12 @@ int hv_vuart_access(uint64_t off, int is_write, unsigned size, uint64_t *value)
             u->tx_raw = INT_TX;
         } else if (u->rx_count) {
             r = (uint8_t)u->rx[u->rx_head];
-            u->rx_head = (u->rx_head + 1) % RX_FIFO;
-            if (u->rx_count-- == RX_FIFO)
-                resume = 1;         /* room again: let the console deliver what waits */
+            u->rx_head = (u->rx_head + 1) % RX_BUF;
+            u->rx_count--;
         }
         break;
     case UARTFR:
-        r = FR_TXFE | (u->rx_count ? 0 : FR_RXFE) | (u->rx_count == RX_FIFO ? FR_RXFF : 0);
+        r = FR_TXFE | (u->rx_count ? 0 : FR_RXFE) | (u->rx_count >= RX_FIFO ? FR_RXFF : 0);
         break;
     case UARTIBRD:  if (is_write) u->ibrd = v & 0xffff; r = u->ibrd; break;
     case UARTFBRD:  if (is_write) u->fbrd = v & 0x3f; r = u->fbrd; break;
@@ -122,8 +149,6 @@ int hv_vuart_access(uint64_t off, int is_write, unsigned size, uint64_t *value)
     }
     update_line(pidx, u);
     hv_spin_unlock(&u->lock);
-    if (resume)
-        hv_console_input_resume();
     if (!is_write)
         *value = r;
     return 1;
@@ -132,15 +157,21 @@ int hv_vuart_access(uint64_t off, int is_write, unsigned size, uint64_t *value)
 int hv_vuart_receive(uint32_t pidx, char c)
 {
     struct vuart *u = &vuarts[pidx];
+    uint32_t dropped = 0;
     int taken = 0;
 
     hv_spin_lock(&u->lock);
-    if (u->rx_count < RX_FIFO) {
-        u->rx[(u->rx_head + u->rx_count) % RX_FIFO] = c;
+    if (u->rx_count < RX_BUF) {
+        u->rx[(u->rx_head + u->rx_count) % RX_BUF] = c;
         u->rx_count++;
         taken = 1;
+        dropped = u->rx_dropped;    /* the guest reads again: the run of drops is over */
+        u->rx_dropped = 0;
+    } else if (u->rx_dropped != UINT32_MAX) {
+        u->rx_dropped++;
     }
     update_line(pidx, u);
     hv_spin_unlock(&u->lock);
+    report_dropped(pidx, dropped);
     return taken;
 }

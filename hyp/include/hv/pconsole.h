@@ -4,8 +4,26 @@
 
 #include <stdint.h>
 
+#include "hv/config.h"
+#include "hv/console.h"
+
+/* A partition's output budget (console hypercall and virtual UART together): a burst of
+ * HV_PCONSOLE_BURST lines, then HV_PCONSOLE_PER_SECOND lines a second. Lines beyond it are
+ * dropped, counted and summarised "[hyp] <partition>: N lines suppressed". */
+#define HV_PCONSOLE_BURST       256
+#define HV_PCONSOLE_PER_SECOND  64
+
+#if defined(HV_HAS_VUART) || defined(HV_HAS_HC_CONSOLE)
 /* Add bytes of a partition's output; complete lines are printed, partial ones wait in the
  * partition's own buffer so that two partitions never share a line. */
 void hv_pconsole_write(uint32_t partition, const char *buf, uint64_t len);
+/* The partition is (re)loaded: forget its partial line, report what was suppressed. */
+void hv_pconsole_reset(uint32_t partition);
+#else
+static inline void hv_pconsole_reset(uint32_t partition)
+{
+    hv_log_event_reset(partition);
+}
+#endif
 
 #endif

@@ -7,15 +7,20 @@
 /* An access at `offset` in the current partition's virtual UART page; 0 if not emulable. */
 int hv_vuart_access(uint64_t offset, int is_write, unsigned size, uint64_t *value);
 /* A byte typed on the console for a partition (the one with the input focus); 0 when its
- * receive FIFO is full (the byte was not taken). */
+ * receive FIFO is full: the byte is dropped and counted, the count reported (rate-limited)
+ * when the guest takes a byte again, when the focus moves away, or at its reset. */
 int hv_vuart_receive(uint32_t partition, char c);
-/* Back to reset state when the partition is (re)loaded. */
+/* The count of dropped input bytes not yet reported (and forget it). */
+uint32_t hv_vuart_take_dropped(uint32_t partition);
+/* Back to reset state when the partition is (re)loaded: input held for it is gone. */
 void hv_vuart_reset(uint32_t partition);
 
-/* Console input: read what the operator typed, switch focus on Ctrl-a Ctrl-a Ctrl-a. */
+/* Console input: read what the operator typed, switch focus on HV_FOCUS_KEY three times. */
 void hv_console_input_init(void);
 void hv_console_input_irq(void);
-/* A guest made room in its receive FIFO: take console input again. */
-void hv_console_input_resume(void);
+
+/* Ctrl-]: QEMU's stdio mux (`hvcfg run`), screen, minicom and picocom all take Ctrl-a. */
+#define HV_FOCUS_KEY      0x1d
+#define HV_FOCUS_KEY_NAME "Ctrl-]"
 
 #endif

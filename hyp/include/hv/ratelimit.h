@@ -1,0 +1,62 @@
+/*
+ * A token bucket for what a partition makes the hypervisor print, in physical counter time
+ * (the generic cell rate algorithm: one deadline instead of a token count). `burst` lines may
+ * come at once, then `per_second`; what is refused is counted, and the count is summarised
+ * once the flood is over, or once a second while it goes on (not once per line).
+ * The caller serialises access (a bucket belongs to one partition, under one of its locks).
+ */
+#ifndef HV_RATELIMIT_H
+#define HV_RATELIMIT_H
+
+#include <stdint.h>
+
+#include "hv/sysreg.h"
+
+struct hv_ratelimit {
+    uint64_t tat;                   /* counter value at which the bucket is full again */
+    uint64_t next_summary;          /* no summary before this counter value */
+    uint32_t suppressed;            /* refused since the last summary */
+};
+
+static inline uint64_t hv_ratelimit_now(void)
+{
+    __asm__ volatile("isb" : : : "memory");
+    return read_sysreg(cntpct_el0);
+}
+
+/* 1 if one more line may go out now (and it is charged), else 0 (and it is counted). */
+static inline int hv_ratelimit_take(struct hv_ratelimit *r, uint32_t per_second, uint32_t burst)
+{
+    uint64_t cost = read_sysreg(cntfrq_el0) / per_second;
+    uint64_t now = hv_ratelimit_now();
+    uint64_t tat = r->tat > now ? r->tat : now;
+
+    if (tat - now > cost * (burst - 1)) {
+        if (r->suppressed != UINT32_MAX)
+            r->suppressed++;
+        return 0;
+    }
+    r->tat = tat + cost;
+    return 1;
+}
+
+/* The count to report now (and forget), after a line that went out: 0 if nothing was refused,
+ * or while the flood goes on (no room for two more lines) and a summary went out less than a
+ * second ago; the count then waits for a later line. `force`: report regardless (reset). */
+static inline uint32_t hv_ratelimit_summary(struct hv_ratelimit *r, uint32_t per_second,
+                                            uint32_t burst, int force)
+{
+    uint64_t cost = read_sysreg(cntfrq_el0) / per_second;
+    uint64_t now = hv_ratelimit_now();
+    uint64_t backlog = r->tat > now ? r->tat - now : 0;
+    int quiet = backlog + 2 * cost <= cost * burst;
+
+    if (!r->suppressed || (!force && !quiet && now < r->next_summary))
+        return 0;
+    r->next_summary = now + read_sysreg(cntfrq_el0);
+    uint32_t n = r->suppressed;
+    r->suppressed = 0;
+    return n;
+}
+
+#endif
