@@ -15,7 +15,7 @@ import re
 import pexpect
 import pytest
 
-from qemu_run import spawn_run
+from qemu_run import QEMU_WARNING, spawn_run
 from victim import ICOUNT, heartbeat
 
 pytestmark = pytest.mark.qemu
@@ -35,10 +35,6 @@ ATTACKS: dict[str, tuple[str, ...]] = {
     "vuart": ("virtual-UART byte flood (a trap per byte) from 7 vCPUs at once",),
     "faults": ("an inject-policy fault loop on 7 vCPUs: health-monitor events",),
 }
-
-
-# QEMU's own warning when every vCPU idles under -icount may land inside the last line.
-QEMU_WARNING = re.compile(r"qemu-system-aarch64: warning: [^\r\n]*\r?\n")
 
 
 def run(name: str, tmp_path) -> str:

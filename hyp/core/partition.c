@@ -147,6 +147,7 @@ static void halted_and_idle(uint32_t idx)
     /* Its passed-through SPIs disabled at the distributor and released: a level line of a
      * halted partition must not keep interrupting its idle CPU. */
     hv_vgic_partition_stop(idx);
+    hv_pconsole_reset(idx);         /* its partial line and suppressed counts: said, emptied */
     hv_run_halted(idx);
     hv_log("%s: halted", hv_partitions[idx].name);
     if (__atomic_sub_fetch(&alive, 1, __ATOMIC_ACQ_REL) == 0)

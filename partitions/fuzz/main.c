@@ -68,17 +68,6 @@ void fz_summary(const char *why)
             FZ_LOG("fuzz: kind %s %lu", fz_kind_names[k], kinds[k]);
 }
 
-/* Keep a virtual timer deadline 100 us ahead (enabled, interrupt masked): under icount QEMU
- * runs the CPUs round-robin, each until the next timer deadline, so without one a busy CPU
- * runs for tens of ms of virtual time while the others (the victim) wait, and the victim
- * would measure QEMU's scheduling instead of the hypervisor. */
-static void fz_tick(void)
-{
-    uint64_t now, freq;
-    __asm__ volatile("isb; mrs %0, cntvct_el0; mrs %1, cntfrq_el0" : "=r"(now), "=r"(freq));
-    __asm__ volatile("msr cntv_cval_el0, %0\n\tmsr cntv_ctl_el0, %1\n\tisb"
-                     : : "r"(now + freq / 10000), "r"(3UL));
-}
 
 static enum fz_kind one_action(struct fz_cpu *c, uint32_t self)
 {
@@ -118,7 +107,7 @@ static void run(struct fz_cpu *c, uint32_t self)
 
     for (uint64_t i = 0; i < FUZZ_ITERS && fz_counter() < fz_deadline; i++) {
         c->actions++;
-        fz_tick();
+        guest_icount_slice();
         uint64_t t0 = fz_counter();
         one_action(c, self);
         /* An action that took over 1 ms of virtual time: the hypervisor kept this vCPU. */
@@ -177,7 +166,7 @@ int main(uint64_t dtb)
         int64_t ret = smccc_hvc(PSCI_CPU_ON, v, (uint64_t)fz_entry, fz_next(&c->rng)).x0;
         uint64_t start = fz_counter(), until = start + fz_deadline / 5;
         while (smccc_hvc(PSCI_AFFINITY_INFO, v, 0, 0).x0 != 0 && fz_counter() < until)
-            fz_tick();
+            guest_icount_slice();
         FZ_LOG("fuzz: CPU_ON v%u -> %ld, on after %lu us", v, ret,
                (fz_counter() - start) * 1000000 / freq);
         if (ret != 0)

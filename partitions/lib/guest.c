@@ -125,6 +125,14 @@ void guest_delay_ms(uint32_t ms)
     } while (now - start < freq / 1000 * ms);
 }
 
+void guest_icount_slice(void)
+{
+    uint64_t now, freq;
+    __asm__ volatile("isb; mrs %0, cntvct_el0; mrs %1, cntfrq_el0" : "=r"(now), "=r"(freq));
+    __asm__ volatile("msr cntv_cval_el0, %0\n\tmsr cntv_ctl_el0, %1\n\tisb"
+                     : : "r"(now + freq / 10000), "r"(3UL));
+}
+
 uint32_t guest_checksum(const volatile uint8_t *p, uint64_t len)
 {
     uint32_t a = 1, b = 0;                  /* Adler-32 */

@@ -56,6 +56,11 @@ void guest_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void guest_uart_write(const char *s, uint64_t n);   /* raw bytes to the partition's own UART */
 #endif
 void guest_delay_ms(uint32_t ms);
+/* Keep a virtual timer deadline 100 us ahead (enabled, interrupt masked). Under -icount QEMU
+ * runs the CPUs round-robin, each until the next timer deadline: without one, a busy CPU runs
+ * for tens of ms of virtual time while the others wait, and a partition that measures time
+ * (the victim) would measure QEMU's scheduling instead of the hypervisor. Owns CNTV. */
+void guest_icount_slice(void);
 uint32_t guest_checksum(const volatile uint8_t *p, uint64_t len);
 void guest_system_off(void) __attribute__((noreturn));
 void secondary_main(uint64_t vcpu);

@@ -3,7 +3,10 @@
  * its virtual counter, so that time stolen from it at EL2 shows), prints each beat through
  * the console hypercall (the shared path an attacker may try to block), and records the worst
  * period between two beats. After BEATS beats it prints a summary line that tests parse
- * (tests/victim.py) and powers its partition off; without BEATS it beats forever.
+ * (tests/victim.py) and powers its partition off; without BEATS it beats forever. While it
+ * waits it keeps a masked timer deadline close (guest_icount_slice): under -icount that makes
+ * QEMU's round robin come back to its CPU every 100 us, so a late beat is the hypervisor's
+ * doing, not QEMU's scheduling of busy neighbours.
  */
 #include "../lib/guest.h"
 
@@ -18,15 +21,22 @@ static uint64_t now(void)
     return t;
 }
 
+static void wait_ms(uint64_t freq, uint32_t ms)
+{
+    uint64_t start = now();
+    while (now() - start < freq / 1000 * ms)
+        guest_icount_slice();
+}
+
 int main(uint64_t dtb)
 {
     uint64_t freq, last, worst = 0;
     __asm__ volatile("mrs %0, cntfrq_el0" : "=r"(freq));
 
+    last = now();                   /* the first period includes the first console call */
     guest_printf("victim: up, a beat every %d ms", PERIOD_MS);
-    last = now();
     for (uint64_t i = 1;; i++) {
-        guest_delay_ms(PERIOD_MS);
+        wait_ms(freq, PERIOD_MS);
         uint64_t t = now();
         uint64_t period_us = (t - last) * 1000000 / freq;
         last = t;
