@@ -1,13 +1,16 @@
 /*
  * Spectre on the CPUs hvcfg runs on, decided per physical CPU by MIDR_EL1 (the guest sees the
  * same MIDR: VPIDR_EL2). Cortex-A35/A53/A55 are affected by none of Spectre-v2, -v4 (SSB) or
- * -BHB. Cortex-A57/A72 (the Pi 4) are affected by all three: on every entry from a guest, EL2
+ * -BHB. Cortex-A57/A72 (the Pi 4) are affected by all three. On every entry from a guest, EL2
  * runs the k = 8 branch loop that overwrites the branch history (BHB; Linux's and TF-A's count
- * for these cores) and turns its MMU off and on again, which invalidates these cores' branch
- * predictor (v2; TF-A's wa_cve_2017_5715_mmu at EL3, here at EL2 whose map is an identity
- * map, so the code runs on at the same address). A guest's ARCH_WORKAROUND_1/3 call is then
- * already done by the time it reaches the handler. SSB is not mitigated (it would take
- * CPUACTLR_EL1's load-pass-store disable, which firmware sets if it does): NOT_SUPPORTED.
+ * for these cores, valid at any exception level) and then turns its MMU off and on again, the
+ * way TF-A invalidates these cores' branch predictor (wa_cve_2017_5715_mmu) - at EL3. That it
+ * does the same at EL2 is not documented by Arm, and Linux, KVM and Xen call EL3 firmware
+ * instead; the Pi 4 has none. So the hardening stays (it costs 35 instructions per entry and
+ * may help) but is not claimed: ARCH_WORKAROUND_1 and _3 (which covers v2 too) answer
+ * NOT_SUPPORTED on these cores, and Linux then uses its own BHB loop and reports v2 as
+ * vulnerable, which is the truth we can vouch for (docs/architecture.md). SSB is not mitigated
+ * (it would take CPUACTLR_EL1's load-pass-store disable): NOT_SUPPORTED.
  * Other CPUs: v2 per ID_AA64PFR0_EL1.CSV2, the rest unknown (NOT_SUPPORTED).
  */
 #include "hv/spectre.h"
@@ -24,7 +27,7 @@
 
 extern char hv_vectors[], hv_vectors_bhb[];
 
-enum exposure { UNAFFECTED, MITIGATED_AT_ENTRY, UNKNOWN };
+enum exposure { UNAFFECTED, HARDENED_ENTRY, UNKNOWN };
 
 static enum exposure this_cpu(void)
 {
@@ -32,7 +35,7 @@ static enum exposure this_cpu(void)
     case MIDR_CORTEX_A35: case MIDR_CORTEX_A53: case MIDR_CORTEX_A55:
         return UNAFFECTED;
     case MIDR_CORTEX_A57: case MIDR_CORTEX_A72:
-        return MITIGATED_AT_ENTRY;
+        return HARDENED_ENTRY;
     default:
         return UNKNOWN;
     }
@@ -40,7 +43,7 @@ static enum exposure this_cpu(void)
 
 uint64_t hv_vectors_for_cpu(void)
 {
-    return (uint64_t)(this_cpu() == MITIGATED_AT_ENTRY ? hv_vectors_bhb : hv_vectors);
+    return (uint64_t)(this_cpu() == HARDENED_ENTRY ? hv_vectors_bhb : hv_vectors);
 }
 
 int64_t hv_spectre_features(uint32_t fid)
@@ -51,8 +54,8 @@ int64_t hv_spectre_features(uint32_t fid)
         return e == UNAFFECTED ? SMCCC_RET_NOT_REQUIRED : SMCCC_RET_NOT_SUPPORTED;
     if (e == UNAFFECTED)
         return SMCCC_RET_UNAFFECTED;
-    if (e == MITIGATED_AT_ENTRY)
-        return SMCCC_RET_SUCCESS;
+    if (e == HARDENED_ENTRY)
+        return SMCCC_RET_NOT_SUPPORTED;     /* hardened, not proven: see above */
     if (fid == SMCCC_ARCH_WORKAROUND_1 && PFR0_CSV2(read_sysreg(id_aa64pfr0_el1)) != 0)
         return SMCCC_RET_UNAFFECTED;
     return SMCCC_RET_NOT_SUPPORTED;

@@ -119,6 +119,7 @@ void hv_trap_unexpected(struct hv_regs *regs, uint64_t kind)
 {
     uint64_t esr = read_sysreg(esr_el2);
 
+    hv_console_panic();
     hv_log("PANIC: unexpected %s at EL2 on CPU %u", el2_kind_names[kind], hv_cpu_slot());
     hv_log("  ESR_EL2=0x%016lx EC=0x%02x (%s) ISS=0x%07lx", (unsigned long)esr, ESR_EC(esr),
            hv_ec_name(ESR_EC(esr)), (unsigned long)ESR_ISS(esr));

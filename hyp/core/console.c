@@ -119,9 +119,16 @@ size_t hv_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
     return pos;
 }
 
+/* Set once a CPU panics: from then on lines go out without the lock (the panicking CPU may
+ * hold it already, and the ticket lock is not re-entrant); the machine powers off next. */
+static volatile uint32_t panicking;
+
 void hv_console_line(const char *prefix, const char *text)
 {
-    hv_spin_lock(&console_lock);
+    int locked = !panicking;
+
+    if (locked)
+        hv_spin_lock(&console_lock);
     pl011_putc(HV_CONSOLE_BASE, '[');
     for (const char *p = prefix; *p; p++)
         pl011_putc(HV_CONSOLE_BASE, *p);
@@ -131,7 +138,13 @@ void hv_console_line(const char *prefix, const char *text)
         pl011_putc(HV_CONSOLE_BASE, *p);
     pl011_putc(HV_CONSOLE_BASE, '\r');
     pl011_putc(HV_CONSOLE_BASE, '\n');
-    hv_spin_unlock(&console_lock);
+    if (locked)
+        hv_spin_unlock(&console_lock);
+}
+
+void hv_console_panic(void)
+{
+    panicking = 1;
 }
 
 void hv_log(const char *fmt, ...)
@@ -178,7 +191,7 @@ void hv_log_event(uint32_t partition, const char *fmt, ...)
     va_list ap;
 
     hv_spin_lock(&e->lock);
-    int allowed = hv_ratelimit_take(&e->budget, HV_EVENT_PER_SECOND, HV_EVENT_BURST);
+    int allowed = hv_ratelimit_take(&e->budget, HV_EVENT_PER_SECOND, HV_EVENT_BURST, 1);
     uint32_t suppressed =
         allowed ? hv_ratelimit_summary(&e->budget, HV_EVENT_PER_SECOND, HV_EVENT_BURST, 0) : 0;
     hv_spin_unlock(&e->lock);

@@ -32,7 +32,8 @@ static struct pconsole pcons[HV_NPARTITIONS];
  * *suppressed: the count to report before it. Call with the lock held. */
 static int finish_line(struct pconsole *pc, char *out, uint32_t *suppressed)
 {
-    int allowed = hv_ratelimit_take(&pc->budget, HV_PCONSOLE_PER_SECOND, HV_PCONSOLE_BURST);
+    int allowed = hv_ratelimit_take(&pc->budget, HV_PCONSOLE_PER_SECOND, HV_PCONSOLE_BURST,
+                                      HV_PCONSOLE_UNITS(pc->len));
 
     if (allowed) {
         memcpy(out, pc->text, pc->len);

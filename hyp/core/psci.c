@@ -58,10 +58,14 @@ static int64_t affinity_info(const struct hv_partition *p, uint64_t mpidr, uint6
     }
 }
 
+/* Exactly the function ids hv_psci_call answers: SMC64 variants only where PSCI has one and
+ * this code implements it (CPU_ON, AFFINITY_INFO), so FEATURES never promises a call that
+ * would then answer NOT_SUPPORTED. */
 static int64_t features(uint32_t fid)
 {
-    switch (fid & ~PSCI_SMC64) {
-    case PSCI_VERSION: case PSCI_CPU_OFF: case PSCI_CPU_ON: case PSCI_AFFINITY_INFO:
+    switch (fid) {
+    case PSCI_VERSION: case PSCI_CPU_OFF: case PSCI_CPU_ON: case PSCI_CPU_ON | PSCI_SMC64:
+    case PSCI_AFFINITY_INFO: case PSCI_AFFINITY_INFO | PSCI_SMC64:
     case PSCI_MIGRATE_INFO_TYPE: case PSCI_SYSTEM_OFF: case PSCI_SYSTEM_RESET:
     case PSCI_FEATURES: case SMCCC_VERSION:
         return PSCI_SUCCESS;

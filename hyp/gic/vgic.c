@@ -563,16 +563,18 @@ static int evict(struct vgic_cpu *vc, struct vgic_dist *d, uint32_t used, uint8_
         vc->pending |= m;
     } else if (id < 32) {
         vc->pending |= m;
-    } else if (lr & LR_EOI) {
+    } else if ((lr & LR_EOI) && !(hv_current_partition_config()->vgic.hw[w] & m)) {
         d->level[w] |= m & d->line[w];      /* an emulated level line: if still high */
-    } else {
+    } else {                                /* (EOI on a HW line's copy: place's deferral) */
         d->pending[w] |= m;
     }
     return victim;
 }
 
-/* Place one interrupt; returns 0 when no list register is free. ELRSR is read first so that
- * only list registers in use are read (each GICH read is an MMIO access). */
+/* Place one interrupt; returns 1 when it is in a list register (or merged with one there), 0
+ * when no list register is free, -1 when it must wait for the guest's EOI of a copy (a
+ * maintenance interrupt comes then). ELRSR is read first so that only list registers in use
+ * are read (each GICH read is an MMIO access). */
 static int place(struct vgic_cpu *vc, struct vgic_dist *d, uint32_t intid, uint32_t src,
                  uint8_t prio, int hw, int level)
 {
@@ -584,8 +586,21 @@ static int place(struct vgic_cpu *vc, struct vgic_dist *d, uint32_t intid, uint3
         uint32_t lr = *gich(GICH_LR(n));
         if (!(lr & LR_STATE) || LR_VIRTID(lr) != intid || (intid < 16 && LR_SRC(lr) != src))
             continue;
+        if (hw && !(lr & LR_HW)) {
+            /* The physical interrupt meets a software copy (ISPENDR): its only record must not
+             * be dropped, or it stays active at the GIC for good. A pending copy becomes the
+             * HW one; behind an active copy it waits, and the guest's EOI of that copy brings
+             * the maintenance interrupt that places it. */
+            if (!(lr & LR_ACTIVE)) {
+                *gich(GICH_LR(n)) = (lr & ~(LR_EOI | (0x3ffu << LR_PHYS_SHIFT))) | LR_HW |
+                                    (intid << LR_PHYS_SHIFT);
+                return 1;
+            }
+            *gich(GICH_LR(n)) = lr | LR_EOI;
+            return -1;
+        }
         if (lr & LR_PENDING || hw || level)
-            return 1;                       /* already pending there / cannot double a HW one */
+            return 1;                       /* already pending there / a HW one takes no more */
         *gich(GICH_LR(n)) = lr | LR_PENDING;
         return 1;
     }
@@ -648,7 +663,7 @@ void hv_vgic_flush(void)
                 continue;
             }
             uint32_t src = (uint32_t)__builtin_ctz(vc->sgi_src[best]);
-            if (!place(vc, d, best, src, vc->priority[best], 0, 0)) {
+            if (place(vc, d, best, src, vc->priority[best], 0, 0) <= 0) {
                 full = 1;
                 break;
             }
@@ -657,9 +672,10 @@ void hv_vgic_flush(void)
                 vc->pending &= ~m;
         } else if (best < 32) {
             int hw = (vc->hw_pending & m) != 0;
-            if (!place(vc, d, best, 0, vc->priority[best], hw, 0)) {
-                full = 1;
-                break;
+            int placed = place(vc, d, best, 0, vc->priority[best], hw, 0);
+            if (placed <= 0) {
+                full = placed == 0;
+                break;                      /* deferred: back at the copy's EOI */
             }
             if (hw)
                 vc->hw_pending &= ~m;
@@ -669,9 +685,10 @@ void hv_vgic_flush(void)
             uint32_t w = best / 32;
             int hw = (d->hw_pending[w] & m) != 0;
             int level = !hw && (d->level[w] & m) && !(d->pending[w] & m);
-            if (!place(vc, d, best, 0, d->priority[best], hw, level)) {
-                full = 1;
-                break;
+            int placed = place(vc, d, best, 0, d->priority[best], hw, level);
+            if (placed <= 0) {
+                full = placed == 0;
+                break;                      /* deferred: back at the copy's EOI */
             }
             if (hw)
                 d->hw_pending[w] &= ~m;
@@ -741,6 +758,7 @@ void hv_vgic_vcpu_stop(void)
             hv_gic_deactivate((lr >> LR_PHYS_SHIFT) & 0x3ff);
         *gich(GICH_LR(n)) = 0;
     }
+    hv_gic_clear_active(HV_VTIMER_INTID);   /* banked: this CPU's, whatever the records say */
     *gich(GICH_APR) = 0;                    /* no active priority left in the CPU interface */
     *gich(GICH_VMCR) = VMCR_RESET;
     if (lock)
@@ -787,8 +805,8 @@ void hv_vgic_partition_stop(uint32_t pidx)
             uint32_t intid = w * 32 + (uint32_t)__builtin_ctz(hw);
             hv_gic_set_enabled(intid, 0);
             hv_gic_set_edge(intid, 0);          /* its reset configuration: level */
-            if (bit(d->hw_pending, intid))
-                hv_gic_clear_active(intid);     /* acknowledged on whichever CPU */
+            hv_gic_clear_active(intid);         /* whoever acknowledged it, whatever the
+                                                 * records say: every vCPU is off */
         }
         d->enabled[w] = 0;
         d->hw_pending[w] = 0;

@@ -28,8 +28,10 @@ static uint64_t fault_ipa(uint64_t iss)
         return hpfar_ipa(far);
     if (!(read_sysreg(sctlr_el1) & SCTLR_M))
         return far;
+    uint64_t guest_par = read_sysreg(par_el1);     /* the guest's: AT must not change it */
     __asm__ volatile("at s1e1r, %0\n\tisb" : : "r"(far));
     uint64_t par = read_sysreg(par_el1);
+    write_sysreg(par_el1, guest_par);
     if (par & 1)
         return far;                 /* cannot tell: report the VA */
     return (par & 0x0000fffffffff000UL) | (far & 0xfff);

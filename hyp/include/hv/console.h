@@ -13,6 +13,8 @@ void hv_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void hv_log_prefixed(const char *prefix, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* "[<prefix>] <text>" as it is: the text is at most one line of printable characters. */
 void hv_console_line(const char *prefix, const char *text);
+/* A panic: print without the console lock from now on (it may be held by this CPU). */
+void hv_console_panic(void);
 size_t hv_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 
 /* A line "[hyp] <partition>: ..." about something a partition did (health-monitor events):

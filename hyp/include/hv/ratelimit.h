@@ -24,19 +24,22 @@ static inline uint64_t hv_ratelimit_now(void)
     return read_sysreg(cntpct_el0);
 }
 
-/* 1 if one more line may go out now (and it is charged), else 0 (and it is counted). */
-static inline int hv_ratelimit_take(struct hv_ratelimit *r, uint32_t per_second, uint32_t burst)
+/* 1 if one more line of `units` (1 <= units <= burst) may go out now (and it is charged), else
+ * 0 (and it is counted). A console line costs by its length (hv_pconsole_units), so that the
+ * budget bounds a partition's share of the UART's time, not only its number of lines. */
+static inline int hv_ratelimit_take(struct hv_ratelimit *r, uint32_t per_second, uint32_t burst,
+                                    uint32_t units)
 {
     uint64_t cost = read_sysreg(cntfrq_el0) / per_second;
     uint64_t now = hv_ratelimit_now();
     uint64_t tat = r->tat > now ? r->tat : now;
 
-    if (tat - now > cost * (burst - 1)) {
+    if (tat - now + cost * units > cost * burst) {
         if (r->suppressed != UINT32_MAX)
             r->suppressed++;
         return 0;
     }
-    r->tat = tat + cost;
+    r->tat = tat + cost * units;
     return 1;
 }
 
