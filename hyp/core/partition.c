@@ -30,11 +30,6 @@ uint64_t hv_partition_cntvoff(uint32_t idx)
     return pstate[idx].cntvoff;
 }
 
-uint32_t hv_partition_restarts(uint32_t idx)
-{
-    return pstate[idx].restarts;
-}
-
 static uint64_t counter(void)
 {
     isb();

@@ -25,6 +25,7 @@ truth and the expression type checker uses it):
       passthrough            bool  at least one device passed through
       on_fault               str   "halt", "restart" or "inject"
       fault_limit            int   restarts allowed before halting
+      reset_limit            int   requested restarts (PSCI SYSTEM_RESET) allowed before halting
       perms                  [str] distinct permissions of its memory regions ("ro", "rw", "rx", "rwx")
       regions                int   number of memory regions
       memory_size            int   bytes of RAM in all its regions
@@ -49,8 +50,8 @@ from ..model import Partition, System
 PARTITION_SCHEMA: dict[str, Any] = {
     "name": "str", "cpus": "int", "cpu_ids": ["int"], "hypercalls": ["str"], "devices": ["str"],
     "compatibles": ["str"], "irqs": ["int"], "passthrough": "bool", "on_fault": "str",
-    "fault_limit": "int", "perms": ["str"], "regions": "int", "memory_size": "int",
-    "writable_executable": "bool", "smp": "bool", "shared_memory": ["str"],
+    "fault_limit": "int", "reset_limit": "int", "perms": ["str"], "regions": "int",
+    "memory_size": "int", "writable_executable": "bool", "smp": "bool", "shared_memory": ["str"],
 }
 
 FACT_SCHEMA: dict[str, Any] = {
@@ -135,6 +136,7 @@ def _partition_facts(p: Partition, channels: tuple[Any, ...]) -> dict[str, Any]:
         "passthrough": bool(p.devices),
         "on_fault": p.on_fault.action,
         "fault_limit": p.on_fault.limit,
+        "reset_limit": p.reset_limit,
         "perms": perms,
         "regions": len(p.memory),
         "memory_size": sum(r.size for r in p.memory),

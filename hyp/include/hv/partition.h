@@ -44,7 +44,6 @@ void hv_partition_halt(uint32_t idx) __attribute__((noreturn));
 void hv_partition_restart(uint32_t idx, int fault) __attribute__((noreturn));
 /* PSCI CPU_OFF of this CPU's vCPU; the partition stops when its last vCPU is off. */
 void hv_partition_vcpu_off(uint32_t idx) __attribute__((noreturn));
-uint32_t hv_partition_restarts(uint32_t idx);
 uint64_t hv_partition_cntvoff(uint32_t idx);
 
 /* Health monitor: log the event and apply the partition's on_fault policy. Returns only
