@@ -11,28 +11,15 @@
 
 void secondary_main(uint64_t vcpu) { (void)vcpu; for (;;) ; }
 
-static uint64_t cntpct(void)
-{
-    uint64_t v;
-    __asm__ volatile("isb\n\tmrs %0, cntpct_el0" : "=r"(v));
-    return v;
-}
-static uint64_t cntfrq(void)
-{
-    uint64_t v;
-    __asm__ volatile("mrs %0, cntfrq_el0" : "=r"(v));
-    return v;
-}
-
 int main(uint64_t dtb)
 {
     (void)dtb;
-    uint64_t threshold = cntfrq() / 2;          /* 500 ms of machine time */
+    uint64_t threshold = guest_cntfrq() / 2;          /* 500 ms of machine time */
     gic_cpu_on();
     mmio_write32(D(GICD_CTLR), 1);
     mmio_write8(D(GICD_ITARGETSR + UART_SPI), 0x01);
 
-    if (cntpct() < threshold) {
+    if (guest_cntpct() < threshold) {
         guest_printf("atk-lost: incarnation 1 (ATTACK=%u)", ATTACK);
         irqs(1);
         timer_in_ticks(1000);
@@ -49,7 +36,7 @@ int main(uint64_t dtb)
         uart_line_high();                                       /* the real SPI fires */
         guest_delay_ms(5);
         guest_printf("atk-lost: incarnation 1: reset");
-        while (cntpct() < threshold)
+        while (guest_cntpct() < threshold)
             ;
         smccc_hvc(PSCI_SYSTEM_RESET, 0, 0, 0);
     }

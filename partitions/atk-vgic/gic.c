@@ -37,12 +37,7 @@ void irq_handler(void)
 
 void gic_cpu_on(void)
 {
-    guest_install_vectors();
-    for (int i = 0; i < 32; i++)
-        mmio_write8(D(GICD_IPRIORITYR + i), 0xa0);
-    mmio_write32(D(GICD_ISENABLER), 0xffff | (1u << TIMER_PPI));
-    mmio_write32(C(GICC_PMR), 0xff);
-    mmio_write32(C(GICC_CTLR), 1);
+    gicv2_cpu_interface_on(1u << TIMER_PPI);
 }
 
 void irqs(int on)

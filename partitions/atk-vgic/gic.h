@@ -2,21 +2,7 @@
 #ifndef ATK_GIC_H
 #define ATK_GIC_H
 
-#include "../lib/guest.h"
-
-#define GICD_CTLR       0x000
-#define GICD_ISENABLER  0x100
-#define GICD_ICENABLER  0x180
-#define GICD_ISPENDR    0x200
-#define GICD_IPRIORITYR 0x400
-#define GICD_ITARGETSR  0x800
-#define GICD_SGIR       0xf00
-#define GICD_CPENDSGIR  0xf10
-#define GICD_SPENDSGIR  0xf20
-#define GICC_CTLR       0x00
-#define GICC_PMR        0x04
-#define GICC_IAR        0x0c
-#define GICC_EOIR       0x10
+#include "../lib/gicv2.h"
 
 #define UART_IMSC       0x38
 #define UART_RIS        0x3c
@@ -25,8 +11,6 @@
 #define UART_SPI        40      /* its PL011's interrupt (level-sensitive) */
 #define TIMER_PPI       27
 
-#define D(off) (HVCFG_GICD_BASE + (off))
-#define C(off) (HVCFG_GICC_BASE + (off))
 #define U(off) (HVCFG_UART_BASE + (off))
 
 /* Interrupts taken, per vCPU and INTID (< 64), and SGIs whose source was not one of its vCPUs. */

@@ -50,20 +50,6 @@ static inline void yield(void)
     __asm__ volatile("yield" : : : "memory");
 }
 
-static uint64_t cntpct(void)
-{
-    uint64_t t;
-    __asm__ volatile("isb; mrs %0, cntpct_el0" : "=r"(t));
-    return t;
-}
-
-static uint64_t cntvct(void)
-{
-    uint64_t t;
-    __asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(t));
-    return t;
-}
-
 static uint64_t us_to_ticks(uint64_t us)
 {
     uint64_t freq;
@@ -93,8 +79,8 @@ static int stale(uint64_t mine, uint64_t vcpu)
 
 /* Wait up to `us` for cond(), giving up rather than hanging the test. */
 #define WAIT_US(cond, us) ({                                                         \
-    uint64_t _end = cntvct() + us_to_ticks(us);                                      \
-    while (!(cond) && cntvct() < _end)                                               \
+    uint64_t _end = guest_cntvct() + us_to_ticks(us);                                      \
+    while (!(cond) && guest_cntvct() < _end)                                               \
         yield();                                                                     \
     (cond);                                                                          \
 })
@@ -114,7 +100,7 @@ static __attribute__((unused)) void stress(uint64_t vcpu, uint64_t mine)
     /* A vCPU started again in the same incarnation must not replay the same calls: the
      * counter differs (and under -icount a run is still reproducible from its seed). */
     uint64_t rng = (SEED * 0x9e3779b97f4a7c15ull) ^ (mine * 0xbf58476d1ce4e5b9ull) ^
-                   (cntpct() << 8) ^ (vcpu + 1);
+                   (guest_cntpct() << 8) ^ (vcpu + 1);
 
     for (uint32_t i = 1; i <= OPS; i++) {
         uint64_t r = xorshift(&rng);
@@ -185,7 +171,7 @@ void secondary_main(uint64_t vcpu)
 
 int main(uint64_t dtb)
 {
-    uint64_t mine = cntpct() | 1;       /* never 0, the scrubbed value */
+    uint64_t mine = guest_cntpct() | 1;       /* never 0, the scrubbed value */
 
     /* Before anyone else runs in this incarnation, nothing may write a marker. */
     int dirty = WAIT_US(marker[1] || marker[2] || marker[3], 2000);

@@ -15,17 +15,7 @@
  *   bench: op <name> n=<N> ticks=<T> nop_ticks=<T0> per_op=<x.xx> [receiver_ran]
  *   bench: done
  */
-#include "../lib/guest.h"
-
-#define GICD_CTLR       0x000
-#define GICD_TYPER      0x004
-#define GICD_ISENABLER  0x100
-#define GICD_IPRIORITYR 0x400
-#define GICD_SGIR       0xf00
-#define GICC_CTLR       0x00
-#define GICC_PMR        0x04
-#define GICC_IAR        0x0c
-#define GICC_EOIR       0x10
+#include "../lib/gicv2.h"
 
 #define SGI_PING        1       /* vCPU 0 -> vCPU 1 */
 #define SGI_PONG        2       /* vCPU 1 -> vCPU 0, in ping-pong mode */
@@ -34,9 +24,6 @@
 #ifndef BENCH_N
 #define BENCH_N         1000
 #endif
-
-#define D(off) (HVCFG_GICD_BASE + (off))
-#define C(off) (HVCFG_GICC_BASE + (off))
 
 uint64_t bench_nop(uint64_t n, uint64_t arg, uint64_t value);
 uint64_t bench_hvc(uint64_t n, uint64_t fid, uint64_t unused);

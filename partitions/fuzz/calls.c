@@ -157,7 +157,9 @@ enum fz_kind fz_psci_action(struct fz_cpu *c, uint32_t self)
         uint64_t target = mpidr_arg(c, 1), entry = entry_arg(c, 1), ctx = fz_arg(&c->rng);
         FZ_BEGIN(c, K_CPU_ON, "CPU_ON 0x%x %lu 0x%lx 0x%lx", on, target, entry, ctx);
         int64_t ret = psci(c, on, target, entry, ctx);
-        if (ret != 0 && ret != -4 && ret != -5)     /* ALREADY_ON, ON_PENDING */
+        /* ALREADY_ON once accepted (never ON_PENDING), INTERNAL_FAILURE while the partition
+         * is being stopped by another vCPU (docs/hypercalls.md) */
+        if (ret != 0 && ret != -4 && ret != -6)
             FZ_VIOLATION(c, "CPU_ON %lu -> %ld", target, ret);
         return K_CPU_ON;
     }

@@ -41,6 +41,27 @@ static inline uint8_t mmio_read8(uint64_t addr)
     return (uint8_t)v;
 }
 
+/* The generic timer as the guest sees it: physical and virtual counters (after an ISB, so not
+ * read early) and their frequency. */
+static inline uint64_t guest_cntpct(void)
+{
+    uint64_t t;
+    __asm__ volatile("isb; mrs %0, cntpct_el0" : "=r"(t));
+    return t;
+}
+static inline uint64_t guest_cntvct(void)
+{
+    uint64_t t;
+    __asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(t));
+    return t;
+}
+static inline uint64_t guest_cntfrq(void)
+{
+    uint64_t f;
+    __asm__ volatile("mrs %0, cntfrq_el0" : "=r"(f));
+    return f;
+}
+
 struct smccc_res {
     int64_t x0;
     uint64_t x1, x2, x3;

@@ -6,19 +6,7 @@
  *  - a burst of 15 SGIs pended at once (more than the 4 list registers): all delivered;
  *  - the virtual timer interrupt (PPI 27) firing on both vCPUs.
  */
-#include "../lib/guest.h"
-
-#define GICD_CTLR       0x000
-#define GICD_TYPER      0x004
-#define GICD_ISENABLER  0x100
-#define GICD_ICENABLER  0x180
-#define GICD_IPRIORITYR 0x400
-#define GICD_ITARGETSR  0x800
-#define GICD_SGIR       0xf00
-#define GICC_CTLR       0x00
-#define GICC_PMR        0x04
-#define GICC_IAR        0x0c
-#define GICC_EOIR       0x10
+#include "../lib/gicv2.h"
 
 #define OWN_SPI         40      /* the second PL011's interrupt: given to this partition */
 #define FOREIGN_SPI     33      /* the first PL011's: the hypervisor's console */
@@ -26,9 +14,6 @@
 
 static volatile uint32_t seen[2][32];          /* per vCPU, per INTID */
 static volatile uint32_t vcpu1_ready, vcpu1_done;
-
-#define D(off) (HVCFG_GICD_BASE + (off))
-#define C(off) (HVCFG_GICC_BASE + (off))
 
 static uint64_t my_vcpu(void)
 {
@@ -51,12 +36,7 @@ void irq_handler(void)
 
 static void cpu_interface_on(void)
 {
-    guest_install_vectors();
-    for (int i = 0; i < 32; i++)
-        mmio_write8(D(GICD_IPRIORITYR + i), 0xa0);
-    mmio_write32(D(GICD_ISENABLER), 0xffff | (1u << TIMER_PPI));
-    mmio_write32(C(GICC_PMR), 0xff);
-    mmio_write32(C(GICC_CTLR), 1);
+    gicv2_cpu_interface_on(1u << TIMER_PPI);
 }
 
 static void irqs(int on)
