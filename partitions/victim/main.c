@@ -14,13 +14,20 @@
 #define PERIOD_MS 20
 #endif
 
-/* Wait with the slice deadline kept 100 us ahead all the time (re-arming it only when it has
- * passed let QEMU's round robin leave this CPU out for over a millisecond next to the fuzzer). */
+/* Wait with the slice deadline always ahead: re-armed (100 us out) every 50 us, before it
+ * expires. Letting it expire first let QEMU's round robin leave this CPU out for over a
+ * millisecond next to the fuzzer; re-arming in every iteration costs QEMU a recomputation of
+ * its timers each time (4x slower runs). */
 static void wait_ms(uint64_t freq, uint32_t ms)
 {
-    uint64_t start = guest_cntvct();
-    while (guest_cntvct() - start < freq / 1000 * ms)
-        guest_icount_slice();
+    uint64_t start = guest_cntvct(), rearm = 0;
+
+    for (uint64_t t = start; t - start < freq / 1000 * ms; t = guest_cntvct()) {
+        if (t >= rearm) {
+            guest_icount_slice();
+            rearm = t + freq / 20000;
+        }
+    }
 }
 
 int main(uint64_t dtb)
