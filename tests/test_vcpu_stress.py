@@ -7,7 +7,7 @@ restart completed and entered a new incarnation, the partition halted exactly on
 an earlier incarnation ran after a restart (it would print STALE, or write a marker that
 vCPU 0 finds at the start of the next incarnation), the machine powered off, and the victim
 beat on time. CI runs HVCFG_STRESS_SEEDS (default "1") with HVCFG_STRESS_RESTARTS (default
-40) restarts at most; `make stress` runs more seeds and restarts."""
+80) restarts at most; `make stress` runs more seeds and restarts."""
 from __future__ import annotations
 
 import os
@@ -22,7 +22,7 @@ from victim import ICOUNT
 pytestmark = pytest.mark.qemu
 
 SEEDS = [int(s) for s in os.environ.get("HVCFG_STRESS_SEEDS", "1").split()]
-RESTARTS = int(os.environ.get("HVCFG_STRESS_RESTARTS", "40"))
+RESTARTS = int(os.environ.get("HVCFG_STRESS_RESTARTS", "80"))
 ENDS = (f"restart limit reached ({RESTARTS} requested restarts) -> halt", "PSCI SYSTEM_OFF",
         "last vCPU off")
 
