@@ -88,9 +88,7 @@ static inline uint64_t fz_below(uint64_t *s, uint64_t n)
 
 static inline uint64_t fz_counter(void)
 {
-    uint64_t t;
-    __asm__ volatile("isb; mrs %0, cntpct_el0" : "=r"(t));
-    return t;
+    return guest_cntpct();
 }
 
 static inline uint32_t fz_vcpu(void)

@@ -7,6 +7,7 @@
  * targeted register writes to its vGIC distributor, virtual UART and passed-through UART.
  */
 #include "fuzz.h"
+#include "../lib/gicv2.h"
 
 enum target { T_GICD, T_VUART, T_GICC, T_CODE, T_SCRATCH, T_UNMAPPED, T_VICTIM, T_HYP, T_GICH,
               T_RANDOM, T_HIGH, T_NTARGETS };
@@ -58,19 +59,8 @@ enum fz_kind fz_mem_action(struct fz_cpu *c)
     return K_MEM;
 }
 
-/* Distributor registers, the interesting ones more often: routing, enables, pending, SGIs. */
-#define GICD_CTLR       0x000
-#define GICD_ISENABLER  0x100
-#define GICD_ICENABLER  0x180
-#define GICD_ISPENDR    0x200
-#define GICD_ICPENDR    0x280
-#define GICD_ISACTIVER  0x300
-#define GICD_IPRIORITYR 0x400
-#define GICD_ITARGETSR  0x800
-#define GICD_ICFGR      0xc00
-#define GICD_SGIR       0xf00
-#define GICD_CPENDSGIR  0xf10
-#define GICD_SPENDSGIR  0xf20
+/* Distributor registers (lib/gicv2.h), the interesting ones more often: routing, enables,
+ * pending, SGIs. */
 
 static uint32_t intid_arg(uint64_t *rng)
 {
