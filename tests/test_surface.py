@@ -67,13 +67,6 @@ def test_psci_list_matches_the_case_labels_of_hv_psci_call():
     assert all(f.symbols[0] == "hv_psci_call" for f in surface.PSCI_FUNCTIONS)
 
 
-def test_workaround_list_matches_the_case_labels_of_architecture_call():
-    defines = _defines(HYP / "include/hv/spectre.h")
-    body = _function_body(HYP / "core/smccc.c", "static void architecture_call(")
-    in_c = {_evaluate(label, defines) for label in _case_labels(body)}
-    assert {f.fids[0] for f in surface.ARCH_WORKAROUNDS} == in_c
-
-
 def test_trap_classes_match_the_case_labels_of_hv_trap_lower_sync():
     body = _function_body(HYP / "aarch64/traps.c", "void hv_trap_lower_sync(")
     assert set(_case_labels(body)) == {t.ec for t in surface.TRAPS if t.ec}
@@ -227,7 +220,7 @@ def test_hypercall_entries_only_for_granted_partitions(builds):
                 assert not e.absent, (p.name, e.name)
         # every partition has the traps and all of PSCI
         assert [e.name for e in p.entries if e.kind == "psci"] == \
-            [f.name for f in surface.PSCI_FUNCTIONS + surface.ARCH_WORKAROUNDS]
+            [f.name for f in surface.PSCI_FUNCTIONS]
         assert [e.name for e in p.entries if e.kind == "trap"] == [t.name for t in surface.TRAPS]
     ticker = next(p for p in s.partitions if p.name == "ticker")
     assert [e.name for e in ticker.entries if e.kind == "irq"] == ["INTID 40"]   # its PL011

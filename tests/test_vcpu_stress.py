@@ -38,7 +38,7 @@ def test_psci_stress(tmp_path, seed):
     ends = [e for e in ENDS if e in hyp]
     assert len(ends) == 1, hyp[-5:]
     assert_contained(console, restarts, ends[0])
-    calls = 25 * sum(1 for g in guest if re.fullmatch(r"vcpu\d: 25 calls", g))
+    calls = 50 * sum(1 for g in guest if re.fullmatch(r"vcpu\d: 50 calls", g))
     print(f"seed {seed}: {restarts} restarts, >= {calls} PSCI calls, ended by {ends[0]!r}")
     if ends[0].startswith("restart limit"):
         assert calls >= 1000                # not stopped early: the calls were made

@@ -9,34 +9,28 @@ that fails verification is never moved into place, so it is never used.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
+from .bootfolder import BOOT_DIR
+from .package import sha256
+
 STAMP = "verified"
-CONSUMED = ("hyp.bin", "hyp.elf", "manifest.json")      # plus every file under boot/
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+CONSUMED = ("hyp.bin", "hyp.elf", "manifest.json")      # plus every file under BOOT_DIR
 
 
 def consumed_files(out: Path) -> list[str]:
     """Names (relative to out) of the files consumers read: what the stamp covers."""
     names = [n for n in CONSUMED if (out / n).is_file()]
-    boot = out / "boot"
+    boot = out / BOOT_DIR
     if boot.is_dir():
-        names += sorted(f"boot/{p.name}" for p in boot.iterdir() if p.is_file())
+        names += sorted(f"{BOOT_DIR}/{p.name}" for p in boot.iterdir() if p.is_file())
     return names
 
 
 def write(out: Path, fingerprint: str) -> None:
     """Stamp `out` as verified for `fingerprint`: the last file a successful build writes."""
-    files = {name: _sha256(out / name) for name in consumed_files(out)}
+    files = {name: sha256(out / name) for name in consumed_files(out)}
     text = json.dumps({"fingerprint": fingerprint, "files": files}, indent=1, sort_keys=True)
     (out / STAMP).write_text(text + "\n")
 
@@ -56,6 +50,6 @@ def problem(out: Path, fingerprint: str) -> str | None:
     if sorted(files) != consumed_files(out) or not {"hyp.bin", "hyp.elf"} <= set(files):
         return f"{out} does not hold the files that were verified"
     for name, digest in files.items():
-        if _sha256(out / name) != digest:
+        if sha256(out / name) != digest:
             return f"{out / name} changed after it was verified"
     return None

@@ -115,7 +115,8 @@ class PsciFunction:
 PSCI_FUNCTIONS: tuple[PsciFunction, ...] = tuple(
     PsciFunction(name, fids, ("hv_psci_call",) + extra) for name, fids, extra in (
         ("SMCCC_VERSION", (0x80000000,), ()),
-        ("SMCCC_ARCH_FEATURES", (0x80000001,), ()),
+        ("SMCCC_ARCH_FEATURES", (0x80000001,),
+         ("hv_smccc_arch_features", "hv_spectre_features")),
         ("PSCI_VERSION", (0x84000000,), ()),
         ("PSCI_FEATURES", (0x8400000a,), ()),
         ("CPU_ON", (0x84000003, 0xc4000003), ("hv_vcpu_request_start",)),
@@ -124,15 +125,6 @@ PSCI_FUNCTIONS: tuple[PsciFunction, ...] = tuple(
         ("CPU_OFF", (0x84000002,), ("hv_partition_vcpu_off",)),
         ("SYSTEM_OFF", (0x84000008,), ("hv_partition_halt",)),
         ("SYSTEM_RESET", (0x84000009,), ("hv_partition_restart",)),
-    ))
-
-# Exactly the case labels of architecture_call in hyp/core/smccc.c (checked by a test): the Spectre
-# workaround calls, answered per physical CPU (aarch64/spectre.c).
-ARCH_WORKAROUNDS: tuple[PsciFunction, ...] = tuple(
-    PsciFunction(name, (fid,), ("hv_smccc_call", "hv_spectre_features")) for name, fid in (
-        ("SMCCC_ARCH_WORKAROUND_1", 0x80008000),
-        ("SMCCC_ARCH_WORKAROUND_2", 0x80007FFF),
-        ("SMCCC_ARCH_WORKAROUND_3", 0x80003FFF),
     ))
 
 # Emulated MMIO: a provider returns, for one partition, one EntrySpec (kind "mmio") per
@@ -163,7 +155,7 @@ def entry_specs(system: System, p: Partition) -> list[EntrySpec]:
             specs.append(EntrySpec("hypercall", h, "no handler map in surface.py", ()))
         else:
             specs.append(EntrySpec("hypercall", h, f"{hc.fid:#x} ({hc.macro})", hc.symbols))
-    for f in PSCI_FUNCTIONS + ARCH_WORKAROUNDS:
+    for f in PSCI_FUNCTIONS:
         specs.append(EntrySpec("psci", f.name, " / ".join(f"{i:#x}" for i in f.fids), f.symbols))
     for provider in MMIO_PROVIDERS:
         specs.extend(provider(system, p))

@@ -13,9 +13,7 @@
  * and anything else, are the health monitor's: an undefined instruction under `inject`.
  */
 #include "hv/guest_reset.h"
-#include "hv/partition.h"
 #include "hv/sysreg.h"
-#include "hv/traps.h"
 
 static int read_as_zero(uint64_t iss)
 {
@@ -33,17 +31,15 @@ static int read_as_zero(uint64_t iss)
     return op1 == 3 && crn == 14 && crm >= 8;               /* PMEVCNTRn, PMEVTYPERn, PMCCFILTR */
 }
 
-void hv_trap_sysreg(struct hv_regs *regs, uint64_t esr)
+int hv_trap_sysreg(struct hv_regs *regs, uint64_t esr)
 {
     uint64_t iss = ESR_ISS(esr);
 
-    if (!read_as_zero(iss)) {
-        hv_fault(regs, HV_FAULT_KIND_UNDEF, "trapped %s (EC=0x%x) pc=0x%lx esr=0x%lx",
-                 hv_ec_name(EC_SYS64), EC_SYS64, (unsigned long)regs->elr, (unsigned long)esr);
-        return;
-    }
+    if (!read_as_zero(iss))
+        return 0;
     uint32_t rt = ISS_SYS_RT(iss);
     if ((iss & ISS_SYS_READ) && rt != 31)                   /* Rt = 31: XZR */
         regs->x[rt] = 0;
     regs->elr += 4;
+    return 1;
 }

@@ -53,8 +53,9 @@ void hv_trap_lower_sync(struct hv_regs *regs)
         hv_stage2_abort(regs, esr, 1);
         return;
     case EC_SYS64:
-        hv_trap_sysreg(regs, esr);
-        return;
+        if (hv_trap_sysreg(regs, esr))
+            return;
+        __attribute__((fallthrough));       /* not one it emulates: the health monitor's */
     default:
         hv_fault(regs, HV_FAULT_KIND_UNDEF, "trapped %s (EC=0x%x) pc=0x%lx esr=0x%lx",
                  hv_ec_name(ec), ec, (unsigned long)regs->elr, (unsigned long)esr);

@@ -199,17 +199,10 @@ void hv_log_event(uint32_t partition, const char *fmt, ...)
         return;
 
     hv_log_suppressed(partition, suppressed, "events");
-    const char *name = hv_partitions[partition].name;
-    size_t n = strlen(name);
-    if (n > sizeof(text) / 2)
-        n = sizeof(text) / 2;
-    memcpy(text, name, n);
-    text[n++] = ':';
-    text[n++] = ' ';
     va_start(ap, fmt);
-    hv_vsnprintf(text + n, sizeof(text) - n, fmt, ap);
+    hv_vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
-    hv_console_line("hyp", text);
+    hv_log("%s: %s", hv_partitions[partition].name, text);
 }
 
 void hv_log_event_reset(uint32_t partition)

@@ -58,21 +58,12 @@ int64_t hv_smccc_arch_features(uint32_t fid)
     }
 }
 
+/* The ARCH_WORKAROUND calls are among the NOT_SUPPORTED ones: no CPU claims a mitigation
+ * (aarch64/spectre.c), so ARCH_FEATURES never invites a guest to make them. */
 static void architecture_call(struct hv_regs *regs, uint32_t fid)
 {
-    if (hv_psci_call(regs, fid))
-        return;
-    switch (fid) {
-    case SMCCC_ARCH_WORKAROUND_1:
-    case SMCCC_ARCH_WORKAROUND_2:
-    case SMCCC_ARCH_WORKAROUND_3:
-        /* Where the call mitigates, its work was done on the way in (vectors.S). */
-        regs->x[0] = hv_spectre_features(fid) == SMCCC_RET_SUCCESS ? 0
-                                                                    : (uint64_t)PSCI_NOT_SUPPORTED;
-        return;
-    default:
+    if (!hv_psci_call(regs, fid))
         regs->x[0] = (uint64_t)PSCI_NOT_SUPPORTED;
-    }
 }
 
 void hv_smccc_call(struct hv_regs *regs)

@@ -283,15 +283,13 @@ void hv_cpu_idle(void)
     }
 }
 
-/* A kick arrived while the guest ran: leave if this vCPU's incarnation is over. */
+/* A kick arrived while the guest ran: leave if this vCPU's incarnation is over. No lock: a
+ * stop bumps `gen` before it kicks (hv_gic_kick orders the two), and most kicks are the vGIC's
+ * (an SGI from another vCPU), which must not queue on the partition's lock. */
 void hv_vcpu_handle_kick(void)
 {
     uint32_t slot = hv_cpu_slot();
-    struct prun *r = run_of_slot(slot);
 
-    hv_spin_lock(&r->lock);
-    int stale = pcpus[slot].gen != r->gen;
-    hv_spin_unlock(&r->lock);
-    if (stale)
+    if (pcpus[slot].gen != __atomic_load_n(&run_of_slot(slot)->gen, __ATOMIC_ACQUIRE))
         hv_cpu_idle();
 }

@@ -41,12 +41,7 @@ void hv_console_input_init(void)
 
 static void switch_focus(void)
 {
-    uint32_t from = with_vuart[focus];
-    uint32_t dropped = hv_vuart_take_dropped(from);
-
-    if (dropped)
-        hv_log("%s: console input: %u bytes dropped (its receive FIFO was full)",
-               hv_partitions[from].name, dropped);
+    hv_vuart_report_dropped(with_vuart[focus]);
     focus = (focus + 1) % NFOCUS;
     announce();
 }

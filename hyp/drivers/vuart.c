@@ -92,7 +92,7 @@ void hv_vuart_reset(uint32_t pidx)
     report_dropped(pidx, dropped);
 }
 
-uint32_t hv_vuart_take_dropped(uint32_t pidx)
+void hv_vuart_report_dropped(uint32_t pidx)
 {
     struct vuart *u = &vuarts[pidx];
 
@@ -100,7 +100,7 @@ uint32_t hv_vuart_take_dropped(uint32_t pidx)
     uint32_t dropped = u->rx_dropped;
     u->rx_dropped = 0;
     hv_spin_unlock(&u->lock);
-    return dropped;
+    report_dropped(pidx, dropped);
 }
 
 int hv_vuart_access(uint64_t off, int is_write, unsigned size, uint64_t *value)
@@ -154,17 +154,15 @@ int hv_vuart_access(uint64_t off, int is_write, unsigned size, uint64_t *value)
     return 1;
 }
 
-int hv_vuart_receive(uint32_t pidx, char c)
+void hv_vuart_receive(uint32_t pidx, char c)
 {
     struct vuart *u = &vuarts[pidx];
     uint32_t dropped = 0;
-    int taken = 0;
 
     hv_spin_lock(&u->lock);
     if (u->rx_count < RX_BUF) {
         u->rx[(u->rx_head + u->rx_count) % RX_BUF] = c;
         u->rx_count++;
-        taken = 1;
         dropped = u->rx_dropped;    /* the guest reads again: the run of drops is over */
         u->rx_dropped = 0;
     } else if (u->rx_dropped != UINT32_MAX) {
@@ -173,5 +171,4 @@ int hv_vuart_receive(uint32_t pidx, char c)
     update_line(pidx, u);
     hv_spin_unlock(&u->lock);
     report_dropped(pidx, dropped);
-    return taken;
 }

@@ -758,14 +758,13 @@ void hv_vgic_vcpu_stop(void)
             hv_gic_deactivate((lr >> LR_PHYS_SHIFT) & 0x3ff);
         *gich(GICH_LR(n)) = 0;
     }
-    hv_gic_clear_active(HV_VTIMER_INTID);   /* banked: this CPU's, whatever the records say */
+    /* The timer is the only physical PPI a vCPU gets (hw_pending): banked, this CPU's, cleared
+     * whatever the records say. */
+    hv_gic_clear_active(HV_VTIMER_INTID);
     *gich(GICH_APR) = 0;                    /* no active priority left in the CPU interface */
     *gich(GICH_VMCR) = VMCR_RESET;
     if (lock)
         hv_spin_lock(lock);
-    for (uint32_t i = 16; i < 32; i++)
-        if (vc->hw_pending & (1u << i))
-            hv_gic_deactivate(i);
     vc->hw_pending = 0;
     vc->pending = 0;
     memset(vc->sgi_src, 0, sizeof(vc->sgi_src));
@@ -780,10 +779,13 @@ void hv_vgic_vcpu_start(void)
     struct vgic_cpu *vc = &vcpus[slot];
     hv_spinlock_t *lock = vcpu_lock(slot);
 
-    hv_vgic_vcpu_stop();                    /* whatever an earlier incarnation left, released */
+    /* hv_cpu_idle released the list registers and physical interrupts (hv_vgic_vcpu_stop)
+     * before this CPU could enter; SGIs an earlier incarnation sent it since are dropped. */
     if (lock)
         hv_spin_lock(lock);
     vc->nlrs = lr_count();
+    vc->pending = 0;
+    memset(vc->sgi_src, 0, sizeof(vc->sgi_src));
     vc->enabled = 0xffff;                   /* SGIs are always enabled on GIC-400 */
     memset(vc->priority, 0, sizeof(vc->priority));
     if (lock)
@@ -818,12 +820,10 @@ void hv_vgic_partition_reset(uint32_t pidx)
 {
     struct vgic_dist *d = &dists[pidx];
 
-    hv_vgic_partition_stop(pidx);
+    hv_vgic_partition_stop(pidx);           /* enabled and hw_pending cleared there */
     hv_spin_lock(&d->lock);
     d->ctlr = 0;
-    memset(d->enabled, 0, sizeof(d->enabled));
     memset(d->pending, 0, sizeof(d->pending));
-    memset(d->hw_pending, 0, sizeof(d->hw_pending));
     memset(d->edge, 0, sizeof(d->edge));
     memset(d->priority, 0, sizeof(d->priority));
     for (uint32_t w = 0; w < WORDS; w++)

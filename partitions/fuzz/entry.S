@@ -6,6 +6,7 @@
  * (fz_access).
  */
 #include "partition_config.h"
+#include "../lib/caller_saved.h"
 #define FZ_NFORMS 32            /* fuzz.h agrees */
 
 #define STACK_PER_VCPU 0x4000
@@ -17,33 +18,13 @@
  * failure the hypervisor injected, a debug exception). */
     .global el1_sync
 el1_sync:
-    sub     sp, sp, #(20 * 8)
-    stp     x0, x1, [sp, #0]
-    stp     x2, x3, [sp, #16]
-    stp     x4, x5, [sp, #32]
-    stp     x6, x7, [sp, #48]
-    stp     x8, x9, [sp, #64]
-    stp     x10, x11, [sp, #80]
-    stp     x12, x13, [sp, #96]
-    stp     x14, x15, [sp, #112]
-    stp     x16, x17, [sp, #128]
-    stp     x18, x30, [sp, #144]
+    push_caller_saved
     mrs     x0, esr_el1
     mrs     x1, elr_el1
     mrs     x2, far_el1
     bl      fz_sync
     msr     elr_el1, x0
-    ldp     x0, x1, [sp, #0]
-    ldp     x2, x3, [sp, #16]
-    ldp     x4, x5, [sp, #32]
-    ldp     x6, x7, [sp, #48]
-    ldp     x8, x9, [sp, #64]
-    ldp     x10, x11, [sp, #80]
-    ldp     x12, x13, [sp, #96]
-    ldp     x14, x15, [sp, #112]
-    ldp     x16, x17, [sp, #128]
-    ldp     x18, x30, [sp, #144]
-    add     sp, sp, #(20 * 8)
+    pop_caller_saved
     eret
 
 /* A vCPU started by CPU_ON, x0 = context (any value: the stack comes from MPIDR, never from

@@ -10,7 +10,8 @@
 void hv_guest_reset(void);
 /* MDCR_EL2 for guests on this CPU: PMU and debug trapped, HPMN = PMCR_EL0.N. */
 uint64_t hv_mdcr_el2(void);
-/* A trapped MSR/MRS (EC 0x18): emulated, or the health monitor's. */
-void hv_trap_sysreg(struct hv_regs *regs, uint64_t esr);
+/* A trapped MSR/MRS (EC 0x18): 1 when emulated (read as zero, write ignored), 0 when it is
+ * the health monitor's. */
+int hv_trap_sysreg(struct hv_regs *regs, uint64_t esr);
 
 #endif

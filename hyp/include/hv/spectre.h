@@ -9,7 +9,6 @@
 #define SMCCC_ARCH_WORKAROUND_3 0x80003fffu     /* Spectre-BHB, CVE-2022-23960 (and v2) */
 
 /* SMCCC_ARCH_FEATURES answers for the workaround calls (DEN0028) */
-#define SMCCC_RET_SUCCESS        0      /* affected; the call is implemented and mitigates */
 #define SMCCC_RET_UNAFFECTED     1      /* WORKAROUND_1/3: this CPU is not affected */
 #define SMCCC_RET_NOT_SUPPORTED -1      /* no such call (affected and not mitigated, or unknown) */
 #define SMCCC_RET_NOT_REQUIRED  -2      /* WORKAROUND_2: this CPU is not affected */

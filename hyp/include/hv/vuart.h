@@ -6,12 +6,12 @@
 
 /* An access at `offset` in the current partition's virtual UART page; 0 if not emulable. */
 int hv_vuart_access(uint64_t offset, int is_write, unsigned size, uint64_t *value);
-/* A byte typed on the console for a partition (the one with the input focus); 0 when its
- * receive FIFO is full: the byte is dropped and counted, the count reported (rate-limited)
- * when the guest takes a byte again, when the focus moves away, or at its reset. */
-int hv_vuart_receive(uint32_t partition, char c);
-/* The count of dropped input bytes not yet reported (and forget it). */
-uint32_t hv_vuart_take_dropped(uint32_t partition);
+/* A byte typed on the console for a partition (the one with the input focus). When its
+ * receive buffer is full the byte is dropped and counted, the count reported (rate-limited)
+ * when a byte fits again, when the focus moves away, or at its reset. */
+void hv_vuart_receive(uint32_t partition, char c);
+/* Report the dropped input bytes not yet reported (the focus moves away). */
+void hv_vuart_report_dropped(uint32_t partition);
 /* Back to reset state when the partition is (re)loaded: input held for it is gone. */
 void hv_vuart_reset(uint32_t partition);
 
