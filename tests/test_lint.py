@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-"""`make lint` is part of `make test`, and the SPDX rule (scripts/spdx) does what CONTRIBUTING.md says."""
+"""`make lint` runs in `make test`; the SPDX rule (scripts/spdx) does what CONTRIBUTING.md says."""
 from __future__ import annotations
 
 import importlib.machinery

@@ -1,13 +1,14 @@
+# SPDX-License-Identifier: Apache-2.0
 """xsa/SUPPORT.yaml: its schema, its content, and W001 warnings naming YAML positions."""
 from __future__ import annotations
 
 import jsonschema
 import pytest
+from xsa_builders import UART1, make_partition, make_system
 
 from hvcfg.diagnostics import ConfigError, Pos, Severity
 from hvcfg.xsa.source import load_schema, parse_yaml
 from hvcfg.xsa.support import default_support_path, load_support, parse_support, support_warnings
-from xsa_builders import UART1, make_partition, make_system
 
 REQUIRED_FEATURES = {
     "core", "board/qemu-virt", "board/rpi4", "vgic/v2", "vgic/v3", "psci", "psci/cpu-on",

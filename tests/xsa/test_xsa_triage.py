@@ -1,15 +1,16 @@
+# SPDX-License-Identifier: Apache-2.0
 """Triage: one report per criterion of xsa/POLICY.md, report validation, policy consistency."""
 from __future__ import annotations
 
 import re
 
 import pytest
+from xsa_builders import FIXTURES
 
 from hvcfg.diagnostics import ConfigError
 from hvcfg.xsa.source import load_yaml
 from hvcfg.xsa.support import REPO_ROOT, load_support
 from hvcfg.xsa.triage import CRITERIA, Decision, load_report, triage, triage_text
-from xsa_builders import FIXTURES
 
 REPORTS = sorted((FIXTURES / "reports").glob("*.yaml"))
 SECURITY = {"C4", "C5", "C7", "C9"}

@@ -1,11 +1,22 @@
+# SPDX-License-Identifier: Apache-2.0
 """Hand-built Systems for the xsa tests: no DTB, no QEMU, no loader."""
 from __future__ import annotations
 
 from pathlib import Path
+
 from hvcfg.board import Board, Cpu, DtDevice, Gic, Psci, Reg, Timer
 from hvcfg.diagnostics import Pos
-from hvcfg.model import (BoardSpec, CpuRef, DeviceRef, FaultPolicy, HypervisorSpec, ImageSpec,
-                         MemRegion, Partition, System)
+from hvcfg.model import (
+    BoardSpec,
+    CpuRef,
+    DeviceRef,
+    FaultPolicy,
+    HypervisorSpec,
+    ImageSpec,
+    MemRegion,
+    Partition,
+    System,
+)
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CFG = "boards/test.yaml"

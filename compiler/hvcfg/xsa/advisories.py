@@ -1,12 +1,14 @@
+# SPDX-License-Identifier: Apache-2.0
 """Advisories (xsa/advisories/XSA-NNN.yaml): loading, matching against a compiled system,
 and export as OSV JSON. The format is documented in xsa/README.md."""
 from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .. import __version__
 from ..diagnostics import ConfigError, Pos, error
@@ -242,5 +244,5 @@ def _rfc3339(stamp: str) -> str:
     """OSV wants RFC 3339 UTC timestamps; a bare date means midnight UTC, no zone means UTC."""
     when = datetime.datetime.fromisoformat(stamp)
     if when.tzinfo is not None:
-        when = when.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+        when = when.astimezone(datetime.UTC).replace(tzinfo=None)
     return when.strftime("%Y-%m-%dT%H:%M:%SZ")

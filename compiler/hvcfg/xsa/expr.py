@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The `affects` expression language: a tokenizer, a recursive-descent parser, a type checker
 and an evaluator that explains its answer. Nothing here calls `eval`, `exec`, `getattr` on
 user-named attributes or imports anything by name: an expression can only read the fact
@@ -21,8 +22,9 @@ extends as far to the right as possible; parenthesise it to stop earlier.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Mapping, Union
+from typing import Any
 
 MAX_LENGTH = 4096        # characters in one expression
 MAX_DEPTH = 64           # nesting of parentheses, lists, not and quantifiers
@@ -98,7 +100,8 @@ _ESCAPES = {"\\": "\\", '"': '"', "'": "'", "n": "\n", "t": "\t"}
 
 
 def _string(source: str, i: int, tokens: list[Token]) -> int:
-    quote, j, out = source[i], i + 1, []
+    quote, j = source[i], i + 1
+    out: list[str] = []
     while j < len(source):
         c = source[j]
         if c == quote:
@@ -143,7 +146,7 @@ def _number(source: str, i: int, tokens: list[Token]) -> int:
 
 @dataclass(frozen=True)
 class Literal:
-    value: Union[str, int, bool]
+    value: str | int | bool
     start: int
     end: int
 
@@ -161,14 +164,14 @@ class Path:
 
 @dataclass(frozen=True)
 class ListLit:
-    items: tuple["Node", ...]
+    items: tuple[Node, ...]
     start: int
     end: int
 
 
 @dataclass(frozen=True)
 class Not:
-    operand: "Node"
+    operand: Node
     start: int
     end: int
 
@@ -176,7 +179,7 @@ class Not:
 @dataclass(frozen=True)
 class BoolOp:
     op: str              # "and" | "or"
-    operands: tuple["Node", ...]
+    operands: tuple[Node, ...]
     start: int
     end: int
 
@@ -184,8 +187,8 @@ class BoolOp:
 @dataclass(frozen=True)
 class Compare:
     op: str              # one of COMPARE_OPS, "in", "not in"
-    left: "Node"
-    right: "Node"
+    left: Node
+    right: Node
     start: int
     end: int
 
@@ -195,12 +198,12 @@ class Quant:
     kind: str            # "any" | "all"
     var: str
     collection: Path
-    body: "Node"
+    body: Node
     start: int
     end: int
 
 
-Node = Union[Literal, Path, ListLit, Not, BoolOp, Compare, Quant]
+Node = Literal | Path | ListLit | Not | BoolOp | Compare | Quant
 
 
 @dataclass(frozen=True)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The fact model: what advisories' `affects` predicates and the support matrix can see of a
 compiled System, as plain data (dicts, lists, str, int, bool; never None).
 
@@ -40,8 +41,9 @@ search through xsa/advisories/.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from .. import __version__
 from ..diagnostics import Pos

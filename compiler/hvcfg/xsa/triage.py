@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Triage: apply xsa/POLICY.md's criteria, in order, to a structured bug report.
 
 Each criterion below carries the id and title POLICY.md uses (a test keeps them in step); the
@@ -5,9 +6,10 @@ first criterion whose condition holds decides, and the decision names it.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from ..diagnostics import ConfigError, Pos, error
 from .source import Doc, load_yaml, parse_yaml, validate
