@@ -31,7 +31,8 @@ def test_support_yaml_is_valid_and_complete():
     assert {f.status for f in support.features.values()} <= {"supported", "experimental",
                                                               "unsupported"}
     # the isolation core is security-supported; stateful or untested features are not
-    for fid in ("core", "board/qemu-virt", "vgic/v2", "on-fault/halt", "on-fault/restart", "region/rw"):
+    for fid in ("core", "board/qemu-virt", "vgic/v2", "on-fault/halt", "on-fault/restart",
+                "region/rw"):
         assert support.is_supported(fid)
     for fid in ("board/rpi4", "passthrough", "on-fault/inject", "region/rwx", "shared-memory"):
         assert not support.is_supported(fid)

@@ -59,7 +59,8 @@ def make_partition(name: str, line: int, cpus: tuple[int, ...] = (0,),
         spec_dir=Path("partitions") / name)
 
 
-def make_system(*partitions: Partition, gic_version: int = 2, board_name: str = "qemu-virt") -> System:
+def make_system(*partitions: Partition, gic_version: int = 2,
+                board_name: str = "qemu-virt") -> System:
     board = make_board(gic_version)
     return System(config_path=Path(CFG),
                   board_spec=BoardSpec(board_name, None, None, Pos(CFG, 2, 3)),

@@ -127,7 +127,9 @@ def load_advisories(directory: Path) -> tuple[Advisory, ...]:
 
 
 def _id_key(advisory_id: str) -> tuple[int, str]:
-    return (int(advisory_id.split("-")[1]), advisory_id) if _ID_RE.match(advisory_id) else (0, advisory_id)
+    if not _ID_RE.match(advisory_id):
+        return (0, advisory_id)
+    return (int(advisory_id.split("-")[1]), advisory_id)
 
 
 # ---------------------------------------------------------------------------------- matching
@@ -152,7 +154,8 @@ def version_affected(advisory: Advisory, version: str) -> tuple[bool, str]:
     number: an advisory with only GIT ranges is taken as affecting every release."""
     semver = [r for r in advisory.ranges if r.type == "SEMVER"]
     if not semver and not advisory.versions:
-        return True, f"affected commits are given as git ranges only, so hvcfg {version} is assumed affected"
+        return True, (f"affected commits are given as git ranges only, so hvcfg {version} is "
+                      "assumed affected")
     if version in advisory.versions:
         return True, f"hvcfg {version} is listed as affected"
     for r in semver:

@@ -387,7 +387,8 @@ class _Parser:
         while self.at("PUNCT", "."):
             self.take()
             if not self.at("NAME"):
-                raise self.fail(f"expected a field name after '.', found {self.describe(self.peek())}")
+                found = self.describe(self.peek())
+                raise self.fail(f"expected a field name after '.', found {found}")
             tok = self.take()
             parts.append(tok.value)
             end = tok.end
@@ -430,7 +431,9 @@ def _typeof(expr: Expr, node: Node, schema: dict, env: dict) -> Type:
         return ExprError(msg, expr.source, at.start + 1)
 
     if isinstance(node, Literal):
-        return "bool" if isinstance(node.value, bool) else "int" if isinstance(node.value, int) else "str"
+        if isinstance(node.value, bool):
+            return "bool"
+        return "int" if isinstance(node.value, int) else "str"
     if isinstance(node, Path):
         return _path_type(expr, node, schema, env)
     if isinstance(node, ListLit):
@@ -451,7 +454,8 @@ def _typeof(expr: Expr, node: Node, schema: dict, env: dict) -> Type:
         if node.op in ("in", "not in"):
             if rt == "str":
                 if lt != "str":
-                    raise err(f"'{node.op}' a string needs a string on the left, not a {_tname(lt)}", node.left)
+                    raise err(f"'{node.op}' a string needs a string on the left, "
+                              f"not a {_tname(lt)}", node.left)
             elif isinstance(rt, list):
                 if isinstance(rt[0], (dict, list)):
                     raise err(f"the right side of '{node.op}' must be a list of numbers, strings "
@@ -495,7 +499,8 @@ def _path_type(expr: Expr, node: Path, schema: dict, env: dict) -> Type:
         t = schema[head]
     else:
         known = sorted(set(schema) | set(env))
-        raise ExprError(f"unknown fact '{head}' (known: {', '.join(known)})", expr.source, node.start + 1)
+        raise ExprError(f"unknown fact '{head}' (known: {', '.join(known)})", expr.source,
+                        node.start + 1)
     for k, part in enumerate(node.parts[1:], 1):
         if not isinstance(t, dict) or part not in t:
             where = ".".join(node.parts[:k])
@@ -514,7 +519,8 @@ def _scalar(expr: Expr, node: Node, t: Type) -> Type:
 
 def _want_bool(expr: Expr, node: Node, t: Type, op: str) -> None:
     if t != "bool":
-        raise ExprError(f"'{op}' needs true or false, not a {_tname(t)}", expr.source, node.start + 1)
+        raise ExprError(f"'{op}' needs true or false, not a {_tname(t)}", expr.source,
+                        node.start + 1)
 
 
 # ---------------------------------------------------------------------------------- evaluation
@@ -598,7 +604,7 @@ class _Evaluator:
         raise self.err("expected true or false", node)
 
     def boolop(self, node: BoolOp, env: dict) -> Outcome:
-        decisive = node.op == "or"          # `or` is decided by a true operand, `and` by a false one
+        decisive = node.op == "or"      # `or` is decided by a true operand, `and` by a false one
         whys = []
         for o in node.operands:
             out = self.boolean(o, env)
@@ -611,7 +617,8 @@ class _Evaluator:
         left, right = self.value(node.left, env), self.value(node.right, env)
         op = node.op
         if op in ("in", "not in"):
-            if not isinstance(right, (list, str)) or (isinstance(right, str) and not isinstance(left, str)):
+            if not isinstance(right, (list, str)) or (isinstance(right, str)
+                                                       and not isinstance(left, str)):
                 raise self.err("the right side of 'in' must be a list or a string", node.right)
             result = (left in right) == (op == "in")
         elif op in ("==", "!="):

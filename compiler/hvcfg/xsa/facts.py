@@ -27,7 +27,7 @@ truth and the expression type checker uses it):
       on_fault               str   "halt", "restart" or "inject"
       fault_limit            int   restarts allowed before halting
       reset_limit            int   requested restarts (PSCI SYSTEM_RESET) allowed before halting
-      perms                  [str] distinct permissions of its memory regions ("ro", "rw", "rx", "rwx")
+      perms                  [str] distinct permissions of its regions ("ro", "rw", "rx", "rwx")
       regions                int   number of memory regions
       memory_size            int   bytes of RAM in all its regions
       writable_executable    bool  some region is "rwx"

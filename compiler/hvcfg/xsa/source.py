@@ -79,7 +79,8 @@ def _convert(loader: yaml.SafeLoader, node: yaml.Node, ypath: YamlPath, filename
             out[key] = _convert(loader, vnode, ypath + (key,), filename, positions)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_convert(loader, v, ypath + (i,), filename, positions) for i, v in enumerate(node.value)]
+        return [_convert(loader, v, ypath + (i,), filename, positions)
+                for i, v in enumerate(node.value)]
     value = loader.construct_object(node, deep=True)
     if isinstance(value, (datetime.date, datetime.datetime)):
         return value.isoformat()
@@ -91,7 +92,8 @@ def load_yaml(path: Path) -> Doc:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError(error("E006", f"cannot read {path}: {exc.strerror or exc}", None)) from None
+        message = f"cannot read {path}: {exc.strerror or exc}"
+        raise ConfigError(error("E006", message, None)) from None
     return parse_yaml(text, str(path))
 
 
