@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 HVCFG  := $(VENV)/bin/hvcfg
 BOARD  ?= boards/qemu-virt.yaml
 
-.PHONY: all bootstrap demo test stress fuzz build bench bench-build bench-traps bench-measure bench-linux-boot clean
+.PHONY: all bootstrap demo test lint lint-fix stress fuzz build bench bench-build bench-traps bench-measure bench-linux-boot clean
 
 all: build
 
@@ -32,8 +32,17 @@ fuzz: bootstrap
 build: bootstrap
 	$(HVCFG) build $(BOARD)
 
+# Lint is part of the suite (tests/test_lint.py runs scripts/lint): a finding fails `make test`.
 test: bootstrap
 	$(PY) -m pytest -q
+
+# SPDX headers, ruff, mypy, clang-format (scripts/lint; configuration in pyproject.toml and
+# .clang-format). lint-fix applies the mechanical fixes, then reports what is left to do by hand.
+lint: bootstrap
+	scripts/lint
+
+lint-fix: bootstrap
+	scripts/lint --fix
 
 # The vCPU state-machine stress (tests/test_vcpu_stress.py) with more seeds and restarts than
 # CI: about 3 min of host time per seed at 200 restarts.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """`hvcfg run`'s terminal: the hypervisor console as is, every other UART filtered and labelled.
 
 The first UART is the hypervisor's console: QEMU reads it from this terminal, and what it

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The verified stamp: the one thing that makes a build directory usable.
 
 `hvcfg build` writes <out>/verified last, after `verify` passed on the staged outputs and just

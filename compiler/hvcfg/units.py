@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Sizes as written in configuration files ("64K", "2M", "1G") and back again for messages."""
 from __future__ import annotations
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * atk-console: attacks the console every partition shares (tests/test_attack_console*.py).
  * MODE (a define from the board) chooses the attack; the flooding ones run on every vCPU at
@@ -30,8 +31,8 @@
 #define START_MS 60                 /* let the victim start beating first */
 #endif
 
-#define UARTDR 0x00
-#define UARTFR 0x18
+#define UARTDR  0x00
+#define UARTFR  0x18
 #define FR_RXFE (1u << 4)
 #define FR_RXFF (1u << 6)
 

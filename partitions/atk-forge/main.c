@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * atk-forge: writes raw bytes to its own passed-through PL011, trying to make `hvcfg run`'s
  * terminal show lines that look like the hypervisor's or the victim's, and to drive the
@@ -18,7 +19,10 @@ struct attempt {
     uint64_t len;
 };
 
-#define A(what, s) { what, s, sizeof(s) - 1 }
+#define A(what, s)             \
+    {                          \
+        what, s, sizeof(s) - 1 \
+    }
 
 static const struct attempt attempts[] = {
     A("forged hypervisor line", "[hyp] forged: partition 'victim' halted\r\n"),
@@ -29,7 +33,8 @@ static const struct attempt attempts[] = {
     A("carriage return overwrite", "harmless\r[hyp] forged over CR\r\n"),
     A("backspaces", "xxxxxxxx\b\b\b\b\b\b\b\b[hyp] forged over BS\r\n"),
     A("terminal title (OSC)", "\x1b]0;pwned\x07[hyp] forged title\r\n"),
-    A("8-bit CSI and NUL", "\x9b" "2J\x00[hyp] forged C1\r\n"),
+    A("8-bit CSI and NUL", "\x9b"
+                           "2J\x00[hyp] forged C1\r\n"),
     A("cursor up onto the previous line", "\x1b[1A\x1b[2K[hyp] forged cursor\r\n"),
     A("line split past the filter's length",
       "0123456789012345678901234567890123456789012345678901234567890123456789"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * atk-regs-trap: tries, one after another, the per-CPU hardware a partition must not own
  * (issue 12, findings 8, 12, 13). Each line says what it tried and what came back:
@@ -17,7 +18,12 @@ volatile uint64_t last_esr, last_far, last_vector = ~0UL;   /* written by the ve
 extern char trap_vectors[], el0_a64_load[], el0_a32_load[], el0_a64_dcc[], el0_a32_dcc[];
 void run_el0(void *entry, uint64_t spsr, uint64_t x1);
 
-#define RD(r) ({ uint64_t v_; __asm__ volatile("mrs %0, " #r : "=r"(v_) : : "memory"); v_; })
+#define RD(r)                                                    \
+    ({                                                           \
+        uint64_t v_;                                             \
+        __asm__ volatile("mrs %0, " #r : "=r"(v_) : : "memory"); \
+        v_;                                                      \
+    })
 #define WR(r, v) __asm__ volatile("msr " #r ", %0\n\tisb" : : "r"((uint64_t)(v)) : "memory")
 
 static unsigned tried;
@@ -26,8 +32,8 @@ static void outcome(const char *what, uint64_t value)
 {
     tried++;
     if (last_vector != ~0UL)
-        guest_printf("atk-trap: %s: injected EC=0x%lx vector 0x%lx", what,
-                     (last_esr >> 26) & 0x3f, last_vector);
+        guest_printf("atk-trap: %s: injected EC=0x%lx vector 0x%lx", what, (last_esr >> 26) & 0x3f,
+                     last_vector);
     else
         guest_printf("atk-trap: %s: read 0x%lx", what, value);
     last_vector = ~0UL;
@@ -35,7 +41,11 @@ static void outcome(const char *what, uint64_t value)
 }
 
 /* Write a non-zero value, read back. */
-#define POKE(r, v, what) do { WR(r, v); outcome(what, RD(r)); } while (0)
+#define POKE(r, v, what)      \
+    do {                      \
+        WR(r, v);             \
+        outcome(what, RD(r)); \
+    } while (0)
 
 static void pmu(void)
 {
@@ -116,8 +126,8 @@ static void lower_el(void)
 
 static void speculation(void)
 {
-    static const uint32_t ids[] = { SMCCC_ARCH_WORKAROUND_1, SMCCC_ARCH_WORKAROUND_2,
-                                    SMCCC_ARCH_WORKAROUND_3 };
+    static const uint32_t ids[] = {SMCCC_ARCH_WORKAROUND_1, SMCCC_ARCH_WORKAROUND_2,
+                                   SMCCC_ARCH_WORKAROUND_3};
     for (int i = 0; i < 3; i++)
         guest_printf("atk-trap: ARCH_FEATURES(WORKAROUND_%d) -> %ld", i + 1,
                      smccc_hvc(SMCCC_ARCH_FEATURES, ids[i], 0, 0).x0);

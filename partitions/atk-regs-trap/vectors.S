@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * atk-regs-trap's EL1 vectors. Every exception records which vector took it (last_vector). From
  * EL1 (an injected undefined instruction) hostile/vectors.S's el1_sync records ESR_EL1 and

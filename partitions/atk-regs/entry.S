@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The state a guest finds at its first instruction, before any code of its own changes it:
  * SP (SP_EL1) into x20, x1-x30 ORed together into x21 (x0 is the DT address). Then the usual

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* atk-vgic-lost: with its IRQs masked, pend a software copy of a hardware interrupt
  * (GICD_ISPENDR) so that it sits in a list register, then let the physical one fire, then
  * SYSTEM_RESET. The physical interrupt must not be lost: the next incarnation gets its timer
@@ -9,7 +10,12 @@
 #define ATTACK 3
 #endif
 
-void secondary_main(uint64_t vcpu) { (void)vcpu; for (;;) ; }
+void secondary_main(uint64_t vcpu)
+{
+    (void)vcpu;
+    for (;;)
+        ;
+}
 
 int main(uint64_t dtb)
 {
@@ -48,6 +54,7 @@ int main(uint64_t dtb)
     mmio_write32(D(GICD_ISENABLER + 4), 1u << (UART_SPI % 32));
     uint32_t line = uart_line_high();
     uint32_t s = wait_for(&seen[0][UART_SPI], before + 1);
-    guest_printf("atk-lost: incarnation 2: timer arrived %u, uart line %u, SPI arrived %u", t, line, s);
+    guest_printf("atk-lost: incarnation 2: timer arrived %u, uart line %u, SPI arrived %u", t, line,
+                 s);
     guest_system_off();
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * atk-vgic-restart: every incarnation checks that the timer and SGIs (to itself, to its vCPU 1
  * and back) arrive, then raises its PL011's level interrupt; in that interrupt's handler it
@@ -58,8 +59,8 @@ int main(uint64_t dtb)
     wait_for(&vcpu1_up, 1);
     mmio_write32(D(GICD_SGIR), (2u << 16) | SGI_PING);
     uint32_t pong = wait_for(&seen[0][SGI_PONG], 1);
-    guest_printf("atk-vgic-restart: incarnation: sgi %u timer %u vcpu1 sgi answered %u",
-                 sgi, timer, pong);
+    guest_printf("atk-vgic-restart: incarnation: sgi %u timer %u vcpu1 sgi answered %u", sgi, timer,
+                 pong);
 
     armed = 1;
     mmio_write8(D(GICD_ITARGETSR + UART_SPI), 0x01);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The GIC and PL011 helpers the attack partitions share (gic.h). */
 #include "gic.h"
 
@@ -51,7 +52,9 @@ void irqs(int on)
 void timer_in_ticks(uint64_t ticks)
 {
     __asm__ volatile("msr cntv_tval_el0, %0\n\tmsr cntv_ctl_el0, %1\n\tisb"
-                     : : "r"(ticks), "r"(1UL) : "memory");
+                     :
+                     : "r"(ticks), "r"(1UL)
+                     : "memory");
 }
 
 int wait_for(volatile uint32_t *what, uint32_t value)

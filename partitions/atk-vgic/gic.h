@@ -1,17 +1,18 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The attack partitions' view of their virtual GIC and passed-through PL011 (both IPAs). */
 #ifndef ATK_GIC_H
 #define ATK_GIC_H
 
 #include "../lib/gicv2.h"
 
-#define UART_IMSC       0x38
-#define UART_RIS        0x3c
-#define UART_TXIM       (1u << 5)
+#define UART_IMSC 0x38
+#define UART_RIS  0x3c
+#define UART_TXIM (1u << 5)
 
-#define UART_SPI        40      /* its PL011's interrupt (level-sensitive) */
-#define TIMER_PPI       27
+#define UART_SPI  40      /* its PL011's interrupt (level-sensitive) */
+#define TIMER_PPI 27
 
-#define U(off) (HVCFG_UART_BASE + (off))
+#define U(off)    (HVCFG_UART_BASE + (off))
 
 /* Interrupts taken, per vCPU and INTID (< 64), and SGIs whose source was not one of its vCPUs. */
 extern volatile uint32_t seen[2][64];

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * atk-vgic: attacks the virtual GIC from two vCPUs while the victim beats on another CPU.
  * Each attempt is an "action" line (tests count them). It ends by halting with its PL011's
@@ -109,7 +110,8 @@ static void routing(void)
         spi_enable(0);
         mmio_write32(U(UART_IMSC), 0);
     }
-    guest_printf("atk-vgic: SGI enables after clearing 0-7: 0x%x", mmio_read32(D(GICD_ISENABLER)) & 0xffff);
+    guest_printf("atk-vgic: SGI enables after clearing 0-7: 0x%x",
+                 mmio_read32(D(GICD_ISENABLER)) & 0xffff);
     mmio_write32(D(GICD_ISENABLER), 0xffff);
     untargeted(0x00, "ITARGETSR 0, then enable its level SPI with the line high");
     untargeted(0xfc, "ITARGETSR naming only CPUs it does not have, then enable");

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * atk_psci: races the hypervisor's partition/vCPU state machine with PSCI from all its vCPUs.
  * Every incarnation (start or restart) begins in main() on vCPU 0, which reads a fresh tag from
@@ -25,8 +26,8 @@
  */
 #include "../lib/guest.h"
 
-#define MAX_VCPUS 4
-#define PSCI_SUCCESS     0
+#define MAX_VCPUS       4
+#define PSCI_SUCCESS    0
 #define PSCI_ALREADY_ON -4
 
 #ifndef MODE
@@ -78,12 +79,13 @@ static int stale(uint64_t mine, uint64_t vcpu)
 }
 
 /* Wait up to `us` for cond(), giving up rather than hanging the test. */
-#define WAIT_US(cond, us) ({                                                         \
-    uint64_t _end = guest_cntvct() + us_to_ticks(us);                                      \
-    while (!(cond) && guest_cntvct() < _end)                                               \
-        yield();                                                                     \
-    (cond);                                                                          \
-})
+#define WAIT_US(cond, us)                                 \
+    ({                                                    \
+        uint64_t _end = guest_cntvct() + us_to_ticks(us); \
+        while (!(cond) && guest_cntvct() < _end)          \
+            yield();                                      \
+        (cond);                                           \
+    })
 
 static __attribute__((unused)) uint64_t xorshift(uint64_t *s)
 {
@@ -134,7 +136,7 @@ static __attribute__((unused)) void stress(uint64_t vcpu, uint64_t mine)
             guest_printf("vcpu%lu: 50 calls", vcpu);
         yield();
     }
-    psci(PSCI_SYSTEM_RESET, 0, 0, 0);   /* not stopped after OPS calls: end the incarnation */
+    psci(PSCI_SYSTEM_RESET, 0, 0, 0); /* not stopped after OPS calls: end the incarnation */
 }
 
 void secondary_main(uint64_t vcpu)
@@ -165,14 +167,14 @@ void secondary_main(uint64_t vcpu)
     for (;;) {
         marker[vcpu] = mine;
         if (stale(mine, vcpu))
-            return;             /* start.S parks it in WFI */
+            return; /* start.S parks it in WFI */
         yield();
     }
 }
 
 int main(uint64_t dtb)
 {
-    uint64_t mine = guest_cntpct() | 1;       /* never 0, the scrubbed value */
+    uint64_t mine = guest_cntpct() | 1; /* never 0, the scrubbed value */
 
     /* Before anyone else runs in this incarnation, nothing may write a marker. */
     int dirty = WAIT_US(marker[1] || marker[2] || marker[3], 2000);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The timed loops of the bench partition, in assembly so that every iteration is exactly
  * `mov x0, x6; <op>; subs; b.ne` (4 instructions when <op> is one instruction). Each returns

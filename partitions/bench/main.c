@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bench: instructions spent in the hypervisor per trapped operation (scripts/bench-traps).
  *
@@ -17,12 +18,12 @@
  */
 #include "../lib/gicv2.h"
 
-#define SGI_PING        1       /* vCPU 0 -> vCPU 1 */
-#define SGI_PONG        2       /* vCPU 1 -> vCPU 0, in ping-pong mode */
-#define NULL_HVC        0xc600ffffu     /* vendor hypervisor range, unknown: NOT_SUPPORTED */
+#define SGI_PING 1       /* vCPU 0 -> vCPU 1 */
+#define SGI_PONG 2       /* vCPU 1 -> vCPU 0, in ping-pong mode */
+#define NULL_HVC 0xc600ffffu     /* vendor hypervisor range, unknown: NOT_SUPPORTED */
 
 #ifndef BENCH_N
-#define BENCH_N         1000
+#define BENCH_N 1000
 #endif
 
 uint64_t bench_nop(uint64_t n, uint64_t arg, uint64_t value);
@@ -34,7 +35,7 @@ uint64_t bench_nop9(uint64_t n, uint64_t arg, uint64_t value);
 
 static volatile uint32_t vcpu1_ready, ping_pong;
 static volatile uint32_t pings_seen, pongs_seen, timer_seen, others_seen;
-#define TIMER_PPI       27
+#define TIMER_PPI 27
 
 static inline uint64_t ticks(void)
 {
@@ -43,9 +44,18 @@ static inline uint64_t ticks(void)
     return t;
 }
 
-static inline void irqs_on(void)  { __asm__ volatile("msr daifclr, #2\n\tisb" : : : "memory"); }
-static inline void irqs_off(void) { __asm__ volatile("msr daifset, #2" : : : "memory"); }
-static inline void wfi(void)      { __asm__ volatile("dsb sy\n\twfi" : : : "memory"); }
+static inline void irqs_on(void)
+{
+    __asm__ volatile("msr daifclr, #2\n\tisb" : : : "memory");
+}
+static inline void irqs_off(void)
+{
+    __asm__ volatile("msr daifset, #2" : : : "memory");
+}
+static inline void wfi(void)
+{
+    __asm__ volatile("dsb sy\n\twfi" : : : "memory");
+}
 
 static uint64_t my_vcpu(void)
 {
@@ -111,7 +121,8 @@ static void calib(const char *name, uint64_t (*loop)(uint64_t, uint64_t, uint64_
     int64_t w;
     uint64_t c;
     fixed2((int64_t)t, n, &w, &c);
-    guest_printf("bench: calib %s n=%lu ticks=%lu per_iter=%ld.%lu%lu", name, n, t, w, c / 10, c % 10);
+    guest_printf("bench: calib %s n=%lu ticks=%lu per_iter=%ld.%lu%lu", name, n, t, w, c / 10,
+                 c % 10);
 }
 
 static void report(const char *name, uint64_t n, uint64_t t, uint64_t t0, const char *extra)
@@ -119,8 +130,8 @@ static void report(const char *name, uint64_t n, uint64_t t, uint64_t t0, const 
     int64_t w;
     uint64_t c;
     fixed2((int64_t)(t - t0), n, &w, &c);
-    guest_printf("bench: op %s n=%lu ticks=%lu nop_ticks=%lu per_op=%ld.%lu%lu%s", name, n, t,
-                 t0, w, c / 10, c % 10, extra);
+    guest_printf("bench: op %s n=%lu ticks=%lu nop_ticks=%lu per_op=%ld.%lu%lu%s", name, n, t, t0,
+                 w, c / 10, c % 10, extra);
 }
 
 static void op(const char *name, uint64_t (*loop)(uint64_t, uint64_t, uint64_t), uint64_t arg,
@@ -140,7 +151,9 @@ static void settle(void)
 {
     uint32_t seen = timer_seen;
     __asm__ volatile("msr cntv_tval_el0, %0\n\tmsr cntv_ctl_el0, %1\n\tisb"
-                     : : "r"(200000UL), "r"(1UL) : "memory");
+                     :
+                     : "r"(200000UL), "r"(1UL)
+                     : "memory");
     while (timer_seen == seen) {
         wfi();
         irqs_on();
@@ -171,8 +184,11 @@ int main(uint64_t dtb)
 
     cpu_interface_on();
     mmio_write32(D(GICD_CTLR), 1);
-    guest_printf("bench: %u vCPUs, N=%lu, counter %lu Hz", HVCFG_NCPUS, n,
-                 ({ uint64_t f; __asm__ volatile("mrs %0, cntfrq_el0" : "=r"(f)); f; }));
+    guest_printf("bench: %u vCPUs, N=%lu, counter %lu Hz", HVCFG_NCPUS, n, ({
+                     uint64_t f;
+                     __asm__ volatile("mrs %0, cntfrq_el0" : "=r"(f));
+                     f;
+                 }));
 
     if (smccc_hvc(PSCI_CPU_ON, 1, (uint64_t)_secondary_start, 1).x0 != 0) {
         guest_printf("bench: CPU_ON failed");
@@ -201,7 +217,7 @@ int main(uint64_t dtb)
      * the SGIs it sends meanwhile stay pending as one (a GIC keeps one pending bit per SGI and
      * source). receiver_ran says how many vCPU 1 took during the loop (0: sender only). */
     ping_pong = 0;
-    uint32_t sgir = (2u << 16) | SGI_PING;     /* target list: vCPU 1 */
+    uint32_t sgir = (2u << 16) | SGI_PING; /* target list: vCPU 1 */
     bench_str(10, D(GICD_SGIR), sgir);
     settle();
     pings_seen = 0;

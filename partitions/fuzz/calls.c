@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Random SMCCC calls (HVC and SMC, every immediate the fuzzer knows) and PSCI sequences.
  * Function ids are biased toward the ranges the hypervisor implements; arguments toward
@@ -11,30 +12,56 @@
 uint64_t fz_arg(uint64_t *rng)
 {
     static const uint64_t boundaries[] = {
-        0, 1, 2, 3, 0xff, 0x100, 0x101, 0xfff, 0x1000, 0x7fffffff, 0x80000000, 0xffffffff,
-        0x100000000UL, 0x7fffffffffffffffUL, 0x8000000000000000UL, ~0UL, ~0UL - 0xfff,
+        0,
+        1,
+        2,
+        3,
+        0xff,
+        0x100,
+        0x101,
+        0xfff,
+        0x1000,
+        0x7fffffff,
+        0x80000000,
+        0xffffffff,
+        0x100000000UL,
+        0x7fffffffffffffffUL,
+        0x8000000000000000UL,
+        ~0UL,
+        ~0UL - 0xfff,
     };
     uint64_t r = fz_next(rng);
     switch (fz_below(rng, 11)) {
-    case 0: return boundaries[r % (sizeof(boundaries) / sizeof(boundaries[0]))];
-    case 1: return (uint64_t)&fz_scratch[r % sizeof(fz_scratch)];
-    case 2: return HVCFG_MEM_BASE + r % HVCFG_MEM_SIZE;                 /* its own code */
-    case 3: return HVCFG_MEM_BASE + HVCFG_MEM_SIZE - r % 64;            /* straddles its end */
-    case 4: return VICTIM_IPA + r % 0x100000;
-    case 5: return HVCFG_UNMAPPED_IPA + r % 0x10000;
-    case 6: return HYP_PA + r % 0x1000000;
-    case 7: return HVCFG_GICD_BASE + r % 0x1000;
-    case 8: return r % 16;
-    case 9: return r >> (r & 63);
-    default: return r;
+    case 0:
+        return boundaries[r % (sizeof(boundaries) / sizeof(boundaries[0]))];
+    case 1:
+        return (uint64_t)&fz_scratch[r % sizeof(fz_scratch)];
+    case 2:
+        return HVCFG_MEM_BASE + r % HVCFG_MEM_SIZE;                 /* its own code */
+    case 3:
+        return HVCFG_MEM_BASE + HVCFG_MEM_SIZE - r % 64;            /* straddles its end */
+    case 4:
+        return VICTIM_IPA + r % 0x100000;
+    case 5:
+        return HVCFG_UNMAPPED_IPA + r % 0x10000;
+    case 6:
+        return HYP_PA + r % 0x1000000;
+    case 7:
+        return HVCFG_GICD_BASE + r % 0x1000;
+    case 8:
+        return r % 16;
+    case 9:
+        return r >> (r & 63);
+    default:
+        return r;
     }
 }
 
 static uint32_t fid_of(struct fz_cpu *c, enum fz_kind *kind)
 {
     /* SMCCC_VERSION, ARCH_FEATURES, SOC_ID, WORKAROUND_1/2/3, ... (0xffff: random) */
-    static const uint32_t arch_ids[12] = {0, 1, 2, 3, 4, 0x3fff, 0x7fff, 0x8000, 0x8001,
-                                          0x8002, 0x8003, 0xffff};
+    static const uint32_t arch_ids[12] = {0,      1,      2,      3,      4,      0x3fff,
+                                          0x7fff, 0x8000, 0x8001, 0x8002, 0x8003, 0xffff};
     uint64_t *rng = &c->rng;
     uint32_t fast64 = (fz_next(rng) & 1) ? SMC64 : 0;
     uint32_t low = (uint32_t)fz_next(rng);
@@ -51,10 +78,13 @@ static uint32_t fid_of(struct fz_cpu *c, enum fz_kind *kind)
         *kind = K_HVC_PSCI;
         fid = 0x84000000u | fast64 | (low & 0x1f);
         break;
-    case 2: case 3:                 /* vendor hypervisor: hvcfg's own calls, UID, revision */
+    case 2:
+    case 3:                 /* vendor hypervisor: hvcfg's own calls, UID, revision */
         *kind = K_HVC_VENDOR;
-        fid = 0x86000000u | fast64 | (low & 1 ? low >> 1 & 0xf
-                                              : low & 2 ? 0xff00 | (low >> 2 & 0xff) : low >> 16);
+        fid = 0x86000000u | fast64 |
+              (low & 1   ? low >> 1 & 0xf
+               : low & 2 ? 0xff00 | (low >> 2 & 0xff)
+                         : low >> 16);
         break;
     case 4:                         /* another owner (SiP, OEM, trusted OS...) */
         *kind = K_HVC_OWNER;
@@ -66,8 +96,7 @@ static uint32_t fid_of(struct fz_cpu *c, enum fz_kind *kind)
     }
     /* Calls that end or start a vCPU or the partition have their own actions, paced. */
     uint32_t f = fid & ~SMC64;
-    if (f == 0x84000002 || f == 0x84000003 || f == 0x84000008 || f == 0x84000009 ||
-        f == 0x84000012)
+    if (f == 0x84000002 || f == 0x84000003 || f == 0x84000008 || f == 0x84000009 || f == 0x84000012)
         fid = 0x84000000u;          /* PSCI_VERSION instead */
     return fid;
 }
@@ -78,7 +107,7 @@ enum fz_kind fz_call_action(struct fz_cpu *c)
     enum fz_kind kind;
     uint32_t fid = fid_of(c, &kind);
     unsigned conduit = (unsigned)fz_below(&c->rng, 8);
-    conduit = conduit < 4 ? 0 : conduit - 3;    /* mostly hvc #0; smc #0, hvc #1/#0xffff, smc #imm */
+    conduit = conduit < 4 ? 0 : conduit - 3; /* mostly hvc #0; smc #0, hvc #1/#0xffff, smc #imm */
 
     for (int i = 0; i < 19; i++)
         x[i] = 0x5a5a000000000000UL | ((uint64_t)i << 32) | (uint32_t)fz_next(&c->rng);
@@ -86,13 +115,13 @@ enum fz_kind fz_call_action(struct fz_cpu *c)
     x[1] = fz_arg(&c->rng);
     x[2] = fz_arg(&c->rng);
     x[3] = fz_arg(&c->rng);
-    if ((fid & ~SMC64) == 0x86000001u && fz_below(&c->rng, 2)) {   /* console: a length */
+    if ((fid & ~SMC64) == 0x86000001u && fz_below(&c->rng, 2)) { /* console: a length */
         static const uint64_t lens[] = {0, 1, 255, 256, 257, 4096, ~0UL, 0x80000000UL};
         kind = K_CONSOLE;
         x[2] = fz_below(&c->rng, 2) ? fz_below(&c->rng, 300) : lens[fz_below(&c->rng, 8)];
     }
-    FZ_BEGIN(c, kind, "call %u fid 0x%lx x1 0x%lx x2 0x%lx x3 0x%lx", conduit, x[0], x[1],
-             x[2], x[3]);
+    FZ_BEGIN(c, kind, "call %u fid 0x%lx x1 0x%lx x2 0x%lx x3 0x%lx", conduit, x[0], x[1], x[2],
+             x[3]);
     uint64_t before[19];
     for (int i = 0; i < 19; i++)
         before[i] = x[i];
@@ -110,10 +139,10 @@ enum fz_kind fz_call_action(struct fz_cpu *c)
 /* A vCPU's MPIDR as PSCI names it: the right ones, or anything. */
 static uint64_t mpidr_arg(struct fz_cpu *c, int valid)
 {
-    static const uint64_t bad[] = {NCPUS, 0xff, 0x100, 0x10000, 0x100000000UL, 0x80000001UL,
-                                   ~0UL, 8};
-    return valid ? fz_below(&c->rng, NCPUS) : (fz_below(&c->rng, 2) ? bad[fz_below(&c->rng, 8)]
-                                                                       : fz_next(&c->rng));
+    static const uint64_t bad[] = {NCPUS,         0xff,         0x100, 0x10000,
+                                   0x100000000UL, 0x80000001UL, ~0UL,  8};
+    return valid ? fz_below(&c->rng, NCPUS)
+                 : (fz_below(&c->rng, 2) ? bad[fz_below(&c->rng, 8)] : fz_next(&c->rng));
 }
 
 /* A CPU_ON entry: fz_entry or a word of its sled (valid), or an address that is not executable
@@ -145,7 +174,8 @@ enum fz_kind fz_psci_action(struct fz_cpu *c, uint32_t self)
     if ((int64_t)r < FUZZ_RESET_PERMILLE && fz_may_reset()) {
         int race = fz_below(&c->rng, 2);
         uint64_t target = mpidr_arg(c, 1), entry = entry_arg(c, 1);
-        FZ_BEGIN(c, race ? K_ON_RESET : K_RESET, "%s", race ? "CPU_ON + SYSTEM_RESET" : "SYSTEM_RESET");
+        FZ_BEGIN(c, race ? K_ON_RESET : K_RESET, "%s",
+                 race ? "CPU_ON + SYSTEM_RESET" : "SYSTEM_RESET");
         fz_summary(race ? "CPU_ON + SYSTEM_RESET after" : "SYSTEM_RESET after");
         if (race)
             smccc_hvc(PSCI_CPU_ON, target, entry, 0);
@@ -172,14 +202,14 @@ enum fz_kind fz_psci_action(struct fz_cpu *c, uint32_t self)
             FZ_VIOLATION(c, "CPU_ON 0x%lx entry 0x%lx accepted", target, entry);
         return K_CPU_ON_BAD;
     }
-    if (r < 700 && self != 0) {     /* vCPU 0 never turns itself off: it ends the run */
+    if (r < 700 && self != 0) { /* vCPU 0 never turns itself off: it ends the run */
         FZ_BEGIN(c, K_CPU_OFF, "CPU_OFF");
         psci(c, PSCI_CPU_OFF, fz_arg(&c->rng), fz_arg(&c->rng), 0);
         FZ_VIOLATION(c, "CPU_OFF returned");
         return K_CPU_OFF;
     }
-    uint64_t target = mpidr_arg(c, fz_below(&c->rng, 2)), level = fz_below(&c->rng, 4) ? 0
-                                                                            : fz_arg(&c->rng);
+    uint64_t target = mpidr_arg(c, fz_below(&c->rng, 2)),
+             level = fz_below(&c->rng, 4) ? 0 : fz_arg(&c->rng);
     FZ_BEGIN(c, K_AFFINITY, "AFFINITY_INFO %lu %lu", target, level);
     int64_t ret = psci(c, fz_below(&c->rng, 2) ? PSCI_AFFINITY_INFO : PSCI_AFFINITY_INFO & ~SMC64,
                        target, level, fz_arg(&c->rng));

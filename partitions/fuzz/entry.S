@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The fuzzer's assembly: its synchronous exception entry (el1_sync, for lib/vectors.S), the
  * entry of vCPUs it starts with PSCI CPU_ON (fz_entry and a page of branches to it, so that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The fuzzer's exception handlers. A synchronous exception (from lib/vectors.S through
  * el1_sync in entry.S) is counted and the faulting instruction skipped, so that every
@@ -6,14 +7,14 @@
  */
 #include "fuzz.h"
 
-#define EC_BRK_LOW      0x30            /* 0x30..0x35: breakpoint, step, watchpoint */
-#define EC_WATCH_CUR    0x35
-#define SPSR_D          (1UL << 9)
-#define SPSR_SS         (1UL << 21)
-#define GICC_IAR        0x0c
-#define GICC_EOIR       0x10
-#define TIMER_PPI       27
-#define UARTIMSC        0x38
+#define EC_BRK_LOW   0x30            /* 0x30..0x35: breakpoint, step, watchpoint */
+#define EC_WATCH_CUR 0x35
+#define SPSR_D       (1UL << 9)
+#define SPSR_SS      (1UL << 21)
+#define GICC_IAR     0x0c
+#define GICC_EOIR    0x10
+#define TIMER_PPI    27
+#define UARTIMSC     0x38
 
 /* Returns where to resume. */
 uint64_t fz_sync(uint64_t esr, uint64_t elr, uint64_t far)

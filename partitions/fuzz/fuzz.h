@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz: a randomized hostile partition. From a seed it makes random hypercalls, memory
  * accesses to every page that matters, system-register accesses across the encodings, PSCI
@@ -25,8 +26,8 @@
 #define FUZZ_RESET_PERMILLE 4
 #endif
 
-#ifndef FUZZ_END_RACE               /* 1: half the runs end with CPU_ON right before SYSTEM_OFF,
-                                       2: every run does */
+/* 1: half the runs end with CPU_ON right before SYSTEM_OFF, 2: every run does */
+#ifndef FUZZ_END_RACE
 #define FUZZ_END_RACE 1
 #endif
 
@@ -54,9 +55,27 @@
 
 /* The kinds of action, each counted (the summary line lists them). */
 enum fz_kind {
-    K_HVC_ARCH, K_HVC_PSCI, K_HVC_VENDOR, K_HVC_OWNER, K_HVC_RANDOM, K_CONSOLE,
-    K_MEM, K_GICD, K_VUART, K_UART_IRQ, K_MRS, K_MSR, K_SYS, K_IRQ_WINDOW,
-    K_CPU_ON, K_CPU_ON_BAD, K_CPU_OFF, K_AFFINITY, K_RESET, K_ON_RESET, K_NKINDS
+    K_HVC_ARCH,
+    K_HVC_PSCI,
+    K_HVC_VENDOR,
+    K_HVC_OWNER,
+    K_HVC_RANDOM,
+    K_CONSOLE,
+    K_MEM,
+    K_GICD,
+    K_VUART,
+    K_UART_IRQ,
+    K_MRS,
+    K_MSR,
+    K_SYS,
+    K_IRQ_WINDOW,
+    K_CPU_ON,
+    K_CPU_ON_BAD,
+    K_CPU_OFF,
+    K_AFFINITY,
+    K_RESET,
+    K_ON_RESET,
+    K_NKINDS
 };
 
 struct fz_cpu {
@@ -101,21 +120,28 @@ static inline uint32_t fz_vcpu(void)
 /* main.c: one console line at a time from all vCPUs (guest_printf is not reentrant). */
 void fz_lock(void);
 void fz_unlock(void);
-#define FZ_LOG(...) do { fz_lock(); guest_printf(__VA_ARGS__); fz_unlock(); } while (0)
+#define FZ_LOG(...)                \
+    do {                           \
+        fz_lock();                 \
+        guest_printf(__VA_ARGS__); \
+        fz_unlock();               \
+    } while (0)
 /* Count an action of `kind` and, with FUZZ_TRACE, print it before it happens: the last lines
  * before a hang name what the fuzzer did last. */
-#define FZ_BEGIN(c, kind, fmt, ...) do {                                                     \
-    (c)->kinds[kind]++;                                                                     \
-    (c)->last_kind = (kind);                                                                \
-    if (FUZZ_TRACE)                                                                         \
-        FZ_LOG("t%u %lu @%lu " fmt, fz_vcpu(), (unsigned long)(c)->actions,                 \
-               (unsigned long)fz_counter(), ##__VA_ARGS__);                                 \
-} while (0)
+#define FZ_BEGIN(c, kind, fmt, ...)                                             \
+    do {                                                                        \
+        (c)->kinds[kind]++;                                                     \
+        (c)->last_kind = (kind);                                                \
+        if (FUZZ_TRACE)                                                         \
+            FZ_LOG("t%u %lu @%lu " fmt, fz_vcpu(), (unsigned long)(c)->actions, \
+                   (unsigned long)fz_counter(), ##__VA_ARGS__);                 \
+    } while (0)
 /* Something the hypervisor must never do was seen (printed, counted, asserted by the test). */
-#define FZ_VIOLATION(c, fmt, ...) do {                                                       \
-    (c)->violations++;                                                                      \
-    FZ_LOG("fuzz: VIOLATION v%u: " fmt, fz_vcpu(), ##__VA_ARGS__);                          \
-} while (0)
+#define FZ_VIOLATION(c, fmt, ...)                                      \
+    do {                                                               \
+        (c)->violations++;                                             \
+        FZ_LOG("fuzz: VIOLATION v%u: " fmt, fz_vcpu(), ##__VA_ARGS__); \
+    } while (0)
 int fz_may_reset(void);
 void fz_summary(const char *why);
 extern const char *const fz_kind_names[K_NKINDS];

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The fuzzer's driver: vCPU 0 prints the seed, starts the other vCPUs, and every vCPU makes
  * random actions until the deadline (FUZZ_MS of virtual time since the machine started) or
@@ -31,9 +32,9 @@ int fz_may_reset(void)
 }
 
 const char *const fz_kind_names[K_NKINDS] = {
-    "hvc_arch", "hvc_psci", "hvc_vendor", "hvc_owner", "hvc_random", "console", "mem",
-    "gicd", "vuart", "uart_irq", "mrs", "msr", "sys", "irq_window", "cpu_on", "cpu_on_bad",
-    "cpu_off", "affinity", "reset", "on_reset",
+    "hvc_arch", "hvc_psci",   "hvc_vendor", "hvc_owner", "hvc_random", "console",  "mem",
+    "gicd",     "vuart",      "uart_irq",   "mrs",       "msr",        "sys",      "irq_window",
+    "cpu_on",   "cpu_on_bad", "cpu_off",    "affinity",  "reset",      "on_reset",
 };
 
 /* The counts of this incarnation, all vCPUs together (their state is in shared RAM). */
@@ -61,13 +62,12 @@ void fz_summary(const char *why)
         for (; m; m &= m - 1)
             combos++;
     }
-    FZ_LOG("fuzz: %s: actions %lu faults %lu irqs %lu violations %lu ecs 0x%lx mem_combos %u",
-           why, actions, faults, irqs, violations, ecs, combos);
+    FZ_LOG("fuzz: %s: actions %lu faults %lu irqs %lu violations %lu ecs 0x%lx mem_combos %u", why,
+           actions, faults, irqs, violations, ecs, combos);
     for (int k = 0; k < K_NKINDS; k++)
         if (kinds[k])
             FZ_LOG("fuzz: kind %s %lu", fz_kind_names[k], kinds[k]);
 }
-
 
 static enum fz_kind one_action(struct fz_cpu *c, uint32_t self)
 {
@@ -86,15 +86,19 @@ static enum fz_kind one_action(struct fz_cpu *c, uint32_t self)
         int timer = fz_below(&c->rng, 2);
         FZ_BEGIN(c, K_IRQ_WINDOW, "irq window timer %d", timer);
         if (timer) {
-            mmio_write32(HVCFG_GICC_BASE + 0x0, 1);             /* GICC_CTLR */
-            mmio_write32(HVCFG_GICC_BASE + 0x4, 0xff);          /* GICC_PMR */
-            mmio_write32(HVCFG_GICD_BASE + 0x100, 1u << 27);    /* ISENABLER0: timer */
+            mmio_write32(HVCFG_GICC_BASE + 0x0, 1); /* GICC_CTLR */
+            mmio_write32(HVCFG_GICC_BASE + 0x4, 0xff); /* GICC_PMR */
+            mmio_write32(HVCFG_GICD_BASE + 0x100, 1u << 27); /* ISENABLER0: timer */
             __asm__ volatile("msr cntv_tval_el0, %0\n\tmsr cntv_ctl_el0, %1\n\tisb"
-                             : : "r"(0UL), "r"(1UL));
+                             :
+                             : "r"(0UL), "r"(1UL));
         }
         __asm__ volatile("msr daifclr, #2\n\t"
                          ".rept 64\n\tnop\n\t.endr\n\t"
-                         "msr daifset, #2" : : : "memory");
+                         "msr daifset, #2"
+                         :
+                         :
+                         : "memory");
         return K_IRQ_WINDOW;
     }
     return fz_psci_action(c, self);
@@ -116,14 +120,14 @@ static void run(struct fz_cpu *c, uint32_t self)
             FZ_LOG("fuzz: slow v%u #%lu %s %lu us (0x%lx 0x%lx 0x%lx)", self, c->actions,
                    fz_kind_names[c->last_kind], us, c->last_args[0], c->last_args[1],
                    c->last_args[2]);
-        __asm__ volatile("msr daifset, #0xf" : : : "memory");  /* whatever an MSR did to DAIF */
+        __asm__ volatile("msr daifset, #0xf" : : : "memory"); /* whatever an MSR did to DAIF */
     }
 }
 
 static void seed_rng(struct fz_cpu *c, uint32_t vcpu, uint64_t salt)
 {
     if (c->rng)
-        return;                     /* started again in this incarnation: go on */
+        return; /* started again in this incarnation: go on */
     c->rng = (uint64_t)SEED * 0x2545f4914f6cdd1dUL ^ salt ^ ((uint64_t)vcpu << 56);
     fz_next(&c->rng);
 }

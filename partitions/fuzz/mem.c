@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Memory accesses in every form (fz_access: widths 1-8, pairs, sign-extending, acquire/release,
  * exclusive, writeback, unprivileged, SIMD, cache maintenance, prefetch, XZR and callee-saved
@@ -9,29 +10,52 @@
 #include "fuzz.h"
 #include "../lib/gicv2.h"
 
-enum target { T_GICD, T_VUART, T_GICC, T_CODE, T_SCRATCH, T_UNMAPPED, T_VICTIM, T_HYP, T_GICH,
-              T_RANDOM, T_HIGH, T_NTARGETS };
+enum target {
+    T_GICD,
+    T_VUART,
+    T_GICC,
+    T_CODE,
+    T_SCRATCH,
+    T_UNMAPPED,
+    T_VICTIM,
+    T_HYP,
+    T_GICH,
+    T_RANDOM,
+    T_HIGH,
+    T_NTARGETS
+};
 
 static const uint64_t access_size[FZ_NFORMS] = {
-    1, 2, 4, 8, 1, 2, 4, 8, 8, 16, 8, 16, 1, 2, 4, 2, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 64, 64, 8, 4,
-    16, 16,
+    1, 2, 4, 8, 1, 2, 4, 8, 8, 16, 8,  16, 1, 2, 4,  2,
+    4, 4, 4, 4, 4, 4, 4, 4, 4, 4,  64, 64, 8, 4, 16, 16,
 };
 
 static uint64_t target_addr(uint64_t *rng, enum target t)
 {
     uint64_t r = fz_next(rng);
     switch (t) {
-    case T_GICD:     return HVCFG_GICD_BASE + r % 0x1000;
-    case T_VUART:    return VUART_IPA + r % 0x1000;
-    case T_GICC:     return HVCFG_GICC_BASE + r % 0x2000;
-    case T_CODE:     return HVCFG_MEM_BASE + r % HVCFG_MEM_SIZE;
-    case T_SCRATCH:  return (uint64_t)&fz_scratch[64 + r % (sizeof(fz_scratch) - 128)];
-    case T_UNMAPPED: return HVCFG_UNMAPPED_IPA + r % 0x10000;
-    case T_VICTIM:   return VICTIM_IPA + r % 0x100000;
-    case T_HYP:      return HYP_PA + r % 0x1000000;
-    case T_GICH:     return GICH_PA + r % 0x1000;
-    case T_RANDOM:   return r & 0xffffffffffUL;
-    default:         return r >> (r % 16);              /* far beyond the IPA size */
+    case T_GICD:
+        return HVCFG_GICD_BASE + r % 0x1000;
+    case T_VUART:
+        return VUART_IPA + r % 0x1000;
+    case T_GICC:
+        return HVCFG_GICC_BASE + r % 0x2000;
+    case T_CODE:
+        return HVCFG_MEM_BASE + r % HVCFG_MEM_SIZE;
+    case T_SCRATCH:
+        return (uint64_t)&fz_scratch[64 + r % (sizeof(fz_scratch) - 128)];
+    case T_UNMAPPED:
+        return HVCFG_UNMAPPED_IPA + r % 0x10000;
+    case T_VICTIM:
+        return VICTIM_IPA + r % 0x100000;
+    case T_HYP:
+        return HYP_PA + r % 0x1000000;
+    case T_GICH:
+        return GICH_PA + r % 0x1000;
+    case T_RANDOM:
+        return r & 0xffffffffffUL;
+    default:
+        return r >> (r % 16);              /* far beyond the IPA size */
     }
 }
 
@@ -64,16 +88,16 @@ enum fz_kind fz_mem_action(struct fz_cpu *c)
 
 static uint32_t intid_arg(uint64_t *rng)
 {
-    static const uint32_t ids[] = {OWN_SPI, VUART_SPI, 27, 26, 30, 23, 25, 0, 1, 15, 16, 31, 32,
-                                   33, 34, 40, 41, 63, 64, 1019, 1020, 1023};
+    static const uint32_t ids[] = {OWN_SPI, VUART_SPI, 27, 26, 30, 23, 25, 0,  1,    15,   16,
+                                   31,      32,        33, 34, 40, 41, 63, 64, 1019, 1020, 1023};
     return fz_below(rng, 2) ? ids[fz_below(rng, sizeof(ids) / sizeof(ids[0]))]
                             : (uint32_t)fz_below(rng, 1024);
 }
 
 static void gicd_write(struct fz_cpu *c)
 {
-    static const uint32_t word_regs[] = {GICD_ISENABLER, GICD_ICENABLER, GICD_ISPENDR,
-                                         GICD_ICPENDR, GICD_ISACTIVER};
+    static const uint32_t word_regs[] = {GICD_ISENABLER, GICD_ICENABLER, GICD_ISPENDR, GICD_ICPENDR,
+                                         GICD_ISACTIVER};
     uint32_t intid = intid_arg(&c->rng), off, v = (uint32_t)value_arg(&c->rng);
     unsigned form = 6;              /* str w */
 
@@ -83,7 +107,8 @@ static void gicd_write(struct fz_cpu *c)
         v = (uint32_t)fz_below(&c->rng, 2) ? (uint32_t)fz_below(&c->rng, 16) : v;
         form = fz_below(&c->rng, 2) ? 4 : 6;
         break;
-    case 1: case 2:                 /* enable/disable/pend/unpend/activate one or many */
+    case 1:
+    case 2:                 /* enable/disable/pend/unpend/activate one or many */
         off = word_regs[fz_below(&c->rng, 5)] + intid / 32 * 4;
         v = fz_below(&c->rng, 2) ? 1u << (intid % 32) : v;
         break;
@@ -94,7 +119,8 @@ static void gicd_write(struct fz_cpu *c)
         break;
     }
     case 4:                         /* SGI pending state, any bytes */
-        off = (fz_below(&c->rng, 2) ? GICD_CPENDSGIR : GICD_SPENDSGIR) + (uint32_t)fz_below(&c->rng, 16);
+        off = (fz_below(&c->rng, 2) ? GICD_CPENDSGIR : GICD_SPENDSGIR) +
+              (uint32_t)fz_below(&c->rng, 16);
         form = fz_below(&c->rng, 2) ? 4 : 6;
         break;
     case 5:
@@ -117,8 +143,8 @@ static void gicd_write(struct fz_cpu *c)
 /* The virtual UART's registers: data (text, newlines, escapes), masks, clears, control. */
 static void vuart_write(struct fz_cpu *c)
 {
-    static const uint32_t regs[] = {0x00, 0x00, 0x00, 0x04, 0x18, 0x24, 0x28, 0x2c, 0x30,
-                                    0x34, 0x38, 0x3c, 0x40, 0x44, 0x48, 0xfe0};
+    static const uint32_t regs[] = {0x00, 0x00, 0x00, 0x04, 0x18, 0x24, 0x28, 0x2c,
+                                    0x30, 0x34, 0x38, 0x3c, 0x40, 0x44, 0x48, 0xfe0};
     static const uint8_t bytes[] = {'\n', '\r', 0x1b, '[', 0, 0x7f, 0xff, 'x', 0x01};
     uint32_t off = regs[fz_below(&c->rng, 16)];
     uint32_t v = off == 0 && fz_below(&c->rng, 2) ? bytes[fz_below(&c->rng, 9)]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * System-register accesses across the encodings: MRS and MSR for op0 2 and 3 with every op1,
  * CRn, CRm and op2, and SYS (op0 1: cache, TLB and address-translation maintenance), through
@@ -13,7 +14,7 @@
 
 /* The 15-bit index of op0 (2 or 3), op1, CRn, CRm, op2 in the MRS/MSR tables. */
 #define ENC(op0, op1, crn, crm, op2) \
-    (((op0) - 2) << 14 | (op1) << 11 | (crn) << 7 | (crm) << 3 | (op2))
+    (((op0)-2) << 14 | (op1) << 11 | (crn) << 7 | (crm) << 3 | (op2))
 #define SCTLR_EL1 ENC(3, 0, 1, 0, 0)
 #define VBAR_EL1  ENC(3, 0, 12, 0, 0)
 #define SPSEL     ENC(3, 0, 4, 2, 0)

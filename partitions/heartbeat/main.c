@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* heartbeat: a bare-metal partition that prints a numbered heartbeat through the console
  * hypercall (every PERIOD_MS, BEATS times or forever), so tests can see it keep going while
  * other partitions boot and stop. */

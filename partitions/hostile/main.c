@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * hostile: tries, one after another, what a partition must not do. Its policy is `inject`, so
  * each attempt comes back to it as an exception (recorded by vectors.S) and it goes on.

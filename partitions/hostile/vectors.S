@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The hostile partition's synchronous exception handler (its vector table is lib/vectors.S):
  * every exception is recorded (ESR_EL1, FAR_EL1) and execution resumes after the offending

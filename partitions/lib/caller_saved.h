@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Assembly macros for EL1 exception entries of the test partitions that call C: the registers
  * C code may clobber (x0-x18, x30) saved on the stack in a 160-byte frame, and restored. */
 #ifndef GUEST_CALLER_SAVED_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The GICv2 a partition sees: its distributor (emulated) and CPU interface (the GICV), with
  * the register offsets of the GICv2 architecture, for the test partitions that drive them. */
 #ifndef GUEST_GICV2_H
@@ -23,8 +24,8 @@
 #define GICC_IAR        0x0c
 #define GICC_EOIR       0x10
 
-#define D(off) (HVCFG_GICD_BASE + (off))
-#define C(off) (HVCFG_GICC_BASE + (off))
+#define D(off)          (HVCFG_GICD_BASE + (off))
+#define C(off)          (HVCFG_GICC_BASE + (off))
 
 /* This vCPU's CPU interface on: vectors installed, SGI/PPI priorities 0xa0, SGIs and the PPIs
  * in `ppis` enabled, priority mask open. */

@@ -1,22 +1,26 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The runtime behind guest.h. Freestanding: no libc, no FP. */
 #include "guest.h"
 
-#define UARTDR 0x00
-#define UARTFR 0x18
-#define UARTCR 0x30
+#define UARTDR  0x00
+#define UARTFR  0x18
+#define UARTCR  0x30
 #define FR_TXFF (1u << 5)
 
 /* One SMCCC 1.1 call through `insn` (hvc or smc): arguments in x1-x3, results in x0-x3. */
-#define SMCCC_CALL(insn, fid, a1, a2, a3) ({                                                 \
-    register uint64_t x0 __asm__("x0") = (fid);                                            \
-    register uint64_t x1 __asm__("x1") = (a1);                                             \
-    register uint64_t x2 __asm__("x2") = (a2);                                             \
-    register uint64_t x3 __asm__("x3") = (a3);                                             \
-    __asm__ volatile(insn " #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) : :               \
-                     "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14", \
-                     "x15", "x16", "x17", "memory");                                      \
-    (struct smccc_res){(int64_t)x0, x1, x2, x3};                                           \
-})
+#define SMCCC_CALL(insn, fid, a1, a2, a3)                                                         \
+    ({                                                                                            \
+        register uint64_t x0 __asm__("x0") = (fid);                                               \
+        register uint64_t x1 __asm__("x1") = (a1);                                                \
+        register uint64_t x2 __asm__("x2") = (a2);                                                \
+        register uint64_t x3 __asm__("x3") = (a3);                                                \
+        __asm__ volatile(insn " #0"                                                               \
+                         : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)                                 \
+                         :                                                                        \
+                         : "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14", \
+                           "x15", "x16", "x17", "memory");                                        \
+        (struct smccc_res){(int64_t)x0, x1, x2, x3};                                              \
+    })
 
 struct smccc_res smccc_hvc(uint32_t fid, uint64_t a1, uint64_t a2, uint64_t a3)
 {
@@ -72,10 +76,12 @@ static uint64_t format(char *buf, uint64_t size, const char *fmt, va_list ap)
             break;
         }
         case 'u':
-            pos = put_num(buf, size, pos, is_long ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 10, 0);
+            pos = put_num(buf, size, pos, is_long ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 10,
+                          0);
             break;
         case 'x':
-            pos = put_num(buf, size, pos, is_long ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 16, 0);
+            pos = put_num(buf, size, pos, is_long ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 16,
+                          0);
             break;
         default:
             pos = put(buf, size, pos, *fmt);
@@ -130,7 +136,8 @@ void guest_icount_slice(void)
     uint64_t now, freq;
     __asm__ volatile("isb; mrs %0, cntvct_el0; mrs %1, cntfrq_el0" : "=r"(now), "=r"(freq));
     __asm__ volatile("msr cntv_cval_el0, %0\n\tmsr cntv_ctl_el0, %1\n\tisb"
-                     : : "r"(now + freq / 10000), "r"(3UL));
+                     :
+                     : "r"(now + freq / 10000), "r"(3UL));
 }
 
 uint32_t guest_checksum(const volatile uint8_t *p, uint64_t len)

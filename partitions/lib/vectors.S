@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * EL1 exception vectors for bare-metal test partitions (install with guest_install_vectors()).
  * A synchronous exception from EL1h goes to `el1_sync` (a partition may define it in assembly;

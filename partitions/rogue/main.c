@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * rogue: behaves for a few heartbeats, then writes into memory that belongs to another
  * partition (TARGET_PA, given by the board file). The hypervisor must stop the write and apply

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * smp: a two-vCPU partition. vCPU 0 brings vCPU 1 up with PSCI CPU_ON, probes the PSCI rules
  * the hypervisor must enforce (foreign CPUs, already-on CPUs, unknown calls), prints heartbeats
@@ -5,10 +6,10 @@
  */
 #include "../lib/guest.h"
 
-#define BEATS 8
+#define BEATS      8
 #define VICTIM_LEN 0x8000
 
-static volatile uint8_t victim[VICTIM_LEN];    /* in the data region the rogue partition attacks */
+static volatile uint8_t victim[VICTIM_LEN]; /* in the data region the rogue partition attacks */
 
 static int64_t affinity(uint64_t vcpu)
 {

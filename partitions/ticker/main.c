@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ticker: heartbeats on its own passed-through UART, then PSCI SYSTEM_OFF. */
 #include "../lib/guest.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * vgictest: exercises the virtual GIC from a bare-metal guest with two vCPUs.
  *  - ownership: an SPI it does not own cannot be enabled (reads back 0), its own can;
@@ -8,9 +9,9 @@
  */
 #include "../lib/gicv2.h"
 
-#define OWN_SPI         40      /* the second PL011's interrupt: given to this partition */
-#define FOREIGN_SPI     33      /* the first PL011's: the hypervisor's console */
-#define TIMER_PPI       27
+#define OWN_SPI     40      /* the second PL011's interrupt: given to this partition */
+#define FOREIGN_SPI 33      /* the first PL011's: the hypervisor's console */
+#define TIMER_PPI   27
 
 static volatile uint32_t seen[2][32];          /* per vCPU, per INTID */
 static volatile uint32_t vcpu1_ready, vcpu1_done;
@@ -50,7 +51,9 @@ static void irqs(int on)
 static void timer_in_ticks(uint64_t ticks)
 {
     __asm__ volatile("msr cntv_tval_el0, %0\n\tmsr cntv_ctl_el0, %1\n\tisb"
-                     : : "r"(ticks), "r"(1UL) : "memory");
+                     :
+                     : "r"(ticks), "r"(1UL)
+                     : "memory");
 }
 
 static int wait_for(volatile uint32_t *what, uint32_t value)
@@ -92,7 +95,9 @@ static void load_forms(void)
     /* x19-x29 are not in the fast path's partial frame: the same read takes the full path */
     uint64_t typer_fast, typer_full;
     __asm__ volatile("ldr %w0, [%2]\n\tldr w20, [%2]\n\tmov %1, x20"
-                     : "=&r"(typer_fast), "=r"(typer_full) : "r"(D(GICD_TYPER)) : "x20", "memory");
+                     : "=&r"(typer_fast), "=r"(typer_full)
+                     : "r"(D(GICD_TYPER))
+                     : "x20", "memory");
     mmio_write32(D(GICD_ICENABLER), 1u << 31);
     guest_printf("loads: GICD_TYPER into x0-x18 0x%lx, into x20 0x%lx", typer_fast, typer_full);
     guest_printf("loads: ldrsb x 0x%lx, ldrsb w 0x%lx, ldrb w 0x%lx", sb_x, sb_w, ub_w);
@@ -104,13 +109,15 @@ int main(uint64_t dtb)
     cpu_interface_on();
     mmio_write32(D(GICD_CTLR), 1);
     uint32_t typer = mmio_read32(D(GICD_TYPER));
-    guest_printf("vgictest: GICD_TYPER lines=%u cpus=%u", 32 * ((typer & 0x1f) + 1), ((typer >> 5) & 7) + 1);
+    guest_printf("vgictest: GICD_TYPER lines=%u cpus=%u", 32 * ((typer & 0x1f) + 1),
+                 ((typer >> 5) & 7) + 1);
 
     load_forms();
 
     mmio_write32(D(GICD_ISENABLER + 4 * (FOREIGN_SPI / 32)), 1u << (FOREIGN_SPI % 32));
     guest_printf("enable foreign SPI %d -> reads back %u", FOREIGN_SPI,
-                 (mmio_read32(D(GICD_ISENABLER + 4 * (FOREIGN_SPI / 32))) >> (FOREIGN_SPI % 32)) & 1);
+                 (mmio_read32(D(GICD_ISENABLER + 4 * (FOREIGN_SPI / 32))) >> (FOREIGN_SPI % 32)) &
+                     1);
     mmio_write32(D(GICD_ISENABLER + 4 * (OWN_SPI / 32)), 1u << (OWN_SPI % 32));
     guest_printf("enable own SPI %d -> reads back %u", OWN_SPI,
                  (mmio_read32(D(GICD_ISENABLER + 4 * (OWN_SPI / 32))) >> (OWN_SPI % 32)) & 1);
@@ -119,8 +126,10 @@ int main(uint64_t dtb)
     guest_printf("enable beyond the lines -> reads back 0x%x",
                  mmio_read32(D(GICD_ISENABLER + 4 * 31)));
     mmio_write8(D(GICD_ITARGETSR + OWN_SPI), 0xff);
-    guest_printf("ITARGETSR own SPI <- 0xff -> reads back 0x%x", mmio_read8(D(GICD_ITARGETSR + OWN_SPI)));
-    guest_printf("ITARGETSR foreign SPI -> reads back 0x%x", mmio_read8(D(GICD_ITARGETSR + FOREIGN_SPI)));
+    guest_printf("ITARGETSR own SPI <- 0xff -> reads back 0x%x",
+                 mmio_read8(D(GICD_ITARGETSR + OWN_SPI)));
+    guest_printf("ITARGETSR foreign SPI -> reads back 0x%x",
+                 mmio_read8(D(GICD_ITARGETSR + FOREIGN_SPI)));
 
     smccc_hvc(PSCI_CPU_ON, 1, (uint64_t)_secondary_start, 1);
     wait_for(&vcpu1_ready, 1);
@@ -143,7 +152,9 @@ int main(uint64_t dtb)
     uint32_t got = 0;
     for (uint32_t sgi = 1; sgi < 16; sgi++)
         got += seen[0][sgi] != 0;
-    guest_printf("burst of 15 SGIs (more than the list registers): %u of 15 delivered, %u while masked", got, early);
+    guest_printf(
+        "burst of 15 SGIs (more than the list registers): %u of 15 delivered, %u while masked", got,
+        early);
 
     timer_in_ticks(1000);
     guest_printf("virtual timer on vcpu0 fired: %u", wait_for(&seen[0][TIMER_PPI], 1));

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * victim: the partition that attack tests run next to. It beats every PERIOD_MS (measured on
  * its virtual counter, so that time stolen from it at EL2 shows), prints each beat through
@@ -35,7 +36,7 @@ int main(uint64_t dtb)
     uint64_t freq, last, worst = 0;
     __asm__ volatile("mrs %0, cntfrq_el0" : "=r"(freq));
 
-    last = guest_cntvct();                   /* the first period includes the first console call */
+    last = guest_cntvct(); /* the first period includes the first console call */
     guest_printf("victim: up, a beat every %d ms", PERIOD_MS);
     for (uint64_t i = 1;; i++) {
         wait_ms(freq, PERIOD_MS);

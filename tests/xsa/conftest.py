@@ -1,12 +1,13 @@
+# SPDX-License-Identifier: Apache-2.0
 """Fixtures for the xsa tests (builders live in xsa_builders.py)."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
+from xsa_builders import make_partition, make_system
 
 from hvcfg.model import System
-from xsa_builders import make_partition, make_system
 
 
 @pytest.fixture

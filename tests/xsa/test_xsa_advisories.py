@@ -1,17 +1,17 @@
+# SPDX-License-Identifier: Apache-2.0
 """Advisories: format, `xsa check` logic on affected and unaffected systems, OSV export."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import jsonschema
 import pytest
+from xsa_builders import FIXTURES, UART1, make_partition, make_system
 
 from hvcfg.diagnostics import ConfigError
 from hvcfg.xsa.advisories import check, check_facts, load_advisories, load_advisory, to_osv
 from hvcfg.xsa.facts import FACT_SCHEMA, conforms, system_facts
 from hvcfg.xsa.support import REPO_ROOT
-from xsa_builders import FIXTURES, UART1, make_partition, make_system
 
 ADV = FIXTURES / "advisories"
 

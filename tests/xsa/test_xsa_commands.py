@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The CLI subcommands, driven through argparse with a stub system loader."""
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
+from xsa_builders import FIXTURES, make_partition, make_system
 
 from hvcfg.xsa.commands import register
-from xsa_builders import FIXTURES, make_partition, make_system
 
 ADV = FIXTURES / "advisories"
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The `affects` expression language: syntax, types, evaluation and explanations."""
 from __future__ import annotations
 
@@ -5,7 +6,15 @@ import re
 
 import pytest
 
-from hvcfg.xsa.expr import ExprError, MAX_DEPTH, check_types, compile_expr, evaluate, parse, tokenize
+from hvcfg.xsa.expr import (
+    MAX_DEPTH,
+    ExprError,
+    check_types,
+    compile_expr,
+    evaluate,
+    parse,
+    tokenize,
+)
 from hvcfg.xsa.facts import FACT_SCHEMA
 
 
@@ -181,6 +190,7 @@ def test_limits():
 
 def test_no_eval_in_the_implementation():
     import inspect
+
     import hvcfg.xsa.expr as module
     text = inspect.getsource(module)
     for word in ("eval(", "exec(", "compile(", "__import__", "getattr("):

@@ -1,13 +1,14 @@
+# SPDX-License-Identifier: Apache-2.0
 """xsa/SUPPORT.yaml: its schema, its content, and W001 warnings naming YAML positions."""
 from __future__ import annotations
 
 import jsonschema
 import pytest
+from xsa_builders import UART1, make_partition, make_system
 
 from hvcfg.diagnostics import ConfigError, Pos, Severity
 from hvcfg.xsa.source import load_schema, parse_yaml
 from hvcfg.xsa.support import default_support_path, load_support, parse_support, support_warnings
-from xsa_builders import UART1, make_partition, make_system
 
 REQUIRED_FEATURES = {
     "core", "board/qemu-virt", "board/rpi4", "vgic/v2", "vgic/v3", "psci", "psci/cpu-on",
@@ -30,7 +31,8 @@ def test_support_yaml_is_valid_and_complete():
     assert {f.status for f in support.features.values()} <= {"supported", "experimental",
                                                               "unsupported"}
     # the isolation core is security-supported; stateful or untested features are not
-    for fid in ("core", "board/qemu-virt", "vgic/v2", "on-fault/halt", "on-fault/restart", "region/rw"):
+    for fid in ("core", "board/qemu-virt", "vgic/v2", "on-fault/halt", "on-fault/restart",
+                "region/rw"):
         assert support.is_supported(fid)
     for fid in ("board/rpi4", "passthrough", "on-fault/inject", "region/rwx", "shared-memory"):
         assert not support.is_supported(fid)

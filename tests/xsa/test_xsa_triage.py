@@ -1,15 +1,16 @@
+# SPDX-License-Identifier: Apache-2.0
 """Triage: one report per criterion of xsa/POLICY.md, report validation, policy consistency."""
 from __future__ import annotations
 
 import re
 
 import pytest
+from xsa_builders import FIXTURES
 
 from hvcfg.diagnostics import ConfigError
 from hvcfg.xsa.source import load_yaml
 from hvcfg.xsa.support import REPO_ROOT, load_support
 from hvcfg.xsa.triage import CRITERIA, Decision, load_report, triage, triage_text
-from xsa_builders import FIXTURES
 
 REPORTS = sorted((FIXTURES / "reports").glob("*.yaml"))
 SECURITY = {"C4", "C5", "C7", "C9"}
@@ -73,14 +74,16 @@ def test_starving_another_cpu_is_a_denial_of_service(support):
 
 
 @pytest.mark.parametrize("text, code, words", [
-    ("trigger: partition-kernel\neffect: {type: data-read}\nguest_os_exposed: true\nfeature: core\n",
+    ("trigger: partition-kernel\neffect: {type: data-read}\nguest_os_exposed: true\n"
+     "feature: core\n",
      "E054", "effect"),
-    ("trigger: guest\neffect: {type: privilege-escalation}\nguest_os_exposed: true\nfeature: core\n",
+    ("trigger: guest\neffect: {type: privilege-escalation}\nguest_os_exposed: true\n"
+     "feature: core\n",
      "E054", "'guest' is not one of"),
     ("trigger: partition-kernel\neffect: {type: privilege-escalation}\nfeature: core\n",
      "E054", "guest_os_exposed"),
-    ("trigger: partition-kernel\neffect: {type: privilege-escalation}\nguest_os_exposed: yes please\n"
-     "feature: core\n", "E054", "is not of type 'boolean'"),
+    ("trigger: partition-kernel\neffect: {type: privilege-escalation}\n"
+     "guest_os_exposed: yes please\nfeature: core\n", "E054", "is not of type 'boolean'"),
     ("trigger: partition-kernel\neffect: {type: privilege-escalation}\nguest_os_exposed: true\n"
      "feature: warp-drive\n", "E055", "unknown feature 'warp-drive'"),
     ("trigger: [\n", "E001", ""),
@@ -109,7 +112,8 @@ def test_policy_lists_the_criteria_in_order():
     assert [(c.id, c.title) for c in CRITERIA] == headings
     for c in CRITERIA:
         section = policy.split(f"### {c.id}: ")[1].split("\n### ")[0]
-        outcome = "**Outcome: security issue.**" if c.is_security else "**Outcome: not a security issue.**"
+        outcome = ("**Outcome: security issue.**" if c.is_security
+                   else "**Outcome: not a security issue.**")
         assert outcome in section, c.id
 
 

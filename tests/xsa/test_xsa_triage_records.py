@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Every recorded triage (xsa/triage/) still decides as its file name says."""
 from __future__ import annotations
 

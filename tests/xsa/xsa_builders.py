@@ -1,11 +1,22 @@
+# SPDX-License-Identifier: Apache-2.0
 """Hand-built Systems for the xsa tests: no DTB, no QEMU, no loader."""
 from __future__ import annotations
 
 from pathlib import Path
+
 from hvcfg.board import Board, Cpu, DtDevice, Gic, Psci, Reg, Timer
 from hvcfg.diagnostics import Pos
-from hvcfg.model import (BoardSpec, CpuRef, DeviceRef, FaultPolicy, HypervisorSpec, ImageSpec,
-                         MemRegion, Partition, System)
+from hvcfg.model import (
+    BoardSpec,
+    CpuRef,
+    DeviceRef,
+    FaultPolicy,
+    HypervisorSpec,
+    ImageSpec,
+    MemRegion,
+    Partition,
+    System,
+)
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CFG = "boards/test.yaml"
@@ -48,7 +59,8 @@ def make_partition(name: str, line: int, cpus: tuple[int, ...] = (0,),
         spec_dir=Path("partitions") / name)
 
 
-def make_system(*partitions: Partition, gic_version: int = 2, board_name: str = "qemu-virt") -> System:
+def make_system(*partitions: Partition, gic_version: int = 2,
+                board_name: str = "qemu-virt") -> System:
     board = make_board(gic_version)
     return System(config_path=Path(CFG),
                   board_spec=BoardSpec(board_name, None, None, Pos(CFG, 2, 3)),

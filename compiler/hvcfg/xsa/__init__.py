@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The security process in code: the support matrix (support), the fact model of a compiled
 system (facts), the `affects` expression language (expr), advisories (advisories), bug triage
 against xsa/POLICY.md (triage) and their CLI subcommands (commands)."""

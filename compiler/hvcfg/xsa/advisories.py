@@ -1,12 +1,14 @@
+# SPDX-License-Identifier: Apache-2.0
 """Advisories (xsa/advisories/XSA-NNN.yaml): loading, matching against a compiled system,
 and export as OSV JSON. The format is documented in xsa/README.md."""
 from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .. import __version__
 from ..diagnostics import ConfigError, Pos, error
@@ -125,7 +127,9 @@ def load_advisories(directory: Path) -> tuple[Advisory, ...]:
 
 
 def _id_key(advisory_id: str) -> tuple[int, str]:
-    return (int(advisory_id.split("-")[1]), advisory_id) if _ID_RE.match(advisory_id) else (0, advisory_id)
+    if not _ID_RE.match(advisory_id):
+        return (0, advisory_id)
+    return (int(advisory_id.split("-")[1]), advisory_id)
 
 
 # ---------------------------------------------------------------------------------- matching
@@ -150,7 +154,8 @@ def version_affected(advisory: Advisory, version: str) -> tuple[bool, str]:
     number: an advisory with only GIT ranges is taken as affecting every release."""
     semver = [r for r in advisory.ranges if r.type == "SEMVER"]
     if not semver and not advisory.versions:
-        return True, f"affected commits are given as git ranges only, so hvcfg {version} is assumed affected"
+        return True, (f"affected commits are given as git ranges only, so hvcfg {version} is "
+                      "assumed affected")
     if version in advisory.versions:
         return True, f"hvcfg {version} is listed as affected"
     for r in semver:
@@ -242,5 +247,5 @@ def _rfc3339(stamp: str) -> str:
     """OSV wants RFC 3339 UTC timestamps; a bare date means midnight UTC, no zone means UTC."""
     when = datetime.datetime.fromisoformat(stamp)
     if when.tzinfo is not None:
-        when = when.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+        when = when.astimezone(datetime.UTC).replace(tzinfo=None)
     return when.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """CLI subcommands of the security process: `xsa check`, `xsa export` and `triage`.
 
 `register(subparsers)` adds them to the main parser's subparsers; each sets `func`, a callable
@@ -8,8 +9,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, TextIO
 
 from ..diagnostics import ConfigError
 from ..model import System
@@ -25,7 +27,7 @@ EXIT_OK, EXIT_ERROR, EXIT_AFFECTED = 0, 1, 2
 
 def _load_system(path: Path) -> System:
     """The compiled, checked System of a board file (hvcfg.pipeline, imported when needed)."""
-    from ..pipeline import load_system   # type: ignore[import-not-found]
+    from ..pipeline import load_system
     return load_system(path)
 
 

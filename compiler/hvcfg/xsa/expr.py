@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The `affects` expression language: a tokenizer, a recursive-descent parser, a type checker
 and an evaluator that explains its answer. Nothing here calls `eval`, `exec`, `getattr` on
 user-named attributes or imports anything by name: an expression can only read the fact
@@ -21,8 +22,9 @@ extends as far to the right as possible; parenthesise it to stop earlier.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Mapping, Union
+from typing import Any
 
 MAX_LENGTH = 4096        # characters in one expression
 MAX_DEPTH = 64           # nesting of parentheses, lists, not and quantifiers
@@ -98,7 +100,8 @@ _ESCAPES = {"\\": "\\", '"': '"', "'": "'", "n": "\n", "t": "\t"}
 
 
 def _string(source: str, i: int, tokens: list[Token]) -> int:
-    quote, j, out = source[i], i + 1, []
+    quote, j = source[i], i + 1
+    out: list[str] = []
     while j < len(source):
         c = source[j]
         if c == quote:
@@ -143,7 +146,7 @@ def _number(source: str, i: int, tokens: list[Token]) -> int:
 
 @dataclass(frozen=True)
 class Literal:
-    value: Union[str, int, bool]
+    value: str | int | bool
     start: int
     end: int
 
@@ -161,14 +164,14 @@ class Path:
 
 @dataclass(frozen=True)
 class ListLit:
-    items: tuple["Node", ...]
+    items: tuple[Node, ...]
     start: int
     end: int
 
 
 @dataclass(frozen=True)
 class Not:
-    operand: "Node"
+    operand: Node
     start: int
     end: int
 
@@ -176,7 +179,7 @@ class Not:
 @dataclass(frozen=True)
 class BoolOp:
     op: str              # "and" | "or"
-    operands: tuple["Node", ...]
+    operands: tuple[Node, ...]
     start: int
     end: int
 
@@ -184,8 +187,8 @@ class BoolOp:
 @dataclass(frozen=True)
 class Compare:
     op: str              # one of COMPARE_OPS, "in", "not in"
-    left: "Node"
-    right: "Node"
+    left: Node
+    right: Node
     start: int
     end: int
 
@@ -195,12 +198,12 @@ class Quant:
     kind: str            # "any" | "all"
     var: str
     collection: Path
-    body: "Node"
+    body: Node
     start: int
     end: int
 
 
-Node = Union[Literal, Path, ListLit, Not, BoolOp, Compare, Quant]
+Node = Literal | Path | ListLit | Not | BoolOp | Compare | Quant
 
 
 @dataclass(frozen=True)
@@ -384,7 +387,8 @@ class _Parser:
         while self.at("PUNCT", "."):
             self.take()
             if not self.at("NAME"):
-                raise self.fail(f"expected a field name after '.', found {self.describe(self.peek())}")
+                found = self.describe(self.peek())
+                raise self.fail(f"expected a field name after '.', found {found}")
             tok = self.take()
             parts.append(tok.value)
             end = tok.end
@@ -427,7 +431,9 @@ def _typeof(expr: Expr, node: Node, schema: dict, env: dict) -> Type:
         return ExprError(msg, expr.source, at.start + 1)
 
     if isinstance(node, Literal):
-        return "bool" if isinstance(node.value, bool) else "int" if isinstance(node.value, int) else "str"
+        if isinstance(node.value, bool):
+            return "bool"
+        return "int" if isinstance(node.value, int) else "str"
     if isinstance(node, Path):
         return _path_type(expr, node, schema, env)
     if isinstance(node, ListLit):
@@ -448,7 +454,8 @@ def _typeof(expr: Expr, node: Node, schema: dict, env: dict) -> Type:
         if node.op in ("in", "not in"):
             if rt == "str":
                 if lt != "str":
-                    raise err(f"'{node.op}' a string needs a string on the left, not a {_tname(lt)}", node.left)
+                    raise err(f"'{node.op}' a string needs a string on the left, "
+                              f"not a {_tname(lt)}", node.left)
             elif isinstance(rt, list):
                 if isinstance(rt[0], (dict, list)):
                     raise err(f"the right side of '{node.op}' must be a list of numbers, strings "
@@ -492,7 +499,8 @@ def _path_type(expr: Expr, node: Path, schema: dict, env: dict) -> Type:
         t = schema[head]
     else:
         known = sorted(set(schema) | set(env))
-        raise ExprError(f"unknown fact '{head}' (known: {', '.join(known)})", expr.source, node.start + 1)
+        raise ExprError(f"unknown fact '{head}' (known: {', '.join(known)})", expr.source,
+                        node.start + 1)
     for k, part in enumerate(node.parts[1:], 1):
         if not isinstance(t, dict) or part not in t:
             where = ".".join(node.parts[:k])
@@ -511,7 +519,8 @@ def _scalar(expr: Expr, node: Node, t: Type) -> Type:
 
 def _want_bool(expr: Expr, node: Node, t: Type, op: str) -> None:
     if t != "bool":
-        raise ExprError(f"'{op}' needs true or false, not a {_tname(t)}", expr.source, node.start + 1)
+        raise ExprError(f"'{op}' needs true or false, not a {_tname(t)}", expr.source,
+                        node.start + 1)
 
 
 # ---------------------------------------------------------------------------------- evaluation
@@ -595,7 +604,7 @@ class _Evaluator:
         raise self.err("expected true or false", node)
 
     def boolop(self, node: BoolOp, env: dict) -> Outcome:
-        decisive = node.op == "or"          # `or` is decided by a true operand, `and` by a false one
+        decisive = node.op == "or"      # `or` is decided by a true operand, `and` by a false one
         whys = []
         for o in node.operands:
             out = self.boolean(o, env)
@@ -608,7 +617,8 @@ class _Evaluator:
         left, right = self.value(node.left, env), self.value(node.right, env)
         op = node.op
         if op in ("in", "not in"):
-            if not isinstance(right, (list, str)) or (isinstance(right, str) and not isinstance(left, str)):
+            if not isinstance(right, (list, str)) or (isinstance(right, str)
+                                                       and not isinstance(left, str)):
                 raise self.err("the right side of 'in' must be a list or a string", node.right)
             result = (left in right) == (op == "in")
         elif op in ("==", "!="):

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The fact model: what advisories' `affects` predicates and the support matrix can see of a
 compiled System, as plain data (dicts, lists, str, int, bool; never None).
 
@@ -26,7 +27,7 @@ truth and the expression type checker uses it):
       on_fault               str   "halt", "restart" or "inject"
       fault_limit            int   restarts allowed before halting
       reset_limit            int   requested restarts (PSCI SYSTEM_RESET) allowed before halting
-      perms                  [str] distinct permissions of its memory regions ("ro", "rw", "rx", "rwx")
+      perms                  [str] distinct permissions of its regions ("ro", "rw", "rx", "rwx")
       regions                int   number of memory regions
       memory_size            int   bytes of RAM in all its regions
       writable_executable    bool  some region is "rwx"
@@ -40,8 +41,9 @@ search through xsa/advisories/.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from .. import __version__
 from ..diagnostics import Pos

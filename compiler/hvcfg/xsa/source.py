@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Reading the security process's own YAML files (SUPPORT.yaml, advisories, bug reports):
 YAML with a position for every node, then JSON Schema validation, errors as ConfigError.
 
@@ -8,9 +9,10 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jsonschema
 import yaml
@@ -77,7 +79,8 @@ def _convert(loader: yaml.SafeLoader, node: yaml.Node, ypath: YamlPath, filename
             out[key] = _convert(loader, vnode, ypath + (key,), filename, positions)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_convert(loader, v, ypath + (i,), filename, positions) for i, v in enumerate(node.value)]
+        return [_convert(loader, v, ypath + (i,), filename, positions)
+                for i, v in enumerate(node.value)]
     value = loader.construct_object(node, deep=True)
     if isinstance(value, (datetime.date, datetime.datetime)):
         return value.isoformat()
@@ -89,13 +92,15 @@ def load_yaml(path: Path) -> Doc:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError(error("E006", f"cannot read {path}: {exc.strerror or exc}", None)) from None
+        message = f"cannot read {path}: {exc.strerror or exc}"
+        raise ConfigError(error("E006", message, None)) from None
     return parse_yaml(text, str(path))
 
 
 def load_schema(name: str) -> dict[str, Any]:
     """A schema from compiler/hvcfg/schema/."""
-    return json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
+    schema: dict[str, Any] = json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
+    return schema
 
 
 def validate(doc: Doc, schema_name: str, code: str, what: str) -> None:
@@ -116,7 +121,8 @@ def validate(doc: Doc, schema_name: str, code: str, what: str) -> None:
 def _error_path(e: jsonschema.ValidationError) -> YamlPath:
     """Where to point: an unknown key itself rather than the mapping that holds it."""
     path = tuple(e.absolute_path)
-    if e.validator == "additionalProperties" and isinstance(e.instance, dict):
+    if (e.validator == "additionalProperties" and isinstance(e.instance, dict)
+            and isinstance(e.schema, Mapping)):
         allowed = set(e.schema.get("properties", {}))
         extra = [k for k in e.instance if k not in allowed]
         if extra:
@@ -129,8 +135,9 @@ def _message(e: jsonschema.ValidationError) -> str:
     if e.validator == "additionalProperties":
         return e.message.replace("Additional properties are not allowed", "unknown key(s)")
     if e.validator == "enum":
-        return f"{e.instance!r} is not one of {', '.join(map(repr, e.validator_value))}"
+        choices = cast("list[Any]", e.validator_value)     # an enum's value is its list
+        return f"{e.instance!r} is not one of {', '.join(map(repr, choices))}"
     if e.validator in ("oneOf", "anyOf") and e.context:
         best = jsonschema.exceptions.best_match(e.context)
-        return best.message
+        return str(best.message)
     return e.message

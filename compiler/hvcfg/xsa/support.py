@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The support matrix (xsa/SUPPORT.yaml): loading it, and warning (W001) for every feature a
 configuration enables that is not security-supported."""
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Triage: apply xsa/POLICY.md's criteria, in order, to a structured bug report.
 
 Each criterion below carries the id and title POLICY.md uses (a test keeps them in step); the
@@ -5,9 +6,10 @@ first criterion whose condition holds decides, and the decision names it.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from ..diagnostics import ConfigError, Pos, error
 from .source import Doc, load_yaml, parse_yaml, validate
@@ -20,9 +22,11 @@ TRIGGERS = ("partition-kernel", "partition-user", "hypervisor-internal", "host-b
 class Report:
     trigger: str
     effect: str                  # privilege-escalation | data-read | denial-of-service
-    what: str | None             # data-read: partition-data | user-data | hypervisor-mundane | hypervisor-secret
+    # data-read: partition-data | user-data | hypervisor-mundane | hypervisor-secret
+    what: str | None
     victim: str | None           # denial-of-service: other-partition | hypervisor | same-partition
-    how: str | None              # denial-of-service: crash | hang | cpu-starvation | interrupt-delay | other
+    # denial-of-service: crash | hang | cpu-starvation | interrupt-delay | other
+    how: str | None
     bounded: bool                # denial-of-service: the delay or starvation has a known bound
     guest_os_exposed: bool
     feature: str
@@ -54,6 +58,10 @@ def _dos(r: Report) -> bool:
     return r.effect == "denial-of-service"
 
 
+def _victim(r: Report) -> str:
+    return "another partition" if r.victim == "other-partition" else "the hypervisor"
+
+
 CRITERIA: tuple[Criterion, ...] = (
     Criterion("C1", "Security-supported features only", False,
               lambda r, s: not s.is_supported(r.feature),
@@ -81,13 +89,15 @@ CRITERIA: tuple[Criterion, ...] = (
               lambda r, s: _dos(r) and r.victim in ("other-partition", "hypervisor")
               and not (r.bounded and r.how in ("cpu-starvation", "interrupt-delay")),
               lambda r, s: f"a {r.trigger} trigger can deny service to "
-                           f"{'another partition' if r.victim == 'other-partition' else 'the hypervisor'}"
+                           f"{_victim(r)}"
                            f"{f' ({r.how})' if r.how else ''}"),
     Criterion("C8", "Bounded interference", False,
               lambda r, s: _dos(r) and r.victim in ("other-partition", "hypervisor"),
-              lambda r, s: f"the {r.how} has a known bound: a performance bug, not a denial of service"),
+              lambda r, s: f"the {r.how} has a known bound: a performance bug, not a denial "
+                           "of service"),
     Criterion("C9", "An unprivileged user denying service to its own partition", True,
-              lambda r, s: _dos(r) and r.victim == "same-partition" and r.trigger == "partition-user",
+              lambda r, s: (_dos(r) and r.victim == "same-partition"
+                            and r.trigger == "partition-user"),
               lambda r, s: "an unprivileged user can, through the hypervisor, stop or hang the "
                            "partition it runs in"),
     Criterion("C10", "A partition hurting only itself", False,
@@ -125,7 +135,8 @@ def triage(report: Mapping[str, Any] | Report, support: Support | None = None) -
     """Triage a report given as a dict (validated like a REPORT.yaml) or a Report."""
     support = support or load_support()
     if not isinstance(report, Report):
-        report = parse_report(Doc(Path("<report>"), dict(report), {(): Pos("<report>", 1)}), support)
+        doc = Doc(Path("<report>"), dict(report), {(): Pos("<report>", 1)})
+        report = parse_report(doc, support)
     return decide(report, support)
 
 
