@@ -69,15 +69,20 @@ class ConfigError(Exception):
         super().__init__("\n".join(d.render() for d in self.diagnostics))
 
 
+def _known(code: str) -> None:
+    if code not in CODES:
+        raise KeyError(f"diagnostic code {code} is not in diagnostics.CODES")
+
+
 def error(code: str, message: str, pos: Pos | None, hint: str = "",
           related: tuple[Related, ...] | list[Related] = ()) -> Diagnostic:
-    assert code in CODES, code
+    _known(code)
     return Diagnostic(code, message, pos, hint or CODES[code][1], tuple(related))
 
 
 def warning(code: str, message: str, pos: Pos | None, hint: str = "",
             related: tuple[Related, ...] | list[Related] = ()) -> Diagnostic:
-    assert code in CODES, code
+    _known(code)
     return Diagnostic(code, message, pos, hint or CODES[code][1], tuple(related), Severity.WARNING)
 
 

@@ -18,9 +18,11 @@ layer every rule runs and every finding is collected, sorted by source position.
     images      partition images (built from sources into build/.cache),       here, partimage.py
                 loads, guest device trees, the hypervisor region's windows
 
-RULES lists every code a configuration can produce, its layer and the one module that raises
-it (tests/test_rules.py holds the code base to it). Codes for other inputs (command arguments:
-E043, E044; verification of a built image: E047; xsa/ files: E050-E056) are not listed.
+RULES lists every code a configuration can produce, its layer and the modules that raise it:
+the parsing layers raise while they parse, every other rule lives here or in checks.py
+(tests/test_rules.py holds the code base to the table). Codes for other inputs (command
+arguments: E043, E044; verification of a built image: E047; xsa/ files: E050-E056) are not
+listed.
 """
 from __future__ import annotations
 
@@ -40,32 +42,36 @@ from .xsa.support import support_warnings
 class Rule:
     code: str
     layer: str
-    module: str         # the module that raises it
+    modules: tuple[str, ...]    # the modules that raise it
+
+
+def _rule(code: str, layer: str, *modules: str) -> Rule:
+    return Rule(code, layer, modules)
 
 
 RULES: tuple[Rule, ...] = (
-    *(Rule(c, "schema", "load") for c in ("E001", "E002", "E003", "E004", "E005", "E006",
+    *(_rule(c, "schema", "load") for c in ("E001", "E002", "E003", "E004", "E005", "E006",
                                            "E007")),
-    Rule("E010", "devicetree", "board"),        # DTB file missing, or QEMU cannot dump it
-    Rule("E011", "devicetree", "board"),        # not a valid flattened device tree
-    Rule("E012", "devicetree", "rules"),        # lacks what the hypervisor needs
-    Rule("E027", "model", "model"),
-    Rule("E029", "model", "model"),
-    Rule("E041", "model", "model"),
-    Rule("W003", "model", "model"),
-    *(Rule(c, "semantics", "checks") for c in (
+    _rule("E010", "devicetree", "board", "toolchain"),  # no DTB file; QEMU cannot dump it
+    _rule("E011", "devicetree", "board", "rules"),  # not a valid flattened device tree
+    _rule("E012", "devicetree", "board", "rules"),  # lacks what the hypervisor needs
+    _rule("E027", "model", "model"),
+    _rule("E029", "model", "model"),
+    _rule("E041", "model", "model"),
+    _rule("W003", "model", "model"),
+    *(_rule(c, "semantics", "checks") for c in (
         "E020", "E021", "E022", "E023", "E024", "E025", "E026", "E028", "E030", "E032",
         "E035", "E036", "E037", "E038", "E040", "E045", "E046", "E048", "E059", "E060",
         "W002")),
-    Rule("E033", "semantics", "rules"),         # no room for the hypervisor
-    Rule("E061", "placement", "rules"),
-    Rule("E031", "images", "rules"),
-    Rule("E034", "images", "rules"),
-    Rule("E039", "images", "rules"),            # a partition's sources do not build
-    Rule("E049", "images", "rules"),
-    Rule("E057", "images", "rules"),
-    Rule("E058", "images", "rules"),
-    Rule("W001", "semantics", "xsa.support"),
+    _rule("E033", "semantics", "rules"),         # no room for the hypervisor
+    _rule("E061", "placement", "rules"),
+    _rule("E031", "images", "rules"),
+    _rule("E034", "images", "rules"),
+    _rule("E039", "images", "rules", "toolchain"),  # sources do not build; no compiler
+    _rule("E049", "images", "rules"),
+    _rule("E057", "images", "rules"),
+    _rule("E058", "images", "rules"),
+    _rule("W001", "semantics", "xsa.support"),
 )
 
 

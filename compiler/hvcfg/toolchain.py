@@ -117,7 +117,8 @@ def ensure_dtb(spec: BoardSpec, cache_dir: Path) -> Path:
     """The board's DTB: the file named in the YAML, or QEMU's own dump, cached by options."""
     if spec.dtb is not None:
         return spec.dtb
-    assert spec.qemu is not None
+    if spec.qemu is None:       # the schema asks for one of `file` and `qemu`
+        raise RuntimeError(f"board '{spec.name}' has neither a DTB file nor a QEMU machine")
     key = hashlib.sha256(repr(qemu_dtb_command(spec.qemu, Path("x"))).encode()).hexdigest()[:16]
     out = cache_dir / f"{spec.name}-{key}.dtb"
     if out.exists():
