@@ -1,6 +1,7 @@
 """checks: every rule, positive and negative, on a hand-made board."""
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -255,6 +256,17 @@ def test_unplaced_hypervisor_skips_its_rules(tmp_path: Path) -> None:
     doc = load_config(path)
     system = build_system(doc, hand_board(), board_spec_from_doc(doc))
     assert "E020" in codes(check(system, None, 16 << 20))
+
+
+def test_e041_vuart_needs_the_console_interrupt(tmp_path: Path) -> None:
+    board = hand_board()
+    uart = board.devices["/pl011@9000000"]
+    board.devices["/pl011@9000000"] = dataclasses.replace(uart, intids=())
+    text = ONE.replace("  image", "  vuart: true\n  image")
+    found = run(tmp_path, text, board)
+    assert codes(found) == ["E041"] and "no interrupt" in found[0].message
+    assert run(tmp_path, ONE, board) == []
+    assert run(tmp_path, text) == []
 
 
 def test_results_are_sorted_and_complete(tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ def check(system: System, hyp_base: int | None, hyp_size: int) -> list[Diagnosti
     (no room for the hypervisor: rules.py's E033) the rules about its region are skipped."""
     rules = (_no_partitions, _names, _cpus, _alignment, _dtb_room, _partition_overlaps,
              _device_owners, _device_pages, _ipa_overlaps, _irq_owners, _hypercalls,
-             _permissions, _entry_executable)
+             _permissions, _entry_executable, _vuart_interrupt)
     placed = (_outside_ram, _device_overlaps, _hypervisor_overlaps, _reserved_memory)
     found = [d for rule in rules for d in rule(system)]
     if hyp_base is not None:
@@ -417,6 +417,20 @@ def _entry_executable(system: System) -> list[Diagnostic]:
                   f"'{part.memory[0].perm}' is not executable", part.memory[0].pos,
                   related=[Related("the image loaded there", part.image.pos)])
             for part in system.partitions if part.memory and "x" not in part.memory[0].perm]
+
+
+def _vuart_interrupt(system: System) -> list[Diagnostic]:
+    """A virtual UART takes the console UART's address and interrupt (guestdt.vuart_location):
+    a console without an interrupt gives it none."""
+    console = system.hypervisor.console
+    if console.device.intids:
+        return []
+    return [error("E041", f"partition '{part.name}' has a virtual UART, which takes the "
+                  f"interrupt of hypervisor.console {console.device.path}, and that UART has no "
+                  "interrupt in the device tree", part.pos,
+                  related=[Related("hypervisor.console", console.pos)],
+                  hint="name a console UART with `interrupts`, or drop `vuart`")
+            for part in system.partitions if part.vuart]
 
 
 # ---------------------------------------------------------------- what the tables can express

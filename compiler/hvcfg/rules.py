@@ -57,7 +57,7 @@ RULES: tuple[Rule, ...] = (
     _rule("E012", "devicetree", "board", "rules"),  # lacks what the hypervisor needs
     _rule("E027", "model", "model"),
     _rule("E029", "model", "model"),
-    _rule("E041", "model", "model"),
+    _rule("E041", "model", "model", "checks"),
     _rule("W003", "model", "model"),
     *(_rule(c, "semantics", "checks") for c in (
         "E020", "E021", "E022", "E023", "E024", "E025", "E026", "E028", "E030", "E032",
@@ -248,7 +248,7 @@ def _plans(system: System, dtb: Path, build_root: Path
         if len(blob) > layout.DTB_SLOT:
             problems.append(error("E034", f"the device tree of partition '{p.name}' is "
                                   f"{len(blob)} bytes, more than its {layout.DTB_SLOT}-byte "
-                                  "slot", p.pos, hint="give the partition fewer devices"))
+                                  "slot", p.pos, hint="shorten bootargs, or give the partition fewer devices"))
         out += problems
         plans[p.name] = PartitionPlan(image, load_, blob, p.initrd)
     return plans, out
