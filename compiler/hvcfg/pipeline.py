@@ -111,7 +111,8 @@ def _verify_staged(analysis: Analysis, staging: Path, final: Path) -> str:
     raise VerifyFailed(report.render(), final / "hyp.elf", rejected, final)
 
 
-def _build_into(tc: toolchain.Toolchain, analysis: Analysis, staging: Path, final: Path) -> BuildResult:
+def _build_into(tc: toolchain.Toolchain, analysis: Analysis, staging: Path,
+                final: Path) -> BuildResult:
     """Everything `check` did not: store the partitions' files, generate the hypervisor's
     configuration, compile, link and package it. Nothing here can fail on a configuration
     `check` accepted: a failure is an internal error (HypBuildFailed)."""

@@ -248,7 +248,8 @@ def _plans(system: System, dtb: Path, build_root: Path
         if len(blob) > layout.DTB_SLOT:
             problems.append(error("E034", f"the device tree of partition '{p.name}' is "
                                   f"{len(blob)} bytes, more than its {layout.DTB_SLOT}-byte "
-                                  "slot", p.pos, hint="shorten bootargs, or give the partition fewer devices"))
+                                  "slot", p.pos,
+                                  hint="shorten bootargs, or give the partition fewer devices"))
         out += problems
         plans[p.name] = PartitionPlan(image, load_, blob, p.initrd)
     return plans, out
