@@ -349,8 +349,20 @@ class PartitionFiles:
     blobs: tuple[BlobFile, ...]
 
 
-def hypervisor_windows(system: System, hyp: Reg, files: dict[str, PartitionFiles]
-                       ) -> tuple[list[Window], list[tuple[tables.Mapping, ...]], list[int]]:
+@dataclass(frozen=True)
+class RegionPlan:
+    """The hypervisor region cut into windows, before any table is placed."""
+
+    windows: tuple[Window, ...]
+    stage2_maps: tuple[tuple[tables.Mapping, ...], ...]     # per partition, in order
+    stage2_pages: tuple[int, ...]                           # table pages per partition
+
+    @property
+    def end(self) -> int:
+        return self.windows[-1].end
+
+
+def hypervisor_windows(system: System, hyp: Reg, files: dict[str, PartitionFiles]) -> RegionPlan:
     """The hypervisor region's windows, each partition's stage-2 map and its table page count.
 
     The last window may end beyond `hyp` (rules.py reports E031 then)."""
@@ -367,15 +379,16 @@ def hypervisor_windows(system: System, hyp: Reg, files: dict[str, PartitionFiles
         windows = _windows(hyp.base, sum(s2_pages) + el2_pages, sizes, ncpus)
         needed = len(tables.el2_tables(_el2_mappings(windows, system), 0).pages)
         if needed <= el2_pages:
-            return windows, s2_maps, s2_pages
+            return RegionPlan(tuple(windows), tuple(s2_maps), tuple(s2_pages))
         el2_pages = needed
 
 
 def compute_layout(system: System, hyp: Reg, files: dict[str, PartitionFiles]) -> Layout:
     """Place everything and build all translation tables, for a system `check` accepted."""
-    windows, s2_maps, s2_pages = hypervisor_windows(system, hyp, files)
-    if windows[-1].end > hyp.end:
+    plan = hypervisor_windows(system, hyp, files)
+    if plan.end > hyp.end:
         raise RuntimeError("the hypervisor region overflows in a checked system (E031 missed)")
+    windows, s2_maps, s2_pages = list(plan.windows), plan.stage2_maps, plan.stage2_pages
     el2_maps = _el2_mappings(windows, system)
     blocks = platform.stage2_blocks(system.board)
     cursor = next(w for w in windows if w.name == "pgtables").base

@@ -311,8 +311,7 @@ def hypervisor_size(system: System, hyp: Reg, plans: dict[str, PartitionPlan]
                     ) -> list[Diagnostic]:
     """E031: code, tables, the partitions' images and DTs and the stacks fit the region."""
     files = {name: plan.files(Path(f"{name}.dtb")) for name, plan in plans.items()}
-    windows, _, _ = layout.hypervisor_windows(system, hyp, files)
-    end = windows[-1].end
+    end = layout.hypervisor_windows(system, hyp, files).end
     if end <= hyp.end:
         return []
     return [error("E031", f"the hypervisor needs {format_size(end - hyp.base)} (code, tables, "
