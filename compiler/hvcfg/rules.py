@@ -230,8 +230,9 @@ def _plans(system: System, dtb: Path, build_root: Path
            ) -> tuple[dict[str, PartitionPlan], list[Diagnostic]]:
     plans: dict[str, PartitionPlan] = {}
     out: list[Diagnostic] = []
+    tc = toolchain.find_toolchain() if any(p.image.sources for p in system.partitions) else None
     for p in system.partitions:
-        image, problems = _image(system, p, cache_dir(build_root))
+        image, problems = _image(tc, system, p, cache_dir(build_root))
         out += problems
         if image is None or problems:
             continue
@@ -255,9 +256,10 @@ def _plans(system: System, dtb: Path, build_root: Path
     return plans, out
 
 
-def _image(system: System, p: Partition, cache: Path
+def _image(tc: toolchain.Toolchain | None, system: System, p: Partition, cache: Path
            ) -> tuple[partimage.PartitionImage | None, list[Diagnostic]]:
-    """The partition's image and what is wrong with it (E039, E049, E057, E058)."""
+    """The partition's image and what is wrong with it (E039, E049, E057, E058); `tc` is
+    there whenever some partition has sources."""
     pos = p.image.pos
     if p.image.binary is not None:
         image = partimage.prebuilt(p.image.binary)
@@ -269,7 +271,7 @@ def _image(system: System, p: Partition, cache: Path
                 f"{p.image.binary.stem}.bin) or give its sources as image.sources")]
     else:
         try:
-            image = partimage.built(toolchain.find_toolchain(), system, p, cache)
+            image = partimage.built(tc or toolchain.find_toolchain(), system, p, cache)
         except toolchain.ToolFailed as exc:
             return None, [error("E039", f"partition '{p.name}': {exc}", pos,
                                 hint="fix the partition's sources (the tool's output is above)")]
