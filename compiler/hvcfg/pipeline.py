@@ -1,4 +1,6 @@
-"""The compiler pipeline: YAML -> checked system model -> layout -> generated C -> image.
+"""The build: a configuration `check` accepted (rules.analyse) -> layout -> generated C ->
+the hypervisor compiled and linked -> verified image. Every rule ran in `check`; what can fail
+here is a bug (an internal error), or verification (E047), which means one too.
 
 Outputs are produced in a staging directory, verified there (hvcfg.verify) and moved into
 build/<board>/ with their verified stamp (stamp.py) only when every step succeeded, so a failed
