@@ -2,8 +2,8 @@
 
 A build whose image fails `verify` must be refused by every consumer (run, flash, surface) with
 E047, every time, and never reach QEMU or an SD card. The failing build is produced the way the
-review produced it: two partitions' devices in one 4 KiB page, with `check`'s new rule (E046)
-switched off, so that only verify catches it. Outputs changed after a build are never used.
+review produced it: two partitions' devices in one 4 KiB page, with `check`'s rules for it (E046,
+and E061 under it) switched off, so that only verify catches it. Outputs changed after a build are never used.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from hvcfg import checks, cli, layout, pipeline, serialrelay, stamp
+from hvcfg import checks, cli, layout, pipeline, rules, serialrelay, stamp
 
 ROOT = Path(__file__).resolve().parent.parent
 BLOB = ROOT / "tests" / "negative" / "partitions" / "blob.bin"
@@ -31,12 +31,12 @@ hypervisor:
 partitions:
   - name: a
     cpus: [0]
-    memory: [{{base: 0x40000000, size: 2M}}]
+    memory: [{{base: 0x40000000, size: 2M, perm: rx}}]
     devices: [{first}]
     image: {{binary: {blob}}}
   - name: b
     cpus: [1]
-    memory: [{{base: 0x40400000, size: 2M}}]
+    memory: [{{base: 0x40400000, size: 2M, perm: rx}}]
     devices: [{second}]
     image: {{binary: {blob}}}
 """
@@ -53,8 +53,23 @@ def board(tmp: Path, second: str, first: str = FIRST) -> Path:
 
 @pytest.fixture
 def only_verify_sees_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`check` as it was before E046: the shared page reaches the build and its verification."""
+    """`check` as it was before E046 and E061: the shared page reaches the build and its
+    verification. (Without E046 alone, E061 refuses it: test_e061_catches_what_e046_misses.)"""
     monkeypatch.setattr(checks, "_device_pages", lambda system: [])
+    monkeypatch.setattr(rules, "stage2_over_hypervisor", lambda system, hyp: [])
+
+
+def test_e061_catches_what_e046_misses(tmp_path: Path, capfd: pytest.CaptureFixture[str],
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The review's case, devices of two partitions in one page, with E046 switched off:
+    `check` still refuses it (E061, on the stage-2 maps themselves), and so does `build`."""
+    monkeypatch.setattr(checks, "_device_pages", lambda system: [])
+    cfg = board(tmp_path, SHARED)
+    for command in ("check", "build"):
+        assert hvcfg(tmp_path / "build", command, str(cfg)) == 1
+        err = capfd.readouterr().err
+        assert " E061 " in err and "/virtio_mmio@a000000" in err and "E047" not in err
+    assert not (tmp_path / "build" / "gate").exists()
 
 
 @pytest.fixture
@@ -193,6 +208,7 @@ def test_tampered_build_that_no_longer_verifies_is_refused(
     assert hvcfg(build, "build", str(cfg)) == 0
     (build / "gate" / "hyp.bin").write_bytes(b"tampered")
     monkeypatch.setattr(checks, "_device_pages", lambda system: [])
+    monkeypatch.setattr(rules, "stage2_over_hypervisor", lambda system, hyp: [])
     cfg = board(tmp_path, SHARED)
     capfd.readouterr()
     assert hvcfg(build, "run", str(cfg)) == 1
@@ -221,12 +237,12 @@ hypervisor:
 partitions:
   - name: a
     cpus: [0]
-    memory: [{{base: 0x10000000, size: 2M}}]
+    memory: [{{base: 0x10000000, size: 2M, perm: rx}}]
     devices: [/soc/pwm@7e20c000]
     image: {{binary: {blob}}}
   - name: b
     cpus: [1]
-    memory: [{{base: 0x10400000, size: 2M}}]
+    memory: [{{base: 0x10400000, size: 2M, perm: rx}}]
     devices: [/soc/pwm@7e20c800]
     image: {{binary: {blob}}}
 """

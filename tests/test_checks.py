@@ -1,6 +1,7 @@
 """checks: every rule, positive and negative, on a hand-made board."""
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -31,11 +32,14 @@ TWO = ONE + """\
 
 
 def run(tmp_path: Path, partitions: str, board: Board | None = None,
-        hyp: tuple[int, int] = HYP, console: str = "/pl011@9000000") -> list[Diagnostic]:
+        hyp: tuple[int, int] = HYP, console: str = "/pl011@9000000",
+        ignore: tuple[str, ...] = ("E059",)) -> list[Diagnostic]:
+    """check()'s findings; E059 is left out by default: ONE and TWO keep memory[0]'s default
+    perm (rw), which every other rule here is indifferent to (test_e059_* test it)."""
     path = write_system(tmp_path, partitions, console)
     doc = load_config(path)
     system = build_system(doc, board or hand_board(), board_spec_from_doc(doc))
-    return check(system, *hyp)
+    return [d for d in check(system, *hyp) if d.code not in ignore]
 
 
 def codes(found: list[Diagnostic]) -> list[str]:
@@ -118,7 +122,7 @@ def test_e024_misaligned(tmp_path: Path, region: str, what: str) -> None:
 
 
 def test_e024_hypervisor_size(tmp_path: Path) -> None:
-    path = write_system(tmp_path, ONE)
+    path = write_system(tmp_path, ONE.replace("size: 2M}", "size: 2M, perm: rx}"))
     path.write_text(path.read_text().replace("size: 16M", "size: 0x1001"))
     doc = load_config(path)
     system = build_system(doc, hand_board(), board_spec_from_doc(doc))
@@ -226,6 +230,43 @@ def test_w002_rwx(tmp_path: Path) -> None:
     found = run(tmp_path, ONE.replace("size: 2M}", "size: 2M, perm: rwx}"))
     assert codes(found) == ["W002"] and found[0].severity is Severity.WARNING
     assert run(tmp_path, ONE.replace("size: 2M}", "size: 2M, perm: rx}")) == []
+
+
+def test_e059_entry_not_executable(tmp_path: Path) -> None:
+    found = run(tmp_path, ONE, ignore=())
+    assert codes(found) == ["E059"] and "memory[0]" in found[0].message
+    assert found[0].related and found[0].related[0].message == "the image loaded there"
+    for perm in ("rx", "rwx"):
+        text = ONE.replace("size: 2M}", f"size: 2M, perm: {perm}}}")
+        assert "E059" not in codes(run(tmp_path, text, ignore=()))
+    assert codes(run(tmp_path, ONE.replace("size: 2M}", "size: 2M, perm: ro}"),
+                     ignore=())) == ["E059"]
+
+
+@pytest.mark.parametrize("name,reserved", [("hyp", True), ("uart1", True), ("uart", False),
+                                           ("hypo", False), ("Hyp", False)])
+def test_e060_reserved_names(tmp_path: Path, name: str, reserved: bool) -> None:
+    found = run(tmp_path, ONE.replace("name: a", f"name: {name}"))
+    assert codes(found) == (["E060"] if reserved else [])
+
+
+def test_unplaced_hypervisor_skips_its_rules(tmp_path: Path) -> None:
+    """Without a hypervisor region (E033) the rules about it are skipped, the rest run."""
+    path = write_system(tmp_path, TWO.replace("0x41000000", "0x40100000"))
+    doc = load_config(path)
+    system = build_system(doc, hand_board(), board_spec_from_doc(doc))
+    assert "E020" in codes(check(system, None, 16 << 20))
+
+
+def test_e041_vuart_needs_the_console_interrupt(tmp_path: Path) -> None:
+    board = hand_board()
+    uart = board.devices["/pl011@9000000"]
+    board.devices["/pl011@9000000"] = dataclasses.replace(uart, intids=())
+    text = ONE.replace("  image", "  vuart: true\n  image")
+    found = run(tmp_path, text, board)
+    assert codes(found) == ["E041"] and "no interrupt" in found[0].message
+    assert run(tmp_path, ONE, board) == []
+    assert run(tmp_path, text) == []
 
 
 def test_results_are_sorted_and_complete(tmp_path: Path) -> None:

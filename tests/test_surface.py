@@ -3,7 +3,6 @@ independently (binutils), and the compile-out test: what a configuration does no
 in its binary."""
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import re
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from hvcfg import codegen, pipeline, surface, toolchain
+from hvcfg import cli, codegen, pipeline, surface, toolchain
 
 ROOT = Path(__file__).resolve().parent.parent
 HYP = ROOT / "hyp"
@@ -255,9 +254,7 @@ def test_mmio_providers_add_entries(builds, monkeypatch):
 
 
 def test_command_text_and_json(builds):
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--build-dir", type=Path, default=Path("build"))
-    surface.register(parser.add_subparsers(dest="command"))
+    parser = cli.build_parser()
     config = ROOT / "boards/qemu-virt.yaml"
 
     args = parser.parse_args(["--build-dir", str(builds["root"]), "surface", str(config), "--json"])

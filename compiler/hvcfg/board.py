@@ -539,9 +539,8 @@ def _build_board(source: str, root: _Node, pos: Pos | None,
     if found is None:
         missing.append(error("E012", f"{source}: no GIC interrupt controller (compatible "
                                      f"{', '.join(GIC_V2_COMPATIBLES + GIC_V3_COMPATIBLES)})", pos))
-    if missing:
+    if missing or cpus is None or found is None:
         raise ConfigError(missing)
-    assert cpus is not None and found is not None
     gic_node, version = found
     phandles = _phandles(root)
     labels = _path_table(_child(root, "__symbols__"))

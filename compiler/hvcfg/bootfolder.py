@@ -7,10 +7,8 @@ The firmware files themselves are not ours to ship: the folder is copied next to
 """
 from __future__ import annotations
 
-import argparse
 import filecmp
 import shutil
-import sys
 from pathlib import Path
 
 from . import package
@@ -134,35 +132,3 @@ def flash(boot_src: Path, boot_dir: Path, force: bool) -> list[Path]:
         shutil.copyfile(src, dst)
         written.append(dst)
     return written
-
-
-# ---------------------------------------------------------------- `hvcfg flash`
-
-def cmd_flash(args: argparse.Namespace) -> int:
-    from . import pipeline
-    from .cli import build_if_stale
-    system = build_if_stale(args).system
-    if not needs_boot_folder(system):
-        print(f"hvcfg: board '{system.board_spec.name}' is not a Raspberry Pi 4 (its device "
-              f"tree's compatible is {', '.join(system.board.compatible) or 'empty'}): there is "
-              "no boot folder to flash", file=sys.stderr)
-        return 1
-    boot = pipeline.out_dir(system, args.build_dir) / BOOT_DIR
-    for path in flash(boot, args.boot_dir, args.force):
-        print(f"wrote {path}")
-    print(f"{args.boot_dir}: ready; put the card in the Pi 4 and watch UART0 "
-          "(GPIO 14/15, 115200 8N1), see docs/rpi4.md")
-    return 0
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = subparsers.add_parser(
-        "flash", help="build if stale, then copy the Pi 4 boot folder onto an SD card's boot "
-        "partition")
-    p.add_argument("config", type=Path)
-    p.add_argument("--boot-dir", type=Path, required=True,
-                   help="the mounted FAT boot partition (holds start4.elf and fixup4.dat)")
-    p.add_argument("--force", action="store_true",
-                   help="copy even when DIR does not look like a Pi 4 boot partition")
-    p.add_argument("--rebuild", action="store_true", help="build even when up to date")
-    p.set_defaults(func=cmd_flash)

@@ -6,13 +6,14 @@ passed in, so that these rules see exactly what will be built.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterator
 
 from .board import Reg
 from .diagnostics import Diagnostic, Pos, Related, error, warning
-from .layout import DTB_SLOT, VGIC_CPU_IF_SIZE, HypFrame, address_problems, align_down, \
-    align_up, hypervisor_frames
+from .layout import DTB_SLOT, EL2_VA_LIMIT, IPA_LIMIT, VGIC_CPU_IF_SIZE, HypFrame, \
+    align_down, align_up, hypervisor_frames, partition_mappings
 from .model import MemRegion, Partition, System
 from .units import format_range
 
@@ -22,15 +23,17 @@ HYP_ALIGN = 0x2000          # tables.stage2_tables: an 8 KiB-aligned concatenate
 FIRST_SPI = 32
 
 
-def check(system: System, hyp_base: int, hyp_size: int) -> list[Diagnostic]:
-    """Every semantic error and warning of `system`, sorted by position."""
+def check(system: System, hyp_base: int | None, hyp_size: int) -> list[Diagnostic]:
+    """Every semantic error and warning of `system`, sorted by position. Without `hyp_base`
+    (no room for the hypervisor: rules.py's E033) the rules about its region are skipped."""
     rules = (_no_partitions, _names, _cpus, _alignment, _dtb_room, _partition_overlaps,
              _device_owners, _device_pages, _ipa_overlaps, _irq_owners, _hypercalls,
-             _permissions)
+             _permissions, _entry_executable, _vuart_interrupt)
     placed = (_outside_ram, _device_overlaps, _hypervisor_overlaps, _reserved_memory)
     found = [d for rule in rules for d in rule(system)]
-    found += [d for rule in placed for d in rule(system, hyp_base, hyp_size)]
-    found += address_problems(system, Reg(hyp_base, hyp_size))
+    if hyp_base is not None:
+        found += [d for rule in placed for d in rule(system, hyp_base, hyp_size)]
+        found += address_problems(system, Reg(hyp_base, hyp_size))
     return sorted(found, key=_pos_key)
 
 
@@ -69,10 +72,20 @@ def _no_partitions(system: System) -> list[Diagnostic]:
     return [error("E035", "the system has no partitions", system.partitions_pos)]
 
 
+# Labels the console gives lines that are not a partition's: the hypervisor's own
+# (hyp/core/console.c) and a UART nobody owns (serialrelay.uart_labels). A partition called
+# so would print lines that look like those.
+RESERVED_NAME = re.compile(r"hyp|uart\d+")
+
+
 def _names(system: System) -> list[Diagnostic]:
     seen: dict[str, Partition] = {}
     out = []
     for part in system.partitions:
+        if RESERVED_NAME.fullmatch(part.name):
+            out.append(error("E060", f"partition name '{part.name}' is reserved: the console "
+                             "labels lines that are not a partition's with it", part.pos,
+                             hint="rename the partition ('hyp' and 'uart<N>' are reserved)"))
         if part.name in seen:
             out.append(error("E032", f"two partitions are named '{part.name}'", part.pos,
                              related=[Related(f"the first '{part.name}'", seen[part.name].pos)]))
@@ -394,3 +407,51 @@ def _permissions(system: System) -> list[Diagnostic]:
     return [warning("W002", f"{o} is writable and executable (perm rwx)", o.region.pos)
             for o in _regions(system) if o.region.perm == "rwx"]
 
+
+
+def _entry_executable(system: System) -> list[Diagnostic]:
+    """A partition starts at the image's first byte (or an arm64 Image's text_offset) in
+    memory[0]: a region without x faults on the first instruction."""
+    return [error("E059", f"partition '{part.name}' starts executing in memory[0] "
+                  f"{format_range(part.memory[0].ipa, part.memory[0].size)}, whose permission "
+                  f"'{part.memory[0].perm}' is not executable", part.memory[0].pos,
+                  related=[Related("the image loaded there", part.image.pos)])
+            for part in system.partitions if part.memory and "x" not in part.memory[0].perm]
+
+
+def _vuart_interrupt(system: System) -> list[Diagnostic]:
+    """A virtual UART takes the console UART's address and interrupt (guestdt.vuart_location):
+    a console without an interrupt gives it none."""
+    console = system.hypervisor.console
+    if console.device.intids:
+        return []
+    return [error("E041", f"partition '{part.name}' has a virtual UART, which takes the "
+                  f"interrupt of hypervisor.console {console.device.path}, and that UART has no "
+                  "interrupt in the device tree", part.pos,
+                  related=[Related("hypervisor.console", console.pos)],
+                  hint="name a console UART with `interrupts`, or drop `vuart`")
+            for part in system.partitions if part.vuart]
+
+
+# ---------------------------------------------------------------- what the tables can express
+
+def address_problems(system: System, hyp: Reg) -> list[Diagnostic]:
+    """Addresses the translation tables cannot express (E040): the hypervisor's region and
+    partition RAM in the EL2 map, every stage-2 mapping (RAM, devices, the GIC CPU interface)
+    in the IPA space. Checked here so that no toolchain or table code ever sees them."""
+    out = []
+    if hyp.end > EL2_VA_LIMIT:
+        out.append(error("E040", f"hypervisor region ends at {hyp.end:#x}, beyond the "
+                         f"EL2 map's {EL2_VA_LIMIT:#x}", system.hypervisor.pos))
+    for p in system.partitions:
+        bad = [r for r in p.memory if r.ipa_end > IPA_LIMIT or r.end > EL2_VA_LIMIT]
+        out += [error("E040", f"partition '{p.name}' region {r.base:#x} (IPA {r.ipa:#x}) is "
+                      f"beyond the {IPA_LIMIT.bit_length() - 1}-bit IPA / "
+                      f"{EL2_VA_LIMIT.bit_length() - 1}-bit EL2 range", r.pos) for r in bad]
+        devices = {d.device.path: d.pos for d in p.devices}
+        for m in partition_mappings(p, system.board.gic):
+            if m.va + m.size > IPA_LIMIT and m.memtype == "device":
+                pos = next((pos for path, pos in devices.items() if path in m.name), p.pos)
+                out.append(error("E040", f"partition '{p.name}' device {m.name} at "
+                                 f"{m.pa:#x} is beyond the 40-bit IPA range", pos))
+    return out

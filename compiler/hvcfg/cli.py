@@ -1,14 +1,21 @@
-"""The `hvcfg` command line. The only module that decides what is printed and the exit status."""
+"""The `hvcfg` command line. The only module that decides what is printed and the exit status.
+
+The commands layer: it calls the pipeline (rules, build, verify) and the modules below it,
+prints their results and maps their exceptions to exit statuses. Nothing below it prints.
+"""
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import traceback
 from pathlib import Path
 
-from . import __version__, pipeline, serialrelay, toolchain
-from .diagnostics import ConfigError, Diagnostic
+from . import __version__, bootfolder, pipeline, serialrelay, surface, toolchain
+from .diagnostics import ConfigError, Diagnostic, error
+from .verify import register as register_verify
+from .xsa import commands as xsa_commands
 
 
 def _print_diagnostics(diags: list[Diagnostic] | tuple[Diagnostic, ...]) -> None:
@@ -67,8 +74,40 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_dt(args: argparse.Namespace) -> int:
-    from . import guestdt
-    print(guestdt.render_dts(args.config, args.partition, args.build_dir), end="")
+    """The partition's device tree as DTS: the very blob `build` stores (rules.PartitionPlan)."""
+    analysis = pipeline.analyse(args.config, args.build_dir)
+    plan = analysis.plans.get(args.partition)
+    if plan is None:
+        names = ", ".join(p.name for p in analysis.system.partitions)
+        raise ConfigError(error("E043", f"no partition '{args.partition}' in {args.config}",
+                                analysis.system.partitions_pos, hint=f"partitions: {names}"))
+    print(toolchain.dtb_to_dts(plan.dtb), end="")
+    return 0
+
+
+def cmd_flash(args: argparse.Namespace) -> int:
+    system = build_if_stale(args).system
+    if not bootfolder.needs_boot_folder(system):
+        print(f"hvcfg: board '{system.board_spec.name}' is not a Raspberry Pi 4 (its device "
+              f"tree's compatible is {', '.join(system.board.compatible) or 'empty'}): there is "
+              "no boot folder to flash", file=sys.stderr)
+        return 1
+    boot = pipeline.out_dir(system, args.build_dir) / bootfolder.BOOT_DIR
+    for path in bootfolder.flash(boot, args.boot_dir, args.force):
+        print(f"wrote {path}")
+    print(f"{args.boot_dir}: ready; put the card in the Pi 4 and watch UART0 "
+          "(GPIO 14/15, 115200 8N1), see docs/rpi4.md")
+    return 0
+
+
+def cmd_surface(args: argparse.Namespace) -> int:
+    analysis = build_if_stale(args)
+    out = pipeline.out_dir(analysis.system, args.build_dir)
+    s = surface.compute(analysis.system, out / "hyp.elf", out / "gen", pipeline.HYP_DIR)
+    if args.json:
+        print(json.dumps(surface.to_json(s), indent=2))
+    else:
+        print(surface.render_text(s), end="")
     return 0
 
 
@@ -104,12 +143,27 @@ def build_parser() -> argparse.ArgumentParser:
                    "filtered and labelled [partition:uartN])")
     p.set_defaults(func=cmd_run)
 
-    from .xsa import commands as xsa_commands
+    p = sub.add_parser(
+        "flash", help="build if stale, then copy the Pi 4 boot folder onto an SD card's boot "
+        "partition")
+    p.add_argument("config", type=Path)
+    p.add_argument("--boot-dir", type=Path, required=True,
+                   help="the mounted FAT boot partition (holds start4.elf and fixup4.dat)")
+    p.add_argument("--force", action="store_true",
+                   help="copy even when DIR does not look like a Pi 4 boot partition")
+    p.add_argument("--rebuild", action="store_true", help="build even when up to date")
+    p.set_defaults(func=cmd_flash)
+
+    p = sub.add_parser("surface", help="list every entry point a partition can reach and "
+                       "the hypervisor code behind it",
+                       description="Attack surface of a configuration "
+                                   "(docs/attack-surface.md). Builds first if stale.")
+    p.add_argument("config", type=Path, metavar="BOARD.yaml")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--rebuild", action="store_true", help="build even when up to date")
+    p.set_defaults(func=cmd_surface)
+
     xsa_commands.register(sub)
-    from . import bootfolder, surface
-    from .verify import register as register_verify
-    bootfolder.register(sub)
-    surface.register(sub)
     register_verify(sub)
     return parser
 

@@ -60,7 +60,9 @@ def hcr_el2() -> tuple[int, str]:
 
 def render_config_h(system: System, layout: Layout, inputs: tuple[Path, ...]) -> str:
     gic = system.board.gic
-    assert gic.gicc and gic.gich and gic.maintenance_intid is not None and system.board.timer
+    if not (gic.gicc and gic.gich and gic.maintenance_intid is not None and system.board.timer):
+        raise RuntimeError("a board without GICv2 virtualisation or timer passed the rules "
+                           "(rules.board_rules, E012)")
     return _ENV.get_template("hvcfg_config.h.j2").render(
         gicd_base=gic.gicd.base, gicc_base=gic.gicc.base, gich_base=gic.gich.base,
         maint_intid=gic.maintenance_intid, vtimer_intid=system.board.timer.virt,

@@ -69,15 +69,20 @@ class ConfigError(Exception):
         super().__init__("\n".join(d.render() for d in self.diagnostics))
 
 
+def _known(code: str) -> None:
+    if code not in CODES:
+        raise KeyError(f"diagnostic code {code} is not in diagnostics.CODES")
+
+
 def error(code: str, message: str, pos: Pos | None, hint: str = "",
           related: tuple[Related, ...] | list[Related] = ()) -> Diagnostic:
-    assert code in CODES, code
+    _known(code)
     return Diagnostic(code, message, pos, hint or CODES[code][1], tuple(related))
 
 
 def warning(code: str, message: str, pos: Pos | None, hint: str = "",
             related: tuple[Related, ...] | list[Related] = ()) -> Diagnostic:
-    assert code in CODES, code
+    _known(code)
     return Diagnostic(code, message, pos, hint or CODES[code][1], tuple(related), Severity.WARNING)
 
 
@@ -124,6 +129,13 @@ CODES: dict[str, tuple[str, str]] = {
     "E046": ("device-page-shared", "MMIO is mapped in whole 4 KiB pages: give devices that share a page to the same partition, or leave them to the hypervisor"),
     "E047": ("image-failed-verification", "the image does not match its configuration (findings above): run, flash and surface refuse it until a build verifies; unless something changed the build directory, this is an hvcfg bug: report it"),
     "E048": ("region-too-small-for-dtb", "a partition's device tree goes into the last 64 KiB of its first writable region (memory[0] when none is writable): make that region at least 64 KiB"),
+    "E049": ("image-is-elf", "image.binary is loaded as a raw binary: convert the ELF with `objcopy -O binary`, or give its sources as image.sources"),
+    # partition images and entry (rules, checks); E050-E056 are taken by xsa below
+    "E057": ("image-empty", "the partition's image has no bytes: check image.binary, or that the sources define code"),
+    "E058": ("entry-symbol", "a partition built from sources starts at `_start`, which must be the image's first byte (section .text.start, as partitions/lib/start.S does)"),
+    "E059": ("entry-not-executable", "memory[0] receives the image and the partition starts executing there: give it perm rx (or rwx)"),
+    "E060": ("name-reserved", "rename the partition: 'hyp' and 'uart<N>' label the console lines of the hypervisor and of unowned UARTs"),
+    "E061": ("stage2-maps-hypervisor", "a partition's stage 2 may map neither the hypervisor's memory nor the pages it drives; move the region or device"),
     # warnings
     "W001": ("not-security-supported", "see xsa/SUPPORT.yaml: advisories do not cover this feature"),
     "W002": ("writable-executable", "rwx lets a guest write code it then runs; use rx for code and rw for data"),

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .board import Reg, _cells, _DtError, _Node, _parse_tree, _strings
-from .diagnostics import ConfigError, error
 from .model import Partition, System
 
 GIC_PHANDLE = 1
@@ -267,10 +266,8 @@ def _cpus_node(system: System, partition: Partition, by_path: dict[str, _Node]) 
 
 def _gic_node(system: System) -> DtNode:
     gic = system.board.gic
-    if gic.version != 2 or gic.gicc is None:
-        raise ConfigError(error(
-            "E012", f"{system.board.source}: guest device trees describe a GICv2 virtual GIC; "
-            f"this board's GIC ({gic.path}) is version {gic.version}", system.board_spec.pos))
+    if gic.gicc is None:
+        raise RuntimeError("a checked board has no GICv2 CPU interface (E012 missed)")
     return DtNode(f"interrupt-controller@{gic.gicd.base:x}", [
         ("compatible", _strs(*GICV2_COMPATIBLE)),
         ("#interrupt-cells", _u32s(3)),
@@ -374,6 +371,10 @@ def guest_tree(system: System, partition: Partition, board_root: _Node, *, boota
     return root
 
 
+class GuestTreeError(Exception):
+    """The board DTB cannot be read the way a guest tree needs (rules.py: E011)."""
+
+
 def guest_dtb(system: System, partition: Partition, board_dtb: Path, *, bootargs: str = "",
               initrd: tuple[int, int] | None = None) -> bytes:
     """The partition's flattened device tree, from the board DTB it was analysed with.
@@ -384,28 +385,5 @@ def guest_dtb(system: System, partition: Partition, board_dtb: Path, *, bootargs
         board_root = _parse_tree(Path(board_dtb).read_bytes())
         tree = guest_tree(system, partition, board_root, bootargs=bootargs, initrd=initrd)
     except (_DtError, OSError) as exc:
-        raise ConfigError(error("E011", f"{board_dtb}: {exc}", system.board_spec.pos)) from None
+        raise GuestTreeError(f"{board_dtb}: {exc}") from None
     return serialize(tree)
-
-
-def to_dts(blob: bytes) -> str:
-    """DTS text of a flattened device tree (dtc -I dtb -O dts)."""
-    from . import toolchain
-    return toolchain.dtb_to_dts(blob)
-
-
-def render_dts(config: Path, partition_name: str, build_root: Path = Path("build"), *,
-               bootargs: str = "", initrd: tuple[int, int] | None = None) -> str:
-    """`hvcfg dt CONFIG PARTITION`: the partition's guest device tree as DTS text.
-
-    ConfigError: every error of the configuration, or E043 for an unknown partition name.
-    """
-    from . import pipeline, toolchain     # pipeline will import this module: import late
-    system = pipeline.analyse(config, build_root).system
-    partition = next((p for p in system.partitions if p.name == partition_name), None)
-    if partition is None:
-        names = ", ".join(p.name for p in system.partitions)
-        raise ConfigError(error("E043", f"no partition '{partition_name}' in {config}",
-                                system.partitions_pos, hint=f"partitions: {names}"))
-    dtb = toolchain.ensure_dtb(system.board_spec, pipeline.cache_dir(build_root))
-    return to_dts(guest_dtb(system, partition, dtb, bootargs=bootargs, initrd=initrd))

@@ -18,7 +18,6 @@ from pathlib import Path
 
 from . import platform, tables
 from .board import Gic, Reg
-from .diagnostics import ConfigError, Diagnostic, Related, error
 from .model import Partition, System
 from .units import format_size
 
@@ -87,6 +86,13 @@ class GuestLoad:
     image_end: int          # end of the image's effective size (an Image's BSS included)
     initrd_ipa: int | None
     dtb_ipa: int
+    kernel: bool = False                # an arm64 Image (needs a 2 MiB-aligned memory[0])
+    initrd_end: int | None = None
+
+    @property
+    def used_end(self) -> int:
+        """End of everything loaded into memory[0] (image, then initrd)."""
+        return self.initrd_end if self.initrd_end is not None else self.image_end
 
 
 def _arm64_image_header(path: Path) -> tuple[int, int] | None:
@@ -105,7 +111,9 @@ def dtb_ipa(p: Partition) -> int:
 
 
 def guest_load(p: Partition, image: Path, initrd_size: int | None) -> GuestLoad:
-    """Place the image (an arm64 Image at its text_offset), the initrd after it and the DT."""
+    """Place the image (an arm64 Image at its text_offset), the initrd after it and the DT.
+
+    Pure placement: whether it all fits is rules.py's E034 (`load_problem`)."""
     first = p.memory[0]
     header = _arm64_image_header(image)
     size = image.stat().st_size
@@ -113,22 +121,19 @@ def guest_load(p: Partition, image: Path, initrd_size: int | None) -> GuestLoad:
     if header is not None:
         offset, effective = header
         size = max(size, effective)
-        if first.ipa % KERNEL_ALIGN:
-            raise ConfigError(error("E034", f"partition '{p.name}' boots an arm64 Image, which "
-                                    f"needs a 2 MiB-aligned first region; its IPA is {first.ipa:#x}",
-                                    first.pos, hint="align memory[0] (base or ipa) to 2 MiB"))
     image_ipa = first.ipa + offset
     image_end = image_ipa + size
     initrd_ipa = align_up(image_end, KERNEL_ALIGN) if initrd_size is not None else None
-    used_end = initrd_ipa + initrd_size if initrd_ipa is not None and initrd_size else image_end
-    dtb = dtb_ipa(p)
-    limit = first.ipa_end if dtb < first.ipa or dtb >= first.ipa_end else dtb
-    if used_end > limit:
-        raise ConfigError(error("E034", f"partition '{p.name}': image ({size} bytes"
-                                + (f", initrd {initrd_size} bytes" if initrd_size else "")
-                                + f") and its device tree do not fit its first region "
-                                f"({format_size(first.size)})", p.image.pos))
-    return GuestLoad(image_ipa, image_ipa, image_end, initrd_ipa, dtb)
+    initrd_end = initrd_ipa + initrd_size if initrd_ipa is not None and initrd_size else None
+    return GuestLoad(image_ipa, image_ipa, image_end, initrd_ipa, dtb_ipa(p),
+                     header is not None, initrd_end)
+
+
+def load_limit(p: Partition, load: GuestLoad) -> int:
+    """Where what is loaded into memory[0] must end: the DT slot, when it is in memory[0]."""
+    first = p.memory[0]
+    dtb = load.dtb_ipa
+    return first.ipa_end if dtb < first.ipa or dtb >= first.ipa_end else dtb
 
 
 def ipa_to_pa(p: Partition, ipa: int) -> int:
@@ -174,8 +179,9 @@ class Layout:
         return tuple(p.tables for p in self.partitions) + (self.el2_tables,)
 
 
-def place_hypervisor(system: System) -> Reg:
-    """The hypervisor's physical region: as given, or the highest 2 MiB-aligned free RAM."""
+def free_hypervisor_region(system: System) -> Reg | None:
+    """The hypervisor's physical region: as given, or the highest 2 MiB-aligned free RAM;
+    None when there is none (rules.py reports E033)."""
     spec = system.hypervisor
     if spec.base is not None:
         return Reg(spec.base, spec.size)
@@ -188,8 +194,15 @@ def place_hypervisor(system: System) -> Reg:
             if not clash:
                 return Reg(base, spec.size)
             top = align_down(min(r.base for r in clash), BLOCK_2M)
-    raise ConfigError(error(
-        "E033", f"no free {format_size(spec.size)} of RAM for the hypervisor", spec.pos))
+    return None
+
+
+def place_hypervisor(system: System) -> Reg:
+    """free_hypervisor_region of a system `check` accepted (E033 otherwise)."""
+    region = free_hypervisor_region(system)
+    if region is None:
+        raise RuntimeError("no room for the hypervisor in a checked system (E033 missed)")
+    return region
 
 
 # Room a loader needs after the image for the DTB it passes (QEMU puts it at the next 2 MiB
@@ -318,82 +331,81 @@ def _el2_mappings(windows: list[Window], system: System) -> tuple[tables.Mapping
     return tuple(sorted(maps, key=lambda m: m.va))
 
 
-def compute_layout(system: System, hyp: Reg, loads: dict[str, GuestLoad],
-                   files: dict[str, list[tuple[str, Path, int]]]) -> Layout:
-    """Place everything and build all translation tables. `files[name]` lists each partition's
-    blobs as (what, path, ipa), image first."""
+@dataclass(frozen=True)
+class BlobFile:
+    """A file a partition is given (its image, initrd or device tree) and its place."""
+
+    what: str               # "image", "initrd", "dtb"
+    path: Path
+    ipa: int
+    size: int
+
+
+@dataclass(frozen=True)
+class PartitionFiles:
+    """What is loaded into one partition: where (GuestLoad) and which files, image first."""
+
+    load: GuestLoad
+    blobs: tuple[BlobFile, ...]
+
+
+@dataclass(frozen=True)
+class RegionPlan:
+    """The hypervisor region cut into windows, before any table is placed."""
+
+    windows: tuple[Window, ...]
+    stage2_maps: tuple[tuple[tables.Mapping, ...], ...]     # per partition, in order
+    stage2_pages: tuple[int, ...]                           # table pages per partition
+
+    @property
+    def end(self) -> int:
+        return self.windows[-1].end
+
+
+def hypervisor_windows(system: System, hyp: Reg, files: dict[str, PartitionFiles]) -> RegionPlan:
+    """The hypervisor region's windows, each partition's stage-2 map and its table page count.
+
+    The last window may end beyond `hyp` (rules.py reports E031 then)."""
     s2_maps = [partition_mappings(p, system.board.gic) for p in system.partitions]
-    _check_addresses(system, hyp, s2_maps)
     # Stage-2 table counts do not depend on where the tables live; EL2's depend on the
     # windows, which depend on the table count: iterate to the fixed point (two rounds).
     blocks = platform.stage2_blocks(system.board)
     s2_pages = [align_up(len(tables.stage2_tables(m, 0, blocks=blocks).pages), 2)
                 for m in s2_maps]
     ncpus = len(system.board.cpus)
-    sizes = [path.stat().st_size for p in system.partitions for _, path, _ in files[p.name]]
+    sizes = [b.size for p in system.partitions for b in files[p.name].blobs]
     el2_pages = 1
     while True:
         windows = _windows(hyp.base, sum(s2_pages) + el2_pages, sizes, ncpus)
-        el2_maps = _el2_mappings(windows, system)
-        needed = len(tables.el2_tables(el2_maps, 0).pages)
+        needed = len(tables.el2_tables(_el2_mappings(windows, system), 0).pages)
         if needed <= el2_pages:
-            break
+            return RegionPlan(tuple(windows), tuple(s2_maps), tuple(s2_pages))
         el2_pages = needed
 
-    end = windows[-1].end
-    if end > hyp.end:
-        raise ConfigError(error(
-            "E031", f"the hypervisor needs {format_size(end - hyp.base)} (code, tables, "
-            f"{len(sizes)} partition image(s) and DTs, stacks) but hypervisor.memory.size is "
-            f"{format_size(hyp.size)}", system.hypervisor.pos))
 
-    pgt = next(w for w in windows if w.name == "pgtables")
-    cursor = pgt.base
+def compute_layout(system: System, hyp: Reg, files: dict[str, PartitionFiles]) -> Layout:
+    """Place everything and build all translation tables, for a system `check` accepted."""
+    plan = hypervisor_windows(system, hyp, files)
+    if plan.end > hyp.end:
+        raise RuntimeError("the hypervisor region overflows in a checked system (E031 missed)")
+    windows, s2_maps, s2_pages = list(plan.windows), plan.stage2_maps, plan.stage2_pages
+    el2_maps = _el2_mappings(windows, system)
+    blocks = platform.stage2_blocks(system.board)
+    cursor = next(w for w in windows if w.name == "pgtables").base
     placed: list[PartitionLayout] = []
     img_cursor = next(w for w in windows if w.name == "images").base
     for index, (p, maps, npages) in enumerate(zip(system.partitions, s2_maps, s2_pages)):
         ts = tables.stage2_tables(maps, cursor, blocks=blocks)
         cursor += npages * PAGE
         blobs = []
-        for what, path, ipa in files[p.name]:
-            size = path.stat().st_size
-            blobs.append(Blob(p.name, what, path, img_cursor, ipa_to_pa(p, ipa), ipa, size))
-            img_cursor += align_up(size, PAGE)
+        for f in files[p.name].blobs:
+            blobs.append(Blob(p.name, f.what, f.path, img_cursor, ipa_to_pa(p, f.ipa), f.ipa,
+                              f.size))
+            img_cursor += align_up(f.size, PAGE)
         placed.append(PartitionLayout(p.name, index, index + 1, maps, ts, tuple(blobs),
-                                      loads[p.name]))
+                                      files[p.name].load))
     el2 = tables.el2_tables(el2_maps, cursor)
     return Layout(hyp.base, hyp.size, tuple(windows), tuple(placed), el2_maps, el2, STACK_SIZE)
-
-
-def _check_addresses(system: System, hyp: Reg, s2_maps: list[tuple[tables.Mapping, ...]]) -> None:
-    problems = address_problems(system, hyp, s2_maps)
-    if problems:
-        raise ConfigError(problems)
-
-
-def address_problems(system: System, hyp: Reg,
-                     s2_maps: list[tuple[tables.Mapping, ...]] | None = None) -> list[Diagnostic]:
-    """Addresses the tables cannot express are configuration errors (E040), not crashes;
-    `hvcfg check` reports them too."""
-    if s2_maps is None:
-        s2_maps = [partition_mappings(p, system.board.gic) for p in system.partitions]
-    out = []
-    if hyp.end > EL2_VA_LIMIT:
-        out.append(error("E040", f"hypervisor region ends at {hyp.end:#x}, beyond the "
-                         f"EL2 map's {EL2_VA_LIMIT:#x}", system.hypervisor.pos))
-    for p, maps in zip(system.partitions, s2_maps):
-        for r in p.memory:
-            if r.ipa_end > IPA_LIMIT or r.end > EL2_VA_LIMIT:
-                out.append(error("E040", f"partition '{p.name}' region {r.base:#x} "
-                                 f"(IPA {r.ipa:#x}) is beyond the 40-bit IPA / 39-bit "
-                                 "EL2 range", r.pos))
-        devices = {d.device.path: d.pos for d in p.devices}
-        for m in maps:
-            if m.va + m.size > IPA_LIMIT and m.memtype == "device":
-                pos = next((pos for path, pos in devices.items() if path in m.name), p.pos)
-                out.append(error("E040", f"partition '{p.name}' device {m.name} at "
-                                 f"{m.pa:#x} is beyond the 40-bit IPA range", pos))
-    return out
 
 
 def describe(layout: Layout, system: System) -> str:

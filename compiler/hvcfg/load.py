@@ -148,7 +148,8 @@ class _Builder:
         try:
             if isinstance(node, SequenceNode):
                 return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
-            assert isinstance(node, MappingNode)
+            if not isinstance(node, MappingNode):
+                raise TypeError(f"a YAML node of kind {type(node).__name__}")
             result: dict[str, Any] = {}
             for knode, vnode in node.value:
                 if not isinstance(knode, ScalarNode):

@@ -296,7 +296,8 @@ def build_system(doc: Doc, board: Board, board_spec: BoardSpec) -> System:
     hyp = doc.data["hypervisor"]
     cpos = doc.pos(("hypervisor", "console"))
     console = _device(board, hyp["console"], cpos, errors, prefer="arm,pl011")
-    if console is not None and "arm,pl011" not in console.device.compatible:
+    if console is not None and ("arm,pl011" not in console.device.compatible
+                                or not console.device.regs):
         uarts = [p for p, d in sorted(board.devices.items()) if "arm,pl011" in d.compatible]
         errors.append(error(
             "E041", f"hypervisor.console '{console.ref}' is {console.device.path} "
@@ -305,9 +306,8 @@ def build_system(doc: Doc, board: Board, board_spec: BoardSpec) -> System:
             + CODES["E041"][1]))
     partitions = tuple(_partition(doc, board, i, errors)
                        for i in range(len(doc.data.get("partitions", ()))))
-    if errors:
+    if errors or console is None:
         raise ConfigError(errors)
-    assert console is not None
     mem = hyp["memory"]
     hypervisor = HypervisorSpec(console, mem.get("base"), parse_size(mem["size"]),
                                 doc.pos(("hypervisor", "memory")))

@@ -7,7 +7,6 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-from .diagnostics import ConfigError, error
 from .layout import Layout
 from .model import System
 
@@ -47,8 +46,7 @@ def check_image(path: Path) -> ImageHeader:
     with path.open("rb") as f:
         header = ImageHeader.parse(f.read(HEADER_SIZE).ljust(HEADER_SIZE, b"\0"))
     if not header.valid:
-        raise ConfigError(error("E039", f"{path} does not start with a valid arm64 Image header",
-                                None))
+        raise RuntimeError(f"{path} does not start with a valid arm64 Image header")
     return header
 
 

@@ -1,4 +1,6 @@
-"""The compiler pipeline: YAML -> checked system model -> layout -> generated C -> image.
+"""The build: a configuration `check` accepted (rules.analyse) -> layout -> generated C ->
+the hypervisor compiled and linked -> verified image. Every rule ran in `check`; what can fail
+here is a bug (an internal error), or verification (E047), which means one too.
 
 Outputs are produced in a staging directory, verified there (hvcfg.verify) and moved into
 build/<board>/ with their verified stamp (stamp.py) only when every step succeeded, so a failed
@@ -14,22 +16,17 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import board as board_mod
-from . import bootfolder, checks, codegen, guestdt, layout as layout_mod, load, model, package, \
-    stamp, toolchain
-from .board import Reg
-from .diagnostics import ConfigError, Diagnostic, Severity, error
-from .model import Partition, System
+from . import bootfolder, codegen, layout as layout_mod, package, stamp, toolchain
+from .diagnostics import ConfigError, error
+from .model import System
+from .rules import Analysis, analyse, dtb_path
+from .verify import verify_elf
+
+__all__ = ["Analysis", "BuildResult", "VerifyFailed", "analyse", "build", "ensure_built",
+           "is_up_to_date", "load_system", "out_dir"]
 
 HYP_DIR = Path(os.environ.get("HVCFG_HYP_DIR", Path(__file__).resolve().parents[2] / "hyp"))
 PACKAGE_DIR = Path(__file__).resolve().parent
-
-
-@dataclass(frozen=True)
-class Analysis:
-    system: System
-    hyp: Reg                       # the hypervisor's physical region
-    warnings: tuple[Diagnostic, ...]
 
 
 @dataclass(frozen=True)
@@ -58,34 +55,6 @@ def out_dir(system: System, build_root: Path) -> Path:
     return build_root / system.config_path.stem
 
 
-def cache_dir(build_root: Path) -> Path:
-    return build_root / ".cache"
-
-
-def analyse(config: Path, build_root: Path = Path("build")) -> Analysis:
-    """Load, resolve and check a configuration; raises ConfigError with every error found."""
-    doc = load.load_config(config)
-    spec = model.board_spec_from_doc(doc)
-    dtb = toolchain.ensure_dtb(spec, cache_dir(build_root))
-    board = board_mod.parse_dtb(dtb, spec.pos, ram=spec.memory)
-    system = model.build_system(doc, board, spec)
-    hyp = layout_mod.place_hypervisor(system)
-    diags = list(system.warnings) + checks.check(system, hyp.base, hyp.size) \
-        + _support_warnings(system)
-    errors = [d for d in diags if d.severity is Severity.ERROR]
-    if errors:
-        raise ConfigError(errors)
-    return Analysis(system, hyp, tuple(diags))
-
-
-def _support_warnings(system: System) -> list[Diagnostic]:
-    try:
-        from .xsa.support import support_warnings
-    except ImportError:
-        return []
-    return list(support_warnings(system))
-
-
 def load_system(config: Path, build_root: Path = Path("build")) -> System:
     return analyse(config, build_root).system
 
@@ -104,51 +73,6 @@ def fingerprint(system: System, dtb_inputs: tuple[Path, ...] = ()) -> str:
         h.update(f.read_bytes() if f.exists() else b"<missing>")
     h.update(repr(system.board).encode())
     return h.hexdigest()
-
-
-def _build_partition(tc: toolchain.Toolchain, system: System, p: Partition, out: Path) -> Path:
-    """A bare-metal partition built from sources, linked at its IPA, as a raw binary."""
-    gen = out / "gen"
-    gen.mkdir(parents=True, exist_ok=True)
-    inputs = system.inputs
-    (gen / "partition_config.h").write_text(
-        codegen.render_partition_header(p, system.board.gic, inputs))
-    (gen / "partition.ld").write_text(codegen.render_partition_ld(p, inputs))
-    elf = out / f"{p.name}.elf"
-    defines = tuple(f"-D{name}={value}" for name, value in p.defines)
-    toolchain.compile_and_link(tc, list(p.image.sources), [gen, p.spec_dir], gen / "partition.ld",
-                               out / "obj", elf, defines)
-    binary = out / f"{p.name}.bin"
-    toolchain.objcopy_binary(tc, elf, binary)
-    return binary
-
-
-def _partition_files(tc: toolchain.Toolchain, system: System, staging: Path, dtb: Path
-                     ) -> tuple[dict[str, layout_mod.GuestLoad], dict[str, list[tuple[str, Path, int]]]]:
-    """Each partition's image (built or prebuilt), initrd and generated device tree, placed."""
-    loads: dict[str, layout_mod.GuestLoad] = {}
-    files: dict[str, list[tuple[str, Path, int]]] = {}
-    for p in system.partitions:
-        out = staging / "partitions" / p.name
-        image = p.image.binary if p.image.binary is not None else \
-            _build_partition(tc, system, p, out)
-        initrd_size = p.initrd.stat().st_size if p.initrd else None
-        load = layout_mod.guest_load(p, image, initrd_size)
-        initrd = (load.initrd_ipa, load.initrd_ipa + initrd_size) \
-            if load.initrd_ipa is not None and initrd_size is not None else None
-        blob = guestdt.guest_dtb(system, p, dtb, bootargs=p.bootargs, initrd=initrd)
-        if len(blob) > layout_mod.DTB_SLOT:
-            raise ConfigError(error("E034", f"the device tree of partition '{p.name}' is "
-                                    f"{len(blob)} bytes, more than its {layout_mod.DTB_SLOT}-byte "
-                                    "slot", p.pos))
-        out.mkdir(parents=True, exist_ok=True)
-        (out / f"{p.name}.dtb").write_bytes(blob)
-        files[p.name] = [("image", image, load.image_ipa)]
-        if p.initrd is not None and load.initrd_ipa is not None:
-            files[p.name].append(("initrd", p.initrd, load.initrd_ipa))
-        files[p.name].append(("dtb", out / f"{p.name}.dtb", load.dtb_ipa))
-        loads[p.name] = load
-    return loads, files
 
 
 def build(config: Path, build_root: Path = Path("build"),
@@ -174,7 +98,6 @@ def build(config: Path, build_root: Path = Path("build"),
 
 def _verify_staged(analysis: Analysis, staging: Path, final: Path) -> str:
     """Verify the staged image; on findings move it aside (unbootable) and raise VerifyFailed."""
-    from .verify import verify_elf
     report = verify_elf(staging / "hyp.elf", analysis.system)
     if report.clean:
         return report.render().splitlines()[-1]
@@ -190,32 +113,49 @@ def _verify_staged(analysis: Analysis, staging: Path, final: Path) -> str:
     raise VerifyFailed(report.render(), final / "hyp.elf", rejected, final)
 
 
-def _build_into(tc: toolchain.Toolchain, analysis: Analysis, staging: Path, final: Path) -> BuildResult:
+def _build_into(tc: toolchain.Toolchain, analysis: Analysis, staging: Path,
+                final: Path) -> BuildResult:
+    """Everything `check` did not: store the partitions' files, generate the hypervisor's
+    configuration, compile, link and package it. Nothing here can fail on a configuration
+    `check` accepted: a failure is an internal error (HypBuildFailed)."""
     system = analysis.system
-    dtb = toolchain.ensure_dtb(system.board_spec, cache_dir(staging.parent))
-    loads, files = _partition_files(tc, system, staging, dtb)
-    lay = layout_mod.compute_layout(system, analysis.hyp, loads, files)
+    files = {}
+    for p in system.partitions:
+        plan = analysis.plans[p.name]
+        out = staging / "partitions" / p.name
+        out.mkdir(parents=True, exist_ok=True)
+        dtb_path(staging, p.name).write_bytes(plan.dtb)
+        image = plan.image.path
+        if plan.image.elf is not None:      # built from sources: the output holds its ELF too
+            shutil.copyfile(plan.image.elf, out / f"{p.name}.elf")
+            image = out / f"{p.name}.bin"
+            shutil.copyfile(plan.image.path, image)
+        files[p.name] = plan.files(dtb_path(staging, p.name), image)
+    lay = layout_mod.compute_layout(system, analysis.hyp, files)
     inputs = system.inputs
     gen = staging / "gen"
     gen.mkdir()
-    files = {
+    texts = {
         "hvcfg_config.h": codegen.render_config_h(system, lay, inputs),
         "hvcfg_config.c": codegen.render_config_c(system, lay, inputs),
         "pgtables.s": codegen.render_pgtables(system, lay, inputs),
         "images.s": codegen.render_images(lay, inputs),
         "hyp.ld": codegen.render_linker_script(system, lay, inputs),
     }
-    for name, text in files.items():
+    for name, text in texts.items():
         (gen / name).write_text(text)
     sources = codegen.hyp_sources(system, HYP_DIR)
     # Generated assembly is .s, not .S: never preprocessed, so a partition called `linux`
     # is not turned into `1` by the C preprocessor.
     sources += [gen / "hvcfg_config.c", gen / "pgtables.s", gen / "images.s"]
     elf = staging / "hyp.elf"
-    toolchain.compile_and_link(tc, sources, [HYP_DIR / "include", gen], gen / "hyp.ld",
-                               staging / "obj", elf)
     binary = staging / "hyp.bin"
-    toolchain.objcopy_binary(tc, elf, binary)
+    try:
+        toolchain.compile_and_link(tc, sources, [HYP_DIR / "include", gen], gen / "hyp.ld",
+                                   staging / "obj", elf)
+        toolchain.objcopy_binary(tc, elf, binary)
+    except toolchain.ToolFailed as exc:
+        raise HypBuildFailed(str(exc)) from None
     if bootfolder.needs_boot_folder(system):
         bootfolder.write_boot_folder(staging, binary)     # the Pi firmware's SD-card folder
     # Texts name the directory the outputs end up in, not the staging one.
@@ -224,6 +164,10 @@ def _build_into(tc: toolchain.Toolchain, analysis: Analysis, staging: Path, fina
         package.manifest(system, lay, binary).replace(str(staging), str(final)))
     return BuildResult(analysis, final, final / "hyp.elf", final / "hyp.bin",
                        final / "memory-map.txt", final / "manifest.json", "")
+
+
+class HypBuildFailed(RuntimeError):
+    """The hypervisor did not compile or link for a configuration `check` accepted: a bug."""
 
 
 def _replace_dir(new: Path, final: Path) -> None:

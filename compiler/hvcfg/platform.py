@@ -3,7 +3,6 @@ are started and how the machine powers off (hyp/platform/)."""
 from __future__ import annotations
 
 from .board import Board, DtDevice
-from .diagnostics import ConfigError, error
 from .model import System
 
 PM_COMPATIBLES = ("brcm,bcm2711-pm", "brcm,bcm2835-pm", "brcm,bcm2835-pm-wdt")
@@ -20,12 +19,20 @@ def stage2_blocks(board: Board) -> bool:
 
 
 def uses_psci(system: System) -> bool:
-    return system.board.psci is not None and system.board.psci.method == "smc"
+    return _psci_smc(system.board)
+
+
+def _psci_smc(board: Board) -> bool:
+    return board.psci is not None and board.psci.method == "smc"
 
 
 def pm_device(system: System) -> DtDevice | None:
     """The BCM283x power-management block, for boards without PSCI (power-off)."""
-    return next((d for d in system.board.devices.values()
+    return _pm_device(system.board)
+
+
+def _pm_device(board: Board) -> DtDevice | None:
+    return next((d for d in board.devices.values()
                  if d.enabled and d.regs and any(c in PM_COMPATIBLES for c in d.compatible)), None)
 
 
@@ -34,12 +41,18 @@ def pm_base(system: System) -> int:
     return pm.regs[0].base if pm is not None and not uses_psci(system) else 0
 
 
-def sources(system: System) -> list[str]:
-    """hyp/ sources of the board part: PSCI through SMC, or spin table + PM watchdog."""
-    if uses_psci(system):
+def board_sources(board: Board) -> list[str] | None:
+    """hyp/ sources of the board part: PSCI through SMC, or spin table + PM watchdog; None when
+    the board offers neither (rules.py: E012)."""
+    if _psci_smc(board):
         return ["platform/psci_smc.c"]                  # CPU_ON and SYSTEM_OFF through PSCI
-    if all(c.enable_method == "spin-table" for c in system.board.cpus[1:]) and pm_device(system):
+    if all(c.enable_method == "spin-table" for c in board.cpus[1:]) and _pm_device(board):
         return ["platform/spin_table.c", "platform/bcm2835_pm.c"]
-    raise ConfigError(error("E012", "the board's device tree offers neither PSCI through SMC nor "
-                            "spin-table CPUs with a BCM283x power-management block: hvcfg "
-                            "cannot start CPUs or power off on it", system.board_spec.pos))
+    return None
+
+
+def sources(system: System) -> list[str]:
+    found = board_sources(system.board)
+    if found is None:
+        raise RuntimeError("a checked board has no platform support (E012 missed)")
+    return found

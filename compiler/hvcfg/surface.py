@@ -20,11 +20,8 @@ drift silently. Emulated devices (vGIC, virtual UART) add their MMIO registers w
 """
 from __future__ import annotations
 
-import argparse
 import bisect
-import json
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -580,40 +577,3 @@ def render_text(s: Surface) -> str:
         out.append("indirect branches in reachable code (not followed): "
                    + ", ".join(f"{n} ({c})" for n, c in s.indirect))
     return "\n".join(out) + "\n"
-
-
-# ------------------------------------------------------------------ command line
-
-def surface_of(config: Path, build_root: Path = Path("build"), rebuild: bool = False,
-               log: Callable[[str], None] | None = None) -> Surface:
-    """Analyse `config`, build it when stale (or when `rebuild`), and compute its surface."""
-    from . import pipeline
-    analysis, result = pipeline.ensure_built(config, build_root, rebuild)
-    if result is not None and log:
-        for d in analysis.warnings:
-            log(d.render())
-        log(f"built {result.bin}")
-    out = pipeline.out_dir(analysis.system, build_root)
-    return compute(analysis.system, out / "hyp.elf", out / "gen", pipeline.HYP_DIR)
-
-
-def cmd_surface(args: argparse.Namespace) -> int:
-    s = surface_of(args.config, getattr(args, "build_dir", Path("build")), args.rebuild,
-                   log=lambda m: print(m, file=sys.stderr))
-    if args.json:
-        print(json.dumps(to_json(s), indent=2))
-    else:
-        print(render_text(s), end="")
-    return 0
-
-
-def register(subparsers: Any) -> None:
-    """Add `surface BOARD.yaml [--json] [--rebuild]` to the main parser's subparsers."""
-    p = subparsers.add_parser("surface", help="list every entry point a partition can reach and "
-                              "the hypervisor code behind it",
-                              description="Attack surface of a configuration "
-                                          "(docs/attack-surface.md). Builds first if stale.")
-    p.add_argument("config", type=Path, metavar="BOARD.yaml")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument("--rebuild", action="store_true", help="build even when up to date")
-    p.set_defaults(func=cmd_surface)

@@ -217,7 +217,8 @@ def _build(maps: list[Mapping], base: int, root_pages: int,
             level = _leaf_level(va, pa, min(left, max_leaf))
             size = 1 << LEVEL_SHIFT[level]
             page, index = _slot(pages, base, va, level, root_pages)
-            assert pages[page][index] == 0, "overlap slipped past validation"
+            if pages[page][index] != 0:
+                raise RuntimeError("overlapping mappings slipped past the rules")
             pages[page][index] = pa | attrs | (DESC_PAGE if level == 3 else DESC_BLOCK)
             va, pa, left = va + size, pa + size, left - size
     return TableSet(base, tuple(tuple(p) for p in pages))
@@ -237,14 +238,16 @@ def _slot(pages: list[list[int]], base: int, va: int, level: int,
     """(page number, entry index) of the descriptor for `va` at `level`, making tables on the way."""
     page = va >> LEVEL_SHIFT[START_LEVEL] >> 9            # which concatenated root page
     index = (va >> LEVEL_SHIFT[START_LEVEL]) & (ENTRIES - 1)
-    assert page < root_pages
+    if page >= root_pages:
+        raise RuntimeError(f"address {va:#x} beyond the root tables slipped past the rules")
     for lvl in range(START_LEVEL, level):
         desc = pages[page][index]
         if desc == 0:
             pages.append([0] * ENTRIES)
             desc = (base + (len(pages) - 1) * PAGE) | DESC_TABLE
             pages[page][index] = desc
-        assert desc & 0b11 == DESC_TABLE, "overlap slipped past validation"
+        if desc & 0b11 != DESC_TABLE:
+            raise RuntimeError("overlapping mappings slipped past the rules")
         page = ((desc & OA_MASK) - base) // PAGE
         index = (va >> LEVEL_SHIFT[lvl + 1]) & (ENTRIES - 1)
     return page, index

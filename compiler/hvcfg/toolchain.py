@@ -1,7 +1,8 @@
 """Every external program the compiler runs: the aarch64 cross toolchain and QEMU's DTB dump.
 
-Fixed flags, parallel compilation, and failures turned into diagnostics (E039) rather than
-tracebacks. Nothing else in hvcfg starts a process.
+Fixed flags and parallel compilation. A compiler or linker failure raises ToolFailed with the
+tool's output; the caller decides whose fault it is (a partition's sources: E039 at their YAML
+key; the hypervisor's own: an internal error). Nothing else in hvcfg starts a process.
 """
 from __future__ import annotations
 
@@ -53,17 +54,25 @@ def find_toolchain() -> Toolchain:
                             "run scripts/bootstrap, or set HVCFG_CROSS to the tool prefix"))
 
 
-def _run(cmd: list[str], what: str) -> None:
+class ToolFailed(Exception):
+    """A compiler, linker or objcopy run failed; the message holds its output."""
+
+
+def _run(cmd: list[str], what: str) -> str:
+    """Run a tool; its output (warnings included) on success, ToolFailed otherwise."""
     proc = subprocess.run(cmd, capture_output=True, text=True)
+    out = (proc.stdout + proc.stderr).strip()
     if proc.returncode != 0:
-        out = (proc.stdout + proc.stderr).strip()
-        raise ConfigError(error("E039", f"{what} failed:\n{out}", None))
+        raise ToolFailed(f"{what} failed:\n{out}")
+    return out
 
 
 def compile_and_link(tc: Toolchain, sources: list[Path], include_dirs: list[Path],
                      linker_script: Path, obj_dir: Path, elf: Path,
-                     defines: tuple[str, ...] = ()) -> None:
-    """Compile C/assembly sources in parallel, then link them with the given script."""
+                     defines: tuple[str, ...] = (), deps: bool = False) -> str:
+    """Compile C/assembly sources in parallel, then link them with the given script; the
+    linker's warnings are returned. With `deps`, each object gets a make-style `.d` file
+    listing the headers it read (see depfile_inputs)."""
     obj_dir.mkdir(parents=True, exist_ok=True)
     incs = ["-isystem", str(tc.gcc_include)] + [f"-I{d}" for d in include_dirs]
     objs: list[Path] = []
@@ -71,13 +80,23 @@ def compile_and_link(tc: Toolchain, sources: list[Path], include_dirs: list[Path
     for i, src in enumerate(sources):
         obj = obj_dir / f"{i:02d}-{src.stem}.o"
         objs.append(obj)
-        jobs.append(([tc.tool("gcc"), *COMMON_FLAGS, *incs, *defines, "-c", str(src),
+        dep = ["-MMD"] if deps else []
+        jobs.append(([tc.tool("gcc"), *COMMON_FLAGS, *incs, *defines, *dep, "-c", str(src),
                       "-o", str(obj)], f"compiling {src}"))
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         for fut in [pool.submit(_run, cmd, what) for cmd, what in jobs]:
             fut.result()
-    _run([tc.tool("gcc"), *LINK_FLAGS, "-T", str(linker_script), *map(str, objs),
-          "-o", str(elf)], f"linking {elf.name}")
+    return _run([tc.tool("gcc"), *LINK_FLAGS, "-T", str(linker_script), *map(str, objs),
+                 "-o", str(elf)], f"linking {elf.name}")
+
+
+def depfile_inputs(obj_dir: Path) -> list[Path]:
+    """Every file the `.d` files in obj_dir name (sources and the headers they included)."""
+    out: set[Path] = set()
+    for d in obj_dir.glob("*.d"):
+        words = d.read_text().replace("\\\n", " ").split()
+        out.update(Path(w) for w in words if not w.endswith(":"))
+    return sorted(out)
 
 
 def objcopy_binary(tc: Toolchain, elf: Path, out: Path) -> None:
@@ -98,7 +117,8 @@ def ensure_dtb(spec: BoardSpec, cache_dir: Path) -> Path:
     """The board's DTB: the file named in the YAML, or QEMU's own dump, cached by options."""
     if spec.dtb is not None:
         return spec.dtb
-    assert spec.qemu is not None
+    if spec.qemu is None:       # the schema asks for one of `file` and `qemu`
+        raise RuntimeError(f"board '{spec.name}' has neither a DTB file nor a QEMU machine")
     key = hashlib.sha256(repr(qemu_dtb_command(spec.qemu, Path("x"))).encode()).hexdigest()[:16]
     out = cache_dir / f"{spec.name}-{key}.dtb"
     if out.exists():
