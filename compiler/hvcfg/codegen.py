@@ -12,7 +12,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import __version__, package, platform, tables
+from . import __version__, hypercalls, package, platform, tables
 from .guestdt import vuart_location
 from .layout import Layout, dtb_ipa, image_load_offset
 from .board import Gic
@@ -33,10 +33,6 @@ HCR_BITS = {"VM": 0, "SWIO": 1, "FMO": 3, "IMO": 4, "AMO": 5, "TSC": 19, "TIDCP"
             "TACR": 21, "TSW": 22, "RW": 31}
 
 PARTITION_STACK = 0x4000          # per vCPU; partitions/lib/start.S agrees
-
-# Bit numbers of hv_partition.hypercalls (hyp/include/hv/config.h HV_HC_*), and the source
-# file behind each: a call no partition is granted is not compiled in.
-HYPERCALLS = {"console": (0, "core/hc_console.c"), "identity": (1, "core/hc_identity.c")}
 
 
 def sha256_file(path: Path) -> str:
@@ -69,7 +65,7 @@ def render_config_h(system: System, layout: Layout, inputs: tuple[Path, ...]) ->
         console_intid=system.hypervisor.console.device.intids[0]
         if system.hypervisor.console.device.intids else 0,
         vuart_partitions=[i for i, p in enumerate(system.partitions) if p.vuart],
-        hypercalls_used=hypercalls_used(system),
+        hypercalls=hypercalls.table(), hypercalls_used=hypercalls_used(system),
         provenance=provenance(inputs), version=__version__, board_name=system.board_spec.name,
         ncpus=len(system.board.cpus), partitions=system.partitions,
         stack_size=layout.stack_size, console_base=system.hypervisor.console.device.regs[0].base)
@@ -124,8 +120,10 @@ def _bitmap_words(intids: list[int], lines: int) -> list[str]:
     return [f"{w:#x}" for w in words]
 
 
-def hypercalls_used(system: System) -> list[str]:
-    return sorted({h for p in system.partitions for h in p.hypercalls})
+def hypercalls_used(system: System) -> list[hypercalls.Hypercall]:
+    """The calls some partition is granted, in function-id order."""
+    granted = {h for p in system.partitions for h in p.hypercalls}
+    return [hc for hc in hypercalls.table() if hc.name in granted]
 
 
 def render_config_c(system: System, layout: Layout, inputs: tuple[Path, ...]) -> str:
@@ -146,7 +144,7 @@ def render_config_c(system: System, layout: Layout, inputs: tuple[Path, ...]) ->
             on_fault=p.on_fault.action, restart_limit=p.on_fault.limit,
             reset_limit=p.reset_limit,
             hypercalls=p.hypercalls,
-            hypercall_bits=sum(1 << HYPERCALLS[h][0] for h in p.hypercalls),
+            hypercall_bits=sum(1 << hypercalls.by_name()[h].bit for h in set(p.hypercalls)),
             gicd_ipa=system.board.gic.gicd.base, owned=owned_intids(p, system),
             owned_words=_bitmap_words(owned_intids(p, system), lines),
             hw_words=_bitmap_words(hw_intids(p), lines),
@@ -241,7 +239,8 @@ def render_partition_header(p: Partition, gic: Gic, inputs: tuple[Path, ...]) ->
         provenance=provenance(inputs), name=p.name, mem_base=first.ipa, mem_size=first.size,
         unmapped=unmapped_ipa(p), ncpus=len(p.cpus), gicd=gic.gicd.base,
         gicc=gic.gicc.base if gic.gicc else 0,
-        uart_base=uarts[0].device.regs[0].base if uarts else None)
+        uart_base=uarts[0].device.regs[0].base if uarts else None,
+        hypercalls=hypercalls.table())
 
 
 def unmapped_ipa(p: Partition) -> int:
@@ -267,9 +266,9 @@ def hyp_sources(system: System, hyp_dir: Path) -> list[Path]:
               "aarch64/sha256_ce.S", "aarch64/sha256_select.c", "aarch64/guest_reset.c",
               "aarch64/sysreg_trap.c", "aarch64/spectre.c",
               "stage2/abort.c", "drivers/pl011.c", "gic/gicv2.c", "gic/vgic.c"]
-    common += [HYPERCALLS[h][1] for h in hypercalls_used(system)]
+    common += [hc.source for hc in hypercalls_used(system)]
     common.append("core/irq.c")
-    if "console" in hypercalls_used(system) or any(p.vuart for p in system.partitions):
+    if "console" in [hc.name for hc in hypercalls_used(system)] or any(p.vuart for p in system.partitions):
         common.append("core/pconsole.c")
     if any(p.vuart for p in system.partitions):
         common += ["drivers/vuart.c", "drivers/console_input.c"]

@@ -54,7 +54,7 @@ static uint64_t attack_once(void)
     switch (MODE) {
     case 1:
     case 2:
-        smccc_hvc(HVCFG_CONSOLE_WRITE, (uint64_t)buf, sizeof(buf), 0);
+        smccc_hvc(HVCFG_HC_CONSOLE, (uint64_t)buf, sizeof(buf), 0);
         return 1;
 #ifdef VUART_BASE
     case 3:

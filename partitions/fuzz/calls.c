@@ -86,7 +86,7 @@ enum fz_kind fz_call_action(struct fz_cpu *c)
     x[1] = fz_arg(&c->rng);
     x[2] = fz_arg(&c->rng);
     x[3] = fz_arg(&c->rng);
-    if ((fid & ~SMC64) == 0x86000001u && fz_below(&c->rng, 2)) {   /* console: a length */
+    if ((fid | SMC64) == HVCFG_HC_CONSOLE && fz_below(&c->rng, 2)) {   /* console: a length */
         static const uint64_t lens[] = {0, 1, 255, 256, 257, 4096, ~0UL, 0x80000000UL};
         kind = K_CONSOLE;
         x[2] = fz_below(&c->rng, 2) ? fz_below(&c->rng, 300) : lens[fz_below(&c->rng, 8)];
@@ -98,7 +98,7 @@ enum fz_kind fz_call_action(struct fz_cpu *c)
         before[i] = x[i];
     fz_call(x, conduit);
     /* Results in x0-x3 (identity also x4-x7); x4-x17 are preserved (SMCCC 1.1), x18 too. */
-    int first = fid == 0xc6000002u ? 8 : 4;
+    int first = fid == HVCFG_HC_IDENTITY ? 8 : 4;
     for (int i = first; i < 18; i++)
         if (x[i] != before[i])
             FZ_VIOLATION(c, "fid 0x%x changed x%d 0x%lx -> 0x%lx", fid, i, before[i], x[i]);

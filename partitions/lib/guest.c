@@ -111,7 +111,7 @@ void guest_printf(const char *fmt, ...)
     guest_uart_write(line, n);
 #else
     line[n++] = '\n';
-    smccc_hvc(HVCFG_CONSOLE_WRITE, (uint64_t)line, n, 0);
+    smccc_hvc(HVCFG_HC_CONSOLE, (uint64_t)line, n, 0);
 #endif
 }
 

@@ -7,7 +7,8 @@
 
 #include "partition_config.h"
 
-/* SMCCC / PSCI function ids and hvcfg's hypercalls (docs/hypercalls.md) */
+/* SMCCC / PSCI function ids (docs/hypercalls.md); hvcfg's own calls are HVCFG_HC_<NAME> in
+ * partition_config.h, generated from hyp/hypercalls.yaml. */
 #define PSCI_VERSION            0x84000000u
 #define PSCI_CPU_OFF            0x84000002u
 #define PSCI_CPU_ON             0xc4000003u
@@ -15,8 +16,6 @@
 #define PSCI_SYSTEM_OFF         0x84000008u
 #define PSCI_SYSTEM_RESET       0x84000009u
 #define PSCI_FEATURES           0x8400000au
-#define HVCFG_CONSOLE_WRITE     0xc6000001u
-#define HVCFG_IDENTITY          0xc6000002u
 
 /* MMIO accessors as single loads and stores without writeback, as Linux's readl/writel: only
  * those give the hypervisor a syndrome (ESR ISV) it can emulate. */
