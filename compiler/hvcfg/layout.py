@@ -398,7 +398,7 @@ def address_problems(system: System, hyp: Reg,
 
 def describe(layout: Layout, system: System) -> str:
     """The text memory map written next to the image."""
-    lines = [f"# memory map of {system.board_spec.name} (from {system.config_path})", "",
+    lines = [f"# memory map of {system.board_spec.name} (from {system.config_path.name})", "",
              "## physical", f"{'start':>18} {'end':>18} {'size':>8}  what"]
     rows: list[tuple[int, int, str]] = []
     rows += [(w.base, w.end, f"hypervisor {w.name} ({w.perm})") for w in layout.windows if w.size]

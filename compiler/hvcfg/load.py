@@ -7,6 +7,7 @@ Schemas in schema/. Any problem is raised as one ConfigError carrying every diag
 """
 from __future__ import annotations
 
+import copy
 import difflib
 import json
 import os
@@ -236,6 +237,40 @@ def _validator(name: str) -> Any:
     return _Validator(schema(name), registry=_registry())
 
 
+def _fill_properties(validator: Any, properties: dict[str, Any], instance: Any,
+                     sch: dict[str, Any]) -> Any:
+    """The `properties` keyword, which first gives every absent key its schema `default`."""
+    if isinstance(instance, dict):
+        for key, sub in properties.items():
+            default = schema_default(sub)
+            if key not in instance and default is not _NO_DEFAULT:
+                instance[key] = copy.deepcopy(default)
+    yield from jsonschema.Draft202012Validator.VALIDATORS["properties"](
+        validator, properties, instance, sch)
+
+
+_NO_DEFAULT = object()
+_Filler = jsonschema.validators.extend(_Validator, {"properties": _fill_properties})
+
+
+def schema_default(sub: dict[str, Any]) -> Any:
+    """The `default` of a property's schema, given there or in the definition it `$ref`s."""
+    if "default" in sub:
+        return sub["default"]
+    if "$ref" in sub:
+        return schema_default(_resolve_def(sub["$ref"]))
+    return _NO_DEFAULT
+
+
+def fill_defaults(data: dict[str, Any]) -> None:
+    """Give every absent key that has a schema `default` that value, in place: the schema is
+    the only place a default is written, and the model reads keys that are always there. Run
+    on valid data (its findings were reported already); a filled key has no position of its
+    own, so diagnostics about it point at the mapping that lacks it."""
+    for _ in _Filler(schema(BOARD_SCHEMA), registry=_registry()).iter_errors(data):
+        pass
+
+
 _TYPE_NAMES = {"integer": "an integer", "string": "a string", "array": "a list",
                "object": "a mapping", "boolean": "true or false", "number": "a number",
                "null": "null"}
@@ -442,6 +477,7 @@ def load_config(path: Path) -> Doc:
                     hint=f"add '{key}' to the partition entry or to {inc_display}"))
     if diags:
         raise ConfigError(_sorted(_unique(diags), display))
+    fill_defaults(data)
     return Doc(path, data, positions, key_positions, tuple(files), includes, dirs)
 
 
