@@ -35,7 +35,7 @@ _ENV = jinja2.Environment(
 HCR_BITS = {"VM": 0, "SWIO": 1, "FMO": 3, "IMO": 4, "AMO": 5, "TSC": 19, "TIDCP": 20,
             "TACR": 21, "TSW": 22, "RW": 31}
 
-PARTITION_STACK = 0x4000          # per vCPU; partitions/lib/start.S agrees
+PARTITION_STACK = 0x4000          # per vCPU: HVCFG_STACK_PER_VCPU in partition_config.h
 
 
 def sha256_file(path: Path) -> str:
@@ -252,7 +252,7 @@ def render_partition_header(p: Partition, gic: Gic, inputs: tuple[Path, ...]) ->
         unmapped=unmapped_ipa(p), ncpus=len(p.cpus), gicd=gic.gicd.base,
         gicc=gic.gicc.base if gic.gicc else 0,
         uart_base=uarts[0].device.regs[0].base if uarts else None,
-        hypercalls=hypercalls.table())
+        stack_per_vcpu=PARTITION_STACK, hypercalls=hypercalls.table())
 
 
 def unmapped_ipa(p: Partition) -> int:

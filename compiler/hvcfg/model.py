@@ -13,11 +13,11 @@ from pathlib import Path
 from .board import Board, DtDevice, Reg
 from .diagnostics import CODES, ConfigError, Diagnostic, Pos, error, warning
 from .load import Doc, definition
+from .perms import PERMS
 from .units import format_range, parse_size
 
-# The configuration's words, from the schema: a region's stage-2 permission and the health
-# monitor's actions (in this order, the values of HV_FAULT_* in the generated hvcfg_config.h).
-PERMS: tuple[str, ...] = tuple(definition("region")["properties"]["perm"]["enum"])
+# The health monitor's actions, from the schema (in this order, the values of HV_FAULT_* in the
+# generated hvcfg_config.h). A region's permission words are perms.PERMS.
 FAULT_ACTIONS: tuple[str, ...] = tuple(definition("onFault")["properties"]["action"]["enum"])
 
 
