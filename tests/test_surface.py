@@ -13,22 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from hvcfg import codegen, hypercalls, pipeline, surface, toolchain
+from hvcfg import codegen, hypercalls, pipeline, smccc, surface, toolchain
 
 ROOT = Path(__file__).resolve().parent.parent
 HYP = ROOT / "hyp"
 
 
 # ------------------------------------------------------------------ the map against the C sources
-
-def _defines(*headers: Path) -> dict[str, int]:
-    out = {}
-    for h in headers:
-        for name, value in re.findall(r"^#define\s+(\w+)\s+(0x[0-9a-fA-F]+|\d+)u?\b",
-                                      h.read_text(), re.M):
-            out[name] = int(value, 0)
-    return out
-
 
 def _function_body(path: Path, signature: str) -> str:
     text = path.read_text()
@@ -47,18 +38,9 @@ def _case_labels(body: str) -> list[str]:
     return [c.strip() for c in re.findall(r"\bcase\s+([^:]+):", body)]
 
 
-def _evaluate(label: str, defines: dict[str, int]) -> int:
-    value = 0
-    for term in label.split("|"):
-        term = term.strip()
-        value |= defines[term] if term in defines else int(term.rstrip("uU"), 0)
-    return value
-
-
 def test_psci_list_matches_the_case_labels_of_hv_psci_call():
-    defines = _defines(HYP / "include/hv/psci.h")
     body = _function_body(HYP / "core/psci.c", "int hv_psci_call(")
-    in_c = {_evaluate(label, defines) for label in _case_labels(body)}
+    in_c = {smccc.evaluate(label, smccc.constants()) for label in _case_labels(body)}
     listed = [fid for f in surface.PSCI_FUNCTIONS for fid in f.fids]
     assert len(listed) == len(set(listed)), "a function id listed twice"
     assert set(listed) == in_c, (

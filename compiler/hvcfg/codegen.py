@@ -15,7 +15,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import __version__, hypercalls, package, platform, tables
+from . import __version__, hypercalls, package, platform, smccc, tables
 from .guestdt import vuart_location
 from .layout import Layout, dtb_ipa, image_load_offset
 from .board import Gic
@@ -252,7 +252,13 @@ def render_partition_header(p: Partition, gic: Gic, inputs: tuple[Path, ...]) ->
         unmapped=unmapped_ipa(p), ncpus=len(p.cpus), gicd=gic.gicd.base,
         gicc=gic.gicc.base if gic.gicc else 0,
         uart_base=uarts[0].device.regs[0].base if uarts else None,
-        stack_per_vcpu=PARTITION_STACK, hypercalls=hypercalls.table())
+        stack_per_vcpu=PARTITION_STACK, hypercalls=hypercalls.table(),
+        smccc=[(name, _c_int(v)) for name, v in smccc.constants().items()])
+
+
+def _c_int(value: int) -> str:
+    """A constant as C text: ids in hex (unsigned), small values in decimal."""
+    return f"({value})" if value < 0 else f"{value:#x}u" if value > 0xffff else str(value)
 
 
 def unmapped_ipa(p: Partition) -> int:

@@ -33,7 +33,7 @@ from elftools.elf.constants import SH_FLAGS
 from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
-from . import codegen, hypercalls
+from . import codegen, hypercalls, smccc
 from .model import Partition, System
 
 # ------------------------------------------------------------------ the static entry-point map
@@ -96,25 +96,30 @@ def hypercall_symbols(hc: hypercalls.Hypercall) -> tuple[str, ...]:
 @dataclass(frozen=True)
 class PsciFunction:
     name: str
-    fids: tuple[int, ...]        # every function id hv_psci_call answers for it
+    macros: tuple[str, ...]      # hv/psci.h's names of every function id hv_psci_call answers
     symbols: tuple[str, ...]
 
+    @property
+    def fids(self) -> tuple[int, ...]:
+        return tuple(smccc.constants()[m] for m in self.macros)
 
-# Exactly the case labels of hv_psci_call in hyp/core/psci.c (checked by a test). Every
-# partition can call all of them; they are scoped to the caller's own vCPUs.
+
+# Exactly the case labels of hv_psci_call in hyp/core/psci.c (checked by a test); the ids are
+# those of hv/psci.h. Every partition can call all of them; they are scoped to the caller's own
+# vCPUs.
 PSCI_FUNCTIONS: tuple[PsciFunction, ...] = tuple(
-    PsciFunction(name, fids, ("hv_psci_call",) + extra) for name, fids, extra in (
-        ("SMCCC_VERSION", (0x80000000,), ()),
-        ("SMCCC_ARCH_FEATURES", (0x80000001,),
+    PsciFunction(name, macros, ("hv_psci_call",) + extra) for name, macros, extra in (
+        ("SMCCC_VERSION", ("SMCCC_VERSION",), ()),
+        ("SMCCC_ARCH_FEATURES", ("SMCCC_ARCH_FEATURES",),
          ("hv_smccc_arch_features", "hv_spectre_features")),
-        ("PSCI_VERSION", (0x84000000,), ()),
-        ("PSCI_FEATURES", (0x8400000a,), ()),
-        ("CPU_ON", (0x84000003, 0xc4000003), ("hv_vcpu_request_start",)),
-        ("AFFINITY_INFO", (0x84000004, 0xc4000004), ("hv_vcpu_state",)),
-        ("MIGRATE_INFO_TYPE", (0x84000006,), ()),
-        ("CPU_OFF", (0x84000002,), ("hv_partition_vcpu_off",)),
-        ("SYSTEM_OFF", (0x84000008,), ("hv_partition_halt",)),
-        ("SYSTEM_RESET", (0x84000009,), ("hv_partition_restart",)),
+        ("PSCI_VERSION", ("PSCI_VERSION",), ()),
+        ("PSCI_FEATURES", ("PSCI_FEATURES",), ()),
+        ("CPU_ON", ("PSCI_CPU_ON", "PSCI_CPU_ON_64"), ("hv_vcpu_request_start",)),
+        ("AFFINITY_INFO", ("PSCI_AFFINITY_INFO", "PSCI_AFFINITY_INFO_64"), ("hv_vcpu_state",)),
+        ("MIGRATE_INFO_TYPE", ("PSCI_MIGRATE_INFO_TYPE",), ()),
+        ("CPU_OFF", ("PSCI_CPU_OFF",), ("hv_partition_vcpu_off",)),
+        ("SYSTEM_OFF", ("PSCI_SYSTEM_OFF",), ("hv_partition_halt",)),
+        ("SYSTEM_RESET", ("PSCI_SYSTEM_RESET",), ("hv_partition_restart",)),
     ))
 
 # Emulated MMIO: a provider returns, for one partition, one EntrySpec (kind "mmio") per

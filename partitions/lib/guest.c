@@ -145,7 +145,7 @@ uint32_t guest_checksum(const volatile uint8_t *p, uint64_t len)
 
 void guest_system_off(void)
 {
-    smccc_hvc(PSCI_SYSTEM_OFF, 0, 0, 0);
+    smccc_hvc(HVCFG_PSCI_SYSTEM_OFF, 0, 0, 0);
     for (;;)
         __asm__ volatile("wfi");
 }
