@@ -62,3 +62,18 @@ def test_no_hand_kept_copy_of_an_id():
                 found += [f"{path.relative_to(ROOT)}: {m.group()}"
                           for m in pattern.finditer(path.read_text())]
     assert found == []
+
+
+def test_psci_features_promises_exactly_what_hv_psci_call_answers():
+    """PSCI_FEATURES' list and hv_psci_call's cases are two lists in one file: they agree."""
+    from test_surface import _case_labels, _function_body
+    psci_c = ROOT / "hyp/core/psci.c"
+    c = smccc.constants()
+
+    def ids(signature: str) -> set[int]:
+        return {smccc.evaluate(label, c)
+                for label in _case_labels(_function_body(psci_c, signature))}
+
+    # SMCCC_ARCH_FEATURES is the SMCCC's own discovery call, not a PSCI function.
+    assert ids("static int64_t features(") == ids("int hv_psci_call(") - {
+        c["SMCCC_ARCH_FEATURES"]}

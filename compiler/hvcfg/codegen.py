@@ -286,7 +286,8 @@ def hyp_sources(system: System, hyp_dir: Path) -> list[Path]:
               "stage2/abort.c", "drivers/pl011.c", "gic/gicv2.c", "gic/vgic.c"]
     common += [hc.source for hc in hypercalls_used(system)]
     common.append("core/irq.c")
-    if "console" in [hc.name for hc in hypercalls_used(system)] or any(p.vuart for p in system.partitions):
+    console = "console" in [hc.name for hc in hypercalls_used(system)]
+    if console or any(p.vuart for p in system.partitions):
         common.append("core/pconsole.c")
     if any(p.vuart for p in system.partitions):
         common += ["drivers/vuart.c", "drivers/console_input.c"]

@@ -47,7 +47,7 @@ int main(uint64_t dtb)
     guest_printf("CPU_ON entry outside my code -> %ld",
                  smccc_hvc(HVCFG_PSCI_CPU_ON_64, 1, HVCFG_UNMAPPED_IPA, 1).x0);
     guest_printf("unknown function 0xc6001234 -> %ld", smccc_hvc(0xc6001234u, 0, 0, 0).x0);
-    guest_printf("HVCFG_PSCI_VERSION through SMC -> 0x%lx",
+    guest_printf("PSCI_VERSION through SMC -> 0x%lx",
                  (uint64_t)smccc_smc(HVCFG_PSCI_VERSION, 0, 0, 0).x0);
 
     for (int i = 1; i <= BEATS; i++) {
