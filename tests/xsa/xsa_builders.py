@@ -5,7 +5,7 @@ from pathlib import Path
 from hvcfg.board import Board, Cpu, DtDevice, Gic, Psci, Reg, Timer
 from hvcfg.diagnostics import Pos
 from hvcfg.model import (BoardSpec, CpuRef, DeviceRef, FaultPolicy, HypervisorSpec, ImageSpec,
-                         MemRegion, Partition, System)
+                         MemRegion, Partition, ResetPolicy, System)
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CFG = "boards/test.yaml"
@@ -45,6 +45,7 @@ def make_partition(name: str, line: int, cpus: tuple[int, ...] = (0,),
         image=ImageSpec(None, (Path("start.S"),), Pos(CFG, line, 5)),
         hypercalls=hypercalls,
         on_fault=FaultPolicy(on_fault, 3 if on_fault == "restart" else 0, Pos(CFG, line + 8, 15)),
+        on_reset=ResetPolicy(10, Pos(CFG, line + 9, 15)),
         spec_dir=Path("partitions") / name)
 
 

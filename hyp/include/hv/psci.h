@@ -1,8 +1,8 @@
 /*
  * PSCI 1.1 and SMCCC 1.1 function identifiers and return codes (Arm DEN0022, DEN0028): their one
- * place. hvcfg reads the PSCI_* and SMCCC_* constants here (and in spectre.h) for the partitions'
- * HVCFG_PSCI_* / HVCFG_SMCCC_* (partition_config.h) and for `hvcfg surface`; keep each a number
- * or an `|` of earlier names.
+ * place. hvcfg reads the PSCI_* and SMCCC_* constants here (and in spectre.h) for `hvcfg surface`
+ * and for the partitions, which get each under the partitions' prefix in their generated
+ * partition_config.h; keep each a number or an `|` of earlier names.
  */
 #ifndef HV_PSCI_H
 #define HV_PSCI_H
