@@ -85,7 +85,8 @@ enum fz_kind fz_call_action(struct fz_cpu *c)
     x[1] = fz_arg(&c->rng);
     x[2] = fz_arg(&c->rng);
     x[3] = fz_arg(&c->rng);
-    if ((fid | HVCFG_PSCI_SMC64) == HVCFG_HC_CONSOLE && fz_below(&c->rng, 2)) {   /* console: a length */
+    if ((fid & ~HVCFG_PSCI_SMC64) == (HVCFG_HC_CONSOLE & ~HVCFG_PSCI_SMC64) &&
+        fz_below(&c->rng, 2)) {                                        /* console: a length */
         static const uint64_t lens[] = {0, 1, 255, 256, 257, 4096, ~0UL, 0x80000000UL};
         kind = K_CONSOLE;
         x[2] = fz_below(&c->rng, 2) ? fz_below(&c->rng, 300) : lens[fz_below(&c->rng, 8)];
