@@ -10,7 +10,7 @@ import pytest
 
 from hvcfg.diagnostics import ConfigError, Diagnostic, Pos
 from hvcfg.load import (BOARD_SCHEMA, PARTITION_SCHEMA, SCHEMA_DIR, load_config,
-                        required_partition_keys, schema, where)
+                        required_partition_keys, resolve, schema, where)
 from hvcfg.units import format_range, format_size, parse_size
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,19 +103,52 @@ def test_schema_is_valid_and_editor_friendly(name: str) -> None:
     for obj in objects(s):
         if "propertyNames" in obj:          # a free-form map (defines)
             continue
-        assert obj.get("additionalProperties") is False, obj
+        closed = obj.get("additionalProperties") is False or \
+            (obj.get("unevaluatedProperties") is False and "$ref" in obj)
+        assert closed, obj
         for key, sub in obj.get("properties", {}).items():
             assert "description" in sub or "$ref" in sub, key
 
 
-def test_partition_definitions_agree() -> None:
+def test_definitions_are_written_once() -> None:
+    """The partition schema owns every definition a partition uses; the board schema refers to
+    them (by relative `$ref`s that resolve offline) and copies none."""
     board, part = schema(BOARD_SCHEMA), schema(PARTITION_SCHEMA)
-    for name, d in part["$defs"].items():
-        assert board["$defs"][name] == d, name
-    entry = dict(board["$defs"]["partition"]["properties"])
-    assert entry.pop("include")
-    assert entry == part["properties"]
+    assert set(board["$defs"]) & set(part["$defs"]) == set()
+    assert set(board["$defs"]) == {"partition", "ramBank"}
+
+    def refs(node: Any) -> Iterator[str]:
+        if isinstance(node, dict):
+            yield from ([node["$ref"]] if "$ref" in node else [])
+            for v in node.values():
+                yield from refs(v)
+        elif isinstance(node, list):
+            for v in node:
+                yield from refs(v)
+
+    for name, s in ((BOARD_SCHEMA, board), (PARTITION_SCHEMA, part)):
+        for ref in refs(s):
+            assert not ref.startswith(("http:", "https:")), ref
+            assert resolve(ref, name), ref
+    entry = board["$defs"]["partition"]
+    assert resolve(entry["$ref"]) is part["$defs"]["partitionKeys"]
+    assert set(entry["properties"]) == {"include"}
     assert required_partition_keys() == ("name", "cpus", "memory", "image")
+
+
+def test_partition_entry_and_file_allow_the_same_keys(tmp_path: Path) -> None:
+    """One list of keys: an unknown key is E002 in a board entry and in a partition file, with
+    the same allowed keys in the hint (plus `include` in the board)."""
+    (tmp_path / "p.yaml").write_text("name: p\nimage: {binary: a.bin}\nbogus: 1\n")
+    text = BOARD + "  - include: p.yaml\n    cpus: [1]\n    memory: [{base: 0x42000000, " \
+        "size: 1M}]\n    bogus2: 1\n"
+    found = diags(write(tmp_path, "b.yaml", text))
+    assert sorted(d.code for d in found) == ["E002", "E002"]
+    keys = set(part_keys := schema(PARTITION_SCHEMA)["$defs"]["partitionKeys"]["properties"])
+    assert len(part_keys) == 12
+    for d in found:
+        listed = set(d.hint.split(": ", 1)[1].split(", "))
+        assert listed == keys | ({"include"} if "bogus2" in d.message else set())
 
 
 def test_schema_files_are_packaged() -> None:

@@ -12,22 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from hvcfg import cli, codegen, pipeline, surface, toolchain
+from hvcfg import cli, codegen, hypercalls, pipeline, smccc, surface, toolchain
 
 ROOT = Path(__file__).resolve().parent.parent
 HYP = ROOT / "hyp"
 
 
 # ------------------------------------------------------------------ the map against the C sources
-
-def _defines(*headers: Path) -> dict[str, int]:
-    out = {}
-    for h in headers:
-        for name, value in re.findall(r"^#define\s+(\w+)\s+(0x[0-9a-fA-F]+|\d+)u?\b",
-                                      h.read_text(), re.M):
-            out[name] = int(value, 0)
-    return out
-
 
 def _function_body(path: Path, signature: str) -> str:
     text = path.read_text()
@@ -46,18 +37,9 @@ def _case_labels(body: str) -> list[str]:
     return [c.strip() for c in re.findall(r"\bcase\s+([^:]+):", body)]
 
 
-def _evaluate(label: str, defines: dict[str, int]) -> int:
-    value = 0
-    for term in label.split("|"):
-        term = term.strip()
-        value |= defines[term] if term in defines else int(term.rstrip("uU"), 0)
-    return value
-
-
 def test_psci_list_matches_the_case_labels_of_hv_psci_call():
-    defines = _defines(HYP / "include/hv/psci.h")
     body = _function_body(HYP / "core/psci.c", "int hv_psci_call(")
-    in_c = {_evaluate(label, defines) for label in _case_labels(body)}
+    in_c = {smccc.evaluate(label, smccc.constants()) for label in _case_labels(body)}
     listed = [fid for f in surface.PSCI_FUNCTIONS for fid in f.fids]
     assert len(listed) == len(set(listed)), "a function id listed twice"
     assert set(listed) == in_c, (
@@ -81,15 +63,6 @@ def test_trap_stubs_are_the_lower_el_vectors():
     # The Spectre-mitigating table (Cortex-A57/A72) reaches the same stubs after mitigating.
     assert re.findall(r"^\s*vector\s+(\w+)", mitigated, re.M) == targets[:8]
     assert re.findall(r"^\s*vector_mitigated\s+(\w+)", mitigated, re.M) == targets[8:]
-
-
-def test_hypercall_map_matches_codegen_and_the_header():
-    assert set(surface.HYPERCALLS) == set(codegen.HYPERCALLS)
-    defines = _defines(HYP / "include/hv/hypercall.h")
-    body = _function_body(HYP / "core/smccc.c", "static void vendor_call(")
-    for hc in surface.HYPERCALLS.values():
-        assert defines[hc.macro] == hc.fid
-        assert hc.macro in _case_labels(body)
 
 
 def test_sloc_counts_code_lines_only():
@@ -119,7 +92,8 @@ def builds(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("surface")
     full = pipeline.build(ROOT / "boards/qemu-virt.yaml", tmp / "build")
     none = pipeline.build(_variant_without_hypercalls(tmp), tmp / "build")
-    assert codegen.hypercalls_used(full.analysis.system) == ["console", "identity"]
+    assert [h.name for h in codegen.hypercalls_used(full.analysis.system)] == ["console",
+                                                                              "identity"]
     assert codegen.hypercalls_used(none.analysis.system) == []
     return {"full": full, "none": none, "root": tmp / "build"}
 
@@ -158,7 +132,7 @@ def test_every_mapped_symbol_exists_when_its_feature_is_used(builds):
     absent (a rename or an inlined helper in the map fails here)."""
     code = surface.read_elf(builds["full"].elf)
     names = {s for t in surface.TRAPS for s in t.symbols}
-    names |= {s for h in surface.HYPERCALLS.values() for s in h.symbols}
+    names |= {s for h in hypercalls.table() for s in surface.hypercall_symbols(h)}
     names |= {s for f in surface.PSCI_FUNCTIONS for s in f.symbols}
     assert sorted(n for n in names if not code.lookup(n)) == []
 

@@ -183,7 +183,7 @@ def test_stage2_pages_only_2m_aligned_region() -> None:
 
 
 def test_stage2_pages_when_unaligned() -> None:
-    m = Mapping(0x4800_1000, 0x5000_1000, 0x3000, "r", "normal", "small")
+    m = Mapping(0x4800_1000, 0x5000_1000, 0x3000, "ro", "normal", "small")
     ts = stage2_tables([m], BASE, blocks=True)
     assert len(ts.pages) == 4                                               # root x2, L2, L3
     l3 = ts.pages[3]
@@ -212,7 +212,7 @@ def test_stage2_device_is_xn_nGnRE() -> None:
 
 def test_stage2_concatenated_root_second_page() -> None:
     hi = Mapping(1 << 39, 0x4000_0000, M2, "rw", "normal", "high")     # IPA bit 39 -> root page 1
-    top = Mapping((1 << 40) - M2, 0x4000_0000, M2, "r", "normal", "top")
+    top = Mapping((1 << 40) - M2, 0x4000_0000, M2, "ro", "normal", "top")
     ts = stage2_tables([hi, top], BASE, blocks=True)
     assert ts.pages[1][0] & 3 == 3 and ts.pages[1][511] & 3 == 3 and not any(ts.pages[0])
     check_roundtrip([hi, top], ts, "stage2")
@@ -223,17 +223,17 @@ def test_stage2_concatenated_root_second_page() -> None:
 
 def test_stage2_ipa_range() -> None:
     with pytest.raises(ValueError, match="40-bit"):
-        stage2_tables([Mapping((1 << 40) - K4, 0, 2 * K4, "r", "normal", "x")], BASE,
+        stage2_tables([Mapping((1 << 40) - K4, 0, 2 * K4, "ro", "normal", "x")], BASE,
                       blocks=True)
     with pytest.raises(ValueError, match="40 bits"):
-        stage2_tables([Mapping(0, 1 << 40, K4, "r", "normal", "x")], BASE, blocks=True)
+        stage2_tables([Mapping(0, 1 << 40, K4, "ro", "normal", "x")], BASE, blocks=True)
 
 
 # -- EL2 stage 1 --------------------------------------------------------------------------------
 
 def test_el2_permissions_exact() -> None:
     maps = [Mapping(0x4000_0000, 0x4000_0000, K4, "rx", "normal", "text"),
-            Mapping(0x4000_1000, 0x4000_1000, K4, "r", "normal", "rodata"),
+            Mapping(0x4000_1000, 0x4000_1000, K4, "ro", "normal", "rodata"),
             Mapping(0x4000_2000, 0x4000_2000, K4, "rw", "normal", "data"),
             Mapping(0x0900_0000, 0x0900_0000, K4, "rw", "device", "uart")]
     ts = el2_tables(maps, BASE)
@@ -252,8 +252,8 @@ def test_el2_rejects_wx_and_range() -> None:
     with pytest.raises(ValueError, match="W\\^X"):
         el2_tables([Mapping(0, 0, K4, "rwx", "normal", "bad")], BASE)
     with pytest.raises(ValueError, match="39-bit"):
-        el2_tables([Mapping(1 << 39, 0, K4, "r", "normal", "high")], BASE)
-    el2_tables([Mapping((1 << 39) - K4, 0, K4, "r", "normal", "top")], BASE)
+        el2_tables([Mapping(1 << 39, 0, K4, "ro", "normal", "high")], BASE)
+    el2_tables([Mapping((1 << 39) - K4, 0, K4, "ro", "normal", "top")], BASE)
     with pytest.raises(ValueError, match="aligned"):
         el2_tables([], BASE + 0x800)
 
@@ -269,14 +269,14 @@ def test_el2_blocks() -> None:
 # -- errors, determinism ------------------------------------------------------------------------
 
 @pytest.mark.parametrize("bad, match", [
-    ([Mapping(0x1000, 0, 0x2000, "r", "normal", "a"), Mapping(0x2000, 0, 0x1000, "r", "normal", "b")],
+    ([Mapping(0x1000, 0, 0x2000, "ro", "normal", "a"), Mapping(0x2000, 0, 0x1000, "ro", "normal", "b")],
      "overlaps"),
-    ([Mapping(0x1800, 0, 0x1000, "r", "normal", "a")], "4 KiB"),
-    ([Mapping(0x1000, 0x10, 0x1000, "r", "normal", "a")], "4 KiB"),
-    ([Mapping(0x1000, 0, 0x800, "r", "normal", "a")], "4 KiB"),
-    ([Mapping(0x1000, 0, 0, "r", "normal", "a")], "4 KiB"),
+    ([Mapping(0x1800, 0, 0x1000, "ro", "normal", "a")], "4 KiB"),
+    ([Mapping(0x1000, 0x10, 0x1000, "ro", "normal", "a")], "4 KiB"),
+    ([Mapping(0x1000, 0, 0x800, "ro", "normal", "a")], "4 KiB"),
+    ([Mapping(0x1000, 0, 0, "ro", "normal", "a")], "4 KiB"),
     ([Mapping(0x1000, 0, 0x1000, "w", "normal", "a")], "permission"),
-    ([Mapping(0x1000, 0, 0x1000, "r", "strongly-ordered", "a")], "memory type"),
+    ([Mapping(0x1000, 0, 0x1000, "ro", "strongly-ordered", "a")], "memory type"),
 ])
 @pytest.mark.parametrize("gen", [partial(stage2_tables, blocks=True), el2_tables])
 def test_errors(gen, bad: list[Mapping], match: str) -> None:  # noqa: ANN001
@@ -286,15 +286,15 @@ def test_errors(gen, bad: list[Mapping], match: str) -> None:  # noqa: ANN001
 
 def test_overlap_names_both() -> None:
     with pytest.raises(ValueError) as exc:
-        stage2_tables([Mapping(0, 0, 2 * K4, "r", "normal", "alpha"),
-                       Mapping(K4, 0, K4, "r", "normal", "beta")], BASE, blocks=True)
+        stage2_tables([Mapping(0, 0, 2 * K4, "ro", "normal", "alpha"),
+                       Mapping(K4, 0, K4, "ro", "normal", "beta")], BASE, blocks=True)
     assert "alpha" in str(exc.value) and "beta" in str(exc.value)
 
 
 def test_deterministic_and_base_independent_size() -> None:
     maps = [Mapping(0x4000_0000 + i * 0x10_0000, 0x6000_0000 + i * 0x10_0000, 0x5000, "rw",
                     "normal", f"m{i}") for i in range(5)]
-    maps.append(Mapping(0x80_0000_0000, 0, K4, "r", "device", "hi"))
+    maps.append(Mapping(0x80_0000_0000, 0, K4, "ro", "device", "hi"))
     a = stage2_tables(maps, BASE, blocks=True)
     b = stage2_tables(list(reversed(maps)), BASE, blocks=True)
     assert a == b
@@ -307,7 +307,7 @@ def test_deterministic_and_base_independent_size() -> None:
 def test_empty_and_to_bytes() -> None:
     ts = el2_tables([], BASE)
     assert ts.pages == ((0,) * 512,)
-    ts = stage2_tables([Mapping(0, 0x4000_0000, G1, "r", "normal", "a")], BASE, blocks=True)
+    ts = stage2_tables([Mapping(0, 0x4000_0000, G1, "ro", "normal", "a")], BASE, blocks=True)
     raw = ts.to_bytes()
     assert len(raw) == 2 * 4096 and raw[:8] == ts.pages[0][0].to_bytes(8, "little")
 
@@ -317,7 +317,7 @@ def test_empty_and_to_bytes() -> None:
 @st.composite
 def mapping_sets(draw: st.DrawFn, regime: str) -> list[Mapping]:
     va_limit = 1 << (39 if regime == "el2" else 40)
-    perms = ("r", "rw", "rx") if regime == "el2" else ("r", "rw", "rx", "rwx")
+    perms = ("ro", "rw", "rx") if regime == "el2" else ("ro", "rw", "rx", "rwx")
     maps: list[Mapping] = []
     va = 0
     for i in range(draw(st.integers(0, 6))):

@@ -232,7 +232,7 @@ def test_el2_hierarchical_permissions():
     m = _el2_tree()
     m.set(0x30000, 1, 0x31000 | TABLE | (1 << 62) | (1 << 60))      # APTable[1], XNTable
     w = walk(m.read, 0x30000, el2_regime(TCR), mair=MAIR)
-    assert [r.attrs.perm for r in w.runs] == ["r", "r"]              # normal RX+RW merge; device
+    assert [r.attrs.perm for r in w.runs] == ["ro", "ro"]              # normal RX+RW merge; device
     w_hpd = walk(m.read, 0x30000, el2_regime(TCR | (1 << 24)), mair=MAIR)
     assert [r.attrs.perm for r in w_hpd.runs] == ["rx", "rw", "rw"]
 

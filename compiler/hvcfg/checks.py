@@ -12,12 +12,12 @@ from typing import Iterator
 
 from .board import Reg
 from .diagnostics import Diagnostic, Pos, Related, error, warning
+from .hypercalls import by_name as known_hypercalls
 from .layout import DTB_SLOT, EL2_VA_LIMIT, IPA_LIMIT, VGIC_CPU_IF_SIZE, HypFrame, \
     align_down, align_up, hypervisor_frames, partition_mappings
 from .model import MemRegion, Partition, System
 from .units import format_range
 
-KNOWN_HYPERCALLS: tuple[str, ...] = ("console", "identity")
 GRANULE = 0x1000
 HYP_ALIGN = 0x2000          # tables.stage2_tables: an 8 KiB-aligned concatenated root
 FIRST_SPI = 32
@@ -394,11 +394,11 @@ def _hypercalls(system: System) -> list[Diagnostic]:
     out = []
     for part in system.partitions:
         for j, call in enumerate(part.hypercalls):
-            if call not in KNOWN_HYPERCALLS:
+            if call not in known_hypercalls():
                 pos = part.hypercalls_pos[j] if j < len(part.hypercalls_pos) else part.pos
                 out.append(error("E038", f"partition '{part.name}' asks for unknown hypercall "
                                  f"'{call}'", pos,
-                                 hint=f"known hypercalls: {', '.join(KNOWN_HYPERCALLS)} "
+                                 hint=f"known hypercalls: {', '.join(known_hypercalls())} "
                                  "(docs/hypercalls.md)"))
     return out
 

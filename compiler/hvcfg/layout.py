@@ -31,7 +31,6 @@ STACK_SIZE = 16 * 1024
 EL2_VA_LIMIT = 1 << 39      # tables.el2_tables: T0SZ = 25
 IPA_LIMIT = 1 << 40         # tables.stage2_tables: T0SZ = 24
 
-_S2_PERM = {"ro": "r", "rw": "rw", "rx": "rx", "rwx": "rwx"}
 
 
 def align_up(value: int, align: int) -> int:
@@ -47,7 +46,7 @@ class Window:
     name: str
     base: int
     size: int
-    perm: str               # EL2 permission: "rx", "r" or "rw"
+    perm: str               # EL2 permission: "rx", "ro" or "rw" (perms.PERMS)
 
     @property
     def end(self) -> int:
@@ -254,7 +253,7 @@ def partition_mappings(p: Partition, gic: Gic) -> tuple[tables.Mapping, ...]:
     """A partition's stage-2 map: its RAM with the declared permissions, its devices' pages,
     and its virtual GIC CPU interface (the guest's GICC IPA onto the physical GICV frame).
     The distributor page is left unmapped: every access traps and is emulated."""
-    maps = [tables.Mapping(r.ipa, r.base, r.size, _S2_PERM[r.perm], "normal",
+    maps = [tables.Mapping(r.ipa, r.base, r.size, r.perm, "normal",
                            f"{p.name} RAM") for r in p.memory]
     maps += [tables.Mapping(lo, lo, hi - lo, "rw", "device", path)
              for lo, hi, path in device_pages(p)]
@@ -310,10 +309,10 @@ def _windows(base: int, pgtable_pages: int, blob_sizes: list[int], ncpus: int) -
         cursor += align_up(size, PAGE)
 
     add("text", TEXT_WINDOW, "rx")
-    add("rodata", RODATA_WINDOW, "r")
+    add("rodata", RODATA_WINDOW, "ro")
     add("data", DATA_WINDOW, "rw")
-    add("pgtables", pgtable_pages * PAGE, "r")
-    add("images", sum(align_up(s, PAGE) for s in blob_sizes), "r")
+    add("pgtables", pgtable_pages * PAGE, "ro")
+    add("images", sum(align_up(s, PAGE) for s in blob_sizes), "ro")
     add("bss", BSS_WINDOW + ncpus * STACK_SIZE, "rw")
     return out
 
@@ -410,7 +409,7 @@ def compute_layout(system: System, hyp: Reg, files: dict[str, PartitionFiles]) -
 
 def describe(layout: Layout, system: System) -> str:
     """The text memory map written next to the image."""
-    lines = [f"# memory map of {system.board_spec.name} (from {system.config_path})", "",
+    lines = [f"# memory map of {system.board_spec.name} (from {system.config_path.name})", "",
              "## physical", f"{'start':>18} {'end':>18} {'size':>8}  what"]
     rows: list[tuple[int, int, str]] = []
     rows += [(w.base, w.end, f"hypervisor {w.name} ({w.perm})") for w in layout.windows if w.size]

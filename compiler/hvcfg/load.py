@@ -7,6 +7,7 @@ Schemas in schema/. Any problem is raised as one ConfigError carrying every diag
 """
 from __future__ import annotations
 
+import copy
 import difflib
 import json
 import os
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import jsonschema
+import referencing
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -201,6 +203,26 @@ def schema(name: str) -> dict[str, Any]:
     return json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
 
 
+@cache
+def _registry() -> referencing.Registry:
+    """The configuration schemas by $id, so that the board schema's `$ref`s to the partition
+    schema (which owns every definition a partition uses) resolve without a network."""
+    return referencing.Registry().with_resources(
+        (schema(n)["$id"], referencing.Resource.from_contents(schema(n)))
+        for n in (BOARD_SCHEMA, PARTITION_SCHEMA))
+
+
+def resolve(ref: str, base: str = BOARD_SCHEMA) -> dict[str, Any]:
+    """The subschema a `$ref` written in schema file `base` names."""
+    resolver = _registry().resolver(base_uri=schema(base)["$id"])
+    return resolver.lookup(ref).contents
+
+
+def definition(name: str) -> dict[str, Any]:
+    """A shared definition of the partition schema, e.g. definition("onFault")."""
+    return schema(PARTITION_SCHEMA)["$defs"][name]
+
+
 def _is_int(_checker: Any, instance: Any) -> bool:
     return isinstance(instance, int) and not isinstance(instance, bool)
 
@@ -213,7 +235,41 @@ _Validator = jsonschema.validators.extend(
 
 @cache
 def _validator(name: str) -> Any:
-    return _Validator(schema(name))
+    return _Validator(schema(name), registry=_registry())
+
+
+def _fill_properties(validator: Any, properties: dict[str, Any], instance: Any,
+                     sch: dict[str, Any]) -> Any:
+    """The `properties` keyword, which first gives every absent key its schema `default`."""
+    if isinstance(instance, dict):
+        for key, sub in properties.items():
+            default = schema_default(sub)
+            if key not in instance and default is not _NO_DEFAULT:
+                instance[key] = copy.deepcopy(default)
+    yield from jsonschema.Draft202012Validator.VALIDATORS["properties"](
+        validator, properties, instance, sch)
+
+
+_NO_DEFAULT = object()
+_Filler = jsonschema.validators.extend(_Validator, {"properties": _fill_properties})
+
+
+def schema_default(sub: dict[str, Any]) -> Any:
+    """The `default` of a property's schema, given there or in the definition it `$ref`s."""
+    if "default" in sub:
+        return sub["default"]
+    if "$ref" in sub:
+        return schema_default(_resolve_def(sub["$ref"]))
+    return _NO_DEFAULT
+
+
+def fill_defaults(data: dict[str, Any]) -> None:
+    """Give every absent key that has a schema `default` that value, in place: the schema is
+    the only place a default is written, and the model reads keys that are always there. Run
+    on valid data (its findings were reported already); a filled key has no position of its
+    own, so diagnostics about it point at the mapping that lacks it."""
+    for _ in _Filler(schema(BOARD_SCHEMA), registry=_registry()).iter_errors(data):
+        pass
 
 
 _TYPE_NAMES = {"integer": "an integer", "string": "a string", "array": "a list",
@@ -257,8 +313,8 @@ def _diagnose(err: jsonschema.ValidationError, path: JsonPath, pos: Any,
               key_pos: Any) -> list[Diagnostic]:
     kind, value, sch, inst = err.validator, err.validator_value, err.schema, err.instance
     desc = sch.get("description", "") if isinstance(sch, dict) else ""
-    if kind == "additionalProperties":
-        allowed = list(sch.get("properties", {}))
+    if kind in ("additionalProperties", "unevaluatedProperties"):
+        allowed = _allowed_keys(sch)
         out = []
         for key in inst:
             if key in allowed:
@@ -301,23 +357,38 @@ def _diagnose(err: jsonschema.ValidationError, path: JsonPath, pos: Any,
     return [error("E005", f"{where(path)}: {err.message}", pos(path), hint=desc)]
 
 
+def _allowed_keys(sch: dict[str, Any]) -> list[str]:
+    """Keys an object schema allows: its own properties and those of the schema it `$ref`s
+    (every such `$ref` names its file, so it resolves from any base)."""
+    keys = list(sch.get("properties", {}))
+    if "$ref" in sch:
+        keys += [k for k in _allowed_keys(resolve(sch["$ref"])) if k not in keys]
+    return keys
+
+
 def _describe(sch: dict[str, Any], key: str) -> str:
-    """The schema description of `key`, from `sch` or else from any board-schema definition."""
+    """The schema description of `key`, from `sch` or else from any shared definition."""
     candidates = [sch.get("properties", {}).get(key)]
-    board = schema(BOARD_SCHEMA)
-    candidates += [d.get("properties", {}).get(key) for d in board.get("$defs", {}).values()]
+    for name in (BOARD_SCHEMA, PARTITION_SCHEMA):
+        candidates += [d.get("properties", {}).get(key)
+                       for d in schema(name).get("$defs", {}).values()]
     for sub in candidates:
         if not sub:
             continue
-        d = sub.get("description") or _resolve_def(sub.get("$ref", "")).get("description")
+        d = sub.get("description") or (_resolve_def(sub["$ref"]).get("description")
+                                       if "$ref" in sub else None)
         if d:
             return d
     return "see docs/configuration.md"
 
 
 def _resolve_def(ref: str) -> dict[str, Any]:
+    """A `#/$defs/name` or `partition.schema.json#/$defs/name` reference's target."""
     name = ref.rsplit("/", 1)[-1]
-    return schema(BOARD_SCHEMA).get("$defs", {}).get(name, {}) if name else {}
+    for file in (BOARD_SCHEMA, PARTITION_SCHEMA):
+        if name in schema(file).get("$defs", {}):
+            return schema(file)["$defs"][name]
+    return {}
 
 
 def required_partition_keys() -> tuple[str, ...]:
@@ -407,6 +478,7 @@ def load_config(path: Path) -> Doc:
                     hint=f"add '{key}' to the partition entry or to {inc_display}"))
     if diags:
         raise ConfigError(_sorted(_unique(diags), display))
+    fill_defaults(data)
     return Doc(path, data, positions, key_positions, tuple(files), includes, dirs)
 
 

@@ -12,11 +12,13 @@ from pathlib import Path
 
 from .board import Board, DtDevice, Reg
 from .diagnostics import CODES, ConfigError, Diagnostic, Pos, error, warning
-from .load import Doc
+from .load import Doc, definition
+from .perms import PERMS
 from .units import format_range, parse_size
 
-PERMS = ("ro", "rw", "rx", "rwx")
-FAULT_ACTIONS = ("halt", "restart", "inject")
+# The health monitor's actions, from the schema (in this order, the values of HV_FAULT_* in the
+# generated hvcfg_config.h). A region's permission words are perms.PERMS.
+FAULT_ACTIONS: tuple[str, ...] = tuple(definition("onFault")["properties"]["action"]["enum"])
 
 
 @dataclass(frozen=True)
@@ -92,9 +94,6 @@ class ResetPolicy:
     pos: Pos
 
 
-RESET_LIMIT_DEFAULT = 100
-
-
 @dataclass(frozen=True)
 class Partition:
     name: str
@@ -105,6 +104,7 @@ class Partition:
     image: ImageSpec
     hypercalls: tuple[str, ...]
     on_fault: FaultPolicy
+    on_reset: ResetPolicy
     spec_dir: Path               # directory of the partition file (sources are relative to it)
     cpus_pos: Pos | None = None  # the `cpus:` list (for E036)
     hypercalls_pos: tuple[Pos, ...] = ()   # one per hypercall (for E038)
@@ -112,11 +112,10 @@ class Partition:
     bootargs: str = ""
     initrd: Path | None = None
     defines: tuple[tuple[str, str], ...] = ()  # (macro, C value) for images built from sources
-    on_reset: ResetPolicy | None = None    # None: the default limit, RESET_LIMIT_DEFAULT
 
     @property
     def reset_limit(self) -> int:
-        return self.on_reset.limit if self.on_reset else RESET_LIMIT_DEFAULT
+        return self.on_reset.limit
 
     @property
     def entry_ipa(self) -> int:
@@ -158,7 +157,7 @@ def board_spec_from_doc(doc: Doc) -> BoardSpec:
     if "qemu" in dt:
         q = dt["qemu"]
         qemu = QemuSpec(machine=q["machine"], cpu=q.get("cpu"), smp=q["smp"],
-                        memory=parse_size(q["memory"]), serials=q.get("serials", 1))
+                        memory=parse_size(q["memory"]), serials=q["serials"])
     memory, memory_pos = None, None
     if "memory" in board:
         memory = tuple(sorted((Reg(b["base"], parse_size(b["size"])) for b in board["memory"]),
@@ -254,17 +253,15 @@ def _partition(doc: Doc, board: Board, i: int, errors: list[Diagnostic]) -> Part
     e = doc.data["partitions"][i]
     memory = tuple(
         MemRegion(base=r["base"], size=parse_size(r["size"]), ipa=r.get("ipa", r["base"]),
-                  perm=r.get("perm", "rw"), pos=doc.pos(at + ("memory", j)))
+                  perm=r["perm"], pos=doc.pos(at + ("memory", j)))
         for j, r in enumerate(e["memory"]))
     devices = tuple(d for d in (_device(board, ref, doc.pos(at + ("devices", j)), errors)
-                                for j, ref in enumerate(e.get("devices", ()))) if d)
-    fault = e.get("on_fault", {})
-    on_fault = FaultPolicy(fault.get("action", "halt"), fault.get("limit", 3),
-                           doc.pos(at + ("on_fault",)))
-    reset = e.get("on_reset", {})
-    on_reset = ResetPolicy(reset.get("limit", RESET_LIMIT_DEFAULT), doc.pos(at + ("on_reset",)))
+                                for j, ref in enumerate(e["devices"])) if d)
+    fault = e["on_fault"]
+    on_fault = FaultPolicy(fault["action"], fault["limit"], doc.pos(at + ("on_fault",)))
+    on_reset = ResetPolicy(e["on_reset"]["limit"], doc.pos(at + ("on_reset",)))
     spec_dir = doc.includes[i].resolve().parent if i in doc.includes else doc.dir_of(())
-    calls = e.get("hypercalls", ())
+    calls = e["hypercalls"]
     return Partition(
         name=e["name"], pos=doc.pos(at),
         cpus=tuple(CpuRef(c, doc.pos(at + ("cpus", j))) for j, c in enumerate(e["cpus"])),
@@ -272,8 +269,8 @@ def _partition(doc: Doc, board: Board, i: int, errors: list[Diagnostic]) -> Part
         hypercalls=tuple(calls), on_fault=on_fault, on_reset=on_reset, spec_dir=spec_dir,
         cpus_pos=doc.pos(at + ("cpus",)),
         hypercalls_pos=tuple(doc.pos(at + ("hypercalls", j)) for j in range(len(calls))),
-        defines=tuple((k, define_value(v)) for k, v in e.get("defines", {}).items()),
-        vuart=e.get("vuart", False), bootargs=e.get("bootargs", ""),
+        defines=tuple((k, define_value(v)) for k, v in e["defines"].items()),
+        vuart=e["vuart"], bootargs=e["bootargs"],
         initrd=_initrd(doc, i, errors))
 
 
@@ -305,7 +302,7 @@ def build_system(doc: Doc, board: Board, board_spec: BoardSpec) -> System:
             cpos, hint=(f"PL011 UARTs on this board: {', '.join(uarts)}; " if uarts else "")
             + CODES["E041"][1]))
     partitions = tuple(_partition(doc, board, i, errors)
-                       for i in range(len(doc.data.get("partitions", ()))))
+                       for i in range(len(doc.data["partitions"])))
     if errors or console is None:
         raise ConfigError(errors)
     mem = hyp["memory"]

@@ -139,7 +139,7 @@ def _build_into(tc: toolchain.Toolchain, analysis: Analysis, staging: Path,
         "hvcfg_config.h": codegen.render_config_h(system, lay, inputs),
         "hvcfg_config.c": codegen.render_config_c(system, lay, inputs),
         "pgtables.s": codegen.render_pgtables(system, lay, inputs),
-        "images.s": codegen.render_images(lay, inputs),
+        "images.s": codegen.render_images(lay, inputs, gen),
         "hyp.ld": codegen.render_linker_script(system, lay, inputs),
     }
     for name, text in texts.items():

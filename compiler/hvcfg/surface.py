@@ -14,8 +14,8 @@ this configuration compiles (codegen.hyp_sources), the headers they include, and
 files. docs/attack-surface.md explains the model.
 
 The entry-point tables below are data: tests/test_surface.py checks them against the C sources
-(case labels of hv_psci_call and hv_trap_lower_sync, hypercall ids) and the ELF, so they cannot
-drift silently. Emulated devices (vGIC, virtual UART) add their MMIO registers with
+(case labels of hv_psci_call and hv_trap_lower_sync) and the ELF, so they cannot drift
+silently; hypercalls come from their one table, hyp/hypercalls.yaml. Emulated devices (vGIC, virtual UART) add their MMIO registers with
 `register_mmio_provider`.
 """
 from __future__ import annotations
@@ -30,7 +30,7 @@ from elftools.elf.constants import SH_FLAGS
 from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
-from . import codegen
+from . import codegen, hypercalls, smccc
 from .model import Partition, System
 
 # ------------------------------------------------------------------ the static entry-point map
@@ -85,43 +85,38 @@ TRAPS: tuple[Trap, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class Hypercall:
-    name: str                    # as granted in YAML (codegen.HYPERCALLS keys)
-    macro: str                   # its function id's macro in hyp/include/hv/hypercall.h
-    fid: int
-    symbols: tuple[str, ...]
-
-
-HYPERCALLS: dict[str, Hypercall] = {h.name: h for h in (
-    Hypercall("console", "HVCFG_HC_CONSOLE_WRITE", 0xc6000001,
-              ("hv_hc_console_write", "hv_guest_read")),
-    Hypercall("identity", "HVCFG_HC_IDENTITY", 0xc6000002, ("hv_hc_identity",)),
-)}
+def hypercall_symbols(hc: hypercalls.Hypercall) -> tuple[str, ...]:
+    """A hypercall's handler functions, outermost first (hyp/hypercalls.yaml)."""
+    return (hc.handler,) + hc.reaches
 
 
 @dataclass(frozen=True)
 class PsciFunction:
     name: str
-    fids: tuple[int, ...]        # every function id hv_psci_call answers for it
+    macros: tuple[str, ...]      # hv/psci.h's names of every function id hv_psci_call answers
     symbols: tuple[str, ...]
 
+    @property
+    def fids(self) -> tuple[int, ...]:
+        return tuple(smccc.constants()[m] for m in self.macros)
 
-# Exactly the case labels of hv_psci_call in hyp/core/psci.c (checked by a test). Every
-# partition can call all of them; they are scoped to the caller's own vCPUs.
+
+# Exactly the case labels of hv_psci_call in hyp/core/psci.c (checked by a test); the ids are
+# those of hv/psci.h. Every partition can call all of them; they are scoped to the caller's own
+# vCPUs.
 PSCI_FUNCTIONS: tuple[PsciFunction, ...] = tuple(
-    PsciFunction(name, fids, ("hv_psci_call",) + extra) for name, fids, extra in (
-        ("SMCCC_VERSION", (0x80000000,), ()),
-        ("SMCCC_ARCH_FEATURES", (0x80000001,),
+    PsciFunction(name, macros, ("hv_psci_call",) + extra) for name, macros, extra in (
+        ("SMCCC_VERSION", ("SMCCC_VERSION",), ()),
+        ("SMCCC_ARCH_FEATURES", ("SMCCC_ARCH_FEATURES",),
          ("hv_smccc_arch_features", "hv_spectre_features")),
-        ("PSCI_VERSION", (0x84000000,), ()),
-        ("PSCI_FEATURES", (0x8400000a,), ()),
-        ("CPU_ON", (0x84000003, 0xc4000003), ("hv_vcpu_request_start",)),
-        ("AFFINITY_INFO", (0x84000004, 0xc4000004), ("hv_vcpu_state",)),
-        ("MIGRATE_INFO_TYPE", (0x84000006,), ()),
-        ("CPU_OFF", (0x84000002,), ("hv_partition_vcpu_off",)),
-        ("SYSTEM_OFF", (0x84000008,), ("hv_partition_halt",)),
-        ("SYSTEM_RESET", (0x84000009,), ("hv_partition_restart",)),
+        ("PSCI_VERSION", ("PSCI_VERSION",), ()),
+        ("PSCI_FEATURES", ("PSCI_FEATURES",), ()),
+        ("CPU_ON", ("PSCI_CPU_ON", "PSCI_CPU_ON_64"), ("hv_vcpu_request_start",)),
+        ("AFFINITY_INFO", ("PSCI_AFFINITY_INFO", "PSCI_AFFINITY_INFO_64"), ("hv_vcpu_state",)),
+        ("MIGRATE_INFO_TYPE", ("PSCI_MIGRATE_INFO_TYPE",), ()),
+        ("CPU_OFF", ("PSCI_CPU_OFF",), ("hv_partition_vcpu_off",)),
+        ("SYSTEM_OFF", ("PSCI_SYSTEM_OFF",), ("hv_partition_halt",)),
+        ("SYSTEM_RESET", ("PSCI_SYSTEM_RESET",), ("hv_partition_restart",)),
     ))
 
 # Emulated MMIO: a provider returns, for one partition, one EntrySpec (kind "mmio") per
@@ -147,11 +142,12 @@ def entry_specs(system: System, p: Partition) -> list[EntrySpec]:
     """Every entry point partition `p` can reach, in display order."""
     specs = [EntrySpec("trap", t.name, t.detail, t.symbols) for t in TRAPS]
     for h in p.hypercalls:
-        hc = HYPERCALLS.get(h)
-        if hc is None:       # granted in YAML but unknown here: say so rather than hide it
-            specs.append(EntrySpec("hypercall", h, "no handler map in surface.py", ()))
+        hc = hypercalls.by_name().get(h)
+        if hc is None:       # granted in YAML but unknown (check refuses it): say so, not hide it
+            specs.append(EntrySpec("hypercall", h, "not in hyp/hypercalls.yaml", ()))
         else:
-            specs.append(EntrySpec("hypercall", h, f"{hc.fid:#x} ({hc.macro})", hc.symbols))
+            specs.append(EntrySpec("hypercall", h, f"{hc.fid:#x} (HV_HC_{hc.macro}_FID)",
+                                   hypercall_symbols(hc)))
     for f in PSCI_FUNCTIONS:
         specs.append(EntrySpec("psci", f.name, " / ".join(f"{i:#x}" for i in f.fids), f.symbols))
     for provider in MMIO_PROVIDERS:
@@ -483,8 +479,9 @@ def compute(system: System, elf: Path, gen_dir: Path, hyp_dir: Path) -> Surface:
         parts.append(PartitionSurface(p.name, tuple(c.index for c in p.cpus), p.hypercalls,
                                       tuple(d.device.path for d in p.devices), entries))
     used = set(codegen.hypercalls_used(system))
-    not_granted = tuple((name, _handlers(code, hc.symbols))
-                        for name, hc in sorted(HYPERCALLS.items()) if name not in used)
+    not_granted = tuple((hc.name, _handlers(code, hypercall_symbols(hc)))
+                        for hc in sorted(hypercalls.table(), key=lambda h: h.name)
+                        if hc not in used)
     reach = frozenset(f for p in parts for f in p.reach)
     indirect = tuple(sorted((f.name, n) for f, n in code.indirect.items() if f in reach))
     files = tuple(sorted(compiled_files(system, hyp_dir, gen_dir),

@@ -29,6 +29,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from .perms import PERMS
+
 PAGE = 0x1000
 BLOCK_1G = 1 << 30
 ENTRIES = 512
@@ -101,7 +103,6 @@ S1_AP1_RES1 = 1 << 6                # EL2 regime: AP[1] is RES1
 S1_AP2_RO = 1 << 7
 OA_MASK = ((1 << 48) - 1) & ~(PAGE - 1)
 
-PERMS = ("r", "rw", "rx", "rwx")
 MEMTYPES = ("normal", "device")
 LEVEL_SHIFT = {1: 30, 2: 21, 3: 12}
 START_LEVEL = 1
@@ -112,7 +113,7 @@ class Mapping:
     va: int          # IPA for stage 2, VA for the EL2 stage-1 regime
     pa: int
     size: int
-    perm: str        # "r", "rw", "rx", "rwx"
+    perm: str        # one of perms.PERMS: "ro", "rw", "rx", "rwx"
     memtype: str     # "normal" (write-back cacheable, inner shareable) or "device" (nGnRE)
     name: str
 

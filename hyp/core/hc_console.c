@@ -8,14 +8,14 @@
 void hv_hc_console_write(struct hv_regs *regs)
 {
     uint64_t ipa = regs->x[1], len = regs->x[2];
-    char buf[HVCFG_CONSOLE_MAX];
+    char buf[HV_HC_CONSOLE_MAX];
 
-    if (len > HVCFG_CONSOLE_MAX || !hv_guest_read(ipa, buf, len)) {
+    if (len > HV_HC_CONSOLE_MAX || !hv_guest_read(ipa, buf, len)) {
         regs->x[0] = (uint64_t)PSCI_INVALID_PARAMETERS;
         /* With the inject policy the HVC becomes an undefined instruction for the guest. */
         hv_fault(regs, HV_FAULT_KIND_UNDEF,
                  "console hypercall: buffer ipa=0x%lx len=%lu outside its memory or over %u bytes",
-                 (unsigned long)ipa, (unsigned long)len, HVCFG_CONSOLE_MAX);
+                 (unsigned long)ipa, (unsigned long)len, HV_HC_CONSOLE_MAX);
         return;
     }
     hv_pconsole_write(hv_current_partition(), buf, len);

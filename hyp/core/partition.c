@@ -187,11 +187,7 @@ void hv_partition_vcpu_off(uint32_t idx)
     halted_and_idle(idx);
 }
 
-static const char *const action_names[] = {
-    [HV_FAULT_HALT] = "halt",
-    [HV_FAULT_RESTART] = "restart",
-    [HV_FAULT_INJECT] = "inject",
-};
+static const char *const action_names[] = { HV_FAULT_ACTION_NAMES };
 
 void hv_fault(struct hv_regs *regs, enum hv_fault_kind kind, const char *fmt, ...)
 {

@@ -5,7 +5,7 @@
  * to the operator's terminal.
  *
  * Two locks. The partition's own lock is taken only by its own CPUs (and its reset), for one
- * call (at most HVCFG_CONSOLE_MAX bytes); printing under it means a partition has at most one
+ * call (at most HV_HC_CONSOLE_MAX bytes); printing under it means a partition has at most one
  * line waiting for the console lock however many vCPUs it floods from. The console lock is
  * taken for one finished line at a time. Each line is charged to the partition's output
  * budget first; a line over budget is counted and dropped without touching the console lock.

@@ -64,8 +64,8 @@ static int64_t affinity_info(const struct hv_partition *p, uint64_t mpidr, uint6
 static int64_t features(uint32_t fid)
 {
     switch (fid) {
-    case PSCI_VERSION: case PSCI_CPU_OFF: case PSCI_CPU_ON: case PSCI_CPU_ON | PSCI_SMC64:
-    case PSCI_AFFINITY_INFO: case PSCI_AFFINITY_INFO | PSCI_SMC64:
+    case PSCI_VERSION: case PSCI_CPU_OFF: case PSCI_CPU_ON: case PSCI_CPU_ON_64:
+    case PSCI_AFFINITY_INFO: case PSCI_AFFINITY_INFO_64:
     case PSCI_MIGRATE_INFO_TYPE: case PSCI_SYSTEM_OFF: case PSCI_SYSTEM_RESET:
     case PSCI_FEATURES: case SMCCC_VERSION:
         return PSCI_SUCCESS;
@@ -99,11 +99,11 @@ int hv_psci_call(struct hv_regs *regs, uint32_t fid)
         ret = features((uint32_t)a1);
         break;
     case PSCI_CPU_ON:
-    case PSCI_CPU_ON | PSCI_SMC64:
+    case PSCI_CPU_ON_64:
         ret = cpu_on(p, a1, a2, a3);
         break;
     case PSCI_AFFINITY_INFO:
-    case PSCI_AFFINITY_INFO | PSCI_SMC64:
+    case PSCI_AFFINITY_INFO_64:
         ret = affinity_info(p, a1, a2);
         break;
     case PSCI_MIGRATE_INFO_TYPE:

@@ -10,9 +10,9 @@
 #include "hv/spectre.h"
 #include "hv/traps.h"
 
-static int __attribute__((unused)) granted(uint32_t hc)
+static int __attribute__((unused)) granted(uint32_t bit)
 {
-    return (hv_current_partition_config()->hypercalls >> hc) & 1;
+    return (hv_current_partition_config()->hypercalls >> bit) & 1;
 }
 
 #define SMCCC_OWNER(fid)        (((fid) >> 24) & 0x3f)
@@ -20,23 +20,20 @@ static int __attribute__((unused)) granted(uint32_t hc)
 #define SMCCC_OWNER_STANDARD    4       /* PSCI */
 #define SMCCC_OWNER_VENDOR_HYP  6       /* hvcfg's own calls */
 
-/* hvcfg's own calls; each only if the partition's YAML granted it. Tail calls throughout, so
- * that the NOT_SUPPORTED answer needs no stack frame. */
+/* One case per call this configuration compiles in (HV_HYPERCALLS_USED, generated from
+ * hyp/hypercalls.yaml); each only if the partition's YAML granted it. */
+#define HYPERCALL_CASE(NAME, handler)           \
+    case HV_HC_##NAME##_FID:                    \
+        if (granted(HV_HC_##NAME))              \
+            return handler(regs);               \
+        break;
+
+/* hvcfg's own calls. Tail calls throughout, so that the NOT_SUPPORTED answer needs no stack
+ * frame. */
 static void vendor_call(struct hv_regs *regs, uint32_t fid)
 {
     switch (fid) {
-#ifdef HV_HAS_HC_CONSOLE
-    case HVCFG_HC_CONSOLE_WRITE:
-        if (granted(HV_HC_CONSOLE))
-            return hv_hc_console_write(regs);
-        break;
-#endif
-#ifdef HV_HAS_HC_IDENTITY
-    case HVCFG_HC_IDENTITY:
-        if (granted(HV_HC_IDENTITY))
-            return hv_hc_identity(regs);
-        break;
-#endif
+    HV_HYPERCALLS_USED(HYPERCALL_CASE)
     default:
         break;
     }

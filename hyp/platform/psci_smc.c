@@ -1,9 +1,7 @@
 /* Boards whose firmware implements PSCI through SMC (QEMU virt with virtualization=on). */
 #include "hv/platform.h"
+#include "hv/psci.h"
 #include "hv/sysreg.h"
-
-#define PSCI_SYSTEM_OFF 0x84000008UL
-#define PSCI_CPU_ON_64  0xc4000003UL
 
 static uint64_t smc_call(uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a3)
 {

@@ -55,7 +55,7 @@ static uint64_t attack_once(void)
     switch (MODE) {
     case 1:
     case 2:
-        smccc_hvc(HVCFG_CONSOLE_WRITE, (uint64_t)buf, sizeof(buf), 0);
+        smccc_hvc(HVCFG_HC_CONSOLE, (uint64_t)buf, sizeof(buf), 0);
         return 1;
 #ifdef VUART_BASE
     case 3:
@@ -84,7 +84,7 @@ void secondary_main(uint64_t vcpu)
 {
     guest_install_vectors();
     flood(vcpu);
-    smccc_hvc(PSCI_CPU_OFF, 0, 0, 0);
+    smccc_hvc(HVCFG_PSCI_CPU_OFF, 0, 0, 0);
 }
 
 static void prepare(void)
@@ -103,7 +103,7 @@ static void run_flood(void)
     prepare();
     guest_delay_ms(START_MS);
     for (uint64_t v = 1; v < HVCFG_NCPUS; v++)
-        smccc_hvc(PSCI_CPU_ON, v, (uint64_t)_secondary_start, v);
+        smccc_hvc(HVCFG_PSCI_CPU_ON_64, v, (uint64_t)_secondary_start, v);
     uint64_t end = ms_now() + ATTACK_MS;
     while (ms_now() < end)
         attempts[0] += attack_once();

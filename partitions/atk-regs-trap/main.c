@@ -9,10 +9,6 @@
  */
 #include "../lib/guest.h"
 
-#define SMCCC_ARCH_FEATURES     0x80000001u
-#define SMCCC_ARCH_WORKAROUND_1 0x80008000u
-#define SMCCC_ARCH_WORKAROUND_2 0x80007fffu
-#define SMCCC_ARCH_WORKAROUND_3 0x80003fffu
 
 volatile uint64_t last_esr, last_far, last_vector = ~0UL;   /* written by the vectors */
 extern char trap_vectors[], el0_a64_load[], el0_a32_load[], el0_a64_dcc[], el0_a32_dcc[];
@@ -126,13 +122,13 @@ static void lower_el(void)
 
 static void speculation(void)
 {
-    static const uint32_t ids[] = {SMCCC_ARCH_WORKAROUND_1, SMCCC_ARCH_WORKAROUND_2,
-                                   SMCCC_ARCH_WORKAROUND_3};
+    static const uint32_t ids[] = { HVCFG_SMCCC_ARCH_WORKAROUND_1, HVCFG_SMCCC_ARCH_WORKAROUND_2,
+                                    HVCFG_SMCCC_ARCH_WORKAROUND_3 };
     for (int i = 0; i < 3; i++)
         guest_printf("atk-trap: ARCH_FEATURES(WORKAROUND_%d) -> %ld", i + 1,
-                     smccc_hvc(SMCCC_ARCH_FEATURES, ids[i], 0, 0).x0);
+                     smccc_hvc(HVCFG_SMCCC_ARCH_FEATURES, ids[i], 0, 0).x0);
     guest_printf("atk-trap: ARCH_WORKAROUND_1 -> %ld",
-                 smccc_hvc(SMCCC_ARCH_WORKAROUND_1, 0, 0, 0).x0);
+                 smccc_hvc(HVCFG_SMCCC_ARCH_WORKAROUND_1, 0, 0, 0).x0);
 }
 
 int main(uint64_t dtb)

@@ -183,7 +183,7 @@ int regs_main(uint64_t dtb)
     uint64_t freq = SYSREG(cntfrq_el0), now = SYSREG(cntpct_el0);
     if (now / (freq / 1000) < RESET_FOR_MS) {
         guest_printf("atk-regs: dirtied, now SYSTEM_RESET");
-        smccc_hvc(PSCI_SYSTEM_RESET, 0, 0, 0);
+        smccc_hvc(HVCFG_PSCI_SYSTEM_RESET, 0, 0, 0);
     }
 #endif
     guest_printf("atk-regs: done, SYSTEM_OFF");

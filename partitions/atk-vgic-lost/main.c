@@ -44,7 +44,7 @@ int main(uint64_t dtb)
         guest_printf("atk-lost: incarnation 1: reset");
         while (guest_cntpct() < threshold)
             ;
-        smccc_hvc(PSCI_SYSTEM_RESET, 0, 0, 0);
+        smccc_hvc(HVCFG_PSCI_SYSTEM_RESET, 0, 0, 0);
     }
     guest_printf("atk-lost: incarnation 2");
     uint32_t before = seen[0][UART_SPI];

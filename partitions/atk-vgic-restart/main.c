@@ -55,7 +55,7 @@ int main(uint64_t dtb)
     uint32_t sgi = wait_for(&seen[0][3], 1);
     timer_in_ticks(1000);
     uint32_t timer = wait_for(&seen[0][TIMER_PPI], 1);
-    smccc_hvc(PSCI_CPU_ON, 1, (uint64_t)_secondary_start, 1);
+    smccc_hvc(HVCFG_PSCI_CPU_ON_64, 1, (uint64_t)_secondary_start, 1);
     wait_for(&vcpu1_up, 1);
     mmio_write32(D(GICD_SGIR), (2u << 16) | SGI_PING);
     uint32_t pong = wait_for(&seen[0][SGI_PONG], 1);

@@ -58,7 +58,7 @@ void secondary_main(uint64_t vcpu)
         } else if (c == CMD_OFF) {
             cmd = CMD_NONE;
             cmd_done = 1;
-            smccc_hvc(PSCI_CPU_OFF, 0, 0, 0);
+            smccc_hvc(HVCFG_PSCI_CPU_OFF, 0, 0, 0);
         }
     }
 }
@@ -129,13 +129,13 @@ static void routing(void)
     action("CPU_OFF its vCPU 1 while its level SPI targets it with the line high, then CPU_ON");
     set_target(0x02);
     run_on_vcpu1(CMD_OFF);
-    while (smccc_hvc(PSCI_AFFINITY_INFO, 1, 0, 0).x0 != 1)    /* OFF */
+    while (smccc_hvc(HVCFG_PSCI_AFFINITY_INFO_64, 1, 0, 0).x0 != 1)    /* OFF */
         ;
     b1 = seen[1][UART_SPI];
     uart_line_high();
     guest_delay_ms(60);
     uint32_t up = vcpu1_up;
-    int64_t on = smccc_hvc(PSCI_CPU_ON, 1, (uint64_t)_secondary_start, 1).x0;
+    int64_t on = smccc_hvc(HVCFG_PSCI_CPU_ON_64, 1, (uint64_t)_secondary_start, 1).x0;
     uint32_t back = wait_for(&vcpu1_up, up + 1);
     guest_printf("atk-vgic: CPU_ON %ld, vcpu1 back %u, its SPI taken on vcpu1 %u", on, back,
                  wait_for(&seen[1][UART_SPI], b1 + 1));
@@ -222,7 +222,7 @@ int main(uint64_t dtb)
     gic_cpu_on();
     mmio_write32(D(GICD_CTLR), 1);
     irqs(1);
-    smccc_hvc(PSCI_CPU_ON, 1, (uint64_t)_secondary_start, 1);
+    smccc_hvc(HVCFG_PSCI_CPU_ON_64, 1, (uint64_t)_secondary_start, 1);
     wait_for(&vcpu1_up, 1);
     guest_printf("atk-vgic: up, two vCPUs");
 

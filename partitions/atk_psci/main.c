@@ -26,9 +26,7 @@
  */
 #include "../lib/guest.h"
 
-#define MAX_VCPUS       4
-#define PSCI_SUCCESS    0
-#define PSCI_ALREADY_ON -4
+#define MAX_VCPUS 4
 
 #ifndef MODE
 #define MODE 1
@@ -65,7 +63,7 @@ static int64_t psci(uint32_t fid, uint64_t a1, uint64_t a2, uint64_t a3)
 
 static int64_t cpu_on(uint64_t vcpu)
 {
-    return psci(PSCI_CPU_ON, vcpu, (uint64_t)_secondary_start, vcpu);
+    return psci(HVCFG_PSCI_CPU_ON_64, vcpu, (uint64_t)_secondary_start, vcpu);
 }
 
 /* A vCPU of an earlier incarnation notices: the word it started with changed. */
@@ -111,24 +109,24 @@ static __attribute__((unused)) void stress(uint64_t vcpu, uint64_t mine)
         uint32_t pick = (uint32_t)(r % 10000);
         marker[vcpu] = mine;
         if (pick < 4500) {
-            psci(PSCI_AFFINITY_INFO, target, 0, 0);
+            psci(HVCFG_PSCI_AFFINITY_INFO_64, target, 0, 0);
         } else if (pick < 9000) {
             cpu_on(target);
         } else if (pick < 9300) {
             /* vCPU 0 only while another one seems on: the stress ends by restart limit or
              * SYSTEM_OFF, and only rarely (a race) by the last CPU_OFF. */
-            if (vcpu == 0 && psci(PSCI_AFFINITY_INFO, 1 + target % 3, 0, 0) != 0)
+            if (vcpu == 0 && psci(HVCFG_PSCI_AFFINITY_INFO_64, 1 + target % 3, 0, 0) != 0)
                 continue;
-            psci(PSCI_CPU_OFF, 0, 0, 0);
+            psci(HVCFG_PSCI_CPU_OFF, 0, 0, 0);
             guest_printf("vcpu%lu: CPU_OFF returned", vcpu);
         } else if (pick < 9390) {
-            psci(PSCI_SYSTEM_RESET, 0, 0, 0);
+            psci(HVCFG_PSCI_SYSTEM_RESET, 0, 0, 0);
             guest_printf("vcpu%lu: SYSTEM_RESET returned", vcpu);
         } else if (pick < 9392) {
-            psci(PSCI_SYSTEM_OFF, 0, 0, 0);
+            psci(HVCFG_PSCI_SYSTEM_OFF, 0, 0, 0);
             guest_printf("vcpu%lu: SYSTEM_OFF returned", vcpu);
         } else {
-            psci(PSCI_AFFINITY_INFO, target, 0, 0);
+            psci(HVCFG_PSCI_AFFINITY_INFO_64, target, 0, 0);
         }
         if (stale(mine, vcpu))
             return;
@@ -136,7 +134,7 @@ static __attribute__((unused)) void stress(uint64_t vcpu, uint64_t mine)
             guest_printf("vcpu%lu: 50 calls", vcpu);
         yield();
     }
-    psci(PSCI_SYSTEM_RESET, 0, 0, 0); /* not stopped after OPS calls: end the incarnation */
+    psci(HVCFG_PSCI_SYSTEM_RESET, 0, 0, 0);   /* not stopped after OPS calls: end the incarnation */
 }
 
 void secondary_main(uint64_t vcpu)
@@ -151,7 +149,7 @@ void secondary_main(uint64_t vcpu)
     result[vcpu] = cpu_on(3);
 #elif MODE == 4
     WAIT_US(go == mine, 20000);
-    psci(PSCI_CPU_OFF, 0, 0, 0);
+    psci(HVCFG_PSCI_CPU_OFF, 0, 0, 0);
     guest_printf("vcpu%lu: CPU_OFF returned", vcpu);
 #elif MODE == 5
     for (;;) {
@@ -185,11 +183,11 @@ int main(uint64_t dtb)
 #if MODE == 1
     guest_printf("CPU_ON vcpu1 then SYSTEM_RESET");
     cpu_on(1);
-    psci(PSCI_SYSTEM_RESET, 0, 0, 0);
+    psci(HVCFG_PSCI_SYSTEM_RESET, 0, 0, 0);
 #elif MODE == 2
     guest_printf("CPU_ON vcpu1 then SYSTEM_OFF");
     cpu_on(1);
-    psci(PSCI_SYSTEM_OFF, 0, 0, 0);
+    psci(HVCFG_PSCI_SYSTEM_OFF, 0, 0, 0);
 #elif MODE == 3
     int64_t on1 = cpu_on(1), on2 = cpu_on(2);
     if (!WAIT_US(ready[1] == mine && ready[2] == mine, 20000))
@@ -199,32 +197,32 @@ int main(uint64_t dtb)
     int done = WAIT_US(result[1] && result[2], 20000);
     int success = 0, already = 0, other = 0;
     for (int v = 0; v < 3; v++) {
-        success += result[v] == PSCI_SUCCESS;
-        already += result[v] == PSCI_ALREADY_ON;
-        other += result[v] != PSCI_SUCCESS && result[v] != PSCI_ALREADY_ON;
+        success += result[v] == HVCFG_PSCI_SUCCESS;
+        already += result[v] == HVCFG_PSCI_ALREADY_ON;
+        other += result[v] != HVCFG_PSCI_SUCCESS && result[v] != HVCFG_PSCI_ALREADY_ON;
     }
-    /* PSCI_SUCCESS is 0: a missing result counts as a success and makes the round fail. */
+    /* HVCFG_PSCI_SUCCESS is 0: a missing result counts as a success and makes the round fail. */
     guest_printf("CPU_ON vcpu3 from vcpus 0-2: %ld %ld %ld -> success %d already_on %d other %d%s",
                  result[0], result[1], result[2], success, already, other,
                  done ? "" : " (timeout)");
     WAIT_US(ready[3] == mine, 20000);
     guest_printf("vcpu3 %s", ready[3] == mine ? "up" : "NOT up");
-    psci(PSCI_SYSTEM_RESET, 0, 0, 0);
+    psci(HVCFG_PSCI_SYSTEM_RESET, 0, 0, 0);
 #elif MODE == 4
     cpu_on(1);
     cpu_on(2);
     WAIT_US(ready[1] == mine && ready[2] == mine, 20000);
     guest_printf("CPU_OFF vcpus 1-2 racing SYSTEM_RESET");
     go = mine;
-    psci(PSCI_SYSTEM_RESET, 0, 0, 0);
+    psci(HVCFG_PSCI_SYSTEM_RESET, 0, 0, 0);
 #elif MODE == 5
     cpu_on(1);
     cpu_on(2);
     WAIT_US(marker[1] == mine && marker[2] == mine, 20000);
     guest_printf("vcpus 1-2 writing markers: SYSTEM_RESET");
-    psci(PSCI_SYSTEM_RESET, 0, 0, 0);
+    psci(HVCFG_PSCI_SYSTEM_RESET, 0, 0, 0);
 #elif MODE == 6
-    psci(PSCI_SYSTEM_RESET, 0, 0, 0);
+    psci(HVCFG_PSCI_SYSTEM_RESET, 0, 0, 0);
 #elif MODE == 7
     guest_printf("stress: seed %d ops %d", SEED, OPS);
     for (uint64_t v = 1; v < MAX_VCPUS; v++)

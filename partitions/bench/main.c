@@ -190,7 +190,7 @@ int main(uint64_t dtb)
                      f;
                  }));
 
-    if (smccc_hvc(PSCI_CPU_ON, 1, (uint64_t)_secondary_start, 1).x0 != 0) {
+    if (smccc_hvc(HVCFG_PSCI_CPU_ON_64, 1, (uint64_t)_secondary_start, 1).x0 != 0) {
         guest_printf("bench: CPU_ON failed");
         guest_system_off();
     }
@@ -208,7 +208,7 @@ int main(uint64_t dtb)
     if (r != -1)
         guest_printf("bench: warning: null hypercall returned %ld, not NOT_SUPPORTED", r);
     op("null_hvc", bench_hvc, NULL_HVC, 0, n);
-    op("psci_version", bench_hvc, PSCI_VERSION, 0, n);
+    op("psci_version", bench_hvc, HVCFG_PSCI_VERSION, 0, n);
     op("gicd_typer_read", bench_ldr, D(GICD_TYPER), 0, n);
     op("gicd_isenabler0_read", bench_ldr, D(GICD_ISENABLER), 0, n);
 

@@ -7,7 +7,6 @@
  */
 #include "fuzz.h"
 
-#define SMC64 0x40000000u
 
 uint64_t fz_arg(uint64_t *rng)
 {
@@ -63,7 +62,7 @@ static uint32_t fid_of(struct fz_cpu *c, enum fz_kind *kind)
     static const uint32_t arch_ids[12] = {0,      1,      2,      3,      4,      0x3fff,
                                           0x7fff, 0x8000, 0x8001, 0x8002, 0x8003, 0xffff};
     uint64_t *rng = &c->rng;
-    uint32_t fast64 = (fz_next(rng) & 1) ? SMC64 : 0;
+    uint32_t fast64 = (fz_next(rng) & 1) ? HVCFG_PSCI_SMC64 : 0;
     uint32_t low = (uint32_t)fz_next(rng);
     uint32_t fid;
 
@@ -95,9 +94,10 @@ static uint32_t fid_of(struct fz_cpu *c, enum fz_kind *kind)
         fid = low;
     }
     /* Calls that end or start a vCPU or the partition have their own actions, paced. */
-    uint32_t f = fid & ~SMC64;
-    if (f == 0x84000002 || f == 0x84000003 || f == 0x84000008 || f == 0x84000009 || f == 0x84000012)
-        fid = 0x84000000u;          /* PSCI_VERSION instead */
+    uint32_t f = fid & ~HVCFG_PSCI_SMC64;
+    if (f == HVCFG_PSCI_CPU_OFF || f == HVCFG_PSCI_CPU_ON || f == HVCFG_PSCI_SYSTEM_OFF ||
+        f == HVCFG_PSCI_SYSTEM_RESET || f == 0x84000012 /* SYSTEM_RESET2 */)
+        fid = HVCFG_PSCI_VERSION;   /* instead */
     return fid;
 }
 
@@ -115,7 +115,8 @@ enum fz_kind fz_call_action(struct fz_cpu *c)
     x[1] = fz_arg(&c->rng);
     x[2] = fz_arg(&c->rng);
     x[3] = fz_arg(&c->rng);
-    if ((fid & ~SMC64) == 0x86000001u && fz_below(&c->rng, 2)) { /* console: a length */
+    if ((fid & ~HVCFG_PSCI_SMC64) == (HVCFG_HC_CONSOLE & ~HVCFG_PSCI_SMC64) &&
+        fz_below(&c->rng, 2)) {                                        /* console: a length */
         static const uint64_t lens[] = {0, 1, 255, 256, 257, 4096, ~0UL, 0x80000000UL};
         kind = K_CONSOLE;
         x[2] = fz_below(&c->rng, 2) ? fz_below(&c->rng, 300) : lens[fz_below(&c->rng, 8)];
@@ -127,7 +128,7 @@ enum fz_kind fz_call_action(struct fz_cpu *c)
         before[i] = x[i];
     fz_call(x, conduit);
     /* Results in x0-x3 (identity also x4-x7); x4-x17 are preserved (SMCCC 1.1), x18 too. */
-    int first = fid == 0xc6000002u ? 8 : 4;
+    int first = fid == HVCFG_HC_IDENTITY ? 8 : 4;
     for (int i = first; i < 18; i++)
         if (x[i] != before[i])
             FZ_VIOLATION(c, "fid 0x%x changed x%d 0x%lx -> 0x%lx", fid, i, before[i], x[i]);
@@ -139,10 +140,10 @@ enum fz_kind fz_call_action(struct fz_cpu *c)
 /* A vCPU's MPIDR as PSCI names it: the right ones, or anything. */
 static uint64_t mpidr_arg(struct fz_cpu *c, int valid)
 {
-    static const uint64_t bad[] = {NCPUS,         0xff,         0x100, 0x10000,
-                                   0x100000000UL, 0x80000001UL, ~0UL,  8};
-    return valid ? fz_below(&c->rng, NCPUS)
-                 : (fz_below(&c->rng, 2) ? bad[fz_below(&c->rng, 8)] : fz_next(&c->rng));
+    static const uint64_t bad[] = {NCPUS, 0xff, 0x100, 0x10000, 0x100000000UL,
+                                   1UL << 31 | 1 /* MPIDR.RES1 */, ~0UL, 8};
+    return valid ? fz_below(&c->rng, NCPUS) : (fz_below(&c->rng, 2) ? bad[fz_below(&c->rng, 8)]
+                                                                       : fz_next(&c->rng));
 }
 
 /* A CPU_ON entry: fz_entry or a word of its sled (valid), or an address that is not executable
@@ -169,7 +170,7 @@ static int64_t psci(struct fz_cpu *c, uint32_t fid, uint64_t a1, uint64_t a2, ui
 enum fz_kind fz_psci_action(struct fz_cpu *c, uint32_t self)
 {
     uint64_t r = fz_below(&c->rng, 1000);
-    uint32_t on = fz_below(&c->rng, 2) ? PSCI_CPU_ON : PSCI_CPU_ON & ~SMC64;
+    uint32_t on = fz_below(&c->rng, 2) ? HVCFG_PSCI_CPU_ON_64 : HVCFG_PSCI_CPU_ON;
 
     if ((int64_t)r < FUZZ_RESET_PERMILLE && fz_may_reset()) {
         int race = fz_below(&c->rng, 2);
@@ -178,8 +179,8 @@ enum fz_kind fz_psci_action(struct fz_cpu *c, uint32_t self)
                  race ? "CPU_ON + SYSTEM_RESET" : "SYSTEM_RESET");
         fz_summary(race ? "CPU_ON + SYSTEM_RESET after" : "SYSTEM_RESET after");
         if (race)
-            smccc_hvc(PSCI_CPU_ON, target, entry, 0);
-        smccc_hvc(PSCI_SYSTEM_RESET, 0, 0, 0);
+            smccc_hvc(HVCFG_PSCI_CPU_ON_64, target, entry, 0);
+        smccc_hvc(HVCFG_PSCI_SYSTEM_RESET, 0, 0, 0);
         FZ_VIOLATION(c, "SYSTEM_RESET returned");
         return K_RESET;
     }
@@ -204,14 +205,14 @@ enum fz_kind fz_psci_action(struct fz_cpu *c, uint32_t self)
     }
     if (r < 700 && self != 0) { /* vCPU 0 never turns itself off: it ends the run */
         FZ_BEGIN(c, K_CPU_OFF, "CPU_OFF");
-        psci(c, PSCI_CPU_OFF, fz_arg(&c->rng), fz_arg(&c->rng), 0);
+        psci(c, HVCFG_PSCI_CPU_OFF, fz_arg(&c->rng), fz_arg(&c->rng), 0);
         FZ_VIOLATION(c, "CPU_OFF returned");
         return K_CPU_OFF;
     }
     uint64_t target = mpidr_arg(c, fz_below(&c->rng, 2)),
              level = fz_below(&c->rng, 4) ? 0 : fz_arg(&c->rng);
     FZ_BEGIN(c, K_AFFINITY, "AFFINITY_INFO %lu %lu", target, level);
-    int64_t ret = psci(c, fz_below(&c->rng, 2) ? PSCI_AFFINITY_INFO : PSCI_AFFINITY_INFO & ~SMC64,
+    int64_t ret = psci(c, fz_below(&c->rng, 2) ? HVCFG_PSCI_AFFINITY_INFO_64 : HVCFG_PSCI_AFFINITY_INFO,
                        target, level, fz_arg(&c->rng));
     if (ret != 0 && ret != 1 && ret != 2 && ret != -2)
         FZ_VIOLATION(c, "AFFINITY_INFO %lu %lu -> %ld", target, level, ret);
@@ -224,7 +225,7 @@ void fz_cpu_on_then_off(struct fz_cpu *c)
 {
     if (NCPUS > 1 && (FUZZ_END_RACE == 2 || (FUZZ_END_RACE == 1 && fz_below(&c->rng, 2)))) {
         FZ_LOG("fuzz: CPU_ON + SYSTEM_OFF");
-        smccc_hvc(PSCI_CPU_ON, 1 + fz_below(&c->rng, NCPUS - 1), (uint64_t)fz_entry, 0);
+        smccc_hvc(HVCFG_PSCI_CPU_ON_64, 1 + fz_below(&c->rng, NCPUS - 1), (uint64_t)fz_entry, 0);
     } else {
         FZ_LOG("fuzz: SYSTEM_OFF");
     }

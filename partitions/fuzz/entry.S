@@ -10,8 +10,6 @@
 #include "../lib/caller_saved.h"
 #define FZ_NFORMS 32            /* fuzz.h agrees */
 
-#define STACK_PER_VCPU 0x4000
-
     .section .text, "ax"
 
 /* Record the exception (fz_sync in C) and resume where fz_sync says: after the faulting
@@ -39,7 +37,7 @@ fz_entry:
     b.hs    9f
     adrp    x2, __stack_top
     add     x2, x2, :lo12:__stack_top
-    mov     x3, #STACK_PER_VCPU
+    mov     x3, #HVCFG_STACK_PER_VCPU
     msub    x2, x1, x3, x2
     mov     sp, x2
     adrp    x2, guest_vectors

@@ -145,7 +145,7 @@ void fz_secondary(uint64_t context, uint64_t vcpu)
     seed_rng(c, (uint32_t)vcpu, context ^ fz_counter());
     run(c, (uint32_t)vcpu);
     FZ_LOG("fuzz: v%lu done", vcpu);
-    smccc_hvc(PSCI_CPU_OFF, 0, 0, 0);
+    smccc_hvc(HVCFG_PSCI_CPU_OFF, 0, 0, 0);
     FZ_VIOLATION(c, "CPU_OFF returned");
 }
 
@@ -167,9 +167,9 @@ int main(uint64_t dtb)
      * QEMU runs the CPUs round-robin, and a CPU woken by the hypervisor's kick may wait tens
      * of ms of virtual time for its turn). */
     for (uint32_t v = 1; v < NCPUS; v++) {
-        int64_t ret = smccc_hvc(PSCI_CPU_ON, v, (uint64_t)fz_entry, fz_next(&c->rng)).x0;
+        int64_t ret = smccc_hvc(HVCFG_PSCI_CPU_ON_64, v, (uint64_t)fz_entry, fz_next(&c->rng)).x0;
         uint64_t start = fz_counter(), until = start + fz_deadline / 5;
-        while (smccc_hvc(PSCI_AFFINITY_INFO, v, 0, 0).x0 != 0 && fz_counter() < until)
+        while (smccc_hvc(HVCFG_PSCI_AFFINITY_INFO_64, v, 0, 0).x0 != 0 && fz_counter() < until)
             guest_icount_slice();
         FZ_LOG("fuzz: CPU_ON v%u -> %ld, on after %lu us", v, ret,
                (fz_counter() - start) * 1000000 / freq);
@@ -181,7 +181,7 @@ int main(uint64_t dtb)
     /* Let the other vCPUs finish their last action and print (bounded: 20 ms). */
     uint64_t until = fz_counter() + freq / 50;
     for (uint32_t v = 1; v < NCPUS; v++)
-        while (smccc_hvc(PSCI_AFFINITY_INFO, v, 0, 0).x0 != 1 && fz_counter() < until)
+        while (smccc_hvc(HVCFG_PSCI_AFFINITY_INFO_64, v, 0, 0).x0 != 1 && fz_counter() < until)
             ;
     fz_summary("summary");
     fz_cpu_on_then_off(c);

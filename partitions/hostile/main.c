@@ -28,12 +28,12 @@ int main(uint64_t dtb)
     report("write to rx code");
 
     /* 3. a console hypercall whose buffer is outside its memory */
-    struct smccc_res r = smccc_hvc(HVCFG_CONSOLE_WRITE, HVCFG_UNMAPPED_IPA, 16, 0);
+    struct smccc_res r = smccc_hvc(HVCFG_HC_CONSOLE, HVCFG_UNMAPPED_IPA, 16, 0);
     report("console hypercall, foreign buffer");
     guest_printf("hostile: that call returned %ld", r.x0);
 
     /* 4. an oversized console hypercall */
-    r = smccc_hvc(HVCFG_CONSOLE_WRITE, HVCFG_MEM_BASE, 4096, 0);
+    r = smccc_hvc(HVCFG_HC_CONSOLE, HVCFG_MEM_BASE, 4096, 0);
     report("console hypercall, 4096 bytes");
 
     /* 5. set/way cache maintenance (trapped by HCR_EL2.TSW) */
@@ -41,7 +41,7 @@ int main(uint64_t dtb)
     report("dc isw");
 
     /* 6. a hypercall it was not granted: quietly NOT_SUPPORTED, no event */
-    guest_printf("identity (not granted) -> %ld", smccc_hvc(HVCFG_IDENTITY, 0, 0, 0).x0);
+    guest_printf("identity (not granted) -> %ld", smccc_hvc(HVCFG_HC_IDENTITY, 0, 0, 0).x0);
 
     guest_printf("hostile: still alive, SYSTEM_OFF");
     guest_system_off();

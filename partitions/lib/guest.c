@@ -117,7 +117,7 @@ void guest_printf(const char *fmt, ...)
     guest_uart_write(line, n);
 #else
     line[n++] = '\n';
-    smccc_hvc(HVCFG_CONSOLE_WRITE, (uint64_t)line, n, 0);
+    smccc_hvc(HVCFG_HC_CONSOLE, (uint64_t)line, n, 0);
 #endif
 }
 
@@ -152,7 +152,7 @@ uint32_t guest_checksum(const volatile uint8_t *p, uint64_t len)
 
 void guest_system_off(void)
 {
-    smccc_hvc(PSCI_SYSTEM_OFF, 0, 0, 0);
+    smccc_hvc(HVCFG_PSCI_SYSTEM_OFF, 0, 0, 0);
     for (;;)
         __asm__ volatile("wfi");
 }

@@ -7,16 +7,9 @@
 
 #include "partition_config.h"
 
-/* SMCCC / PSCI function ids and hvcfg's hypercalls (docs/hypercalls.md) */
-#define PSCI_VERSION            0x84000000u
-#define PSCI_CPU_OFF            0x84000002u
-#define PSCI_CPU_ON             0xc4000003u
-#define PSCI_AFFINITY_INFO      0xc4000004u
-#define PSCI_SYSTEM_OFF         0x84000008u
-#define PSCI_SYSTEM_RESET       0x84000009u
-#define PSCI_FEATURES           0x8400000au
-#define HVCFG_CONSOLE_WRITE     0xc6000001u
-#define HVCFG_IDENTITY          0xc6000002u
+/* SMCCC / PSCI function ids and results are HVCFG_PSCI_* and HVCFG_SMCCC_*, hvcfg's own calls
+ * HVCFG_HC_<NAME>: all in partition_config.h, generated from hyp/include/hv/psci.h and
+ * hyp/hypercalls.yaml (docs/hypercalls.md). */
 
 /* MMIO accessors as single loads and stores without writeback, as Linux's readl/writel: only
  * those give the hypervisor a syndrome (ESR ISV) it can emulate. */

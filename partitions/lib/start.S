@@ -6,8 +6,6 @@
  */
 #include "partition_config.h"
 
-#define STACK_PER_VCPU 0x4000
-
     .section .text.start, "ax"
     .global _start
 _start:
@@ -47,11 +45,11 @@ _secondary_start:
 6:  wfi
     b       6b
 
-/* x0 = vCPU number: SP = __stack_top - n * STACK_PER_VCPU. Clobbers x1, x2. */
+/* x0 = vCPU number: SP = __stack_top - n * HVCFG_STACK_PER_VCPU. Clobbers x1, x2. */
 set_stack:
     adrp    x1, __stack_top
     add     x1, x1, :lo12:__stack_top
-    mov     x2, #STACK_PER_VCPU
+    mov     x2, #HVCFG_STACK_PER_VCPU
     msub    x1, x0, x2, x1
     mov     sp, x1
     ret

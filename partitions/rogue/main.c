@@ -10,7 +10,7 @@
 
 int main(uint64_t dtb)
 {
-    struct smccc_res id = smccc_hvc(HVCFG_IDENTITY, 0, 0, 0);
+    struct smccc_res id = smccc_hvc(HVCFG_HC_IDENTITY, 0, 0, 0);
     guest_printf("rogue: identity -> %ld: partition %lu, vcpu %lu of %lu", id.x0, id.x1, id.x2,
                  id.x3);
     for (int i = 1; i <= BEATS; i++) {

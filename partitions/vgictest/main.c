@@ -74,7 +74,7 @@ void secondary_main(uint64_t vcpu)
     timer_in_ticks(1000);
     wait_for(&seen[1][TIMER_PPI], 1);
     vcpu1_done = 1;
-    smccc_hvc(PSCI_CPU_OFF, 0, 0, 0);
+    smccc_hvc(HVCFG_PSCI_CPU_OFF, 0, 0, 0);
 }
 
 /* The load forms a driver may use on emulated registers, each checked against what the
@@ -131,7 +131,7 @@ int main(uint64_t dtb)
     guest_printf("ITARGETSR foreign SPI -> reads back 0x%x",
                  mmio_read8(D(GICD_ITARGETSR + FOREIGN_SPI)));
 
-    smccc_hvc(PSCI_CPU_ON, 1, (uint64_t)_secondary_start, 1);
+    smccc_hvc(HVCFG_PSCI_CPU_ON_64, 1, (uint64_t)_secondary_start, 1);
     wait_for(&vcpu1_ready, 1);
     irqs(1);
     mmio_write32(D(GICD_SGIR), (2u << 16) | 5);      /* SGI 5 to vCPU 1 */

@@ -15,6 +15,7 @@ from hvcfg.model import (
     ImageSpec,
     MemRegion,
     Partition,
+    ResetPolicy,
     System,
 )
 
@@ -56,6 +57,7 @@ def make_partition(name: str, line: int, cpus: tuple[int, ...] = (0,),
         image=ImageSpec(None, (Path("start.S"),), Pos(CFG, line, 5)),
         hypercalls=hypercalls,
         on_fault=FaultPolicy(on_fault, 3 if on_fault == "restart" else 0, Pos(CFG, line + 8, 15)),
+        on_reset=ResetPolicy(10, Pos(CFG, line + 9, 15)),
         spec_dir=Path("partitions") / name)
 
 

@@ -15,6 +15,8 @@ from elftools.common.exceptions import ELFError, ELFParseError
 from elftools.elf.constants import P_FLAGS, SH_FLAGS
 from elftools.elf.elffile import ELFFile
 
+from .. import perms
+
 
 class VerifyError(Exception):
     """The image cannot be verified at all (unreadable ELF, missing symbol, bad config)."""
@@ -40,7 +42,7 @@ class Section:
 
     @property
     def perm(self) -> str:
-        return "r" + ("w" if self.write else "") + ("x" if self.execute else "")
+        return perms.word(True, self.write, self.execute)
 
 
 @dataclass(frozen=True)

@@ -13,14 +13,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from .. import package, platform
+from .. import package, perms, platform
 from ..model import System
 from .elfimage import ElfImage, StructLayout, VerifyError
 from .report import Report
 from .walker import (PAGE, RegimeError, Run, TableRef, Walk, el2_regime,
                      stage2_regime, walk)
 
-S2_PERM = {"ro": "r", "rw": "rw", "rx": "rx", "rwx": "rwx"}
 NORMAL_OK = ("normal-wb",)                              # inner and outer write-back
 DEVICE_OK = ("device-nGnRnE", "device-nGnRE")           # no gathering, no reordering
 SCTLR_M, SCTLR_EE, SCTLR_WXN = 1 << 0, 1 << 25, 1 << 19
@@ -222,7 +221,7 @@ class Expect:
     va: int
     pa: int | None              # None: identity
     size: int
-    perms: frozenset[str]       # allowed permission strings ("r", "rw", "rx", ...)
+    perms: frozenset[str]       # allowed permission words (perms.PERMS: "ro", "rw", ...)
     memtype: str                # "normal" or "device"
     label: str
     required: bool = True
@@ -533,7 +532,7 @@ class Verifier:
         p = next((p for p in self.system.partitions if p.name == name), None)
         if p is None:
             return []
-        items = [Expect(r.ipa, r.base, r.size, frozenset({S2_PERM[r.perm]}), "normal",
+        items = [Expect(r.ipa, r.base, r.size, frozenset({r.perm}), "normal",
                         f"memory {r.base:#x}") for r in p.memory]
         for d in p.devices:
             for reg in d.device.regs:
@@ -677,10 +676,10 @@ class Verifier:
             items.append(Expect(text_window[0], None, text_window[1] - text_window[0],
                                 frozenset({"rx"}), "normal", "text window", required=False))
         lo, hi = self.hyp_extent()
-        items.append(Expect(lo, None, hi - lo, frozenset({"r", "rw"}), "normal",
+        items.append(Expect(lo, None, hi - lo, frozenset({"ro", "rw"}), "normal",
                             "hypervisor window", required=False))
         for p in self.system.partitions:
-            items += [Expect(r.base, None, r.size, frozenset({"r", "rw"}), "normal",
+            items += [Expect(r.base, None, r.size, frozenset({"ro", "rw"}), "normal",
                              f"{p.name} RAM") for r in p.memory]
         for reg in self.system.hypervisor.console.device.regs:
             items.append(Expect(_down(reg.base), None, _up(reg.end) - _down(reg.base),
@@ -844,5 +843,4 @@ def _minus(lo: int, hi: int, cut: tuple[int, int] | None) -> list[tuple[int, int
 
 def _ram_str(r: tuple) -> str:
     ipa, pa, size, rd, wr, ex = r
-    perm = ("r" if rd else "") + ("w" if wr else "") + ("x" if ex else "")
-    return f"{ipa:#x}->{pa:#x}+{size:#x} {perm}"
+    return f"{ipa:#x}->{pa:#x}+{size:#x} {perms.word(rd, wr, ex)}"

@@ -26,6 +26,8 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .. import perms
+
 GRANULE_SHIFT = 12
 PAGE = 1 << GRANULE_SHIFT
 ENTRIES = 512
@@ -184,8 +186,7 @@ class Attrs:
 
     @property
     def perm(self) -> str:
-        return ("r" if self.read else "") + ("w" if self.write else "") + \
-            ("x" if self.execute else "") or "none"
+        return perms.word(self.read, self.write, self.execute)
 
     @property
     def is_device(self) -> bool:

@@ -7,14 +7,6 @@
 
 #include "hvcfg_config.h"
 
-#define HV_FAULT_HALT    0
-#define HV_FAULT_RESTART 1
-#define HV_FAULT_INJECT  2
-
-/* Hypervisor calls a partition may be granted (bit numbers of hv_partition.hypercalls) */
-#define HV_HC_CONSOLE    0
-#define HV_HC_IDENTITY   1
-
 #define HV_MAX_VCPUS     8
 
 #define BOOT_REGS_MAIR   0
@@ -72,10 +64,10 @@ struct hv_partition {
     uint32_t nram;
     uint32_t nvcpus;
     uint32_t cpu_slot[HV_MAX_VCPUS];/* vCPU n runs on physical CPU slot cpu_slot[n] */
-    uint32_t on_fault;              /* HV_FAULT_* */
+    uint32_t on_fault;              /* HV_FAULT_* (generated, from on_fault.action) */
     uint32_t restart_limit;         /* restarts by the health monitor (on_fault.limit) */
     uint32_t reset_limit;           /* requested restarts, PSCI SYSTEM_RESET (on_reset.limit) */
-    uint32_t hypercalls;            /* bit set of HV_HC_* granted */
+    uint32_t hypercalls;            /* bit set of HV_HC_* granted (hyp/hypercalls.yaml) */
     struct hv_vgic_config vgic;
     struct hv_vuart_config vuart;
 };

@@ -1,5 +1,7 @@
 /*
- * hvcfg's own calls, in the SMCCC Vendor Specific Hypervisor Service range (owner 6).
+ * hvcfg's own calls, in the SMCCC Vendor Specific Hypervisor Service range (owner 6). Their ids,
+ * grant bits and handlers are in hyp/hypercalls.yaml, from which hvcfg generates HV_HC_<NAME>,
+ * HV_HC_<NAME>_FID, the handler prototypes and HV_HYPERCALLS_USED (gen/hvcfg_config.h).
  * docs/hypercalls.md is the reference for guests.
  */
 #ifndef HV_HYPERCALL_H
@@ -7,15 +9,10 @@
 
 #include <stdint.h>
 
+#include "hv/config.h"
 #include "hv/frame.h"
 
-#define HVCFG_HC_CONSOLE_WRITE  0xc6000001u     /* x1 = buffer IPA, x2 = length */
-#define HVCFG_HC_IDENTITY       0xc6000002u
-
-#define HVCFG_CONSOLE_MAX       256             /* bytes per call */
-
-void hv_hc_console_write(struct hv_regs *regs);
-void hv_hc_identity(struct hv_regs *regs);
+#define HV_HC_CONSOLE_MAX       256             /* bytes per console call */
 
 /* Copy [ipa, ipa+len) of the current partition's RAM into dst; 0 if the range is not wholly
  * inside one readable region of the partition. */

@@ -1,4 +1,9 @@
-/* PSCI 1.1 and SMCCC 1.1 function identifiers and return codes (Arm DEN0022, DEN0028). */
+/*
+ * PSCI 1.1 and SMCCC 1.1 function identifiers and return codes (Arm DEN0022, DEN0028): their one
+ * place. hvcfg reads the PSCI_* and SMCCC_* constants here (and in spectre.h) for `hvcfg surface`
+ * and for the partitions, which get each under the partitions' prefix in their generated
+ * partition_config.h; keep each a number or an `|` of earlier names.
+ */
 #ifndef HV_PSCI_H
 #define HV_PSCI_H
 
@@ -15,6 +20,8 @@
 #define PSCI_SYSTEM_RESET       0x84000009u
 #define PSCI_FEATURES           0x8400000au
 #define PSCI_SMC64              0x40000000u     /* the SMC64 variant of a function id */
+#define PSCI_CPU_ON_64          (PSCI_CPU_ON | PSCI_SMC64)
+#define PSCI_AFFINITY_INFO_64   (PSCI_AFFINITY_INFO | PSCI_SMC64)
 
 #define PSCI_SUCCESS             0
 #define PSCI_NOT_SUPPORTED      -1
