@@ -35,6 +35,7 @@ from typing import Any
 import yaml
 
 from hvcfg import cli, pipeline
+from hvcfg.verify import FINDINGS
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = 0x1000
@@ -43,7 +44,7 @@ MiB = 1 << 20
 # A refusal must name its code and the place: `file:line:col: error E0NN name: ...`.
 CODED = re.compile(r"^(?P<file>\S+?):(?P<line>\d+):(?P<col>\d+): error (?P<code>E\d{3}) ", re.M)
 ANY_ERROR = re.compile(r"\berror (?P<code>E\d{3}) ", re.M)
-VERIFY_FINDING = re.compile(r"^(?P<name>[a-z0-9-]+): \S+: ", re.M)
+VERIFY_FINDING = re.compile(r"^\s*(?P<name>[a-z0-9-]+): \S+: ", re.M)   # in verify's report
 
 
 # ----------------------------------------------------------------------------- facts
@@ -469,7 +470,8 @@ def _structural(dts: str) -> list[tuple[str, str]]:
         ("gic-one-reg", _edit_node(dts, _GIC, _set_prop("reg", "<0x00 0x8000000 0x00 0x10000>"))),
         ("gic-no-reg", _edit_node(dts, _GIC, _drop_prop("reg"))),
         ("gic-unknown", _edit_node(dts, _GIC, _set_prop("compatible", '"foo,bar"'))),
-        ("no-memory", _MEMORY.sub("\n\tnot-memory {", dts, count=1)),
+        ("no-memory", _MEMORY.sub("\n\tnot-memory {", _edit_node(dts, _MEMORY,
+                                                                _drop_prop("device_type")))),
         ("memory-size-0", _edit_node(dts, _MEMORY, _set_prop("reg", "<0 0x40000000 0 0>"))),
         ("no-cpus", _CPUS.sub("\n\tnot-cpus {", dts, count=1)),
         ("cpus-empty", re.sub(r"\n\s*cpu@[0-9a-f]+ \{", "\n\t\tnot-cpu {", dts)),
@@ -553,9 +555,9 @@ class Outcome:
             codes = ANY_ERROR.findall(self.build.out)
             code = codes[0] if codes else f"exit {self.build.rc}"
             if code == "E047":
-                names = sorted(set(VERIFY_FINDING.findall(self.build.out)) - {"hint", "note"})
+                names = sorted(set(VERIFY_FINDING.findall(self.build.out)) & set(FINDINGS))
                 return "build-refused", f"E047 {' '.join(names)}"
-            return "build-refused", f"{code} {_gist(self.build.out)}"
+            return "build-refused", f"{code} {_gist(self.build.out)}".strip()
         if "clean" not in self.build.out:
             return "build-not-verified", _gist(self.build.out)
         return None
