@@ -75,8 +75,6 @@ def board_facts(config: Path, build_root: Path) -> Facts:
 
 # ----------------------------------------------------------------------------- flattening
 
-_PATH_KEYS = (("image", "binary"), ("initrd",))
-
 
 def _absolutize_partition(entry: dict[str, Any], base_dir: Path) -> None:
     image = entry.get("image")
@@ -166,36 +164,24 @@ def _region(doc: Doc, ctx: Ctx) -> tuple[str, dict[str, Any]] | None:
     return f"partitions[{i}].memory[{j}]", p["memory"][j]
 
 
-def m_region_base(doc: Doc, ctx: Ctx) -> str:
-    r = _region(doc, ctx)
-    if r is None:
-        return "noop"
-    r[1]["base"] = ctx.address()
-    return f"{r[0]}.base = {r[1]['base']:#x}"
+def _set_region(key: str, value: Callable[[Ctx], Any]) -> Callable[[Doc, Ctx], str]:
+    """A mutator setting `key` of a random region to `value(ctx)`."""
+    def mutate(doc: Doc, ctx: Ctx) -> str:
+        r = _region(doc, ctx)
+        if r is None:
+            return "noop"
+        r[1][key] = value(ctx)
+        shown = f"{r[1][key]:#x}" if isinstance(r[1][key], int) else repr(r[1][key])
+        return f"{r[0]}.{key} = {shown}"
+    mutate.__name__ = f"m_region_{key}"
+    return mutate
 
 
-def m_region_ipa(doc: Doc, ctx: Ctx) -> str:
-    r = _region(doc, ctx)
-    if r is None:
-        return "noop"
-    r[1]["ipa"] = ctx.address()
-    return f"{r[0]}.ipa = {r[1]['ipa']:#x}"
-
-
-def m_region_size(doc: Doc, ctx: Ctx) -> str:
-    r = _region(doc, ctx)
-    if r is None:
-        return "noop"
-    r[1]["size"] = ctx.size()
-    return f"{r[0]}.size = {r[1]['size']!r}"
-
-
-def m_region_perm(doc: Doc, ctx: Ctx) -> str:
-    r = _region(doc, ctx)
-    if r is None:
-        return "noop"
-    r[1]["perm"] = ctx.rng.choice(["ro", "rw", "rx", "rwx", "x", "RW"])
-    return f"{r[0]}.perm = {r[1]['perm']}"
+m_region_base = _set_region("base", Ctx.address)
+m_region_ipa = _set_region("ipa", Ctx.address)
+m_region_size = _set_region("size", Ctx.size)
+m_region_perm = _set_region("perm", lambda ctx: ctx.rng.choice(["ro", "rw", "rx", "rwx", "x",
+                                                                 "RW"]))
 
 
 def m_region_swap(doc: Doc, ctx: Ctx) -> str:
@@ -253,16 +239,6 @@ def m_hyp_size(doc: Doc, ctx: Ctx) -> str:
     return f"hypervisor.memory.size = {doc['hypervisor']['memory']['size']!r}"
 
 
-def m_cpus(doc: Doc, ctx: Ctx) -> str:
-    got = _part(doc, ctx)
-    if got is None:
-        return "noop"
-    n = ctx.facts.ncpus
-    got[1]["cpus"] = ctx.rng.choice([[], [0, 0], [n], [n + 100], [-1], list(range(n)),
-                                     [ctx.rng.randrange(n)], ["0"], [1 << 40]])
-    return f"partitions[{got[0]}].cpus = {got[1]['cpus']}"
-
-
 def m_devices(doc: Doc, ctx: Ctx) -> str:
     got = _part(doc, ctx)
     if got is None:
@@ -288,15 +264,6 @@ def m_name(doc: Doc, ctx: Ctx) -> str:
     return f"partitions[{got[0]}].name = {got[1]['name']!r}"
 
 
-def m_hypercalls(doc: Doc, ctx: Ctx) -> str:
-    got = _part(doc, ctx)
-    if got is None:
-        return "noop"
-    got[1]["hypercalls"] = ctx.rng.choice(
-        [[], ["console", "console"], ["identity"], ["console", "identity"], ["nope"], ["CONSOLE"]])
-    return f"partitions[{got[0]}].hypercalls = {got[1]['hypercalls']}"
-
-
 def m_on_fault(doc: Doc, ctx: Ctx) -> str:
     got = _part(doc, ctx)
     if got is None:
@@ -309,29 +276,28 @@ def m_on_fault(doc: Doc, ctx: Ctx) -> str:
     return f"partitions[{got[0]}].on_fault = {pol}"
 
 
-def m_on_reset(doc: Doc, ctx: Ctx) -> str:
-    got = _part(doc, ctx)
-    if got is None:
-        return "noop"
-    got[1]["on_reset"] = {"limit": ctx.rng.choice([0, 1, 1000000, 1000001, -1])}
-    return f"partitions[{got[0]}].on_reset = {got[1]['on_reset']}"
+def _set_partition(key: str, value: Callable[[Ctx], Any]) -> Callable[[Doc, Ctx], str]:
+    """A mutator setting `key` of a random partition to `value(ctx)`."""
+    def mutate(doc: Doc, ctx: Ctx) -> str:
+        got = _part(doc, ctx)
+        if got is None:
+            return "noop"
+        got[1][key] = value(ctx)
+        return f"partitions[{got[0]}].{key} = {str(got[1][key])[:40]!r}"
+    mutate.__name__ = f"m_{key}"
+    return mutate
 
 
-def m_vuart(doc: Doc, ctx: Ctx) -> str:
-    got = _part(doc, ctx)
-    if got is None:
-        return "noop"
-    got[1]["vuart"] = True
-    return f"partitions[{got[0]}].vuart = true"
-
-
-def m_bootargs(doc: Doc, ctx: Ctx) -> str:
-    got = _part(doc, ctx)
-    if got is None:
-        return "noop"
-    got[1]["bootargs"] = ctx.rng.choice(["x" * 70000, 'a "quoted" \\ arg', "line\nbreak",
-                                         "é ü", "\x00", ""])
-    return f"partitions[{got[0]}].bootargs = {got[1]['bootargs'][:20]!r}..."
+m_cpus = _set_partition("cpus", lambda ctx: ctx.rng.choice(
+    [[], [0, 0], [ctx.facts.ncpus], [ctx.facts.ncpus + 100], [-1], list(range(ctx.facts.ncpus)),
+     [ctx.rng.randrange(ctx.facts.ncpus)], ["0"], [1 << 40]]))
+m_hypercalls = _set_partition("hypercalls", lambda ctx: ctx.rng.choice(
+    [[], ["console", "console"], ["identity"], ["console", "identity"], ["nope"], ["CONSOLE"]]))
+m_on_reset = _set_partition("on_reset", lambda ctx: {
+    "limit": ctx.rng.choice([0, 1, 1000000, 1000001, -1])})
+m_vuart = _set_partition("vuart", lambda ctx: True)
+m_bootargs = _set_partition("bootargs", lambda ctx: ctx.rng.choice(
+    ["x" * 70000, 'a "quoted" \\ arg', "line\nbreak", "é ü", "\x00", ""]))
 
 
 def _scratch_file(ctx: Ctx, name: str, data: bytes) -> str:
@@ -564,7 +530,8 @@ class Outcome:
 
 
 def _gist(out: str) -> str:
-    for pattern in (r"cannot find entry symbol", r"relocation truncated", r"region `\w+' overflowed",
+    for pattern in (r"cannot find entry symbol", r"relocation truncated",
+                    r"region `\w+' overflowed",
                     r"will not fit", r"undefined reference", r"section .* overlaps"):
         if re.search(pattern, out):
             return pattern.replace("\\", "")

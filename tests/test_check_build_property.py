@@ -45,7 +45,8 @@ PROJECT_BOARDS = sorted((ROOT / "boards").glob("*.yaml")) + \
 # ----------------------------------------------------------------------------- the corpus
 
 HEADER = re.compile(r"^# expect: (?P<expect>E\d{3}|refused|any)\n# status: (?P<status>open|fixed)\n"
-                    r"# reason: (?P<reason>.+)\n(?:# fuzz-signature: (?P<kind>[\w-]+)\|(?P<detail>.*)\n)?"
+                    r"# reason: (?P<reason>.+)\n"
+                    r"(?:# fuzz-signature: (?P<kind>[\w-]+)\|(?P<detail>.*)\n)?"
                     r"(?:# dtb-mutation: (?P<dtb>[\w-]+)\n)?")
 
 
@@ -103,7 +104,8 @@ def test_regression(case: Regression) -> None:
     problem = outcome.problem()
     if case.open and case.signature:
         assert problem != case.signature, f"{case.name}: still {problem}"
-    assert problem is None, f"{problem}:\n{outcome.check.out}{outcome.build.out if outcome.build else ''}"
+    build_out = outcome.build.out if outcome.build else ""
+    assert problem is None, f"{problem}:\n{outcome.check.out}{build_out}"
     if outcome.check.rc != 0 and case.expect.startswith("E"):
         codes = {m["code"] for m in cfgfuzz.CODED.finditer(outcome.check.out)}
         assert case.expect in codes, outcome.check.out
