@@ -294,6 +294,8 @@ MUTATIONS: list[tuple[str, Callable[[Image], None], str]] = [
     ("hypervisor section in flash", _move_section(".rodata", 0x0), "hyp-outside-ram"),
     ("hypervisor section on a virtio page", _move_section(".rodata", 0x0A000000),
      "hyp-outside-ram"),
+    ("hypervisor section below hypervisor.memory", _move_section(".bss", 0x7E000000),
+     "hyp-outside-region"),
     ("RAM page at the emulated GICD IPA", _copy_s2(0, SMP_DATA, 0, GICD), "s2-maps-emulated"),
     ("emulated GICD recorded on a RAM page", lambda m: m.set_u64(
         _nested(m, 0, "vgic", "hv_vgic_config", "gicd_ipa"), SMP_DATA), "s2-maps-emulated"),

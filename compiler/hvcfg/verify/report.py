@@ -66,6 +66,7 @@ FINDINGS: dict[str, str] = {
     "blob-mismatch": "a blob copies from outside the pristine images or into memory the "
                      "partition does not own",
     # the hypervisor's placement
+    "hyp-outside-region": "an allocated section of the image lies outside hypervisor.memory",
     "hyp-outside-ram": "hypervisor memory (sections, hypervisor.memory) is not RAM of the board",
     "hyp-reserved": "hypervisor memory overlaps memory the board reserves (/memreserve/, "
                     "/reserved-memory, spin-table release addresses)",

@@ -343,11 +343,10 @@ def _in(ranges: list[tuple[int, int]], lo: int, hi: int) -> bool:
 
 class Verifier:
     def __init__(self, img: ElfImage, system: System, report: Report,
-                 digest_sources: list[DigestSource], hyp_region: tuple[int, int] | None = None,
-                 blob_digests: bool = True):
+                 digest_sources: list[DigestSource], blob_digests: bool = True):
         self.img, self.system, self.report = img, system, report
         self.blob_digests = blob_digests      # also check hv_blob.sha256 when the image has it
-        self.hyp_region = hyp_region          # (base, end) of hypervisor.memory, if known
+        self.hyp_region = self.configured_hyp_region()
         self.digest_sources = digest_sources
         self.all_tables: list[tuple[str, TableRef]] = []
 
@@ -604,14 +603,21 @@ class Verifier:
         out += [(_down(r.base), _up(r.end), "s2-maps-gic", n) for n, r in frames if r is not None]
         return out
 
+    def configured_hyp_region(self) -> tuple[int, int]:
+        """hypervisor.memory as (base, end): its configured base or, when the compiler chose
+        it, the address the image is linked at (its lowest section), and its configured size.
+        Independent of the compiler's placement code on purpose."""
+        spec = self.system.hypervisor
+        base = spec.base if spec.base is not None else \
+            _down(min(s.addr for s in self.img.alloc_sections))
+        return base, base + spec.size
+
     def hyp_extent(self) -> tuple[int, int]:
-        """The hypervisor's memory: every allocated section of the ELF and, when known, the
-        whole hypervisor.memory region they were placed in."""
+        """The hypervisor's memory: every allocated section of the ELF and the whole
+        hypervisor.memory region they were placed in."""
         secs = self.img.alloc_sections
         lo, hi = _down(min(s.addr for s in secs)), _up(max(s.end for s in secs))
-        if self.hyp_region is not None:
-            lo, hi = min(lo, self.hyp_region[0]), max(hi, self.hyp_region[1])
-        return lo, hi
+        return min(lo, self.hyp_region[0]), max(hi, self.hyp_region[1])
 
     def check_stage2(self, s2: list[tuple[PartitionEntry, Walk]]) -> None:
         rf = RangeFindings()
@@ -692,12 +698,18 @@ class Verifier:
 
     # ------------------------------------------------------------------ booting at all
     def check_hypervisor_placement(self) -> None:
-        """The hypervisor's memory (every allocated section: text, data, stacks, tables,
-        images, and the whole hypervisor.memory region) is RAM of the board, and none of it is
-        memory the board reserves: outside RAM the loader writes to flash, a hole or a device
-        and the image boots to silence; in reserved memory firmware owns it."""
+        """Every allocated section lies in hypervisor.memory; the hypervisor's memory (those
+        sections: text, data, stacks, tables, images, and the whole region) is RAM of the
+        board, and none of it is memory the board reserves: outside RAM the loader writes to
+        flash, a hole or a device and the image boots to silence; in reserved memory firmware
+        owns it."""
         lo, hi = self.hyp_extent()
         board = self.system.board
+        for sec in self.img.alloc_sections:
+            if not _in([self.hyp_region], sec.addr, sec.end):
+                self.add("hyp-outside-region", "hypervisor", f"section {sec.name} "
+                         f"{_rng(sec.addr, sec.end)} is outside hypervisor.memory "
+                         f"{_rng(*self.hyp_region)}")
         for a, b in _minus_all(lo, hi, [(r.base, r.end) for r in board.ram]):
             self.add("hyp-outside-ram", "hypervisor", f"hypervisor memory {_rng(a, b)} is not "
                      "RAM of the board ("
