@@ -101,6 +101,9 @@ def test_regression(case: Regression) -> None:
     """The promise holds for this input; when `check` refuses it, it uses the expected code."""
     prepare_inputs()
     outcome = cfgfuzz.run_case(case.path, OUT / "root")
+    if outcome.check.rc == 1 and "build/guests/" in outcome.check.out and \
+            re.search(r"error E0(10|29) ", outcome.check.out):
+        pytest.skip("needs a guest download (scripts/fetch-guests)")
     problem = outcome.problem()
     if case.open and case.signature:
         assert problem != case.signature, f"{case.name}: still {problem}"
