@@ -31,12 +31,12 @@ hypervisor:
 partitions:
   - name: a
     cpus: [0]
-    memory: [{{base: 0x40000000, size: 2M}}]
+    memory: [{{base: 0x40000000, size: 2M, perm: rx}}]
     devices: [{first}]
     image: {{binary: {blob}}}
   - name: b
     cpus: [1]
-    memory: [{{base: 0x40400000, size: 2M}}]
+    memory: [{{base: 0x40400000, size: 2M, perm: rx}}]
     devices: [{second}]
     image: {{binary: {blob}}}
 """
