@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 HVCFG  := $(VENV)/bin/hvcfg
 BOARD  ?= boards/qemu-virt.yaml
 
-.PHONY: all bootstrap demo test lint lint-fix stress fuzz build bench bench-build bench-traps bench-measure bench-linux-boot clean
+.PHONY: all bootstrap demo test lint lint-fix stress fuzz fuzz-config build bench bench-build bench-traps bench-measure bench-linux-boot clean
 
 all: build
 
@@ -28,6 +28,19 @@ RACES    ?= 1
 fuzz: bootstrap
 	FUZZ_SEEDS=$(SEEDS) FUZZ_DURATION=$(DURATION) FUZZ_TRACE=$(TRACE) FUZZ_RACES=$(RACES) \
 	    $(PY) -m pytest -q -rA tests/test_fuzz_long.py
+
+# The configuration fuzzer, longer than in `make test`: N mutated board files of seed SEED (every
+# board of boards/ and tests/boards/), each checked and, when check accepts it, built and
+# verified; findings go to build/fuzz-config/findings/ (docs/testing-attacks.md). OPS=a,b draws
+# only those mutators (cfgfuzz.MUTATORS: region_ipa, hyp_base, dtb, image, ...).
+N    ?= 200
+SEED ?= 1
+OPS  ?=
+fuzz-config: bootstrap
+	HVCFG_FUZZ_CONFIG_N=$(N) HVCFG_FUZZ_CONFIG_SEED=$(SEED) HVCFG_FUZZ_CONFIG_ALL=1 \
+	    HVCFG_FUZZ_CONFIG_OPS=$(OPS) \
+	    $(PY) -m pytest -q -s -rA tests/test_check_build_property.py \
+	    -k "keep_the_promise or mutated_dtbs"
 
 build: bootstrap
 	$(HVCFG) build $(BOARD)

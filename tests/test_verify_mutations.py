@@ -25,6 +25,7 @@ SMP_CODE, SMP_DATA = 0x40000000, 0x40100000
 TICKER_CODE, TICKER_DATA = 0x41000000, 0x41100000
 TICKER_UART = 0x09040000
 GICD = 0x08000000
+GICC = 0x08010000
 
 
 @pytest.fixture(scope="module")
@@ -130,6 +131,30 @@ def _segment_wx(m: Image) -> None:
             m.buf[at + 4] |= 0x2                                       # PF_W
             return
     raise AssertionError("no PT_LOAD")
+
+
+def _move_section(name: str, addr: int) -> Callable[[Image], None]:
+    """Patch a section header's sh_addr: the hypervisor's memory is where its sections are."""
+    def apply(m: Image) -> None:
+        from elftools.elf.elffile import ELFFile
+        with open(m.path, "rb") as f:
+            elf = ELFFile(f)
+            index = next(i for i, s in enumerate(elf.iter_sections()) if s.name == name)
+            at = elf["e_shoff"] + index * elf["e_shentsize"] + 0x10        # Elf64_Shdr.sh_addr
+        m.buf[at:at + 8] = addr.to_bytes(8, "little")
+    return apply
+
+
+def _nested(m: Image, index: int, member: str, struct: str, field: str) -> int:
+    """Address of hv_partitions[index].<member>.<field> (a nested struct)."""
+    return m.partition(index) + m.field("hv_partition", member) + m.field(struct, field)
+
+
+def _copy_s2(src_index: int, src_ipa: int, dst_index: int, dst_ipa: int
+             ) -> Callable[[Image], None]:
+    """Partition dst_index's page at dst_ipa gets the descriptor of src's page at src_ipa."""
+    return lambda m: m.set_u64(m.s2_desc(dst_index, dst_ipa), m.u64(m.s2_desc(src_index,
+                                                                                src_ipa)))
 
 
 # (name, mutation, expected finding)
@@ -265,6 +290,42 @@ MUTATIONS: list[tuple[str, Callable[[Image], None], str]] = [
         m.partition(0) + m.field("hv_partition", "name"),
         m.u64(m.partition(1) + m.field("hv_partition", "name"))), "partition-mismatch"),
     ("text segment made writable", _segment_wx, "elf-segment-wx"),
+    # what booting needs at all: the hypervisor in RAM, emulated pages trapping, a real entry
+    ("hypervisor section in flash", _move_section(".rodata", 0x0), "hyp-outside-ram"),
+    ("hypervisor section on a virtio page", _move_section(".rodata", 0x0A000000),
+     "hyp-outside-ram"),
+    ("hypervisor section below hypervisor.memory", _move_section(".bss", 0x7E000000),
+     "hyp-outside-region"),
+    ("RAM page at the emulated GICD IPA", _copy_s2(0, SMP_DATA, 0, GICD), "s2-maps-emulated"),
+    ("emulated GICD recorded on a RAM page", lambda m: m.set_u64(
+        _nested(m, 0, "vgic", "hv_vgic_config", "gicd_ipa"), SMP_DATA), "s2-maps-emulated"),
+    ("emulated GICD moved", lambda m: m.set_u64(
+        _nested(m, 1, "vgic", "hv_vgic_config", "gicd_ipa"), GICD + 0x20000),
+     "emulated-mismatch"),
+    ("virtual UART over RAM", lambda m: (
+        m.set_u64(_nested(m, 0, "vuart", "hv_vuart_config", "ipa"), SMP_DATA),
+        m.buf.__setitem__(m.off(_nested(m, 0, "vuart", "hv_vuart_config", "present")), 1)),
+     "s2-maps-emulated"),
+    ("GICV frame also at the GICD IPA", _copy_s2(0, GICC, 0, GICD), "s2-gicv-misplaced"),
+    ("GICC IPA onto RAM", _copy_s2(0, SMP_DATA, 0, GICC), "s2-gicv-misplaced"),
+    ("entry point in a data region", lambda m: m.set_u64(
+        m.partition(0) + m.field("hv_partition", "entry_ipa"), SMP_DATA), "entry-not-executable"),
+    ("entry page made non-executable", lambda m: m.update(m.s2_desc(1, TICKER_CODE),
+                                                          _bits(set_=1 << 54)),
+     "entry-not-executable"),
+    ("entry point past the image", lambda m: m.set_u64(
+        m.partition(0) + m.field("hv_partition", "entry_ipa"), SMP_CODE + 0x80000),
+     "entry-not-in-image"),
+    ("image blob emptied", lambda m: m.set_u64(
+        m.u64(m.partition(2) + m.field("hv_partition", "blobs")) + m.field("hv_blob", "size"), 0),
+     "entry-not-in-image"),
+    ("entry_ipa not memory[0]", lambda m: m.set_u64(
+        m.partition(1) + m.field("hv_partition", "entry_ipa"), TICKER_CODE + 0x1000),
+     "entry-mismatch"),
+    ("device tree IPA unmapped", lambda m: m.set_u64(
+        m.partition(2) + m.field("hv_partition", "dtb_ipa"), 0x50000000), "dtb-unmapped"),
+    ("device tree IPA off the DTB", lambda m: m.set_u64(
+        m.partition(2) + m.field("hv_partition", "dtb_ipa"), 0x42100000), "dtb-unmapped"),
 ]
 
 
@@ -299,6 +360,31 @@ def test_mutation_is_flagged(built, tmp_path, name, mutate, expected):
     m.save()
     report = verify_elf(elf, built.analysis.system)
     assert expected in report.names, f"{name}: expected {expected}, got:\n{report.render()}"
+
+
+def test_reserved_hypervisor_memory_is_flagged(built, tmp_path):
+    """A board that reserves a page of the hypervisor (the configuration side of the proof)."""
+    import dataclasses
+
+    from hvcfg.board import Reg
+    system = built.analysis.system
+    hyp = built.analysis.hyp
+    board = dataclasses.replace(system.board, reserved=(Reg(hyp.base + 0x3000, 0x1000),))
+    report = verify_elf(_copy(built, tmp_path), dataclasses.replace(system, board=board))
+    assert report.names == {"hyp-reserved"}, report.render()
+
+
+def test_hypervisor_outside_board_ram_is_flagged(built, tmp_path):
+    """RAM that ends below the hypervisor: every hypervisor page is outside it."""
+    import dataclasses
+
+    from hvcfg.board import Reg
+    system = built.analysis.system
+    ram = (Reg(0x40000000, built.analysis.hyp.base - 0x40000000),)
+    report = verify_elf(_copy(built, tmp_path),
+                        dataclasses.replace(system, board=dataclasses.replace(system.board,
+                                                                              ram=ram)))
+    assert "hyp-outside-ram" in report.names, report.render()
 
 
 def test_manifest_digest_mismatch(built, tmp_path):

@@ -50,20 +50,10 @@ def _find_config(recorded: str, elf: Path) -> Path:
                       "(give it with --config)")
 
 
-def system_for(config: Path, build_root: Path) -> tuple[System, tuple[int, int]]:
-    """The System a board file describes and its hypervisor region (base, end)."""
+def system_for(config: Path, build_root: Path) -> System:
+    """The System a board file describes (checked as `hvcfg check` does)."""
     from .. import pipeline
-    analysis = pipeline.analyse(config, build_root)
-    return analysis.system, (analysis.hyp.base, analysis.hyp.end)
-
-
-def _hyp_region(system: System) -> tuple[int, int] | None:
-    try:
-        from ..layout import place_hypervisor     # placement only; no table code is used
-        r = place_hypervisor(system)
-        return r.base, r.end
-    except Exception:
-        return None
+    return pipeline.analyse(config, build_root).system
 
 
 def verify_elf(elf: Path, system: System | None = None, *, config: Path | None = None,
@@ -76,7 +66,6 @@ def verify_elf(elf: Path, system: System | None = None, *, config: Path | None =
     img = ElfImage(elf)
     if manifest is None:
         manifest = load_manifest(elf)
-    hyp_region: tuple[int, int] | None = None
     if system is None:
         if config is None:
             if manifest is None or "config" not in manifest:
@@ -84,16 +73,13 @@ def verify_elf(elf: Path, system: System | None = None, *, config: Path | None =
                                   "give the board file with --config")
             config = _find_config(str(manifest["config"]), elf)
         root = build_root if build_root is not None else elf.resolve().parent.parent
-        system, hyp_region = system_for(config, root)
-    else:
-        hyp_region = _hyp_region(system)
+        system = system_for(config, root)
     report = Report(str(elf), str(system.config_path))
     if digest_sources is None:
         sources: list[DigestSource] = [ManifestDigests(manifest)] if manifest is not None else []
-        verifier = Verifier(img, system, report, sources, hyp_region, blob_digests=True)
+        verifier = Verifier(img, system, report, sources, blob_digests=True)
     else:
-        verifier = Verifier(img, system, report, list(digest_sources), hyp_region,
-                            blob_digests=False)
+        verifier = Verifier(img, system, report, list(digest_sources), blob_digests=False)
     verifier.run()
     report.finish()
     return report

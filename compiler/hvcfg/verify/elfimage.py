@@ -95,6 +95,11 @@ FALLBACK_LAYOUTS: dict[str, StructLayout] = {
     "hv_blob": StructLayout("hv_blob", 64, {
         "src": 0, "dst": 8, "size": 16, "what": 24, "sha256": 32}, {"sha256": 32},
         source="fixed"),
+    # Nested in hv_partition (members `vgic`, `vuart`); without DWARF their place there is
+    # unknown and the emulated-page proofs say so in a note.
+    "hv_vgic_config": StructLayout("hv_vgic_config", 8, {"gicd_ipa": 0}, source="fixed"),
+    "hv_vuart_config": StructLayout("hv_vuart_config", 16, {
+        "ipa": 0, "intid": 8, "present": 12}, {"intid": 4, "present": 4}, source="fixed"),
 }
 
 

@@ -50,9 +50,26 @@ FINDINGS: dict[str, str] = {
     "s2-maps-image": "a partition maps a pristine partition image",
     "s2-maps-gic": "a partition maps a GIC frame the hypervisor owns (GICD, GICC, GICH, GICR)",
     "s2-vmid-duplicate": "two partitions use the same VMID",
+    "s2-maps-emulated": "a partition's stage 2 maps a page the hypervisor emulates for it (its "
+                        "distributor, its virtual UART): accesses would not trap",
+    "s2-gicv-misplaced": "the GICV frame is mapped elsewhere than the GICC IPA, or the GICC IPA "
+                         "does not map the GICV frame",
+    "emulated-mismatch": "hv_partitions emulates the distributor or a UART elsewhere than the "
+                         "configuration (and the guest's device tree) says",
+    "entry-mismatch": "a partition's entry_ipa is not its memory[0].ipa",
+    "entry-not-executable": "a partition's entry point is not mapped readable and executable",
+    "entry-not-in-image": "a partition's entry point is not on the loaded image (an empty image, "
+                          "or one loaded elsewhere)",
+    "dtb-unmapped": "a partition's device tree IPA (x0 at entry) is not mapped readable onto "
+                    "the loaded DTB",
     "ram-table-mismatch": "a partition's hv_region array differs from its configured memory",
     "blob-mismatch": "a blob copies from outside the pristine images or into memory the "
                      "partition does not own",
+    # the hypervisor's placement
+    "hyp-outside-region": "an allocated section of the image lies outside hypervisor.memory",
+    "hyp-outside-ram": "hypervisor memory (sections, hypervisor.memory) is not RAM of the board",
+    "hyp-reserved": "hypervisor memory overlaps memory the board reserves (/memreserve/, "
+                    "/reserved-memory, spin-table release addresses)",
     # the hypervisor's own map (EL2)
     "el2-wx": "an EL2 mapping is both writable and executable",
     "el2-exec-outside-text": "an EL2 mapping outside the text window is executable",

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .. import package, perms, platform
-from ..model import System
+from ..model import Partition, System
 from .elfimage import ElfImage, StructLayout, VerifyError
 from .report import Report
 from .walker import (PAGE, RegimeError, Run, TableRef, Walk, el2_regime,
@@ -71,6 +71,14 @@ class RamEntry:
 
 
 @dataclass(frozen=True)
+class Emulated:
+    """What the hypervisor emulates for a partition, as hv_partitions records it."""
+
+    gicd_ipa: int | None        # None: not readable (no DWARF for the nested struct)
+    vuart_ipa: int | None       # None: no virtual UART (or not readable)
+
+
+@dataclass(frozen=True)
 class PartitionEntry:
     index: int
     name: str | None
@@ -78,6 +86,9 @@ class PartitionEntry:
     blobs: tuple[Blob, ...]
     ram: tuple[RamEntry, ...]
     problems: tuple[str, ...]   # what could not be read
+    entry_ipa: int | None = None
+    dtb_ipa: int | None = None
+    emulated: Emulated | None = None
 
 
 @dataclass(frozen=True)
@@ -164,8 +175,23 @@ def read_partitions(img: ElfImage, expected_count: int | None) -> list[Partition
                 problems.append(f"ram region {j} at {r:#x} is not in the image")
                 continue
             ram.append(RamEntry(*vals, *(bool(x) for x in flags)))   # type: ignore[arg-type]
-        out.append(PartitionEntry(i, name, vttbr, tuple(blobs), tuple(ram), tuple(problems)))
+        out.append(PartitionEntry(i, name, vttbr, tuple(blobs), tuple(ram), tuple(problems),
+                                  _member(img, lay, base, "entry_ipa"),
+                                  _member(img, lay, base, "dtb_ipa"),
+                                  _read_emulated(img, lay, base)))
     return out
+
+
+def _read_emulated(img: ElfImage, lay: StructLayout, base: int) -> Emulated | None:
+    """hv_partition.vgic.gicd_ipa and hv_partition.vuart.{ipa,present}; None without DWARF."""
+    glay, ulay = img.layouts.get("hv_vgic_config"), img.layouts.get("hv_vuart_config")
+    if glay is None or ulay is None or not lay.has("vgic") or not lay.has("vuart") or \
+            glay.source != "dwarf" or ulay.source != "dwarf":
+        return None
+    gicd = _member(img, glay, base + lay.offsets["vgic"], "gicd_ipa")
+    at = base + lay.offsets["vuart"]
+    present = _member(img, ulay, at, "present", 4)
+    return Emulated(gicd, _member(img, ulay, at, "ipa") if present else None)
 
 
 # ---------------------------------------------------------------------------- digest sources
@@ -316,11 +342,10 @@ def _in(ranges: list[tuple[int, int]], lo: int, hi: int) -> bool:
 
 class Verifier:
     def __init__(self, img: ElfImage, system: System, report: Report,
-                 digest_sources: list[DigestSource], hyp_region: tuple[int, int] | None = None,
-                 blob_digests: bool = True):
+                 digest_sources: list[DigestSource], blob_digests: bool = True):
         self.img, self.system, self.report = img, system, report
         self.blob_digests = blob_digests      # also check hv_blob.sha256 when the image has it
-        self.hyp_region = hyp_region          # (base, end) of hypervisor.memory, if known
+        self.hyp_region = self.configured_hyp_region()
         self.digest_sources = digest_sources
         self.all_tables: list[tuple[str, TableRef]] = []
 
@@ -346,8 +371,11 @@ class Verifier:
         s2 = self.walk_stage2(regs)
         el2 = self.walk_el2(regs)
         self.check_tables()
+        self.check_hypervisor_placement()
         if s2 is not None:
             self.check_stage2(s2)
+            self.check_emulated(s2)
+            self.check_entry(s2)
         if el2 is not None:
             self.check_el2(el2, regs)
         self.check_blobs_and_ram()
@@ -574,14 +602,21 @@ class Verifier:
         out += [(_down(r.base), _up(r.end), "s2-maps-gic", n) for n, r in frames if r is not None]
         return out
 
+    def configured_hyp_region(self) -> tuple[int, int]:
+        """hypervisor.memory as (base, end): its configured base or, when the compiler chose
+        it, the address the image is linked at (its lowest section), and its configured size.
+        Independent of the compiler's placement code on purpose."""
+        spec = self.system.hypervisor
+        base = spec.base if spec.base is not None else \
+            _down(min(s.addr for s in self.img.alloc_sections))
+        return base, base + spec.size
+
     def hyp_extent(self) -> tuple[int, int]:
-        """The hypervisor's memory: every allocated section of the ELF and, when known, the
-        whole hypervisor.memory region they were placed in."""
+        """The hypervisor's memory: every allocated section of the ELF and the whole
+        hypervisor.memory region they were placed in."""
         secs = self.img.alloc_sections
         lo, hi = _down(min(s.addr for s in secs)), _up(max(s.end for s in secs))
-        if self.hyp_region is not None:
-            lo, hi = min(lo, self.hyp_region[0]), max(hi, self.hyp_region[1])
-        return lo, hi
+        return min(lo, self.hyp_region[0]), max(hi, self.hyp_region[1])
 
     def check_stage2(self, s2: list[tuple[PartitionEntry, Walk]]) -> None:
         rf = RangeFindings()
@@ -659,6 +694,135 @@ class Verifier:
             return f"PA {_rng(lo, hi)} is also mapped by {key[0]}"
         what, delta = key
         return f"maps PA {_rng(lo, hi)} ({what}) at IPA {lo + delta:#x}"
+
+    # ------------------------------------------------------------------ booting at all
+    def check_hypervisor_placement(self) -> None:
+        """Every allocated section lies in hypervisor.memory; the hypervisor's memory (those
+        sections: text, data, stacks, tables, images, and the whole region) is RAM of the
+        board, and none of it is memory the board reserves: outside RAM the loader writes to
+        flash, a hole or a device and the image boots to silence; in reserved memory firmware
+        owns it."""
+        lo, hi = self.hyp_extent()
+        board = self.system.board
+        for sec in self.img.alloc_sections:
+            if not _in([self.hyp_region], sec.addr, sec.end):
+                self.add("hyp-outside-region", "hypervisor", f"section {sec.name} "
+                         f"{_rng(sec.addr, sec.end)} is outside hypervisor.memory "
+                         f"{_rng(*self.hyp_region)}")
+        for a, b in _minus_all(lo, hi, [(r.base, r.end) for r in board.ram]):
+            self.add("hyp-outside-ram", "hypervisor", f"hypervisor memory {_rng(a, b)} is not "
+                     "RAM of the board ("
+                     + ", ".join(_rng(r.base, r.end) for r in board.ram) + ")",
+                     start=hex(a), end=hex(b))
+        reserved = [(r.base, r.end, "reserved memory") for r in board.reserved]
+        reserved += [(_down(c.release_addr), _up(c.release_addr + 8), f"spin table of {c.path}")
+                     for c in board.cpus if c.release_addr is not None]
+        for a, b, what in reserved:
+            if max(a, lo) < min(b, hi):
+                self.add("hyp-reserved", "hypervisor", f"hypervisor memory {_rng(lo, hi)} "
+                         f"overlaps {what} {_rng(a, b)}", start=hex(max(a, lo)),
+                         end=hex(min(b, hi)))
+
+    def emulated_pages(self, p: Partition) -> list[tuple[int, int, str]]:
+        """(IPA start, end, what) the hypervisor emulates for partition `p`, from the
+        configuration: the distributor at the board's GICD address (the guest's device tree
+        says so), the virtual UART at the console UART's address. Accesses there must trap."""
+        gicd = self.system.board.gic.gicd
+        out = [(_down(gicd.base), _down(gicd.base) + PAGE, "the emulated distributor (GICD)")]
+        if p.vuart:
+            reg = self.system.hypervisor.console.device.regs[0]
+            out.append((_down(reg.base), _down(reg.base) + PAGE, "the virtual UART"))
+        return out
+
+    def check_emulated(self, s2: list[tuple[PartitionEntry, Walk]]) -> None:
+        """Emulated pages stay unmapped in stage 2 (a RAM or device mapping there would
+        shadow the emulation); the GICV frame is mapped at the GICC IPA and nowhere else; and
+        what hv_partitions says it emulates is where the configuration puts it."""
+        by_name = {p.name: p for p in self.system.partitions}
+        gicv, gicc = self.gicv_frame(), self.system.board.gic.gicc
+        for e, w in s2:
+            p = by_name.get(e.name or "")
+            if p is None:
+                continue
+            pages = self.emulated_pages(p)
+            if e.emulated is None:
+                self.report.notes.append(f"{p.name}: emulated pages in hv_partitions not read "
+                                         "(no DWARF for hv_vgic_config/hv_vuart_config)")
+            else:
+                want = (pages[0][0], pages[1][0] if p.vuart else None)
+                got = (e.emulated.gicd_ipa, e.emulated.vuart_ipa)
+                if want != got:
+                    self.add("emulated-mismatch", p.name, "hv_partitions emulates GICD at "
+                             f"{_opt(got[0])} and a UART at {_opt(got[1])}; the configuration "
+                             f"gives GICD at {_opt(want[0])} and a UART at {_opt(want[1])}")
+                pages += [(a, a + PAGE, "an emulated page recorded in hv_partitions")
+                          for a in got if a is not None and a not in want]
+            for r in w.runs:
+                for lo, hi, what in pages:
+                    a, b = max(r.va, lo), min(r.va_end, hi)
+                    if a < b:
+                        self.add("s2-maps-emulated", p.name, f"IPA {_rng(a, b)} ({what}) is "
+                                 f"mapped to PA {r.pa + (a - r.va):#x}: the guest's accesses "
+                                 "reach that memory instead of trapping", start=hex(a),
+                                 end=hex(b))
+                if gicv is None or gicc is None:
+                    continue
+                for a, b in _intersections(r.pa, r.pa_end, [gicv]):
+                    ipa = r.va + (a - r.pa)
+                    if ipa != gicc.base + (a - gicv[0]):
+                        self.add("s2-gicv-misplaced", p.name, f"the GICV frame PA {_rng(a, b)} "
+                                 f"is mapped at IPA {ipa:#x}, not at the GICC IPA "
+                                 f"{gicc.base + (a - gicv[0]):#x}", start=hex(ipa))
+            if gicv is not None and gicc is not None:
+                for off in range(0, GICV2_CPU_IF_SIZE, PAGE):
+                    pa = _translate(w.runs, gicc.base + off)
+                    if pa != gicv[0] + off:
+                        self.add("s2-gicv-misplaced", p.name, f"IPA {gicc.base + off:#x} (the "
+                                 f"GICC page the guest uses) maps {_opt(pa)}, not the GICV "
+                                 f"frame {gicv[0] + off:#x}")
+
+    def check_entry(self, s2: list[tuple[PartitionEntry, Walk]]) -> None:
+        """vCPU 0 starts at entry_ipa with x0 = dtb_ipa: the entry must be the first byte of the
+        configured memory[0].ipa, mapped executable, and land on loaded image bytes; the device
+        tree must be mapped readable and land on the loaded DTB."""
+        by_name = {p.name: p for p in self.system.partitions}
+        for e, w in s2:
+            p = by_name.get(e.name or "")
+            if p is None or e.entry_ipa is None:
+                continue
+            if p.memory and e.entry_ipa != p.memory[0].ipa:
+                self.add("entry-mismatch", p.name, f"entry_ipa {e.entry_ipa:#x} is not memory[0]"
+                         f"'s IPA {p.memory[0].ipa:#x}, where the configuration loads the image")
+            run = _run_at(w.runs, e.entry_ipa)
+            if run is None or not (run.attrs.read and run.attrs.execute):
+                self.add("entry-not-executable", p.name, f"entry IPA {e.entry_ipa:#x} is "
+                         + (f"mapped {run.attrs.perm}" if run else "not mapped")
+                         + ": vCPU 0 faults on its first instruction")
+            else:
+                pa = run.pa + (e.entry_ipa - run.va)
+                images = [(b.dst, b.dst + b.size) for b in e.blobs if b.what == "image"]
+                if not _in(images, pa, pa + 4):          # one instruction at least
+                    self.add("entry-not-in-image", p.name, f"entry IPA {e.entry_ipa:#x} (PA "
+                             f"{pa:#x}) is not inside the loaded image "
+                             f"({_blobs_str(e.blobs, 'image')}): vCPU 0 would run scrubbed "
+                             "memory")
+            if e.dtb_ipa is None:
+                continue
+            dtbs = [b for b in e.blobs if b.what == "dtb"]
+            size = max((b.size for b in dtbs), default=PAGE)
+            for a in range(_down(e.dtb_ipa), _up(e.dtb_ipa + size), PAGE):
+                run = _run_at(w.runs, a)
+                if run is None or not run.attrs.read:
+                    self.add("dtb-unmapped", p.name, f"device tree IPA {e.dtb_ipa:#x} "
+                             f"({size:#x} bytes): page {a:#x} is "
+                             + (f"mapped {run.attrs.perm}" if run else "not mapped"))
+                    break
+            else:
+                pa = _translate(w.runs, e.dtb_ipa)
+                if dtbs and not any(b.dst == pa for b in dtbs):
+                    self.add("dtb-unmapped", p.name, f"device tree IPA {e.dtb_ipa:#x} maps PA "
+                             f"{_opt(pa)}, not where the DTB is loaded "
+                             f"({_blobs_str(e.blobs, 'dtb')})")
 
     # ------------------------------------------------------------------ EL2 proofs
     def expected_el2(self) -> tuple[list[Expect], tuple[int, int]]:
@@ -833,6 +997,36 @@ class Verifier:
                                        "addr": hex(s.addr), "size": s.size,
                                        "sha256": hashlib.sha256(data).hexdigest(),
                                        "checked_against": checked.get(s.name, [])})
+
+
+def _minus_all(lo: int, hi: int, keep: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The parts of [lo, hi) outside every range of `keep`."""
+    out = [(lo, hi)]
+    for cut in keep:
+        out = [piece for a, b in out for piece in _minus(a, b, cut)]
+    return out
+
+
+def _intersections(lo: int, hi: int, ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    return [(max(lo, a), min(hi, b)) for a, b in ranges if max(lo, a) < min(hi, b)]
+
+
+def _run_at(runs: list[Run], va: int) -> Run | None:
+    return next((r for r in runs if r.va <= va < r.va_end), None)
+
+
+def _translate(runs: list[Run], va: int) -> int | None:
+    r = _run_at(runs, va)
+    return None if r is None else r.pa + (va - r.va)
+
+
+def _opt(x: int | None) -> str:
+    return "nothing" if x is None else f"{x:#x}"
+
+
+def _blobs_str(blobs: tuple[Blob, ...], what: str) -> str:
+    found = [f"PA {_rng(b.dst, b.dst + b.size)}" for b in blobs if b.what == what]
+    return ", ".join(found) or f"no {what} blob"
 
 
 def _minus(lo: int, hi: int, cut: tuple[int, int] | None) -> list[tuple[int, int]]:

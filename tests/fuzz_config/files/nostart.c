@@ -1,0 +1,5 @@
+int not_start(void)
+{
+    for (;;) {
+    }
+}
