@@ -187,8 +187,9 @@ def free_hypervisor_region(system: System) -> Reg | None:
     taken = [r for p in system.partitions for r in p.memory]
     for bank in sorted(system.board.ram, key=lambda b: b.base, reverse=True):
         top = align_down(bank.end, BLOCK_2M)
-        while top - spec.size >= bank.base:
-            base = top - spec.size
+        # The base itself 2 MiB-aligned whatever the size (the stage-2 roots inside need 8 KiB).
+        while top >= spec.size and align_down(top - spec.size, BLOCK_2M) >= bank.base:
+            base = align_down(top - spec.size, BLOCK_2M)
             clash = [r for r in taken if r.base < base + spec.size and base < r.end]
             if not clash:
                 return Reg(base, spec.size)

@@ -237,6 +237,10 @@ def _plans(system: System, dtb: Path, build_root: Path
         if image is None or problems:
             continue
         initrd_size = p.initrd.stat().st_size if p.initrd else None
+        if initrd_size == 0:
+            out.append(error("E057", f"partition '{p.name}': its initrd {p.initrd} is empty",
+                             p.pos, hint="leave initrd: out, or give a non-empty archive"))
+            continue
         load_ = layout.guest_load(p, image.path, initrd_size)
         problems = _fit(p, image, load_, initrd_size)
         initrd = (load_.initrd_ipa, load_.initrd_end or load_.initrd_ipa) \
