@@ -47,7 +47,7 @@ def guest_lines(tmp_path_factory):
     "virtual SPI 50 pended while disabled: pending 1, taken 0",
     "virtual SPI 50 enabled: taken 1, pending 0, active 0",
     "virtual SPI 50 set active, pended again: active 1, taken 1",
-    "virtual SPI 50 deactivated: taken 1",
+    "virtual SPI 50 deactivated: taken again 1",
     # hardware pending state reads through while the guest has the interrupt disabled
     "disabled virtual timer expired: pending 1, taken 0; stopped: pending 0",
     "disabled SPI 40 with its line high: pending 1, taken 0; line low: pending 0",
