@@ -401,12 +401,11 @@ struct vgic_reg {
     void (*write)(const struct ctx *c, uint32_t i, uint32_t v, uint32_t mask, uint32_t arg);
 };
 
-/* First match wins; the last entry is every other offset: reserved, RAZ/WI, word access. */
+/* First match wins, so the most frequent accesses come first (SGIR: every IPI; the enables:
+ * every interrupt handler of some guests); the last entry is every other offset: reserved,
+ * RAZ/WI, word access. */
 static const struct vgic_reg regs[] = {
-    {0x000, 0x004, 0, SZ_W, 0, 0, rd_ctlr, wr_ctlr},            /* GICD_CTLR */
-    {0x004, 0x008, 0, SZ_W, 0, 1, rd_typer, 0},                 /* GICD_TYPER */
-    {0x008, 0x00c, 0, SZ_W, 0, 1, rd_iidr, 0},                  /* GICD_IIDR */
-    {0x080, 0x100, 1, SZ_W, 0, 0, 0, 0},                        /* GICD_IGROUPR: Group 0 */
+    {0xf00, 0xf04, 0, SZ_W, 0, 0, 0, wr_sgir},                  /* GICD_SGIR: write-only */
     {0x100, 0x180, 1, SZ_W, 1, 0, rd_enable, wr_enable},        /* GICD_ISENABLER */
     {0x180, 0x200, 1, SZ_W, 0, 0, rd_enable, wr_enable},        /* GICD_ICENABLER */
     {0x200, 0x280, 1, SZ_W, 1, 0, rd_pending, wr_pending},      /* GICD_ISPENDR */
@@ -416,7 +415,10 @@ static const struct vgic_reg regs[] = {
     {0x400, 0x800, 8, SZ_B | SZ_W, 0, 0, rd_priority, wr_priority}, /* GICD_IPRIORITYR */
     {0x800, 0xc00, 8, SZ_B | SZ_W, 0, 0, rd_target, wr_target},     /* GICD_ITARGETSR */
     {0xc00, 0xd00, 2, SZ_W, 0, 0, rd_config, wr_config},        /* GICD_ICFGR */
-    {0xf00, 0xf04, 0, SZ_W, 0, 0, 0, wr_sgir},                  /* GICD_SGIR: write-only */
+    {0x000, 0x004, 0, SZ_W, 0, 0, rd_ctlr, wr_ctlr},            /* GICD_CTLR */
+    {0x004, 0x008, 0, SZ_W, 0, 1, rd_typer, 0},                 /* GICD_TYPER */
+    {0x008, 0x00c, 0, SZ_W, 0, 1, rd_iidr, 0},                  /* GICD_IIDR */
+    {0x080, 0x100, 1, SZ_W, 0, 0, 0, 0},                        /* GICD_IGROUPR: Group 0 */
     {0xf10, 0xf20, 0, SZ_B | SZ_W, 0, 0, rd_sgi_pend, wr_sgi_pend}, /* GICD_CPENDSGIR */
     {0xf20, 0xf30, 0, SZ_B | SZ_W, 1, 0, rd_sgi_pend, wr_sgi_pend}, /* GICD_SPENDSGIR */
     {0xfd0, 0x1000, 0, SZ_W, 0, 1, rd_id, 0},                   /* GICD_PIDR4-7/0-3, CIDR0-3 */
