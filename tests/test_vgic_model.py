@@ -4,7 +4,8 @@ written from the GICv2 specification (tests/host/vgic/gicv2_model.py). Hypothesi
 sequences of byte, halfword and word reads and writes from several vCPUs of two partitions (one
 with three vCPUs and 96 lines, one uniprocessor with 64; hardware lines among them); every read
 must agree, and so must every register of every vCPU after the sequence. The harness exits if
-the emulation touches an interrupt its partition does not own in hardware."""
+the emulation touches an interrupt its partition does not own in hardware; it runs under the
+address and undefined-behaviour sanitizers."""
 from __future__ import annotations
 
 import shutil
@@ -41,7 +42,9 @@ def harness(tmp_path_factory) -> Path:
     if cc is None:
         pytest.fail("no host C compiler: run scripts/bootstrap")
     out = tmp_path_factory.mktemp("vgic") / "vgic_harness"
-    subprocess.run([cc, "-std=c11", "-O1", "-Wall", "-Wextra", "-Werror",
+    # Sanitizers: an index past an array or any undefined behaviour ends the harness.
+    subprocess.run([cc, "-std=c11", "-O1", "-g", "-fsanitize=address,undefined",
+                    "-fno-sanitize-recover=all", "-Wall", "-Wextra", "-Werror",
                     "-I", str(ROOT / "tests" / "host" / "vgic" / "shim"),
                     "-I", str(ROOT / "hyp" / "include"), "-I", str(ROOT / "hyp" / "gic"),
                     "-o", str(out), str(ROOT / "hyp" / "gic" / "vgic_dist.c"),
@@ -55,7 +58,7 @@ def run(harness: Path, ops: list[Op]) -> list[str]:
         for k, s, o, n, v in ops)
     proc = subprocess.run([str(harness)], input=text, capture_output=True, text=True,
                           timeout=30)
-    assert proc.returncode == 0, proc.stdout[-500:]
+    assert proc.returncode == 0, proc.stdout[-500:] + proc.stderr[-2000:]
     lines = proc.stdout.splitlines()
     assert lines[0] == "ok" and len(lines) == len(ops) + 1, lines[-3:]
     return lines[1:]

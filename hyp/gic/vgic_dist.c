@@ -28,6 +28,8 @@
 
 #define IIDR_VALUE 0x0200143bu          /* GIC-400, implementer Arm */
 
+_Static_assert(HV_GIC_LINES % 32 == 0 && HV_GIC_LINES <= 1024, "whole words of INTIDs");
+
 struct vgic_dist hv_vgic_dists[HV_NPARTITIONS];
 struct vgic_cpu hv_vgic_cpus[HV_NCPUS];
 
@@ -467,13 +469,19 @@ int hv_vgic_dist_access(uint64_t offset, int is_write, unsigned size, uint64_t *
     uint32_t mask = bytes & in_range(r, i, nlines(p));
     int lock = !(r->nolock && !is_write);
 
+    /* A register with no field in range is RAZ/WI here: a handler only ever sees registers of
+     * INTIDs below the lines, which its arrays (HV_GIC_LINES, a multiple of 32) cover whole. */
+    if (!mask || (is_write ? !r->write : !r->read)) {
+        if (!is_write)
+            *value = 0;
+        return 1;
+    }
     if (lock)
         hv_spin_lock(&c.d->lock);
-    if (!is_write) {
-        *value = r->read ? ((r->read(&c, i, r->arg) & mask) >> shift) : 0;
-    } else if (r->write && mask) {
+    if (!is_write)
+        *value = (r->read(&c, i, r->arg) & mask) >> shift;
+    else
         r->write(&c, i, (uint32_t)(*value << shift) & mask, mask, r->arg);
-    }
     if (lock)
         hv_spin_unlock(&c.d->lock);
     return 1;
