@@ -80,7 +80,7 @@ def check(harness: Path, ops: list[Op]) -> None:
 
 
 @st.composite
-def access(draw) -> Op:
+def access(draw: st.DrawFn) -> Op:
     base, span = draw(st.sampled_from(FAMILIES))
     size = draw(st.sampled_from([4, 4, 4, 1, 1, 2]))
     off = base + draw(st.integers(0, span - 1))

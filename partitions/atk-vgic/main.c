@@ -199,7 +199,8 @@ static void conformance_paths(void)
     mmio_write32(D(GICD_ICENABLER + 4), 0xfffc0000u);
     for (uint32_t i = 50; i < 64; i++)
         after += seen[0][i] + seen[1][i];
-    guest_printf("atk-vgic: virtual SPIs taken during the storm: %s", after > before ? "some" : "none");
+    guest_printf("atk-vgic: virtual SPIs taken during the storm: %s",
+                 after > before ? "some" : "none");
 
     action("pend, clear, activate, deactivate its hardware SPI and timer PPIs in a loop");
     spi_enable(1);

@@ -178,7 +178,8 @@ static void virtual_spi(void)
     guest_printf("virtual SPI %d set active, pended again: active %u, taken %u", VIRT_SPI,
                  bit_of(GICD_ISACTIVER, VIRT_SPI), seen[0][VIRT_SPI]);
     set_bit_of(GICD_ICACTIVER, VIRT_SPI);
-    guest_printf("virtual SPI %d deactivated: taken again %u", VIRT_SPI, wait_for(&seen[0][VIRT_SPI], 2));
+    guest_printf("virtual SPI %d deactivated: taken again %u", VIRT_SPI,
+                 wait_for(&seen[0][VIRT_SPI], 2));
     set_bit_of(GICD_ICENABLER, VIRT_SPI);
 }
 

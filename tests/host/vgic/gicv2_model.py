@@ -6,6 +6,7 @@ descriptions; where the specification leaves a choice to the implementation, `Ch
 what hvcfg's virtual GIC implements (docs/architecture.md, "Interrupts")."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 REFUSED = None                  # an access the register does not support (a fault at EL2)
@@ -111,7 +112,7 @@ class Distributor:
             return False
         return size == 4 or (size == 1 and self._byte_accessible(off))
 
-    def _bits(self, cpu: int, off: int, base: int, test) -> int:
+    def _bits(self, cpu: int, off: int, base: int, test: Callable[[int, int], bool]) -> int:
         first = (off - base) * 8
         return sum(1 << b for b in range(32)
                    if self.implemented(first + b) and test(cpu, first + b))
@@ -149,7 +150,7 @@ class Distributor:
             return self.choices.ids[(off - 0xFD0) // 4]
         return 0                                        # SGIR (write-only), reserved: RAZ
 
-    def _bytes(self, off: int, base: int, get, limit: bool = True) -> int:
+    def _bytes(self, off: int, base: int, get: Callable[[int], int], limit: bool = True) -> int:
         first = off - base
         return sum(get(first + b) << (8 * b) for b in range(4)
                    if not limit or self.implemented(first + b))
