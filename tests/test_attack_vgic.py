@@ -1,7 +1,9 @@
 """A partition attacking the virtual GIC from two vCPUs next to the victim (partitions/atk-vgic,
 issue 12 findings 1, 9 and 13): interrupt routing of its passed-through level SPI, SGIs at CPUs
 it does not have, CPENDSGIR/SPENDSGIR races, the whole distributor page, CPU_OFF and halting
-with its line high. The victim must keep its beat; no interrupt may reach a foreign CPU."""
+with its line high; issue 13's paths: an ISPENDR storm on virtual-only SPIs, its hardware SPI
+and timer PPIs pended/activated/cleared in a loop, its level SPI disabled with the line high, the
+physical timer firing without end (compare value 0). The victim must keep its beat; no interrupt may reach a foreign CPU."""
 from __future__ import annotations
 
 import re
@@ -13,7 +15,7 @@ from victim import ICOUNT, heartbeat
 
 pytestmark = pytest.mark.qemu
 
-ACTIONS = 16
+ACTIONS = 20
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +51,13 @@ def test_every_action_was_tried(run):
     "atk-vgic: SGIs taken after both floods: 0",
     "atk-vgic: race done 1, SGIs with a source it does not have: 0",
     "atk-vgic: SPENDSGIR sources 0xfc read back 0x0",
+    "atk-vgic: virtual SPIs taken during the storm: some",
+    # the physical pending/active loop leaves nothing active, and the SPI still arrives
+    "atk-vgic: after the loop, active SPI 0 PPIs 0x0, its SPI taken 1",
+    # disabled: held pending at the distributor, never taken (no storm at EL2), then taken
+    "atk-vgic: disabled, line 1: pending 1, taken 0",
+    "atk-vgic: enabled again: taken 1",
+    "atk-vgic: physical timer storm stopped by its handler: 1",
     "atk-vgic: sweep done, 10 of 10 narrow stores refused",
     # after the sweep (lowest priorities, every SGI pended from both sources) its GIC works
     "atk-vgic: after the sweep, SGI to itself taken 1",

@@ -69,6 +69,7 @@ def render_config_h(system: System, layout: Layout, inputs: tuple[Path, ...]) ->
     return _ENV.get_template("hvcfg_config.h.j2").render(
         gicd_base=gic.gicd.base, gicc_base=gic.gicc.base, gich_base=gic.gich.base,
         maint_intid=gic.maintenance_intid, vtimer_intid=system.board.timer.virt,
+        ptimer_intid=system.board.timer.nonsecure_phys,
         gic_lines=gic_lines(system),
         pm_base=platform.pm_base(system),
         console_intid=system.hypervisor.console.device.intids[0]
@@ -285,7 +286,8 @@ def hyp_sources(system: System, hyp_dir: Path) -> list[Path]:
               "core/inject.c", "core/smccc.c", "core/psci.c", "core/guestmem.c", "core/sha256.c",
               "aarch64/sha256_ce.S", "aarch64/sha256_select.c", "aarch64/guest_reset.c",
               "aarch64/sysreg_trap.c", "aarch64/spectre.c",
-              "stage2/abort.c", "drivers/pl011.c", "gic/gicv2.c", "gic/vgic.c"]
+              "stage2/abort.c", "drivers/pl011.c", "gic/gicv2.c", "gic/vgic.c",
+              "gic/vgic_dist.c"]
     common += [hc.source for hc in hypercalls_used(system)]
     common.append("core/irq.c")
     console = "console" in [hc.name for hc in hypercalls_used(system)]

@@ -70,7 +70,7 @@ TRAPS: tuple[Trap, ...] = (
          "EC_IABT_LOW", VECTOR_SYNC + ("hv_stage2_abort",) + HEALTH),
     Trap("system register", "sync: MSR/MRS trapped (EC 0x18): debug, trace, PMU (MDCR_EL2, "
          "CPTR_EL2.TTA), ACTLR_EL1 (TACR) read as zero; IMPLEMENTATION DEFINED (TIDCP), set/way "
-         "(TSW), EL1 physical timer -> health monitor", "EC_SYS64",
+         "(TSW) -> health monitor", "EC_SYS64",
          VECTOR_SYNC + ("hv_trap_sysreg",) + HEALTH),
     Trap("other sync", "sync: any other trapped class -> health monitor", None,
          VECTOR_SYNC + HEALTH),

@@ -55,7 +55,7 @@ static void el1_reset(void)
     write_sysreg(cntkctl_el1, 0);               /* EL0 reaches no counter or timer */
     write_sysreg(cntv_ctl_el0, 0);              /* virtual timer off, its compare value 0 */
     write_sysreg(cntv_cval_el0, 0);
-    write_sysreg(cntp_ctl_el0, 0);              /* trapped for guests (CNTHCTL_EL2), but off */
+    write_sysreg(cntp_ctl_el0, 0);              /* physical timer off, its compare value 0 */
     write_sysreg(cntp_cval_el0, 0);
 }
 

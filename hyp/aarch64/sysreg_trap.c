@@ -9,7 +9,7 @@
  * as "nothing implemented" to Linux, which probes some of them at boot.
  *   - IMPLEMENTATION DEFINED registers (HCR_EL2.TIDCP: op0 = 3, CRn = 11 or 15: CPUACTLR,
  *     CPUECTLR, L2CTLR, L2ECTLR, L2ACTLR on Cortex-A53/A72, where the L2 is the cluster's),
- *   - set/way cache maintenance (HCR_EL2.TSW), the EL1 physical timer (CNTHCTL_EL2),
+ *   - set/way cache maintenance (HCR_EL2.TSW),
  * and anything else, are the health monitor's: an undefined instruction under `inject`.
  */
 #include "hv/guest_reset.h"

@@ -15,6 +15,7 @@
 #define GICD_ICENABLER   0x180
 #define GICD_ISPENDR     0x200
 #define GICD_ICPENDR     0x280
+#define GICD_ISACTIVER   0x300
 #define GICD_ICACTIVER   0x380
 #define GICD_IPRIORITYR  0x400
 #define GICD_ITARGETSR   0x800
@@ -130,6 +131,23 @@ void hv_gic_route(uint32_t intid, uint32_t slot)
 uint32_t hv_gic_pending_word(uint32_t word)
 {
     return word < 32 ? *gicd(GICD_ISPENDR + word * 4) : 0;
+}
+
+uint32_t hv_gic_active_word(uint32_t word)
+{
+    return word < 32 ? *gicd(GICD_ISACTIVER + word * 4) : 0;
+}
+
+void hv_gic_pend_word(uint32_t word, uint32_t bits, int pend)
+{
+    if (word < 32 && bits)
+        *gicd((pend ? GICD_ISPENDR : GICD_ICPENDR) + word * 4) = bits;
+}
+
+void hv_gic_activate_word(uint32_t word, uint32_t bits, int active)
+{
+    if (word < 32 && bits)
+        *gicd((active ? GICD_ISACTIVER : GICD_ICACTIVER) + word * 4) = bits;
 }
 
 void hv_gic_clear_active(uint32_t intid)

@@ -173,6 +173,80 @@ static void sgis(void)
                  mmio_read8(D(GICD_SPENDSGIR + 7)));
 }
 
+#define PTIMER_PPI 30
+static volatile uint32_t ptimer_storm;
+
+/* The physical timer with a compare value of 0 fires at once, every time it is deactivated:
+ * its handler lets it fire 2,000 times, then stops it. */
+void atk_irq_hook(uint32_t intid)
+{
+    if (intid == PTIMER_PPI && ++ptimer_storm >= 2000)
+        __asm__ volatile("msr cntp_ctl_el0, %0" : : "r"(0UL));
+}
+
+/* Issue 13's new guest-reachable paths: virtual-only lines, the physical pending and active
+ * state of its hardware lines, a level line high while disabled, the physical timer. */
+static void conformance_paths(void)
+{
+    action("ISPENDR storm on 14 virtual-only SPIs, enabled and targeted at both vCPUs in turn");
+    for (uint32_t i = 50; i < 64; i++)
+        mmio_write8(D(GICD_ITARGETSR + i), (uint8_t)(1u << (i & 1)));
+    mmio_write32(D(GICD_ISENABLER + 4), 0xfffc0000u);
+    uint32_t before = 0, after = 0;
+    for (uint32_t i = 50; i < 64; i++)
+        before += seen[0][i] + seen[1][i];
+    for (uint32_t i = 0; i < 3000; i++)
+        mmio_write32(D(GICD_ISPENDR + 4), 0xfffc0000u);
+    guest_delay_ms(5);
+    mmio_write32(D(GICD_ICENABLER + 4), 0xfffc0000u);
+    for (uint32_t i = 50; i < 64; i++)
+        after += seen[0][i] + seen[1][i];
+    guest_printf("atk-vgic: virtual SPIs taken during the storm: %s",
+                 after > before ? "some" : "none");
+
+    action("pend, clear, activate, deactivate its hardware SPI and timer PPIs in a loop");
+    spi_enable(1);
+    mmio_write32(D(GICD_ISENABLER), (1u << TIMER_PPI) | (1u << PTIMER_PPI));
+    for (uint32_t i = 0; i < 2000; i++) {
+        uint32_t spi = 1u << (UART_SPI % 32), ppis = (1u << TIMER_PPI) | (1u << PTIMER_PPI);
+        mmio_write32(D(GICD_ISPENDR + 4), spi);
+        mmio_write32(D(GICD_ISACTIVER + 4), spi);
+        mmio_write32(D(GICD_ISPENDR), ppis);
+        mmio_write32(D(GICD_ISACTIVER), ppis);
+        mmio_write32(D(GICD_ICACTIVER + 4), spi);
+        mmio_write32(D(GICD_ICPENDR), ppis);
+        mmio_write32(D(GICD_ICACTIVER), ppis);
+        mmio_write32(D(GICD_ICPENDR + 4), spi);
+    }
+    mmio_write32(D(GICD_ICENABLER), 1u << PTIMER_PPI);
+    set_target(0x01);
+    uint32_t b = seen[0][UART_SPI];
+    uart_line_high();
+    guest_printf("atk-vgic: after the loop, active SPI %u PPIs 0x%x, its SPI taken %u",
+                 (mmio_read32(D(GICD_ISACTIVER + 4)) >> (UART_SPI % 32)) & 1,
+                 mmio_read32(D(GICD_ISACTIVER)) & ((1u << TIMER_PPI) | (1u << PTIMER_PPI)),
+                 wait_for(&seen[0][UART_SPI], b + 1));
+
+    action("its level SPI disabled with the line held high");
+    spi_enable(0);
+    b = seen[0][UART_SPI];
+    uint32_t high = uart_line_high();
+    guest_delay_ms(60);
+    guest_printf("atk-vgic: disabled, line %u: pending %u, taken %u", high, spi_pending(),
+                 seen[0][UART_SPI] - b);
+    spi_enable(1);
+    guest_printf("atk-vgic: enabled again: taken %u", wait_for(&seen[0][UART_SPI], b + 1));
+    spi_enable(0);
+    mmio_write32(U(UART_IMSC), 0);
+
+    action("physical timer with compare value 0: an interrupt storm on its own CPU");
+    mmio_write32(D(GICD_ISENABLER), 1u << PTIMER_PPI);
+    __asm__ volatile("msr cntp_cval_el0, xzr\n\tmsr cntp_ctl_el0, %0\n\tisb" : : "r"(1UL));
+    guest_printf("atk-vgic: physical timer storm stopped by its handler: %u",
+                 wait_for(&ptimer_storm, 2000));
+    mmio_write32(D(GICD_ICENABLER), 1u << PTIMER_PPI);
+}
+
 /* Every offset of the distributor page: words everywhere, bytes where bytes are allowed,
  * then a few byte and halfword stores where only words are (refused: injected faults). */
 static void sweep(void)
@@ -228,6 +302,7 @@ int main(uint64_t dtb)
 
     routing();
     sgis();
+    conformance_paths();
     sweep();
 
     action("halt with its level SPI enabled, targeted at vCPU 0 and the line high");

@@ -5,15 +5,24 @@
  *    ITARGETSR cannot name a CPU it does not have;
  *  - SGIs between its two vCPUs, both ways;
  *  - a burst of 15 SGIs pended at once (more than the 4 list registers): all delivered;
- *  - the virtual timer interrupt (PPI 27) firing on both vCPUs.
+ *  - the virtual timer interrupt (PPI 27) firing on both vCPUs;
+ *  - a whole GIC for every INTID in range (issue 13): the priority bits (the same for all),
+ *    ITARGETSR and byte accesses kept, a purely virtual SPI pended by ISPENDR and delivered,
+ *    hardware pending state read through (a disabled timer PPI that expired, a disabled SPI
+ *    whose line is high), the EL1 physical timer (PPI 30), the ID registers.
  */
 #include "../lib/gicv2.h"
 
-#define OWN_SPI     40      /* the second PL011's interrupt: given to this partition */
-#define FOREIGN_SPI 33      /* the first PL011's: the hypervisor's console */
-#define TIMER_PPI   27
+#define OWN_SPI         40      /* the second PL011's interrupt: given to this partition */
+#define FOREIGN_SPI     33      /* the first PL011's: the hypervisor's console */
+#define TIMER_PPI       27
+#define PTIMER_PPI      30      /* EL1 physical timer */
+#define VIRT_SPI        50      /* no device behind it: a purely virtual interrupt */
+#define UART_IMSC       0x38
+#define UART_TXIM       (1u << 5)
+#define U(off)          (HVCFG_UART_BASE + (off))
 
-static volatile uint32_t seen[2][32];          /* per vCPU, per INTID */
+static volatile uint32_t seen[2][64];          /* per vCPU, per INTID */
 static volatile uint32_t vcpu1_ready, vcpu1_done;
 
 static uint64_t my_vcpu(void)
@@ -27,10 +36,14 @@ void irq_handler(void)
 {
     uint32_t iar = mmio_read32(C(GICC_IAR));
     uint32_t intid = iar & 0x3ff;
-    if (intid < 32) {
+    if (intid < 64) {
         seen[my_vcpu()][intid]++;
         if (intid == TIMER_PPI)
             __asm__ volatile("msr cntv_ctl_el0, %0" : : "r"(0UL));     /* one shot */
+        if (intid == PTIMER_PPI)
+            __asm__ volatile("msr cntp_ctl_el0, %0" : : "r"(0UL));
+        if (intid == OWN_SPI)
+            mmio_write32(U(UART_IMSC), 0);                              /* line low */
     }
     mmio_write32(C(GICC_EOIR), iar);
 }
@@ -104,6 +117,117 @@ static void load_forms(void)
     guest_printf("loads: ldrsw x 0x%lx, ldr w 0x%lx, ldr wzr then next insn %lu", sw_x, w, after);
 }
 
+static uint32_t bit_of(uint32_t base, uint32_t intid)
+{
+    return (mmio_read32(D(base + 4 * (intid / 32))) >> (intid % 32)) & 1;
+}
+
+static void set_bit_of(uint32_t base, uint32_t intid)
+{
+    mmio_write32(D(base + 4 * (intid / 32)), 1u << (intid % 32));
+}
+
+/* Every INTID's priority field: 0xff written, the implemented bits read back, the same mask
+ * for all (what an architecture test checks before it trusts priority masking). */
+static void priority_bits(uint32_t lines)
+{
+    uint32_t differ = 0, mask = 0;
+
+    for (uint32_t i = 0; i < lines; i++) {
+        uint8_t old = mmio_read8(D(GICD_IPRIORITYR + i));
+        mmio_write8(D(GICD_IPRIORITYR + i), 0xff);
+        uint32_t got = mmio_read8(D(GICD_IPRIORITYR + i));
+        if (i == 0)
+            mask = got;
+        differ += got != mask;
+        mmio_write8(D(GICD_IPRIORITYR + i), old);
+    }
+    guest_printf("priority 0xff reads back 0x%x; INTIDs with another mask: %u of %u", mask,
+                 differ, lines);
+}
+
+static void storage(void)
+{
+    mmio_write32(D(GICD_ITARGETSR + 48), 0x01020301u);
+    guest_printf("ITARGETSR 48-51 <- 0x01020301 -> reads back 0x%x",
+                 mmio_read32(D(GICD_ITARGETSR + 48)));
+    mmio_write32(D(GICD_IPRIORITYR + 48), 0x10203040u);
+    mmio_write8(D(GICD_IPRIORITYR + 49), 0x88);
+    guest_printf("IPRIORITYR 48-51 <- 0x10203040, byte 49 <- 0x88 -> 0x%x, byte 50 0x%x",
+                 mmio_read32(D(GICD_IPRIORITYR + 48)), mmio_read8(D(GICD_IPRIORITYR + 50)));
+    mmio_write32(D(GICD_ICFGR + 4 * (VIRT_SPI / 16)), 2u << (2 * (VIRT_SPI % 16)));
+    guest_printf("ICFGR virtual SPI edge -> reads back %u",
+                 (mmio_read32(D(GICD_ICFGR + 4 * (VIRT_SPI / 16))) >> (2 * (VIRT_SPI % 16))) & 3);
+    mmio_write32(D(GICD_ICFGR + 4 * (VIRT_SPI / 16)), 0);
+    uint32_t pidr2 = mmio_read32(D(GICD_PIDR2));
+    guest_printf("ICPIDR2 0x%x: GIC architecture version %u, CIDR0 0x%x, IIDR 0x%x", pidr2,
+                 (pidr2 >> 4) & 0xf, mmio_read32(D(GICD_CIDR0)), mmio_read32(D(GICD_IIDR)));
+}
+
+/* SPI 50 has no device: pended by ISPENDR, held while disabled, delivered once enabled. */
+static void virtual_spi(void)
+{
+    mmio_write8(D(GICD_IPRIORITYR + VIRT_SPI), 0x80);
+    mmio_write8(D(GICD_ITARGETSR + VIRT_SPI), 0x01);
+    set_bit_of(GICD_ISPENDR, VIRT_SPI);
+    guest_delay_ms(2);
+    guest_printf("virtual SPI %d pended while disabled: pending %u, taken %u", VIRT_SPI,
+                 bit_of(GICD_ISPENDR, VIRT_SPI), seen[0][VIRT_SPI]);
+    set_bit_of(GICD_ISENABLER, VIRT_SPI);
+    uint32_t taken = wait_for(&seen[0][VIRT_SPI], 1);
+    guest_printf("virtual SPI %d enabled: taken %u, pending %u, active %u", VIRT_SPI, taken,
+                 bit_of(GICD_ISPENDR, VIRT_SPI), bit_of(GICD_ISACTIVER, VIRT_SPI));
+    set_bit_of(GICD_ISACTIVER, VIRT_SPI);
+    set_bit_of(GICD_ISPENDR, VIRT_SPI);
+    guest_delay_ms(2);
+    guest_printf("virtual SPI %d set active, pended again: active %u, taken %u", VIRT_SPI,
+                 bit_of(GICD_ISACTIVER, VIRT_SPI), seen[0][VIRT_SPI]);
+    set_bit_of(GICD_ICACTIVER, VIRT_SPI);
+    guest_printf("virtual SPI %d deactivated: taken again %u", VIRT_SPI,
+                 wait_for(&seen[0][VIRT_SPI], 2));
+    set_bit_of(GICD_ICENABLER, VIRT_SPI);
+}
+
+/* Hardware pending state reads through while the guest has the interrupt disabled. */
+static void hw_pending(void)
+{
+    uint64_t ctl;
+
+    mmio_write32(D(GICD_ICENABLER), 1u << TIMER_PPI);
+    timer_in_ticks(100);
+    do
+        __asm__ volatile("mrs %0, cntv_ctl_el0" : "=r"(ctl));
+    while (!(ctl & 4));                                 /* ISTATUS: expired */
+    uint32_t pending = bit_of(GICD_ISPENDR, TIMER_PPI);
+    __asm__ volatile("msr cntv_ctl_el0, %0\n\tisb" : : "r"(0UL));
+    guest_printf("disabled virtual timer expired: pending %u, taken %u; stopped: pending %u",
+                 pending, seen[0][TIMER_PPI], bit_of(GICD_ISPENDR, TIMER_PPI));
+    mmio_write32(D(GICD_ISENABLER), 1u << TIMER_PPI);
+
+    mmio_write32(U(UART_IMSC), UART_TXIM);              /* its PL011's level line high */
+    guest_delay_ms(2);
+    pending = bit_of(GICD_ISPENDR, OWN_SPI);
+    mmio_write32(U(UART_IMSC), 0);
+    guest_delay_ms(1);
+    guest_printf("disabled SPI %d with its line high: pending %u, taken %u; line low: pending %u",
+                 OWN_SPI, pending, seen[0][OWN_SPI], bit_of(GICD_ISPENDR, OWN_SPI));
+    /* ISPENDR of a hardware SPI pends it at the distributor: taken once enabled. */
+    set_bit_of(GICD_ISPENDR, OWN_SPI);
+    set_bit_of(GICD_ISENABLER, OWN_SPI);
+    guest_printf("hardware SPI %d pended by ISPENDR, enabled: taken %u", OWN_SPI,
+                 wait_for(&seen[0][OWN_SPI], 1));
+    set_bit_of(GICD_ICENABLER, OWN_SPI);
+}
+
+static void physical_timer(void)
+{
+    mmio_write32(D(GICD_ISENABLER), 1u << PTIMER_PPI);
+    __asm__ volatile("msr cntp_tval_el0, %0\n\tmsr cntp_ctl_el0, %1\n\tisb"
+                     : : "r"(1000UL), "r"(1UL) : "memory");
+    guest_printf("physical timer (CNTP) on vcpu0 fired PPI %d: %u", PTIMER_PPI,
+                 wait_for(&seen[0][PTIMER_PPI], 1));
+}
+
 int main(uint64_t dtb)
 {
     cpu_interface_on();
@@ -113,6 +237,8 @@ int main(uint64_t dtb)
                  ((typer >> 5) & 7) + 1);
 
     load_forms();
+    priority_bits(32 * ((typer & 0x1f) + 1));
+    storage();
 
     mmio_write32(D(GICD_ISENABLER + 4 * (FOREIGN_SPI / 32)), 1u << (FOREIGN_SPI % 32));
     guest_printf("enable foreign SPI %d -> reads back %u", FOREIGN_SPI,
@@ -155,6 +281,10 @@ int main(uint64_t dtb)
     guest_printf(
         "burst of 15 SGIs (more than the list registers): %u of 15 delivered, %u while masked", got,
         early);
+
+    virtual_spi();
+    hw_pending();
+    physical_timer();
 
     timer_in_ticks(1000);
     guest_printf("virtual timer on vcpu0 fired: %u", wait_for(&seen[0][TIMER_PPI], 1));

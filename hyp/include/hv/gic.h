@@ -19,6 +19,11 @@ void hv_gic_deactivate(uint32_t iar);
 void hv_gic_set_enabled(uint32_t intid, int enabled);
 void hv_gic_route(uint32_t intid, uint32_t slot);   /* SPIs only; slot: this hypervisor's CPU */
 uint32_t hv_gic_pending_word(uint32_t word);        /* GICD_ISPENDR<word> */
+uint32_t hv_gic_active_word(uint32_t word);         /* GICD_ISACTIVER<word> */
+/* GICD_ISPENDR/ICPENDR<word> (pend 1/0), GICD_ISACTIVER/ICACTIVER<word> (active 1/0): one
+ * write-1-to-act write of `bits`, which must be the caller's own interrupts. */
+void hv_gic_pend_word(uint32_t word, uint32_t bits, int pend);
+void hv_gic_activate_word(uint32_t word, uint32_t bits, int active);
 void hv_gic_clear_active(uint32_t intid);           /* GICD_ICACTIVER: from any CPU */
 void hv_gic_set_edge(uint32_t intid, int edge);     /* SPIs only (GICD_ICFGR) */
 

@@ -55,9 +55,10 @@
 #define PMCR_P               (1UL << 1)  /* reset the event counters */
 #define PMCR_C               (1UL << 2)  /* reset the cycle counter */
 
-/* CNTHCTL_EL2 (non-VHE): EL1PCTEN only. The physical counter is readable; the EL1 physical
- * timer traps (EL1PCEN clear): guests use the virtual timer, which the hypervisor forwards. */
-#define CNTHCTL_EL1_ACCESS 0x1UL
+/* CNTHCTL_EL2 (non-VHE): EL1PCTEN | EL1PCEN. The physical counter and the EL1 physical timer
+ * are the guest's (the hypervisor keeps the EL2 timer, CNTHP); both timers' PPIs are forwarded
+ * to the vCPU on the CPU they fire on, and their registers reset at every vCPU start. */
+#define CNTHCTL_EL1_ACCESS 0x3UL
 
 /* ESR_ELx */
 #define ESR_EC_SHIFT    26
