@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import board as board_mod
-from . import bootfolder, checks, codegen, guestdt, layout as layout_mod, load, model, package, \
-    stamp, toolchain
+from . import bootfolder, checks, codegen, guestdt, hypbuild, layout as layout_mod, load, model, \
+    package, stamp, toolchain
 from .board import Reg
 from .diagnostics import ConfigError, Diagnostic, Severity, error
 from .model import Partition, System
@@ -156,7 +156,7 @@ def build(config: Path, build_root: Path = Path("build"),
     """Build `config` (its analysis may be passed in when the caller already has it)."""
     analysis = analysis or analyse(config, build_root)
     system = analysis.system
-    tc = toolchain.find_toolchain()
+    tc = toolchain.find_toolchain(hypbuild.load(HYP_DIR))
     final = out_dir(system, build_root)
     staging = build_root / f".{final.name}.staging-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
@@ -204,9 +204,12 @@ def _build_into(tc: toolchain.Toolchain, analysis: Analysis, staging: Path, fina
         "pgtables.s": codegen.render_pgtables(system, lay, inputs),
         "images.s": codegen.render_images(lay, inputs),
         "hyp.ld": codegen.render_linker_script(system, lay, inputs),
+        "features.mk": hypbuild.features_mk(codegen.hyp_features(system)),
     }
     for name, text in files.items():
         (gen / name).write_text(text)
+    (gen / "asm-offsets.h").write_text(toolchain.asm_offsets(       # the assembly's offsets
+        tc, HYP_DIR / hypbuild.load(HYP_DIR).asm_offsets, [HYP_DIR / "include", gen], gen))
     sources = codegen.hyp_sources(system, HYP_DIR)
     # Generated assembly is .s, not .S: never preprocessed, so a partition called `linux`
     # is not turned into `1` by the C preprocessor.

@@ -34,12 +34,13 @@ def pm_base(system: System) -> int:
     return pm.regs[0].base if pm is not None and not uses_psci(system) else 0
 
 
-def sources(system: System) -> list[str]:
-    """hyp/ sources of the board part: PSCI through SMC, or spin table + PM watchdog."""
+def feature(system: System) -> str:
+    """The board part of the hypervisor (a feature of hyp/build.mk): PSCI through SMC, or spin
+    table + PM watchdog."""
     if uses_psci(system):
-        return ["platform/psci_smc.c"]                  # CPU_ON and SYSTEM_OFF through PSCI
+        return "PLATFORM_PSCI_SMC"                      # CPU_ON and SYSTEM_OFF through PSCI
     if all(c.enable_method == "spin-table" for c in system.board.cpus[1:]) and pm_device(system):
-        return ["platform/spin_table.c", "platform/bcm2835_pm.c"]
+        return "PLATFORM_SPIN_TABLE"
     raise ConfigError(error("E012", "the board's device tree offers neither PSCI through SMC nor "
                             "spin-table CPUs with a BCM283x power-management block: hvcfg "
                             "cannot start CPUs or power off on it", system.board_spec.pos))

@@ -306,7 +306,8 @@ int hv_vgic_dist_read_fast(struct hv_regs *regs, uint64_t iss, uint64_t off,
     return 1;
 }
 
-int hv_vgic_dist_access(uint64_t off, int is_write, unsigned size, uint64_t *value)
+enum hv_mmio_result hv_vgic_dist_access(uint64_t off, int is_write, unsigned size,
+                                        uint64_t *value)
 {
     uint32_t pidx;
     const struct hv_partition *p = cur(&pidx);

@@ -61,7 +61,8 @@
 
 /* ESR_ELx */
 #define ESR_EC_SHIFT    26
-#define ESR_EC(esr)     ((uint32_t)(((esr) >> ESR_EC_SHIFT) & 0x3f))
+#define ESR_EC_MASK     0x3f            /* EC is 6 bits: 64 exception classes */
+#define ESR_EC(esr)     ((uint32_t)(((esr) >> ESR_EC_SHIFT) & ESR_EC_MASK))
 #define ESR_IL          (1UL << 25)
 #define ESR_ISS(esr)    ((esr) & 0x1ffffff)
 #define EC_UNKNOWN      0x00
