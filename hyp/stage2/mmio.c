@@ -16,12 +16,24 @@
  * hv_mmio_emulate) that starts in a region ends in it. */
 #define ALIGN       8UL
 
-/* A partition's regions, ended by one with no handler (the last entry is always that). */
-struct mmio_table {
+/* A partition's regions, ended by one with no handler (the last entry is always that). The
+ * rows have the stride of hv_partitions, so that the trap path finds partition p's row at p's
+ * byte offset in hv_partitions, without dividing by sizeof(struct hv_partition). */
+union mmio_table {
     struct hv_mmio_region region[HV_MMIO_MAX_REGIONS + 1];
+    uint8_t stride[sizeof(struct hv_partition)];
 };
 
-static struct mmio_table tables[HV_NPARTITIONS];
+_Static_assert(sizeof(union mmio_table) == sizeof(struct hv_partition),
+               "a row of regions no larger than a partition's configuration");
+
+static union mmio_table tables[HV_NPARTITIONS];
+
+static const union mmio_table *table_of(const struct hv_partition *p)
+{
+    return (const union mmio_table *)((uintptr_t)tables +
+                                      ((uintptr_t)p - (uintptr_t)hv_partitions));
+}
 
 /* [a, a + as) and [b, b + bs) intersect; neither wraps (checked at registration). */
 static int overlaps(uint64_t a, uint64_t as, uint64_t b, uint64_t bs)
@@ -45,11 +57,11 @@ int hv_mmio_register(uint32_t pidx, uint64_t base, uint64_t size, hv_mmio_handle
     return 1;
 }
 
-/* The region of partition `pidx` that holds `ipa`, or NULL. Regions do not overlap
- * (hv_mmio_register), so there is at most one. */
-static const struct hv_mmio_region *find(uint32_t pidx, uint64_t ipa)
+/* The region of `table` that holds `ipa`, or NULL. Regions do not overlap (hv_mmio_register),
+ * so there is at most one. */
+static const struct hv_mmio_region *find(const union mmio_table *table, uint64_t ipa)
 {
-    for (const struct hv_mmio_region *r = tables[pidx].region; r->handler; r++)
+    for (const struct hv_mmio_region *r = table->region; r->handler; r++)
         if (ipa - r->base < r->size)    /* below the base it wraps: no base + size computed */
             return r;
     return NULL;
@@ -71,7 +83,7 @@ int hv_mmio_emulate(struct hv_regs *regs, uint64_t iss, uint64_t ipa,
      * wholly inside the one region it starts in. */
     if (size == 8 || (ipa & (size - 1)))
         return 0;
-    const struct hv_mmio_region *r = find((uint32_t)(p - hv_partitions), ipa);
+    const struct hv_mmio_region *r = find(table_of(p), ipa);
     /* NOT_MINE from the device (it does not decode this offset) is no device: both faults */
     if (!r || r->handler(ipa - r->base, is_write, size, &value) != HV_MMIO_HANDLED)
         return 0;

@@ -113,7 +113,9 @@
 #define SPSR_M_EL0T     0x0UL
 #define SPSR_M_EL1T     0x4UL
 
-#ifndef __ASSEMBLER__
+/* Register access. Host-compiled unit tests (tests/host) define HV_HOST_SHIM and supply these
+ * over plain variables instead. */
+#if !defined(__ASSEMBLER__) && !defined(HV_HOST_SHIM)
 #include <stdint.h>
 
 #define read_sysreg(r) ({ uint64_t __v; __asm__ volatile("mrs %0, " #r : "=r"(__v)); __v; })
