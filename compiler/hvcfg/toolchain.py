@@ -1,7 +1,7 @@
 """Every external program the compiler runs: the aarch64 cross toolchain and QEMU's DTB dump.
 
-The hypervisor's flags (hyp/build.mk, through hypbuild), parallel compilation, and failures turned into diagnostics (E039) rather than
-tracebacks. Nothing else in hvcfg starts a process.
+The hypervisor's flags (hyp/build.mk, through hypbuild), parallel compilation, and failures
+turned into diagnostics (E039) rather than tracebacks. Nothing else in hvcfg starts a process.
 """
 from __future__ import annotations
 

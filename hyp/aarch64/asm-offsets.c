@@ -1,8 +1,9 @@
 /*
  * The offsets and sizes the assembly (vectors.S, head.S) needs, taken from the C structs:
  * compiled with -S, never linked; each DEFINE leaves a marker line in the assembler output
- * that asm-offsets.sed (next to this file) turns into a #define of the generated asm-offsets.h (the
- * technique of Linux, Bao and Jailhouse). The assembly writes no offset by hand.
+ * that asm-offsets.sed (next to this file) turns into a #define of the generated
+ * asm-offsets.h (the technique of Linux, Bao and Jailhouse). The assembly writes no offset by
+ * hand.
  */
 #include <stddef.h>
 
