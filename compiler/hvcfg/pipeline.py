@@ -209,7 +209,8 @@ def _build_into(tc: toolchain.Toolchain, analysis: Analysis, staging: Path, fina
     for name, text in files.items():
         (gen / name).write_text(text)
     (gen / "asm-offsets.h").write_text(toolchain.asm_offsets(       # the assembly's offsets
-        tc, HYP_DIR / hypbuild.load(HYP_DIR).asm_offsets, [HYP_DIR / "include", gen], gen))
+        tc, HYP_DIR / hypbuild.load(HYP_DIR).asm_offsets, [HYP_DIR / "include", gen],
+        staging / "obj"))
     sources = codegen.hyp_sources(system, HYP_DIR)
     # Generated assembly is .s, not .S: never preprocessed, so a partition called `linux`
     # is not turned into `1` by the C preprocessor.

@@ -76,6 +76,7 @@ def compile_and_link(tc: Toolchain, sources: list[Path], include_dirs: list[Path
 def asm_offsets(tc: Toolchain, source: Path, include_dirs: list[Path], work: Path) -> str:
     """asm-offsets.h: `source` compiled to assembly, its DEFINE markers turned into #defines by
     the .sed file next to it (the same two steps as hyp/Makefile)."""
+    work.mkdir(parents=True, exist_ok=True)
     asm = work / f"{source.stem}.s"
     _run([tc.tool("gcc"), *tc.cflags, "-isystem", str(tc.gcc_include),
           *(f"-I{d}" for d in include_dirs), "-S", str(source), "-o", str(asm)],
