@@ -5,7 +5,6 @@
 #include "hv/sysreg.h"
 #include "hv/traps.h"
 #include "hv/vgic.h"
-#include "hv/vuart.h"
 
 static int fsc_is_permission(uint64_t fsc)
 {
@@ -35,44 +34,6 @@ static uint64_t fault_ipa(uint64_t iss)
     if (par & 1)
         return far;                 /* cannot tell: report the VA */
     return (par & 0x0000fffffffff000UL) | (far & 0xfff);
-}
-
-/* Device dispatch by page. A device model returns 0 for an access the device does not allow;
- * the caller then reports a stage-2 fault. */
-int hv_mmio_emulate(struct hv_regs *regs, uint64_t iss, uint64_t ipa,
-                    const struct hv_partition *p)
-{
-    int (*device)(uint64_t, int, unsigned, uint64_t *);
-    uint64_t base;
-
-    if (!(iss & ISS_ISV))
-        return 0;
-    if (ipa - p->vgic.gicd_ipa < 0x1000) {
-        device = hv_vgic_dist_access;
-        base = p->vgic.gicd_ipa;
-#ifdef HV_HAS_VUART
-    } else if (p->vuart.present && ipa - p->vuart.ipa < 0x1000) {
-        device = hv_vuart_access;
-        base = p->vuart.ipa;
-#endif
-    } else {
-        return 0;
-    }
-    unsigned size = 1u << ISS_SAS(iss);
-    unsigned rt = ISS_SRT(iss);
-    int is_write = (iss & ISS_WNR) != 0;
-    uint64_t value = is_write && rt != 31 ? regs->x[rt] : 0;
-
-    /* Emulated registers are at most 32 bits and naturally aligned: anything else (a guest can
-     * map the page as Normal memory and make unaligned accesses) is a fault, never an offset
-     * the device models would have to bound themselves. */
-    if (size == 8 || (ipa & (size - 1)) || !device(ipa - base, is_write, size, &value))
-        return 0;
-    if (is_write)
-        regs->elr += 4;
-    else    /* a device model may leave bits above the access size: drop them */
-        hv_mmio_complete_load(regs, iss, size, value & ((1UL << (8 * size)) - 1));
-    return 1;
 }
 
 /*
