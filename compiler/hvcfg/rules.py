@@ -67,7 +67,7 @@ RULES: tuple[Rule, ...] = (
     _rule("E061", "placement", "rules"),
     _rule("E031", "images", "rules"),
     _rule("E034", "images", "rules"),
-    _rule("E039", "images", "rules", "toolchain"),  # sources do not build; no compiler
+    _rule("E039", "images", "rules", "toolchain", "hypbuild"),  # no build; no compiler; build.mk
     _rule("E049", "images", "rules"),
     _rule("E057", "images", "rules"),
     _rule("E058", "images", "rules"),
