@@ -214,7 +214,7 @@ int main(uint64_t dtb)
     op("gicd_typer_read", bench_ldr, D(GICD_TYPER), 0, n);
     op("gicd_isenabler0_read", bench_ldr, D(GICD_ISENABLER), 0, n);
     /* Through the full trap path (hv_trap_lower_sync): a trapped SMC, a trapped system register. */
-    op("psci_version_smc", bench_smc, PSCI_VERSION, 0, n);
+    op("psci_version_smc", bench_smc, HVCFG_PSCI_VERSION, 0, n);
     op("sysreg_read", bench_mrs_actlr, 0, 0, n);
 
     /* One-way virtual SGI, the sender's cost: vCPU 0 writes GICD_SGIR N times. vCPU 1 runs only
