@@ -36,6 +36,15 @@ static uint64_t fault_ipa(uint64_t iss)
     return (par & 0x0000fffffffff000UL) | (far & 0xfff);
 }
 
+/* Only a translation fault of the access itself can be one to an emulated page (those are
+ * never mapped). A permission fault is on a page the partition has mapped, whatever IPA its
+ * own racing stage 1 makes AT report; a fault on a stage-1 table walk (S1PTW) is not the
+ * instruction's access, whose register and size the syndrome describes. */
+static int emulable(uint64_t iss)
+{
+    return !fsc_is_permission(ISS_FSC(iss)) && !(iss & ISS_S1PTW);
+}
+
 /*
  * Called from the vector with a partial frame (x19-x29 not saved): emulate an MMIO access to
  * an emulated device page if it needs nothing else. Returns 0 to take the full path.
@@ -48,9 +57,9 @@ int hv_stage2_mmio_fast(struct hv_regs *regs)
     uint64_t iss = ESR_ISS(read_sysreg(esr_el2));
     unsigned rt = ISS_SRT(iss);
 
-    if (!(iss & ISS_ISV) || (rt >= 19 && rt <= 29) || fsc_is_permission(ISS_FSC(iss)))
+    if (!(iss & ISS_ISV) || (rt >= 19 && rt <= 29) || !emulable(iss))
         return 0;
-    uint64_t ipa = hpfar_ipa(read_sysreg(far_el2));     /* not a permission fault: checked */
+    uint64_t ipa = hpfar_ipa(read_sysreg(far_el2));     /* a translation fault: checked */
     const struct hv_partition *p = hv_current_partition_config();
     uint64_t gicd_off = ipa - p->vgic.gicd_ipa;
     if ((iss & (ISS_WNR | ISS_SAS_MASK)) == ISS_SAS_WORD && gicd_off < 0x1000)
@@ -63,7 +72,8 @@ void hv_stage2_abort(struct hv_regs *regs, uint64_t esr, int is_instruction)
     uint64_t iss = ESR_ISS(esr);
     uint64_t ipa = fault_ipa(iss);
 
-    if (!is_instruction && hv_mmio_emulate(regs, iss, ipa, hv_current_partition_config()))
+    if (!is_instruction && emulable(iss) &&
+        hv_mmio_emulate(regs, iss, ipa, hv_current_partition_config()))
         return;
 
     if (is_instruction) {
