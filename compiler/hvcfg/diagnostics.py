@@ -136,6 +136,7 @@ CODES: dict[str, tuple[str, str]] = {
     "E059": ("entry-not-executable", "memory[0] receives the image and the partition starts executing there: give it perm rx (or rwx)"),
     "E060": ("name-reserved", "rename the partition: 'hyp' and 'uart<N>' label the console lines of the hypervisor and of unowned UARTs"),
     "E061": ("stage2-maps-hypervisor", "a partition's stage 2 may map neither the hypervisor's memory nor the pages it drives; move the region or device"),
+    "E062": ("device-not-passable", "a bus master (DMA, MSI) reaches all physical memory past stage 2 and hvcfg has no IOMMU: give the device to no partition"),
     # warnings
     "W001": ("not-security-supported", "see xsa/SUPPORT.yaml: advisories do not cover this feature"),
     "W002": ("writable-executable", "rwx lets a guest write code it then runs; use rx for code and rw for data"),
