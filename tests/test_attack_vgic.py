@@ -15,7 +15,7 @@ from victim import ICOUNT, heartbeat
 
 pytestmark = pytest.mark.qemu
 
-ACTIONS = 20
+ACTIONS = 21
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +51,10 @@ def test_every_action_was_tried(run):
     "atk-vgic: SGIs taken after both floods: 0",
     "atk-vgic: race done 1, SGIs with a source it does not have: 0",
     "atk-vgic: SPENDSGIR sources 0xfc read back 0x0",
+    # one list register per SGI whatever its source: the second waits for the first's DIR
+    # (two made QEMU signal one it never acknowledged: over 100 on the unfixed hypervisor)
+    "atk-vgic: SGI 13 from sources 0x3 under EOImode 1: taken 1 (SGI 12 below it 1), "
+    "after DIR 2, after both 2, sources 0x3",
     "atk-vgic: virtual SPIs taken during the storm: some",
     # the physical pending/active loop leaves nothing active, and the SPI still arrives
     "atk-vgic: after the loop, active SPI 0 PPIs 0x0, its SPI taken 1",

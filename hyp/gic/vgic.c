@@ -113,6 +113,7 @@ void vgic_lr_clear(uint32_t word, uint32_t bits, uint32_t state)
                 d->level[word] |= d->line[word] & (1u << (id % 32));    /* still high? */
             }
             lr = 0;
+            hv_vgic_work[slot] = 1;         /* what waited for it (LR_EOI, a full set) goes in */
         }
         *gich(GICH_LR(n)) = lr;
     }
@@ -227,9 +228,14 @@ static int evict(struct vgic_cpu *vc, struct vgic_dist *d, uint32_t used, uint8_
 }
 
 /* Place one interrupt; returns 1 when it is in a list register (or merged with one there), 0
- * when no list register is free, -1 when it must wait for the guest's EOI of a copy (a
- * maintenance interrupt comes then). ELRSR is read first so that only list registers in use
- * are read (each GICH read is an MMIO access). */
+ * when no list register is free, -1 when it must wait for the guest's deactivation of the copy
+ * in a list register (its EOI bit brings a maintenance interrupt then). ELRSR is read first so
+ * that only list registers in use are read (each GICH read is an MMIO access).
+ *
+ * One list register per INTID, whatever the SGI source: two with the same VirtualID are
+ * UNPREDICTABLE (GICv2, GICH_LRn). On QEMU the guest's IAR then acknowledges through the first
+ * one while the second stays pending: a guest that leaves the first active (GICV_CTLR.EOImode,
+ * no GICV_DIR) takes the interrupt again after every return, forever. */
 static int place(struct vgic_cpu *vc, struct vgic_dist *d, uint32_t intid, uint32_t src,
                  uint8_t prio, int hw, int level)
 {
@@ -239,8 +245,12 @@ static int place(struct vgic_cpu *vc, struct vgic_dist *d, uint32_t intid, uint3
     for (uint32_t used = ~empty & all; used; used &= used - 1) {
         uint32_t n = (uint32_t)__builtin_ctz(used);
         uint32_t lr = *gich(GICH_LR(n));
-        if (!(lr & LR_STATE) || LR_VIRTID(lr) != intid || (intid < 16 && LR_SRC(lr) != src))
+        if (!(lr & LR_STATE) || LR_VIRTID(lr) != intid)
             continue;
+        if (intid < 16 && LR_SRC(lr) != src) {
+            *gich(GICH_LR(n)) = lr | LR_EOI;    /* another source's copy: after it is done */
+            return -1;
+        }
         if (hw && !(lr & LR_HW)) {
             /* The physical interrupt meets a software copy (ISPENDR): its only record must not
              * be dropped, or it stays active at the GIC for good. A pending copy becomes the
@@ -287,6 +297,10 @@ void hv_vgic_flush(void)
     struct vgic_dist *d = &dists[pidx];
     uint32_t self = 1u << hv_cpus[slot].vcpu;
     int full = 0;
+    /* Interrupts deferred in this pass (place() -1: a copy is in a list register until the
+     * guest deactivates it). They do not hold back the others, and each pass visits each
+     * interrupt at most once more than it has pending sources: flushing ends. */
+    uint32_t deferred[VGIC_WORDS] = {0};
 
     hv_spin_lock(&d->lock);
     while (!full) {
@@ -294,7 +308,8 @@ void hv_vgic_flush(void)
         uint32_t best = HV_GIC_LINES, best_prio = 0x100;
         /* Only the set bits are visited, in ascending INTID order (strict < keeps the lowest). */
         /* An interrupt the guest made active (ISACTIVER) waits until it is deactivated. */
-        uint32_t priv = ((vc->pending & ~vc->active) | vc->hw_pending) & vc->enabled;
+        uint32_t priv = ((vc->pending & ~vc->active) | vc->hw_pending) & vc->enabled &
+                        ~deferred[0];
         for (; priv; priv &= priv - 1) {
             uint32_t i = (uint32_t)__builtin_ctz(priv);
             if (vc->priority[i] < best_prio)
@@ -302,7 +317,7 @@ void hv_vgic_flush(void)
         }
         for (uint32_t w = 1; d->ctlr && w < p->vgic.nlines / 32; w++) {
             uint32_t cand = (((d->pending[w] | d->level[w]) & ~d->active[w]) | d->hw_pending[w]) &
-                            d->enabled[w];
+                            d->enabled[w] & ~deferred[w];
             for (; cand; cand &= cand - 1) {
                 uint32_t intid = w * 32 + (uint32_t)__builtin_ctz(cand);
                 if ((d->target[intid] & self) &&
@@ -320,9 +335,11 @@ void hv_vgic_flush(void)
                 continue;
             }
             uint32_t src = (uint32_t)__builtin_ctz(vc->sgi_src[best]);
-            if (place(vc, d, best, src, vc->priority[best], 0, 0) <= 0) {
-                full = 1;
-                break;
+            int placed = place(vc, d, best, src, vc->priority[best], 0, 0);
+            if (placed <= 0) {
+                full = placed == 0;
+                deferred[0] |= m;           /* deferred: back at the copy's deactivation */
+                continue;
             }
             vc->sgi_src[best] &= (uint8_t)~(1u << src);
             if (!vc->sgi_src[best])
@@ -332,7 +349,8 @@ void hv_vgic_flush(void)
             int placed = place(vc, d, best, 0, vc->priority[best], hw, 0);
             if (placed <= 0) {
                 full = placed == 0;
-                break;                      /* deferred: back at the copy's EOI */
+                deferred[0] |= m;
+                continue;
             }
             if (hw)
                 vc->hw_pending &= ~m;
@@ -345,7 +363,8 @@ void hv_vgic_flush(void)
             int placed = place(vc, d, best, 0, d->priority[best], hw, level);
             if (placed <= 0) {
                 full = placed == 0;
-                break;                      /* deferred: back at the copy's EOI */
+                deferred[w] |= m;
+                continue;
             }
             if (hw)
                 d->hw_pending[w] &= ~m;

@@ -4,6 +4,7 @@
 
 volatile uint32_t seen[2][64];
 volatile uint32_t bad_source;
+volatile uint32_t last_iar[2];
 
 __attribute__((weak)) void atk_irq_hook(uint32_t intid)
 {
@@ -28,6 +29,7 @@ void irq_handler(void)
         bad_source++;
     if (intid < 64)
         seen[my_vcpu()][intid]++;
+    last_iar[my_vcpu()] = iar;
     atk_irq_hook(intid);
     if (intid == UART_SPI)
         mmio_write32(U(UART_IMSC), 0);          /* line low: it is level-sensitive */

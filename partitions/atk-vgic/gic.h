@@ -17,6 +17,7 @@
 /* Interrupts taken, per vCPU and INTID (< 64), and SGIs whose source was not one of its vCPUs. */
 extern volatile uint32_t seen[2][64];
 extern volatile uint32_t bad_source;
+extern volatile uint32_t last_iar[2];    /* the last GICC_IAR value each vCPU acknowledged */
 
 uint32_t my_vcpu(void);
 void gic_cpu_on(void);          /* vectors, priorities 0xa0, SGIs + timer enabled, PMR open */

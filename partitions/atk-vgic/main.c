@@ -176,12 +176,60 @@ static void sgis(void)
 #define PTIMER_PPI 30
 static volatile uint32_t ptimer_storm;
 
+#define GICC_DIR          0x1000
+#define GICC_CTLR_EOIMODE (1u << 9)
+#define SGI_SPLIT         13
+#define SGI_LOWER         12        /* pending at a lower priority meanwhile */
+#define SPLIT_BOUND       100       /* taken more often: the livelock, which its handler ends */
+static volatile uint32_t split_on, split_base, split_iar;
+
 /* The physical timer with a compare value of 0 fires at once, every time it is deactivated:
- * its handler lets it fire 2,000 times, then stops it. */
+ * its handler lets it fire 2,000 times, then stops it. SGI_SPLIT taken over SPLIT_BOUND times
+ * turns its CPU interface off, so that the test reports a count rather than hanging. */
 void atk_irq_hook(uint32_t intid)
 {
     if (intid == PTIMER_PPI && ++ptimer_storm >= 2000)
         __asm__ volatile("msr cntp_ctl_el0, %0" : : "r"(0UL));
+    if (intid == SGI_SPLIT && split_on) {
+        split_iar = last_iar[0];
+        if (seen[0][SGI_SPLIT] - split_base > SPLIT_BOUND)
+            mmio_write32(C(GICC_CTLR), 0);
+    }
+}
+
+/* One SGI pending from both its vCPUs while GICV_CTLR.EOImode 1 keeps each one it takes active
+ * (GICC_EOIR only drops the priority) until its GICC_DIR: the second source must wait for
+ * that, in a list register of its own it would be signalled and never acknowledged (the
+ * fuzzer's livelock, docs/testing-attacks.md); a lower-priority SGI must not wait with it. */
+static void eoi_split(void)
+{
+    action("SGI 13 pending from both its vCPUs under EOImode 1, each deactivated late by DIR");
+    irqs(0);
+    mmio_write32(C(GICC_CTLR), 1u | GICC_CTLR_EOIMODE);
+    mmio_write8(D(GICD_IPRIORITYR + SGI_LOWER), 0xb0);
+    split_base = seen[0][SGI_SPLIT];
+    uint32_t lower = seen[0][SGI_LOWER];
+    split_on = 1;
+    mmio_write8(D(GICD_SPENDSGIR + SGI_SPLIT), 0x03);      /* sources vCPU 0 and vCPU 1 */
+    mmio_write8(D(GICD_SPENDSGIR + SGI_LOWER), 0x01);
+    irqs(1);
+    guest_delay_ms(5);
+    uint32_t first = seen[0][SGI_SPLIT] - split_base, iar1 = split_iar;
+    lower = seen[0][SGI_LOWER] - lower;
+    mmio_write32(C(GICC_CTLR), 1u | GICC_CTLR_EOIMODE);
+    mmio_write32(C(GICC_DIR), SGI_LOWER);
+    mmio_write32(C(GICC_DIR), iar1);
+    guest_delay_ms(5);
+    uint32_t second = seen[0][SGI_SPLIT] - split_base, iar2 = split_iar;
+    mmio_write32(C(GICC_DIR), iar2);
+    guest_delay_ms(5);
+    split_on = 0;
+    mmio_write32(C(GICC_CTLR), 1);
+    mmio_write8(D(GICD_IPRIORITYR + SGI_LOWER), 0xa0);
+    guest_printf("atk-vgic: SGI 13 from sources 0x3 under EOImode 1: taken %u (SGI 12 below it "
+                 "%u), after DIR %u, after both %u, sources 0x%x", first, lower, second,
+                 seen[0][SGI_SPLIT] - split_base,
+                 (1u << ((iar1 >> 10) & 7)) | (1u << ((iar2 >> 10) & 7)));
 }
 
 /* Issue 13's new guest-reachable paths: virtual-only lines, the physical pending and active
@@ -302,6 +350,7 @@ int main(uint64_t dtb)
 
     routing();
     sgis();
+    eoi_split();
     conformance_paths();
     sweep();
 
