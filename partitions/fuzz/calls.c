@@ -154,10 +154,13 @@ static uint64_t entry_arg(struct fz_cpu *c, int valid)
     if (valid)
         return fz_below(&c->rng, 2) ? (uint64_t)fz_entry
                                     : (uint64_t)fz_entry_sled + 4 * fz_below(&c->rng, 1024);
+    /* Outside its RAM in both readings: CPU_ON's SMC32 form takes only the low 32 bits
+     * (SMCCC: W registers), so 0x3a51c48400ba474 is the valid entry 0x400ba474 there. */
     uint64_t a;
     do
         a = fz_arg(&c->rng) & ~3UL;
-    while (a >= HVCFG_MEM_BASE && a < HVCFG_MEM_BASE + HVCFG_MEM_SIZE);
+    while ((a >= HVCFG_MEM_BASE && a < HVCFG_MEM_BASE + HVCFG_MEM_SIZE) ||
+           ((uint32_t)a >= HVCFG_MEM_BASE && (uint32_t)a < HVCFG_MEM_BASE + HVCFG_MEM_SIZE));
     return a;
 }
 
