@@ -336,8 +336,8 @@ def test_e063_one_meaning_per_intid(tmp_path: Path) -> None:
 
 
 def test_moved_device_regs_move_by_whole_pages(tmp_path: Path) -> None:
-    from hvcfg.model import DeviceRef
     from helpers_cfg import dev
+    from hvcfg.model import DeviceRef
     two = dataclasses.replace(dev("/multi@9100800", ("vendor,multi",), 0x9100800, (60,)),
                               regs=(Reg(0x9100800, 0x100), Reg(0x9102000, 0x1000)))
     ref = DeviceRef("/multi@9100800", two, Pos("b.yaml", 1, 1), ipa=0x20000000)

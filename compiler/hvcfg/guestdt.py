@@ -307,7 +307,7 @@ def vuart_location(system: System, partition: Partition) -> tuple[int, int]:
     return ipa, intid
 
 
-def _vuart_nodes(system: System, partition: Partition, builder: "_Builder") -> list[DtNode]:
+def _vuart_nodes(system: System, partition: Partition, builder: _Builder) -> list[DtNode]:
     """The virtual PL011 and the fixed clock Linux's amba-pl011 driver insists on."""
     ipa, intid = vuart_location(system, partition)
     clock_phandle = GIC_PHANDLE + 1 + len(builder.renumbered) + 100

@@ -36,8 +36,8 @@ int main(uint64_t dtb)
 #else
     guest_printf("remap: no PL011 of its own (console hypercall)");
 #endif
-    vuart_puts("remap: virtual UART at IPA " STR(HVCFG_VUART_BASE) ", INTID "
-               STR(HVCFG_VUART_INTID) "\n");
+    vuart_puts(
+        "remap: virtual UART at IPA " STR(HVCFG_VUART_BASE) ", INTID " STR(HVCFG_VUART_INTID) "\n");
     guest_printf("remap: reading the PL011's physical address 0x%lx", (uint64_t)REMAP_UART_PA);
     volatile uint32_t *old = (volatile uint32_t *)REMAP_UART_PA;
     guest_printf("remap: read 0x%x there?!", *old);
