@@ -14,7 +14,9 @@ ROOT = Path(__file__).resolve().parent.parent
 CONFIG = """\
 board:
   name: vgiccfg
-  devicetree: {qemu: {machine: "virt,virtualization=on,gic-version=2", cpu: cortex-a53, smp: 4, memory: 1G, serials: 2}}
+  devicetree:
+    qemu: {machine: "virt,virtualization=on,gic-version=2", cpu: cortex-a53, smp: 4,
+           memory: 1G, serials: 2}
 hypervisor:
   console: /pl011@9000000
   memory: {size: 16M}
@@ -70,6 +72,6 @@ def test_lines_out_of_range_are_schema_errors(tmp_path: Path) -> None:
             _analyse(tmp_path, text)
         except ConfigError as exc:
             assert [d.code for d in exc.diagnostics] == ["E005"], bad
-            assert exc.diagnostics[0].pos is not None and exc.diagnostics[0].pos.line == 17
+            assert exc.diagnostics[0].pos is not None and exc.diagnostics[0].pos.line == 19
         else:
             raise AssertionError(f"vgic.lines {bad} accepted")
