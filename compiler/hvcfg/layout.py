@@ -433,7 +433,8 @@ def describe(layout: Layout, system: System) -> str:
     for p in system.partitions:
         rows += [(r.base, r.end, f"partition {p.name} RAM ({r.perm}, IPA {r.ipa:#x})")
                  for r in p.memory]
-        rows += [(reg.base, reg.end, f"partition {p.name} device {d.device.path}")
+        rows += [(reg.base, reg.end, f"partition {p.name} device {d.device.path}"
+                  + (f" (IPA {reg.base + d.delta:#x})" if d.delta else ""))
                  for d in p.devices for reg in d.device.regs]
     rows += [(reg.base, reg.end, f"hypervisor console {system.hypervisor.console.device.path}")
              for reg in system.hypervisor.console.device.regs]
