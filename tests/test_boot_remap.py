@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A partition keeps the memory map its software was written for (issue 13, item 6): its
 passed-through PL011 moved to another IPA, its virtual UART at a chosen IPA and INTID
 (tests/boards/qemu-virt-remap.yaml, partitions/remap), and the same partition source with the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """verify reads the chosen IPAs from the configuration (issue 13, item 6): a device moved with
 `{device, ipa}` must be mapped there, the virtual UART emulated at `vuart.ipa`; an image built
 for other IPAs is refused."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The generated per-partition virtual GIC (issue 13): each partition's line count and
 GICD_TYPER in hv_partitions, HV_GIC_LINES the most of them, the purely virtual lines in the
 bare-metal header; `vgic.lines` out of range is a schema error."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A partition's interrupts: which INTIDs its virtual GIC has and what stands behind them.
 
 One place for the facts codegen, the guest device tree, the checks and verify share: the
