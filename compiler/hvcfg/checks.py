@@ -429,8 +429,8 @@ def _entry_executable(system: System) -> list[Diagnostic]:
 
 
 def _vuart_interrupt(system: System) -> list[Diagnostic]:
-    """A virtual UART takes the console UART's address and interrupt (guestdt.vuart_location):
-    a console without an interrupt gives it none."""
+    """A virtual UART without `vuart.intid` takes the console UART's interrupt
+    (guestdt.vuart_location): a console without an interrupt gives it none."""
     console = system.hypervisor.console
     if console.device.intids:
         return []
@@ -438,7 +438,7 @@ def _vuart_interrupt(system: System) -> list[Diagnostic]:
                   f"interrupt of hypervisor.console {console.device.path}, and that UART has no "
                   "interrupt in the device tree", part.pos,
                   related=[Related("hypervisor.console", console.pos)],
-                  hint="name a console UART with `interrupts`, or drop `vuart`")
+                  hint="give vuart.intid, name a console UART with `interrupts`, or drop `vuart`")
             for part in system.partitions if part.vuart and part.vuart.intid is None]
 
 
