@@ -312,24 +312,24 @@ def test_vgic_lines_default_cover_what_the_partition_owns(tmp_path: Path) -> Non
     assert interrupts.max_lines(chosen) == 1024
 
 
-def test_e062_lines_below_an_owned_intid(tmp_path: Path) -> None:
+def test_e063_lines_below_an_owned_intid(tmp_path: Path) -> None:
     text = ONE.replace("  image", "  devices: [uart1]\n  vuart: {intid: 70}\n"
                        "  vgic: {lines: 64}\n  image")
     found = run(tmp_path, text)
-    assert codes(found) == ["E062"]
+    assert codes(found) == ["E063"]
     assert "70" in found[0].message and "virtual UART" in found[0].message
     assert "at least 96" in (found[0].hint or "")
     assert run(tmp_path, text.replace("lines: 64", "lines: 96")) == []
 
 
-def test_e063_one_meaning_per_intid(tmp_path: Path) -> None:
+def test_e064_one_meaning_per_intid(tmp_path: Path) -> None:
     hw = ONE.replace("  image", "  devices: [uart1]\n  vgic: {virtual: [40]}\n  image")
     found = run(tmp_path, hw)
-    assert codes(found) == ["E063"] and "device /pl011@9040000" in found[0].message
+    assert codes(found) == ["E064"] and "device /pl011@9040000" in found[0].message
     vuart = ONE.replace("  image", "  devices: [uart1]\n  vuart: {intid: 40}\n  image")
-    assert codes(run(tmp_path, vuart)) == ["E063"]
+    assert codes(run(tmp_path, vuart)) == ["E064"]
     both = ONE.replace("  image", "  vuart: {intid: 90}\n  vgic: {virtual: [90]}\n  image")
-    assert codes(run(tmp_path, both)) == ["E063"]
+    assert codes(run(tmp_path, both)) == ["E064"]
     # a virtual line on another partition's (or the hypervisor's) hardware INTID is fine:
     # every partition's distributor is its own
     assert run(tmp_path, ONE.replace("  image", "  vgic: {virtual: [33, 40]}\n  image")) == []
@@ -350,7 +350,7 @@ def test_moved_device_regs_move_by_whole_pages(tmp_path: Path) -> None:
 def test_chosen_ipas_checked(tmp_path: Path) -> None:
     moved = ONE.replace("  image", "  devices: [{device: uart1, ipa: 0x1c090000}]\n  image")
     assert run(tmp_path, moved) == []
-    assert codes(run(tmp_path, moved.replace("0x1c090000", "0x1c090040"))) == ["E064"]
+    assert codes(run(tmp_path, moved.replace("0x1c090000", "0x1c090040"))) == ["E065"]
     # moved onto RAM, onto the distributor, onto another of its devices at its own address
     assert codes(run(tmp_path, moved.replace("0x1c090000", "0x40100000"))) == ["E030"]
     gicd = run(tmp_path, moved.replace("0x1c090000", "0x8000000"))
@@ -362,7 +362,7 @@ def test_chosen_ipas_checked(tmp_path: Path) -> None:
     assert codes(run(tmp_path, moved.replace("0x1c090000", "0x10000000000"))) == ["E040"]
     vuart = ONE.replace("  image", "  vuart: {ipa: 0x1c0a0000}\n  image")
     assert run(tmp_path, vuart) == []
-    assert codes(run(tmp_path, vuart.replace("0x1c0a0000", "0x1c0a0800"))) == ["E064"]
+    assert codes(run(tmp_path, vuart.replace("0x1c0a0000", "0x1c0a0800"))) == ["E065"]
     assert codes(run(tmp_path, vuart.replace("0x1c0a0000", "0x40000000"))) == ["E030"]
     assert codes(run(tmp_path, vuart.replace("0x1c0a0000", "0x10000000000"))) == ["E040"]
     # a moved device and a moved virtual UART on one page

@@ -443,7 +443,7 @@ def _vuart_interrupt(system: System) -> list[Diagnostic]:
 
 
 def _vgic_lines(system: System) -> list[Diagnostic]:
-    """E062: `vgic.lines` covers every INTID the partition owns (above it the distributor is
+    """E063: `vgic.lines` covers every INTID the partition owns (above it the distributor is
     RAZ/WI and the interrupt could never be enabled)."""
     out = []
     for part in system.partitions:
@@ -451,7 +451,7 @@ def _vgic_lines(system: System) -> list[Diagnostic]:
             continue
         over = [i for i in owned_intids(system, part) if i >= part.vgic.lines]
         if over:
-            out.append(error("E062", f"partition '{part.name}': vgic.lines {part.vgic.lines} "
+            out.append(error("E063", f"partition '{part.name}': vgic.lines {part.vgic.lines} "
                              f"leaves out INTID(s) {', '.join(map(str, over))}, which it owns "
                              f"({_meanings(system, part, over)})", part.vgic.pos,
                              hint=f"make vgic.lines at least {default_lines(system, part)}, "
@@ -482,7 +482,7 @@ def _intid_uses(system: System, part: Partition) -> dict[int, list[tuple[str, Po
 
 
 def _intid_meanings(system: System) -> list[Diagnostic]:
-    """E063: an SPI of a partition has one meaning: a hardware interrupt (devices of one
+    """E064: an SPI of a partition has one meaning: a hardware interrupt (devices of one
     partition may share a line), its virtual UART's, or a purely virtual line. Two would make
     one virtual interrupt stand for two sources, and the hypervisor's forwarding of the hardware
     one undo the other's state."""
@@ -494,7 +494,7 @@ def _intid_meanings(system: System) -> list[Diagnostic]:
             if not virtual or (len(virtual) == 1 and intid not in hw):
                 continue
             (what, pos), (other, opos) = virtual[-1], next(u for u in uses if u != virtual[-1])
-            out.append(error("E063", f"partition '{part.name}': INTID {intid} is {what} and "
+            out.append(error("E064", f"partition '{part.name}': INTID {intid} is {what} and "
                              f"also {other}", pos, related=[Related(other, opos)],
                              hint="give the virtual line another SPI (vgic.virtual, "
                              "vuart.intid): a passed-through device keeps its hardware INTID"))
@@ -502,7 +502,7 @@ def _intid_meanings(system: System) -> list[Diagnostic]:
 
 
 def _chosen_ipas(system: System) -> list[Diagnostic]:
-    """E064: a device moved with `{device, ipa}` keeps its offset within its 4 KiB page (a
+    """E065: a device moved with `{device, ipa}` keeps its offset within its 4 KiB page (a
     stage-2 mapping moves whole pages), so `ipa` is page-aligned or has the device's offset;
     the virtual UART is one emulated page, `vuart.ipa` page-aligned."""
     out = []
@@ -512,7 +512,7 @@ def _chosen_ipas(system: System) -> list[Diagnostic]:
                 continue
             offset = d.device.regs[0].base % GRANULE
             if d.ipa % GRANULE not in (0, offset):
-                out.append(error("E064", f"partition '{part.name}': device {d.device.path} at "
+                out.append(error("E065", f"partition '{part.name}': device {d.device.path} at "
                                  f"{d.device.regs[0].base:#x} cannot be seen at IPA {d.ipa:#x}: "
                                  f"stage 2 moves whole 4 KiB pages, so its registers keep "
                                  f"offset {offset:#x} in their page", d.pos,
@@ -520,7 +520,7 @@ def _chosen_ipas(system: System) -> list[Diagnostic]:
                                  + (f" (its page) or {align_down(d.ipa, GRANULE) + offset:#x} "
                                     "(its first register)" if offset else "")))
         if part.vuart and part.vuart.ipa is not None and part.vuart.ipa % GRANULE:
-            out.append(error("E064", f"partition '{part.name}': vuart.ipa {part.vuart.ipa:#x} is "
+            out.append(error("E065", f"partition '{part.name}': vuart.ipa {part.vuart.ipa:#x} is "
                              "not 4 KiB-aligned; the virtual UART is one emulated page",
                              part.vuart.pos,
                              hint=f"use {align_down(part.vuart.ipa, GRANULE):#x}"))
