@@ -35,6 +35,8 @@ def test_calibration_one_tick_per_instruction(output):
     ("PSCI_VERSION", "-", "-"),
     ("GICD_TYPER read", "100", "224"),
     ("GICD_ISENABLER0 read", "120", "1,289"),
+    ("trapped SMC (PSCI_VERSION)", "-", "-"),
+    ("ACTLR_EL1 read", "-", "-"),
     ("virtual SGI to the other vCPU: sender", "-", "-"),
     ("virtual SGI round trip", "-", "-"),
 ])

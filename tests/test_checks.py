@@ -286,6 +286,29 @@ def test_every_code_is_documented() -> None:
     assert not missing
 
 
+def test_e062_bus_masters_and_high_interrupts_are_not_passable(tmp_path: Path) -> None:
+    """A device whose node says it does DMA (or is a known DMA master), or whose interrupt is
+    beyond GICv2's INTIDs, cannot be given to a partition; the same device without either can."""
+    from hvcfg.board import bus_master_reason
+    text = ONE.replace("  image", "  devices: [/pl031@9010000]\n  image")
+    assert run(tmp_path, text) == []
+    for reason in (bus_master_reason(("reg", "dmas"), ("arm,pl031",), None),
+                   bus_master_reason(("reg",), ("virtio,mmio",), None),
+                   bus_master_reason(("reg",), ("vendor,bridge",), "pci")):
+        assert reason
+        board = hand_board()
+        rtc = board.devices["/pl031@9010000"]
+        board.devices["/pl031@9010000"] = dataclasses.replace(rtc, bus_master=reason)
+        found = run(tmp_path, text, board)
+        assert codes(found) == ["E062"] and "bus master" in found[0].message, found
+    board = hand_board()
+    rtc = board.devices["/pl031@9010000"]
+    board.devices["/pl031@9010000"] = dataclasses.replace(rtc, intids=(1032,))
+    found = run(tmp_path, text, board)
+    assert codes(found) == ["E062"] and "1032" in found[0].message
+    assert bus_master_reason(("reg", "interrupts"), ("arm,pl011",), None) is None
+
+
 # ---------------------------------------------------------------- vgic, chosen IPAs (issue 13)
 
 def _system(tmp_path: Path, partitions: str):

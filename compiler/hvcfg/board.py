@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import io
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,9 @@ class DtDevice:
     regs: tuple[Reg, ...]        # CPU physical addresses
     intids: tuple[int, ...]      # GIC INTIDs
     enabled: bool                # status absent or "okay"/"ok"
+    # Why the device can reach memory or interrupts beyond its registers (a DMA master, an MSI
+    # frame: see bus_master_reason); None for a device that only answers register accesses.
+    bus_master: str | None = None
 
 
 @dataclass(frozen=True)
@@ -508,8 +511,39 @@ def _devices(root: _Node, gic: _Node, version: int, phandles: dict[int, _Node],
             regs=_regs(node) or (),
             intids=_intids(node, gic, version, phandles),
             enabled=_enabled(node),
+            bus_master=bus_master_reason(node.props.keys(),
+                                         _strings(node.props.get("compatible")),
+                                         _string(node, "device_type")),
         )
     return devices
+
+
+# Devices that master the bus or inject interrupts by themselves. Without an IOMMU (hvcfg has
+# none) such a device, given to a partition, reads and writes any physical address: other
+# partitions' memory, the hypervisor's code. Known by their DT properties (the bindings'
+# way of saying "I do DMA" or "I send MSIs") or by a compatible that does DMA without saying so.
+BUS_MASTER_PROPERTIES = ("dmas", "dma-coherent", "iommus", "iommu-map", "msi-parent",
+                         "msi-map", "msi-controller")
+BUS_MASTER_COMPATIBLES = (
+    "qemu,fw-cfg-mmio",              # fw-cfg's DMA interface writes anywhere
+    "virtio,mmio",                   # virtqueues live in memory the device reads and writes
+    "pci-host-ecam-generic", "pci-host-cam-generic", "brcm,bcm2711-pcie",   # PCIe hosts
+    "arm,gic-v2m-frame",             # an MSI frame: writes to it raise physical SPIs
+    "brcm,bcm2835-dma", "brcm,bcm2711-dma", "arm,pl330", "arm,pl080", "arm,pl081",
+    "brcm,bcm2835-mbox",             # the Pi's firmware mailbox takes physical buffer addresses
+    "brcm,bcm2711-genet-v5", "brcm,bcm2711-emmc2", "brcm,bcm2835-sdhci", "brcm,bcm2835-sdhost",
+    "snps,dwc2", "generic-xhci", "generic-ehci", "generic-ohci", "brcm,bcm2711-v3d",
+)
+
+
+def bus_master_reason(props: Iterable[str], compatible: tuple[str, ...],
+                      device_type: str | None) -> str | None:
+    """Why a device is a bus master (see BUS_MASTER_*), or None."""
+    found = [f"its node has `{p}`" for p in BUS_MASTER_PROPERTIES if p in props]
+    found += [f"it is `{c}`" for c in compatible if c in BUS_MASTER_COMPATIBLES]
+    if device_type == "pci":
+        found.append("it is a PCI host bridge")
+    return "; ".join(found) or None
 
 
 def _stdout_path(root: _Node, aliases: dict[str, str]) -> str | None:

@@ -30,8 +30,8 @@ def check(system: System, hyp_base: int | None, hyp_size: int) -> list[Diagnosti
     (no room for the hypervisor: rules.py's E033) the rules about its region are skipped."""
     rules = (_no_partitions, _names, _cpus, _alignment, _dtb_room, _partition_overlaps,
              _device_owners, _device_pages, _ipa_overlaps, _irq_owners, _hypercalls,
-             _permissions, _entry_executable, _vuart_interrupt, _vgic_lines, _intid_meanings,
-             _chosen_ipas)
+             _permissions, _entry_executable, _vuart_interrupt, _not_passable, _vgic_lines,
+             _intid_meanings, _chosen_ipas)
     placed = (_outside_ram, _device_overlaps, _hypervisor_overlaps, _reserved_memory)
     found = [d for rule in rules for d in rule(system)]
     if hyp_base is not None:
@@ -313,6 +313,33 @@ def _device_owners(system: System) -> list[Diagnostic]:
                                  related=[Related(f"{path} given to {who}", opos)]))
             else:
                 owner[path] = (f"partition '{part.name}'", dev.pos)
+    return out
+
+
+GIC_MAX_INTID = 1019          # GICv2: INTIDs 1020-1023 are special, none is an interrupt
+
+
+def _not_passable(system: System) -> list[Diagnostic]:
+    """E062: a device a partition cannot be given. A bus master (DMA, MSI) reaches memory and
+    interrupts past stage 2, which hvcfg (no IOMMU) cannot confine; an interrupt above GICv2's
+    INTIDs cannot be routed. Either would break isolation or the build."""
+    out = []
+    for part in system.partitions:
+        for dev in part.devices:
+            d = dev.device
+            if d.bus_master:
+                out.append(error(
+                    "E062", f"device {d.path} given to partition '{part.name}' is a bus master "
+                    f"({d.bus_master}): without an IOMMU it reads and writes any physical "
+                    "address, other partitions' memory and the hypervisor's included", dev.pos,
+                    hint="give it to no partition (hvcfg has no IOMMU support); "
+                    "docs/configuration.md, 'Passed-through devices'"))
+            high = [i for i in d.intids if i > GIC_MAX_INTID]
+            if high:
+                out.append(error(
+                    "E062", f"device {d.path} given to partition '{part.name}' has interrupt "
+                    f"{high[0]}, beyond GICv2's INTIDs (at most {GIC_MAX_INTID})", dev.pos,
+                    hint="check the board's device tree (interrupts of this node)"))
     return out
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import __version__, hypercalls, interrupts, package, platform, smccc, tables
+from . import __version__, hypbuild, hypercalls, interrupts, package, platform, smccc, tables
 from .guestdt import vuart_location
 from .layout import Layout, dtb_ipa, image_load_offset
 from .model import FAULT_ACTIONS, Partition, System
@@ -267,22 +267,26 @@ def render_partition_ld(p: Partition, inputs: tuple[Path, ...]) -> str:
         stack_size=PARTITION_STACK * len(p.cpus))
 
 
-def hyp_sources(system: System, hyp_dir: Path) -> list[Path]:
-    """The hypervisor sources this configuration needs: features it does not use stay out."""
-    common = ["aarch64/head.S", "aarch64/vectors.S", "aarch64/traps.c", "aarch64/cache.c",
-              "core/main.c", "core/console.c", "core/lib.c", "core/partition.c", "core/vcpu.c",
-              "core/inject.c", "core/smccc.c", "core/psci.c", "core/guestmem.c", "core/sha256.c",
-              "aarch64/sha256_ce.S", "aarch64/sha256_select.c", "aarch64/guest_reset.c",
-              "aarch64/sysreg_trap.c", "aarch64/spectre.c",
-              "stage2/abort.c", "drivers/pl011.c", "gic/gicv2.c", "gic/vgic.c",
-              "gic/vgic_dist.c"]
-    common += [hc.source for hc in hypercalls_used(system)]
-    common.append("core/irq.c")
-    console = "console" in [hc.name for hc in hypercalls_used(system)]
-    if console or any(p.vuart for p in system.partitions):
-        common.append("core/pconsole.c")
+def hyp_features(system: System) -> frozenset[str]:
+    """The features (hyp/build.mk's CONFIG_<F>) this configuration needs."""
+    features = {f"HC_{hc.macro}" for hc in hypercalls_used(system)}
     if any(p.vuart for p in system.partitions):
-        common += ["drivers/vuart.c", "drivers/console_input.c"]
-    return [hyp_dir / s for s in common + platform.sources(system)]
+        features.add("VUART")
+    return frozenset(features | {platform.feature(system)})
+
+
+def hyp_sources(system: System, hyp_dir: Path) -> list[Path]:
+    """The hypervisor sources this configuration needs: features it does not use stay out
+    (which files make a feature: hyp/build.mk; a hypercall's handler file: its row in
+    hyp/hypercalls.yaml)."""
+    chosen = hypbuild.load(hyp_dir).sources(hyp_features(system))
+    chosen += [hc.source for hc in hypercalls_used(system)]
+    return [hyp_dir / s for s in dict.fromkeys(chosen)]
+
+
+def features_mk(system: System) -> str:
+    """gen/features.mk for hyp/Makefile: the features, and the granted calls' handler files."""
+    return hypbuild.features_mk(hyp_features(system),
+                                tuple(hc.source for hc in hypercalls_used(system)))
 
 

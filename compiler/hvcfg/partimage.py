@@ -62,7 +62,7 @@ def built(tc: toolchain.Toolchain, system: System, p: Partition, cache: Path) ->
     header = codegen.render_partition_header(system, p, system.inputs)
     script = codegen.render_partition_ld(p, system.inputs)
     defines = tuple(f"-D{name}={value}" for name, value in p.defines)
-    key = _digest([tc.prefix.encode(), repr((toolchain.COMMON_FLAGS, toolchain.LINK_FLAGS,
+    key = _digest([tc.prefix.encode(), repr((tc.cflags, tc.ldflags,
                                              defines, str(p.spec_dir.resolve()))).encode(),
                    header.encode(), script.encode()]
                   + [f"{s.resolve()}\0{_file_digest(s)}".encode() for s in p.image.sources])

@@ -16,7 +16,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import bootfolder, codegen, layout as layout_mod, package, stamp, toolchain
+from . import bootfolder, codegen, hypbuild, layout as layout_mod, package, stamp, toolchain
 from .diagnostics import ConfigError, error
 from .model import System
 from .rules import Analysis, analyse, dtb_path
@@ -25,7 +25,7 @@ from .verify import verify_elf
 __all__ = ["Analysis", "BuildResult", "VerifyFailed", "analyse", "build", "ensure_built",
            "is_up_to_date", "load_system", "out_dir"]
 
-HYP_DIR = Path(os.environ.get("HVCFG_HYP_DIR", Path(__file__).resolve().parents[2] / "hyp"))
+HYP_DIR = hypbuild.HYP_DIR
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -59,12 +59,17 @@ def load_system(config: Path, build_root: Path = Path("build")) -> System:
     return analyse(config, build_root).system
 
 
+def _tree_files(root: Path) -> list[Path]:
+    return sorted(f for f in root.rglob("*") if f.is_file() and "__pycache__" not in f.parts)
+
+
 def fingerprint(system: System, dtb_inputs: tuple[Path, ...] = ()) -> str:
     """A digest of everything a build reads: unchanged means the image is up to date."""
     h = hashlib.sha256()
     files = list(system.inputs) + list(dtb_inputs)
-    files += sorted(HYP_DIR.rglob("*.[chS]")) + sorted(PACKAGE_DIR.rglob("*.py"))
-    files += sorted(PACKAGE_DIR.glob("templates/*"))
+    # Every file of hyp/ (sources, build.mk, hypercalls.yaml, asm-offsets.sed) and of the
+    # compiler (code, templates, schemas).
+    files += _tree_files(HYP_DIR) + _tree_files(PACKAGE_DIR)
     for p in system.partitions:
         files += list(p.image.sources) + ([p.image.binary] if p.image.binary else [])
         files += [p.initrd] if p.initrd else []
@@ -80,7 +85,7 @@ def build(config: Path, build_root: Path = Path("build"),
     """Build `config` (its analysis may be passed in when the caller already has it)."""
     analysis = analysis or analyse(config, build_root)
     system = analysis.system
-    tc = toolchain.find_toolchain()
+    tc = toolchain.find_toolchain(hypbuild.load(HYP_DIR))
     final = out_dir(system, build_root)
     staging = build_root / f".{final.name}.staging-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
@@ -141,9 +146,13 @@ def _build_into(tc: toolchain.Toolchain, analysis: Analysis, staging: Path,
         "pgtables.s": codegen.render_pgtables(system, lay, inputs),
         "images.s": codegen.render_images(lay, inputs, gen),
         "hyp.ld": codegen.render_linker_script(system, lay, inputs),
+        "features.mk": codegen.features_mk(system),
     }
     for name, text in texts.items():
         (gen / name).write_text(text)
+    (gen / "asm-offsets.h").write_text(toolchain.asm_offsets(       # the assembly's offsets
+        tc, HYP_DIR / hypbuild.load(HYP_DIR).asm_offsets, [HYP_DIR / "include", gen],
+        staging / "obj"))
     sources = codegen.hyp_sources(system, HYP_DIR)
     # Generated assembly is .s, not .S: never preprocessed, so a partition called `linux`
     # is not turned into `1` by the C preprocessor.

@@ -41,18 +41,18 @@ def pm_base(system: System) -> int:
     return pm.regs[0].base if pm is not None and not uses_psci(system) else 0
 
 
-def board_sources(board: Board) -> list[str] | None:
-    """hyp/ sources of the board part: PSCI through SMC, or spin table + PM watchdog; None when
-    the board offers neither (rules.py: E012)."""
+def board_feature(board: Board) -> str | None:
+    """The board part of the hypervisor (a feature of hyp/build.mk): PSCI through SMC, or spin
+    table + PM watchdog; None when the board offers neither (rules.py: E012)."""
     if _psci_smc(board):
-        return ["platform/psci_smc.c"]                  # CPU_ON and SYSTEM_OFF through PSCI
+        return "PLATFORM_PSCI_SMC"                      # CPU_ON and SYSTEM_OFF through PSCI
     if all(c.enable_method == "spin-table" for c in board.cpus[1:]) and _pm_device(board):
-        return ["platform/spin_table.c", "platform/bcm2835_pm.c"]
+        return "PLATFORM_SPIN_TABLE"
     return None
 
 
-def sources(system: System) -> list[str]:
-    found = board_sources(system.board)
+def feature(system: System) -> str:
+    found = board_feature(system.board)
     if found is None:
         raise RuntimeError("a checked board has no platform support (E012 missed)")
     return found

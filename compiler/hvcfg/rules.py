@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import board as board_mod, checks, guestdt, layout, load, model, partimage, platform, \
+from . import board as board_mod, checks, guestdt, hypbuild, layout, load, model, partimage, platform, \
     toolchain
 from .board import Board, Reg
 from .diagnostics import ConfigError, Diagnostic, Related, Severity, error
@@ -62,12 +62,12 @@ RULES: tuple[Rule, ...] = (
     *(_rule(c, "semantics", "checks") for c in (
         "E020", "E021", "E022", "E023", "E024", "E025", "E026", "E028", "E030", "E032",
         "E035", "E036", "E037", "E038", "E040", "E045", "E046", "E048", "E059", "E060",
-        "E063", "E064", "E065", "W002")),
+        "E062", "E063", "E064", "E065", "W002")),
     _rule("E033", "semantics", "rules"),         # no room for the hypervisor
     _rule("E061", "placement", "rules"),
     _rule("E031", "images", "rules"),
     _rule("E034", "images", "rules"),
-    _rule("E039", "images", "rules", "toolchain"),  # sources do not build; no compiler
+    _rule("E039", "images", "rules", "toolchain", "hypbuild"),  # no build; no compiler; build.mk
     _rule("E049", "images", "rules"),
     _rule("E057", "images", "rules"),
     _rule("E058", "images", "rules"),
@@ -189,7 +189,7 @@ def board_rules(board: Board, spec: BoardSpec) -> list[Diagnostic]:
     if board.timer is None:
         unsupported("has no architected timer node (compatible arm,armv8-timer) with its "
                     "four interrupts", "add the timer node the board's vendor DT has")
-    if platform.board_sources(board) is None:
+    if platform.board_feature(board) is None:
         unsupported("offers neither PSCI through SMC nor spin-table CPUs with a BCM283x "
                     "power-management block: hvcfg cannot start CPUs or power off on it",
                     "use a DT with a /psci node (method = \"smc\")")
@@ -230,7 +230,8 @@ def _plans(system: System, dtb: Path, build_root: Path
            ) -> tuple[dict[str, PartitionPlan], list[Diagnostic]]:
     plans: dict[str, PartitionPlan] = {}
     out: list[Diagnostic] = []
-    tc = toolchain.find_toolchain() if any(p.image.sources for p in system.partitions) else None
+    tc = toolchain.find_toolchain(hypbuild.load(hypbuild.HYP_DIR)) \
+        if any(p.image.sources for p in system.partitions) else None
     for p in system.partitions:
         image, problems = _image(tc, system, p, cache_dir(build_root))
         out += problems
@@ -275,7 +276,8 @@ def _image(tc: toolchain.Toolchain | None, system: System, p: Partition, cache: 
                 f"{p.image.binary.stem}.bin) or give its sources as image.sources")]
     else:
         try:
-            image = partimage.built(tc or toolchain.find_toolchain(), system, p, cache)
+            image = partimage.built(tc or toolchain.find_toolchain(hypbuild.load(hypbuild.HYP_DIR)),
+                                   system, p, cache)
         except toolchain.ToolFailed as exc:
             return None, [error("E039", f"partition '{p.name}': {exc}", pos,
                                 hint="fix the partition's sources (the tool's output is above)")]

@@ -55,12 +55,12 @@ class EntrySpec:
 class Trap:
     name: str
     detail: str
-    ec: str | None               # the EC_* case label in hv_trap_lower_sync, if any
+    ec: str | None               # its EC_* row in hv_trap_lower_sync's table, if any
     symbols: tuple[str, ...]
 
 
 # Exception-vector entries from a lower EL (AArch64, then AArch32). `ec` ties each synchronous
-# class to its case label in hyp/aarch64/traps.c (checked by a test).
+# class to its row of the exception-class table in hyp/aarch64/traps.c (checked by a test).
 TRAPS: tuple[Trap, ...] = (
     Trap("HVC", "sync: HVC (EC 0x16), SMCCC dispatch", "EC_HVC64", SMCCC),
     Trap("SMC", "sync: SMC trapped by HCR_EL2.TSC (EC 0x17), SMCCC dispatch", "EC_SMC64", SMCCC),

@@ -1,7 +1,7 @@
 """Every external program the compiler runs: the aarch64 cross toolchain and QEMU's DTB dump.
 
-Fixed flags and parallel compilation. A compiler or linker failure raises ToolFailed with the
-tool's output; the caller decides whose fault it is (a partition's sources: E039 at their YAML
+The hypervisor's flags (hyp/build.mk, through hypbuild) and parallel compilation. A compiler or
+linker failure raises ToolFailed with the tool's output; the caller decides whose fault it is (a partition's sources: E039 at their YAML
 key; the hypervisor's own: an internal error). Nothing else in hvcfg starts a process.
 """
 from __future__ import annotations
@@ -15,40 +15,32 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .diagnostics import ConfigError, error
+from .hypbuild import HypBuild
 from .model import BoardSpec, QemuSpec
 
 CROSS_PREFIXES = ("aarch64-linux-gnu-", "aarch64-none-elf-", "aarch64-elf-")
 QEMU = "qemu-system-aarch64"
 
-# Freestanding C11 for EL2/EL1 bare metal: no libc, no FP/SIMD registers in hypervisor C (guests
-# own them; aarch64/sha256_ce.S is the one exception), strict alignment (code runs with the MMU off
-# at first), warnings fatal.
-COMMON_FLAGS = (
-    "-std=c11", "-O2", "-g", "-ffreestanding", "-fno-builtin", "-nostdlib", "-nostdinc",
-    "-fno-pic", "-fno-pie", "-fno-stack-protector", "-fno-common", "-fno-asynchronous-unwind-tables",
-    "-ffunction-sections", "-fdata-sections", "-mgeneral-regs-only", "-mstrict-align",
-    "-march=armv8-a", "-mno-outline-atomics", "-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter",
-)
-LINK_FLAGS = ("-nostdlib", "-static", "-no-pie", "-Wl,--gc-sections", "-Wl,--build-id=none",
-              "-Wl,--orphan-handling=error", "-Wl,-z,noexecstack", "-Wl,--no-warn-rwx-segments")
-
-
 @dataclass(frozen=True)
 class Toolchain:
     prefix: str
     gcc_include: Path           # the compiler's own freestanding headers (stdint.h, stdarg.h)
+    cflags: tuple[str, ...] = ()    # hyp/build.mk's CFLAGS and LDFLAGS (hypbuild.HypBuild)
+    ldflags: tuple[str, ...] = ()
 
     def tool(self, name: str) -> str:
         return f"{self.prefix}{name}"
 
 
-def find_toolchain() -> Toolchain:
+def find_toolchain(hyp: HypBuild | None = None) -> Toolchain:
+    """The cross toolchain, with the flags of `hyp` (none: only for running nm, readelf...)."""
     candidates = [os.environ["HVCFG_CROSS"]] if os.environ.get("HVCFG_CROSS") else CROSS_PREFIXES
     for prefix in candidates:
         if shutil.which(f"{prefix}gcc"):
             inc = subprocess.run([f"{prefix}gcc", "-print-file-name=include"], check=True,
                                  capture_output=True, text=True).stdout.strip()
-            return Toolchain(prefix, Path(inc))
+            return Toolchain(prefix, Path(inc), hyp.cflags if hyp else (),
+                             hyp.ldflags if hyp else ())
     raise ConfigError(error("E039", "no aarch64 cross compiler found (tried "
                             + ", ".join(f"{p}gcc" for p in candidates) + ")", None,
                             "run scripts/bootstrap, or set HVCFG_CROSS to the tool prefix"))
@@ -81,12 +73,12 @@ def compile_and_link(tc: Toolchain, sources: list[Path], include_dirs: list[Path
         obj = obj_dir / f"{i:02d}-{src.stem}.o"
         objs.append(obj)
         dep = ["-MMD"] if deps else []
-        jobs.append(([tc.tool("gcc"), *COMMON_FLAGS, *incs, *defines, *dep, "-c", str(src),
+        jobs.append(([tc.tool("gcc"), *tc.cflags, *incs, *defines, *dep, "-c", str(src),
                       "-o", str(obj)], f"compiling {src}"))
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         for fut in [pool.submit(_run, cmd, what) for cmd, what in jobs]:
             fut.result()
-    return _run([tc.tool("gcc"), *LINK_FLAGS, "-T", str(linker_script), *map(str, objs),
+    return _run([tc.tool("gcc"), *tc.ldflags, "-T", str(linker_script), *map(str, objs),
                  "-o", str(elf)], f"linking {elf.name}")
 
 
@@ -97,6 +89,21 @@ def depfile_inputs(obj_dir: Path) -> list[Path]:
         words = d.read_text().replace("\\\n", " ").split()
         out.update(Path(w) for w in words if not w.endswith(":"))
     return sorted(out)
+
+
+def asm_offsets(tc: Toolchain, source: Path, include_dirs: list[Path], work: Path) -> str:
+    """asm-offsets.h: `source` compiled to assembly, its DEFINE markers turned into #defines by
+    the .sed file next to it (the same two steps as hyp/Makefile)."""
+    work.mkdir(parents=True, exist_ok=True)
+    asm = work / f"{source.stem}.s"
+    _run([tc.tool("gcc"), *tc.cflags, "-isystem", str(tc.gcc_include),
+          *(f"-I{d}" for d in include_dirs), "-S", str(source), "-o", str(asm)],
+         f"compiling {source}")
+    proc = subprocess.run(["sed", "-n", "-f", str(source.with_suffix(".sed")), str(asm)],
+                          capture_output=True, text=True)
+    if proc.returncode != 0 or "#define" not in proc.stdout:
+        raise ToolFailed(f"no offsets from {source}:\n{proc.stderr.strip()}")
+    return proc.stdout
 
 
 def objcopy_binary(tc: Toolchain, elf: Path, out: Path) -> None:

@@ -6,6 +6,7 @@
  * copies itself to its link address if it is not there, then zeroes BSS, turns on the EL2
  * MMU with the generated tables and calls C.
  */
+#include "asm-offsets.h"             /* BOOT_REGS_*, CPU_*: generated from the C structs */
 #include "hv/config.h"
 #include "hv/sysreg.h"
 
@@ -125,7 +126,8 @@ hv_find_slot:
     mov     x0, #0
 8:  cmp     x0, #HV_NCPUS
     b.hs    9f
-    ldr     x3, [x2], #16           /* sizeof(struct hv_cpu), first field mpidr */
+    ldr     x3, [x2, #CPU_MPIDR]
+    add     x2, x2, #CPU_SIZE
     cmp     x3, x1
     b.eq    10f
     add     x0, x0, #1

@@ -10,56 +10,84 @@
 #include "hv/vcpu.h"
 #include "hv/vgic.h"
 
+/* A synchronous exception from a guest, of one exception class. */
+typedef void (*trap_handler)(struct hv_regs *regs, uint64_t esr);
+
+/* Anything no handler takes is the health monitor's: an undefined instruction under `inject`. */
+static void trap_unhandled(struct hv_regs *regs, uint64_t esr)
+{
+    uint32_t ec = ESR_EC(esr);
+
+    hv_fault(regs, HV_FAULT_KIND_UNDEF, "trapped %s (EC=0x%x) pc=0x%lx esr=0x%lx",
+             hv_ec_name(ec), ec, (unsigned long)regs->elr, (unsigned long)esr);
+}
+
+static void trap_hvc(struct hv_regs *regs, uint64_t esr)
+{
+    hv_smccc_call(regs);
+}
+
+static void trap_smc(struct hv_regs *regs, uint64_t esr)
+{
+    regs->elr += 4;                 /* a trapped SMC returns to the SMC itself */
+    hv_smccc_call(regs);
+}
+
+static void trap_dabt(struct hv_regs *regs, uint64_t esr)
+{
+    hv_stage2_abort(regs, esr, 0);
+}
+
+static void trap_iabt(struct hv_regs *regs, uint64_t esr)
+{
+    hv_stage2_abort(regs, esr, 1);
+}
+
+static void trap_sysreg(struct hv_regs *regs, uint64_t esr)
+{
+    if (!hv_trap_sysreg(regs, esr))
+        trap_unhandled(regs, esr);  /* not one it emulates */
+}
+
+/* Per exception class (ESR_EL2.EC): its name in reports, and the handler of a guest's trap
+ * (none: trap_unhandled). Indexed by the 6-bit EC field, so every index is inside the table. */
+static const struct {
+    trap_handler handler;
+    const char *name;
+} ec_table[ESR_EC_MASK + 1] = {
+    [EC_UNKNOWN]  = {NULL, "unknown instruction"},
+    [EC_WFX]      = {NULL, "WFI/WFE"},
+    [EC_FP]       = {NULL, "FP/SIMD access"},
+    [EC_ILLEGAL]  = {NULL, "illegal execution state"},
+    [EC_SVC64]    = {NULL, "SVC"},
+    [EC_HVC64]    = {trap_hvc, "HVC"},
+    [EC_SMC64]    = {trap_smc, "SMC"},
+    [EC_SYS64]    = {trap_sysreg, "system register access"},
+    [EC_IABT_LOW] = {trap_iabt, "instruction abort (lower EL)"},
+    [EC_IABT_CUR] = {NULL, "instruction abort (EL2)"},
+    [EC_PC_ALIGN] = {NULL, "PC alignment fault"},
+    [EC_DABT_LOW] = {trap_dabt, "data abort (lower EL)"},
+    [EC_DABT_CUR] = {NULL, "data abort (EL2)"},
+    [EC_SP_ALIGN] = {NULL, "SP alignment fault"},
+    [EC_SERROR]   = {NULL, "SError"},
+    [EC_BRK64]    = {NULL, "BRK"},
+};
+
+_Static_assert(sizeof(ec_table) / sizeof(ec_table[0]) == ESR_EC(~0UL) + 1,
+               "ec_table covers every value of ESR_EL2.EC");
+
 const char *hv_ec_name(uint32_t ec)
 {
-    switch (ec) {
-    case EC_UNKNOWN:   return "unknown instruction";
-    case EC_WFX:       return "WFI/WFE";
-    case EC_FP:        return "FP/SIMD access";
-    case EC_ILLEGAL:   return "illegal execution state";
-    case EC_SVC64:     return "SVC";
-    case EC_HVC64:     return "HVC";
-    case EC_SMC64:     return "SMC";
-    case EC_SYS64:     return "system register access";
-    case EC_IABT_LOW:  return "instruction abort (lower EL)";
-    case EC_IABT_CUR:  return "instruction abort (EL2)";
-    case EC_PC_ALIGN:  return "PC alignment fault";
-    case EC_DABT_LOW:  return "data abort (lower EL)";
-    case EC_DABT_CUR:  return "data abort (EL2)";
-    case EC_SP_ALIGN:  return "SP alignment fault";
-    case EC_SERROR:    return "SError";
-    case EC_BRK64:     return "BRK";
-    default:           return "other";
-    }
+    const char *name = ec <= ESR_EC_MASK ? ec_table[ec].name : NULL;
+    return name ? name : "other";
 }
 
 void hv_trap_lower_sync(struct hv_regs *regs)
 {
     uint64_t esr = read_sysreg(esr_el2);
-    uint32_t ec = ESR_EC(esr);
+    trap_handler handler = ec_table[ESR_EC(esr)].handler;      /* ESR_EC: 0..ESR_EC_MASK */
 
-    switch (ec) {
-    case EC_HVC64:
-        hv_smccc_call(regs);
-        return;
-    case EC_SMC64:
-        regs->elr += 4;             /* a trapped SMC returns to the SMC itself */
-        hv_smccc_call(regs);
-        return;
-    case EC_DABT_LOW:
-        hv_stage2_abort(regs, esr, 0);
-        return;
-    case EC_IABT_LOW:
-        hv_stage2_abort(regs, esr, 1);
-        return;
-    case EC_SYS64:
-        if (hv_trap_sysreg(regs, esr))
-            return;
-        __attribute__((fallthrough));       /* not one it emulates: the health monitor's */
-    default:
-        hv_fault(regs, HV_FAULT_KIND_UNDEF, "trapped %s (EC=0x%x) pc=0x%lx esr=0x%lx",
-                 hv_ec_name(ec), ec, (unsigned long)regs->elr, (unsigned long)esr);
-    }
+    (handler ? handler : trap_unhandled)(regs, esr);
 }
 
 /* A physical interrupt taken while a guest ran (HCR_EL2.IMO). The hypervisor's own ones are

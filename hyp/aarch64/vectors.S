@@ -2,45 +2,55 @@
  * EL2 exception vectors. Every exception saves the interrupted context as a struct hv_regs
  * frame on this CPU's stack and calls C; returning from C restores the frame and erets.
  */
+#include "asm-offsets.h"             /* FRAME_*, VGIC_WORK_SIZE: generated from the C structs */
 #include "hv/config.h"
 #include "hv/frame.h"
+#include "hv/sysreg.h"
+
+/* Offset of x<n> in the frame: struct hv_regs holds x0..x30 as one uint64_t array. */
+#define X(n) (FRAME_X0 + 8 * (n))
+
+/* The pair loads and stores below rely on these neighbours. */
+.if FRAME_ELR != FRAME_X30 + 8 || FRAME_SPSR != FRAME_ELR + 8 || FRAME_X30 != X(30)
+.error "struct hv_regs: x30, elr and spsr must follow each other"
+.endif
 
 /* Register pairs x2..x17 and x20..x29 to and from the frame (x0, x1, x18, x19 are handled by
  * each path: the fast paths need x0 and x1 as scratch first). */
 .macro stp_x2_x17
-    stp     x2, x3, [sp, #16 * 1]
-    stp     x4, x5, [sp, #16 * 2]
-    stp     x6, x7, [sp, #16 * 3]
-    stp     x8, x9, [sp, #16 * 4]
-    stp     x10, x11, [sp, #16 * 5]
-    stp     x12, x13, [sp, #16 * 6]
-    stp     x14, x15, [sp, #16 * 7]
-    stp     x16, x17, [sp, #16 * 8]
+    stp     x2, x3, [sp, #X(2)]
+    stp     x4, x5, [sp, #X(4)]
+    stp     x6, x7, [sp, #X(6)]
+    stp     x8, x9, [sp, #X(8)]
+    stp     x10, x11, [sp, #X(10)]
+    stp     x12, x13, [sp, #X(12)]
+    stp     x14, x15, [sp, #X(14)]
+    stp     x16, x17, [sp, #X(16)]
 .endm
 
 .macro ldp_x2_x17
-    ldp     x2, x3, [sp, #16 * 1]
-    ldp     x4, x5, [sp, #16 * 2]
-    ldp     x6, x7, [sp, #16 * 3]
-    ldp     x8, x9, [sp, #16 * 4]
-    ldp     x10, x11, [sp, #16 * 5]
-    ldp     x12, x13, [sp, #16 * 6]
-    ldp     x14, x15, [sp, #16 * 7]
-    ldp     x16, x17, [sp, #16 * 8]
+    ldp     x2, x3, [sp, #X(2)]
+    ldp     x4, x5, [sp, #X(4)]
+    ldp     x6, x7, [sp, #X(6)]
+    ldp     x8, x9, [sp, #X(8)]
+    ldp     x10, x11, [sp, #X(10)]
+    ldp     x12, x13, [sp, #X(12)]
+    ldp     x14, x15, [sp, #X(14)]
+    ldp     x16, x17, [sp, #X(16)]
 .endm
 
 .macro stp_x20_x29
-    stp     x20, x21, [sp, #16 * 10]
-    stp     x22, x23, [sp, #16 * 11]
-    stp     x24, x25, [sp, #16 * 12]
-    stp     x26, x27, [sp, #16 * 13]
-    stp     x28, x29, [sp, #16 * 14]
+    stp     x20, x21, [sp, #X(20)]
+    stp     x22, x23, [sp, #X(22)]
+    stp     x24, x25, [sp, #X(24)]
+    stp     x26, x27, [sp, #X(26)]
+    stp     x28, x29, [sp, #X(28)]
 .endm
 
 /* The rest of a full frame once x0 and x1 are in it. */
 .macro save_rest
     stp_x2_x17
-    stp     x18, x19, [sp, #16 * 9]
+    stp     x18, x19, [sp, #X(18)]
     stp_x20_x29
     mrs     x21, elr_el2
     mrs     x22, spsr_el2
@@ -50,7 +60,7 @@
 
 .macro save_frame
     sub     sp, sp, #FRAME_SIZE
-    stp     x0, x1, [sp, #16 * 0]
+    stp     x0, x1, [sp, #X(0)]
     save_rest
 .endm
 
@@ -59,14 +69,14 @@
     ldr     x22, [sp, #FRAME_SPSR]
     msr     elr_el2, x21
     msr     spsr_el2, x22
-    ldp     x0, x1, [sp, #16 * 0]
+    ldp     x0, x1, [sp, #X(0)]
     ldp_x2_x17
-    ldp     x18, x19, [sp, #16 * 9]
-    ldp     x20, x21, [sp, #16 * 10]
-    ldp     x22, x23, [sp, #16 * 11]
-    ldp     x24, x25, [sp, #16 * 12]
-    ldp     x26, x27, [sp, #16 * 13]
-    ldp     x28, x29, [sp, #16 * 14]
+    ldp     x18, x19, [sp, #X(18)]
+    ldp     x20, x21, [sp, #X(20)]
+    ldp     x22, x23, [sp, #X(22)]
+    ldp     x24, x25, [sp, #X(24)]
+    ldp     x26, x27, [sp, #X(26)]
+    ldp     x28, x29, [sp, #X(28)]
     add     sp, sp, #FRAME_SIZE
     eret
     dsb     nsh                     /* speculation barrier after eret */
@@ -170,11 +180,14 @@ el2_serror:         unexpected HV_EXC_EL2_SERROR
     stp_x2_x17
     mrs     x0, elr_el2
     mrs     x1, spsr_el2
-    stp     x18, x19, [sp, #16 * 9]
+    stp     x18, x19, [sp, #X(18)]
     stp     x30, x0, [sp, #FRAME_X30]
     str     x1, [sp, #FRAME_SPSR]
 .endm
 
+.if VGIC_WORK_SIZE != 4
+.error "hv_vgic_work[]: flush_if_work loads 32-bit flags"
+.endif
 .macro flush_if_work                /* hv_vgic_flush only when this CPU has work for it */
     mrs     x0, tpidr_el2
     adrp    x1, hv_vgic_work
@@ -191,8 +204,8 @@ el2_serror:         unexpected HV_EXC_EL2_SERROR
     msr     elr_el2, x0
     msr     spsr_el2, x1
     ldp_x2_x17
-    ldr     x18, [sp, #16 * 9]
-    ldp     x0, x1, [sp, #16 * 0]
+    ldr     x18, [sp, #X(18)]
+    ldp     x0, x1, [sp, #X(0)]
     add     sp, sp, #FRAME_SIZE
     eret
     dsb     nsh
@@ -201,12 +214,12 @@ el2_serror:         unexpected HV_EXC_EL2_SERROR
 
 lower_sync:
     sub     sp, sp, #FRAME_SIZE
-    stp     x0, x1, [sp, #16 * 0]
+    stp     x0, x1, [sp, #X(0)]
     mrs     x0, esr_el2
-    lsr     x0, x0, #26
-    cmp     x0, #0x16               /* EC: HVC from AArch64 */
+    lsr     x0, x0, #ESR_EC_SHIFT   /* EC (ISS2 set above it: the full path, which masks) */
+    cmp     x0, #EC_HVC64
     b.eq    lower_hvc
-    cmp     x0, #0x24               /* EC: data abort from a lower EL */
+    cmp     x0, #EC_DABT_LOW
     b.ne    lower_sync_full
     save_partial
     mov     x0, sp
@@ -266,21 +279,21 @@ hv_enter_guest:
     ldr     x22, [x0, #FRAME_SPSR]
     msr     elr_el2, x21
     msr     spsr_el2, x22
-    ldp     x2, x3, [x0, #16 * 1]
-    ldp     x4, x5, [x0, #16 * 2]
-    ldp     x6, x7, [x0, #16 * 3]
-    ldp     x8, x9, [x0, #16 * 4]
-    ldp     x10, x11, [x0, #16 * 5]
-    ldp     x12, x13, [x0, #16 * 6]
-    ldp     x14, x15, [x0, #16 * 7]
-    ldp     x16, x17, [x0, #16 * 8]
-    ldp     x18, x19, [x0, #16 * 9]
-    ldp     x20, x21, [x0, #16 * 10]
-    ldp     x22, x23, [x0, #16 * 11]
-    ldp     x24, x25, [x0, #16 * 12]
-    ldp     x26, x27, [x0, #16 * 13]
-    ldp     x28, x29, [x0, #16 * 14]
-    ldp     x0, x1, [x0, #16 * 0]
+    ldp     x2, x3, [x0, #X(2)]
+    ldp     x4, x5, [x0, #X(4)]
+    ldp     x6, x7, [x0, #X(6)]
+    ldp     x8, x9, [x0, #X(8)]
+    ldp     x10, x11, [x0, #X(10)]
+    ldp     x12, x13, [x0, #X(12)]
+    ldp     x14, x15, [x0, #X(14)]
+    ldp     x16, x17, [x0, #X(16)]
+    ldp     x18, x19, [x0, #X(18)]
+    ldp     x20, x21, [x0, #X(20)]
+    ldp     x22, x23, [x0, #X(22)]
+    ldp     x24, x25, [x0, #X(24)]
+    ldp     x26, x27, [x0, #X(26)]
+    ldp     x28, x29, [x0, #X(28)]
+    ldp     x0, x1, [x0, #X(0)]
     eret
     dsb     nsh
     isb

@@ -2,6 +2,7 @@
 #include "hv/config.h"
 #include "hv/console.h"
 #include "hv/gic.h"
+#include "hv/mmio.h"
 #include "hv/partition.h"
 #include "hv/platform.h"
 #include "hv/sysreg.h"
@@ -45,6 +46,7 @@ void hv_main(uint64_t firmware_dtb, uint64_t loaded_at)
                (unsigned long)loaded_at, (unsigned long)_head);
     hv_gic_init_distributor();
     hv_gic_init_cpu(slot);
+    hv_mmio_init();
     hv_partitions_load_all();
 #ifdef HV_HAS_VUART
     hv_console_input_init();

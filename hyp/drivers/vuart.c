@@ -103,7 +103,7 @@ void hv_vuart_report_dropped(uint32_t pidx)
     report_dropped(pidx, dropped);
 }
 
-int hv_vuart_access(uint64_t off, int is_write, unsigned size, uint64_t *value)
+enum hv_mmio_result hv_vuart_access(uint64_t off, int is_write, unsigned size, uint64_t *value)
 {
     static const uint8_t ids[8] = {0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1};
     uint32_t pidx = hv_current_partition();

@@ -454,7 +454,8 @@ static uint32_t nlines(const struct hv_partition *p)
     return n < GIC_FIRST_SPECIAL ? n : GIC_FIRST_SPECIAL;
 }
 
-int hv_vgic_dist_access(uint64_t offset, int is_write, unsigned size, uint64_t *value)
+enum hv_mmio_result hv_vgic_dist_access(uint64_t offset, int is_write, unsigned size,
+                                        uint64_t *value)
 {
     uint32_t slot = hv_cpu_slot(), pidx = hv_cpus[slot].partition;
     const struct hv_partition *p = &hv_partitions[pidx];
@@ -463,7 +464,7 @@ int hv_vgic_dist_access(uint64_t offset, int is_write, unsigned size, uint64_t *
     const struct vgic_reg *r = find_reg(off);
 
     if (!(r->sizes & size) || (off & (size - 1)))
-        return 0;                       /* not an access GICv2 allows on this register */
+        return HV_MMIO_FAULT;           /* not an access GICv2 allows on this register */
     uint32_t i = ((off & ~3u) - r->base) / 4, shift = 8 * (off & 3);
     uint32_t bytes = (size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1) << shift;
     uint32_t mask = bytes & in_range(r, i, nlines(p));
@@ -474,7 +475,7 @@ int hv_vgic_dist_access(uint64_t offset, int is_write, unsigned size, uint64_t *
     if (!mask || (is_write ? !r->write : !r->read)) {
         if (!is_write)
             *value = 0;
-        return 1;
+        return HV_MMIO_HANDLED;
     }
     if (lock)
         hv_spin_lock(&c.d->lock);
@@ -484,7 +485,7 @@ int hv_vgic_dist_access(uint64_t offset, int is_write, unsigned size, uint64_t *
         r->write(&c, i, (uint32_t)(*value << shift) & mask, mask, r->arg);
     if (lock)
         hv_spin_unlock(&c.d->lock);
-    return 1;
+    return HV_MMIO_HANDLED;
 }
 
 /* Word reads that need no lock: constants of the configuration and this vCPU's banked enables

@@ -5,7 +5,6 @@
 #include "hv/sysreg.h"
 #include "hv/traps.h"
 #include "hv/vgic.h"
-#include "hv/vuart.h"
 
 static int fsc_is_permission(uint64_t fsc)
 {
@@ -37,42 +36,13 @@ static uint64_t fault_ipa(uint64_t iss)
     return (par & 0x0000fffffffff000UL) | (far & 0xfff);
 }
 
-/* Device dispatch by page. A device model returns 0 for an access the device does not allow;
- * the caller then reports a stage-2 fault. */
-int hv_mmio_emulate(struct hv_regs *regs, uint64_t iss, uint64_t ipa,
-                    const struct hv_partition *p)
+/* Only a translation fault of the access itself can be one to an emulated page (those are
+ * never mapped). A permission fault is on a page the partition has mapped, whatever IPA its
+ * own racing stage 1 makes AT report; a fault on a stage-1 table walk (S1PTW) is not the
+ * instruction's access, whose register and size the syndrome describes. */
+static int emulable(uint64_t iss)
 {
-    int (*device)(uint64_t, int, unsigned, uint64_t *);
-    uint64_t base;
-
-    if (!(iss & ISS_ISV))
-        return 0;
-    if (ipa - p->vgic.gicd_ipa < 0x1000) {
-        device = hv_vgic_dist_access;
-        base = p->vgic.gicd_ipa;
-#ifdef HV_HAS_VUART
-    } else if (p->vuart.present && ipa - p->vuart.ipa < 0x1000) {
-        device = hv_vuart_access;
-        base = p->vuart.ipa;
-#endif
-    } else {
-        return 0;
-    }
-    unsigned size = 1u << ISS_SAS(iss);
-    unsigned rt = ISS_SRT(iss);
-    int is_write = (iss & ISS_WNR) != 0;
-    uint64_t value = is_write && rt != 31 ? regs->x[rt] : 0;
-
-    /* Emulated registers are at most 32 bits and naturally aligned: anything else (a guest can
-     * map the page as Normal memory and make unaligned accesses) is a fault, never an offset
-     * the device models would have to bound themselves. */
-    if (size == 8 || (ipa & (size - 1)) || !device(ipa - base, is_write, size, &value))
-        return 0;
-    if (is_write)
-        regs->elr += 4;
-    else    /* a device model may leave bits above the access size: drop them */
-        hv_mmio_complete_load(regs, iss, size, value & ((1UL << (8 * size)) - 1));
-    return 1;
+    return !fsc_is_permission(ISS_FSC(iss)) && !(iss & ISS_S1PTW);
 }
 
 /*
@@ -87,9 +57,9 @@ int hv_stage2_mmio_fast(struct hv_regs *regs)
     uint64_t iss = ESR_ISS(read_sysreg(esr_el2));
     unsigned rt = ISS_SRT(iss);
 
-    if (!(iss & ISS_ISV) || (rt >= 19 && rt <= 29) || fsc_is_permission(ISS_FSC(iss)))
+    if (!(iss & ISS_ISV) || (rt >= 19 && rt <= 29) || !emulable(iss))
         return 0;
-    uint64_t ipa = hpfar_ipa(read_sysreg(far_el2));     /* not a permission fault: checked */
+    uint64_t ipa = hpfar_ipa(read_sysreg(far_el2));     /* a translation fault: checked */
     const struct hv_partition *p = hv_current_partition_config();
     uint64_t gicd_off = ipa - p->vgic.gicd_ipa;
     if ((iss & (ISS_WNR | ISS_SAS_MASK)) == ISS_SAS_WORD && gicd_off < 0x1000)
@@ -102,7 +72,8 @@ void hv_stage2_abort(struct hv_regs *regs, uint64_t esr, int is_instruction)
     uint64_t iss = ESR_ISS(esr);
     uint64_t ipa = fault_ipa(iss);
 
-    if (!is_instruction && hv_mmio_emulate(regs, iss, ipa, hv_current_partition_config()))
+    if (!is_instruction && emulable(iss) &&
+        hv_mmio_emulate(regs, iss, ipa, hv_current_partition_config()))
         return;
 
     if (is_instruction) {

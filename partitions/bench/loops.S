@@ -38,6 +38,8 @@ timed bench_nop,  "nop"
 timed bench_hvc,  "hvc #0"
 timed bench_ldr,  "ldr w1, [x6]"
 timed bench_str,  "str w7, [x6]"
+timed bench_smc,  "smc #0"
+timed bench_mrs_actlr, "mrs x1, actlr_el1"     /* trapped (HCR_EL2.TACR), read as zero */
 /* calibration: k nops per iteration, k + 3 instructions */
 timed bench_nop2, "nop", 1
 timed bench_nop9, "nop", 8

@@ -30,6 +30,8 @@ uint64_t bench_nop(uint64_t n, uint64_t arg, uint64_t value);
 uint64_t bench_hvc(uint64_t n, uint64_t fid, uint64_t unused);
 uint64_t bench_ldr(uint64_t n, uint64_t addr, uint64_t unused);
 uint64_t bench_str(uint64_t n, uint64_t addr, uint64_t value);
+uint64_t bench_smc(uint64_t n, uint64_t fid, uint64_t unused);
+uint64_t bench_mrs_actlr(uint64_t n, uint64_t unused, uint64_t unused2);
 uint64_t bench_nop2(uint64_t n, uint64_t arg, uint64_t value);
 uint64_t bench_nop9(uint64_t n, uint64_t arg, uint64_t value);
 
@@ -211,6 +213,9 @@ int main(uint64_t dtb)
     op("psci_version", bench_hvc, HVCFG_PSCI_VERSION, 0, n);
     op("gicd_typer_read", bench_ldr, D(GICD_TYPER), 0, n);
     op("gicd_isenabler0_read", bench_ldr, D(GICD_ISENABLER), 0, n);
+    /* Through the full trap path (hv_trap_lower_sync): a trapped SMC, a trapped system register. */
+    op("psci_version_smc", bench_smc, HVCFG_PSCI_VERSION, 0, n);
+    op("sysreg_read", bench_mrs_actlr, 0, 0, n);
 
     /* One-way virtual SGI, the sender's cost: vCPU 0 writes GICD_SGIR N times. vCPU 1 runs only
      * when vCPU 0 stops (single-threaded TCG, round robin), so the loop counts the sender only;

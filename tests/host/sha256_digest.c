@@ -20,10 +20,12 @@ int main(int argc, char **argv)
     unsigned char *buf = malloc((size_t)len + offset + 1);
     if (!buf || fread(buf + offset, 1, (size_t)len, f) != (size_t)len)
         return 2;
+    fclose(f);
     uint8_t digest[SHA256_DIGEST];
     hv_sha256_digest(hv_sha256_blocks_generic, buf + offset, (size_t)len, digest);
     for (int i = 0; i < SHA256_DIGEST; i++)
         printf("%02x", digest[i]);
     printf("\n");
+    free(buf);
     return 0;
 }

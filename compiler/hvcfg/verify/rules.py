@@ -793,9 +793,11 @@ class Verifier:
             p = by_name.get(e.name or "")
             if p is None or e.entry_ipa is None:
                 continue
-            if p.memory and e.entry_ipa != p.memory[0].ipa:
-                self.add("entry-mismatch", p.name, f"entry_ipa {e.entry_ipa:#x} is not memory[0]"
-                         f"'s IPA {p.memory[0].ipa:#x}, where the configuration loads the image")
+            expected = p.memory[0].ipa + _text_offset(p) if p.memory else None
+            if expected is not None and e.entry_ipa != expected:
+                self.add("entry-mismatch", p.name, f"entry_ipa {e.entry_ipa:#x} is not "
+                         f"{expected:#x}: memory[0]'s IPA {p.memory[0].ipa:#x}, where the "
+                         "configuration loads the image, plus an arm64 Image's text_offset")
             run = _run_at(w.runs, e.entry_ipa)
             if run is None or not (run.attrs.read and run.attrs.execute):
                 self.add("entry-not-executable", p.name, f"entry IPA {e.entry_ipa:#x} is "
@@ -1041,3 +1043,14 @@ def _minus(lo: int, hi: int, cut: tuple[int, int] | None) -> list[tuple[int, int
 def _ram_str(r: tuple) -> str:
     ipa, pa, size, rd, wr, ex = r
     return f"{ipa:#x}->{pa:#x}+{size:#x} {perms.word(rd, wr, ex)}"
+
+
+def _text_offset(p: Partition) -> int:
+    """An arm64 Image is entered at its load base + text_offset (kernels before 5.8 say
+    0x80000); a raw binary at its first byte. Read from the configured file, not from layout."""
+    if p.image.binary is None or not p.image.binary.is_file():
+        return 0
+    with p.image.binary.open("rb") as f:
+        header = package.ImageHeader.parse(f.read(package.HEADER_SIZE).ljust(
+            package.HEADER_SIZE, b"\0"))
+    return header.text_offset if header.magic == package.ARM64_MAGIC else 0

@@ -9,11 +9,6 @@
 
 #define HV_MAX_VCPUS     8
 
-#define BOOT_REGS_MAIR   0
-#define BOOT_REGS_TCR    8
-#define BOOT_REGS_TTBR0  16
-#define BOOT_REGS_SCTLR  24
-
 #ifndef __ASSEMBLER__
 #include <stdint.h>
 
@@ -75,7 +70,8 @@ struct hv_partition {
     struct hv_vuart_config vuart;
 };
 
-/* EL2 control register values, read by head.S and vcpu.c, and by `hvcfg verify` in the ELF. */
+/* EL2 control register values, read by head.S (offsets: aarch64/asm-offsets.c) and vcpu.c,
+ * and by `hvcfg verify` in the ELF. */
 struct hv_boot_regs {
     uint64_t mair_el2;
     uint64_t tcr_el2;
@@ -90,8 +86,6 @@ struct hv_cpu {
     uint32_t partition;             /* index into hv_partitions, or HV_NO_PARTITION */
     uint32_t vcpu;                  /* the partition's own CPU number */
 };
-
-_Static_assert(sizeof(struct hv_cpu) == 16, "head.S walks hv_cpus in 16-byte steps");
 
 /* Spin-table boards: where each CPU waits for its entry address (0: not a spin-table CPU). */
 struct hv_spin_entry {

@@ -1,11 +1,7 @@
-/* The saved context of an exception: layout shared by vectors.S and C. */
+/* The saved context of an exception: struct hv_regs, saved and restored by vectors.S through
+ * the offsets generated from it (aarch64/asm-offsets.c: FRAME_*). */
 #ifndef HV_FRAME_H
 #define HV_FRAME_H
-
-#define FRAME_X30   (30 * 8)
-#define FRAME_ELR   (31 * 8)
-#define FRAME_SPSR  (32 * 8)
-#define FRAME_SIZE  (34 * 8)        /* 16-byte multiple */
 
 /* Exception kinds passed to the C handlers */
 #define HV_EXC_EL2_SP0        0
@@ -28,7 +24,8 @@ struct hv_regs {
     uint64_t pad;
 };
 
-_Static_assert(sizeof(struct hv_regs) == FRAME_SIZE, "frame layout");
+/* The frame is pushed on the stack: SP stays 16-byte aligned. */
+_Static_assert(sizeof(struct hv_regs) % 16 == 0, "struct hv_regs: a 16-byte multiple");
 #endif
 
 #endif

@@ -20,7 +20,7 @@ struct hv_ratelimit {
 
 static inline uint64_t hv_ratelimit_now(void)
 {
-    __asm__ volatile("isb" : : : "memory");
+    isb();
     return read_sysreg(cntpct_el0);
 }
 

@@ -62,7 +62,8 @@
 
 /* ESR_ELx */
 #define ESR_EC_SHIFT    26
-#define ESR_EC(esr)     ((uint32_t)(((esr) >> ESR_EC_SHIFT) & 0x3f))
+#define ESR_EC_MASK     0x3f            /* EC is 6 bits: 64 exception classes */
+#define ESR_EC(esr)     ((uint32_t)(((esr) >> ESR_EC_SHIFT) & ESR_EC_MASK))
 #define ESR_IL          (1UL << 25)
 #define ESR_ISS(esr)    ((esr) & 0x1ffffff)
 #define EC_UNKNOWN      0x00
@@ -113,7 +114,9 @@
 #define SPSR_M_EL0T     0x0UL
 #define SPSR_M_EL1T     0x4UL
 
-#ifndef __ASSEMBLER__
+/* Register access. Host-compiled unit tests (tests/host) define HV_HOST_SHIM and supply these
+ * over plain variables instead. */
+#if !defined(__ASSEMBLER__) && !defined(HV_HOST_SHIM)
 #include <stdint.h>
 
 #define read_sysreg(r) ({ uint64_t __v; __asm__ volatile("mrs %0, " #r : "=r"(__v)); __v; })

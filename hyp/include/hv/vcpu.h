@@ -16,12 +16,14 @@ enum hv_run_state { RUN_HALTED, RUN_RUNNING, RUN_STOPPING };
 
 /* This CPU's slot in hv_cpus (TPIDR_EL2, set once at entry and never changed: the read is
  * not volatile, so the compiler may reuse it). */
+#ifndef HV_HOST_SHIM                /* tests/host supplies its own */
 static inline uint32_t hv_cpu_slot(void)
 {
     uint64_t slot;
     __asm__("mrs %0, tpidr_el2" : "=r"(slot));
     return (uint32_t)slot;
 }
+#endif
 
 enum hv_vcpu_state hv_vcpu_state(uint32_t slot);
 enum hv_run_state hv_run_state(uint32_t partition);

@@ -5,10 +5,13 @@
 #include <stdint.h>
 
 #include "hv/frame.h"
+#include "hv/mmio.h"
 
-/* Emulated GICD access at `offset` in the partition's distributor page. Returns 0 when the
- * access is not one the GICv2 architecture allows (the caller raises a health event). */
-int hv_vgic_dist_access(uint64_t offset, int is_write, unsigned size, uint64_t *value);
+/* Emulated GICD access at `offset` in the partition's distributor page (an hv_mmio_handler).
+ * HV_MMIO_FAULT when the access is not one the GICv2 architecture allows (the caller raises a
+ * health event). */
+enum hv_mmio_result hv_vgic_dist_access(uint64_t offset, int is_write, unsigned size,
+                                        uint64_t *value);
 /* The stage-2 fast path for a word read at `off` in partition p's (the current one's)
  * distributor page:
  * the registers drivers poll most need no lock, being constants of the configuration (TYPER,
@@ -35,6 +38,8 @@ void hv_vgic_set_level(uint32_t partition, uint32_t intid, int level);
 int hv_vgic_pend_virtual(const struct hv_partition *p, uint32_t intid);
 /* Move pending interrupts into free list registers; call before returning to the guest. */
 void hv_vgic_flush(void);
+/* Per CPU slot: nonzero when hv_vgic_flush has work (the exception vector tests it). */
+extern volatile uint32_t hv_vgic_work[];
 /* The GIC maintenance interrupt fired on this CPU. */
 void hv_vgic_maintenance(void);
 
