@@ -295,7 +295,28 @@ m_hypercalls = _set_partition("hypercalls", lambda ctx: ctx.rng.choice(
     [[], ["console", "console"], ["identity"], ["console", "identity"], ["nope"], ["CONSOLE"]]))
 m_on_reset = _set_partition("on_reset", lambda ctx: {
     "limit": ctx.rng.choice([0, 1, 1000000, 1000001, -1])})
-m_vuart = _set_partition("vuart", lambda ctx: True)
+m_vuart = _set_partition("vuart", lambda ctx: ctx.rng.choice([
+    True, {}, {"ipa": ctx.address()}, {"intid": ctx.rng.choice([32, 40, 100, 1019, 1020, 31])},
+    {"ipa": ctx.rng.choice(ctx.facts.gic) + ctx.rng.choice([0, 0x100]), "intid": 64}]))
+m_vgic = _set_partition("vgic", lambda ctx: {
+    k: v for k, v in (("lines", ctx.rng.choice([32, 64, 96, 100, 128, 1024, 1056, None])),
+                      ("virtual", ctx.rng.choice([[], [32], [40], [100], [100, 100], [31],
+                                                  [1019], [1020], [64, 65, 200], None])))
+    if v is not None})
+
+
+def m_device_ipa(doc: Doc, ctx: Ctx) -> str:
+    """A device passed through at a chosen IPA: page-aligned or not, over RAM, the GIC, another
+    device, beyond the IPA space."""
+    got = _part(doc, ctx)
+    if got is None:
+        return "noop"
+    path = ctx.rng.choice([path for path, _, _ in ctx.facts.mmio])
+    ipa = ctx.rng.choice([ctx.address(), ctx.rng.choice(ctx.facts.gic),
+                          ctx.rng.choice([b for _, b, _ in ctx.facts.mmio]), 1 << 40,
+                          0x1c090000]) + ctx.rng.choice([0, 0, 0x400, 0x800])
+    got[1].setdefault("devices", []).append({"device": path, "ipa": ipa})
+    return f"partitions[{got[0]}].devices += {{device: {path}, ipa: {ipa:#x}}}"
 m_bootargs = _set_partition("bootargs", lambda ctx: ctx.rng.choice(
     ["x" * 70000, 'a "quoted" \\ arg', "line\nbreak", "é ü", "\x00", ""]))
 
@@ -388,8 +409,8 @@ def m_dtb(doc: Doc, ctx: Ctx) -> str:
 MUTATORS: dict[str, Mutator] = {f.__name__[2:]: f for f in (
     m_region_base, m_region_ipa, m_region_size, m_region_perm, m_region_swap, m_region_add,
     m_region_steal, m_region_drop, m_hyp_base, m_hyp_size, m_cpus, m_devices, m_name,
-    m_hypercalls, m_on_fault, m_on_reset, m_vuart, m_bootargs, m_image, m_initrd, m_partitions,
-    m_board_memory, m_dtb)}
+    m_hypercalls, m_on_fault, m_on_reset, m_vuart, m_vgic, m_device_ipa, m_bootargs, m_image,
+    m_initrd, m_partitions, m_board_memory, m_dtb)}
 
 
 # ----------------------------------------------------------------------------- DTB mutations

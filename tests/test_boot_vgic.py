@@ -26,11 +26,11 @@ def guest_lines(tmp_path_factory):
 
 
 @pytest.mark.parametrize("line", [
-    "vgictest: GICD_TYPER lines=64 cpus=2",          # ITLinesNumber and the partition's CPUs
+    "vgictest: GICD_TYPER lines=128 cpus=2",         # vgic.lines and the partition's CPUs
     # emulated loads behave as the instruction: priority 0xa0, ISENABLER0 = 0x8800ffff
     "loads: ldrsb x 0xffffffffffffffa0, ldrsb w 0xffffffa0, ldrb w 0xa0",
     "loads: ldrsw x 0xffffffff8800ffff, ldr w 0x8800ffff, ldr wzr then next insn 1",
-    "loads: GICD_TYPER into x0-x18 0x21, into x20 0x21",    # fast and full trap paths agree
+    "loads: GICD_TYPER into x0-x18 0x23, into x20 0x23",    # fast and full trap paths agree
     # the hypervisor's console SPI: a purely virtual line for it (nothing reaches the hardware)
     "enable foreign SPI 33 -> reads back 1",
     "enable own SPI 40 -> reads back 1",
@@ -38,7 +38,7 @@ def guest_lines(tmp_path_factory):
     "ITARGETSR own SPI <- 0xff -> reads back 0x3",   # CPU interfaces it lacks: RAZ/WI
     "ITARGETSR foreign SPI -> reads back 0x1",       # reset value: vCPU 0
     # issue 13: a whole GICv2 for every INTID below ITLinesNumber
-    "priority 0xff reads back 0xf8; INTIDs with another mask: 0 of 64",  # 5 bits, for all
+    "priority 0xff reads back 0xf8; INTIDs with another mask: 0 of 128",  # 5 bits, for all
     "ITARGETSR 48-51 <- 0x01020301 -> reads back 0x1020301",
     "IPRIORITYR 48-51 <- 0x10203040, byte 49 <- 0x88 -> 0x10208840, byte 50 0x20",
     "ICFGR virtual SPI edge -> reads back 2",
@@ -48,6 +48,9 @@ def guest_lines(tmp_path_factory):
     "virtual SPI 50 enabled: taken 1, pending 0, active 0",
     "virtual SPI 50 set active, pended again: active 1, taken 1",
     "virtual SPI 50 deactivated: taken again 1",
+    # vgic: {lines: 128, virtual: [100]}: the configured line delivered; past the lines RAZ/WI
+    "configured virtual INTID 100 pended by ISPENDR: taken 1",
+    "INTID 128 (past the lines): priority 0x0, target 0x0, enabled 0, pending 0",
     # hardware pending state reads through while the guest has the interrupt disabled
     "disabled virtual timer expired: pending 1, taken 0; stopped: pending 0",
     "disabled SPI 40 with its line high: pending 1, taken 0; line low: pending 0",

@@ -276,6 +276,6 @@ def test_one_partition_may_share_its_own_page(tmp_path: Path) -> None:
     cfg = board(tmp_path, "/virtio_mmio@a002000", f"{FIRST}, {SHARED}, /virtio_mmio@a001000")
     analysis = pipeline.analyse(cfg, tmp_path / "build")
     assert layout.device_pages(analysis.system.partitions[0]) == [
-        (0xa000000, 0xa002000, f"{FIRST}, {SHARED}, /virtio_mmio@a001000")]
+        (0xa000000, 0xa002000, f"{FIRST}, {SHARED}, /virtio_mmio@a001000", 0)]
     result = pipeline.build(cfg, tmp_path / "build", analysis)     # builds and verifies
     assert result.verify_summary.startswith("clean")

@@ -307,3 +307,88 @@ def test_e062_bus_masters_and_high_interrupts_are_not_passable(tmp_path: Path) -
     found = run(tmp_path, text, board)
     assert codes(found) == ["E062"] and "1032" in found[0].message
     assert bus_master_reason(("reg", "interrupts"), ("arm,pl011",), None) is None
+
+
+# ---------------------------------------------------------------- vgic, chosen IPAs (issue 13)
+
+def _system(tmp_path: Path, partitions: str):
+    path = write_system(tmp_path, partitions)
+    doc = load_config(path)
+    return build_system(doc, hand_board(), board_spec_from_doc(doc))
+
+
+def test_vgic_lines_default_cover_what_the_partition_owns(tmp_path: Path) -> None:
+    from hvcfg import interrupts
+    plain = _system(tmp_path, ONE)
+    assert interrupts.vgic_lines(plain, plain.partitions[0]) == 64          # at least 64
+    # uart1 (INTID 40), a virtual UART at 95 and a virtual line at 130: 160 lines
+    text = ONE.replace("  image", "  devices: [uart1]\n  vuart: {intid: 95}\n"
+                       "  vgic: {virtual: [130]}\n  image")
+    system = _system(tmp_path, text)
+    p = system.partitions[0]
+    assert interrupts.owned_intids(system, p) == [40, 95, 130]
+    assert interrupts.vgic_lines(system, p) == 160
+    assert interrupts.gicd_typer(system, p) == 160 // 32 - 1                  # one vCPU
+    assert run(tmp_path, text) == []
+    chosen = _system(tmp_path, text.replace("{virtual: [130]}", "{lines: 1024, virtual: [130]}"))
+    assert interrupts.vgic_lines(chosen, chosen.partitions[0]) == 1024
+    assert interrupts.max_lines(chosen) == 1024
+
+
+def test_e063_lines_below_an_owned_intid(tmp_path: Path) -> None:
+    text = ONE.replace("  image", "  devices: [uart1]\n  vuart: {intid: 70}\n"
+                       "  vgic: {lines: 64}\n  image")
+    found = run(tmp_path, text)
+    assert codes(found) == ["E063"]
+    assert "70" in found[0].message and "virtual UART" in found[0].message
+    assert "at least 96" in (found[0].hint or "")
+    assert run(tmp_path, text.replace("lines: 64", "lines: 96")) == []
+
+
+def test_e064_one_meaning_per_intid(tmp_path: Path) -> None:
+    hw = ONE.replace("  image", "  devices: [uart1]\n  vgic: {virtual: [40]}\n  image")
+    found = run(tmp_path, hw)
+    assert codes(found) == ["E064"] and "device /pl011@9040000" in found[0].message
+    vuart = ONE.replace("  image", "  devices: [uart1]\n  vuart: {intid: 40}\n  image")
+    assert codes(run(tmp_path, vuart)) == ["E064"]
+    both = ONE.replace("  image", "  vuart: {intid: 90}\n  vgic: {virtual: [90]}\n  image")
+    assert codes(run(tmp_path, both)) == ["E064"]
+    # a virtual line on another partition's (or the hypervisor's) hardware INTID is fine:
+    # every partition's distributor is its own
+    assert run(tmp_path, ONE.replace("  image", "  vgic: {virtual: [33, 40]}\n  image")) == []
+
+
+def test_moved_device_regs_move_by_whole_pages(tmp_path: Path) -> None:
+    from helpers_cfg import dev
+    from hvcfg.model import DeviceRef
+    two = dataclasses.replace(dev("/multi@9100800", ("vendor,multi",), 0x9100800, (60,)),
+                              regs=(Reg(0x9100800, 0x100), Reg(0x9102000, 0x1000)))
+    ref = DeviceRef("/multi@9100800", two, Pos("b.yaml", 1, 1), ipa=0x20000000)
+    assert ref.delta == 0x20000000 - 0x9100000
+    assert ref.guest_regs == (Reg(0x20000800, 0x100), Reg(0x20002000, 0x1000))
+    assert dataclasses.replace(ref, ipa=0x20000800).guest_regs == ref.guest_regs
+    assert dataclasses.replace(ref, ipa=None).guest_regs == two.regs
+
+
+def test_chosen_ipas_checked(tmp_path: Path) -> None:
+    moved = ONE.replace("  image", "  devices: [{device: uart1, ipa: 0x1c090000}]\n  image")
+    assert run(tmp_path, moved) == []
+    assert codes(run(tmp_path, moved.replace("0x1c090000", "0x1c090040"))) == ["E065"]
+    # moved onto RAM, onto the distributor, onto another of its devices at its own address
+    assert codes(run(tmp_path, moved.replace("0x1c090000", "0x40100000"))) == ["E030"]
+    gicd = run(tmp_path, moved.replace("0x1c090000", "0x8000000"))
+    assert codes(gicd) == ["E030"] and "distributor" in gicd[0].message
+    other = moved.replace("[{device: uart1, ipa: 0x1c090000}]",
+                          "[/pl031@9010000, {device: uart1, ipa: 0x9010000}]")
+    found = run(tmp_path, other)
+    assert codes(found) == ["E030"] and "/pl031@9010000" in found[0].message
+    assert codes(run(tmp_path, moved.replace("0x1c090000", "0x10000000000"))) == ["E040"]
+    vuart = ONE.replace("  image", "  vuart: {ipa: 0x1c0a0000}\n  image")
+    assert run(tmp_path, vuart) == []
+    assert codes(run(tmp_path, vuart.replace("0x1c0a0000", "0x1c0a0800"))) == ["E065"]
+    assert codes(run(tmp_path, vuart.replace("0x1c0a0000", "0x40000000"))) == ["E030"]
+    assert codes(run(tmp_path, vuart.replace("0x1c0a0000", "0x10000000000"))) == ["E040"]
+    # a moved device and a moved virtual UART on one page
+    clash = ONE.replace("  image", "  devices: [{device: uart1, ipa: 0x1c090000}]\n"
+                        "  vuart: {ipa: 0x1c090000}\n  image")
+    assert codes(run(tmp_path, clash)) == ["E030"]

@@ -95,7 +95,9 @@ def test_the_model_reads_the_schema_defaults(tmp_path):
     assert list(p.devices) == want[at + ("devices",)]
     assert list(p.hypercalls) == want[at + ("hypercalls",)]
     assert dict(p.defines) == want[at + ("defines",)]
-    assert p.vuart == want[at + ("vuart",)]
+    assert (p.vuart is not None) == want[at + ("vuart",)]
+    assert p.vgic is not None and p.vgic.lines is None      # computed: interrupts.vgic_lines
+    assert list(p.vgic.virtual) == want[at + ("vgic", "virtual")]
     assert p.bootargs == want[at + ("bootargs",)]
     assert p.on_fault.action == want[at + ("on_fault", "action")]
     assert p.on_fault.limit == want[at + ("on_fault", "limit")]

@@ -347,3 +347,42 @@ def test_gicv3_board_is_refused(hand) -> None:
                                 gic=dataclasses.replace(system.board.gic, version=3))
     (found,) = rules.board_rules(board, system.board_spec)   # the rule check runs first
     assert found.code == "E012" and "GICv2" in found.message
+
+
+# -------------------------------------------------------------------------- chosen IPAs, vgic
+
+@pytest.fixture(scope="module")
+def remap(tmp_path_factory) -> dict[str, _Node]:
+    """The device tree of tests/boards/qemu-virt-remap.yaml's partition: its PL011 moved to
+    0x1c090000, its virtual UART at 0x1c0a0000 with INTID 100."""
+    build = tmp_path_factory.mktemp("remap") / "build"
+    analysis = pipeline.analyse(ROOT / "tests" / "boards" / "qemu-virt-remap.yaml", build)
+    return tree(analysis.plans["remap"].dtb)
+
+
+def test_moved_device_node_follows_its_ipa(remap) -> None:
+    assert "/pl011@9040000" not in remap
+    uart = remap["/pl011@1c090000"]
+    assert cells(uart.props["reg"]) == (0, 0x1c090000, 0, 0x1000)
+    assert cells(uart.props["interrupts"]) == (0, 8, 4)     # the hardware INTID 40, not moved
+
+
+def test_vuart_at_its_chosen_ipa_and_intid(remap) -> None:
+    vuart = remap["/pl011@1c0a0000"]
+    assert cells(vuart.props["reg"]) == (0, 0x1c0a0000, 0, 0x1000)
+    assert cells(vuart.props["interrupts"]) == (0, 100 - 32, 4)
+    assert strings(remap["/chosen"].props["stdout-path"]) == ["/pl011@1c0a0000"]
+    assert "/pl011@9000000" not in remap                   # the console's address is free
+
+
+def test_virtual_interrupts_node(virt, tmp_path_factory) -> None:
+    build = tmp_path_factory.mktemp("vgicdt") / "build"
+    analysis = pipeline.analyse(ROOT / "tests" / "boards" / "qemu-virt-vgic.yaml", build)
+    nodes = tree(analysis.plans["vgictest"].dtb)
+    node = nodes["/" + guestdt.VIRTUAL_INTERRUPTS]
+    assert strings(node.props["compatible"]) == [guestdt.VIRTUAL_INTERRUPTS_COMPATIBLE]
+    assert cells(node.props["interrupts"]) == (0, 100 - 32, 1)    # SPI 68, edge rising
+    assert dtc(analysis.plans["vgictest"].dtb).stderr == ""
+    system, dtb, _ = virt                                   # none without vgic.virtual
+    assert "/" + guestdt.VIRTUAL_INTERRUPTS not in tree(
+        guestdt.guest_dtb(system, part(system, "ticker"), dtb))

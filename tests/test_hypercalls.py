@@ -111,7 +111,7 @@ def test_a_new_call_is_one_row(tmp_path, monkeypatch):
     assert "#define HV_HC_DOORBELL 2\n#define HV_HC_DOORBELL_FID 0xc6000003u" in header
     assert "X(DOORBELL, hv_hc_doorbell)" in header
     assert "void hv_hc_doorbell(struct hv_regs *regs);" in header
-    guest = codegen.render_partition_header(p, system.board.gic, ())
+    guest = codegen.render_partition_header(system, p, ())
     assert "#define HVCFG_HC_DOORBELL 0xc6000003u" in guest
     assert "core/hc_doorbell.c" in [str(s.relative_to(HYP))
                                     for s in codegen.hyp_sources(system, HYP)]

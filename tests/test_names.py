@@ -33,7 +33,7 @@ class _Layout:
 def test_generated_headers_follow_the_prefix_rule():
     system = pipeline.analyse(BOARD, ROOT / "build").system
     hyp = codegen.render_config_h(system, _Layout(), ())         # type: ignore[arg-type]
-    guest = codegen.render_partition_header(system.partitions[0], system.board.gic, ())
+    guest = codegen.render_partition_header(system, system.partitions[0], ())
     hyp_names = re.findall(r"^#\s*define\s+(\w+)", hyp, re.M)
     guest_names = re.findall(r"^#\s*define\s+(\w+)", guest, re.M)
     assert len(hyp_names) > 20 and len(guest_names) > 8

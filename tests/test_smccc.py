@@ -26,7 +26,7 @@ def test_constants_are_read_and_evaluated():
 
 def test_partitions_get_every_constant():
     system = pipeline.analyse(ROOT / "boards/qemu-virt.yaml", ROOT / "build").system
-    header = codegen.render_partition_header(system.partitions[0], system.board.gic, ())
+    header = codegen.render_partition_header(system, system.partitions[0], ())
     defined = dict(re.findall(r"^#define (HVCFG_\w+) (\S+)$", header, re.M))
     for name, value in smccc.constants().items():
         text = defined[f"HVCFG_{name}"]

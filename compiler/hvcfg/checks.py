@@ -12,7 +12,9 @@ from typing import Iterator
 
 from .board import Reg
 from .diagnostics import Diagnostic, Pos, Related, error, warning
+from .guestdt import vuart_location
 from .hypercalls import by_name as known_hypercalls
+from .interrupts import default_lines, hw_intids, owned_intids
 from .layout import DTB_SLOT, EL2_VA_LIMIT, IPA_LIMIT, VGIC_CPU_IF_SIZE, HypFrame, \
     align_down, align_up, hypervisor_frames, partition_mappings
 from .model import MemRegion, Partition, System
@@ -28,7 +30,8 @@ def check(system: System, hyp_base: int | None, hyp_size: int) -> list[Diagnosti
     (no room for the hypervisor: rules.py's E033) the rules about its region are skipped."""
     rules = (_no_partitions, _names, _cpus, _alignment, _dtb_room, _partition_overlaps,
              _device_owners, _device_pages, _ipa_overlaps, _irq_owners, _hypercalls,
-             _permissions, _entry_executable, _vuart_interrupt, _not_passable)
+             _permissions, _entry_executable, _vuart_interrupt, _not_passable, _vgic_lines,
+             _intid_meanings, _chosen_ipas)
     placed = (_outside_ram, _device_overlaps, _hypervisor_overlaps, _reserved_memory)
     found = [d for rule in rules for d in rule(system)]
     if hyp_base is not None:
@@ -226,21 +229,28 @@ def _device_overlaps(system: System, hyp_base: int, hyp_size: int) -> list[Diagn
 
 
 def _ipa_overlaps(system: System) -> list[Diagnostic]:
+    """E030: a partition's IPA space holds each thing once: RAM regions, devices, the emulated
+    pages. Checked for every pair with one side placed by the configuration (a region's ipa, a
+    moved device `{device, ipa}`, `vuart.ipa`): devices at their physical address cannot meet
+    each other or the board's GIC and console pages (E046 and E061 see to that). The
+    diagnostic points at the placed side that comes later."""
     out = []
     for part in system.partitions:
-        spaces: list[tuple[str, int, int, Pos]] = [
-            (f"memory[{j}] at IPA {format_range(r.ipa, r.size)}", r.ipa, r.ipa_end, r.pos)
+        # (what, start, end, position, placed by the configuration)
+        spaces: list[tuple[str, int, int, Pos, bool]] = [
+            (f"memory[{j}] at IPA {format_range(r.ipa, r.size)}", r.ipa, r.ipa_end, r.pos, True)
             for j, r in enumerate(part.memory)]
-        n_regions = len(spaces)
-        spaces += [(f"device {d.device.path} {format_range(reg.base, reg.size)}", reg.base,
-                    reg.end, d.pos) for d in part.devices for reg in d.device.regs if reg.size]
-        spaces += _emulated_windows(system, part)
-        # Pairs with at least one region; the diagnostic points at the later region.
-        for k, (bname, b0, b1, bpos) in enumerate(spaces):
-            for aname, a0, a1, apos in spaces[:min(k, n_regions)]:
-                if not _overlaps(a0, a1, b0, b1):
+        spaces += [(f"device {d.device.path} at IPA {format_range(reg.base, reg.size)}",
+                    reg.base, reg.end, d.pos, d.ipa is not None)
+                   for d in part.devices for reg in d.guest_regs if reg.size]
+        chosen_vuart = part.vuart is not None and part.vuart.ipa is not None
+        spaces += [(what, lo, hi, pos, chosen_vuart and what.startswith("the virtual UART"))
+                   for what, lo, hi, pos in _emulated_windows(system, part)]
+        for k, (bname, b0, b1, bpos, bplaced) in enumerate(spaces):
+            for aname, a0, a1, apos, aplaced in spaces[:k]:
+                if not (aplaced or bplaced) or not _overlaps(a0, a1, b0, b1):
                     continue
-                if k < n_regions:
+                if bplaced:
                     msg, pos, rel = f"{bname} overlaps {aname}", bpos, Related(aname, apos)
                 else:
                     msg, pos, rel = f"{aname} overlaps {bname}", apos, Related(bname, bpos)
@@ -260,10 +270,9 @@ def _emulated_windows(system: System, part: Partition) -> list[tuple[str, int, i
                     f"{format_range(gic.gicc.base, VGIC_CPU_IF_SIZE)}",
                     gic.gicc.base, gic.gicc.base + VGIC_CPU_IF_SIZE, pos))
     if part.vuart:
-        console = system.hypervisor.console
-        page = align_down(console.device.regs[0].base, GRANULE)
+        page = align_down(vuart_location(system, part)[0], GRANULE)
         out.append((f"the virtual UART {format_range(page, GRANULE)}", page, page + GRANULE,
-                    part.pos))
+                    part.vuart.pos))
     return out
 
 
@@ -447,8 +456,8 @@ def _entry_executable(system: System) -> list[Diagnostic]:
 
 
 def _vuart_interrupt(system: System) -> list[Diagnostic]:
-    """A virtual UART takes the console UART's address and interrupt (guestdt.vuart_location):
-    a console without an interrupt gives it none."""
+    """A virtual UART without `vuart.intid` takes the console UART's interrupt
+    (guestdt.vuart_location): a console without an interrupt gives it none."""
     console = system.hypervisor.console
     if console.device.intids:
         return []
@@ -456,8 +465,93 @@ def _vuart_interrupt(system: System) -> list[Diagnostic]:
                   f"interrupt of hypervisor.console {console.device.path}, and that UART has no "
                   "interrupt in the device tree", part.pos,
                   related=[Related("hypervisor.console", console.pos)],
-                  hint="name a console UART with `interrupts`, or drop `vuart`")
-            for part in system.partitions if part.vuart]
+                  hint="give vuart.intid, name a console UART with `interrupts`, or drop `vuart`")
+            for part in system.partitions if part.vuart and part.vuart.intid is None]
+
+
+def _vgic_lines(system: System) -> list[Diagnostic]:
+    """E063: `vgic.lines` covers every INTID the partition owns (above it the distributor is
+    RAZ/WI and the interrupt could never be enabled)."""
+    out = []
+    for part in system.partitions:
+        if part.vgic is None or part.vgic.lines is None:
+            continue
+        over = [i for i in owned_intids(system, part) if i >= part.vgic.lines]
+        if over:
+            out.append(error("E063", f"partition '{part.name}': vgic.lines {part.vgic.lines} "
+                             f"leaves out INTID(s) {', '.join(map(str, over))}, which it owns "
+                             f"({_meanings(system, part, over)})", part.vgic.pos,
+                             hint=f"make vgic.lines at least {default_lines(system, part)}, "
+                             "or leave it out (the default covers what the partition owns)"))
+    return out
+
+
+def _meanings(system: System, part: Partition, intids: list[int]) -> str:
+    """What each INTID is to the partition, for messages."""
+    return "; ".join(f"{i}: {', '.join(m for m, _ in _intid_uses(system, part).get(i, []))}"
+                     for i in intids)
+
+
+def _intid_uses(system: System, part: Partition) -> dict[int, list[tuple[str, Pos]]]:
+    """Every SPI the partition's configuration gives a meaning, with where it says so."""
+    uses: dict[int, list[tuple[str, Pos]]] = {}
+    for d in part.devices:
+        for i in dict.fromkeys(i for i in d.device.intids if i >= FIRST_SPI):
+            uses.setdefault(i, []).append((f"the interrupt of device {d.device.path}", d.pos))
+    if part.vuart:
+        uses.setdefault(vuart_location(system, part)[1], []).append(
+            ("the virtual UART's interrupt", part.vuart.pos))
+    if part.vgic is not None:
+        for j, i in enumerate(part.vgic.virtual):
+            pos = part.vgic.virtual_pos[j] if j < len(part.vgic.virtual_pos) else part.vgic.pos
+            uses.setdefault(i, []).append((f"vgic.virtual[{j}]", pos))
+    return uses
+
+
+def _intid_meanings(system: System) -> list[Diagnostic]:
+    """E064: an SPI of a partition has one meaning: a hardware interrupt (devices of one
+    partition may share a line), its virtual UART's, or a purely virtual line. Two would make
+    one virtual interrupt stand for two sources, and the hypervisor's forwarding of the hardware
+    one undo the other's state."""
+    out = []
+    for part in system.partitions:
+        hw = set(hw_intids(part))
+        for intid, uses in sorted(_intid_uses(system, part).items()):
+            virtual = [(m, pos) for m, pos in uses if not m.startswith("the interrupt of device")]
+            if not virtual or (len(virtual) == 1 and intid not in hw):
+                continue
+            (what, pos), (other, opos) = virtual[-1], next(u for u in uses if u != virtual[-1])
+            out.append(error("E064", f"partition '{part.name}': INTID {intid} is {what} and "
+                             f"also {other}", pos, related=[Related(other, opos)],
+                             hint="give the virtual line another SPI (vgic.virtual, "
+                             "vuart.intid): a passed-through device keeps its hardware INTID"))
+    return out
+
+
+def _chosen_ipas(system: System) -> list[Diagnostic]:
+    """E065: a device moved with `{device, ipa}` keeps its offset within its 4 KiB page (a
+    stage-2 mapping moves whole pages), so `ipa` is page-aligned or has the device's offset;
+    the virtual UART is one emulated page, `vuart.ipa` page-aligned."""
+    out = []
+    for part in system.partitions:
+        for d in part.devices:
+            if d.ipa is None or not d.device.regs:
+                continue
+            offset = d.device.regs[0].base % GRANULE
+            if d.ipa % GRANULE not in (0, offset):
+                out.append(error("E065", f"partition '{part.name}': device {d.device.path} at "
+                                 f"{d.device.regs[0].base:#x} cannot be seen at IPA {d.ipa:#x}: "
+                                 f"stage 2 moves whole 4 KiB pages, so its registers keep "
+                                 f"offset {offset:#x} in their page", d.pos,
+                                 hint=f"use ipa {align_down(d.ipa, GRANULE):#x}"
+                                 + (f" (its page) or {align_down(d.ipa, GRANULE) + offset:#x} "
+                                    "(its first register)" if offset else "")))
+        if part.vuart and part.vuart.ipa is not None and part.vuart.ipa % GRANULE:
+            out.append(error("E065", f"partition '{part.name}': vuart.ipa {part.vuart.ipa:#x} is "
+                             "not 4 KiB-aligned; the virtual UART is one emulated page",
+                             part.vuart.pos,
+                             hint=f"use {align_down(part.vuart.ipa, GRANULE):#x}"))
+    return out
 
 
 # ---------------------------------------------------------------- what the tables can express
@@ -480,5 +574,10 @@ def address_problems(system: System, hyp: Reg) -> list[Diagnostic]:
             if m.va + m.size > IPA_LIMIT and m.memtype == "device":
                 pos = next((pos for path, pos in devices.items() if path in m.name), p.pos)
                 out.append(error("E040", f"partition '{p.name}' device {m.name} at "
-                                 f"{m.pa:#x} is beyond the 40-bit IPA range", pos))
+                                 f"{m.pa:#x} (IPA {m.va:#x}) is beyond the "
+                                 f"{IPA_LIMIT.bit_length() - 1}-bit IPA range", pos))
+        if p.vuart and vuart_location(system, p)[0] + GRANULE > IPA_LIMIT:
+            out.append(error("E040", f"partition '{p.name}' virtual UART at IPA "
+                             f"{vuart_location(system, p)[0]:#x} is beyond the "
+                             f"{IPA_LIMIT.bit_length() - 1}-bit IPA range", p.vuart.pos))
     return out

@@ -15,10 +15,9 @@ from pathlib import Path
 
 import jinja2
 
-from . import __version__, hypbuild, hypercalls, package, platform, smccc, tables
+from . import __version__, hypbuild, hypercalls, interrupts, package, platform, smccc, tables
 from .guestdt import vuart_location
 from .layout import Layout, dtb_ipa, image_load_offset
-from .board import Gic
 from .model import FAULT_ACTIONS, Partition, System
 
 _ENV = jinja2.Environment(
@@ -70,7 +69,7 @@ def render_config_h(system: System, layout: Layout, inputs: tuple[Path, ...]) ->
         gicd_base=gic.gicd.base, gicc_base=gic.gicc.base, gich_base=gic.gich.base,
         maint_intid=gic.maintenance_intid, vtimer_intid=system.board.timer.virt,
         ptimer_intid=system.board.timer.nonsecure_phys,
-        gic_lines=gic_lines(system),
+        gic_lines=interrupts.max_lines(system),
         pm_base=platform.pm_base(system),
         console_intid=system.hypervisor.console.device.intids[0]
         if system.hypervisor.console.device.intids else 0,
@@ -106,24 +105,6 @@ def _cpu_rows(system: System) -> list[_CpuRow]:
     return rows
 
 
-def gic_lines(system: System) -> int:
-    """INTIDs the virtual GICs cover: up to the highest one any partition owns, at least one
-    word of SPIs."""
-    top = max([i for p in system.partitions for i in owned_intids(p, system)] + [32])
-    return max(64, (top // 32 + 1) * 32)
-
-
-def hw_intids(p: Partition) -> list[int]:
-    """SPIs a partition owns physically: its passed-through devices' interrupts."""
-    return sorted({i for d in p.devices for i in d.device.intids if i >= 32})
-
-
-def owned_intids(p: Partition, system: System | None = None) -> list[int]:
-    """SPIs a partition's virtual GIC lets it use: physical ones and its virtual UART's."""
-    virtual = [vuart_location(system)[1]] if system is not None and p.vuart else []
-    return sorted(set(hw_intids(p)) | set(virtual))
-
-
 def _bitmap_words(intids: list[int], lines: int) -> list[str]:
     words = [0] * (lines // 32)
     for i in intids:
@@ -139,7 +120,7 @@ def hypercalls_used(system: System) -> list[hypercalls.Hypercall]:
 
 def render_config_c(system: System, layout: Layout, inputs: tuple[Path, ...]) -> str:
     slot_of = {cpu.index: slot for slot, cpu in enumerate(system.board.cpus)}
-    lines = gic_lines(system)
+    lines = interrupts.max_lines(system)
     parts = []
     for p, pl in zip(system.partitions, layout.partitions):
         blobs = []
@@ -156,11 +137,12 @@ def render_config_c(system: System, layout: Layout, inputs: tuple[Path, ...]) ->
             reset_limit=p.reset_limit,
             hypercalls=p.hypercalls,
             hypercall_bits=sum(1 << hypercalls.by_name()[h].bit for h in set(p.hypercalls)),
-            gicd_ipa=system.board.gic.gicd.base, owned=owned_intids(p, system),
-            owned_words=_bitmap_words(owned_intids(p, system), lines),
-            hw_words=_bitmap_words(hw_intids(p), lines),
-            vuart=vuart_location(system) if p.vuart else None))
-    owner = {i: pi for pi, p in enumerate(system.partitions) for i in hw_intids(p)}
+            gicd_ipa=system.board.gic.gicd.base, nlines=interrupts.vgic_lines(system, p),
+            typer=interrupts.gicd_typer(system, p),
+            hw=interrupts.hw_intids(p), virtual=interrupts.virtual_intids(p),
+            hw_words=_bitmap_words(interrupts.hw_intids(p), lines),
+            vuart=vuart_location(system, p) if p.vuart else None))
+    owner = {i: pi for pi, p in enumerate(system.partitions) for i in interrupts.hw_intids(p)}
     hcr, comment = hcr_el2()
     return _ENV.get_template("hvcfg_config.c.j2").render(
         provenance=provenance(inputs), partitions=parts, cpus=_cpu_rows(system),
@@ -247,14 +229,17 @@ def render_linker_script(system: System, layout: Layout, inputs: tuple[Path, ...
         stacks_size=len(system.board.cpus) * layout.stack_size)
 
 
-def render_partition_header(p: Partition, gic: Gic, inputs: tuple[Path, ...]) -> str:
+def render_partition_header(system: System, p: Partition, inputs: tuple[Path, ...]) -> str:
+    gic = system.board.gic
     uarts = [d for d in p.devices if "arm,pl011" in d.device.compatible]
     first = p.memory[0]
     return _ENV.get_template("partition_config.h.j2").render(
         provenance=provenance(inputs), name=p.name, mem_base=first.ipa, mem_size=first.size,
-        unmapped=unmapped_ipa(p), ncpus=len(p.cpus), gicd=gic.gicd.base,
-        gicc=gic.gicc.base if gic.gicc else 0,
-        uart_base=uarts[0].device.regs[0].base if uarts else None,
+        unmapped=unmapped_ipa(system, p), ncpus=len(p.cpus), gicd=gic.gicd.base,
+        gicc=gic.gicc.base if gic.gicc else 0, gic_lines=interrupts.vgic_lines(system, p),
+        uart_base=uarts[0].guest_regs[0].base if uarts and uarts[0].guest_regs else None,
+        vuart=vuart_location(system, p) if p.vuart else None,
+        virqs=interrupts.virtual_intids(p),
         stack_per_vcpu=PARTITION_STACK, hypercalls=hypercalls.table(),
         smccc=[(name, _c_int(v)) for name, v in smccc.constants().items()])
 
@@ -264,9 +249,12 @@ def _c_int(value: int) -> str:
     return f"({value})" if value < 0 else f"{value:#x}u" if value > 0xffff else str(value)
 
 
-def unmapped_ipa(p: Partition) -> int:
-    """An IPA the partition's stage 2 does not map (for tests that must fault)."""
-    ends = [r.ipa_end for r in p.memory] + [reg.end for d in p.devices for reg in d.device.regs]
+def unmapped_ipa(system: System, p: Partition) -> int:
+    """An IPA the partition's stage 2 does not map and the hypervisor does not emulate (for
+    tests that must fault): above its RAM, its devices and its virtual UART."""
+    ends = [r.ipa_end for r in p.memory] + [reg.end for d in p.devices for reg in d.guest_regs]
+    if p.vuart:
+        ends.append(vuart_location(system, p)[0] + 0x1000)
     return (max(ends) + 0xfff) & ~0xfff
 
 

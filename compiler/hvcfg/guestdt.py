@@ -280,7 +280,8 @@ def _gic_node(system: System) -> DtNode:
 
 def _device_node(name: str, node: _Node, regs: tuple[Reg, ...], vcpus: int, gic: _Node,
                  builder: _Builder) -> DtNode:
-    """A passed-through device: reg at its CPU address (IPA = PA), GIC interrupts, clocks."""
+    """A passed-through device: reg where the partition sees it (its IPA), GIC interrupts
+    (the hardware INTIDs: the virtual GIC forwards them 1:1), clocks."""
     props: list[tuple[str, bytes]] = [(k, v) for k, v in node.props.items() if not _dropped(k)]
     if regs:
         props.append(("reg", _regs(regs)))
@@ -294,16 +295,21 @@ def _device_node(name: str, node: _Node, regs: tuple[Reg, ...], vcpus: int, gic:
 VUART_CLOCK_HZ = 24_000_000     # what the emulated PL011 claims to run at (any value works)
 
 
-def vuart_location(system: System) -> tuple[int, int]:
-    """(IPA, INTID) of a partition's virtual UART: where the board's console UART is, so that
-    a guest finds its console where it would on the bare board."""
+def vuart_location(system: System, partition: Partition) -> tuple[int, int]:
+    """(IPA, INTID) of a partition's virtual UART: `vuart: {ipa, intid}` where given, else
+    where the board's console UART is (its page, its interrupt), so that a guest finds its
+    console where it would on the bare board."""
     dev = system.hypervisor.console.device
-    return dev.regs[0].base, dev.intids[0]
+    chosen = partition.vuart
+    ipa = chosen.ipa if chosen is not None and chosen.ipa is not None else dev.regs[0].base
+    intid = chosen.intid if chosen is not None and chosen.intid is not None else \
+        (dev.intids[0] if dev.intids else 0)
+    return ipa, intid
 
 
-def _vuart_nodes(system: System, builder: "_Builder") -> list[DtNode]:
+def _vuart_nodes(system: System, partition: Partition, builder: _Builder) -> list[DtNode]:
     """The virtual PL011 and the fixed clock Linux's amba-pl011 driver insists on."""
-    ipa, intid = vuart_location(system)
+    ipa, intid = vuart_location(system, partition)
     clock_phandle = GIC_PHANDLE + 1 + len(builder.renumbered) + 100
     clock = DtNode(builder.unique("vuart-clk"), [
         ("compatible", _strs("fixed-clock")), ("#clock-cells", _u32s(0)),
@@ -316,6 +322,18 @@ def _vuart_nodes(system: System, builder: "_Builder") -> list[DtNode]:
         ("clocks", _u32s(clock_phandle, clock_phandle)),
         ("clock-names", _strs("uartclk", "apb_pclk"))])
     return [uart, clock]
+
+
+VIRTUAL_INTERRUPTS = "hvcfg-virtual-interrupts"
+VIRTUAL_INTERRUPTS_COMPATIBLE = "hvcfg,virtual-interrupts"
+
+
+def _virtual_interrupts_node(intids: tuple[int, ...]) -> DtNode:
+    """`vgic.virtual`: SPIs with no device behind, edge-triggered, in the order configured
+    (docs/guest-devicetree.md)."""
+    spec = [v for i in intids for v in (0, i - 32, 1)]
+    return DtNode(VIRTUAL_INTERRUPTS, [("compatible", _strs(VIRTUAL_INTERRUPTS_COMPATIBLE)),
+                                       ("interrupts", _u32s(*spec))])
 
 
 def guest_tree(system: System, partition: Partition, board_root: _Node, *, bootargs: str = "",
@@ -343,18 +361,20 @@ def guest_tree(system: System, partition: Partition, board_root: _Node, *, boota
     root.children.append(_timer_node(board_root, gic, phandles, vcpus))
 
     builder = _Builder(phandles, {c.name for c in root.children} | {"chosen", "aliases"})
-    devices = sorted(partition.devices, key=lambda d: (d.device.regs[0].base if d.device.regs
+    devices = sorted(partition.devices, key=lambda d: (d.guest_regs[0].base if d.guest_regs
                                                        else -1, d.device.path))
     guest_names = {d.device.path: builder.unique(_node_name(by_path[d.device.path].name,
-                                                            d.device.regs)) for d in devices}
+                                                            d.guest_regs)) for d in devices}
     for d in devices:
         root.children.append(_device_node(guest_names[d.device.path], by_path[d.device.path],
-                                          d.device.regs, vcpus, gic, builder))
+                                          d.guest_regs, vcpus, gic, builder))
     stdout = next((f"/{guest_names[ref.device.path]}" for ref in partition.devices  # YAML order
                    if PL011_COMPATIBLE in ref.device.compatible), None)
     root.children.extend(builder.clocks)
+    if partition.vgic is not None and partition.vgic.virtual:
+        root.children.append(_virtual_interrupts_node(partition.vgic.virtual))
     if partition.vuart:
-        vuart = _vuart_nodes(system, builder)
+        vuart = _vuart_nodes(system, partition, builder)
         root.children.extend(vuart)
         stdout = f"/{vuart[0].name}"            # the virtual UART is the console
 

@@ -15,6 +15,7 @@ import re
 import struct
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from . import platform, tables
 from .board import Gic, Reg
@@ -234,20 +235,35 @@ def _page_span(reg: Reg) -> tuple[int, int]:
     return align_down(reg.base, PAGE), align_up(reg.end, PAGE)
 
 
-def device_pages(p: Partition) -> list[tuple[int, int, str]]:
-    """A partition's passed-through MMIO as whole pages (start, end, device path): devices of
-    one partition that share a page share its mapping (checks reject sharing across owners)."""
-    spans = sorted((*_page_span(reg), d.device.path) for d in p.devices
+class DevicePages(NamedTuple):
+    """Physical pages of passed-through MMIO and where the partition sees them."""
+
+    base: int           # physical, page-aligned
+    end: int
+    path: str           # the DT node(s), ", "-separated
+    delta: int = 0      # IPA - PA (`devices: [{device, ipa}]`)
+
+    @property
+    def ipa(self) -> int:
+        return self.base + self.delta
+
+
+def device_pages(p: Partition) -> list[DevicePages]:
+    """A partition's passed-through MMIO as whole pages: devices of one partition that share a
+    page (and are seen at the same place) share its mapping (checks reject sharing across
+    owners)."""
+    spans = sorted((d.delta, *_page_span(reg), d.device.path) for d in p.devices
                    for reg in d.device.regs if reg.size)
-    merged: list[tuple[int, int, str]] = []
-    for lo, hi, path in spans:
-        if merged and lo <= merged[-1][1]:
-            mlo, mhi, mpath = merged[-1]
-            merged[-1] = (mlo, max(mhi, hi), mpath if path in mpath.split(", ")
-                          else f"{mpath}, {path}")
+    merged: list[DevicePages] = []
+    for delta, lo, hi, path in spans:
+        if merged and merged[-1].delta == delta and lo <= merged[-1].end:
+            last = merged[-1]
+            merged[-1] = last._replace(end=max(last.end, hi), path=last.path
+                                       if path in last.path.split(", ")
+                                       else f"{last.path}, {path}")
         else:
-            merged.append((lo, hi, path))
-    return merged
+            merged.append(DevicePages(lo, hi, path, delta))
+    return sorted(merged, key=lambda m: (m.base, m.delta))
 
 
 def partition_mappings(p: Partition, gic: Gic) -> tuple[tables.Mapping, ...]:
@@ -256,8 +272,8 @@ def partition_mappings(p: Partition, gic: Gic) -> tuple[tables.Mapping, ...]:
     The distributor page is left unmapped: every access traps and is emulated."""
     maps = [tables.Mapping(r.ipa, r.base, r.size, r.perm, "normal",
                            f"{p.name} RAM") for r in p.memory]
-    maps += [tables.Mapping(lo, lo, hi - lo, "rw", "device", path)
-             for lo, hi, path in device_pages(p)]
+    maps += [tables.Mapping(m.ipa, m.base, m.end - m.base, "rw", "device", m.path)
+             for m in device_pages(p)]
     if gic.gicc is not None and gic.gicv is not None:
         maps.append(tables.Mapping(gic.gicc.base, gic.gicv.base, VGIC_CPU_IF_SIZE, "rw", "device",
                                    "GICV as GICC"))
@@ -417,7 +433,8 @@ def describe(layout: Layout, system: System) -> str:
     for p in system.partitions:
         rows += [(r.base, r.end, f"partition {p.name} RAM ({r.perm}, IPA {r.ipa:#x})")
                  for r in p.memory]
-        rows += [(reg.base, reg.end, f"partition {p.name} device {d.device.path}")
+        rows += [(reg.base, reg.end, f"partition {p.name} device {d.device.path}"
+                  + (f" (IPA {reg.base + d.delta:#x})" if d.delta else ""))
                  for d in p.devices for reg in d.device.regs]
     rows += [(reg.base, reg.end, f"hypervisor console {system.hypervisor.console.device.path}")
              for reg in system.hypervisor.console.device.regs]

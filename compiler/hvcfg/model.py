@@ -59,11 +59,29 @@ class MemRegion:
         return self.ipa + self.size
 
 
+PAGE = 0x1000
+
+
 @dataclass(frozen=True)
 class DeviceRef:
     ref: str                     # as written in YAML (path, label or alias)
     device: DtDevice
     pos: Pos
+    ipa: int | None = None       # `{device, ipa}`: where the guest sees its first register
+
+    @property
+    def delta(self) -> int:
+        """What every register of the device moves by in the partition's IPA space: whole
+        pages (its first register's page goes to `ipa`'s page), so offsets within pages and
+        between registers are kept."""
+        if self.ipa is None or not self.device.regs:
+            return 0
+        return (self.ipa & ~(PAGE - 1)) - (self.device.regs[0].base & ~(PAGE - 1))
+
+    @property
+    def guest_regs(self) -> tuple[Reg, ...]:
+        """The device's registers where the partition sees them."""
+        return tuple(Reg(r.base + self.delta, r.size) for r in self.device.regs)
 
 
 @dataclass(frozen=True)
@@ -89,6 +107,26 @@ class FaultPolicy:
 
 
 @dataclass(frozen=True)
+class VuartSpec:
+    """`vuart`: a virtual PL011; None fields take the console UART's (guestdt.vuart_location)."""
+
+    ipa: int | None
+    intid: int | None
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class VgicSpec:
+    """`vgic`: the virtual distributor's lines (None: computed, codegen.vgic_lines) and the
+    purely virtual SPIs."""
+
+    lines: int | None
+    virtual: tuple[int, ...]
+    pos: Pos
+    virtual_pos: tuple[Pos, ...] = ()
+
+
+@dataclass(frozen=True)
 class ResetPolicy:
     limit: int                   # requested restarts (PSCI SYSTEM_RESET) before halting
     pos: Pos
@@ -108,7 +146,8 @@ class Partition:
     spec_dir: Path               # directory of the partition file (sources are relative to it)
     cpus_pos: Pos | None = None  # the `cpus:` list (for E036)
     hypercalls_pos: tuple[Pos, ...] = ()   # one per hypercall (for E038)
-    vuart: bool = False                    # a virtual PL011 emulated by the hypervisor
+    vuart: VuartSpec | None = None         # a virtual PL011 emulated by the hypervisor
+    vgic: VgicSpec | None = None           # None only in hand-built test models
     bootargs: str = ""
     initrd: Path | None = None
     defines: tuple[tuple[str, str], ...] = ()  # (macro, C value) for images built from sources
@@ -215,6 +254,29 @@ def _device(board: Board, ref: str, pos: Pos, errors: list[Diagnostic],
     return DeviceRef(ref, dev, pos)
 
 
+def _passed_through(board: Board, item: str | dict, pos: Pos, errors: list[Diagnostic]
+                    ) -> DeviceRef | None:
+    """A `devices` item: a name, or {device, ipa}."""
+    if isinstance(item, str):
+        return _device(board, item, pos, errors)
+    ref = _device(board, item["device"], pos, errors)
+    return replace(ref, ipa=item["ipa"]) if ref is not None else None
+
+
+def _vuart(doc: Doc, at: tuple[str | int, ...], value: bool | dict) -> VuartSpec | None:
+    if value is False:
+        return None
+    chosen = value if isinstance(value, dict) else {}
+    return VuartSpec(chosen.get("ipa"), chosen.get("intid"), doc.pos(at + ("vuart",)))
+
+
+def _vgic(doc: Doc, at: tuple[str | int, ...], value: dict) -> VgicSpec:
+    where = at + ("vgic",)
+    virtual = tuple(value["virtual"])
+    return VgicSpec(value.get("lines"), virtual, doc.pos(where),
+                    tuple(doc.pos(where + ("virtual", j)) for j in range(len(virtual))))
+
+
 def _image(doc: Doc, i: int, errors: list[Diagnostic]) -> ImageSpec:
     at = ("partitions", i, "image")
     img = doc.data["partitions"][i]["image"]
@@ -255,8 +317,9 @@ def _partition(doc: Doc, board: Board, i: int, errors: list[Diagnostic]) -> Part
         MemRegion(base=r["base"], size=parse_size(r["size"]), ipa=r.get("ipa", r["base"]),
                   perm=r["perm"], pos=doc.pos(at + ("memory", j)))
         for j, r in enumerate(e["memory"]))
-    devices = tuple(d for d in (_device(board, ref, doc.pos(at + ("devices", j)), errors)
-                                for j, ref in enumerate(e["devices"])) if d)
+    devices = tuple(d for d in (_passed_through(board, item, doc.pos(at + ("devices", j)),
+                                                errors)
+                                for j, item in enumerate(e["devices"])) if d)
     fault = e["on_fault"]
     on_fault = FaultPolicy(fault["action"], fault["limit"], doc.pos(at + ("on_fault",)))
     on_reset = ResetPolicy(e["on_reset"]["limit"], doc.pos(at + ("on_reset",)))
@@ -270,7 +333,8 @@ def _partition(doc: Doc, board: Board, i: int, errors: list[Diagnostic]) -> Part
         cpus_pos=doc.pos(at + ("cpus",)),
         hypercalls_pos=tuple(doc.pos(at + ("hypercalls", j)) for j in range(len(calls))),
         defines=tuple((k, define_value(v)) for k, v in e["defines"].items()),
-        vuart=e["vuart"], bootargs=e["bootargs"],
+        vuart=_vuart(doc, at, e["vuart"]), vgic=_vgic(doc, at, e["vgic"]),
+        bootargs=e["bootargs"],
         initrd=_initrd(doc, i, errors))
 
 

@@ -59,7 +59,7 @@ def _file_digest(path: Path) -> str:
 def built(tc: toolchain.Toolchain, system: System, p: Partition, cache: Path) -> PartitionImage:
     """The image of a partition built from sources: from the cache, or compiled into it.
     Raises toolchain.ToolFailed when its sources do not compile or link."""
-    header = codegen.render_partition_header(p, system.board.gic, system.inputs)
+    header = codegen.render_partition_header(system, p, system.inputs)
     script = codegen.render_partition_ld(p, system.inputs)
     defines = tuple(f"-D{name}={value}" for name, value in p.defines)
     key = _digest([tc.prefix.encode(), repr((tc.cflags, tc.ldflags,

@@ -188,6 +188,20 @@ void hv_vgic_set_level(uint32_t pidx, uint32_t intid, int level)
         vgic_mark_partition(&hv_partitions[pidx]);
 }
 
+int hv_vgic_pend_virtual(const struct hv_partition *p, uint32_t intid)
+{
+    if (p < hv_partitions || p >= hv_partitions + HV_NPARTITIONS || intid < 32 ||
+        intid >= p->vgic.nlines || intid >= HV_GIC_LINES || vgic_bit(p->vgic.hw, intid))
+        return 0;
+    struct vgic_dist *d = &dists[p - hv_partitions];
+
+    hv_spin_lock(&d->lock);
+    d->pending[intid / 32] |= 1u << (intid % 32);
+    hv_spin_unlock(&d->lock);
+    vgic_mark_partition(p);
+    return 1;
+}
+
 /* No list register is free: one that holds a merely pending interrupt of lower priority than
  * `prio` goes back to software state, so that interrupts a guest gave the lowest priority (which
  * its priority mask never lets through) cannot fill the list registers and wedge its vCPU.

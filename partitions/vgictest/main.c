@@ -9,7 +9,10 @@
  *  - a whole GIC for every INTID in range (issue 13): the priority bits (the same for all),
  *    ITARGETSR and byte accesses kept, a purely virtual SPI pended by ISPENDR and delivered,
  *    hardware pending state read through (a disabled timer PPI that expired, a disabled SPI
- *    whose line is high), the EL1 physical timer (PPI 30), the ID registers.
+ *    whose line is high), the EL1 physical timer (PPI 30), the ID registers;
+ *  - its configured distributor (partition.yaml `vgic`): GICD_TYPER's line count, its configured
+ *    virtual INTID (HVCFG_VIRQ_0) pended by GICD_ISPENDR and delivered, the first INTID beyond
+ *    the lines RAZ/WI.
  */
 #include "../lib/gicv2.h"
 
@@ -22,7 +25,7 @@
 #define UART_TXIM       (1u << 5)
 #define U(off)          (HVCFG_UART_BASE + (off))
 
-static volatile uint32_t seen[2][64];          /* per vCPU, per INTID */
+static volatile uint32_t seen[2][HVCFG_GIC_LINES];   /* per vCPU, per INTID */
 static volatile uint32_t vcpu1_ready, vcpu1_done;
 
 static uint64_t my_vcpu(void)
@@ -36,7 +39,7 @@ void irq_handler(void)
 {
     uint32_t iar = mmio_read32(C(GICC_IAR));
     uint32_t intid = iar & 0x3ff;
-    if (intid < 64) {
+    if (intid < HVCFG_GIC_LINES) {
         seen[my_vcpu()][intid]++;
         if (intid == TIMER_PPI)
             __asm__ volatile("msr cntv_ctl_el0, %0" : : "r"(0UL));     /* one shot */
@@ -188,6 +191,29 @@ static void virtual_spi(void)
     set_bit_of(GICD_ICENABLER, VIRT_SPI);
 }
 
+/* The lines the configuration gave: its virtual INTID is delivered like any other, the first
+ * INTID past the lines keeps nothing (a GIC with that many lines has no such interrupt). */
+static void configured_lines(void)
+{
+    _Static_assert(HVCFG_VIRQ_COUNT >= 1, "partition.yaml gives vgic.virtual");
+    mmio_write8(D(GICD_IPRIORITYR + HVCFG_VIRQ_0), 0x80);
+    mmio_write8(D(GICD_ITARGETSR + HVCFG_VIRQ_0), 0x01);
+    set_bit_of(GICD_ISPENDR, HVCFG_VIRQ_0);
+    set_bit_of(GICD_ISENABLER, HVCFG_VIRQ_0);
+    guest_printf("configured virtual INTID %d pended by ISPENDR: taken %u", HVCFG_VIRQ_0,
+                 wait_for(&seen[0][HVCFG_VIRQ_0], 1));
+    set_bit_of(GICD_ICENABLER, HVCFG_VIRQ_0);
+
+    const uint32_t past = HVCFG_GIC_LINES;
+    mmio_write8(D(GICD_IPRIORITYR + past), 0x80);
+    mmio_write8(D(GICD_ITARGETSR + past), 0x01);
+    set_bit_of(GICD_ISENABLER, past);
+    set_bit_of(GICD_ISPENDR, past);
+    guest_printf("INTID %u (past the lines): priority 0x%x, target 0x%x, enabled %u, pending %u",
+                 past, mmio_read8(D(GICD_IPRIORITYR + past)), mmio_read8(D(GICD_ITARGETSR + past)),
+                 bit_of(GICD_ISENABLER, past), bit_of(GICD_ISPENDR, past));
+}
+
 /* Hardware pending state reads through while the guest has the interrupt disabled. */
 static void hw_pending(void)
 {
@@ -283,6 +309,7 @@ int main(uint64_t dtb)
         early);
 
     virtual_spi();
+    configured_lines();
     hw_pending();
     physical_timer();
 

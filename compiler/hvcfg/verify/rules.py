@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .. import package, perms, platform
+from ..guestdt import vuart_location
 from ..model import Partition, System
 from .elfimage import ElfImage, StructLayout, VerifyError
 from .report import Report
@@ -562,10 +563,11 @@ class Verifier:
             return []
         items = [Expect(r.ipa, r.base, r.size, frozenset({r.perm}), "normal",
                         f"memory {r.base:#x}") for r in p.memory]
-        for d in p.devices:
+        for d in p.devices:     # at the configured IPA (`{device, ipa}`: moved by whole pages)
             for reg in d.device.regs:
                 lo, hi = _down(reg.base), _up(reg.end)
-                items.append(Expect(lo, lo, hi - lo, frozenset({"rw"}), "device", d.device.path))
+                items.append(Expect(lo + d.delta, lo, hi - lo, frozenset({"rw"}), "device",
+                                    d.device.path))
         vcpu_if = self.gicv_frame()
         if vcpu_if is not None:
             gicc = self.system.board.gic.gicc
@@ -726,12 +728,13 @@ class Verifier:
     def emulated_pages(self, p: Partition) -> list[tuple[int, int, str]]:
         """(IPA start, end, what) the hypervisor emulates for partition `p`, from the
         configuration: the distributor at the board's GICD address (the guest's device tree
-        says so), the virtual UART at the console UART's address. Accesses there must trap."""
+        says so), the virtual UART where `vuart` puts it (guestdt.vuart_location: the console
+        UART's address unless configured). Accesses there must trap."""
         gicd = self.system.board.gic.gicd
         out = [(_down(gicd.base), _down(gicd.base) + PAGE, "the emulated distributor (GICD)")]
         if p.vuart:
-            reg = self.system.hypervisor.console.device.regs[0]
-            out.append((_down(reg.base), _down(reg.base) + PAGE, "the virtual UART"))
+            ipa = vuart_location(self.system, p)[0]
+            out.append((_down(ipa), _down(ipa) + PAGE, "the virtual UART"))
         return out
 
     def check_emulated(self, s2: list[tuple[PartitionEntry, Walk]]) -> None:

@@ -35,13 +35,13 @@ struct hv_region {
 /* The partition's virtual GIC: where its distributor is, which interrupts it owns. */
 struct hv_vgic_config {
     uint64_t gicd_ipa;              /* emulated distributor (4 KiB) */
-    uint32_t nlines;                /* 32 * (GICD_TYPER.ITLinesNumber + 1), <= HV_GIC_LINES:
-                                     * every INTID below is the partition's (gic/vgic_dist.c) */
+    /* `vgic.lines`: 32 * (GICD_TYPER.ITLinesNumber + 1), <= HV_GIC_LINES (the most of any
+     * partition); every INTID below is the partition's (gic/vgic_dist.c) */
+    uint32_t nlines;
     uint32_t typer;                 /* GICD_TYPER: ITLinesNumber, CPUNumber = vCPUs - 1 */
-    uint32_t owned[HV_GIC_LINES / 32];  /* SPIs of its devices and virtual UART (not read by
-                                         * the hypervisor: every INTID in range is virtual) */
-    uint32_t hw[HV_GIC_LINES / 32];     /* physical (passed-through) SPIs: only these reach
-                                         * the physical distributor */
+    /* physical (passed-through) SPIs: only these reach the physical distributor; every other
+     * INTID below nlines is purely virtual */
+    uint32_t hw[HV_GIC_LINES / 32];
 };
 
 /* A virtual PL011 the hypervisor emulates for the partition (present = 0: none). */
