@@ -392,3 +392,22 @@ def test_chosen_ipas_checked(tmp_path: Path) -> None:
     clash = ONE.replace("  image", "  devices: [{device: uart1, ipa: 0x1c090000}]\n"
                         "  vuart: {ipa: 0x1c090000}\n  image")
     assert codes(run(tmp_path, clash)) == ["E030"]
+
+
+def test_console_must_be_enabled_and_a_default_vuart_page_aligned(tmp_path: Path) -> None:
+    """Red team: a disabled console node passed check (silence on hardware), and a virtual UART
+    emulated at a console that is not page-aligned (the Pi's uart2 at 0xfe201400) passed check
+    and failed build (E047: the emulated page was not the console's)."""
+    board = hand_board()
+    uart = board.devices["/pl011@9000000"]
+    board.devices["/pl011@9000000"] = dataclasses.replace(uart, enabled=False)
+    found = run(tmp_path, ONE, board)
+    assert codes(found) == ["E041"] and "disabled" in found[0].message
+    board = hand_board()
+    board.devices["/pl011@9000000"] = dataclasses.replace(uart, regs=(Reg(0x9000400, 0x200),))
+    assert run(tmp_path, ONE, board) == []
+    text = ONE.replace("  image", "  vuart: true\n  image")
+    found = run(tmp_path, text, board)
+    assert codes(found) == ["E065"] and "0x9000400" in found[0].message
+    assert run(tmp_path, ONE.replace("  image", "  vuart: {ipa: 0x9000000}\n  image"),
+               board) == []

@@ -31,7 +31,7 @@ def check(system: System, hyp_base: int | None, hyp_size: int) -> list[Diagnosti
     rules = (_no_partitions, _names, _cpus, _alignment, _dtb_room, _partition_overlaps,
              _device_owners, _device_pages, _ipa_overlaps, _irq_owners, _hypercalls,
              _permissions, _entry_executable, _vuart_interrupt, _not_passable, _vgic_lines,
-             _intid_meanings, _chosen_ipas)
+             _intid_meanings, _chosen_ipas, _console_enabled)
     placed = (_outside_ram, _device_overlaps, _hypervisor_overlaps, _reserved_memory)
     found = [d for rule in rules for d in rule(system)]
     if hyp_base is not None:
@@ -551,7 +551,29 @@ def _chosen_ipas(system: System) -> list[Diagnostic]:
                              "not 4 KiB-aligned; the virtual UART is one emulated page",
                              part.vuart.pos,
                              hint=f"use {align_down(part.vuart.ipa, GRANULE):#x}"))
+        console = system.hypervisor.console
+        if part.vuart and part.vuart.ipa is None and console.device.regs \
+                and console.device.regs[0].base % GRANULE:
+            base = console.device.regs[0].base
+            out.append(error("E065", f"partition '{part.name}': its virtual UART would be "
+                             f"emulated at the console UART's address {base:#x}, which is not "
+                             "4 KiB-aligned; the virtual UART is one emulated page",
+                             part.vuart.pos, related=[Related("hypervisor.console", console.pos)],
+                             hint=f"give it an address: vuart: {{ipa: "
+                             f"{align_down(base, GRANULE):#x}}} (or another free page)"))
     return out
+
+
+def _console_enabled(system: System) -> list[Diagnostic]:
+    """E041: the console UART must be enabled in the board's device tree: a disabled node is
+    one the firmware did not set up (pins, clock), and the hypervisor would print to nothing."""
+    console = system.hypervisor.console
+    if console.device.enabled:
+        return []
+    return [error("E041", f"hypervisor.console '{console.ref}' is {console.device.path}, which "
+                  "the board's device tree marks disabled (status)", console.pos,
+                  hint="name an enabled PL011 UART (status \"okay\"), or enable it in the "
+                  "board's device tree or firmware configuration")]
 
 
 # ---------------------------------------------------------------- what the tables can express
