@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Console floods (issue 12, findings 2 and 3): a partition floods the shared console from 7
 vCPUs at once (partitions/atk-console) next to the victim on the remaining CPU. The victim must
 keep its beats; the attacker's output stays within its budget (HV_PCONSOLE_BURST lines, then

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Console input against a deaf partition (issue 12, finding 4). `deaf` has a virtual UART and
 the input focus and never reads its receive FIFO; `listen` echoes what it is sent; the victim
 beats on the boot CPU, which takes the console UART's interrupt. The hypervisor must keep
@@ -6,9 +7,6 @@ draining the UART: bytes for the full FIFO are dropped and counted, the focus sw
 its held input nor its partial output line to the next incarnation."""
 from __future__ import annotations
 
-import re
-
-import pexpect
 import pytest
 
 from qemu_run import spawn_run

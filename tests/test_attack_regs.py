@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Issue 12, findings 5, 8, 12 and 13: CPU state a partition could read or own.
 
 - atk-regs (tests/boards/qemu-virt-atk-regs.yaml): every incarnation checks that all the CPU

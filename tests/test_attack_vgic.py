@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A partition attacking the virtual GIC from two vCPUs next to the victim (partitions/atk-vgic,
 issue 12 findings 1, 9 and 13): interrupt routing of its passed-through level SPI, SGIs at CPUs
 it does not have, CPENDSGIR/SPENDSGIR races, the whole distributor page, CPU_OFF and halting

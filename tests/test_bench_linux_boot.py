@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """scripts/bench-linux-boot reads the hypervisor's load phase from its boot log."""
 from __future__ import annotations
 

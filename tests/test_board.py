@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """board: DTB -> Board, against QEMU's own DTBs and hand-written DTS compiled with dtc."""
 from __future__ import annotations
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Unmodified Debian Linux in a partition (boards/qemu-virt-linux.yaml): two vCPUs, the virtual
 GIC and timer, the virtual UART both ways, and a bare-metal heartbeat that keeps going while
 Linux boots and after it powers itself off."""
@@ -9,6 +10,7 @@ import pexpect
 import pytest
 
 from qemu_run import ROOT, spawn_run
+
 GUESTS = ROOT / "build" / "guests" / "linux"
 
 pytestmark = pytest.mark.qemu

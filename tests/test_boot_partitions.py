@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The default board: three partitions on four CPUs, PSCI from a guest, a hypercall console,
 a passed-through UART, and a partition attacking another one's memory (restarted, then halted)
 while the others keep running."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Issue 12 finding 10: only a verified build is ever used.
 
 A build whose image fails `verify` must be refused by every consumer (run, flash, surface) with

@@ -1,14 +1,15 @@
+# SPDX-License-Identifier: Apache-2.0
 """Defaults are written once, in the schema (`default`), and applied when loading: the model
 reads values that are always present, and no module keeps a second copy of one."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from helpers_cfg import hand_board
-
-from hvcfg.load import (BOARD_SCHEMA, load_config, resolve, schema, schema_default)
+from hvcfg.load import BOARD_SCHEMA, load_config, resolve, schema, schema_default
 from hvcfg.model import board_spec_from_doc, build_system
 
 ROOT = Path(__file__).resolve().parent.parent

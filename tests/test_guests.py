@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The Linux guest software fetched by scripts/fetch-guests, checked and booted natively in QEMU.
 
 These tests fail (they do not skip) when build/guests/ is missing: scripts/bootstrap fetches it,

@@ -1,16 +1,26 @@
+# SPDX-License-Identifier: Apache-2.0
 """load: YAML with positions, includes, JSON Schema validation; units."""
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import jsonschema
 import pytest
 
 from hvcfg.diagnostics import ConfigError, Diagnostic, Pos
-from hvcfg.load import (BOARD_SCHEMA, PARTITION_SCHEMA, SCHEMA_DIR, load_config,
-                        required_partition_keys, resolve, schema, where)
+from hvcfg.load import (
+    BOARD_SCHEMA,
+    PARTITION_SCHEMA,
+    SCHEMA_DIR,
+    load_config,
+    required_partition_keys,
+    resolve,
+    schema,
+    where,
+)
 from hvcfg.units import format_range, format_size, parse_size
 
 ROOT = Path(__file__).resolve().parent.parent

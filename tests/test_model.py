@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """model: board_spec_from_doc and build_system, on QEMU's virt DTB and on a hand-made board."""
 from __future__ import annotations
 
@@ -7,13 +8,11 @@ from pathlib import Path
 import pytest
 
 from helpers_cfg import M, hand_board, write_system
-
 from hvcfg.board import parse_dtb
 from hvcfg.diagnostics import ConfigError, Pos
 from hvcfg.load import load_config
+from hvcfg.model import BoardSpec, FaultPolicy, QemuSpec, System, board_spec_from_doc, build_system
 from hvcfg.units import parse_size
-from hvcfg.model import (BoardSpec, FaultPolicy, QemuSpec, System, board_spec_from_doc,
-                         build_system)
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Identical inputs give identical outputs in any checkout: generated files name their inputs
 relative to the board file (codegen.provenance) and never by where the build ran."""
 from __future__ import annotations

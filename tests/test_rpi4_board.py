@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The Raspberry Pi 4 board model, from the real bcm2711-rpi-4-b.dtb (Debian's generic arm64
 kernel, fetched by scripts/fetch-guests), and boards/rpi4.yaml: `board.memory` (W003),
 `devicetree: {file, qemu}`."""
@@ -8,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from helpers_cfg import M, hand_board, write_system
-
 from hvcfg import pipeline, platform, toolchain
 from hvcfg.board import Board, Reg, parse_dtb
 from hvcfg.diagnostics import ConfigError, Severity

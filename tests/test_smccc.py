@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """SMCCC and PSCI constants have one place, hyp/include/hv/psci.h and spectre.h: partitions get
 them generated, `hvcfg surface` and the docs' ids agree with them, nobody keeps a copy."""
 from __future__ import annotations

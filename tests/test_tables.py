@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """tables: descriptors decoded bit by bit by a walker written here, independently of tables.py."""
 from __future__ import annotations
 
@@ -7,8 +8,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hvcfg.tables import (MAIR_EL2, TCR_EL2, VTCR_EL2, Mapping, TableSet, el2_tables,
-                          stage2_tables, ttbr0_el2, vttbr_el2)
+from hvcfg.tables import (
+    MAIR_EL2,
+    TCR_EL2,
+    VTCR_EL2,
+    Mapping,
+    TableSet,
+    el2_tables,
+    stage2_tables,
+    ttbr0_el2,
+    vttbr_el2,
+)
 
 K4, M2, G1 = 1 << 12, 1 << 21, 1 << 30
 SHIFT = {1: 30, 2: 21, 3: 12}
@@ -279,7 +289,7 @@ def test_el2_blocks() -> None:
     ([Mapping(0x1000, 0, 0x1000, "ro", "strongly-ordered", "a")], "memory type"),
 ])
 @pytest.mark.parametrize("gen", [partial(stage2_tables, blocks=True), el2_tables])
-def test_errors(gen, bad: list[Mapping], match: str) -> None:  # noqa: ANN001
+def test_errors(gen, bad: list[Mapping], match: str) -> None:
     with pytest.raises(ValueError, match=match):
         gen(bad, BASE)
 

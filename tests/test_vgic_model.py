@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The hypervisor's virtual GICv2 distributor (hyp/gic/vgic_dist.c), compiled for the host with a
 simulated physical distributor (tests/host/vgic/harness.c), against a model of the distributor
 written from the GICv2 specification (tests/host/vgic/gicv2_model.py). Hypothesis drives random

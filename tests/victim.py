@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """What the victim partition (partitions/victim) printed: how many beats, how regular.
 
 Attack tests boot a hostile partition next to the victim and assert, from the console text,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Board model: what the hypervisor needs to know about a board, read from its flattened DT.
 
 Addresses here are CPU physical addresses (every `ranges` on the path applied) and interrupts

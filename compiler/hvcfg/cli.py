@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The `hvcfg` command line. The only module that decides what is printed and the exit status.
 
 The commands layer: it calls the pipeline (rules, build, verify) and the modules below it,

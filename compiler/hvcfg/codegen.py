@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Generated sources: Jinja2 templates rendered from the system model and its layout.
 
 Pure functions from (System, Layout) to file texts; the pipeline decides where they go.
@@ -16,9 +17,9 @@ from pathlib import Path
 import jinja2
 
 from . import __version__, hypbuild, hypercalls, package, platform, smccc, tables
+from .board import Gic
 from .guestdt import vuart_location
 from .layout import Layout, dtb_ipa, image_load_offset
-from .board import Gic
 from .model import FAULT_ACTIONS, Partition, System
 
 _ENV = jinja2.Environment(

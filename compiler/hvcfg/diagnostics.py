@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Diagnostics: every user-facing error or warning, with a stable code, positions and a hint.
 
 A stage that finds bad input returns or raises Diagnostics; only the CLI prints them.
@@ -6,7 +7,7 @@ and the negative test corpus keeps one bad input per code.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Guest device trees: each partition's DTB, derived from the board DT and the System model.
 
 A guest sees exactly what it was given (docs/guest-devicetree.md): its vCPUs numbered from 0,
@@ -301,7 +302,7 @@ def vuart_location(system: System) -> tuple[int, int]:
     return dev.regs[0].base, dev.intids[0]
 
 
-def _vuart_nodes(system: System, builder: "_Builder") -> list[DtNode]:
+def _vuart_nodes(system: System, builder: _Builder) -> list[DtNode]:
     """The virtual PL011 and the fixed clock Linux's amba-pl011 driver insists on."""
     ipa, intid = vuart_location(system)
     clock_phandle = GIC_PHANDLE + 1 + len(builder.renumbered) + 100

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Physical placement: the hypervisor's region and what goes where inside it, each partition's
 stage-2 map and the hypervisor's EL2 map, and the translation tables for all of them.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Load a board file (and the partition files it includes) into plain data with source positions.
 
 `load_config(path)` parses YAML with PyYAML's composer so that every node keeps its
@@ -11,10 +12,11 @@ import copy
 import difflib
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import jsonschema
 import referencing

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Packaging: the bootable hyp.bin (an arm64 Image) and the manifest of what it contains."""
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ class ImageHeader:
     magic: bytes
 
     @classmethod
-    def parse(cls, blob: bytes) -> "ImageHeader":
+    def parse(cls, blob: bytes) -> ImageHeader:
         code0, _code1, text_offset, image_size, flags = struct.unpack_from("<IIQQQ", blob, 0)
         return cls(code0, text_offset, image_size, flags, blob[0x38:0x3C])
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """`hvcfg surface`: every entry point a partition can reach, and the hypervisor code behind it.
 
 For each partition: the exception-vector entries it can cause (traps), the hypercalls it is
@@ -22,9 +23,10 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from elftools.elf.constants import SH_FLAGS
 from elftools.elf.elffile import ELFFile

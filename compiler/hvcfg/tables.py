@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Translation tables, computed here and emitted later as data at fixed physical addresses.
 
 Two regimes, both with the 4 KiB granule:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Every external program the compiler runs: the aarch64 cross toolchain and QEMU's DTB dump.
 
 The hypervisor's flags (hyp/build.mk, through hypbuild) and parallel compilation. A compiler or

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """`hvcfg verify ELF [--config BOARD.yaml] [--json]`: exit 0 clean, 1 findings, 2 unverifiable."""
 from __future__ import annotations
 

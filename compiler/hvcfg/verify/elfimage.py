@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The built hypervisor ELF as the verifier sees it: sections, segments, symbols, the bytes
 the loader puts in memory, and the layout of the configuration structs (from DWARF).
 

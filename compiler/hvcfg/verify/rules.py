@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The proofs: what the built image's tables and values must satisfy, given the configuration.
 
 Inputs are the ELF (ElfImage), the System model the YAML describes, and digest sources.
@@ -17,8 +18,7 @@ from .. import package, perms, platform
 from ..model import Partition, System
 from .elfimage import ElfImage, StructLayout, VerifyError
 from .report import Report
-from .walker import (PAGE, RegimeError, Run, TableRef, Walk, el2_regime,
-                     stage2_regime, walk)
+from .walker import PAGE, RegimeError, Run, TableRef, Walk, el2_regime, stage2_regime, walk
 
 NORMAL_OK = ("normal-wb",)                              # inner and outer write-back
 DEVICE_OK = ("device-nGnRnE", "device-nGnRE")           # no gathering, no reordering
