@@ -54,7 +54,8 @@ def lines(console: str, prefix: str) -> list[str]:
 
 
 def suppressed(console: str, what: str) -> int:
-    return sum(int(n) for n in re.findall(rf"^\[hyp\] atk: (\d+) {what} suppressed$", console, re.M))
+    return sum(int(n) for n in re.findall(rf"^\[hyp\] atk: (\d+) {what} suppressed$", console,
+                                          re.M))
 
 
 def assert_victim_unharmed(console: str) -> None:

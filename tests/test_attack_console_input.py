@@ -39,13 +39,15 @@ def test_deaf_partition_cannot_freeze_console_input(tmp_path):
         # -icount QEMU hands typed bytes over slowly, about 10 a second: deaf waits
         # DEAF_RESET_MS = 1.5 s of its time, some 20 s here, before it restarts.)
         child.send("x" * 100 + "\n" + SWITCH)
-        child.expect(r"\[hyp\] deaf: console input: (\d+) bytes dropped \(its receive FIFO was full\)")
+        child.expect(r"\[hyp\] deaf: console input: (\d+) bytes dropped "
+                     r"\(its receive FIFO was full\)")
         assert int(child.match.group(1)) == 101 - RX_BUF
         child.expect(r"\[hyp\] console input goes to listen \(Ctrl-\] three times to switch\)")
 
         # deaf faults with a partial line pending; its next incarnation starts clean.
         child.expect(r"\[deaf\] deaf: rx FIFO still full, never read")
-        child.expect(r"\[hyp\] deaf: stage-2 fault: read of 4 bytes at ipa=0x40200000 .* -> restart")
+        child.expect(r"\[hyp\] deaf: stage-2 fault: read of 4 bytes at ipa=0x40200000 "
+                     r".* -> restart")
         child.expect(r"\[hyp\] deaf: restarted \(1 of 3\)")
         for first in ("atk: mode 5 on 1 vCPUs", "deaf: up, rx FIFO empty"):
             child.expect(r"\[deaf\] ([^\r\n]*)\r*\n")     # no partial line glued in front

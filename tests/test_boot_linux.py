@@ -22,13 +22,14 @@ def shell(child: pexpect.spawn, command: str) -> str:
     child.sendline(f"{command}; echo __END__")
     child.expect(r"\n\[linux\] __END__\r")
     out = child.before.replace("\r", "").split("echo __END__\n", 1)[-1]
-    return "\n".join(l[len("[linux] "):] for l in out.splitlines() if l.startswith("[linux] "))
+    return "\n".join(ln[len("[linux] "):] for ln in out.splitlines() if ln.startswith("[linux] "))
 
 
 @pytest.fixture(scope="module")
 def linux(tmp_path_factory):
     if not (GUESTS / "Image").exists():
-        pytest.fail("build/guests/linux/Image is missing: run scripts/bootstrap (it fetches the guests)")
+        pytest.fail("build/guests/linux/Image is missing: "
+                    "run scripts/bootstrap (it fetches the guests)")
     child, log = spawn_run("boards/qemu-virt-linux.yaml",
                            tmp_path_factory.mktemp("linux") / "build", 300)
     child.expect(r"\[linux\] hvcfg-linux: init reached")

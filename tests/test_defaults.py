@@ -112,7 +112,7 @@ def test_no_second_copy_of_a_default_in_the_compiler():
     default; so did the model's RESET_LIMIT_DEFAULT. The package's top-level modules read the
     configuration (verify/ and xsa/ read other documents, such as the manifest)."""
     keys = {path[-1] for path, _ in defaults(schema(BOARD_SCHEMA))}
-    pattern = re.compile(r"""\.get\(\s*["'](%s)["']\s*,""" % "|".join(map(re.escape, keys)))
+    pattern = re.compile(r"""\.get\(\s*["']({})["']\s*,""".format("|".join(map(re.escape, keys))))
     found = []
     for path in PACKAGE.glob("*.py"):
         text = path.read_text()

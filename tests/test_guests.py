@@ -29,7 +29,8 @@ pytestmark = pytest.mark.qemu
 def need(path: Path) -> Path:
     if not path.is_file():
         pytest.fail(f"{path.relative_to(ROOT)} is missing: run scripts/bootstrap "
-                    "(it runs scripts/fetch-guests, which fetches Debian's arm64 kernel and busybox)")
+                    "(it runs scripts/fetch-guests, "
+                    "which fetches Debian's arm64 kernel and busybox)")
     return path
 
 

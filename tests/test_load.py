@@ -273,14 +273,16 @@ def test_syntax_error_is_e001(tmp_path: Path) -> None:
 
 
 def test_duplicate_key_is_e001(tmp_path: Path) -> None:
-    p = write(tmp_path, "b.yaml", BOARD.replace("    cpus: [0]\n", "    cpus: [0]\n    cpus: [1]\n"))
+    p = write(tmp_path, "b.yaml",
+              BOARD.replace("    cpus: [0]\n", "    cpus: [0]\n    cpus: [1]\n"))
     d = one(p, "E001")
     assert d.pos == Pos(str(p), 10, 5) and "cpus" in d.message
     assert d.related[0].pos == Pos(str(p), 9, 5)
 
 
 def test_unknown_key_is_e002_at_the_key(tmp_path: Path) -> None:
-    p = write(tmp_path, "b.yaml", BOARD.replace("    cpus: [0]\n", "    cpus: [0]\n    cpsu: [1]\n"))
+    p = write(tmp_path, "b.yaml",
+              BOARD.replace("    cpus: [0]\n", "    cpus: [0]\n    cpsu: [1]\n"))
     d = one(p, "E002")
     assert d.pos == Pos(str(p), 10, 5)
     assert "'cpsu'" in d.message and "did you mean 'cpus'" in d.hint

@@ -62,7 +62,8 @@ def test_repository_board_on_qemu_dtb(virt_dtb: Path) -> None:
     assert system.hypervisor.console.device.path == "/pl011@9000000"
     assert system.hypervisor.size == parse_size(doc.data["hypervisor"]["memory"]["size"])
     assert len(system.partitions) == len(doc.data["partitions"])
-    for i, (part, entry) in enumerate(zip(system.partitions, doc.data["partitions"])):
+    for i, (part, entry) in enumerate(zip(system.partitions, doc.data["partitions"],
+                                             strict=True)):
         assert part.name == entry["name"]
         assert [c.index for c in part.cpus] == entry["cpus"]
         for region, raw in zip(part.memory, entry["memory"], strict=True):

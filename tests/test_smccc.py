@@ -54,7 +54,7 @@ def test_no_hand_kept_copy_of_an_id():
     written in the headers only."""
     c = smccc.constants()
     ids = {v for k, v in c.items() if v > 0xffff and v & 0xffff and k != "PSCI_SMC64"}
-    pattern = re.compile(r"\b(%s)" % "|".join(f"{v:#x}" for v in sorted(ids)), re.I)
+    pattern = re.compile(r"\b({})".format("|".join(f"{v:#x}" for v in sorted(ids))), re.I)
     skip = {ROOT / "hyp" / h for h in smccc.HEADERS}
     found = []
     for top in ("hyp", "partitions", "compiler/hvcfg"):

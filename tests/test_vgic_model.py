@@ -70,7 +70,7 @@ def check(harness: Path, ops: list[Op]) -> None:
     every vCPU."""
     ops = ops + [("r", s, o, 4, 0) for s in range(4) for o in SWEEP]
     model = new_system()
-    for op, got in zip(ops, run(harness, ops)):
+    for op, got in zip(ops, run(harness, ops), strict=True):
         kind, slot, off, size, value = op
         if kind == "r":
             want = model.read(slot, off, size)

@@ -22,6 +22,6 @@ class Heartbeat:
 def heartbeat(console: str, name: str = "victim") -> Heartbeat:
     periods = [int(p) for p in re.findall(
         rf"^\[{re.escape(name)}\] victim: beat \d+ period_us (\d+)$", console, re.M)]
-    summary = re.search(rf"^\[{re.escape(name)}\] victim: summary beats (\d+) worst_period_us (\d+)$",
-                        console, re.M)
+    summary = re.search(rf"^\[{re.escape(name)}\] victim: summary beats (\d+) "
+                        rf"worst_period_us (\d+)$", console, re.M)
     return Heartbeat(len(periods), max(periods, default=0), summary is not None)

@@ -276,7 +276,7 @@ def _partition(doc: Doc, board: Board, i: int, errors: list[Diagnostic]) -> Part
 
 def _initrd(doc: Doc, i: int, errors: list[Diagnostic]) -> Path | None:
     at = ("partitions", i, "initrd")
-    rel = doc.data["partitions"][i].get("initrd")
+    rel: str | None = doc.data["partitions"][i].get("initrd")
     if rel is None:
         return None
     path = doc.dir_of(at) / rel

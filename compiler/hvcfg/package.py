@@ -13,7 +13,8 @@ from .model import System
 
 ARM64_MAGIC = b"ARM\x64"
 HEADER_SIZE = 64
-FLAGS_LE_4K = 0x2           # flags bits 2:0: little endian (bit 0 clear), 4 KiB pages (bits 2:1 = 1)
+# flags bits 2:0: little endian (bit 0 clear), 4 KiB pages (bits 2:1 = 1)
+FLAGS_LE_4K = 0x2
 FLAG_ANYWHERE = 0x8         # flags bit 3: the 2 MiB-aligned base may be anywhere in RAM
 
 
