@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The configuration fuzzer: mutate the project's board files, then hold hvcfg to its promise.
 
 The promise (README, issue 17): for any input, `hvcfg check` either refuses it with a coded

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Shared fixtures: device trees produced by the installed QEMU, never vendored."""
 from __future__ import annotations
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Booting the fuzzer (partitions/fuzz) next to the victim, and judging the run.
 
 One run = one seed: the board tests/boards/qemu-virt-fuzz.yaml with that seed's defines, under
@@ -10,9 +11,9 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 from victim import ICOUNT, Heartbeat, heartbeat
 

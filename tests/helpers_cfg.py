@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A hand-made board and a tiny system writer shared by test_model.py and test_checks.py."""
 from __future__ import annotations
 

@@ -1,11 +1,12 @@
+# SPDX-License-Identifier: Apache-2.0
 """Booting a board with `hvcfg run` under pexpect, for the QEMU tests."""
 from __future__ import annotations
 
 import io
 import re
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import pexpect
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Console floods (issue 12, findings 2 and 3): a partition floods the shared console from 7
 vCPUs at once (partitions/atk-console) next to the victim on the remaining CPU. The victim must
 keep its beats; the attacker's output stays within its budget (HV_PCONSOLE_BURST lines, then
@@ -53,7 +54,8 @@ def lines(console: str, prefix: str) -> list[str]:
 
 
 def suppressed(console: str, what: str) -> int:
-    return sum(int(n) for n in re.findall(rf"^\[hyp\] atk: (\d+) {what} suppressed$", console, re.M))
+    return sum(int(n) for n in re.findall(rf"^\[hyp\] atk: (\d+) {what} suppressed$", console,
+                                          re.M))
 
 
 def assert_victim_unharmed(console: str) -> None:

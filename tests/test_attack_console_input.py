@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Console input against a deaf partition (issue 12, finding 4). `deaf` has a virtual UART and
 the input focus and never reads its receive FIFO; `listen` echoes what it is sent; the victim
 beats on the boot CPU, which takes the console UART's interrupt. The hypervisor must keep
@@ -6,9 +7,6 @@ draining the UART: bytes for the full FIFO are dropped and counted, the focus sw
 its held input nor its partial output line to the next incarnation."""
 from __future__ import annotations
 
-import re
-
-import pexpect
 import pytest
 
 from qemu_run import spawn_run
@@ -41,13 +39,15 @@ def test_deaf_partition_cannot_freeze_console_input(tmp_path):
         # -icount QEMU hands typed bytes over slowly, about 10 a second: deaf waits
         # DEAF_RESET_MS = 1.5 s of its time, some 20 s here, before it restarts.)
         child.send("x" * 100 + "\n" + SWITCH)
-        child.expect(r"\[hyp\] deaf: console input: (\d+) bytes dropped \(its receive FIFO was full\)")
+        child.expect(r"\[hyp\] deaf: console input: (\d+) bytes dropped "
+                     r"\(its receive FIFO was full\)")
         assert int(child.match.group(1)) == 101 - RX_BUF
         child.expect(r"\[hyp\] console input goes to listen \(Ctrl-\] three times to switch\)")
 
         # deaf faults with a partial line pending; its next incarnation starts clean.
         child.expect(r"\[deaf\] deaf: rx FIFO still full, never read")
-        child.expect(r"\[hyp\] deaf: stage-2 fault: read of 4 bytes at ipa=0x40200000 .* -> restart")
+        child.expect(r"\[hyp\] deaf: stage-2 fault: read of 4 bytes at ipa=0x40200000 "
+                     r".* -> restart")
         child.expect(r"\[hyp\] deaf: restarted \(1 of 3\)")
         for first in ("atk: mode 5 on 1 vCPUs", "deaf: up, rx FIFO empty"):
             child.expect(r"\[deaf\] ([^\r\n]*)\r*\n")     # no partial line glued in front

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Races on the partition/vCPU state machine (issue 12, finding 6; restart floods, finding 3).
 
 partitions/atk_psci races PSCI calls from four vCPUs next to the victim (one mode per race).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Issue 12, findings 5, 8, 12 and 13: CPU state a partition could read or own.
 
 - atk-regs (tests/boards/qemu-virt-atk-regs.yaml): every incarnation checks that all the CPU
@@ -42,15 +43,15 @@ CHECKED = 67        # registers each incarnation checks (partitions/atk-regs/mai
 
 def test_no_incarnation_finds_state_of_another(regs):
     # Nothing at all is DIRTY: not the boot CPU's hashing, not a SYSTEM_RESET, not a restart.
-    assert "DIRTY" not in regs, [l for l in regs.splitlines() if "DIRTY" in l]
+    assert "DIRTY" not in regs, [ln for ln in regs.splitlines() if "DIRTY" in ln]
 
 
 def test_first_entry_after_hashing_is_clean(regs):
     # regs_reset's first incarnation runs on the boot CPU right after it measured every
     # partition, its own and the victim's DTB included (the leak the review found in v0-v31).
     lines = regs.splitlines()
-    hashed = max(i for i, l in enumerate(lines) if re.match(r"\[hyp\] victim: dtb sha256", l))
-    first = next(i for i, l in enumerate(lines) if l.startswith("[regs_reset] atk-regs: entry"))
+    hashed = max(i for i, ln in enumerate(lines) if re.match(r"\[hyp\] victim: dtb sha256", ln))
+    first = next(i for i, ln in enumerate(lines) if ln.startswith("[regs_reset] atk-regs: entry"))
     assert first > hashed
     assert lines[first] == (f"[regs_reset] atk-regs: entry state clean: {CHECKED} registers "
                             "at their reset value")

@@ -1,9 +1,11 @@
+# SPDX-License-Identifier: Apache-2.0
 """A partition attacking the virtual GIC from two vCPUs next to the victim (partitions/atk-vgic,
 issue 12 findings 1, 9 and 13): interrupt routing of its passed-through level SPI, SGIs at CPUs
 it does not have, CPENDSGIR/SPENDSGIR races, the whole distributor page, CPU_OFF and halting
 with its line high; issue 13's paths: an ISPENDR storm on virtual-only SPIs, its hardware SPI
 and timer PPIs pended/activated/cleared in a loop, its level SPI disabled with the line high, the
-physical timer firing without end (compare value 0). The victim must keep its beat; no interrupt may reach a foreign CPU."""
+physical timer firing without end (compare value 0). The victim must keep its beat; no interrupt
+may reach a foreign CPU."""
 from __future__ import annotations
 
 import re
@@ -34,7 +36,7 @@ def test_victim_keeps_its_beat(run):
 
 
 def test_every_action_was_tried(run):
-    actions = [l for l in run[1] if re.match(r"atk-vgic: action \d+: ", l)]
+    actions = [ln for ln in run[1] if re.match(r"atk-vgic: action \d+: ", ln)]
     assert len(actions) == ACTIONS, actions
     assert f"atk-vgic: line 1; {ACTIONS} actions; SYSTEM_OFF" in run[1]
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A hardware interrupt meeting its own software copy in a list register is never lost.
 
 The red-team review of issue 12 found that a guest could pend (GICD_ISPENDR) a copy of its

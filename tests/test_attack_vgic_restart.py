@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A partition faulting inside nested interrupt handlers under the restart policy, next to the
 victim (partitions/atk-vgic-restart, issue 12 finding 7): every incarnation must get its timer
 and SGIs again, and halting with two physical interrupts active and the line high must leave the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The trap benchmark partition (partitions/bench, scripts/bench-traps) runs to completion under
 QEMU icount and prints a well-formed table. Functional only: no timing figure is asserted."""
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """scripts/bench-linux-boot reads the hypervisor's load phase from its boot log."""
 from __future__ import annotations
 
@@ -19,11 +20,15 @@ def load_script():
     return module
 
 
-LOG = b"""[hyp] hvcfg 0.1.0 on qemu-virt: 1 partition(s), 2 CPU(s), EL2 MMU on
-[hyp] linux: image sha256 d418ce578d1c70b65bd5f3688c4ffbe97307cb48cf49270155af974931626047 (27303872 bytes, 25000000 counter ticks)
-[hyp] linux: initrd sha256 d8ce330520ad6c1b08c415806d396d55806d5ef99b4ba1305d83a2ae9fe7d8f2 (988285 bytes, 1000000 counter ticks)
-[hyp] linux: loaded 27303872 bytes at 0x48000000, entry 0x48000000, 2 vCPU(s) (scrub, copy, measure: 31250000 counter ticks = 500000 us)
-"""
+LOG = (b"[hyp] hvcfg 0.1.0 on qemu-virt: 1 partition(s), 2 CPU(s), EL2 MMU on\n"
+       b"[hyp] linux: image sha256 "
+       b"d418ce578d1c70b65bd5f3688c4ffbe97307cb48cf49270155af974931626047 "
+       b"(27303872 bytes, 25000000 counter ticks)\n"
+       b"[hyp] linux: initrd sha256 "
+       b"d8ce330520ad6c1b08c415806d396d55806d5ef99b4ba1305d83a2ae9fe7d8f2 "
+       b"(988285 bytes, 1000000 counter ticks)\n"
+       b"[hyp] linux: loaded 27303872 bytes at 0x48000000, entry 0x48000000, 2 vCPU(s) "
+       b"(scrub, copy, measure: 31250000 counter ticks = 500000 us)\n")
 
 
 def test_load_phase_from_the_boot_log():

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """board: DTB -> Board, against QEMU's own DTBs and hand-written DTS compiled with dtc."""
 from __future__ import annotations
 
@@ -399,7 +400,8 @@ def test_gic_without_mmio_is_unsupported(tmp_path: Path) -> None:
 
 
 def test_malformed_property_is_corrupt(tmp_path: Path) -> None:
-    dts = NO_GIC.replace('reg = <0 0x40000000 0 0x10000000>;', 'reg = <0 0x40000000 0 0x10000000 7>;')
+    dts = NO_GIC.replace('reg = <0 0x40000000 0 0x10000000>;',
+                         'reg = <0 0x40000000 0 0x10000000 7>;')
     with pytest.raises(ConfigError) as exc:
         parse_dtb(compile_dts(tmp_path, dts), POS)
     assert codes(exc) == ["E011"] and "/memory@40000000" in exc.value.diagnostics[0].message

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Boot the default board in QEMU and watch the console: the walking skeleton end to end."""
 from __future__ import annotations
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Issue 12 finding 11: a partition's passed-through UART cannot forge console lines.
 
 partitions/atk-forge writes, on its own PL011, lines that look like the hypervisor's (`[hyp]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A hostile partition under the `inject` policy: every forbidden attempt becomes a health
 monitor line and an exception delivered to the guest, which goes on; its neighbour is untouched."""
 from __future__ import annotations

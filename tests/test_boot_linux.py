@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Unmodified Debian Linux in a partition (boards/qemu-virt-linux.yaml): two vCPUs, the virtual
 GIC and timer, the virtual UART both ways, and a bare-metal heartbeat that keeps going while
 Linux boots and after it powers itself off."""
@@ -9,6 +10,7 @@ import pexpect
 import pytest
 
 from qemu_run import ROOT, spawn_run
+
 GUESTS = ROOT / "build" / "guests" / "linux"
 
 pytestmark = pytest.mark.qemu
@@ -20,13 +22,14 @@ def shell(child: pexpect.spawn, command: str) -> str:
     child.sendline(f"{command}; echo __END__")
     child.expect(r"\n\[linux\] __END__\r")
     out = child.before.replace("\r", "").split("echo __END__\n", 1)[-1]
-    return "\n".join(l[len("[linux] "):] for l in out.splitlines() if l.startswith("[linux] "))
+    return "\n".join(ln[len("[linux] "):] for ln in out.splitlines() if ln.startswith("[linux] "))
 
 
 @pytest.fixture(scope="module")
 def linux(tmp_path_factory):
     if not (GUESTS / "Image").exists():
-        pytest.fail("build/guests/linux/Image is missing: run scripts/bootstrap (it fetches the guests)")
+        pytest.fail("build/guests/linux/Image is missing: "
+                    "run scripts/bootstrap (it fetches the guests)")
     child, log = spawn_run("boards/qemu-virt-linux.yaml",
                            tmp_path_factory.mktemp("linux") / "build", 300)
     child.expect(r"\[linux\] hvcfg-linux: init reached")

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Measured boot: the hypervisor hashes every image after copying it into place; a partition whose
 image was tampered with after the build does not start, and the others do.
 
@@ -5,7 +6,6 @@ image was tampered with after the build does not start, and the others do.
 the changed copies here are booted the way `hvcfg run` boots, but directly."""
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import re

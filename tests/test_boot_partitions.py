@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The default board: three partitions on four CPUs, PSCI from a guest, a hypercall console,
 a passed-through UART, and a partition attacking another one's memory (restarted, then halted)
 while the others keep running."""
@@ -56,7 +57,8 @@ def test_hypercall_console_lines_are_whole(demo):
 def test_passed_through_uart_belongs_to_ticker(demo):
     uart1 = demo[1].splitlines()
     assert uart1[0] == "ticker: up on my own UART"
-    assert [f"ticker: heartbeat {i}" for i in range(1, 13)] == [l for l in uart1 if "heartbeat" in l]
+    beats = [line for line in uart1 if "heartbeat" in line]
+    assert [f"ticker: heartbeat {i}" for i in range(1, 13)] == beats
     assert "[hyp] ticker: PSCI SYSTEM_OFF" in demo[0]
 
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """boards/rpi4.yaml on QEMU's raspi4b: the real Pi 4 DTB, spin-table secondaries, no PSCI
 firmware (the hypervisor never issues an SMC), GIC-400 through the same vGIC, power-off through
 the PM watchdog."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The virtual GIC seen from a bare-metal guest with two vCPUs (partitions/vgictest)."""
 from __future__ import annotations
 

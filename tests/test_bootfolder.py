@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The Raspberry Pi 4 boot folder (kernel8.img, config.txt) and `hvcfg flash`."""
 from __future__ import annotations
 

@@ -1,9 +1,11 @@
+# SPDX-License-Identifier: Apache-2.0
 """Issue 12 finding 10: only a verified build is ever used.
 
 A build whose image fails `verify` must be refused by every consumer (run, flash, surface) with
 E047, every time, and never reach QEMU or an SD card. The failing build is produced the way the
 review produced it: two partitions' devices in one 4 KiB page, with `check`'s rules for it (E046,
-and E061 under it) switched off, so that only verify catches it. Outputs changed after a build are never used.
+and E061 under it) switched off, so that only verify catches it. Outputs changed after a build
+are never used.
 """
 from __future__ import annotations
 
@@ -24,7 +26,8 @@ BLOB = ROOT / "tests" / "negative" / "partitions" / "blob.bin"
 BOARD = """\
 board:
   name: gate
-  devicetree: {{qemu: {{machine: "virt,virtualization=on,gic-version=2", cpu: cortex-a53, smp: 2, memory: 1G}}}}
+  devicetree: {{qemu: {{machine: "virt,virtualization=on,gic-version=2", cpu: cortex-a53, \
+smp: 2, memory: 1G}}}}
 hypervisor:
   console: /pl011@9000000
   memory: {{size: 16M}}

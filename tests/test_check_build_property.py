@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """What `hvcfg check` accepts, `hvcfg build` (compile, link, verify) accepts too; whatever it
 refuses, it refuses with a coded error at file:line; no input gives a traceback or exit 70.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """checks: every rule, positive and negative, on a hand-made board."""
 from __future__ import annotations
 
@@ -7,11 +8,10 @@ from pathlib import Path
 import pytest
 
 from helpers_cfg import hand_board, write_system
-
 from hvcfg.board import Board, Reg
 from hvcfg.checks import check
-from hvcfg.hypercalls import by_name
 from hvcfg.diagnostics import Diagnostic, Pos, Severity
+from hvcfg.hypercalls import by_name
 from hvcfg.load import load_config
 from hvcfg.model import board_spec_from_doc, build_system
 

@@ -1,14 +1,15 @@
+# SPDX-License-Identifier: Apache-2.0
 """Defaults are written once, in the schema (`default`), and applied when loading: the model
 reads values that are always present, and no module keeps a second copy of one."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from helpers_cfg import hand_board
-
-from hvcfg.load import (BOARD_SCHEMA, load_config, resolve, schema, schema_default)
+from hvcfg.load import BOARD_SCHEMA, load_config, resolve, schema, schema_default
 from hvcfg.model import board_spec_from_doc, build_system
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -113,7 +114,7 @@ def test_no_second_copy_of_a_default_in_the_compiler():
     default; so did the model's RESET_LIMIT_DEFAULT. The package's top-level modules read the
     configuration (verify/ and xsa/ read other documents, such as the manifest)."""
     keys = {path[-1] for path, _ in defaults(schema(BOARD_SCHEMA))}
-    pattern = re.compile(r"""\.get\(\s*["'](%s)["']\s*,""" % "|".join(map(re.escape, keys)))
+    pattern = re.compile(r"""\.get\(\s*["']({})["']\s*,""".format("|".join(map(re.escape, keys))))
     found = []
     for path in PACKAGE.glob("*.py"):
         text = path.read_text()

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Every diagnostic code has a test that produces it.
 
 The codes are read from diagnostics.CODES and from docs/errors.md (both must list the same

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The randomized hostile partition (partitions/fuzz) next to the victim, a few seeds.
 
 Each seed boots under icount (deterministic) for its virtual time and must end with: no PANIC

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The long fuzz run (`make fuzz SEEDS=1-50 DURATION=2000`): every seed of FUZZ_SEEDS for
 FUZZ_DURATION ms of virtual time each, with the fuzzer's trace on when FUZZ_TRACE=1 and
 without SYSTEM_RESET races when FUZZ_RACES=0. Without

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """guestdt: each partition's device tree, checked by parsing it back (hvcfg.board and dtc)."""
 from __future__ import annotations
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The Linux guest software fetched by scripts/fetch-guests, checked and booted natively in QEMU.
 
 These tests fail (they do not skip) when build/guests/ is missing: scripts/bootstrap fetches it,
@@ -28,7 +29,8 @@ pytestmark = pytest.mark.qemu
 def need(path: Path) -> Path:
     if not path.is_file():
         pytest.fail(f"{path.relative_to(ROOT)} is missing: run scripts/bootstrap "
-                    "(it runs scripts/fetch-guests, which fetches Debian's arm64 kernel and busybox)")
+                    "(it runs scripts/fetch-guests, "
+                    "which fetches Debian's arm64 kernel and busybox)")
     return path
 
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Host-compiled unit tests of hypervisor code (tests/host/README.md): each tests/host/test_*.c
 is built by tests/host/Makefile with the host compiler, under AddressSanitizer and
 UndefinedBehaviorSanitizer, and run; its own report is the failure message."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """hyp/ builds on its own: hyp/build.mk is the one list of sources and flags, read the same way
 by make (hyp/Makefile) and by hvcfg (hypbuild.py); `make -C hyp check` compiles the hypervisor
 against the sample configuration in hyp/check/, which is what hvcfg generates; the assembly's

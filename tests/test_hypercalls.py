@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """hvcfg's hypercalls have one table, hyp/hypercalls.yaml: every other place is generated from
 it, and adding a call is one row plus its handler file."""
 from __future__ import annotations

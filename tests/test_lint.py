@@ -54,8 +54,11 @@ def test_spdx_header_form_follows_the_language():
     assert spdx.wanted_header("t/pgtables.s.j2", "", frag) == c
     assert spdx.wanted_header("t/common.ld.j2", "", frag) == spdx.JINJA_FORM
     for exempt in ("docs/a.md", "compiler/hvcfg/schema/b.schema.json", "LICENSE",
-                   "tests/negative/e001-x.yaml", "tests/xsa/fixtures/bad/X.yaml", "boards/x.dtb"):
+                   "tests/negative/e001-x.yaml", "tests/xsa/fixtures/bad/X.yaml", "boards/x.dtb",
+                   "tests/fuzz_config/binary-empty.yaml"):
         assert spdx.wanted_header(exempt, "", frag) is None, exempt
+    # The corpus's support files are sources like any other.
+    assert spdx.wanted_header("tests/fuzz_config/files/nostart.c", "", frag) == c
 
 
 def test_spdx_fix_adds_what_check_reports(tmp_path):

@@ -1,16 +1,26 @@
+# SPDX-License-Identifier: Apache-2.0
 """load: YAML with positions, includes, JSON Schema validation; units."""
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import jsonschema
 import pytest
 
 from hvcfg.diagnostics import ConfigError, Diagnostic, Pos
-from hvcfg.load import (BOARD_SCHEMA, PARTITION_SCHEMA, SCHEMA_DIR, load_config,
-                        required_partition_keys, resolve, schema, where)
+from hvcfg.load import (
+    BOARD_SCHEMA,
+    PARTITION_SCHEMA,
+    SCHEMA_DIR,
+    load_config,
+    required_partition_keys,
+    resolve,
+    schema,
+    where,
+)
 from hvcfg.units import format_range, format_size, parse_size
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -263,14 +273,16 @@ def test_syntax_error_is_e001(tmp_path: Path) -> None:
 
 
 def test_duplicate_key_is_e001(tmp_path: Path) -> None:
-    p = write(tmp_path, "b.yaml", BOARD.replace("    cpus: [0]\n", "    cpus: [0]\n    cpus: [1]\n"))
+    p = write(tmp_path, "b.yaml",
+              BOARD.replace("    cpus: [0]\n", "    cpus: [0]\n    cpus: [1]\n"))
     d = one(p, "E001")
     assert d.pos == Pos(str(p), 10, 5) and "cpus" in d.message
     assert d.related[0].pos == Pos(str(p), 9, 5)
 
 
 def test_unknown_key_is_e002_at_the_key(tmp_path: Path) -> None:
-    p = write(tmp_path, "b.yaml", BOARD.replace("    cpus: [0]\n", "    cpus: [0]\n    cpsu: [1]\n"))
+    p = write(tmp_path, "b.yaml",
+              BOARD.replace("    cpus: [0]\n", "    cpus: [0]\n    cpsu: [1]\n"))
     d = one(p, "E002")
     assert d.pos == Pos(str(p), 10, 5)
     assert "'cpsu'" in d.message and "did you mean 'cpus'" in d.hint

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """model: board_spec_from_doc and build_system, on QEMU's virt DTB and on a hand-made board."""
 from __future__ import annotations
 
@@ -7,13 +8,11 @@ from pathlib import Path
 import pytest
 
 from helpers_cfg import M, hand_board, write_system
-
 from hvcfg.board import parse_dtb
 from hvcfg.diagnostics import ConfigError, Pos
 from hvcfg.load import load_config
+from hvcfg.model import BoardSpec, FaultPolicy, QemuSpec, System, board_spec_from_doc, build_system
 from hvcfg.units import parse_size
-from hvcfg.model import (BoardSpec, FaultPolicy, QemuSpec, System, board_spec_from_doc,
-                         build_system)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,7 +62,8 @@ def test_repository_board_on_qemu_dtb(virt_dtb: Path) -> None:
     assert system.hypervisor.console.device.path == "/pl011@9000000"
     assert system.hypervisor.size == parse_size(doc.data["hypervisor"]["memory"]["size"])
     assert len(system.partitions) == len(doc.data["partitions"])
-    for i, (part, entry) in enumerate(zip(system.partitions, doc.data["partitions"])):
+    for i, (part, entry) in enumerate(zip(system.partitions, doc.data["partitions"],
+                                             strict=True)):
         assert part.name == entry["name"]
         assert [c.index for c in part.cpus] == entry["cpus"]
         for region, raw in zip(part.memory, entry["memory"], strict=True):

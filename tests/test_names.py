@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """One name per thing: generated C macros are HV_ for the hypervisor and HVCFG_ for partitions
 (docs/architecture.md, "Each fact once"); one word per permission from the configuration to
 the tables and verify."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The negative corpus: one bad board file per error code, each naming the exact code and line.
 
 Every tests/negative/*.yaml starts with `# expect: E0NN [file] line N [note line M]`: the
@@ -16,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 
 from hvcfg.diagnostics import CODES, ConfigError, Diagnostic, Severity
 from hvcfg.rules import RULES, analyse

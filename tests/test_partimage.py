@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Partitions built from sources by `check`: cached under build/.cache, reused by `build`,
 rebuilt when a header they include changes."""
 from __future__ import annotations

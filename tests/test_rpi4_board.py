@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The Raspberry Pi 4 board model, from the real bcm2711-rpi-4-b.dtb (Debian's generic arm64
 kernel, fetched by scripts/fetch-guests), and boards/rpi4.yaml: `board.memory` (W003),
 `devicetree: {file, qemu}`."""
@@ -8,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from helpers_cfg import M, hand_board, write_system
-
 from hvcfg import pipeline, platform, toolchain
 from hvcfg.board import Board, Reg, parse_dtb
 from hvcfg.diagnostics import ConfigError, Severity
@@ -157,7 +157,8 @@ def _with_memory(tmp_path: Path, banks: str | None) -> Path:
     path = write_system(tmp_path, ONE)
     if banks is not None:
         path.write_text(path.read_text().replace(
-            "  devicetree: {file: hand.dtb}\n", f"  devicetree: {{file: hand.dtb}}\n  memory: {banks}\n"))
+            "  devicetree: {file: hand.dtb}\n",
+            f"  devicetree: {{file: hand.dtb}}\n  memory: {banks}\n"))
     return path
 
 
@@ -182,7 +183,8 @@ def test_no_w003_when_equal_or_absent(tmp_path: Path) -> None:
 
 
 def test_apply_board_memory_sorts_banks(tmp_path: Path) -> None:
-    doc = load_config(_with_memory(tmp_path, "[{base: 0x80000000, size: 1G}, {base: 0x0, size: 1G}]"))
+    doc = load_config(_with_memory(tmp_path,
+                                   "[{base: 0x80000000, size: 1G}, {base: 0x0, size: 1G}]"))
     spec = board_spec_from_doc(doc)
     board, notes = apply_board_memory(hand_board(), spec)
     assert board.ram == (Reg(0, 1 << 30), Reg(0x80000000, 1 << 30))

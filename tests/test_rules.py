@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """rules.py owns the rules; the compiler's layers show in its imports; `hvcfg dt` prints the
 device tree `build` stores."""
 from __future__ import annotations
@@ -11,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from helpers_cfg import hand_board, write_system
-
 from hvcfg import cli, rules
 from hvcfg.board import Reg
 from hvcfg.load import load_config

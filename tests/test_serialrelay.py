@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """serialrelay: the filter, the labels, and the relay against a stand-in for QEMU."""
 from __future__ import annotations
 

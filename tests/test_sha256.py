@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The hypervisor's portable SHA-256 (hyp/core/sha256.c), compiled for the host and checked
 against hashlib. Boards without the SHA-256 instructions (the Raspberry Pi 4) measure partition
 images with it, and no QEMU CPU model lacks those instructions, so the QEMU tests never run it."""

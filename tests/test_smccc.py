@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """SMCCC and PSCI constants have one place, hyp/include/hv/psci.h and spectre.h: partitions get
 them generated, `hvcfg surface` and the docs' ids agree with them, nobody keeps a copy."""
 from __future__ import annotations
@@ -53,7 +54,7 @@ def test_no_hand_kept_copy_of_an_id():
     written in the headers only."""
     c = smccc.constants()
     ids = {v for k, v in c.items() if v > 0xffff and v & 0xffff and k != "PSCI_SMC64"}
-    pattern = re.compile(r"\b(%s)" % "|".join(f"{v:#x}" for v in sorted(ids)), re.I)
+    pattern = re.compile(r"\b({})".format("|".join(f"{v:#x}" for v in sorted(ids))), re.I)
     skip = {ROOT / "hyp" / h for h in smccc.HEADERS}
     found = []
     for top in ("hyp", "partitions", "compiler/hvcfg"):

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """`hvcfg surface`: the entry-point map against the C sources, numbers against the ELF read
 independently (binutils), and the compile-out test: what a configuration does not grant is not
 in its binary."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """tables: descriptors decoded bit by bit by a walker written here, independently of tables.py."""
 from __future__ import annotations
 
@@ -7,8 +8,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hvcfg.tables import (MAIR_EL2, TCR_EL2, VTCR_EL2, Mapping, TableSet, el2_tables,
-                          stage2_tables, ttbr0_el2, vttbr_el2)
+from hvcfg.tables import (
+    MAIR_EL2,
+    TCR_EL2,
+    VTCR_EL2,
+    Mapping,
+    TableSet,
+    el2_tables,
+    stage2_tables,
+    ttbr0_el2,
+    vttbr_el2,
+)
 
 K4, M2, G1 = 1 << 12, 1 << 21, 1 << 30
 SHIFT = {1: 30, 2: 21, 3: 12}
@@ -136,7 +146,8 @@ def test_stage2_1g_block_exact_descriptor() -> None:
                        blocks=True)
     assert ts.root == ts.base == BASE and len(ts.pages) == 2   # root only: the concatenated pair
     # L1 block: valid|block, MemAttr 0b1111, S2AP 0b11, SH inner, AF, executable
-    assert ts.pages[0][1] == 0x4000_0000 | 0b01 | (0b1111 << 2) | (0b11 << 6) | (0b11 << 8) | (1 << 10)
+    assert ts.pages[0][1] == (0x4000_0000 | 0b01 | (0b1111 << 2) | (0b11 << 6) | (0b11 << 8)
+                              | (1 << 10))
     assert ts.pages[0][1] == 0x4000_07FD
     assert sum(1 for p in ts.pages for d in p if d) == 1
 
@@ -187,7 +198,8 @@ def test_stage2_pages_when_unaligned() -> None:
     ts = stage2_tables([m], BASE, blocks=True)
     assert len(ts.pages) == 4                                               # root x2, L2, L3
     l3 = ts.pages[3]
-    assert l3[1] == 0x5000_1000 | 0b11 | (0b1111 << 2) | (0b01 << 6) | (0b11 << 8) | (1 << 10) | (1 << 54)
+    assert l3[1] == (0x5000_1000 | 0b11 | (0b1111 << 2) | (0b01 << 6) | (0b11 << 8) | (1 << 10)
+                     | (1 << 54))
     assert [i for i, d in enumerate(l3) if d] == [1, 2, 3]
     check_roundtrip([m], ts, "stage2")
 
@@ -217,7 +229,7 @@ def test_stage2_concatenated_root_second_page() -> None:
     assert ts.pages[1][0] & 3 == 3 and ts.pages[1][511] & 3 == 3 and not any(ts.pages[0])
     check_roundtrip([hi, top], ts, "stage2")
     with pytest.raises(ValueError, match="aligned"):
-        stage2_tables([hi], BASE + K4, blocks=True)                                   # root needs 8 KiB
+        stage2_tables([hi], BASE + K4, blocks=True)                   # root needs 8 KiB
     stage2_tables([hi], BASE + 2 * K4, blocks=True)
 
 
@@ -269,7 +281,8 @@ def test_el2_blocks() -> None:
 # -- errors, determinism ------------------------------------------------------------------------
 
 @pytest.mark.parametrize("bad, match", [
-    ([Mapping(0x1000, 0, 0x2000, "ro", "normal", "a"), Mapping(0x2000, 0, 0x1000, "ro", "normal", "b")],
+    ([Mapping(0x1000, 0, 0x2000, "ro", "normal", "a"),
+      Mapping(0x2000, 0, 0x1000, "ro", "normal", "b")],
      "overlaps"),
     ([Mapping(0x1800, 0, 0x1000, "ro", "normal", "a")], "4 KiB"),
     ([Mapping(0x1000, 0x10, 0x1000, "ro", "normal", "a")], "4 KiB"),
@@ -279,7 +292,7 @@ def test_el2_blocks() -> None:
     ([Mapping(0x1000, 0, 0x1000, "ro", "strongly-ordered", "a")], "memory type"),
 ])
 @pytest.mark.parametrize("gen", [partial(stage2_tables, blocks=True), el2_tables])
-def test_errors(gen, bad: list[Mapping], match: str) -> None:  # noqa: ANN001
+def test_errors(gen, bad: list[Mapping], match: str) -> None:
     with pytest.raises(ValueError, match=match):
         gen(bad, BASE)
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Stress of the partition/vCPU state machine (issue 12): partitions/atk_psci in MODE 7 makes
 seeded pseudo-random CPU_ON/CPU_OFF/AFFINITY_INFO/SYSTEM_RESET/SYSTEM_OFF calls from all four
 vCPUs at once, next to the victim, under -icount (a run is reproducible from its seed).

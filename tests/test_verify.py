@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Unit tests of the verifier's MMU walker against hand-built tables (no build, no QEMU)."""
 from __future__ import annotations
 
@@ -9,8 +10,16 @@ import pytest
 
 from hvcfg.verify import FINDINGS
 from hvcfg.verify.report import Report
-from hvcfg.verify.walker import (EL2, STAGE2, RegimeError, el2_regime, mair_memtype,
-                                 s2_memtype, stage2_regime, walk)
+from hvcfg.verify.walker import (
+    EL2,
+    STAGE2,
+    RegimeError,
+    el2_regime,
+    mair_memtype,
+    s2_memtype,
+    stage2_regime,
+    walk,
+)
 
 VTCR = 0x80023558          # T0SZ 24, SL0 1, 4K, PS 40 bits, inner shareable WB walks
 TCR = 0x80823519           # T0SZ 25, 4K, PS 40 bits

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Mutation tests for `hvcfg verify`: corrupt a built hyp.elf in many ways, each must be flagged
 with the right finding. 100% detection is the bar; the unmutated image must verify clean.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The hypervisor's virtual GICv2 distributor (hyp/gic/vgic_dist.c), compiled for the host with a
 simulated physical distributor (tests/host/vgic/harness.c), against a model of the distributor
 written from the GICv2 specification (tests/host/vgic/gicv2_model.py). Hypothesis drives random
@@ -69,7 +70,7 @@ def check(harness: Path, ops: list[Op]) -> None:
     every vCPU."""
     ops = ops + [("r", s, o, 4, 0) for s in range(4) for o in SWEEP]
     model = new_system()
-    for op, got in zip(ops, run(harness, ops)):
+    for op, got in zip(ops, run(harness, ops), strict=True):
         kind, slot, off, size, value = op
         if kind == "r":
             want = model.read(slot, off, size)

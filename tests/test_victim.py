@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The victim partition alone: the baseline that attack tests compare against."""
 from __future__ import annotations
 

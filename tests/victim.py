@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """What the victim partition (partitions/victim) printed: how many beats, how regular.
 
 Attack tests boot a hostile partition next to the victim and assert, from the console text,
@@ -21,6 +22,6 @@ class Heartbeat:
 def heartbeat(console: str, name: str = "victim") -> Heartbeat:
     periods = [int(p) for p in re.findall(
         rf"^\[{re.escape(name)}\] victim: beat \d+ period_us (\d+)$", console, re.M)]
-    summary = re.search(rf"^\[{re.escape(name)}\] victim: summary beats (\d+) worst_period_us (\d+)$",
-                        console, re.M)
+    summary = re.search(rf"^\[{re.escape(name)}\] victim: summary beats (\d+) "
+                        rf"worst_period_us (\d+)$", console, re.M)
     return Heartbeat(len(periods), max(periods, default=0), summary is not None)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Board model: what the hypervisor needs to know about a board, read from its flattened DT.
 
 Addresses here are CPU physical addresses (every `ranges` on the path applied) and interrupts
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pyfdt.pyfdt import FdtBlobParse  # type: ignore[import-untyped]
+from pyfdt.pyfdt import FdtBlobParse
 
 from .diagnostics import ConfigError, Pos, error
 
@@ -410,7 +411,8 @@ def _gic(node: _Node, version: int, maintenance: tuple[int, ...]) -> Gic:
         return regs[i] if i < len(regs) else None
 
     if version == 2:
-        return Gic(node.path, 2, regs[0], at(1), at(2), at(3), (), maintenance[0] if maintenance else None)
+        return Gic(node.path, 2, regs[0], at(1), at(2), at(3), (),
+                   maintenance[0] if maintenance else None)
     n = _u32(node, "#redistributor-regions", 1)
     return Gic(node.path, 3, regs[0], at(1 + n), at(2 + n), at(3 + n), tuple(regs[1:1 + n]),
                maintenance[0] if maintenance else None)
@@ -420,7 +422,7 @@ def _cpus(root: _Node) -> tuple[Cpu, ...] | None:
     cpus = _child(root, "cpus")
     if cpus is None:
         return None
-    out = []
+    out: list[Cpu] = []
     for node in cpus.children:
         is_cpu = _string(node, "device_type") == "cpu" or node.name.split("@")[0] == "cpu"
         if not is_cpu or "reg" not in node.props or not _enabled_cpu(node):
@@ -467,7 +469,7 @@ def _is_memory(node: _Node) -> bool:
 
 
 def _ram(root: _Node) -> tuple[Reg, ...]:
-    banks = []
+    banks: list[Reg] = []
     for node in root.walk():
         if _is_memory(node) and _enabled(node):
             banks.extend(r for r in (_regs(node) or ()) if r.size)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Raspberry Pi 4 output: the SD card boot folder (kernel8.img, config.txt) and `hvcfg flash`.
 
 The Pi 4 firmware (start4.elf, on the card's FAT boot partition) reads config.txt, loads

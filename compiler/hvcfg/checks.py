@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Semantic checks over a System: every rule has one stable code (see diagnostics.CODES).
 
 `check(system, hyp_base, hyp_size)` returns every error and warning found, sorted by source
@@ -7,16 +8,25 @@ passed in, so that these rules see exactly what will be built.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from .board import Reg
 from .diagnostics import Diagnostic, Pos, Related, error, warning
 from .guestdt import vuart_location
 from .hypercalls import by_name as known_hypercalls
 from .interrupts import default_lines, hw_intids, owned_intids
-from .layout import DTB_SLOT, EL2_VA_LIMIT, IPA_LIMIT, VGIC_CPU_IF_SIZE, HypFrame, \
-    align_down, align_up, hypervisor_frames, partition_mappings
+from .layout import (
+    DTB_SLOT,
+    EL2_VA_LIMIT,
+    IPA_LIMIT,
+    VGIC_CPU_IF_SIZE,
+    HypFrame,
+    align_down,
+    align_up,
+    hypervisor_frames,
+    partition_mappings,
+)
 from .model import MemRegion, Partition, System
 from .units import format_range
 

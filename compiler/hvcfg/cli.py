@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The `hvcfg` command line. The only module that decides what is printed and the exit status.
 
 The commands layer: it calls the pipeline (rules, build, verify) and the modules below it,
@@ -10,6 +11,7 @@ import json
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 from . import __version__, bootfolder, pipeline, serialrelay, surface, toolchain
@@ -170,8 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
     try:
-        return args.func(args)
+        return func(args)
     except pipeline.VerifyFailed as exc:
         print(exc.report_text, file=sys.stderr)
         _print_diagnostics(exc.diagnostics)

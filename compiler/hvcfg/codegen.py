@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Generated sources: Jinja2 templates rendered from the system model and its layout.
 
 Pure functions from (System, Layout) to file texts; the pipeline decides where they go.
@@ -16,6 +17,7 @@ from pathlib import Path
 import jinja2
 
 from . import __version__, hypbuild, hypercalls, interrupts, package, platform, smccc, tables
+from .board import Gic
 from .guestdt import vuart_location
 from .layout import Layout, dtb_ipa, image_load_offset
 from .model import FAULT_ACTIONS, Partition, System
@@ -122,7 +124,7 @@ def render_config_c(system: System, layout: Layout, inputs: tuple[Path, ...]) ->
     slot_of = {cpu.index: slot for slot, cpu in enumerate(system.board.cpus)}
     lines = interrupts.max_lines(system)
     parts = []
-    for p, pl in zip(system.partitions, layout.partitions):
+    for p, pl in zip(system.partitions, layout.partitions, strict=True):
         blobs = []
         for b in pl.blobs:
             digest = sha256_file(b.path)
@@ -191,10 +193,12 @@ def render_pgtables(system: System, layout: Layout, inputs: tuple[Path, ...]) ->
     for what, ts in named:
         if ts.base > cursor:       # alignment padding between table sets
             for _ in range((ts.base - cursor) // 4096):
-                pages.append({"pa": cursor, "what": "padding", "runs": [{"zero": True, "count": 512}]})
+                pages.append({"pa": cursor, "what": "padding",
+                              "runs": [{"zero": True, "count": 512}]})
                 cursor += 4096
         for n, page in enumerate(ts.pages):
-            pages.append({"pa": ts.base + n * 4096, "what": f"{what}, page {n}", "runs": _runs(page)})
+            pages.append({"pa": ts.base + n * 4096, "what": f"{what}, page {n}",
+                          "runs": _runs(page)})
         cursor = ts.base + len(ts.pages) * 4096
     end = layout.window("pgtables").end
     while cursor < end:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Diagnostics: every user-facing error or warning, with a stable code, positions and a hint.
 
 A stage that finds bad input returns or raises Diagnostics; only the CLI prints them.
@@ -6,7 +7,7 @@ and the negative test corpus keeps one bad input per code.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 
 
@@ -94,15 +95,18 @@ CODES: dict[str, tuple[str, str]] = {
     "E003": ("wrong-type", "give a value of the type shown"),
     "E004": ("missing-key", "add the required key"),
     "E005": ("invalid-value", "use one of the allowed values shown in docs/configuration.md"),
-    "E006": ("file-not-found", "check the path; relative paths are relative to the file that names them"),
-    "E007": ("include-conflict", "set each key either in the included file or in the board file, not both"),
+    "E006": ("file-not-found",
+             "check the path; relative paths are relative to the file that names them"),
+    "E007": ("include-conflict",
+             "set each key either in the included file or in the board file, not both"),
     # board device tree (board)
     "E010": ("dtb-missing", "check board.devicetree, or run `hvcfg build` to produce a QEMU DTB"),
     "E011": ("dtb-corrupt", "the file is not a valid flattened device tree; regenerate it"),
     "E012": ("dtb-unsupported", "the board's device tree lacks something the hypervisor needs"),
     # semantic checks (checks)
     "E020": ("memory-overlap", "partitions' memory must be disjoint; move or shrink one region"),
-    "E021": ("memory-overlaps-hypervisor", "move the region or the hypervisor (hypervisor.memory.base)"),
+    "E021": ("memory-overlaps-hypervisor",
+             "move the region or the hypervisor (hypervisor.memory.base)"),
     "E022": ("memory-overlaps-device", "RAM regions may not cover device MMIO; move the region"),
     "E023": ("memory-outside-ram", "regions must lie inside a RAM bank of the board's device tree"),
     "E024": ("misaligned-region", "bases and sizes must be multiples of 4 KiB (0x1000)"),
@@ -110,12 +114,14 @@ CODES: dict[str, tuple[str, str]] = {
     "E026": ("cpu-duplicate", "each physical CPU belongs to exactly one partition, once"),
     "E027": ("device-not-found", "name a device by its DT path (/soc/uart@...) or label"),
     "E028": ("device-duplicate", "a device belongs to exactly one partition (or the hypervisor)"),
-    "E029": ("image-missing", "build or fetch the partition image, or fix image: in the partition file"),
+    "E029": ("image-missing",
+             "build or fetch the partition image, or fix image: in the partition file"),
     "E030": ("ipa-overlap", "a partition's regions must not overlap in its own address space"),
     "E031": ("hypervisor-too-small", "increase hypervisor.memory.size"),
     "E032": ("name-duplicate", "give every partition a unique name"),
     "E033": ("no-ram-for-hypervisor", "give hypervisor.memory.base, or leave room in RAM"),
-    "E034": ("image-too-large", "the image does not fit the partition's first memory region; grow it"),
+    "E034": ("image-too-large",
+             "the image does not fit the partition's first memory region; grow it"),
     "E035": ("no-partitions", "declare at least one partition"),
     "E036": ("no-cpus", "give the partition at least one CPU"),
     "E037": ("irq-duplicate", "an interrupt belongs to exactly one partition"),
@@ -124,32 +130,62 @@ CODES: dict[str, tuple[str, str]] = {
     "E040": ("address-too-high", "the address is beyond what the translation tables can map"),
     "E041": ("console-not-uart", "hypervisor.console must name a PL011 UART node"),
     "E043": ("unknown-partition", "name a partition declared under partitions: in the board file"),
-    "E044": ("not-a-boot-partition", "name the mounted FAT boot partition of a Pi 4 SD card (it holds start4.elf and fixup4.dat), or pass --force"),
-    "E045": ("memory-reserved", "the board's device tree reserves this RAM (/memreserve/, /reserved-memory, spin-table release addresses); move the region"),
-    "E046": ("device-page-shared", "MMIO is mapped in whole 4 KiB pages: give devices that share a page to the same partition, or leave them to the hypervisor"),
-    "E047": ("image-failed-verification", "the image does not match its configuration (findings above): run, flash and surface refuse it until a build verifies; unless something changed the build directory, this is an hvcfg bug: report it"),
-    "E048": ("region-too-small-for-dtb", "a partition's device tree goes into the last 64 KiB of its first writable region (memory[0] when none is writable): make that region at least 64 KiB"),
-    "E049": ("image-is-elf", "image.binary is loaded as a raw binary: convert the ELF with `objcopy -O binary`, or give its sources as image.sources"),
+    "E044": ("not-a-boot-partition",
+             "name the mounted FAT boot partition of a Pi 4 SD card (it holds start4.elf and "
+             "fixup4.dat), or pass --force"),
+    "E045": ("memory-reserved",
+             "the board's device tree reserves this RAM (/memreserve/, /reserved-memory, "
+             "spin-table release addresses); move the region"),
+    "E046": ("device-page-shared",
+             "MMIO is mapped in whole 4 KiB pages: give devices that share a page to the same "
+             "partition, or leave them to the hypervisor"),
+    "E047": ("image-failed-verification",
+             "the image does not match its configuration (findings above): run, flash and "
+             "surface refuse it until a build verifies; unless something changed the build "
+             "directory, this is an hvcfg bug: report it"),
+    "E048": ("region-too-small-for-dtb",
+             "a partition's device tree goes into the last 64 KiB of its first writable region "
+             "(memory[0] when none is writable): make that region at least 64 KiB"),
+    "E049": ("image-is-elf",
+             "image.binary is loaded as a raw binary: convert the ELF with `objcopy -O binary`, "
+             "or give its sources as image.sources"),
     # partition images and entry (rules, checks); E050-E056 are taken by xsa below
-    "E057": ("image-empty", "the partition's image has no bytes: check image.binary, or that the sources define code"),
-    "E058": ("entry-symbol", "a partition built from sources starts at `_start`, which must be the image's first byte (section .text.start, as partitions/lib/start.S does)"),
-    "E059": ("entry-not-executable", "memory[0] receives the image and the partition starts executing there: give it perm rx (or rwx)"),
-    "E060": ("name-reserved", "rename the partition: 'hyp' and 'uart<N>' label the console lines of the hypervisor and of unowned UARTs"),
-    "E061": ("stage2-maps-hypervisor", "a partition's stage 2 may map neither the hypervisor's memory nor the pages it drives; move the region or device"),
+    "E057": ("image-empty",
+             "the partition's image has no bytes: check image.binary, or that the sources define "
+             "code"),
+    "E058": ("entry-symbol",
+             "a partition built from sources starts at `_start`, which must be the image's first "
+             "byte (section .text.start, as partitions/lib/start.S does)"),
+    "E059": ("entry-not-executable",
+             "memory[0] receives the image and the partition starts executing there: give it "
+             "perm rx (or rwx)"),
+    "E060": ("name-reserved",
+             "rename the partition: 'hyp' and 'uart<N>' label the console lines of the "
+             "hypervisor and of unowned UARTs"),
+    "E061": ("stage2-maps-hypervisor",
+             "a partition's stage 2 may map neither the hypervisor's memory nor the pages it "
+             "drives; move the region or device"),
     "E062": ("device-not-passable", "a bus master (DMA, MSI) reaches all physical memory past stage 2 and hvcfg has no IOMMU: give the device to no partition"),
     "E063": ("vgic-lines-too-few", "vgic.lines must be above every INTID the partition owns (its devices', its virtual UART's, vgic.virtual); leave it out for the default"),
     "E064": ("intid-two-meanings", "an SPI of a partition is a device's, the virtual UART's or a purely virtual line (vgic.virtual), never two of them; devices keep their hardware INTIDs"),
     "E065": ("ipa-misaligned", "stage 2 moves whole 4 KiB pages: a moved device's ipa is page-aligned or keeps the device's offset in its page; vuart.ipa is page-aligned"),
     # warnings
-    "W001": ("not-security-supported", "see xsa/SUPPORT.yaml: advisories do not cover this feature"),
-    "W002": ("writable-executable", "rwx lets a guest write code it then runs; use rx for code and rw for data"),
-    "W003": ("board-memory-override", "the board file's memory differs from the device tree; the board file wins"),
+    "W001": ("not-security-supported",
+             "see xsa/SUPPORT.yaml: advisories do not cover this feature"),
+    "W002": ("writable-executable",
+             "rwx lets a guest write code it then runs; use rx for code and rw for data"),
+    "W003": ("board-memory-override",
+             "the board file's memory differs from the device tree; the board file wins"),
     # security process inputs: SUPPORT.yaml, advisories, bug reports (xsa)
-    "E050": ("advisory-invalid", "fix the advisory to match schema/advisory.schema.json; see xsa/README.md"),
+    "E050": ("advisory-invalid",
+             "fix the advisory to match schema/advisory.schema.json; see xsa/README.md"),
     "E051": ("expression-syntax", "fix the `affects` expression; the grammar is in xsa/README.md"),
-    "E052": ("expression-type", "use a fact listed in xsa/README.md with operands of matching types"),
+    "E052": ("expression-type",
+             "use a fact listed in xsa/README.md with operands of matching types"),
     "E053": ("support-invalid", "fix xsa/SUPPORT.yaml to match schema/support.schema.json"),
-    "E054": ("report-invalid", "fix the report to match schema/triage.schema.json; see xsa/POLICY.md"),
+    "E054": ("report-invalid",
+             "fix the report to match schema/triage.schema.json; see xsa/POLICY.md"),
     "E055": ("unknown-feature", "name a feature listed in xsa/SUPPORT.yaml"),
-    "E056": ("advisory-duplicate", "give each advisory a unique id equal to its file name (XSA-NNN.yaml)"),
+    "E056": ("advisory-duplicate",
+             "give each advisory a unique id equal to its file name (XSA-NNN.yaml)"),
 }

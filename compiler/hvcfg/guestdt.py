@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Guest device trees: each partition's DTB, derived from the board DT and the System model.
 
 A guest sees exactly what it was given (docs/guest-devicetree.md): its vCPUs numbered from 0,
@@ -131,7 +132,8 @@ def _gic_specifiers(node: _Node, gic: _Node, phandles: dict[int, _Node]) -> tupl
     only the entries addressed to the GIC are kept. Others go to controllers the guest lacks.
     """
     if "interrupts-extended" in node.props:
-        cells, out, i = _cells(node.props["interrupts-extended"]), [], 0
+        cells, i = _cells(node.props["interrupts-extended"]), 0
+        out: list[int] = []
         while i < len(cells):
             target = phandles.get(cells[i])
             if target is None or "#interrupt-cells" not in target.props:

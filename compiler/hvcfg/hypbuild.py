@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The hypervisor's build composition, read from hyp/build.mk (the file hyp/Makefile includes):
 which sources each feature needs, the asm-offsets source, the compiler and linker flags.
 

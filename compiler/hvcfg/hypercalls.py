@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """hvcfg's own hypercalls, read from their one table, hyp/hypercalls.yaml.
 
 Everything else about a hypercall is generated from that table: the C ids, grant bits and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Physical placement: the hypervisor's region and what goes where inside it, each partition's
 stage-2 map and the hypervisor's EL2 map, and the translation tables for all of them.
 
@@ -410,7 +411,8 @@ def compute_layout(system: System, hyp: Reg, files: dict[str, PartitionFiles]) -
     cursor = next(w for w in windows if w.name == "pgtables").base
     placed: list[PartitionLayout] = []
     img_cursor = next(w for w in windows if w.name == "images").base
-    for index, (p, maps, npages) in enumerate(zip(system.partitions, s2_maps, s2_pages)):
+    per_partition = zip(system.partitions, s2_maps, s2_pages, strict=True)
+    for index, (p, maps, npages) in enumerate(per_partition):
         ts = tables.stage2_tables(maps, cursor, blocks=blocks)
         cursor += npages * PAGE
         blobs = []

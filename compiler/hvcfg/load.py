@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Load a board file (and the partition files it includes) into plain data with source positions.
 
 `load_config(path)` parses YAML with PyYAML's composer so that every node keeps its
@@ -11,10 +12,11 @@ import copy
 import difflib
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import jsonschema
 import referencing
@@ -97,19 +99,20 @@ def _parse(path: Path, display: str, prefix: JsonPath, ref_pos: Pos | None) -> _
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise ConfigError(error("E006", f"cannot read {display}: {exc.strerror or exc}", ref_pos))
+        raise ConfigError(error("E006", f"cannot read {display}: {exc.strerror or exc}",
+                                ref_pos)) from exc
     try:
         root = yaml.compose(raw, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         msg = " ".join(str(s) for s in (exc.context, exc.problem) if s) or "invalid YAML"
-        raise ConfigError(error("E001", msg, _mark_pos(display, mark)))
+        raise ConfigError(error("E001", msg, _mark_pos(display, mark))) from exc
     except yaml.reader.ReaderError as exc:
         line = raw[: exc.position].count(b"\n") + 1
         raise ConfigError(error("E001", f"cannot decode the file: {exc.reason}",
-                                Pos(display, line, 1), hint="save the file as UTF-8"))
+                                Pos(display, line, 1), hint="save the file as UTF-8")) from exc
     except (yaml.YAMLError, RecursionError) as exc:
-        raise ConfigError(error("E001", f"invalid YAML: {exc}", Pos(display, 1, 1)))
+        raise ConfigError(error("E001", f"invalid YAML: {exc}", Pos(display, 1, 1))) from exc
     parsed = _Parsed(None, {prefix: Pos(display, 1, 1)}, {})
     if root is None:
         return parsed
@@ -190,9 +193,9 @@ class _TooBig(Exception):
 def _parse_file(path: Path, display: str, prefix: JsonPath, ref_pos: Pos | None) -> _Parsed:
     try:
         return _parse(path, display, prefix, ref_pos)
-    except _TooBig:
+    except _TooBig as exc:
         raise ConfigError(error("E001", f"the document expands to more than {MAX_NODES} nodes",
-                                Pos(display, 1, 1), hint="avoid deeply nested aliases"))
+                                Pos(display, 1, 1), hint="avoid deeply nested aliases")) from exc
 
 
 # ---------------------------------------------------------------- schema validation
@@ -200,7 +203,8 @@ def _parse_file(path: Path, display: str, prefix: JsonPath, ref_pos: Pos | None)
 @cache
 def schema(name: str) -> dict[str, Any]:
     """One of the JSON Schemas in schema/ (board.schema.json, partition.schema.json)."""
-    return json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
+    doc: dict[str, Any] = json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
+    return doc
 
 
 @cache
@@ -215,12 +219,14 @@ def _registry() -> referencing.Registry:
 def resolve(ref: str, base: str = BOARD_SCHEMA) -> dict[str, Any]:
     """The subschema a `$ref` written in schema file `base` names."""
     resolver = _registry().resolver(base_uri=schema(base)["$id"])
-    return resolver.lookup(ref).contents
+    contents: dict[str, Any] = resolver.lookup(ref).contents
+    return contents
 
 
 def definition(name: str) -> dict[str, Any]:
     """A shared definition of the partition schema, e.g. definition("onFault")."""
-    return schema(PARTITION_SCHEMA)["$defs"][name]
+    found: dict[str, Any] = schema(PARTITION_SCHEMA)["$defs"][name]
+    return found
 
 
 def _is_int(_checker: Any, instance: Any) -> bool:
@@ -311,8 +317,13 @@ def _schema_errors(validator_name: str, data: Any, prefix: JsonPath,
 
 def _diagnose(err: jsonschema.ValidationError, path: JsonPath, pos: Any,
               key_pos: Any) -> list[Diagnostic]:
-    kind, value, sch, inst = err.validator, err.validator_value, err.schema, err.instance
-    desc = sch.get("description", "") if isinstance(sch, dict) else ""
+    kind = err.validator
+    # JSON values: the keyword's argument in the schema and the value it rejected (the stubs
+    # also allow `Unset`, which only a ValidationError made by hand carries).
+    value: Any = err.validator_value
+    inst: Any = err.instance
+    sch: dict[str, Any] = err.schema if isinstance(err.schema, dict) else {}
+    desc = sch.get("description", "")
     if kind in ("additionalProperties", "unevaluatedProperties"):
         allowed = _allowed_keys(sch)
         out = []
@@ -375,8 +386,8 @@ def _describe(sch: dict[str, Any], key: str) -> str:
     for sub in candidates:
         if not sub:
             continue
-        d = sub.get("description") or (_resolve_def(sub["$ref"]).get("description")
-                                       if "$ref" in sub else None)
+        d: str | None = sub.get("description") or (
+            _resolve_def(sub["$ref"]).get("description") if "$ref" in sub else None)
         if d:
             return d
     return "see docs/configuration.md"
@@ -387,7 +398,8 @@ def _resolve_def(ref: str) -> dict[str, Any]:
     name = ref.rsplit("/", 1)[-1]
     for file in (BOARD_SCHEMA, PARTITION_SCHEMA):
         if name in schema(file).get("$defs", {}):
-            return schema(file)["$defs"][name]
+            found: dict[str, Any] = schema(file)["$defs"][name]
+            return found
     return {}
 
 
@@ -443,7 +455,8 @@ def load_config(path: Path) -> Doc:
         includes[i] = Path(inc_display)
         dirs[inc_display] = inc_path.resolve().parent
 
-        def inc_pos(p: JsonPath, inc: _Parsed = inc, d: str = inc_display) -> Pos:
+        def inc_pos(p: JsonPath, inc: _Parsed = inc, d: str = inc_display,
+                    prefix: JsonPath = prefix) -> Pos:
             for j in range(len(p), len(prefix) - 1, -1):
                 if p[:j] in inc.positions:
                     return inc.positions[p[:j]]

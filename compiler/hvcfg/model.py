@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The system model: what a configuration means, as frozen dataclasses.
 
 Built from the validated YAML (load) and the board model (board) by `build_system`; every
@@ -13,7 +14,6 @@ from pathlib import Path
 from .board import Board, DtDevice, Reg
 from .diagnostics import CODES, ConfigError, Diagnostic, Pos, error, warning
 from .load import Doc, definition
-from .perms import PERMS
 from .units import format_range, parse_size
 
 # The health monitor's actions, from the schema (in this order, the values of HV_FAULT_* in the
@@ -340,7 +340,7 @@ def _partition(doc: Doc, board: Board, i: int, errors: list[Diagnostic]) -> Part
 
 def _initrd(doc: Doc, i: int, errors: list[Diagnostic]) -> Path | None:
     at = ("partitions", i, "initrd")
-    rel = doc.data["partitions"][i].get("initrd")
+    rel: str | None = doc.data["partitions"][i].get("initrd")
     if rel is None:
         return None
     path = doc.dir_of(at) / rel

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Packaging: the bootable hyp.bin (an arm64 Image) and the manifest of what it contains."""
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from .model import System
 
 ARM64_MAGIC = b"ARM\x64"
 HEADER_SIZE = 64
-FLAGS_LE_4K = 0x2           # flags bits 2:0: little endian (bit 0 clear), 4 KiB pages (bits 2:1 = 1)
+# flags bits 2:0: little endian (bit 0 clear), 4 KiB pages (bits 2:1 = 1)
+FLAGS_LE_4K = 0x2
 FLAG_ANYWHERE = 0x8         # flags bit 3: the 2 MiB-aligned base may be anywhere in RAM
 
 
@@ -33,7 +35,7 @@ class ImageHeader:
     magic: bytes
 
     @classmethod
-    def parse(cls, blob: bytes) -> "ImageHeader":
+    def parse(cls, blob: bytes) -> ImageHeader:
         code0, _code1, text_offset, image_size, flags = struct.unpack_from("<IIQQQ", blob, 0)
         return cls(code0, text_offset, image_size, flags, blob[0x38:0x3C])
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Partition images, as inputs of the configuration: a prebuilt binary as given, or bare-metal
 sources compiled and linked at the partition's IPA.
 

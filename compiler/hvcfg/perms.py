@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """One word per permission, from the configuration through layout, the table generator, verify
 and the docs: the letters r, w, x in that order, read-only spelt "ro" as a partition's
 `perm:` writes it. The configuration's words are the schema's (region.perm's enum)."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The build: a configuration `check` accepted (rules.analyse) -> layout -> generated C ->
 the hypervisor compiled and linked -> verified image. Every rule ran in `check`; what can fail
 here is a bug (an internal error), or verification (E047), which means one too.
@@ -16,7 +17,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import bootfolder, codegen, hypbuild, layout as layout_mod, package, stamp, toolchain
+from . import bootfolder, codegen, hypbuild, package, stamp, toolchain
+from . import layout as layout_mod
 from .diagnostics import ConfigError, error
 from .model import System
 from .rules import Analysis, analyse, dtb_path

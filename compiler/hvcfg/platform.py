@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The per-board part of the hypervisor, chosen from the board's device tree: how secondary CPUs
 are started and how the machine powers off (hyp/platform/)."""
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Every rule that can reject a configuration, and the order they run in: `hvcfg check`.
 
 `analyse` is what `hvcfg check` runs and what `hvcfg build` starts from. `build` then only
@@ -29,8 +30,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import board as board_mod, checks, guestdt, hypbuild, layout, load, model, partimage, platform, \
-    toolchain
+from . import board as board_mod
+from . import checks, guestdt, hypbuild, layout, load, model, partimage, platform, toolchain
 from .board import Board, Reg
 from .diagnostics import ConfigError, Diagnostic, Related, Severity, error
 from .model import BoardSpec, Partition, System

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """SMCCC and PSCI constants (function ids, results), read from their one place: the hypervisor's
 headers hyp/include/hv/psci.h and spectre.h, transcribed from Arm DEN0022 and DEN0028.
 

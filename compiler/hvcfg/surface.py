@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """`hvcfg surface`: every entry point a partition can reach, and the hypervisor code behind it.
 
 For each partition: the exception-vector entries it can cause (traps), the hypercalls it is
@@ -15,16 +16,17 @@ files. docs/attack-surface.md explains the model.
 
 The entry-point tables below are data: tests/test_surface.py checks them against the C sources
 (case labels of hv_psci_call and hv_trap_lower_sync) and the ELF, so they cannot drift
-silently; hypercalls come from their one table, hyp/hypercalls.yaml. Emulated devices (vGIC, virtual UART) add their MMIO registers with
-`register_mmio_provider`.
+silently; hypercalls come from their one table, hyp/hypercalls.yaml. Emulated devices (vGIC,
+virtual UART) add their MMIO registers with `register_mmio_provider`.
 """
 from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from elftools.elf.constants import SH_FLAGS
 from elftools.elf.elffile import ELFFile
@@ -542,7 +544,8 @@ def render_text(s: Surface) -> str:
     out: list[str] = [f"attack surface of {s.board} ({_show(s.elf)})", ""]
     for p in s.partitions:
         out.append(f"partition {p.name}: CPUs {', '.join(map(str, p.cpus))}; hypercalls: "
-                   f"{', '.join(p.hypercalls) or 'none'}; devices: {', '.join(p.devices) or 'none'}")
+                   f"{', '.join(p.hypercalls) or 'none'}; "
+                   f"devices: {', '.join(p.devices) or 'none'}")
         rows = [("kind", "entry point", "bytes", "reach", "handlers (bytes)")]
         for e in p.entries:
             hs = " ".join(f"{h.symbol}({h.bytes})" if h.present else f"{h.symbol}(ABSENT)"
@@ -558,8 +561,9 @@ def render_text(s: Surface) -> str:
         out.append(f"  reachable from {p.name}: {sum(f.size for f in p.reach)} bytes in "
                    f"{len({f.name for f in p.reach})} functions")
         out.append("")
-    for name, hs in s.not_granted:
-        state = ", ".join(f"{h.symbol} {'PRESENT' if h.present else 'absent'}" for h in hs)
+    for name, handlers in s.not_granted:
+        state = ", ".join(f"{h.symbol} {'PRESENT' if h.present else 'absent'}"
+                          for h in handlers)
         out.append(f"hypercall {name}: granted to no partition; {state}")
     if s.not_granted:
         out.append("")

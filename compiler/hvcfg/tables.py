@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Translation tables, computed here and emitted later as data at fixed physical addresses.
 
 Two regimes, both with the 4 KiB granule:
@@ -190,9 +191,11 @@ def _validate(mappings: Iterable[Mapping], base: int, va_bits: int, root_pages: 
         if m.perm not in PERMS:
             raise ValueError(f"{m.name}: permission {m.perm!r} is not one of {', '.join(PERMS)}")
         if m.memtype not in MEMTYPES:
-            raise ValueError(f"{m.name}: memory type {m.memtype!r} is not one of {', '.join(MEMTYPES)}")
+            raise ValueError(f"{m.name}: memory type {m.memtype!r} is not one of "
+                             f"{', '.join(MEMTYPES)}")
         if not wx_allowed and "w" in m.perm and "x" in m.perm:
-            raise ValueError(f"{m.name}: {regime} mappings are W^X, {m.perm!r} is writable and executable")
+            raise ValueError(f"{m.name}: {regime} mappings are W^X, "
+                             f"{m.perm!r} is writable and executable")
         if m.size <= 0 or m.va < 0 or m.pa < 0 or (m.va | m.pa | m.size) % PAGE:
             raise ValueError(f"{m.name}: va {m.va:#x} pa {m.pa:#x} size {m.size:#x} "
                              "must be positive multiples of 4 KiB")
@@ -201,7 +204,7 @@ def _validate(mappings: Iterable[Mapping], base: int, va_bits: int, root_pages: 
                              f"{regime} input range")
         if m.pa + m.size > 1 << PA_BITS:
             raise ValueError(f"{m.name}: PA {m.pa:#x}+{m.size:#x} is beyond {PA_BITS} bits")
-    for a, b in zip(maps, maps[1:]):
+    for a, b in zip(maps, maps[1:], strict=False):
         if b.va < a.va + a.size:
             raise ValueError(f"{a.name} [{a.va:#x}, {a.va + a.size:#x}) overlaps "
                              f"{b.name} [{b.va:#x}, {b.va + b.size:#x})")
@@ -236,7 +239,8 @@ def _leaf_level(va: int, pa: int, left: int) -> int:
 
 def _slot(pages: list[list[int]], base: int, va: int, level: int,
           root_pages: int) -> tuple[int, int]:
-    """(page number, entry index) of the descriptor for `va` at `level`, making tables on the way."""
+    """(page number, entry index) of the descriptor for `va` at `level`, making tables on the
+    way."""
     page = va >> LEVEL_SHIFT[START_LEVEL] >> 9            # which concatenated root page
     index = (va >> LEVEL_SHIFT[START_LEVEL]) & (ENTRIES - 1)
     if page >= root_pages:

@@ -1,8 +1,10 @@
+# SPDX-License-Identifier: Apache-2.0
 """Every external program the compiler runs: the aarch64 cross toolchain and QEMU's DTB dump.
 
 The hypervisor's flags (hyp/build.mk, through hypbuild) and parallel compilation. A compiler or
-linker failure raises ToolFailed with the tool's output; the caller decides whose fault it is (a partition's sources: E039 at their YAML
-key; the hypervisor's own: an internal error). Nothing else in hvcfg starts a process.
+linker failure raises ToolFailed with the tool's output; the caller decides whose fault it is
+(a partition's sources: E039 at their YAML key; the hypervisor's own: an internal error).
+Nothing else in hvcfg starts a process.
 """
 from __future__ import annotations
 

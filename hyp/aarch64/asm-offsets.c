@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The offsets and sizes the assembly (vectors.S, head.S) needs, taken from the C structs:
  * compiled with -S, never linked; each DEFINE leaves a marker line in the assembler output

@@ -1,4 +1,6 @@
-/* Cache maintenance by VA. QEMU does not model caches, so none of this shows in tests: review it. */
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Cache maintenance by VA. QEMU does not model caches, so none of this shows in tests: review it.
+ */
 #include "hv/cache.h"
 #include "hv/sysreg.h"
 
@@ -26,7 +28,10 @@ static void zero_clean_block(uintptr_t p, uintptr_t line)
     __asm__ volatile("stp xzr, xzr, [%0]\n\t"
                      "stp xzr, xzr, [%0, #16]\n\t"
                      "stp xzr, xzr, [%0, #32]\n\t"
-                     "stp xzr, xzr, [%0, #48]" : : "r"(p) : "memory");
+                     "stp xzr, xzr, [%0, #48]"
+                     :
+                     : "r"(p)
+                     : "memory");
     for (uintptr_t l = p; l < p + 64; l += line)
         __asm__ volatile("dc cvac, %0" : : "r"(l) : "memory");
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The reset of every piece of CPU state a guest can read, before each first entry and each
  * restart of a vCPU (docs/architecture.md, "Guest-visible CPU state"). Nothing of an earlier
@@ -22,7 +23,9 @@ static void fpsimd_reset(void)
         "movi v24.16b, #0\n\tmovi v25.16b, #0\n\tmovi v26.16b, #0\n\tmovi v27.16b, #0\n\t"
         "movi v28.16b, #0\n\tmovi v29.16b, #0\n\tmovi v30.16b, #0\n\tmovi v31.16b, #0\n\t"
         "msr fpcr, xzr\n\tmsr fpsr, xzr"
-        : : : "memory");
+        :
+        :
+        : "memory");
 }
 
 /* The EL1/EL0 system registers a guest owns (reads and writes without trapping). Reset values

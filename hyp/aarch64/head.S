@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Entry at EL2 from any arm64 Image loader (QEMU -kernel, U-Boot booti, the Pi firmware):
  * x0 = DTB, MMU off. The header's text_offset asks the loader to put the image at its link

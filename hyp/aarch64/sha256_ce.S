@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * SHA-256 block function with the Armv8 SHA-256 instructions (FEAT_SHA256).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SHA-256 with the fastest block function this CPU has. */
 #include "hv/sha256.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Spectre on the CPUs hvcfg runs on, decided per physical CPU by MIDR_EL1 (the guest sees the
  * same MIDR: VPIDR_EL2). Cortex-A35/A53/A55 are affected by none of Spectre-v2, -v4 (SSB) or
@@ -32,9 +33,12 @@ enum exposure { UNAFFECTED, HARDENED_ENTRY, UNKNOWN };
 static enum exposure this_cpu(void)
 {
     switch (read_sysreg(midr_el1) & MIDR_PART_MASK) {
-    case MIDR_CORTEX_A35: case MIDR_CORTEX_A53: case MIDR_CORTEX_A55:
+    case MIDR_CORTEX_A35:
+    case MIDR_CORTEX_A53:
+    case MIDR_CORTEX_A55:
         return UNAFFECTED;
-    case MIDR_CORTEX_A57: case MIDR_CORTEX_A72:
+    case MIDR_CORTEX_A57:
+    case MIDR_CORTEX_A72:
         return HARDENED_ENTRY;
     default:
         return UNKNOWN;

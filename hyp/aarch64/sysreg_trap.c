@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Trapped system register accesses from AArch64 EL1/EL0 (EC 0x18). What traps, and why:
  *   - debug registers (MDCR_EL2.TDA/TDOSA/TDRA: op0 = 2, including MDSCR_EL1, OSLAR_EL1, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Synchronous exceptions from guests, and the report of anything the hypervisor did not expect. */
 #include "hv/console.h"
 #include "hv/gic.h"
@@ -18,8 +19,8 @@ static void trap_unhandled(struct hv_regs *regs, uint64_t esr)
 {
     uint32_t ec = ESR_EC(esr);
 
-    hv_fault(regs, HV_FAULT_KIND_UNDEF, "trapped %s (EC=0x%x) pc=0x%lx esr=0x%lx",
-             hv_ec_name(ec), ec, (unsigned long)regs->elr, (unsigned long)esr);
+    hv_fault(regs, HV_FAULT_KIND_UNDEF, "trapped %s (EC=0x%x) pc=0x%lx esr=0x%lx", hv_ec_name(ec),
+             ec, (unsigned long)regs->elr, (unsigned long)esr);
 }
 
 static void trap_hvc(struct hv_regs *regs, uint64_t esr)
@@ -55,22 +56,22 @@ static const struct {
     trap_handler handler;
     const char *name;
 } ec_table[ESR_EC_MASK + 1] = {
-    [EC_UNKNOWN]  = {NULL, "unknown instruction"},
-    [EC_WFX]      = {NULL, "WFI/WFE"},
-    [EC_FP]       = {NULL, "FP/SIMD access"},
-    [EC_ILLEGAL]  = {NULL, "illegal execution state"},
-    [EC_SVC64]    = {NULL, "SVC"},
-    [EC_HVC64]    = {trap_hvc, "HVC"},
-    [EC_SMC64]    = {trap_smc, "SMC"},
-    [EC_SYS64]    = {trap_sysreg, "system register access"},
+    [EC_UNKNOWN] = {NULL, "unknown instruction"},
+    [EC_WFX] = {NULL, "WFI/WFE"},
+    [EC_FP] = {NULL, "FP/SIMD access"},
+    [EC_ILLEGAL] = {NULL, "illegal execution state"},
+    [EC_SVC64] = {NULL, "SVC"},
+    [EC_HVC64] = {trap_hvc, "HVC"},
+    [EC_SMC64] = {trap_smc, "SMC"},
+    [EC_SYS64] = {trap_sysreg, "system register access"},
     [EC_IABT_LOW] = {trap_iabt, "instruction abort (lower EL)"},
     [EC_IABT_CUR] = {NULL, "instruction abort (EL2)"},
     [EC_PC_ALIGN] = {NULL, "PC alignment fault"},
     [EC_DABT_LOW] = {trap_dabt, "data abort (lower EL)"},
     [EC_DABT_CUR] = {NULL, "data abort (EL2)"},
     [EC_SP_ALIGN] = {NULL, "SP alignment fault"},
-    [EC_SERROR]   = {NULL, "SError"},
-    [EC_BRK64]    = {NULL, "BRK"},
+    [EC_SERROR] = {NULL, "SError"},
+    [EC_BRK64] = {NULL, "BRK"},
 };
 
 _Static_assert(sizeof(ec_table) / sizeof(ec_table[0]) == ESR_EC(~0UL) + 1,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * EL2 exception vectors. Every exception saves the interrupted context as a struct hv_regs
  * frame on this CPU's stack and calls C; returning from C restores the frame and erets.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The hypervisor console: formats a whole line into a buffer, then prints it under a lock so
  * that lines from different CPUs and partitions never interleave. The lock is held for one
@@ -89,8 +90,8 @@ size_t hv_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
             break;
         case 'd': {
             int64_t v = is_long ? va_arg(ap, int64_t) : va_arg(ap, int);
-            pos = put_number(buf, size, pos, v < 0 ? -(uint64_t)v : (uint64_t)v, 10, v < 0,
-                             width, pad);
+            pos = put_number(buf, size, pos, v < 0 ? -(uint64_t)v : (uint64_t)v, 10, v < 0, width,
+                             pad);
             break;
         }
         case 'u':
@@ -210,8 +211,7 @@ void hv_log_event_reset(uint32_t partition)
     struct event_state *e = &events[partition];
 
     hv_spin_lock(&e->lock);
-    uint32_t suppressed =
-        hv_ratelimit_summary(&e->budget, HV_EVENT_PER_SECOND, HV_EVENT_BURST, 1);
+    uint32_t suppressed = hv_ratelimit_summary(&e->budget, HV_EVENT_PER_SECOND, HV_EVENT_BURST, 1);
     hv_spin_unlock(&e->lock);
     hv_log_suppressed(partition, suppressed, "events");
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Guest buffers: every address a guest passes is checked against its own RAM before use. */
 #include "hv/config.h"
 #include "hv/hypercall.h"

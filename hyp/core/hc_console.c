@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Console hypercall: a partition without a UART writes text through the hypervisor. */
 #include "hv/config.h"
 #include "hv/hypercall.h"

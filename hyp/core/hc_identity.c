@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Identity hypercall: which partition and vCPU am I, and what is my name. */
 #include "hv/config.h"
 #include "hv/hypercall.h"

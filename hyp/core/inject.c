@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Deliver an exception to the guest's EL1 as a real CPU would. A synchronous one: the guest's
  * ESR_EL1/FAR_EL1/ELR_EL1/SPSR_EL1 are set and it resumes at its vector (VBAR_EL1) for where it
@@ -8,20 +9,23 @@
 #include "hv/partition.h"
 #include "hv/sysreg.h"
 
-#define VEC_CUR_SP0   0x000UL
-#define VEC_CUR_SPX   0x200UL
-#define VEC_LOWER64   0x400UL
-#define VEC_LOWER32   0x600UL
-#define FSC_EXTABT    0x10UL
+#define VEC_CUR_SP0 0x000UL
+#define VEC_CUR_SPX 0x200UL
+#define VEC_LOWER64 0x400UL
+#define VEC_LOWER32 0x600UL
+#define FSC_EXTABT  0x10UL
 
 static uint64_t vector_offset(uint64_t spsr)
 {
     if (spsr & SPSR_M_AARCH32)
         return VEC_LOWER32;         /* only EL0 can be AArch32 (HCR_EL2.RW) */
     switch (spsr & SPSR_M_MASK) {
-    case SPSR_M_EL0T: return VEC_LOWER64;
-    case SPSR_M_EL1T: return VEC_CUR_SP0;
-    default:          return VEC_CUR_SPX;
+    case SPSR_M_EL0T:
+        return VEC_LOWER64;
+    case SPSR_M_EL1T:
+        return VEC_CUR_SP0;
+    default:
+        return VEC_CUR_SPX;
     }
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The hypervisor's own interrupts, wherever they are taken (from a guest or while idle). */
 #include "hv/config.h"
 #include "hv/gic.h"

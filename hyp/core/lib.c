@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* memcpy/memset/strlen: freestanding, also the targets of compiler-generated calls. */
 #include "hv/lib.h"
 
@@ -15,8 +16,14 @@ void *memcpy(void *dst, const void *src, size_t n)
         for (; i + 8 <= words; i += 8) {
             uint64_t a = s8[i], b = s8[i + 1], c = s8[i + 2], e = s8[i + 3];
             uint64_t f = s8[i + 4], g = s8[i + 5], h = s8[i + 6], k = s8[i + 7];
-            d8[i] = a; d8[i + 1] = b; d8[i + 2] = c; d8[i + 3] = e;
-            d8[i + 4] = f; d8[i + 5] = g; d8[i + 6] = h; d8[i + 7] = k;
+            d8[i] = a;
+            d8[i + 1] = b;
+            d8[i + 2] = c;
+            d8[i + 3] = e;
+            d8[i + 4] = f;
+            d8[i + 5] = g;
+            d8[i + 6] = h;
+            d8[i + 7] = k;
         }
         for (; i < words; i++)
             d8[i] = s8[i];

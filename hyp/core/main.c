@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Each CPU's path from the MMU being on to its partition's first instruction. */
 #include "hv/config.h"
 #include "hv/console.h"
@@ -34,16 +35,17 @@ void hv_main(uint64_t firmware_dtb, uint64_t loaded_at)
     write_sysreg(cptr_el2, CPTR_EL2_DEFAULT);   /* FP/SIMD untrapped: the SHA-256 instructions */
     isb();
     hv_console_init();
-    hv_log("hvcfg %s on %s: %u partition(s), %u CPU(s), EL2 MMU on", HV_VERSION,
-           HV_BOARD_NAME, HV_NPARTITIONS, HV_NCPUS);
-    hv_log("boot CPU %u (MPIDR 0x%lx); firmware DTB at 0x%lx ignored: the configuration is compiled in",
+    hv_log("hvcfg %s on %s: %u partition(s), %u CPU(s), EL2 MMU on", HV_VERSION, HV_BOARD_NAME,
+           HV_NPARTITIONS, HV_NCPUS);
+    hv_log("boot CPU %u (MPIDR 0x%lx); firmware DTB at 0x%lx ignored: the configuration is "
+           "compiled in",
            slot, (unsigned long)(read_sysreg(mpidr_el1) & 0xff00ffffffUL),
            (unsigned long)firmware_dtb);
     if (loaded_at == (uint64_t)_head)
         hv_log("image loaded at its link address 0x%lx", (unsigned long)loaded_at);
     else
-        hv_log("image loaded at 0x%lx, copied to its link address 0x%lx",
-               (unsigned long)loaded_at, (unsigned long)_head);
+        hv_log("image loaded at 0x%lx, copied to its link address 0x%lx", (unsigned long)loaded_at,
+               (unsigned long)_head);
     hv_gic_init_distributor();
     hv_gic_init_cpu(slot);
     hv_mmio_init();

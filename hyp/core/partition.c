@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Partitions at run time. Everything about a partition is in the generated hv_partitions[];
  * whether it runs, and in which incarnation, is vcpu.c's state machine. Here: loading,
@@ -105,9 +106,10 @@ void hv_partitions_load_all(void)
         }
         uint64_t ticks = counter() - t0;
         hv_log("%s: loaded %lu bytes at 0x%lx, entry 0x%lx, %u vCPU(s) (scrub, copy, measure: "
-               "%lu counter ticks = %lu us)", p->name, (unsigned long)p->blobs[0].size,
-               (unsigned long)p->blobs[0].dst, (unsigned long)p->entry_ipa, p->nvcpus,
-               (unsigned long)ticks, (unsigned long)(ticks * 1000000 / read_sysreg(cntfrq_el0)));
+               "%lu counter ticks = %lu us)",
+               p->name, (unsigned long)p->blobs[0].size, (unsigned long)p->blobs[0].dst,
+               (unsigned long)p->entry_ipa, p->nvcpus, (unsigned long)ticks,
+               (unsigned long)(ticks * 1000000 / read_sysreg(cntfrq_el0)));
         alive++;
         hv_run_start(i);            /* vCPU 0's CPU enters it when it gets to its idle loop */
     }
@@ -187,7 +189,7 @@ void hv_partition_vcpu_off(uint32_t idx)
     halted_and_idle(idx);
 }
 
-static const char *const action_names[] = { HV_FAULT_ACTION_NAMES };
+static const char *const action_names[] = {HV_FAULT_ACTION_NAMES};
 
 void hv_fault(struct hv_regs *regs, enum hv_fault_kind kind, const char *fmt, ...)
 {

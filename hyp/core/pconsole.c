@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Partition console output, for the console hypercall and the virtual UART alike: each
  * partition has a line buffer; only whole lines reach the hypervisor console, prefixed with
@@ -33,7 +34,7 @@ static struct pconsole pcons[HV_NPARTITIONS];
 static int finish_line(struct pconsole *pc, char *out, uint32_t *suppressed)
 {
     int allowed = hv_ratelimit_take(&pc->budget, HV_PCONSOLE_PER_SECOND, HV_PCONSOLE_BURST,
-                                      HV_PCONSOLE_UNITS(pc->len));
+                                    HV_PCONSOLE_UNITS(pc->len));
 
     if (allowed) {
         memcpy(out, pc->text, pc->len);

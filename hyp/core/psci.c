@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * PSCI 1.1 for guests, emulated and scoped to the calling partition: CPU_ON reaches only its
  * own vCPUs, SYSTEM_OFF and SYSTEM_RESET stop or restart only the partition. Nothing is
@@ -10,8 +11,8 @@
 #include "hv/traps.h"
 #include "hv/vcpu.h"
 
-#define PSCI_VERSION_1_1  0x10001
-#define SMCCC_VERSION_1_1 0x10001
+#define PSCI_VERSION_1_1     0x10001
+#define SMCCC_VERSION_1_1    0x10001
 #define MIGRATE_NOT_REQUIRED 2      /* Trusted OS absent or needs no migration */
 
 /* The guest's MPIDR for vCPU n is n in Aff0 (VMPIDR_EL2); anything else names no vCPU. */
@@ -52,9 +53,12 @@ static int64_t affinity_info(const struct hv_partition *p, uint64_t mpidr, uint6
     if (level != 0 || !vcpu_of_mpidr(p, mpidr, &vcpu))
         return PSCI_INVALID_PARAMETERS;
     switch (hv_vcpu_state(p->cpu_slot[vcpu])) {
-    case VCPU_ON:         return PSCI_AFF_ON;
-    case VCPU_ON_PENDING: return PSCI_AFF_ON_PENDING;
-    default:              return PSCI_AFF_OFF;
+    case VCPU_ON:
+        return PSCI_AFF_ON;
+    case VCPU_ON_PENDING:
+        return PSCI_AFF_ON_PENDING;
+    default:
+        return PSCI_AFF_OFF;
     }
 }
 
@@ -64,10 +68,17 @@ static int64_t affinity_info(const struct hv_partition *p, uint64_t mpidr, uint6
 static int64_t features(uint32_t fid)
 {
     switch (fid) {
-    case PSCI_VERSION: case PSCI_CPU_OFF: case PSCI_CPU_ON: case PSCI_CPU_ON_64:
-    case PSCI_AFFINITY_INFO: case PSCI_AFFINITY_INFO_64:
-    case PSCI_MIGRATE_INFO_TYPE: case PSCI_SYSTEM_OFF: case PSCI_SYSTEM_RESET:
-    case PSCI_FEATURES: case SMCCC_VERSION:
+    case PSCI_VERSION:
+    case PSCI_CPU_OFF:
+    case PSCI_CPU_ON:
+    case PSCI_CPU_ON_64:
+    case PSCI_AFFINITY_INFO:
+    case PSCI_AFFINITY_INFO_64:
+    case PSCI_MIGRATE_INFO_TYPE:
+    case PSCI_SYSTEM_OFF:
+    case PSCI_SYSTEM_RESET:
+    case PSCI_FEATURES:
+    case SMCCC_VERSION:
         return PSCI_SUCCESS;
     default:
         return PSCI_NOT_SUPPORTED;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * SHA-256 (FIPS 180-4): padding and the portable block function. Plain C with no hypervisor or
  * architecture dependency, so that tests/test_sha256.py can compile it for the host and check
@@ -24,11 +25,11 @@ static inline uint32_t ror(uint32_t x, unsigned n)
     return (x >> n) | (x << (32 - n));
 }
 
-#define S0(a)       (ror((a), 2) ^ ror((a), 13) ^ ror((a), 22))
-#define S1(e)       (ror((e), 6) ^ ror((e), 11) ^ ror((e), 25))
-#define SIG0(x)     (ror((x), 7) ^ ror((x), 18) ^ ((x) >> 3))
-#define SIG1(x)     (ror((x), 17) ^ ror((x), 19) ^ ((x) >> 10))
-#define CH(e, f, g) ((g) ^ ((e) & ((f) ^ (g))))
+#define S0(a)        (ror((a), 2) ^ ror((a), 13) ^ ror((a), 22))
+#define S1(e)        (ror((e), 6) ^ ror((e), 11) ^ ror((e), 25))
+#define SIG0(x)      (ror((x), 7) ^ ror((x), 18) ^ ((x) >> 3))
+#define SIG1(x)      (ror((x), 17) ^ ror((x), 19) ^ ((x) >> 10))
+#define CH(e, f, g)  ((g) ^ ((e) & ((f) ^ (g))))
 #define MAJ(a, b, c) (((a) & (b)) | ((c) & ((a) | (b))))
 
 /* Big-endian word i of a block. The hypervisor is built with -mstrict-align: a plain load is
@@ -46,24 +47,25 @@ static inline uint32_t word_be(const uint8_t *block, int i, int aligned)
 
 /* One round; the caller rotates the names instead of moving eight values per round. W[] is a
  * 16-word ring: from round 16 on, W[i & 15] is replaced by the scheduled word as it is used. */
-#define ROUND(a, b, c, d, e, f, g, h, i) do {                                              \
+#define ROUND(a, b, c, d, e, f, g, h, i)                                                   \
+    do {                                                                                   \
         if ((i) >= 16)                                                                     \
-            w[(i) & 15] += SIG1(w[((i) - 2) & 15]) + w[((i) - 7) & 15] +                   \
-                           SIG0(w[((i) - 15) & 15]);                                       \
-        uint32_t t1 = (h) + S1(e) + CH(e, f, g) + hv_sha256_k[i] + w[(i) & 15];            \
+            w[(i)&15] += SIG1(w[((i)-2) & 15]) + w[((i)-7) & 15] + SIG0(w[((i)-15) & 15]); \
+        uint32_t t1 = (h) + S1(e) + CH(e, f, g) + hv_sha256_k[i] + w[(i)&15];              \
         (d) += t1;                                                                         \
         (h) = t1 + S0(a) + MAJ(a, b, c);                                                   \
     } while (0)
 
-#define ROUNDS8(i) do {                                                                    \
-        ROUND(a, b, c, d, e, f, g, h, (i) + 0);                                            \
-        ROUND(h, a, b, c, d, e, f, g, (i) + 1);                                            \
-        ROUND(g, h, a, b, c, d, e, f, (i) + 2);                                            \
-        ROUND(f, g, h, a, b, c, d, e, (i) + 3);                                            \
-        ROUND(e, f, g, h, a, b, c, d, (i) + 4);                                            \
-        ROUND(d, e, f, g, h, a, b, c, (i) + 5);                                            \
-        ROUND(c, d, e, f, g, h, a, b, (i) + 6);                                            \
-        ROUND(b, c, d, e, f, g, h, a, (i) + 7);                                            \
+#define ROUNDS8(i)                              \
+    do {                                        \
+        ROUND(a, b, c, d, e, f, g, h, (i) + 0); \
+        ROUND(h, a, b, c, d, e, f, g, (i) + 1); \
+        ROUND(g, h, a, b, c, d, e, f, (i) + 2); \
+        ROUND(f, g, h, a, b, c, d, e, (i) + 3); \
+        ROUND(e, f, g, h, a, b, c, d, (i) + 4); \
+        ROUND(d, e, f, g, h, a, b, c, (i) + 5); \
+        ROUND(c, d, e, f, g, h, a, b, (i) + 6); \
+        ROUND(b, c, d, e, f, g, h, a, (i) + 7); \
     } while (0)
 
 static inline void compress(uint32_t state[8], const uint8_t *block, int aligned)
@@ -74,10 +76,22 @@ static inline void compress(uint32_t state[8], const uint8_t *block, int aligned
         w[i] = word_be(block, i, aligned);
     uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
     uint32_t e = state[4], f = state[5], g = state[6], h = state[7];
-    ROUNDS8(0);  ROUNDS8(8);  ROUNDS8(16); ROUNDS8(24);
-    ROUNDS8(32); ROUNDS8(40); ROUNDS8(48); ROUNDS8(56);
-    state[0] += a; state[1] += b; state[2] += c; state[3] += d;
-    state[4] += e; state[5] += f; state[6] += g; state[7] += h;
+    ROUNDS8(0);
+    ROUNDS8(8);
+    ROUNDS8(16);
+    ROUNDS8(24);
+    ROUNDS8(32);
+    ROUNDS8(40);
+    ROUNDS8(48);
+    ROUNDS8(56);
+    state[0] += a;
+    state[1] += b;
+    state[2] += c;
+    state[3] += d;
+    state[4] += e;
+    state[5] += f;
+    state[6] += g;
+    state[7] += h;
 }
 
 void hv_sha256_blocks_generic(uint32_t state[8], const uint8_t *data, size_t blocks)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * SMCCC calls from guests (HVC, and SMC trapped by HCR_EL2.TSC). Nothing reaches the firmware:
  * a guest never talks to EL3 behind the hypervisor's back. Calls a partition was not granted,
@@ -15,17 +16,17 @@ static int __attribute__((unused)) granted(uint32_t bit)
     return (hv_current_partition_config()->hypercalls >> bit) & 1;
 }
 
-#define SMCCC_OWNER(fid)        (((fid) >> 24) & 0x3f)
-#define SMCCC_OWNER_ARCH        0
-#define SMCCC_OWNER_STANDARD    4       /* PSCI */
-#define SMCCC_OWNER_VENDOR_HYP  6       /* hvcfg's own calls */
+#define SMCCC_OWNER(fid)       (((fid) >> 24) & 0x3f)
+#define SMCCC_OWNER_ARCH       0
+#define SMCCC_OWNER_STANDARD   4       /* PSCI */
+#define SMCCC_OWNER_VENDOR_HYP 6       /* hvcfg's own calls */
 
 /* One case per call this configuration compiles in (HV_HYPERCALLS_USED, generated from
  * hyp/hypercalls.yaml); each only if the partition's YAML granted it. */
-#define HYPERCALL_CASE(NAME, handler)           \
-    case HV_HC_##NAME##_FID:                    \
-        if (granted(HV_HC_##NAME))              \
-            return handler(regs);               \
+#define HYPERCALL_CASE(NAME, handler) \
+    case HV_HC_##NAME##_FID:          \
+        if (granted(HV_HC_##NAME))    \
+            return handler(regs);     \
         break;
 
 /* hvcfg's own calls. Tail calls throughout, so that the NOT_SUPPORTED answer needs no stack
@@ -33,7 +34,7 @@ static int __attribute__((unused)) granted(uint32_t bit)
 static void vendor_call(struct hv_regs *regs, uint32_t fid)
 {
     switch (fid) {
-    HV_HYPERCALLS_USED(HYPERCALL_CASE)
+        HV_HYPERCALLS_USED(HYPERCALL_CASE)
     default:
         break;
     }

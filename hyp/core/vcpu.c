@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The run-time state machine of partitions and their vCPUs (docs/architecture.md, "Partition
  * and vCPU states"). Each physical CPU hosts at most one vCPU (pinned). A partition has an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Console input: bytes typed on the hypervisor's UART go to the partition that has the focus.
  * HV_FOCUS_KEY (Ctrl-]) three times in a row moves the focus to the next partition with a
@@ -18,7 +19,7 @@
  * time this CPU spends here is bounded whatever is typed. */
 #define DRAIN_MAX 64
 
-static const uint32_t with_vuart[] = { HV_VUART_PARTITIONS };
+static const uint32_t with_vuart[] = {HV_VUART_PARTITIONS};
 #define NFOCUS (sizeof(with_vuart) / sizeof(with_vuart[0]))
 
 static uint32_t focus;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* PL011 UART (Arm PrimeCell UART r1p5), transmit path for the hypervisor console. */
 #include "hv/pl011.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A virtual PL011 (Arm PrimeCell UART r1p5 programmer's model), complete enough for Linux's
  * amba-pl011 driver and earlycon: data, flags, baud and line control, interrupt mask, raw and
@@ -131,16 +132,49 @@ enum hv_mmio_result hv_vuart_access(uint64_t off, int is_write, unsigned size, u
     case UARTFR:
         r = FR_TXFE | (u->rx_count ? 0 : FR_RXFE) | (u->rx_count >= RX_FIFO ? FR_RXFF : 0);
         break;
-    case UARTIBRD:  if (is_write) u->ibrd = v & 0xffff; r = u->ibrd; break;
-    case UARTFBRD:  if (is_write) u->fbrd = v & 0x3f; r = u->fbrd; break;
-    case UARTLCR_H: if (is_write) u->lcr_h = v & 0xff; r = u->lcr_h; break;
-    case UARTCR:    if (is_write) u->cr = v & 0xff87; r = u->cr; break;
-    case UARTIFLS:  if (is_write) u->ifls = v & 0x3f; r = u->ifls; break;
-    case UARTIMSC:  if (is_write) u->imsc = v & INT_ALL; r = u->imsc; break;
-    case UARTRIS:   r = raw_status(u); break;
-    case UARTMIS:   r = raw_status(u) & u->imsc; break;
-    case UARTICR:   if (is_write && (v & INT_TX)) u->tx_raw = 0; break;
-    case UARTRSR: case UARTILPR: case UARTDMACR:
+    case UARTIBRD:
+        if (is_write)
+            u->ibrd = v & 0xffff;
+        r = u->ibrd;
+        break;
+    case UARTFBRD:
+        if (is_write)
+            u->fbrd = v & 0x3f;
+        r = u->fbrd;
+        break;
+    case UARTLCR_H:
+        if (is_write)
+            u->lcr_h = v & 0xff;
+        r = u->lcr_h;
+        break;
+    case UARTCR:
+        if (is_write)
+            u->cr = v & 0xff87;
+        r = u->cr;
+        break;
+    case UARTIFLS:
+        if (is_write)
+            u->ifls = v & 0x3f;
+        r = u->ifls;
+        break;
+    case UARTIMSC:
+        if (is_write)
+            u->imsc = v & INT_ALL;
+        r = u->imsc;
+        break;
+    case UARTRIS:
+        r = raw_status(u);
+        break;
+    case UARTMIS:
+        r = raw_status(u) & u->imsc;
+        break;
+    case UARTICR:
+        if (is_write && (v & INT_TX))
+            u->tx_raw = 0;
+        break;
+    case UARTRSR:
+    case UARTILPR:
+    case UARTDMACR:
         break;                      /* no errors, no IrDA, no DMA: RAZ/WI */
     default:
         if (off >= UARTID && off < UARTID + 0x20)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Power-off through the BCM2835/BCM2711 power-management watchdog (the Raspberry Pi 4 has no
  * PSCI firmware), as Linux's bcm2835-wdt does: mark the reset as a halt (RSTS partition 63,
@@ -8,13 +9,13 @@
 #include "hv/platform.h"
 #include "hv/sysreg.h"
 
-#define PM_RSTC          0x1c
-#define PM_RSTS          0x20
-#define PM_WDOG          0x24
-#define PM_PASSWORD      0x5a000000u
-#define PM_RSTS_HALT     0x00000555u    /* partition 63: "halt", not reboot */
-#define PM_WDOG_TICKS    10u
-#define PM_RSTC_FULLRST  0x00000020u
+#define PM_RSTC         0x1c
+#define PM_RSTS         0x20
+#define PM_WDOG         0x24
+#define PM_PASSWORD     0x5a000000u
+#define PM_RSTS_HALT    0x00000555u    /* partition 63: "halt", not reboot */
+#define PM_WDOG_TICKS   10u
+#define PM_RSTC_FULLRST 0x00000020u
 
 void hv_platform_power_off(void)
 {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Boards whose firmware implements PSCI through SMC (QEMU virt with virtualization=on). */
 #include "hv/platform.h"
 #include "hv/psci.h"
@@ -13,8 +14,8 @@ static uint64_t smc_call(uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a3)
     __asm__ volatile("smc #0"
                      : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)
                      :
-                     : "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14",
-                       "x15", "x16", "x17", "memory");
+                     : "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15",
+                       "x16", "x17", "memory");
     return x0;
 }
 

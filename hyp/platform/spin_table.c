@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Boards whose CPUs wait in a spin table (the Raspberry Pi 4 firmware's armstub): a secondary
  * CPU leaves its WFE loop when its cpu-release-addr holds an entry address and an event is

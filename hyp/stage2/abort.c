@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Stage-2 aborts: a guest touched an IPA its stage-2 tables do not map (or not that way). */
 #include "hv/console.h"
 #include "hv/mmio.h"

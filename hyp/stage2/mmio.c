@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Emulated MMIO regions, per partition: each device model the configuration gives a partition
  * is registered once at boot with its base, size and handler, and a stage-2 data abort in a
@@ -67,8 +68,7 @@ static const struct hv_mmio_region *find(const union mmio_table *table, uint64_t
     return NULL;
 }
 
-int hv_mmio_emulate(struct hv_regs *regs, uint64_t iss, uint64_t ipa,
-                    const struct hv_partition *p)
+int hv_mmio_emulate(struct hv_regs *regs, uint64_t iss, uint64_t ipa, const struct hv_partition *p)
 {
     if (!(iss & ISS_ISV))
         return 0;
@@ -94,14 +94,13 @@ int hv_mmio_emulate(struct hv_regs *regs, uint64_t iss, uint64_t ipa,
     return 1;
 }
 
-static void must_register(uint32_t pidx, uint64_t base, hv_mmio_handler handler,
-                          const char *what)
+static void must_register(uint32_t pidx, uint64_t base, hv_mmio_handler handler, const char *what)
 {
     /* Refused only for a configuration hvcfg rejects: the device stays unmapped (every access
      * a stage-2 fault), which fails closed. */
     if (!hv_mmio_register(pidx, base, DEVICE_PAGE, handler))
-        hv_log("partition %s: %s at 0x%lx not emulated (region refused)",
-               hv_partitions[pidx].name, what, (unsigned long)base);
+        hv_log("partition %s: %s at 0x%lx not emulated (region refused)", hv_partitions[pidx].name,
+               what, (unsigned long)base);
 }
 
 void hv_mmio_init(void)

@@ -113,7 +113,7 @@ static void run_flood(void)
     mmio_write32(VUART_BASE + UARTDR, '\n');     /* end the vCPUs' last partial line */
 #endif
     if (MODE == 2)          /* the same for console calls: the report must not depend on where */
-        smccc_hvc(HVCFG_HC_CONSOLE, (uint64_t)"\n", 1, 0);   /* the last one was cut */
+        smccc_hvc(HVCFG_HC_CONSOLE, (uint64_t) "\n", 1, 0);   /* the last one was cut */
     uint64_t total = 0;
     for (int v = 0; v < HVCFG_NCPUS; v++)
         total += attempts[v];

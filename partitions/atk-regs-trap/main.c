@@ -9,7 +9,6 @@
  */
 #include "../lib/guest.h"
 
-
 volatile uint64_t last_esr, last_far, last_vector = ~0UL;   /* written by the vectors */
 extern char trap_vectors[], el0_a64_load[], el0_a32_load[], el0_a64_dcc[], el0_a32_dcc[];
 void run_el0(void *entry, uint64_t spsr, uint64_t x1);
@@ -122,8 +121,8 @@ static void lower_el(void)
 
 static void speculation(void)
 {
-    static const uint32_t ids[] = { HVCFG_SMCCC_ARCH_WORKAROUND_1, HVCFG_SMCCC_ARCH_WORKAROUND_2,
-                                    HVCFG_SMCCC_ARCH_WORKAROUND_3 };
+    static const uint32_t ids[] = {HVCFG_SMCCC_ARCH_WORKAROUND_1, HVCFG_SMCCC_ARCH_WORKAROUND_2,
+                                   HVCFG_SMCCC_ARCH_WORKAROUND_3};
     for (int i = 0; i < 3; i++)
         guest_printf("atk-trap: ARCH_FEATURES(WORKAROUND_%d) -> %ld", i + 1,
                      smccc_hvc(HVCFG_SMCCC_ARCH_FEATURES, ids[i], 0, 0).x0);

@@ -134,7 +134,7 @@ static __attribute__((unused)) void stress(uint64_t vcpu, uint64_t mine)
             guest_printf("vcpu%lu: 50 calls", vcpu);
         yield();
     }
-    psci(HVCFG_PSCI_SYSTEM_RESET, 0, 0, 0);   /* not stopped after OPS calls: end the incarnation */
+    psci(HVCFG_PSCI_SYSTEM_RESET, 0, 0, 0); /* not stopped after OPS calls: end the incarnation */
 }
 
 void secondary_main(uint64_t vcpu)

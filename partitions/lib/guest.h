@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A tiny runtime for bare-metal test partitions: console, PSCI, hypercalls, time. */
 #ifndef GUEST_H
 #define GUEST_H

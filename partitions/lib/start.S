@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Entry of a bare-metal partition at EL1h, MMU off. vCPU 0 enters at _start (x0 = its DT or 0):
  * it copies .data into its writable region, clears BSS and calls main(). Other vCPUs enter at

@@ -30,7 +30,8 @@ void secondary_main(uint64_t vcpu)
 
 int main(uint64_t dtb)
 {
-    guest_printf("vcpu0: up, PSCI version 0x%lx", (uint64_t)smccc_hvc(HVCFG_PSCI_VERSION, 0, 0, 0).x0);
+    guest_printf("vcpu0: up, PSCI version 0x%lx",
+                 (uint64_t)smccc_hvc(HVCFG_PSCI_VERSION, 0, 0, 0).x0);
     for (uint32_t i = 0; i < VICTIM_LEN; i++)
         victim[i] = (uint8_t)(i * 7 + 3);
     guest_printf("victim checksum before: 0x%x", guest_checksum(victim, VICTIM_LEN));

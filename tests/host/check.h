@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The host unit-test harness (tests/host/README.md). A test file is
  *
@@ -25,27 +26,27 @@ void host_fail(const char *file, int line, const char *expr);
 void host_fail_eq(const char *file, int line, const char *a, const char *b, uint64_t va,
                   uint64_t vb);
 
-#define TEST(name)                                                                  \
-    static void name(void);                                                         \
-    static struct host_test name##_test = {#name, name, 0};                         \
-    __attribute__((constructor)) static void name##_register(void)                  \
-    {                                                                               \
-        host_register(&name##_test);                                                \
-    }                                                                               \
+#define TEST(name)                                                 \
+    static void name(void);                                        \
+    static struct host_test name##_test = {#name, name, 0};        \
+    __attribute__((constructor)) static void name##_register(void) \
+    {                                                              \
+        host_register(&name##_test);                               \
+    }                                                              \
     static void name(void)
 
 /* A failed CHECK or EXPECT_EQ marks the test failed and goes on (the next checks still run). */
-#define CHECK(cond)                                                                 \
-    do {                                                                            \
-        if (!(cond))                                                                \
-            host_fail(__FILE__, __LINE__, #cond);                                   \
+#define CHECK(cond)                               \
+    do {                                          \
+        if (!(cond))                              \
+            host_fail(__FILE__, __LINE__, #cond); \
     } while (0)
 
-#define EXPECT_EQ(a, b)                                                             \
-    do {                                                                            \
-        uint64_t a_ = (uint64_t)(a), b_ = (uint64_t)(b);                            \
-        if (a_ != b_)                                                               \
-            host_fail_eq(__FILE__, __LINE__, #a, #b, a_, b_);                       \
+#define EXPECT_EQ(a, b)                                       \
+    do {                                                      \
+        uint64_t a_ = (uint64_t)(a), b_ = (uint64_t)(b);      \
+        if (a_ != b_)                                         \
+            host_fail_eq(__FILE__, __LINE__, #a, #b, a_, b_); \
     } while (0)
 
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* main() of every host unit test (check.h): run the registered tests, report, count failures. */
 #include <inttypes.h>
 #include <stdio.h>
@@ -25,8 +26,8 @@ void host_fail(const char *file, int line, const char *expr)
 void host_fail_eq(const char *file, int line, const char *a, const char *b, uint64_t va,
                   uint64_t vb)
 {
-    printf("%s:%d: EXPECT_EQ failed: %s == %s: 0x%" PRIx64 " != 0x%" PRIx64 "\n", file, line,
-           a, b, va, vb);
+    printf("%s:%d: EXPECT_EQ failed: %s == %s: 0x%" PRIx64 " != 0x%" PRIx64 "\n", file, line, a, b,
+           va, vb);
     failed = 1;
 }
 

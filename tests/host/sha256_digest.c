@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Host harness for tests/test_sha256.py: the digest of a file with the hypervisor's portable
  * SHA-256 (hyp/core/sha256.c), the data placed at a given misalignment. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Guest buffers (hyp/core/guestmem.c): a range a guest passes is copied only when it lies wholly
  * in one readable RAM region of its own partition, whatever the sums of its values would do. */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Emulated MMIO regions (hyp/stage2/mmio.c): registration refuses what could make a lookup
  * wrong, a lookup never computes base + size, and hv_mmio_emulate turns the data abort's
  * syndrome into a checked access and writes the result back as the instruction would. */
@@ -35,8 +36,7 @@ static enum hv_mmio_result device(uint64_t off, int is_write, unsigned size, uin
     return dev.result;
 }
 
-enum hv_mmio_result hv_vgic_dist_access(uint64_t off, int is_write, unsigned size,
-                                        uint64_t *value)
+enum hv_mmio_result hv_vgic_dist_access(uint64_t off, int is_write, unsigned size, uint64_t *value)
 {
     return device(off, is_write, size, value);
 }

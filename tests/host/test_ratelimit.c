@@ -1,10 +1,11 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The console's token bucket (hyp/include/hv/ratelimit.h) in counter time. */
 #include "check.h"
 #include "hv/ratelimit.h"
 
-#define FREQ    1000u               /* counter ticks a second */
-#define PER_S   10u                 /* units a second: one every 100 ticks */
-#define BURST   5u
+#define FREQ  1000u               /* counter ticks a second */
+#define PER_S 10u                 /* units a second: one every 100 ticks */
+#define BURST 5u
 
 static void at(uint64_t t)
 {

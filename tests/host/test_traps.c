@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Synchronous traps from a guest are dispatched by exception class (hyp/aarch64/traps.c): each
  * class with a handler reaches it, every other value of ESR_EL2.EC (all 64) reaches the health
  * monitor, and syndrome bits outside EC never select a different entry. */
@@ -17,7 +18,10 @@ static struct {
     char msg[160];
 } seen;
 
-void hv_smccc_call(struct hv_regs *regs) { seen.smccc++; }
+void hv_smccc_call(struct hv_regs *regs)
+{
+    seen.smccc++;
+}
 
 void hv_stage2_abort(struct hv_regs *regs, uint64_t esr, int is_instruction)
 {
@@ -43,14 +47,33 @@ void hv_fault(struct hv_regs *regs, enum hv_fault_kind kind, const char *fmt, ..
 }
 
 /* What traps.c calls on its other paths (physical interrupts, EL2 panics): not under test. */
-uint32_t hv_gic_ack(void) { return 1023; }
-void hv_gic_eoi(uint32_t iar) {}
-enum hv_irq_result hv_irq_hypervisor(uint32_t iar) { return HV_IRQ_NOT_OURS; }
-void hv_vgic_physical_irq(uint32_t iar, int running) {}
-void hv_vcpu_handle_kick(void) {}
-void hv_console_panic(void) {}
-void hv_log(const char *fmt, ...) {}
-void hv_platform_power_off(void) { abort(); }
+uint32_t hv_gic_ack(void)
+{
+    return 1023;
+}
+void hv_gic_eoi(uint32_t iar)
+{
+}
+enum hv_irq_result hv_irq_hypervisor(uint32_t iar)
+{
+    return HV_IRQ_NOT_OURS;
+}
+void hv_vgic_physical_irq(uint32_t iar, int running)
+{
+}
+void hv_vcpu_handle_kick(void)
+{
+}
+void hv_console_panic(void)
+{
+}
+void hv_log(const char *fmt, ...)
+{
+}
+void hv_platform_power_off(void)
+{
+    abort();
+}
 
 static void trap(uint64_t esr, struct hv_regs *regs)
 {

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """verify: an independent check of the built image (docs/verify.md).
 
     report = verify_elf(Path("build/qemu-virt/hyp.elf"))          # config from manifest.json

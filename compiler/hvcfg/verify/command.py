@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """`hvcfg verify ELF [--config BOARD.yaml] [--json]`: exit 0 clean, 1 findings, 2 unverifiable."""
 from __future__ import annotations
 
@@ -31,7 +32,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_CLEAN if report.clean else EXIT_FINDINGS
 
 
-def register(subparsers) -> argparse.ArgumentParser:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
+             ) -> argparse.ArgumentParser:
     """Add `verify` to hvcfg's subcommands (cli.build_parser's `sub`)."""
     p = subparsers.add_parser(
         "verify", help="prove the built image's tables and digests against the configuration",

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The built hypervisor ELF as the verifier sees it: sections, segments, symbols, the bytes
 the loader puts in memory, and the layout of the configuration structs (from DWARF).
 
@@ -12,8 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from elftools.common.exceptions import ELFError, ELFParseError
+from elftools.dwarf.die import DIE
 from elftools.elf.constants import P_FLAGS, SH_FLAGS
 from elftools.elf.elffile import ELFFile
+from elftools.elf.sections import SymbolTableSection
 
 from .. import perms
 
@@ -155,7 +158,7 @@ class ElfImage:
             raise VerifyError(f"{self.path}: no loadable segment")
         self.symbols: dict[str, Symbol] = {}
         symtab = elf.get_section_by_name(".symtab")
-        if symtab is None:
+        if not isinstance(symtab, SymbolTableSection):
             raise VerifyError(f"{self.path}: no symbol table (stripped ELF?); verify needs "
                               "hv_boot_regs, hv_partitions and hv_pgtables")
         for sym in symtab.iter_symbols():
@@ -176,7 +179,8 @@ class ElfImage:
             dwarf = self._elf.get_dwarf_info()
             for cu in dwarf.iter_CUs():
                 for die in cu.iter_DIEs():
-                    if die.tag != "DW_TAG_structure_type" or "DW_AT_byte_size" not in die.attributes:
+                    if (die.tag != "DW_TAG_structure_type"
+                            or "DW_AT_byte_size" not in die.attributes):
                         continue
                     nattr = die.attributes.get("DW_AT_name")
                     name = nattr.value.decode() if nattr else ""
@@ -264,14 +268,15 @@ class ElfImage:
         return self.data[sec.offset: sec.offset + sec.size]
 
 
-def _type_size(die) -> int | None:
+def _type_size(die: DIE) -> int | None:
     """The byte size of a member's type, following typedefs, qualifiers and arrays."""
     try:
         t = die.get_DIE_from_attribute("DW_AT_type")
         count = 1
         for _ in range(16):
             if "DW_AT_byte_size" in t.attributes and t.tag != "DW_TAG_array_type":
-                return count * t.attributes["DW_AT_byte_size"].value
+                size: int = t.attributes["DW_AT_byte_size"].value
+                return count * size
             if t.tag == "DW_TAG_array_type":
                 for sub in t.iter_children():
                     if sub.tag == "DW_TAG_subrange_type":

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The verifier's result: findings with stable names, a summary, text and JSON renderings."""
 from __future__ import annotations
 

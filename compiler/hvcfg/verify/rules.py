@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The proofs: what the built image's tables and values must satisfy, given the configuration.
 
 Inputs are the ELF (ElfImage), the System model the YAML describes, and digest sources.
@@ -9,17 +10,18 @@ from __future__ import annotations
 import bisect
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from .. import package, perms, platform
 from ..guestdt import vuart_location
 from ..model import Partition, System
-from .elfimage import ElfImage, StructLayout, VerifyError
+from .elfimage import ElfImage, Section, StructLayout, VerifyError
 from .report import Report
-from .walker import (PAGE, RegimeError, Run, TableRef, Walk, el2_regime,
-                     stage2_regime, walk)
+from .walker import PAGE, RegimeError, Run, TableRef, Walk, el2_regime, stage2_regime, walk
+
+_T = TypeVar("_T")
 
 NORMAL_OK = ("normal-wb",)                              # inner and outer write-back
 DEVICE_OK = ("device-nGnRnE", "device-nGnRE")           # no gathering, no reordering
@@ -207,7 +209,8 @@ class DigestRecord:
 
 
 class DigestSource(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def records(self) -> list[DigestRecord]: ...
 
@@ -292,13 +295,13 @@ def pieces(expected: list[Expect], runs: list[Run]
     estarts = [e.va for e in expected]
     rstarts = [r.va for r in runs]
 
-    def find(starts: list[int], items: list, lo: int, end_attr: str):
+    def find(starts: list[int], items: Sequence[_T], lo: int, end_attr: str) -> _T | None:
         i = bisect.bisect_right(starts, lo) - 1
         if i >= 0 and lo < getattr(items[i], end_attr):
             return items[i]
         return None
 
-    for lo, hi in zip(bounds, bounds[1:]):
+    for lo, hi in zip(bounds, bounds[1:], strict=False):
         e = find(estarts, expected, lo, "end")
         r = find(rstarts, runs, lo, "va_end")
         if e is not None or r is not None:
@@ -356,9 +359,10 @@ class Verifier:
     # ------------------------------------------------------------------ run everything
     def run(self) -> None:
         img = self.img
-        self.pgtables = img.section(".pgtables")
-        if self.pgtables is None:
+        pgtables = img.section(".pgtables")
+        if pgtables is None:
             raise VerifyError(f"{img.path}: no .pgtables section")
+        self.pgtables: Section = pgtables
         img.symbol("hv_pgtables")
         self.image_sections = [s for s in img.alloc_sections if s.name.startswith(".image.")]
         self.check_elf()
@@ -823,10 +827,10 @@ class Verifier:
                              + (f"mapped {run.attrs.perm}" if run else "not mapped"))
                     break
             else:
-                pa = _translate(w.runs, e.dtb_ipa)
-                if dtbs and not any(b.dst == pa for b in dtbs):
+                dtb_pa = _translate(w.runs, e.dtb_ipa)
+                if dtbs and not any(b.dst == dtb_pa for b in dtbs):
                     self.add("dtb-unmapped", p.name, f"device tree IPA {e.dtb_ipa:#x} maps PA "
-                             f"{_opt(pa)}, not where the DTB is loaded "
+                             f"{_opt(dtb_pa)}, not where the DTB is loaded "
                              f"({_blobs_str(e.blobs, 'dtb')})")
 
     # ------------------------------------------------------------------ EL2 proofs
@@ -854,10 +858,11 @@ class Verifier:
             items.append(Expect(_down(reg.base), None, _up(reg.end) - _down(reg.base),
                                 frozenset({"rw"}), "device", "console"))
         gic = self.system.board.gic
-        for n, reg in [("GICD", gic.gicd), ("GICC", gic.gicc), ("GICH", gic.gich),
-                       ("GICV", gic.gicv)] + [(f"GICR{i}", r) for i, r in enumerate(gic.gicr)]:
-            if reg is not None:
-                items.append(Expect(_down(reg.base), None, _up(reg.end) - _down(reg.base),
+        for n, gic_reg in [("GICD", gic.gicd), ("GICC", gic.gicc), ("GICH", gic.gich),
+                           ("GICV", gic.gicv)] + [(f"GICR{i}", r) for i, r in enumerate(gic.gicr)]:
+            if gic_reg is not None:
+                items.append(Expect(_down(gic_reg.base), None,
+                                    _up(gic_reg.end) - _down(gic_reg.base),
                                     frozenset({"rw"}), "device", n, required=False))
         # Boards without PSCI: the spin-table release addresses and the power-management block.
         for page in sorted({_down(c.release_addr) for c in self.system.board.cpus
@@ -964,6 +969,7 @@ class Verifier:
         sources = list(self.digest_sources)
         for source in sources:
             for rec in source.records():
+                data: bytes | None
                 if rec.src is None:
                     sec = self.img.section(f".image.{ident(rec.partition)}")
                     if sec is None:

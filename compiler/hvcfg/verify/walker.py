@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """An MMU-exact walker for VMSAv8-64 translation tables with the 4 KiB granule.
 
 Written from the Arm Architecture Reference Manual (DDI 0487, chapter D8 "The AArch64

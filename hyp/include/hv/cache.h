@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Cache maintenance by VA (EL2 mappings are identity, so VA == PA). */
 #ifndef HV_CACHE_H
 #define HV_CACHE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The hypervisor console: whole lines, never interleaved between CPUs. */
 #ifndef HV_CONSOLE_H
 #define HV_CONSOLE_H
@@ -10,7 +11,8 @@ void hv_console_init(void);
 /* One line prefixed "[hyp] "; fmt knows %s %c %d %u %x %p and l, 0, width modifiers. */
 void hv_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* One line prefixed "[<prefix>] ". */
-void hv_log_prefixed(const char *prefix, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void hv_log_prefixed(const char *prefix, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* "[<prefix>] <text>" as it is: the text is at most one line of printable characters. */
 void hv_console_line(const char *prefix, const char *text);
 /* A panic: print without the console lock from now on (it may be held by this CPU). */

@@ -1,12 +1,13 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The physical GIC as the hypervisor uses it (GICv2 / GIC-400). */
 #ifndef HV_GIC_H
 #define HV_GIC_H
 
 #include <stdint.h>
 
-#define HV_SGI_KICK      0          /* hypervisor-internal: "look at your mailbox" */
+#define HV_SGI_KICK       0          /* hypervisor-internal: "look at your mailbox" */
 #define GIC_FIRST_SPECIAL 1020       /* INTIDs 1020..1023 are not interrupts */
-#define GIC_SPURIOUS     1023
+#define GIC_SPURIOUS      1023
 
 void hv_gic_init_distributor(void);
 void hv_gic_init_cpu(uint32_t slot);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Guest-visible CPU state: its reset before every vCPU entry, and what the guest may reach. */
 #ifndef HV_GUEST_RESET_H
 #define HV_GUEST_RESET_H

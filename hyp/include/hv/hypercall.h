@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * hvcfg's own calls, in the SMCCC Vendor Specific Hypervisor Service range (owner 6). Their ids,
  * grant bits and handlers are in hyp/hypercalls.yaml, from which hvcfg generates HV_HC_<NAME>,
@@ -12,7 +13,7 @@
 #include "hv/config.h"
 #include "hv/frame.h"
 
-#define HV_HC_CONSOLE_MAX       256             /* bytes per console call */
+#define HV_HC_CONSOLE_MAX 256             /* bytes per console call */
 
 /* Copy [ipa, ipa+len) of the current partition's RAM into dst; 0 if the range is not wholly
  * inside one readable region of the partition. */

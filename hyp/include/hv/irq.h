@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Physical interrupts the hypervisor keeps for itself. */
 #ifndef HV_IRQ_H
 #define HV_IRQ_H

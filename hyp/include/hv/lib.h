@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The few C library functions the hypervisor needs (and the compiler may call). */
 #ifndef HV_LIB_H
 #define HV_LIB_H

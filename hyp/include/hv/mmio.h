@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Emulated MMIO on stage-2 data aborts: what the abort decoder and the device models share. */
 #ifndef HV_MMIO_H
 #define HV_MMIO_H
@@ -64,7 +65,6 @@ static inline void hv_mmio_complete_load(struct hv_regs *regs, uint64_t iss, uns
 /* The generic path (stage2/mmio.c): decode the access from the data abort's syndrome, offer it
  * to partition p's regions, write back a load, step over the instruction. Returns 0 when no
  * region takes it or its device refuses it (the caller reports a stage-2 fault). */
-int hv_mmio_emulate(struct hv_regs *regs, uint64_t iss, uint64_t ipa,
-                    const struct hv_partition *p);
+int hv_mmio_emulate(struct hv_regs *regs, uint64_t iss, uint64_t ipa, const struct hv_partition *p);
 
 #endif

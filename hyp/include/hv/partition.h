@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Partitions at run time: loading, starting, stopping, restarting, and the health monitor. */
 #ifndef HV_PARTITION_H
 #define HV_PARTITION_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Partition console output: whole lines "[<partition>] text" on the hypervisor console. */
 #ifndef HV_PCONSOLE_H
 #define HV_PCONSOLE_H
@@ -13,9 +14,9 @@
  * lines or 16 full ones a second, at most ~4.4 KB/s, under 40% of a 115200-baud UART, so one
  * partition cannot keep the console busy by itself. Lines beyond it are dropped, counted and
  * summarised "[hyp] <partition>: N lines suppressed". */
-#define HV_PCONSOLE_BURST       256
-#define HV_PCONSOLE_PER_SECOND  64
-#define HV_PCONSOLE_UNITS(len)  (1u + (uint32_t)(len) / 64u)
+#define HV_PCONSOLE_BURST      256
+#define HV_PCONSOLE_PER_SECOND 64
+#define HV_PCONSOLE_UNITS(len) (1u + (uint32_t)(len) / 64u)
 
 #if defined(HV_HAS_VUART) || defined(HV_HAS_HC_CONSOLE)
 /* Add bytes of a partition's output; complete lines are printed, partial ones wait in the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* PL011 UART, polled transmit only: the hypervisor console. */
 #ifndef HV_PL011_H
 #define HV_PL011_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The per-board part of the hypervisor: power and CPU bring-up (hyp/platform/). */
 #ifndef HV_PLATFORM_H
 #define HV_PLATFORM_H

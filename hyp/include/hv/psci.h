@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * PSCI 1.1 and SMCCC 1.1 function identifiers and return codes (Arm DEN0022, DEN0028): their one
  * place. hvcfg reads the PSCI_* and SMCCC_* constants here (and in spectre.h) for `hvcfg surface`
@@ -23,7 +24,7 @@
 #define PSCI_CPU_ON_64          (PSCI_CPU_ON | PSCI_SMC64)
 #define PSCI_AFFINITY_INFO_64   (PSCI_AFFINITY_INFO | PSCI_SMC64)
 
-#define PSCI_SUCCESS             0
+#define PSCI_SUCCESS            0
 #define PSCI_NOT_SUPPORTED      -1
 #define PSCI_INVALID_PARAMETERS -2
 #define PSCI_DENIED             -3
@@ -34,9 +35,9 @@
 #define PSCI_DISABLED           -8
 #define PSCI_INVALID_ADDRESS    -9
 
-#define PSCI_AFF_ON              0
-#define PSCI_AFF_OFF             1
-#define PSCI_AFF_ON_PENDING      2
+#define PSCI_AFF_ON             0
+#define PSCI_AFF_OFF            1
+#define PSCI_AFF_ON_PENDING     2
 
 #ifndef __ASSEMBLER__
 #include "hv/frame.h"

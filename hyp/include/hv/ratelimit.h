@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A token bucket for what a partition makes the hypervisor print, in physical counter time
  * (the generic cell rate algorithm: one deadline instead of a token count). `burst` lines may

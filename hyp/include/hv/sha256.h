@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SHA-256 (FIPS 180-4), for measuring partition images before they run. */
 #ifndef HV_SHA256_H
 #define HV_SHA256_H

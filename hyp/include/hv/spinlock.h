@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The hypervisor's only lock: a ticket lock, so it is fair. CPUs get the lock in the order
  * they asked for it, and a CPU holds at most one ticket per lock, so a waiter is overtaken by

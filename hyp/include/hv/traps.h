@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Trap handlers called from the exception vectors. */
 #ifndef HV_TRAPS_H
 #define HV_TRAPS_H

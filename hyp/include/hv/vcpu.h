@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Physical CPUs and the vCPU each one hosts: the partition/vCPU state machine (states and
  * who moves them: docs/architecture.md), the idle loop, entering a guest. */
 #ifndef HV_VCPU_H

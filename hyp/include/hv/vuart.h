@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Virtual PL011 UARTs: emulated on stage-2 traps for partitions that have no UART of their own. */
 #ifndef HV_VUART_H
 #define HV_VUART_H
@@ -8,8 +9,7 @@
 
 /* An access at `offset` in the current partition's virtual UART page (an hv_mmio_handler);
  * HV_MMIO_FAULT if not emulable. */
-enum hv_mmio_result hv_vuart_access(uint64_t offset, int is_write, unsigned size,
-                                    uint64_t *value);
+enum hv_mmio_result hv_vuart_access(uint64_t offset, int is_write, unsigned size, uint64_t *value);
 /* A byte typed on the console for a partition (the one with the input focus). When its
  * receive buffer is full the byte is dropped and counted, the count reported (rate-limited)
  * when a byte fits again, when the focus moves away, or at its reset. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What is architecture-specific in the hypervisor, for host-compiled unit tests: included
  * before anything else (-include). System registers become fields of host_sysreg, which a
@@ -19,11 +20,11 @@ struct host_sysregs {
 
 extern struct host_sysregs host_sysreg;
 
-#define read_sysreg(r)      (host_sysreg.r)
-#define write_sysreg(r, v)  ((void)(host_sysreg.r = (uint64_t)(v)))
-#define isb()               ((void)0)
-#define dsb(opt)            ((void)0)
-#define wfi()               ((void)0)
+#define read_sysreg(r)     (host_sysreg.r)
+#define write_sysreg(r, v) ((void)(host_sysreg.r = (uint64_t)(v)))
+#define isb()              ((void)0)
+#define dsb(opt)           ((void)0)
+#define wfi()              ((void)0)
 
 static inline uint32_t hv_cpu_slot(void)
 {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The generated configuration's constants, as host unit tests see them: a small machine (the
  * tables behind them, hv_partitions and hv_cpus, are each test's own). */
 #ifndef HVCFG_CONFIG_H

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A GICv2 distributor as the GIC Architecture Specification (v2, IHI 0048B, chapter 4) defines
 its programmers' model, for the reference test of the hypervisor's emulation
 (tests/test_vgic_model.py). Only what software can observe through the distributor registers,

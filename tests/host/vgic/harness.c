@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Host harness for tests/test_vgic_model.py: hyp/gic/vgic_dist.c, the hypervisor's virtual
  * distributor, compiled for the host with a simulated physical distributor and empty list
@@ -20,9 +21,13 @@
 #define W(intid) [(intid) / 32] = 1u << ((intid) % 32)
 
 const struct hv_partition hv_partitions[HV_NPARTITIONS] = {
-    {.name = "three", .nvcpus = 3, .cpu_slot = {0, 1, 2},
+    {.name = "three",
+     .nvcpus = 3,
+     .cpu_slot = {0, 1, 2},
      .vgic = {.nlines = 96, .typer = 2 | (2 << 5), .hw = {[1] = 1u << 8, [2] = 1u << 6}}},
-    {.name = "uni", .nvcpus = 1, .cpu_slot = {3},
+    {.name = "uni",
+     .nvcpus = 1,
+     .cpu_slot = {3},
      .vgic = {.nlines = 64, .typer = 1, .hw = {W(33)}}},
 };
 const struct hv_cpu hv_cpus[HV_NCPUS] = {{0, 0, 0}, {0, 0, 1}, {0, 0, 2}, {0, 1, 0}};
@@ -148,8 +153,7 @@ void vgic_lr_clear(uint32_t word, uint32_t bits, uint32_t state)
     (void)word, (void)bits, (void)state;
 }
 
-int hv_mmio_emulate(struct hv_regs *regs, uint64_t iss, uint64_t ipa,
-                    const struct hv_partition *p)
+int hv_mmio_emulate(struct hv_regs *regs, uint64_t iss, uint64_t ipa, const struct hv_partition *p)
 {
     (void)regs, (void)iss, (void)ipa, (void)p;
     return 0;

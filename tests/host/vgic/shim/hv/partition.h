@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Host harness: the partition of the current CPU. */
 #ifndef HV_PARTITION_H
 #define HV_PARTITION_H

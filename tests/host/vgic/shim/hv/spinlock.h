@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Host harness: one thread, so the distributor lock only has to exist. */
 #ifndef HV_SPINLOCK_H
 #define HV_SPINLOCK_H
@@ -10,7 +11,7 @@ typedef struct {
 
 void host_lock(hv_spinlock_t *l);       /* harness.c: checks that locks are balanced */
 void host_unlock(hv_spinlock_t *l);
-#define hv_spin_lock host_lock
+#define hv_spin_lock   host_lock
 #define hv_spin_unlock host_unlock
 
 #endif

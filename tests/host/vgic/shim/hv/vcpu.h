@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Host harness: the "current CPU" is the one the test's access comes from. */
 #ifndef HV_VCPU_H
 #define HV_VCPU_H
