@@ -17,7 +17,6 @@ from pathlib import Path
 import jinja2
 
 from . import __version__, hypbuild, hypercalls, interrupts, package, platform, smccc, tables
-from .board import Gic
 from .guestdt import vuart_location
 from .layout import Layout, dtb_ipa, image_load_offset
 from .model import FAULT_ACTIONS, Partition, System

@@ -165,10 +165,18 @@ CODES: dict[str, tuple[str, str]] = {
     "E061": ("stage2-maps-hypervisor",
              "a partition's stage 2 may map neither the hypervisor's memory nor the pages it "
              "drives; move the region or device"),
-    "E062": ("device-not-passable", "a bus master (DMA, MSI) reaches all physical memory past stage 2 and hvcfg has no IOMMU: give the device to no partition"),
-    "E063": ("vgic-lines-too-few", "vgic.lines must be above every INTID the partition owns (its devices', its virtual UART's, vgic.virtual); leave it out for the default"),
-    "E064": ("intid-two-meanings", "an SPI of a partition is a device's, the virtual UART's or a purely virtual line (vgic.virtual), never two of them; devices keep their hardware INTIDs"),
-    "E065": ("ipa-misaligned", "stage 2 moves whole 4 KiB pages: a moved device's ipa is page-aligned or keeps the device's offset in its page; vuart.ipa is page-aligned"),
+    "E062": ("device-not-passable",
+             "a bus master (DMA, MSI) reaches all physical memory past stage 2 and hvcfg has no "
+             "IOMMU: give the device to no partition"),
+    "E063": ("vgic-lines-too-few",
+             "vgic.lines must be above every INTID the partition owns (its devices', its virtual"
+             " UART's, vgic.virtual); leave it out for the default"),
+    "E064": ("intid-two-meanings",
+             "an SPI of a partition is a device's, the virtual UART's or a purely virtual line "
+             "(vgic.virtual), never two of them; devices keep their hardware INTIDs"),
+    "E065": ("ipa-misaligned",
+             "stage 2 moves whole 4 KiB pages: a moved device's ipa is page-aligned or keeps the"
+             " device's offset in its page; vuart.ipa is page-aligned"),
     # warnings
     "W001": ("not-security-supported",
              "see xsa/SUPPORT.yaml: advisories do not cover this feature"),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The virtual GICv2: list-register injection. Each partition's distributor is emulated in
  * vgic_dist.c; each vCPU's CPU interface is the hardware GICV (mapped at the guest's GICC), fed
@@ -25,29 +26,29 @@
 #include "vgic_internal.h"
 
 /* GICH (virtual interface control) */
-#define GICH_HCR   0x000
-#define GICH_VTR   0x004
-#define GICH_VMCR  0x008
-#define GICH_APR   0x0f0
-#define GICH_MISR  0x010
-#define GICH_EISR0 0x020
-#define GICH_ELRSR0 0x030
-#define GICH_LR(n) (0x100 + 4 * (n))
-#define HCR_EN     (1u << 0)
-#define HCR_UIE    (1u << 1)
-#define MISR_EOI   (1u << 0)
-#define VMCR_RESET 0x004c0000u  /* VBPR 2, VABPR 3, all else 0: the GICV reset values */
+#define GICH_HCR      0x000
+#define GICH_VTR      0x004
+#define GICH_VMCR     0x008
+#define GICH_APR      0x0f0
+#define GICH_MISR     0x010
+#define GICH_EISR0    0x020
+#define GICH_ELRSR0   0x030
+#define GICH_LR(n)    (0x100 + 4 * (n))
+#define HCR_EN        (1u << 0)
+#define HCR_UIE       (1u << 1)
+#define MISR_EOI      (1u << 0)
+#define VMCR_RESET    0x004c0000u  /* VBPR 2, VABPR 3, all else 0: the GICV reset values */
 
 /* List register fields (GICv2) */
-#define LR_VIRTID(lr)   ((lr) & 0x3ff)
-#define LR_SRC(lr)      (((lr) >> 10) & 7)
-#define LR_PHYS_SHIFT   10
-#define LR_EOI          (1u << 19)
-#define LR_PRIO_SHIFT   23
-#define LR_PENDING      (1u << 28)
-#define LR_ACTIVE       (1u << 29)
-#define LR_STATE        (3u << 28)
-#define LR_HW           (1u << 31)
+#define LR_VIRTID(lr) ((lr)&0x3ff)
+#define LR_SRC(lr)    (((lr) >> 10) & 7)
+#define LR_PHYS_SHIFT 10
+#define LR_EOI        (1u << 19)
+#define LR_PRIO_SHIFT 23
+#define LR_PENDING    (1u << 28)
+#define LR_ACTIVE     (1u << 29)
+#define LR_STATE      (3u << 28)
+#define LR_HW         (1u << 31)
 
 /* Per CPU: something waits to go into the list registers. Outside struct vgic_cpu so that the
  * hypercall fast path in vectors.S can test it without a call. */
@@ -135,8 +136,8 @@ static void stray(uint32_t iar, uint32_t pidx)
     hv_gic_deactivate(iar);
     if (__atomic_fetch_or(&stray_reported[intid / 32], m, __ATOMIC_RELAXED) & m)
         return;
-    hv_log("CPU %u (%s): interrupt %u of %s arrived here: masked at the distributor",
-           hv_cpu_slot(), pidx < HV_NPARTITIONS ? hv_partitions[pidx].name : "idle", intid,
+    hv_log("CPU %u (%s): interrupt %u of %s arrived here: masked at the distributor", hv_cpu_slot(),
+           pidx < HV_NPARTITIONS ? hv_partitions[pidx].name : "idle", intid,
            owner < HV_NPARTITIONS ? hv_partitions[owner].name : "no partition");
 }
 
@@ -271,15 +272,15 @@ static int place(struct vgic_cpu *vc, struct vgic_dist *d, uint32_t intid, uint3
              * HW one; behind an active copy it waits, and the guest's EOI of that copy brings
              * the maintenance interrupt that places it. */
             if (!(lr & LR_ACTIVE)) {
-                *gich(GICH_LR(n)) = (lr & ~(LR_EOI | (0x3ffu << LR_PHYS_SHIFT))) | LR_HW |
-                                    (intid << LR_PHYS_SHIFT);
+                *gich(GICH_LR(n)) =
+                    (lr & ~(LR_EOI | (0x3ffu << LR_PHYS_SHIFT))) | LR_HW | (intid << LR_PHYS_SHIFT);
                 return 1;
             }
             *gich(GICH_LR(n)) = lr | LR_EOI;
             return -1;
         }
         if (lr & LR_PENDING || hw || level)
-            return 1;                       /* already pending there / a HW one takes no more */
+            return 1; /* already pending there / a HW one takes no more */
         *gich(GICH_LR(n)) = lr | LR_PENDING;
         return 1;
     }
@@ -293,7 +294,7 @@ static int place(struct vgic_cpu *vc, struct vgic_dist *d, uint32_t intid, uint3
     else if (intid < 16)
         lr |= src << LR_PHYS_SHIFT;
     else if (level)
-        lr |= LR_EOI;                       /* re-sample the line when the guest is done */
+        lr |= LR_EOI; /* re-sample the line when the guest is done */
     *gich(GICH_LR(n)) = lr;
     return 1;
 }
@@ -322,8 +323,7 @@ void hv_vgic_flush(void)
         uint32_t best = HV_GIC_LINES, best_prio = 0x100;
         /* Only the set bits are visited, in ascending INTID order (strict < keeps the lowest). */
         /* An interrupt the guest made active (ISACTIVER) waits until it is deactivated. */
-        uint32_t priv = ((vc->pending & ~vc->active) | vc->hw_pending) & vc->enabled &
-                        ~deferred[0];
+        uint32_t priv = ((vc->pending & ~vc->active) | vc->hw_pending) & vc->enabled & ~deferred[0];
         for (; priv; priv &= priv - 1) {
             uint32_t i = (uint32_t)__builtin_ctz(priv);
             if (vc->priority[i] < best_prio)
@@ -334,8 +334,7 @@ void hv_vgic_flush(void)
                             d->enabled[w] & ~deferred[w];
             for (; cand; cand &= cand - 1) {
                 uint32_t intid = w * 32 + (uint32_t)__builtin_ctz(cand);
-                if ((d->target[intid] & self) &&
-                    (d->target[intid] & -d->target[intid]) == self &&
+                if ((d->target[intid] & self) && (d->target[intid] & -d->target[intid]) == self &&
                     d->priority[intid] < best_prio)
                     best = intid, best_prio = d->priority[intid];
             }
@@ -343,8 +342,8 @@ void hv_vgic_flush(void)
         if (best == HV_GIC_LINES || (best < 32 && !d->ctlr && !(vc->hw_pending & (1u << best))))
             break;
         uint32_t m = 1u << (best % 32);
-        if (best < 16) {                    /* one SGI source at a time */
-            if (!vc->sgi_src[best]) {       /* cannot happen under the lock; never ctz(0) */
+        if (best < 16) { /* one SGI source at a time */
+            if (!vc->sgi_src[best]) { /* cannot happen under the lock; never ctz(0) */
                 vc->pending &= ~m;
                 continue;
             }
@@ -352,10 +351,10 @@ void hv_vgic_flush(void)
             int placed = place(vc, d, best, src, vc->priority[best], 0, 0);
             if (placed <= 0) {
                 full = placed == 0;
-                deferred[0] |= m;           /* deferred: back at the copy's deactivation */
+                deferred[0] |= m; /* deferred: back at the copy's deactivation */
                 continue;
             }
-            vc->sgi_src[best] &= (uint8_t)~(1u << src);
+            vc->sgi_src[best] &= (uint8_t) ~(1u << src);
             if (!vc->sgi_src[best])
                 vc->pending &= ~m;
         } else if (best < 32) {
@@ -383,7 +382,7 @@ void hv_vgic_flush(void)
             if (hw)
                 d->hw_pending[w] &= ~m;
             else if (level)
-                d->level[w] &= ~m;          /* back when the guest EOIs and it is still high */
+                d->level[w] &= ~m; /* back when the guest EOIs and it is still high */
             else
                 d->pending[w] &= ~m;
         }
@@ -399,7 +398,7 @@ void hv_vgic_maintenance(void)
     uint32_t pidx = hv_current_partition();
 
     if (!(*gich(GICH_HCR) & HCR_EN) || pidx >= HV_NPARTITIONS)
-        return;                             /* raised before this CPU's vCPU stopped */
+        return; /* raised before this CPU's vCPU stopped */
     uint32_t misr = *gich(GICH_MISR);
     if (misr & MISR_EOI) {
         /* A level-sensitive emulated interrupt was deactivated: free its LR; the device model
@@ -411,7 +410,7 @@ void hv_vgic_maintenance(void)
         struct vgic_dist *d = &dists[pidx];
         hv_spin_lock(&d->lock);
         for (uint32_t w = 1; w < VGIC_WORDS; w++)
-            d->level[w] |= d->line[w];      /* still high: deliver again */
+            d->level[w] |= d->line[w]; /* still high: deliver again */
         hv_spin_unlock(&d->lock);
     }
     *gich(GICH_HCR) = HCR_EN;
@@ -421,7 +420,7 @@ void hv_vgic_maintenance(void)
 static uint32_t lr_count(void)
 {
     uint32_t n = (*gich(GICH_VTR) & 0x3f) + 1;
-    return n > 32 ? 32 : n;                 /* only ELRSR0's (GIC-400 and QEMU have 4) */
+    return n > 32 ? 32 : n; /* only ELRSR0's (GIC-400 and QEMU have 4) */
 }
 
 /* The lock of the partition this CPU serves, which other vCPUs take to send it SGIs. */
@@ -438,7 +437,7 @@ void hv_vgic_vcpu_stop(void)
     hv_spinlock_t *lock = vcpu_lock(slot);
     uint32_t nlrs = lr_count();
 
-    *gich(GICH_HCR) = 0;                    /* no maintenance interrupts from here on */
+    *gich(GICH_HCR) = 0; /* no maintenance interrupts from here on */
     /* The timers cannot fire again once released */
     hv_gic_set_enabled(HV_VTIMER_INTID, 0);
     hv_gic_set_enabled(HV_PTIMER_INTID, 0);
@@ -455,7 +454,7 @@ void hv_vgic_vcpu_stop(void)
      * deactivated and unpended (ISPENDR of a guest) whatever the records say. */
     hv_gic_activate_word(0, VGIC_HW_PPIS, 0);
     hv_gic_pend_word(0, VGIC_HW_PPIS, 0);
-    *gich(GICH_APR) = 0;                    /* no active priority left in the CPU interface */
+    *gich(GICH_APR) = 0; /* no active priority left in the CPU interface */
     *gich(GICH_VMCR) = VMCR_RESET;
     if (lock)
         hv_spin_lock(lock);
@@ -480,7 +479,7 @@ void hv_vgic_vcpu_start(void)
     vgic_cpu_reset(vc);
     if (lock)
         hv_spin_unlock(lock);
-    hv_vgic_work[slot] = 1;                 /* SPIs may wait for this vCPU (hw_pending) */
+    hv_vgic_work[slot] = 1; /* SPIs may wait for this vCPU (hw_pending) */
     *gich(GICH_HCR) = HCR_EN;
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The virtual GICv2 distributor of each partition: a whole GIC for every INTID below its
  * GICD_TYPER.ITLinesNumber, emulated on stage-2 data aborts (docs/architecture.md, "Interrupts").
@@ -183,11 +184,11 @@ static void wr_pending(const struct ctx *c, uint32_t w, uint32_t v, uint32_t mas
     uint32_t *held = w == 0 ? &c->vc->hw_pending : &c->d->hw_pending[w];
 
     if (w == 0)
-        bits &= ~0xffffu;               /* SGIs: only through SGIR, SPENDSGIR, CPENDSGIR */
+        bits &= ~0xffffu; /* SGIs: only through SGIR, SPENDSGIR, CPENDSGIR */
     hw &= bits;
     bits &= ~hw;
     if (set) {
-        hv_gic_pend_word(w, hw, 1);     /* the distributor signals it, as from its device */
+        hv_gic_pend_word(w, hw, 1); /* the distributor signals it, as from its device */
         *sw |= bits;
     } else {
         /* Acknowledged by EL2 but not yet with the guest: no longer pending, so the physical
@@ -262,7 +263,7 @@ static void wr_priority(const struct ctx *c, uint32_t i, uint32_t v, uint32_t ma
     for (uint32_t b = 0; b < 4; b++)
         if (mask & (0xffu << (8 * b)))
             *prio_byte(c, 4 * i + b) = (uint8_t)((v >> (8 * b)) & VGIC_PRIO_MASK);
-    hv_vgic_work[c->slot] = 1;          /* may now displace a list register (evict) */
+    hv_vgic_work[c->slot] = 1; /* may now displace a list register (evict) */
 }
 
 static uint32_t rd_target(const struct ctx *c, uint32_t i, uint32_t arg)
@@ -271,9 +272,9 @@ static uint32_t rd_target(const struct ctx *c, uint32_t i, uint32_t arg)
     (void)arg;
 
     if (c->p->nvcpus < 2)
-        return 0;                       /* uniprocessor: RAZ/WI, everything goes to vCPU 0 */
+        return 0; /* uniprocessor: RAZ/WI, everything goes to vCPU 0 */
     for (uint32_t b = 0; b < 4; b++) {
-        uint32_t intid = 4 * i + b;     /* SGIs and PPIs: the reading CPU's own interface */
+        uint32_t intid = 4 * i + b; /* SGIs and PPIs: the reading CPU's own interface */
         uint8_t t = intid < 32 ? (uint8_t)(1u << c->self) : c->d->target[intid];
         r |= (uint32_t)t << (8 * b);
     }
@@ -286,7 +287,7 @@ static void wr_target(const struct ctx *c, uint32_t i, uint32_t v, uint32_t mask
     (void)arg;
 
     if (c->p->nvcpus < 2 || i < 8)
-        return;                         /* uniprocessor, or SGI/PPI targets: read-only */
+        return; /* uniprocessor, or SGI/PPI targets: read-only */
     for (uint32_t b = 0; b < 4; b++) {
         uint32_t intid = 4 * i + b;
         if (!(mask & (0xffu << (8 * b))))
@@ -299,7 +300,7 @@ static void wr_target(const struct ctx *c, uint32_t i, uint32_t v, uint32_t mask
         sync_hw(c->p, c->d, intid);
     }
     if (retargeted)
-        vgic_mark_partition(c->p);      /* what waits for the new target goes there now */
+        vgic_mark_partition(c->p); /* what waits for the new target goes there now */
 }
 
 /* ---- configuration: two bits per interrupt ------------------------------------------------ */
@@ -344,12 +345,19 @@ static void wr_sgir(const struct ctx *c, uint32_t i, uint32_t v, uint32_t mask, 
     (void)i, (void)mask, (void)arg;
 
     switch ((v >> 24) & 3) {
-    case 0: targets = (v >> 16) & 0xff; break;
-    case 1: targets = all & ~(1u << c->self); break;
-    case 2: targets = 1u << c->self; break;
-    default: return;
+    case 0:
+        targets = (v >> 16) & 0xff;
+        break;
+    case 1:
+        targets = all & ~(1u << c->self);
+        break;
+    case 2:
+        targets = 1u << c->self;
+        break;
+    default:
+        return;
     }
-    targets &= all;                     /* only the partition's own vCPUs */
+    targets &= all; /* only the partition's own vCPUs */
     for (uint32_t t = 0; t < c->p->nvcpus; t++) {
         if (!(targets & (1u << t)))
             continue;
@@ -387,16 +395,16 @@ static void wr_sgi_pend(const struct ctx *c, uint32_t i, uint32_t v, uint32_t ma
 
 /* ---- the register map ------------------------------------------------------------------- */
 
-#define SZ_B 1u                         /* access sizes a family allows (bit = size in bytes) */
+#define SZ_B 1u /* access sizes a family allows (bit = size in bytes) */
 #define SZ_W 4u
 
 struct vgic_reg {
-    uint16_t base, end;                 /* offsets [base, end) */
-    uint8_t bits;                       /* per interrupt (1, 2, 8): beyond the lines RAZ/WI;
-                                         * 0: not per interrupt */
-    uint8_t sizes;                      /* SZ_B | SZ_W */
-    uint8_t arg;                        /* for the handlers: set (1) / clear (0) */
-    uint8_t nolock;                     /* reads of configuration constants */
+    uint16_t base, end; /* offsets [base, end) */
+    uint8_t bits; /* per interrupt (1, 2, 8): beyond the lines RAZ/WI;
+                   * 0: not per interrupt */
+    uint8_t sizes; /* SZ_B | SZ_W */
+    uint8_t arg; /* for the handlers: set (1) / clear (0) */
+    uint8_t nolock; /* reads of configuration constants */
     /* i: the index of the 32-bit register in the family (the first INTID is 32 * i / bits) */
     uint32_t (*read)(const struct ctx *c, uint32_t i, uint32_t arg);
     /* v: the register's new value in the bytes of mask (and the INTIDs in range) */
@@ -407,31 +415,31 @@ struct vgic_reg {
  * every interrupt handler of some guests); the last entry is every other offset: reserved,
  * RAZ/WI, word access. */
 static const struct vgic_reg regs[] = {
-    {0xf00, 0xf04, 0, SZ_W, 0, 0, 0, wr_sgir},                  /* GICD_SGIR: write-only */
-    {0x100, 0x180, 1, SZ_W, 1, 0, rd_enable, wr_enable},        /* GICD_ISENABLER */
-    {0x180, 0x200, 1, SZ_W, 0, 0, rd_enable, wr_enable},        /* GICD_ICENABLER */
-    {0x200, 0x280, 1, SZ_W, 1, 0, rd_pending, wr_pending},      /* GICD_ISPENDR */
-    {0x280, 0x300, 1, SZ_W, 0, 0, rd_pending, wr_pending},      /* GICD_ICPENDR */
-    {0x300, 0x380, 1, SZ_W, 1, 0, rd_active, wr_active},        /* GICD_ISACTIVER */
-    {0x380, 0x400, 1, SZ_W, 0, 0, rd_active, wr_active},        /* GICD_ICACTIVER */
+    {0xf00, 0xf04, 0, SZ_W, 0, 0, 0, wr_sgir}, /* GICD_SGIR: write-only */
+    {0x100, 0x180, 1, SZ_W, 1, 0, rd_enable, wr_enable}, /* GICD_ISENABLER */
+    {0x180, 0x200, 1, SZ_W, 0, 0, rd_enable, wr_enable}, /* GICD_ICENABLER */
+    {0x200, 0x280, 1, SZ_W, 1, 0, rd_pending, wr_pending}, /* GICD_ISPENDR */
+    {0x280, 0x300, 1, SZ_W, 0, 0, rd_pending, wr_pending}, /* GICD_ICPENDR */
+    {0x300, 0x380, 1, SZ_W, 1, 0, rd_active, wr_active}, /* GICD_ISACTIVER */
+    {0x380, 0x400, 1, SZ_W, 0, 0, rd_active, wr_active}, /* GICD_ICACTIVER */
     {0x400, 0x800, 8, SZ_B | SZ_W, 0, 0, rd_priority, wr_priority}, /* GICD_IPRIORITYR */
-    {0x800, 0xc00, 8, SZ_B | SZ_W, 0, 0, rd_target, wr_target},     /* GICD_ITARGETSR */
-    {0xc00, 0xd00, 2, SZ_W, 0, 0, rd_config, wr_config},        /* GICD_ICFGR */
-    {0x000, 0x004, 0, SZ_W, 0, 0, rd_ctlr, wr_ctlr},            /* GICD_CTLR */
-    {0x004, 0x008, 0, SZ_W, 0, 1, rd_typer, 0},                 /* GICD_TYPER */
-    {0x008, 0x00c, 0, SZ_W, 0, 1, rd_iidr, 0},                  /* GICD_IIDR */
-    {0x080, 0x100, 1, SZ_W, 0, 0, 0, 0},                        /* GICD_IGROUPR: Group 0 */
+    {0x800, 0xc00, 8, SZ_B | SZ_W, 0, 0, rd_target, wr_target}, /* GICD_ITARGETSR */
+    {0xc00, 0xd00, 2, SZ_W, 0, 0, rd_config, wr_config}, /* GICD_ICFGR */
+    {0x000, 0x004, 0, SZ_W, 0, 0, rd_ctlr, wr_ctlr}, /* GICD_CTLR */
+    {0x004, 0x008, 0, SZ_W, 0, 1, rd_typer, 0}, /* GICD_TYPER */
+    {0x008, 0x00c, 0, SZ_W, 0, 1, rd_iidr, 0}, /* GICD_IIDR */
+    {0x080, 0x100, 1, SZ_W, 0, 0, 0, 0}, /* GICD_IGROUPR: Group 0 */
     {0xf10, 0xf20, 0, SZ_B | SZ_W, 0, 0, rd_sgi_pend, wr_sgi_pend}, /* GICD_CPENDSGIR */
     {0xf20, 0xf30, 0, SZ_B | SZ_W, 1, 0, rd_sgi_pend, wr_sgi_pend}, /* GICD_SPENDSGIR */
-    {0xfd0, 0x1000, 0, SZ_W, 0, 1, rd_id, 0},                   /* GICD_PIDR4-7/0-3, CIDR0-3 */
-    {0x000, 0x1000, 0, SZ_W, 0, 1, 0, 0},                       /* reserved */
+    {0xfd0, 0x1000, 0, SZ_W, 0, 1, rd_id, 0}, /* GICD_PIDR4-7/0-3, CIDR0-3 */
+    {0x000, 0x1000, 0, SZ_W, 0, 1, 0, 0}, /* reserved */
 };
 
 static const struct vgic_reg *find_reg(uint32_t off)
 {
     const struct vgic_reg *r = regs;
     while ((uint32_t)(off - r->base) >= (uint32_t)(r->end - r->base))
-        r++;                            /* ends at the last entry, which takes any offset */
+        r++; /* ends at the last entry, which takes any offset */
     return r;
 }
 
@@ -464,7 +472,7 @@ enum hv_mmio_result hv_vgic_dist_access(uint64_t offset, int is_write, unsigned 
     const struct vgic_reg *r = find_reg(off);
 
     if (!(r->sizes & size) || (off & (size - 1)))
-        return HV_MMIO_FAULT;           /* not an access GICv2 allows on this register */
+        return HV_MMIO_FAULT; /* not an access GICv2 allows on this register */
     uint32_t i = ((off & ~3u) - r->base) / 4, shift = 8 * (off & 3);
     uint32_t bytes = (size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1) << shift;
     uint32_t mask = bytes & in_range(r, i, nlines(p));
@@ -524,7 +532,7 @@ void vgic_cpu_reset(struct vgic_cpu *vc)
     vc->active = 0;
     for (uint32_t i = 0; i < 16; i++)
         vc->sgi_src[i] = 0;
-    vc->enabled = 0xffff;               /* SGIs are always enabled on GIC-400 */
+    vc->enabled = 0xffff; /* SGIs are always enabled on GIC-400 */
     for (uint32_t i = 0; i < 32; i++)
         vc->priority[i] = 0;
 }
@@ -542,7 +550,7 @@ void hv_vgic_partition_stop(uint32_t pidx)
         for (uint32_t b = hw; b; b &= b - 1) {
             uint32_t intid = w * 32 + (uint32_t)__builtin_ctz(b);
             hv_gic_set_enabled(intid, 0);
-            hv_gic_set_edge(intid, 0);  /* its reset configuration: level */
+            hv_gic_set_edge(intid, 0); /* its reset configuration: level */
         }
         /* Whoever acknowledged them, whatever the records say (every vCPU is off), and
          * whatever the last incarnation pended: a level line still high pends again. */
@@ -558,7 +566,7 @@ void hv_vgic_partition_reset(uint32_t pidx)
 {
     struct vgic_dist *d = &hv_vgic_dists[pidx];
 
-    hv_vgic_partition_stop(pidx);       /* enabled and hw_pending cleared there */
+    hv_vgic_partition_stop(pidx); /* enabled and hw_pending cleared there */
     hv_spin_lock(&d->lock);
     d->ctlr = 0;
     for (uint32_t w = 0; w < VGIC_WORDS; w++) {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What the two halves of the virtual GIC share: the distributor's state (vgic_dist.c, the
  * emulated registers) and the list-register side (vgic.c, injection). Not for other modules.
@@ -10,7 +11,7 @@
 #include "hv/config.h"
 #include "hv/spinlock.h"
 
-#define VGIC_WORDS (HV_GIC_LINES / 32)
+#define VGIC_WORDS     (HV_GIC_LINES / 32)
 
 /* Implemented priority bits: 5 (values 0x00, 0x08 .. 0xf8), the same for every INTID. A GICv2
  * list register carries priority[7:3] (GICH_LR bits 27:23); more bits in the distributor would
@@ -19,10 +20,11 @@
 
 /* The PPIs with hardware behind: the EL1 virtual and physical timers, forwarded with the HW bit
  * to the vCPU on the CPU they fire on. Every other PPI is purely virtual. */
-#define VGIC_HW_PPIS ((1u << HV_VTIMER_INTID) | (1u << HV_PTIMER_INTID))
+#define VGIC_HW_PPIS   ((1u << HV_VTIMER_INTID) | (1u << HV_PTIMER_INTID))
 _Static_assert(HV_VTIMER_INTID >= 16 && HV_VTIMER_INTID < 32 && HV_PTIMER_INTID >= 16 &&
-               HV_PTIMER_INTID < 32 && HV_PTIMER_INTID != HV_GIC_MAINT_INTID &&
-               HV_VTIMER_INTID != HV_GIC_MAINT_INTID, "the timers are PPIs, not EL2's");
+                   HV_PTIMER_INTID < 32 && HV_PTIMER_INTID != HV_GIC_MAINT_INTID &&
+                   HV_VTIMER_INTID != HV_GIC_MAINT_INTID,
+               "the timers are PPIs, not EL2's");
 
 struct vgic_dist {
     hv_spinlock_t lock;

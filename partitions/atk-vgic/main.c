@@ -227,8 +227,8 @@ static void eoi_split(void)
     mmio_write32(C(GICC_CTLR), 1);
     mmio_write8(D(GICD_IPRIORITYR + SGI_LOWER), 0xa0);
     guest_printf("atk-vgic: SGI 13 from sources 0x3 under EOImode 1: taken %u (SGI 12 below it "
-                 "%u), after DIR %u, after both %u, sources 0x%x", first, lower, second,
-                 seen[0][SGI_SPLIT] - split_base,
+                 "%u), after DIR %u, after both %u, sources 0x%x",
+                 first, lower, second, seen[0][SGI_SPLIT] - split_base,
                  (1u << ((iar1 >> 10) & 7)) | (1u << ((iar2 >> 10) & 7)));
 }
 

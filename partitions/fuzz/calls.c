@@ -7,7 +7,6 @@
  */
 #include "fuzz.h"
 
-
 uint64_t fz_arg(uint64_t *rng)
 {
     static const uint64_t boundaries[] = {
@@ -140,10 +139,10 @@ enum fz_kind fz_call_action(struct fz_cpu *c)
 /* A vCPU's MPIDR as PSCI names it: the right ones, or anything. */
 static uint64_t mpidr_arg(struct fz_cpu *c, int valid)
 {
-    static const uint64_t bad[] = {NCPUS, 0xff, 0x100, 0x10000, 0x100000000UL,
-                                   1UL << 31 | 1 /* MPIDR.RES1 */, ~0UL, 8};
-    return valid ? fz_below(&c->rng, NCPUS) : (fz_below(&c->rng, 2) ? bad[fz_below(&c->rng, 8)]
-                                                                       : fz_next(&c->rng));
+    static const uint64_t bad[] = {
+        NCPUS, 0xff, 0x100, 0x10000, 0x100000000UL, 1UL << 31 | 1 /* MPIDR.RES1 */, ~0UL, 8};
+    return valid ? fz_below(&c->rng, NCPUS)
+                 : (fz_below(&c->rng, 2) ? bad[fz_below(&c->rng, 8)] : fz_next(&c->rng));
 }
 
 /* A CPU_ON entry: fz_entry or a word of its sled (valid), or an address that is not executable
@@ -215,8 +214,9 @@ enum fz_kind fz_psci_action(struct fz_cpu *c, uint32_t self)
     uint64_t target = mpidr_arg(c, fz_below(&c->rng, 2)),
              level = fz_below(&c->rng, 4) ? 0 : fz_arg(&c->rng);
     FZ_BEGIN(c, K_AFFINITY, "AFFINITY_INFO %lu %lu", target, level);
-    int64_t ret = psci(c, fz_below(&c->rng, 2) ? HVCFG_PSCI_AFFINITY_INFO_64 : HVCFG_PSCI_AFFINITY_INFO,
-                       target, level, fz_arg(&c->rng));
+    int64_t ret =
+        psci(c, fz_below(&c->rng, 2) ? HVCFG_PSCI_AFFINITY_INFO_64 : HVCFG_PSCI_AFFINITY_INFO,
+             target, level, fz_arg(&c->rng));
     if (ret != 0 && ret != 1 && ret != 2 && ret != -2)
         FZ_VIOLATION(c, "AFFINITY_INFO %lu %lu -> %ld", target, level, ret);
     return K_AFFINITY;

@@ -16,14 +16,14 @@
  */
 #include "../lib/gicv2.h"
 
-#define OWN_SPI         40      /* the second PL011's interrupt: given to this partition */
-#define FOREIGN_SPI     33      /* the first PL011's: the hypervisor's console */
-#define TIMER_PPI       27
-#define PTIMER_PPI      30      /* EL1 physical timer */
-#define VIRT_SPI        50      /* no device behind it: a purely virtual interrupt */
-#define UART_IMSC       0x38
-#define UART_TXIM       (1u << 5)
-#define U(off)          (HVCFG_UART_BASE + (off))
+#define OWN_SPI     40      /* the second PL011's interrupt: given to this partition */
+#define FOREIGN_SPI 33      /* the first PL011's: the hypervisor's console */
+#define TIMER_PPI   27
+#define PTIMER_PPI  30      /* EL1 physical timer */
+#define VIRT_SPI    50      /* no device behind it: a purely virtual interrupt */
+#define UART_IMSC   0x38
+#define UART_TXIM   (1u << 5)
+#define U(off)      (HVCFG_UART_BASE + (off))
 
 static volatile uint32_t seen[2][HVCFG_GIC_LINES];   /* per vCPU, per INTID */
 static volatile uint32_t vcpu1_ready, vcpu1_done;
@@ -145,8 +145,8 @@ static void priority_bits(uint32_t lines)
         differ += got != mask;
         mmio_write8(D(GICD_IPRIORITYR + i), old);
     }
-    guest_printf("priority 0xff reads back 0x%x; INTIDs with another mask: %u of %u", mask,
-                 differ, lines);
+    guest_printf("priority 0xff reads back 0x%x; INTIDs with another mask: %u of %u", mask, differ,
+                 lines);
 }
 
 static void storage(void)
@@ -249,7 +249,9 @@ static void physical_timer(void)
 {
     mmio_write32(D(GICD_ISENABLER), 1u << PTIMER_PPI);
     __asm__ volatile("msr cntp_tval_el0, %0\n\tmsr cntp_ctl_el0, %1\n\tisb"
-                     : : "r"(1000UL), "r"(1UL) : "memory");
+                     :
+                     : "r"(1000UL), "r"(1UL)
+                     : "memory");
     guest_printf("physical timer (CNTP) on vcpu0 fired PPI %d: %u", PTIMER_PPI,
                  wait_for(&seen[0][PTIMER_PPI], 1));
 }

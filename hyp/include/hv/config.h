@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The shape of the generated configuration. hvcfg fills these tables (gen/hvcfg_config.c)
  * and the constants in gen/hvcfg_config.h; nothing here is decided at run time.
@@ -7,7 +8,7 @@
 
 #include "hvcfg_config.h"
 
-#define HV_MAX_VCPUS     8
+#define HV_MAX_VCPUS 8
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The virtual GICv2 of each partition: an emulated distributor and list-register injection. */
 #ifndef HV_VGIC_H
 #define HV_VGIC_H
