@@ -14,7 +14,11 @@ ROOT = Path(__file__).resolve().parent.parent
 HVCFG = str(Path(sys.executable).with_name("hvcfg"))
 # QEMU's own warnings (e.g. "icount sleep disabled and no active timers" when every vCPU idles
 # under -icount) share the terminal with the console and may land inside a line.
-QEMU_WARNING = re.compile(r"qemu-system-aarch64: warning: [^\r\n]*\r?\n")
+# QEMU's warnings on its stderr, which shares the terminal with the console and can cut into a
+# console line, or be cut by it ("...powering oqemu-system-aarch64:ff\n warning: icount sleep
+# ..." was seen): the prefix wherever it is, and a warning's text at the start of a line.
+QEMU_WARNING = re.compile(r"qemu-system-aarch64:(?: warning: [^\r\n]*\r?\n)?"
+                          r"|(?m:^ warning: [^\r\n]*\r?\n)")
 
 
 def spawn_run(board: str, build_dir: Path, timeout: int, uart_dir: Path | None = None,

@@ -192,7 +192,8 @@ void hv_vgic_set_level(uint32_t pidx, uint32_t intid, int level)
 int hv_vgic_pend_virtual(const struct hv_partition *p, uint32_t intid)
 {
     if (p < hv_partitions || p >= hv_partitions + HV_NPARTITIONS || intid < 32 ||
-        intid >= p->vgic.nlines || intid >= HV_GIC_LINES || vgic_bit(p->vgic.hw, intid))
+        intid >= p->vgic.nlines || intid >= HV_GIC_LINES || intid >= GIC_FIRST_SPECIAL ||
+        vgic_bit(p->vgic.hw, intid))
         return 0;
     struct vgic_dist *d = &dists[p - hv_partitions];
 
@@ -206,8 +207,11 @@ int hv_vgic_pend_virtual(const struct hv_partition *p, uint32_t intid)
 /* No list register is free: one that holds a merely pending interrupt of lower priority than
  * `prio` goes back to software state, so that interrupts a guest gave the lowest priority (which
  * its priority mask never lets through) cannot fill the list registers and wedge its vCPU.
- * Each eviction puts a higher-priority interrupt in, so flushing ends. Returns the LR or -1. */
-static int evict(struct vgic_cpu *vc, struct vgic_dist *d, uint32_t used, uint8_t prio)
+ * Each eviction puts a higher-priority interrupt in, so flushing ends. Returns the LR or -1.
+ * The evicted interrupt leaves this flush pass's `deferred` set: whatever it was waiting for
+ * (its copy's deactivation) is gone with the copy, so the pass must consider it again. */
+static int evict(struct vgic_cpu *vc, struct vgic_dist *d, uint32_t used, uint8_t prio,
+                 uint32_t *deferred)
 {
     int victim = -1;
     uint32_t lowest = prio >> 3;
@@ -224,6 +228,7 @@ static int evict(struct vgic_cpu *vc, struct vgic_dist *d, uint32_t used, uint8_
     *gich(GICH_LR(victim)) = 0;
     if (id >= HV_GIC_LINES)
         return victim;                      /* never placed by flush: nothing to keep */
+    deferred[w] &= ~m;
     if (lr & LR_HW) {
         if (id < 32)
             vc->hw_pending |= m;
@@ -252,7 +257,7 @@ static int evict(struct vgic_cpu *vc, struct vgic_dist *d, uint32_t used, uint8_
  * one while the second stays pending: a guest that leaves the first active (GICV_CTLR.EOImode,
  * no GICV_DIR) takes the interrupt again after every return, forever. */
 static int place(struct vgic_cpu *vc, struct vgic_dist *d, uint32_t intid, uint32_t src,
-                 uint8_t prio, int hw, int level)
+                 uint8_t prio, int hw, int level, uint32_t *deferred)
 {
     uint32_t all = (uint32_t)((1ULL << vc->nlrs) - 1);
     uint32_t empty = *gich(GICH_ELRSR0) & all;
@@ -279,12 +284,14 @@ static int place(struct vgic_cpu *vc, struct vgic_dist *d, uint32_t intid, uint3
             *gich(GICH_LR(n)) = lr | LR_EOI;
             return -1;
         }
+        if (level && !(lr & (LR_HW | LR_EOI)))
+            *gich(GICH_LR(n)) = lr | LR_EOI; /* merged into a copy (ISPENDR): re-sample */
         if (lr & LR_PENDING || hw || level)
             return 1; /* already pending there / a HW one takes no more */
         *gich(GICH_LR(n)) = lr | LR_PENDING;
         return 1;
     }
-    int free_lr = empty ? __builtin_ctz(empty) : evict(vc, d, ~empty & all, prio);
+    int free_lr = empty ? __builtin_ctz(empty) : evict(vc, d, ~empty & all, prio, deferred);
     if (free_lr < 0)
         return 0;
     uint32_t n = (uint32_t)free_lr;
@@ -313,8 +320,9 @@ void hv_vgic_flush(void)
     uint32_t self = 1u << hv_cpus[slot].vcpu;
     int full = 0;
     /* Interrupts deferred in this pass (place() -1: a copy is in a list register until the
-     * guest deactivates it). They do not hold back the others, and each pass visits each
-     * interrupt at most once more than it has pending sources: flushing ends. */
+     * guest deactivates it). They do not hold back the others. Flushing ends: each eviction
+     * strictly raises the priorities held in the list registers, and between evictions each
+     * step places a source or defers an interrupt (only an eviction undefers one). */
     uint32_t deferred[VGIC_WORDS] = {0};
 
     hv_spin_lock(&d->lock);
@@ -348,7 +356,7 @@ void hv_vgic_flush(void)
                 continue;
             }
             uint32_t src = (uint32_t)__builtin_ctz(vc->sgi_src[best]);
-            int placed = place(vc, d, best, src, vc->priority[best], 0, 0);
+            int placed = place(vc, d, best, src, vc->priority[best], 0, 0, deferred);
             if (placed <= 0) {
                 full = placed == 0;
                 deferred[0] |= m; /* deferred: back at the copy's deactivation */
@@ -359,7 +367,7 @@ void hv_vgic_flush(void)
                 vc->pending &= ~m;
         } else if (best < 32) {
             int hw = (vc->hw_pending & m) != 0;
-            int placed = place(vc, d, best, 0, vc->priority[best], hw, 0);
+            int placed = place(vc, d, best, 0, vc->priority[best], hw, 0, deferred);
             if (placed <= 0) {
                 full = placed == 0;
                 deferred[0] |= m;
@@ -373,7 +381,7 @@ void hv_vgic_flush(void)
             uint32_t w = best / 32;
             int hw = (d->hw_pending[w] & m) != 0;
             int level = !hw && (d->level[w] & m) && !(d->pending[w] & m);
-            int placed = place(vc, d, best, 0, d->priority[best], hw, level);
+            int placed = place(vc, d, best, 0, d->priority[best], hw, level, deferred);
             if (placed <= 0) {
                 full = placed == 0;
                 deferred[w] |= m;
