@@ -7,28 +7,9 @@
  */
 #include "hv/config.h"
 #include "hv/gic.h"
+#include "hv/gicv2_regs.h"
 #include "hv/spinlock.h"
 #include "hv/sysreg.h"
-
-#define GICD_CTLR              0x000
-#define GICD_TYPER             0x004
-#define GICD_ISENABLER         0x100
-#define GICD_ICENABLER         0x180
-#define GICD_ISPENDR           0x200
-#define GICD_ICPENDR           0x280
-#define GICD_ISACTIVER         0x300
-#define GICD_ICACTIVER         0x380
-#define GICD_IPRIORITYR        0x400
-#define GICD_ITARGETSR         0x800
-#define GICD_ICFGR             0xc00
-#define GICD_SGIR              0xf00
-
-#define GICC_CTLR              0x000
-#define GICC_PMR               0x004
-#define GICC_BPR               0x008
-#define GICC_IAR               0x00c
-#define GICC_EOIR              0x010
-#define GICC_DIR               0x1000
 
 #define GICC_CTLR_ENABLE       (1u << 0)
 #define GICC_CTLR_EOIMODENS    (1u << 9)

@@ -18,6 +18,7 @@
 #include "hv/config.h"
 #include "hv/console.h"
 #include "hv/gic.h"
+#include "hv/gicv2_regs.h"
 #include "hv/partition.h"
 #include "hv/spinlock.h"
 #include "hv/sysreg.h"
@@ -25,15 +26,7 @@
 #include "hv/vgic.h"
 #include "vgic_internal.h"
 
-/* GICH (virtual interface control) */
-#define GICH_HCR      0x000
-#define GICH_VTR      0x004
-#define GICH_VMCR     0x008
-#define GICH_APR      0x0f0
-#define GICH_MISR     0x010
-#define GICH_EISR0    0x020
-#define GICH_ELRSR0   0x030
-#define GICH_LR(n)    (0x100 + 4 * (n))
+/* GICH (virtual interface control): hv/gicv2_regs.h; its fields here */
 #define HCR_EN        (1u << 0)
 #define HCR_UIE       (1u << 1)
 #define MISR_EOI      (1u << 0)

@@ -20,6 +20,7 @@
  */
 #include "hv/config.h"
 #include "hv/gic.h"
+#include "hv/gicv2_regs.h"
 #include "hv/mmio.h"
 #include "hv/partition.h"
 #include "hv/spinlock.h"
@@ -415,24 +416,27 @@ struct vgic_reg {
  * every interrupt handler of some guests); the last entry is every other offset: reserved,
  * RAZ/WI, word access. */
 static const struct vgic_reg regs[] = {
-    {0xf00, 0xf04, 0, SZ_W, 0, 0, 0, wr_sgir}, /* GICD_SGIR: write-only */
-    {0x100, 0x180, 1, SZ_W, 1, 0, rd_enable, wr_enable}, /* GICD_ISENABLER */
-    {0x180, 0x200, 1, SZ_W, 0, 0, rd_enable, wr_enable}, /* GICD_ICENABLER */
-    {0x200, 0x280, 1, SZ_W, 1, 0, rd_pending, wr_pending}, /* GICD_ISPENDR */
-    {0x280, 0x300, 1, SZ_W, 0, 0, rd_pending, wr_pending}, /* GICD_ICPENDR */
-    {0x300, 0x380, 1, SZ_W, 1, 0, rd_active, wr_active}, /* GICD_ISACTIVER */
-    {0x380, 0x400, 1, SZ_W, 0, 0, rd_active, wr_active}, /* GICD_ICACTIVER */
-    {0x400, 0x800, 8, SZ_B | SZ_W, 0, 0, rd_priority, wr_priority}, /* GICD_IPRIORITYR */
-    {0x800, 0xc00, 8, SZ_B | SZ_W, 0, 0, rd_target, wr_target}, /* GICD_ITARGETSR */
-    {0xc00, 0xd00, 2, SZ_W, 0, 0, rd_config, wr_config}, /* GICD_ICFGR */
-    {0x000, 0x004, 0, SZ_W, 0, 0, rd_ctlr, wr_ctlr}, /* GICD_CTLR */
-    {0x004, 0x008, 0, SZ_W, 0, 1, rd_typer, 0}, /* GICD_TYPER */
-    {0x008, 0x00c, 0, SZ_W, 0, 1, rd_iidr, 0}, /* GICD_IIDR */
-    {0x080, 0x100, 1, SZ_W, 0, 0, 0, 0}, /* GICD_IGROUPR: Group 0 */
-    {0xf10, 0xf20, 0, SZ_B | SZ_W, 0, 0, rd_sgi_pend, wr_sgi_pend}, /* GICD_CPENDSGIR */
-    {0xf20, 0xf30, 0, SZ_B | SZ_W, 1, 0, rd_sgi_pend, wr_sgi_pend}, /* GICD_SPENDSGIR */
-    {0xfd0, 0x1000, 0, SZ_W, 0, 1, rd_id, 0}, /* GICD_PIDR4-7/0-3, CIDR0-3 */
-    {0x000, 0x1000, 0, SZ_W, 0, 1, 0, 0}, /* reserved */
+    {GICD_SGIR, GICD_SGIR + 4, 0, SZ_W, 0, 0, 0, wr_sgir}, /* GICD_SGIR: write-only */
+    {GICD_ISENABLER, GICD_ICENABLER, 1, SZ_W, 1, 0, rd_enable, wr_enable}, /* GICD_ISENABLER */
+    {GICD_ICENABLER, GICD_ISPENDR, 1, SZ_W, 0, 0, rd_enable, wr_enable}, /* GICD_ICENABLER */
+    {GICD_ISPENDR, GICD_ICPENDR, 1, SZ_W, 1, 0, rd_pending, wr_pending}, /* GICD_ISPENDR */
+    {GICD_ICPENDR, GICD_ISACTIVER, 1, SZ_W, 0, 0, rd_pending, wr_pending}, /* GICD_ICPENDR */
+    {GICD_ISACTIVER, GICD_ICACTIVER, 1, SZ_W, 1, 0, rd_active, wr_active}, /* GICD_ISACTIVER */
+    {GICD_ICACTIVER, GICD_IPRIORITYR, 1, SZ_W, 0, 0, rd_active, wr_active}, /* GICD_ICACTIVER */
+    {GICD_IPRIORITYR, GICD_ITARGETSR, 8, SZ_B | SZ_W, 0, 0, rd_priority,
+     wr_priority}, /* GICD_IPRIORITYR */
+    {GICD_ITARGETSR, GICD_ICFGR, 8, SZ_B | SZ_W, 0, 0, rd_target, wr_target}, /* GICD_ITARGETSR */
+    {GICD_ICFGR, GICD_ICFGR + 0x100, 2, SZ_W, 0, 0, rd_config, wr_config}, /* GICD_ICFGR */
+    {GICD_CTLR, GICD_TYPER, 0, SZ_W, 0, 0, rd_ctlr, wr_ctlr}, /* GICD_CTLR */
+    {GICD_TYPER, GICD_IIDR, 0, SZ_W, 0, 1, rd_typer, 0}, /* GICD_TYPER */
+    {GICD_IIDR, GICD_IIDR + 4, 0, SZ_W, 0, 1, rd_iidr, 0}, /* GICD_IIDR */
+    {GICD_IGROUPR, GICD_ISENABLER, 1, SZ_W, 0, 0, 0, 0}, /* GICD_IGROUPR: Group 0 */
+    {GICD_CPENDSGIR, GICD_SPENDSGIR, 0, SZ_B | SZ_W, 0, 0, rd_sgi_pend,
+     wr_sgi_pend}, /* GICD_CPENDSGIR */
+    {GICD_SPENDSGIR, GICD_SPENDSGIR + 0x10, 0, SZ_B | SZ_W, 1, 0, rd_sgi_pend,
+     wr_sgi_pend}, /* GICD_SPENDSGIR */
+    {GICD_PIDR4, GICD_SIZE, 0, SZ_W, 0, 1, rd_id, 0}, /* GICD_PIDR4-7/0-3, CIDR0-3 */
+    {0, GICD_SIZE, 0, SZ_W, 0, 1, 0, 0}, /* reserved */
 };
 
 static const struct vgic_reg *find_reg(uint32_t off)
@@ -501,12 +505,12 @@ enum hv_mmio_result hv_vgic_dist_access(uint64_t offset, int is_write, unsigned 
 static inline int64_t read_nolock(const struct hv_partition *p, uint64_t off)
 {
     switch (off) {
-    case 0x004:
+    case GICD_TYPER:
         return p->vgic.typer;
-    case 0x008:
+    case GICD_IIDR:
         return IIDR_VALUE;
-    case 0x100:
-    case 0x180:
+    case GICD_ISENABLER:
+    case GICD_ICENABLER:
         return hv_vgic_cpus[hv_cpu_slot()].enabled;
     default:
         return -1;
