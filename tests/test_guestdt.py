@@ -64,7 +64,7 @@ def dtc(blob: bytes) -> subprocess.CompletedProcess[str]:
 def test_only_its_cpus_memory_and_devices(virt, name: str, tmp_path: Path) -> None:
     system, dtb, _ = virt
     p = part(system, name)
-    blob = guestdt.guest_dtb(system, p, dtb)
+    blob = guestdt.guest_dtb(system, p, guestdt.board_tree(dtb))
     board = reparse(blob, tmp_path)
     assert [c.mpidr for c in board.cpus] == list(range(len(p.cpus)))
     assert all(c.enable_method == "psci" for c in board.cpus)
@@ -100,8 +100,8 @@ def test_only_its_cpus_memory_and_devices(virt, name: str, tmp_path: Path) -> No
 @pytest.mark.parametrize("name", ["smp", "ticker", "rogue"])
 def test_dtc_accepts_it_without_warnings(virt, name: str) -> None:
     system, dtb, _ = virt
-    proc = dtc(guestdt.guest_dtb(system, part(system, name), dtb, bootargs="console=ttyAMA0",
-                                 initrd=(0x41100000, 0x41180000)))
+    proc = dtc(guestdt.guest_dtb(system, part(system, name), guestdt.board_tree(dtb),
+                                 bootargs="console=ttyAMA0", initrd=(0x41100000, 0x41180000)))
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
     assert 'method = "hvc";' in proc.stdout
@@ -109,7 +109,7 @@ def test_dtc_accepts_it_without_warnings(virt, name: str) -> None:
 
 def test_root_and_gic(virt) -> None:
     system, dtb, _ = virt
-    nodes = tree(guestdt.guest_dtb(system, part(system, "smp"), dtb))
+    nodes = tree(guestdt.guest_dtb(system, part(system, "smp"), guestdt.board_tree(dtb)))
     root = nodes["/"]
     assert cells(root.props["#address-cells"]) == (2,) and cells(root.props["#size-cells"]) == (2,)
     assert strings(root.props["compatible"]) == ["hvcfg,partition", *system.board.compatible]
@@ -128,7 +128,7 @@ def test_root_and_gic(virt) -> None:
 
 def test_ticker_uart_with_its_clock(virt) -> None:
     system, dtb, _ = virt
-    nodes = tree(guestdt.guest_dtb(system, part(system, "ticker"), dtb))
+    nodes = tree(guestdt.guest_dtb(system, part(system, "ticker"), guestdt.board_tree(dtb)))
     assert strings(nodes["/chosen"].props["stdout-path"]) == ["/pl011@9040000"]
     assert strings(nodes["/aliases"].props["serial0"]) == ["/pl011@9040000"]
     uart = nodes["/pl011@9040000"]
@@ -145,7 +145,7 @@ def test_ticker_uart_with_its_clock(virt) -> None:
 
 def test_rogue_has_no_uart_and_no_stdout_path(virt, tmp_path: Path) -> None:
     system, dtb, _ = virt
-    blob = guestdt.guest_dtb(system, part(system, "rogue"), dtb)
+    blob = guestdt.guest_dtb(system, part(system, "rogue"), guestdt.board_tree(dtb))
     nodes = tree(blob)
     assert "stdout-path" not in nodes["/chosen"].props
     assert "/aliases" not in nodes and "/apb-pclk" not in nodes
@@ -156,7 +156,7 @@ def test_rogue_has_no_uart_and_no_stdout_path(virt, tmp_path: Path) -> None:
 def test_another_partitions_device_never_appears(virt) -> None:
     system, dtb, _ = virt
     for p in system.partitions:
-        blob = guestdt.guest_dtb(system, p, dtb)
+        blob = guestdt.guest_dtb(system, p, guestdt.board_tree(dtb))
         others = {d.device.path for q in system.partitions if q is not p for d in q.devices}
         others |= {system.hypervisor.console.device.path, "/pl031@9010000", "/pl061@9030000",
                    "/fw-cfg@9020000", "/pcie@10000000", "/flash@0"}
@@ -173,15 +173,15 @@ def test_another_partitions_device_never_appears(virt) -> None:
 def test_deterministic(virt) -> None:
     system, dtb, _ = virt
     for p in system.partitions:
-        assert guestdt.guest_dtb(system, p, dtb, bootargs="a b") == \
-            guestdt.guest_dtb(system, p, dtb, bootargs="a b")
+        assert guestdt.guest_dtb(system, p, guestdt.board_tree(dtb), bootargs="a b") == \
+            guestdt.guest_dtb(system, p, guestdt.board_tree(dtb), bootargs="a b")
 
 
 def test_bootargs_and_initrd_in_chosen(virt) -> None:
     system, dtb, _ = virt
-    plain = tree(guestdt.guest_dtb(system, part(system, "smp"), dtb))["/chosen"]
+    plain = tree(guestdt.guest_dtb(system, part(system, "smp"), guestdt.board_tree(dtb)))["/chosen"]
     assert not plain.props
-    chosen = tree(guestdt.guest_dtb(system, part(system, "smp"), dtb,
+    chosen = tree(guestdt.guest_dtb(system, part(system, "smp"), guestdt.board_tree(dtb),
                                     bootargs="console=hvc0 rdinit=/init",
                                     initrd=(0x40180000, 0x401c0000)))["/chosen"]
     assert strings(chosen.props["bootargs"]) == ["console=hvc0 rdinit=/init"]
@@ -299,7 +299,7 @@ def hand(tmp_path_factory) -> tuple[System, Path]:
 
 def test_hand_board_property_rules(hand) -> None:
     system, dtb = hand
-    blob = guestdt.guest_dtb(system, system.partitions[0], dtb)
+    blob = guestdt.guest_dtb(system, system.partitions[0], guestdt.board_tree(dtb))
     proc = dtc(blob)
     assert proc.returncode == 0 and proc.stderr == "", proc.stderr
     nodes = tree(blob)
@@ -386,4 +386,4 @@ def test_virtual_interrupts_node(virt, tmp_path_factory) -> None:
     assert dtc(analysis.plans["vgictest"].dtb).stderr == ""
     system, dtb, _ = virt                                   # none without vgic.virtual
     assert "/" + guestdt.VIRTUAL_INTERRUPTS not in tree(
-        guestdt.guest_dtb(system, part(system, "ticker"), dtb))
+        guestdt.guest_dtb(system, part(system, "ticker"), guestdt.board_tree(dtb)))

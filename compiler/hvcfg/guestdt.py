@@ -397,15 +397,24 @@ class GuestTreeError(Exception):
     """The board DTB cannot be read the way a guest tree needs (rules.py: E011)."""
 
 
-def guest_dtb(system: System, partition: Partition, board_dtb: Path, *, bootargs: str = "",
+def board_tree(board_dtb: Path) -> _Node:
+    """The board DTB as the tree guest trees are cut from: read once per configuration, not once
+    per partition."""
+    try:
+        return _parse_tree(Path(board_dtb).read_bytes())
+    except (_DtError, OSError) as exc:
+        raise GuestTreeError(f"{board_dtb}: {exc}") from None
+
+
+def guest_dtb(system: System, partition: Partition, board_root: _Node, *, bootargs: str = "",
               initrd: tuple[int, int] | None = None) -> bytes:
-    """The partition's flattened device tree, from the board DTB it was analysed with.
+    """The partition's flattened device tree, cut from the board's tree (board_tree) it was
+    analysed with.
 
     `initrd` is (start IPA, end IPA) of an initial ramdisk in the partition's RAM.
     """
     try:
-        board_root = _parse_tree(Path(board_dtb).read_bytes())
         tree = guest_tree(system, partition, board_root, bootargs=bootargs, initrd=initrd)
-    except (_DtError, OSError) as exc:
-        raise GuestTreeError(f"{board_dtb}: {exc}") from None
+    except _DtError as exc:
+        raise GuestTreeError(f"{system.board.source}: {exc}") from None
     return serialize(tree)

@@ -233,6 +233,10 @@ def _plans(system: System, dtb: Path, build_root: Path
     out: list[Diagnostic] = []
     tc = toolchain.find_toolchain(hypbuild.load(hypbuild.HYP_DIR)) \
         if any(p.image.sources for p in system.partitions) else None
+    try:
+        board_root = guestdt.board_tree(dtb)
+    except guestdt.GuestTreeError as exc:
+        return plans, [error("E011", str(exc), system.board_spec.pos)]
     for p in system.partitions:
         image, problems = _image(tc, system, p, cache_dir(build_root))
         out += problems
@@ -248,7 +252,8 @@ def _plans(system: System, dtb: Path, build_root: Path
         initrd = (load_.initrd_ipa, load_.initrd_end or load_.initrd_ipa) \
             if load_.initrd_ipa is not None else None
         try:
-            blob = guestdt.guest_dtb(system, p, dtb, bootargs=p.bootargs, initrd=initrd)
+            blob = guestdt.guest_dtb(system, p, board_root, bootargs=p.bootargs,
+                                     initrd=initrd)
         except guestdt.GuestTreeError as exc:
             out.append(error("E011", str(exc), system.board_spec.pos))
             continue
