@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from .diagnostics import ConfigError, Pos, error
@@ -98,6 +99,7 @@ def features_mk(features: frozenset[str], handler_sources: tuple[str, ...] = ())
     return "\n".join(lines) + "\n"
 
 
+@cache         # one tree per run: read once, however many stages ask
 def load(hyp_dir: Path) -> HypBuild:
     path = hyp_dir / BUILD_FILE
     return parse(path.read_text(), str(path))
