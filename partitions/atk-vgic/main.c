@@ -240,17 +240,16 @@ static void conformance_paths(void)
     for (uint32_t i = 50; i < 64; i++)
         mmio_write8(D(GICD_ITARGETSR + i), (uint8_t)(1u << (i & 1)));
     mmio_write32(D(GICD_ISENABLER + 4), 0xfffc0000u);
-    uint32_t before = 0, after = 0;
+    uint32_t before[64], lines = 0;
     for (uint32_t i = 50; i < 64; i++)
-        before += seen[0][i] + seen[1][i];
+        before[i] = seen[0][i] + seen[1][i];
     for (uint32_t i = 0; i < 3000; i++)
         mmio_write32(D(GICD_ISPENDR + 4), 0xfffc0000u);
     guest_delay_ms(5);
     mmio_write32(D(GICD_ICENABLER + 4), 0xfffc0000u);
     for (uint32_t i = 50; i < 64; i++)
-        after += seen[0][i] + seen[1][i];
-    guest_printf("atk-vgic: virtual SPIs taken during the storm: %s",
-                 after > before ? "some" : "none");
+        lines += seen[0][i] + seen[1][i] > before[i];
+    guest_printf("atk-vgic: virtual SPIs taken during the storm: %u of 14 lines", lines);
 
     action("pend, clear, activate, deactivate its hardware SPI and timer PPIs in a loop");
     spi_enable(1);
