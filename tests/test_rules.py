@@ -4,6 +4,7 @@ device tree `build` stores."""
 from __future__ import annotations
 
 import ast
+import dataclasses
 import importlib
 import re
 import subprocess
@@ -179,3 +180,14 @@ def test_dt_prints_the_built_device_tree(tmp_path: Path, capfd: pytest.CaptureFi
             assert "linux,initrd-start" in printed and "linux,initrd-end" in printed
     assert cli.main(["--build-dir", str(build_root), "dt", str(LINUX), "nosuch"]) == 1
     assert "E043" in capfd.readouterr().err
+
+
+def test_board_rules_refuse_more_cpus_than_a_gicv2_addresses(tmp_path: Path) -> None:
+    """ITARGETSR, SGI targets and sources are 8-bit: a ninth CPU would get no interrupts."""
+    system = _system(tmp_path, "- {name: a, cpus: [0], memory: [{base: 0x40000000, size: 2M, "
+                               "perm: rx}], image: {binary: a.bin}}\n")
+    nine = dataclasses.replace(system.board, cpus=hand_board(ncpus=9).cpus)
+    found = rules.board_rules(nine, system.board_spec)
+    assert sum("9 CPUs" in d.message for d in found) == 1
+    assert not any("CPUs;" in d.message for d in rules.board_rules(system.board,
+                                                                    system.board_spec))

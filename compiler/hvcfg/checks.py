@@ -26,6 +26,7 @@ from .layout import (
     align_up,
     hypervisor_frames,
     partition_mappings,
+    reserved_ranges,
 )
 from .model import MemRegion, Partition, System
 from .units import format_range
@@ -286,19 +287,8 @@ def _emulated_windows(system: System, part: Partition) -> list[tuple[str, int, i
     return out
 
 
-def _reservations(system: System) -> list[tuple[str, int, int]]:
-    """RAM nobody may take: the DT's /memreserve/ and /reserved-memory regions (firmware, the
-    Pi's armstub and spin table in page 0) and the spin-table release pages."""
-    out = [(f"reserved memory {format_range(r.base, r.size)} of the board's device tree",
-            r.base, r.end) for r in system.board.reserved]
-    out += [(f"the spin-table release page {format_range(f.base, f.end - f.base)}",
-             f.base, f.end) for f in hypervisor_frames(system) if f.memtype == "normal"
-            and not any(r.base <= f.base and f.end <= r.end for r in system.board.reserved)]
-    return out
-
-
 def _reserved_memory(system: System, hyp_base: int, hyp_size: int) -> list[Diagnostic]:
-    reserved = _reservations(system)
+    reserved = reserved_ranges(system)
     users = _users(system, hyp_base, hyp_size)
     return [error("E045", f"{who} overlaps {what}", pos,
                   related=[Related(what, system.board_spec.pos)])

@@ -21,7 +21,7 @@ from typing import NamedTuple
 from . import platform, tables
 from .board import Gic, Reg
 from .model import Partition, System
-from .units import format_size
+from .units import format_range, format_size
 
 PAGE = 0x1000
 BLOCK_2M = 0x200000
@@ -180,13 +180,26 @@ class Layout:
         return tuple(p.tables for p in self.partitions) + (self.el2_tables,)
 
 
+def reserved_ranges(system: System) -> list[tuple[str, int, int]]:
+    """RAM nobody may take, as (what, start, end): the DT's /memreserve/ and /reserved-memory
+    regions (firmware, the Pi's armstub and spin table in page 0) and the spin-table release
+    pages. Placement avoids them; checks.py refuses what a configuration puts on them (E045)."""
+    out = [(f"reserved memory {format_range(r.base, r.size)} of the board's device tree",
+            r.base, r.end) for r in system.board.reserved]
+    out += [(f"the spin-table release page {format_range(f.base, f.end - f.base)}",
+             f.base, f.end) for f in hypervisor_frames(system) if f.memtype == "normal"
+            and not any(r.base <= f.base and f.end <= r.end for r in system.board.reserved)]
+    return out
+
+
 def free_hypervisor_region(system: System) -> Reg | None:
     """The hypervisor's physical region: as given, or the highest 2 MiB-aligned free RAM;
     None when there is none (rules.py reports E033)."""
     spec = system.hypervisor
     if spec.base is not None:
         return Reg(spec.base, spec.size)
-    taken = [r for p in system.partitions for r in p.memory]
+    taken = [Reg(lo, hi - lo) for _, lo, hi in reserved_ranges(system)]
+    taken += [Reg(r.base, r.size) for p in system.partitions for r in p.memory]
     for bank in sorted(system.board.ram, key=lambda b: b.base, reverse=True):
         top = align_down(bank.end, BLOCK_2M)
         # The base itself 2 MiB-aligned whatever the size (the stage-2 roots inside need 8 KiB).
@@ -197,14 +210,6 @@ def free_hypervisor_region(system: System) -> Reg | None:
                 return Reg(base, spec.size)
             top = align_down(min(r.base for r in clash), BLOCK_2M)
     return None
-
-
-def place_hypervisor(system: System) -> Reg:
-    """free_hypervisor_region of a system `check` accepted (E033 otherwise)."""
-    region = free_hypervisor_region(system)
-    if region is None:
-        raise RuntimeError("no room for the hypervisor in a checked system (E033 missed)")
-    return region
 
 
 # Room a loader needs after the image for the DTB it passes (QEMU puts it at the next 2 MiB

@@ -166,6 +166,9 @@ def _dt_name(spec: BoardSpec) -> str:
     return f"the device tree of QEMU machine '{machine}'"
 
 
+GICV2_MAX_CPUS = 8
+
+
 def board_rules(board: Board, spec: BoardSpec) -> list[Diagnostic]:
     """E012: what the hypervisor and its guests' device trees need of the board's DT."""
     gic, dt, out = board.gic, _dt_name(spec), []
@@ -183,6 +186,10 @@ def board_rules(board: Board, spec: BoardSpec) -> list[Diagnostic]:
                         "register frame(s): the hypervisor needs the virtualisation extensions",
                         "use a DT whose GIC `reg` lists GICD, GICC, GICH and GICV (for QEMU: "
                         "virt with virtualization=on)")
+        if len(board.cpus) > GICV2_MAX_CPUS:
+            unsupported(f"has {len(board.cpus)} CPUs; a GICv2 addresses at most "
+                        f"{GICV2_MAX_CPUS} (ITARGETSR, SGI targets and sources are 8-bit)",
+                        "describe at most 8 CPUs in the board's DT")
         if gic.maintenance_intid is None:
             unsupported(f"gives the GIC {gic.path} no maintenance interrupt (`interrupts`)",
                         "the GIC node's `interrupts` must name its maintenance PPI (9 on "
