@@ -14,7 +14,9 @@ from pathlib import Path
 
 import yaml
 
-TABLE = Path(__file__).resolve().parents[2] / "hyp" / "hypercalls.yaml"
+from .hypbuild import HYP_DIR
+
+TABLE = HYP_DIR / "hypercalls.yaml"
 FIRST_FID = 0xc6000001          # grant bit 0; SMCCC vendor hypervisor range, fast call, SMC64
 MAX_CALLS = 32                  # bits of hv_partition.hypercalls
 _KEYS = {"fid", "handler", "source", "reaches", "arguments", "result"}

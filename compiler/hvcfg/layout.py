@@ -234,6 +234,9 @@ def image_load_offset(system: System, layout: Layout) -> int:
     return offset
 
 
+# The one mapping every partition has onto the same physical frame (the banked GICV), by name:
+# device mappings are named by their DT path, which starts with "/".
+GICV_MAPPING = "GICV as GICC"
 VGIC_CPU_IF_SIZE = 0x2000      # GICC_DIR lives in the second page
 
 
@@ -282,7 +285,7 @@ def partition_mappings(p: Partition, gic: Gic) -> tuple[tables.Mapping, ...]:
              for m in device_pages(p)]
     if gic.gicc is not None and gic.gicv is not None:
         maps.append(tables.Mapping(gic.gicc.base, gic.gicv.base, VGIC_CPU_IF_SIZE, "rw", "device",
-                                   "GICV as GICC"))
+                                   GICV_MAPPING))
     return tuple(sorted(maps, key=lambda m: m.va))
 
 

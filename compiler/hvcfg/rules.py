@@ -125,7 +125,7 @@ def analyse(config: Path, build_root: Path = Path("build")) -> Analysis:
     _stop_on(board_rules(board, spec))
     system = model.build_system(doc, board, spec)
     hyp = layout.free_hypervisor_region(system)
-    found = list(system.warnings) + _support_warnings(system)
+    found = list(system.warnings) + list(support_warnings(system))
     if hyp is None:
         raise ConfigError(_errors(found + checks.check(system, None, system.hypervisor.size) + [
             error("E033", f"no free {format_size(system.hypervisor.size)} of RAM for the "
@@ -150,10 +150,6 @@ def _stop_on(found: list[Diagnostic]) -> None:
 
 def _pos_key(d: Diagnostic) -> tuple[str, int, int]:
     return (d.pos.file, d.pos.line, d.pos.col) if d.pos else ("", 0, 0)
-
-
-def _support_warnings(system: System) -> list[Diagnostic]:
-    return list(support_warnings(system))
 
 
 # ---------------------------------------------------------------- devicetree
@@ -220,7 +216,7 @@ def stage2_over_hypervisor(system: System, hyp: Reg) -> list[Diagnostic]:
               f.base, f.end, system.board_spec.pos) for f in layout.hypervisor_frames(system)
              if f.el2]
     maps = [(p, m) for p in system.partitions for m in layout.partition_mappings(p, gic)
-            if not (gic.gicv is not None and m.pa == gic.gicv.base and m.va != m.pa)]
+            if m.name != layout.GICV_MAPPING]
     out = []
     for i, (p, m) in enumerate(maps):
         others = kept + [(f"{m2.name} {format_range(m2.pa, m2.size)} of partition '{p2.name}'",

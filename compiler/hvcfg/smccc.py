@@ -11,7 +11,8 @@ import re
 from functools import cache
 from pathlib import Path
 
-HYP_DIR = Path(__file__).resolve().parents[2] / "hyp"
+from .hypbuild import HYP_DIR
+
 HEADERS = ("include/hv/psci.h", "include/hv/spectre.h")
 _DEFINE = re.compile(r"^#define\s+((?:PSCI|SMCCC)_\w+)\s+(.+?)\s*(?:/\*.*)?$", re.M)
 _TERM = re.compile(r"\s*(-?0x[0-9a-fA-F]+|-?\d+|[A-Za-z_]\w*)u?\s*", re.A)
