@@ -15,6 +15,7 @@ import pytest
 from helpers_cfg import hand_board, write_system
 from hvcfg import cli, rules
 from hvcfg.board import Reg
+from hvcfg.diagnostics import ConfigError
 from hvcfg.load import load_config
 from hvcfg.model import board_spec_from_doc, build_system
 
@@ -191,3 +192,29 @@ def test_board_rules_refuse_more_cpus_than_a_gicv2_addresses(tmp_path: Path) -> 
     assert sum("9 CPUs" in d.message for d in found) == 1
     assert not any("CPUs;" in d.message for d in rules.board_rules(system.board,
                                                                     system.board_spec))
+
+
+def test_an_unreadable_image_is_a_diagnostic_not_an_internal_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An image the compiler cannot read (permissions; root running the tests reads anything,
+    so the read fails here by hand) is E029 at its YAML key, never exit 70."""
+    def unreadable(path: Path) -> None:
+        raise PermissionError(13, "Permission denied", str(path))
+    monkeypatch.setattr(rules.partimage, "prebuilt", unreadable)
+    cfg = tmp_path / "b.yaml"
+    cfg.write_text(f"""\
+board:
+  name: t
+  devicetree: {{qemu: {{machine: "virt,virtualization=on,gic-version=2", cpu: cortex-a53, smp: 2,
+                        memory: 1G}}}}
+hypervisor: {{console: /pl011@9000000, memory: {{size: 16M}}}}
+partitions:
+  - name: a
+    cpus: [0]
+    memory: [{{base: 0x40000000, size: 2M, perm: rx}}]
+    image: {{binary: {ROOT / "tests/negative/partitions/blob.bin"}}}
+""")
+    with pytest.raises(ConfigError) as exc:
+        rules.analyse(cfg, tmp_path)
+    codes = [d.code for d in exc.value.diagnostics]
+    assert "E029" in codes and "Permission denied" in str(exc.value.diagnostics), codes

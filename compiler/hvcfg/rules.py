@@ -57,7 +57,7 @@ RULES: tuple[Rule, ...] = (
     _rule("E011", "devicetree", "board", "rules"),  # not a valid flattened device tree
     _rule("E012", "devicetree", "board", "rules"),  # lacks what the hypervisor needs
     _rule("E027", "model", "model"),
-    _rule("E029", "model", "model"),
+    _rule("E029", "model", "model", "rules"),  # missing; unreadable at the images layer
     _rule("E041", "model", "model", "checks"),
     _rule("W003", "model", "model"),
     *(_rule(c, "semantics", "checks") for c in (
@@ -241,11 +241,16 @@ def _plans(system: System, dtb: Path, build_root: Path
     except guestdt.GuestTreeError as exc:
         return plans, [error("E011", str(exc), system.board_spec.pos)]
     for p in system.partitions:
-        image, problems = _image(tc, system, p, cache_dir(build_root))
+        try:
+            image, problems = _image(tc, system, p, cache_dir(build_root))
+            initrd_size = p.initrd.stat().st_size if p.initrd else None
+        except OSError as exc:          # unreadable image or initrd, unwritable cache
+            out.append(error("E029", f"partition '{p.name}': {exc.strerror}: {exc.filename}",
+                             p.image.pos, hint="check the file's permissions (and build/'s)"))
+            continue
         out += problems
         if image is None or problems:
             continue
-        initrd_size = p.initrd.stat().st_size if p.initrd else None
         if initrd_size == 0:
             out.append(error("E057", f"partition '{p.name}': its initrd {p.initrd} is empty",
                              p.pos, hint="leave initrd: out, or give a non-empty archive"))
