@@ -459,7 +459,6 @@ void hv_vgic_vcpu_stop(void)
     *gich(GICH_VMCR) = VMCR_RESET;
     if (lock)
         hv_spin_lock(lock);
-    vc->hw_pending = 0;
     vgic_cpu_reset(vc);
     if (lock)
         hv_spin_unlock(lock);
@@ -473,7 +472,9 @@ void hv_vgic_vcpu_start(void)
     hv_spinlock_t *lock = vcpu_lock(slot);
 
     /* hv_cpu_idle released the list registers and physical interrupts (hv_vgic_vcpu_stop)
-     * before this CPU could enter; SGIs an earlier incarnation sent it since are dropped. */
+     * before this CPU could enter; SGIs an earlier incarnation sent it since are dropped. So
+     * are SGIs a sibling sent between its CPU_ON and this entry (a known limit: telling the two
+     * apart needs the incarnation on every SGI). */
     if (lock)
         hv_spin_lock(lock);
     vc->nlrs = lr_count();

@@ -534,6 +534,7 @@ void vgic_cpu_reset(struct vgic_cpu *vc)
 {
     vc->pending = 0;
     vc->active = 0;
+    vc->hw_pending = 0;
     for (uint32_t i = 0; i < 16; i++)
         vc->sgi_src[i] = 0;
     vc->enabled = 0xffff; /* SGIs are always enabled on GIC-400 */
