@@ -24,6 +24,10 @@ ELSEWHERE: dict[str, tuple[str, str]] = {
              "command-line argument"),
     "E044": ("tests/test_bootfolder.py", "`hvcfg flash` target is not a Pi boot partition: a "
              "command-line argument"),
+    "E093": ("tests/xsa/test_xsa_advisories.py", "`xsa check --advisories DIR` names a "
+             "missing directory: a command-line argument"),
+    "E094": ("tests/test_bootfolder.py", "`hvcfg flash` on a board without a boot folder: a "
+             "command, not a configuration error"),
     "E061": ("tests/test_rules.py", "a stage-2 mapping over the hypervisor's pages that the "
              "semantic rules (E020-E022, E028, E045, E046) do not catch first: none is known, "
              "the test drives the rule directly"),

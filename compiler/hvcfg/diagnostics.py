@@ -196,4 +196,17 @@ CODES: dict[str, tuple[str, str]] = {
     "E055": ("unknown-feature", "name a feature listed in xsa/SUPPORT.yaml"),
     "E056": ("advisory-duplicate",
              "give each advisory a unique id equal to its file name (XSA-NNN.yaml)"),
+    # a newcomer's commands (issue 18): fail closed, with a code
+    "E093": ("advisories-missing",
+             "--advisories names an existing directory of XSA-NNN.yaml files (default "
+             "xsa/advisories): a missing one would give a clean bill for nothing checked"),
+    "E094": ("nothing-to-flash",
+             "only a Raspberry Pi 4 board (device tree compatible brcm,bcm2711) has a boot "
+             "folder to flash; run a QEMU board with `hvcfg run`"),
+    "E095": ("new-partition-refused",
+             "choose a partition name that is a C identifier (letters, digits, _; at most 31) "
+             "and a directory that does not exist yet"),
+    "E096": ("library-source-twice",
+             "`image.lib` already adds the library's sources (start.S, vectors.S, guest.c): "
+             "remove them from image.sources"),
 }

@@ -37,8 +37,18 @@ def test_real_advisories_directory_is_valid():
     load_advisories(REPO_ROOT / "xsa" / "advisories")
 
 
-def test_missing_directory_holds_no_advisories(tmp_path):
-    assert load_advisories(tmp_path / "none") == ()
+def test_missing_directory_is_an_error_not_a_clean_bill(tmp_path):
+    """A typo in --advisories must not answer "0 apply" (issue 18): E093, for a missing
+    directory and for a file; an existing empty directory holds none."""
+    for bad in (tmp_path / "none", tmp_path / "file.yaml"):
+        if bad.suffix:
+            bad.write_text("id: XSA-001\n")
+        with pytest.raises(ConfigError) as info:
+            load_advisories(bad)
+        d = info.value.diagnostics[0]
+        assert d.code == "E093" and str(bad) in d.message
+    (tmp_path / "empty").mkdir()
+    assert load_advisories(tmp_path / "empty") == ()
 
 
 def test_system_without_console_on_gicv2_is_not_affected(advisories):

@@ -112,10 +112,13 @@ def load_advisory(path: Path) -> Advisory:
 
 
 def load_advisories(directory: Path) -> tuple[Advisory, ...]:
-    """Every *.yaml advisory of a directory, sorted by id. A missing directory holds none."""
+    """Every *.yaml advisory of a directory, sorted by id. A directory that does not exist is
+    E093: answering "none apply" for it would be a clean bill for a typo. An existing one may
+    hold none (xsa/advisories/ before the first advisory); the commands print the count."""
     directory = Path(directory)
     if not directory.is_dir():
-        return ()
+        what = "is not a directory" if directory.exists() else "does not exist"
+        raise ConfigError(error("E093", f"advisory directory {directory} {what}", None))
     advisories = [load_advisory(p) for p in sorted(directory.glob("*.yaml"))
                   + sorted(directory.glob("*.yml"))]
     seen: dict[str, Advisory] = {}
