@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from . import __version__, bootfolder, pipeline, serialrelay, surface, toolchain
+from . import __version__, bootfolder, pipeline, scaffold, serialrelay, surface, toolchain
 from .diagnostics import ConfigError, Diagnostic, error
 from .verify import register as register_verify
 from .xsa import commands as xsa_commands
@@ -113,6 +113,18 @@ def cmd_surface(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_new_partition(args: argparse.Namespace) -> int:
+    new = scaffold.new_partition(args.name, args.dir or Path("partitions") / args.name)
+    new.directory.mkdir(parents=True)
+    for name, text in new.files.items():
+        (new.directory / name).write_text(text)
+        print(f"wrote {new.directory / name}")
+    board = new.directory / new.board
+    print(f"run it alone:  ./hvcfg run {board}\n"
+          f"add it to a board: copy the partitions: entry of {board} (docs/partitions.md)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hvcfg", description="Build a static ARM64 separation hypervisor from a board YAML.")
@@ -165,6 +177,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--rebuild", action="store_true", help="build even when up to date")
     p.set_defaults(func=cmd_surface)
+
+    p = sub.add_parser("new", help="create a partition that builds, prints and blinks",
+                       description="Scaffolding (docs/partitions.md).")
+    new_sub = p.add_subparsers(dest="what", metavar="{partition}", required=True)
+    p = new_sub.add_parser("partition", help="a bare-metal partition directory: partition.yaml, "
+                           "main.c and a board that runs it alone")
+    p.add_argument("name", metavar="NAME", help="the partition's name (a C identifier)")
+    p.add_argument("--dir", type=Path, help="where (default: partitions/NAME); must not exist")
+    p.set_defaults(func=cmd_new_partition)
 
     xsa_commands.register(sub)
     register_verify(sub)
