@@ -38,7 +38,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     result = pipeline.build(args.config, args.build_dir)
     _print_diagnostics(result.analysis.warnings)
     print(f"built {result.bin} ({result.bin.stat().st_size} bytes)")
-    print(f"      {result.elf}, {result.memory_map}, {result.manifest}")
+    print(f"      {result.elf}, {result.memory_map}, {result.memory_map.with_suffix('.svg')}, "
+          f"{result.manifest}")
     print(f"verified {result.elf}: {result.verify_summary}")
     return 0
 
