@@ -28,6 +28,8 @@ ELSEWHERE: dict[str, tuple[str, str]] = {
              "missing directory: a command-line argument"),
     "E094": ("tests/test_bootfolder.py", "`hvcfg flash` on a board without a boot folder: a "
              "command, not a configuration error"),
+    "E095": ("tests/test_partition_sdk.py", "`hvcfg new partition` refuses a name or a "
+             "directory: a command-line argument"),
     "E061": ("tests/test_rules.py", "a stage-2 mapping over the hypervisor's pages that the "
              "semantic rules (E020-E022, E028, E045, E046) do not catch first: none is known, "
              "the test drives the rule directly"),

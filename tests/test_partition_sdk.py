@@ -9,11 +9,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from qemu_run import HVCFG, ROOT, run_to_power_off
 
 from hvcfg import guestlib, scaffold
 from hvcfg.diagnostics import ConfigError
 from hvcfg.load import SCHEMA_DIR
+from qemu_run import HVCFG, ROOT, run_to_power_off
 
 
 def new(name: str, directory: Path) -> subprocess.CompletedProcess[str]:

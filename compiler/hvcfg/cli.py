@@ -89,12 +89,14 @@ def cmd_dt(args: argparse.Namespace) -> int:
 
 
 def cmd_flash(args: argparse.Namespace) -> int:
-    system = build_if_stale(args).system
+    # Whether there is anything to flash follows from the device tree: ask before building.
+    system = pipeline.analyse(args.config, args.build_dir).system
     if not bootfolder.needs_boot_folder(system):
         raise ConfigError(error(
             "E094", f"board '{system.board_spec.name}' is not a Raspberry Pi 4 (its device "
             f"tree's compatible is {', '.join(system.board.compatible) or 'empty'}): there is no "
             "boot folder to flash", system.board_spec.pos))
+    system = build_if_stale(args).system
     boot = pipeline.out_dir(system, args.build_dir) / bootfolder.BOOT_DIR
     for path in bootfolder.flash(boot, args.boot_dir, args.force):
         print(f"wrote {path}")
@@ -134,8 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="where outputs go (default: build)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("check", help="validate a configuration; writes only caches (build/.cache: a QEMU "
-                       "board's DTB, partition images), nothing into build/<board>/")
+    p = sub.add_parser("check", help="validate a configuration; writes only caches (build/.cache:"
+                       " a QEMU board's DTB, partition images), nothing into build/<board>/")
     p.add_argument("config", type=Path)
     p.set_defaults(func=cmd_check)
 

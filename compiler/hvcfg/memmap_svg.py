@@ -130,9 +130,9 @@ def render(title: str, regions: Sequence[Placed], ram: Sequence[tuple[int, int]]
     legend = [("hypervisor", f'fill="{HYPERVISOR}"'), ("hypervisor console", f'fill="{CONSOLE}"'),
               ("passed-through device (partition colour)", 'fill="#bbb" stroke-dasharray="4 2"'),
               ("channel / shared", f'fill="{OTHER}"'), ("free RAM", f'fill="{FREE}"')]
-    x = ADDR_X
+    x = float(ADDR_X)
     for name, style in legend:
-        out.append(f'<rect x="{x}" y="{y - 11}" width="12" height="12" {style} stroke="#222"/>')
+        out.append(f'<rect x="{x:.0f}" y="{y - 11}" width="12" height="12" {style} stroke="#222"/>')
         out.append(_text(x + 16, y, name, 11))
         x += 26 + 6.2 * len(name)
     y += 24

@@ -302,7 +302,8 @@ def _image(doc: Doc, i: int, errors: list[Diagnostic]) -> ImageSpec:
             errors.append(error(
                 "E096", f"{_show_path(src.resolve())} is in image.sources and in image.lib "
                 f"'{lib.name}', which already builds it (a second _start or guest_printf)",
-                doc.pos(at + ("sources", j)), related=[Related(f"image.lib: {lib.name}", doc.pos(at + ("lib",)))]))
+                doc.pos(at + ("sources", j)),
+                related=[Related(f"image.lib: {lib.name}", doc.pos(at + ("lib",)))]))
     return ImageSpec(binary, lib.sources + sources, doc.pos(at), (lib.include_dir,))
 
 

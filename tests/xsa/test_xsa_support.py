@@ -2,11 +2,11 @@
 """xsa/SUPPORT.yaml: its schema, its content, and W001 warnings naming YAML positions."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import jsonschema
 import pytest
 from xsa_builders import UART1, make_partition, make_system
-
-from dataclasses import replace
 
 from hvcfg.diagnostics import ConfigError, Pos, Severity
 from hvcfg.xsa.facts import system_facts

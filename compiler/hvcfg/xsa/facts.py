@@ -106,7 +106,7 @@ def board_feature(system: System, board_ids: BoardIds) -> str:
 
 
 def _default_board_ids() -> BoardIds:
-    from .support import load_support   # support.py imports this module
+    from .support import load_support  # support.py imports this module
     return load_support().board_compatibles()
 
 
