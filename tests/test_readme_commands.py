@@ -18,7 +18,7 @@ README = ROOT / "README.md"
 BOARD = "boards/qemu-virt-hello.yaml"
 # The table's placeholders and what a newcomer would put there.
 PLACEHOLDERS = {"BOARD.yaml": BOARD, "PARTITION": "hello", "S": "5", "DIR": "DIR",
-                "ARG": "-d", "REPORT.yaml": "tests/xsa/fixtures/reports/C2-host-build.yaml",
+                "ARG": "-d", "REPORT.yaml": "tests/xsa/fixtures/reports/C2-host-build.yaml", "NAME": "blinky",
                 "build/<board>/hyp.elf": "build/qemu-virt-hello/hyp.elf"}
 
 
@@ -70,7 +70,7 @@ def test_the_rows_run_as_written(tmp_path: Path) -> None:
     xsa, triage), into a private build directory; flash on a QEMU board is E094."""
     build = tmp_path / "build"
     expect = {"check": (0,), "build": (0,), "verify": (0,), "dt": (0,), "surface": (0,),
-              "xsa": (0, 2), "triage": (0,), "run": (0,), "flash": (1,)}
+              "xsa": (0, 2), "triage": (0,), "run": (0,), "flash": (1,), "new": (0,)}
     for command in table_commands():
         words = argv(command, False)
         words = [str(build / w[len("build/"):]) if w.startswith("build/") else w for w in words]
@@ -80,6 +80,8 @@ def test_the_rows_run_as_written(tmp_path: Path) -> None:
             words += ["--out", str(tmp_path / "osv")]
         if words[0] == "flash":
             words[words.index("DIR")] = str(tmp_path / "sd")
+        if words[0] == "new":                     # not into the checkout's partitions/
+            words += ["--dir", str(tmp_path / "blinky")]
         r = _run(words, build)
         assert r.returncode in expect[words[0]], (command, r.stdout, r.stderr)
         assert "Traceback" not in r.stderr and "internal error" not in r.stderr, command
@@ -89,3 +91,5 @@ def test_the_rows_run_as_written(tmp_path: Path) -> None:
             assert "qemu-system-aarch64" in r.stdout
         if words[0] == "dt":
             assert "compatible" in r.stdout
+        if words[0] == "new":
+            assert (tmp_path / "blinky" / "blinky-board.yaml").is_file()
