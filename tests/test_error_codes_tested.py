@@ -26,8 +26,8 @@ ELSEWHERE: dict[str, tuple[str, str]] = {
              "command-line argument"),
     "E093": ("tests/xsa/test_xsa_advisories.py", "`xsa check --advisories DIR` names a "
              "missing directory: a command-line argument"),
-    "E094": ("tests/test_bootfolder.py", "`hvcfg flash` on a board without a boot folder: a "
-             "command, not a configuration error"),
+    "E094": ("tests/test_bootfolder.py", "`hvcfg flash` on a board without a boot folder, "
+             "`run` on one without QEMU: a command, not a configuration error"),
     "E095": ("tests/test_partition_sdk.py", "`hvcfg new partition` refuses a name or a "
              "directory: a command-line argument"),
     "E061": ("tests/test_rules.py", "a stage-2 mapping over the hypervisor's pages that the "

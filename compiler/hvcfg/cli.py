@@ -60,9 +60,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     analysis = build_if_stale(args)
     spec = analysis.system.board_spec
     if spec.qemu is None:
-        print(f"hvcfg: board '{spec.name}' has no QEMU description (board.devicetree.qemu); "
-              "it cannot be run here", file=sys.stderr)
-        return 1
+        raise ConfigError(error("E094", f"board '{spec.name}' has no QEMU description "
+                                "(board.devicetree.qemu): it cannot be run here", spec.pos))
     image = pipeline.out_dir(analysis.system, args.build_dir) / "hyp.bin"
     extra = tuple(args.qemu_arg or ())
     if args.print_command:

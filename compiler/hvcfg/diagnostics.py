@@ -200,9 +200,9 @@ CODES: dict[str, tuple[str, str]] = {
     "E093": ("advisories-missing",
              "--advisories names an existing directory of XSA-NNN.yaml files (default "
              "xsa/advisories): a missing one would give a clean bill for nothing checked"),
-    "E094": ("nothing-to-flash",
-             "only a Raspberry Pi 4 board (device tree compatible brcm,bcm2711) has a boot "
-             "folder to flash; run a QEMU board with `hvcfg run`"),
+    "E094": ("not-for-this-board",
+             "`flash` needs a board with a boot folder (a Raspberry Pi 4: device tree compatible "
+             "brcm,bcm2711); `run` needs board.devicetree.qemu"),
     "E095": ("new-partition-refused",
              "choose a partition name that is a C identifier (letters, digits, _; at most 31) "
              "and a directory that does not exist yet"),
