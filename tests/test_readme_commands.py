@@ -18,7 +18,8 @@ README = ROOT / "README.md"
 BOARD = "boards/qemu-virt-hello.yaml"
 # The table's placeholders and what a newcomer would put there.
 PLACEHOLDERS = {"BOARD.yaml": BOARD, "PARTITION": "hello", "S": "5", "DIR": "DIR",
-                "ARG": "-d", "REPORT.yaml": "tests/xsa/fixtures/reports/C2-host-build.yaml", "NAME": "blinky",
+                "ARG": "-d", "REPORT.yaml": "tests/xsa/fixtures/reports/C2-host-build.yaml",
+                "NAME": "blinky",
                 "build/<board>/hyp.elf": "build/qemu-virt-hello/hyp.elf"}
 
 
@@ -73,6 +74,7 @@ def test_the_rows_run_as_written(tmp_path: Path) -> None:
               "xsa": (0, 2), "triage": (0,), "run": (0,), "flash": (1,), "new": (0,)}
     for command in table_commands():
         words = argv(command, False)
+        assert words[0] in expect, f"{command}: say here how the test runs it"
         words = [str(build / w[len("build/"):]) if w.startswith("build/") else w for w in words]
         if words[0] == "run":
             words.append("--print-command")       # boots nothing: the QEMU command only
