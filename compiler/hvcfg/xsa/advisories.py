@@ -16,6 +16,7 @@ from ..model import System
 from .expr import Expr, ExprError, check_types, evaluate, parse
 from .facts import FACT_SCHEMA, system_facts
 from .source import Doc, load_yaml, validate
+from .support import Support, load_support
 
 OSV_SCHEMA_VERSION = "1.6.0"
 PACKAGE = {"ecosystem": "hvcfg", "name": "hvcfg"}   # hvcfg has no OSV ecosystem of its own
@@ -193,9 +194,11 @@ def check_facts(facts: Mapping[str, Any], advisories: tuple[Advisory, ...] | lis
 
 
 def check(system: System, advisories: tuple[Advisory, ...] | list[Advisory],
-          version: str = __version__) -> list[Result]:
-    """Which advisories apply to this exact system, and why (or why not)."""
-    return check_facts(system_facts(system, version), advisories)
+          version: str = __version__, support: Support | None = None) -> list[Result]:
+    """Which advisories apply to this exact system, and why (or why not); the board feature
+    is the one `support` (default xsa/SUPPORT.yaml) gives its hardware."""
+    ids = (support or load_support()).board_compatibles()
+    return check_facts(system_facts(system, version, board_ids=ids), advisories)
 
 
 # ---------------------------------------------------------------------------------- OSV

@@ -105,21 +105,15 @@ def board_feature(system: System, board_ids: BoardIds) -> str:
     return found[0] if found else UNLISTED_BOARD
 
 
-def _default_board_ids() -> BoardIds:
-    from .support import load_support  # support.py imports this module
-    return load_support().board_compatibles()
-
-
-def feature_uses(system: System, positions: Positions | None = None,
-                 board_ids: BoardIds | None = None) -> tuple[FeatureUse, ...]:
+def feature_uses(system: System, positions: Positions | None = None, *,
+                 board_ids: BoardIds) -> tuple[FeatureUse, ...]:
     """Every feature the system enables, with the YAML position that enables it. `board_ids`
-    (default: xsa/SUPPORT.yaml's) decides which board feature the hardware is."""
+    (Support.board_compatibles) decides which board feature the hardware is."""
     positions = positions or {}
     board = system.board_spec
-    ids = _default_board_ids() if board_ids is None else board_ids
     hardware = ", ".join(system.board.compatible) or "no compatible"
     uses = [FeatureUse("core", "every configuration", board.pos),
-            FeatureUse(board_feature(system, ids), f'board "{board.name}" ({hardware})',
+            FeatureUse(board_feature(system, board_ids), f'board "{board.name}" ({hardware})',
                        board.pos),
             FeatureUse(f"vgic/v{system.board.gic.version}",
                        f"the board's GICv{system.board.gic.version}", board.pos)]
@@ -173,8 +167,8 @@ def _partition_facts(p: Partition, channels: tuple[Any, ...]) -> dict[str, Any]:
     }
 
 
-def system_facts(system: System, version: str = __version__,
-                 board_ids: BoardIds | None = None) -> dict[str, Any]:
+def system_facts(system: System, version: str = __version__, *,
+                 board_ids: BoardIds) -> dict[str, Any]:
     """The fact dictionary of a compiled System (see the module docstring)."""
     b, channels = system.board, _channels(system)
     return {

@@ -81,7 +81,7 @@ def support_warnings(system: System, support: Support | None = None,
     """
     support = support or load_support()
     out = []
-    for use in feature_uses(system, positions, support.board_compatibles()):
+    for use in feature_uses(system, positions, board_ids=support.board_compatibles()):
         feature = support.get(use.feature)
         if feature is None:
             msg = (f"{use.subject} enables {use.feature}, which xsa/SUPPORT.yaml does not list: "
