@@ -184,6 +184,9 @@ CODES: dict[str, tuple[str, str]] = {
              "rwx lets a guest write code it then runs; use rx for code and rw for data"),
     "W003": ("board-memory-override",
              "the board file's memory differs from the device tree; the board file wins"),
+    "W007": ("output-goes-nowhere",
+             "grant it `hypercalls: [console]` or pass a PL011 through (devices:), as `hvcfg new "
+             "partition` does"),
     # security process inputs: SUPPORT.yaml, advisories, bug reports (xsa)
     "E050": ("advisory-invalid",
              "fix the advisory to match schema/advisory.schema.json; see xsa/README.md"),

@@ -99,6 +99,7 @@ class ImageSpec:
     sources: tuple[Path, ...]    # bare-metal sources built by the compiler's toolchain
     pos: Pos
     include_dirs: tuple[Path, ...] = ()   # `lib`: its directory, on the include path
+    lib: str | None = None                # `lib`: the guest library's name (guestlib)
 
 
 @dataclass(frozen=True)
@@ -304,7 +305,7 @@ def _image(doc: Doc, i: int, errors: list[Diagnostic]) -> ImageSpec:
                 f"'{lib.name}', which already builds it (a second _start or guest_printf)",
                 doc.pos(at + ("sources", j)),
                 related=[Related(f"image.lib: {lib.name}", doc.pos(at + ("lib",)))]))
-    return ImageSpec(binary, lib.sources + sources, doc.pos(at), (lib.include_dir,))
+    return ImageSpec(binary, lib.sources + sources, doc.pos(at), (lib.include_dir,), lib.name)
 
 
 def _show_path(path: Path) -> str:
