@@ -25,9 +25,12 @@ _ENV = jinja2.Environment(loader=jinja2.PackageLoader("hvcfg", "templates"),
 
 def modeline(yaml_file: Path, schema: str) -> str:
     """The line that points editors (yaml-language-server: VS Code's YAML extension, Neovim,
-    ...) at the schema of `yaml_file`, relative to where that file is."""
-    rel = os.path.relpath(SCHEMA_DIR / schema, yaml_file.resolve().parent)
-    return MODELINE + Path(rel).as_posix()
+    ...) at the schema of `yaml_file`: relative to where that file is inside this checkout,
+    absolute for a file outside it."""
+    target, where = (SCHEMA_DIR / schema).resolve(), yaml_file.resolve().parent
+    if SCHEMA_DIR.resolve().parents[2] not in (where, *where.parents):
+        return MODELINE + target.as_posix()
+    return MODELINE + Path(os.path.relpath(target, where)).as_posix()
 
 
 @dataclass(frozen=True)
