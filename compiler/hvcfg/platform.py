@@ -3,10 +3,10 @@
 are started and how the machine powers off (hyp/platform/)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from .board import Board, DtDevice
-from .model import System
+from .board import Board, DtDevice, Psci, Reg
+from .model import BoardSpec, System
 from .units import UNITS
 
 PM_COMPATIBLES = ("brcm,bcm2711-pm", "brcm,bcm2835-pm", "brcm,bcm2835-pm-wdt")
@@ -54,7 +54,22 @@ PI4_MIN_GPU_MEM = 16
 # TF-A (armstub=bl31.bin) on the Pi 4: resident in [0, 0x80000), which it reserves in the DT
 # it patches at boot (a DT hvcfg does not read: the board file says `psci: smc`).
 TFA_ARMSTUB = "bl31.bin"
-TFA_RESERVED = (0, 0x80000)
+TFA_RESERVED = (0, 0x80000)           # base, size
+
+
+def with_declared_psci(board: Board, spec: BoardSpec) -> Board:
+    """The board as its firmware presents it when the board file says `psci: smc` and the DT
+    has no psci node: PSCI through SMC, CPUs started through it (no spin table), and on a
+    Pi 4 TF-A's resident memory reserved, as TF-A writes into the DT it patches at boot."""
+    if spec.psci is None or board.psci is not None:
+        return board
+    cpus = tuple(replace(c, enable_method="psci", release_addr=None) for c in board.cpus)
+    reserved = board.reserved
+    if is_bcm2711(board):
+        reserved = tuple(sorted(set(reserved) | {Reg(TFA_RESERVED[0], TFA_RESERVED[1])},
+                                key=lambda r: r.base))
+    return replace(board, psci=Psci(method=spec.psci, compatible=("arm,psci-1.0",)), cpus=cpus,
+                   reserved=reserved)
 
 
 def is_bcm2711(board: Board) -> bool:

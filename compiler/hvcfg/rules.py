@@ -122,7 +122,7 @@ def analyse(config: Path, build_root: Path = Path("build")) -> Analysis:
     doc = load.load_config(config)
     spec = model.board_spec_from_doc(doc)
     dtb = toolchain.ensure_dtb(spec, cache_dir(build_root))
-    board = board_mod.parse_dtb(dtb, spec.pos, ram=spec.memory)
+    board = platform.with_declared_psci(board_mod.parse_dtb(dtb, spec.pos, ram=spec.memory), spec)
     _stop_on(board_rules(board, spec))
     system = model.build_system(doc, board, spec)
     hyp = layout.free_hypervisor_region(system)
