@@ -20,9 +20,6 @@
 #define CR_UARTEN (1u << 0)
 #define CR_TXE    (1u << 8)
 #define CR_RXE    (1u << 9)
-/* A disabled UART with data in its FIFO stays BUSY: wait only while enabled, and boundedly
- * (a 32-byte FIFO at 9600 baud drains in 33 ms; a poll takes well over 100 ns). */
-#define BUSY_POLLS 1000000u
 
 static inline void reg_write(uintptr_t base, uint32_t off, uint32_t v)
 {
@@ -39,8 +36,11 @@ void pl011_init(uintptr_t base, uint32_t clock, uint32_t baud)
     if (!clock && (reg_read(base, UARTCR) & (CR_UARTEN | CR_TXE)) == (CR_UARTEN | CR_TXE))
         return;                     /* the firmware's setup, at a rate we cannot compute */
     /* Let the firmware's last characters leave, then reprogram with the UART disabled (the
-     * PL011 TRM's order: disable, wait for BUSY to clear, flush, write, enable). */
-    for (uint32_t n = 0; (reg_read(base, UARTCR) & CR_UARTEN) && n < BUSY_POLLS; n++)
+     * PL011 TRM's order: disable, wait for BUSY to clear, flush, write, enable). A disabled
+     * UART with data in its FIFO stays BUSY: wait only while enabled, and boundedly (a 32-byte
+     * FIFO at 9600 baud drains in 33 ms; a poll takes well over 100 ns). */
+    const uint32_t busy_polls = 1000000;
+    for (uint32_t n = 0; (reg_read(base, UARTCR) & CR_UARTEN) && n < busy_polls; n++)
         if (!(reg_read(base, UARTFR) & FR_BUSY))
             break;
     reg_write(base, UARTCR, 0);
@@ -51,7 +51,7 @@ void pl011_init(uintptr_t base, uint32_t clock, uint32_t baud)
         reg_write(base, UARTIBRD, div >> 6);
         reg_write(base, UARTFBRD, div & 0x3f);
     }
-    reg_write(base, UARTLCR_H, LCR_FEN | LCR_WLEN8);   /* also latches IBRD/FBRD */
+    reg_write(base, UARTLCR_H, LCR_FEN | LCR_WLEN8); /* also latches IBRD/FBRD */
     reg_write(base, UARTIMSC, 0);
     reg_write(base, UARTCR, CR_UARTEN | CR_TXE | CR_RXE);
 }

@@ -16,8 +16,8 @@
  */
 void hv_dcache_clean_inval_range(uintptr_t start, size_t len);
 /*
- * A partition's RAM before it starts: zeroed, cleaned and invalidated to the PoC in one pass (start and len
- * multiples of 64), so that a guest with its MMU off reads the zeros, not older memory.
+ * A partition's RAM before it starts: zeroed, cleaned and invalidated to the PoC in one pass (start
+ * and len multiples of 64), so that a guest with its MMU off reads the zeros, not older memory.
  *
  * The _cold variant writes only the 64-byte blocks that do not read as zero already. It is for
  * the first load after reset: nothing but the loader has written the memory since, and the boot
