@@ -42,6 +42,7 @@ static void set_pull(uint32_t pin, uint32_t pull)
 
 void hv_platform_console_pins(void)
 {
+#ifdef HV_CONSOLE_RELEASE_PINS
     static const uint32_t release[] = {HV_CONSOLE_RELEASE_PINS};
 
     /* Another pin set routed to the same UART (UART0 on GPIO 32/33 for Bluetooth) goes back
@@ -49,6 +50,7 @@ void hv_platform_console_pins(void)
     for (uint32_t i = 0; i < sizeof(release) / sizeof(release[0]); i++)
         if (fsel(release[i]) == HV_CONSOLE_RELEASE_FUNC)
             set_fsel(release[i], FSEL_INPUT);
+#endif
     /* TXD driven, no pull; RXD pulled up: an unconnected line idles high, not as a stream of
      * break conditions (as the Pi's own DT sets UART0's pins). */
     set_pull(HV_CONSOLE_TX_PIN, PULL_NONE);
