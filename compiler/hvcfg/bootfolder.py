@@ -75,8 +75,9 @@ ENTRY_SPIN_TABLE = ("Through the firmware's built-in armstub; the secondary\n"
                     "releases them.")
 ENTRY_TFA = ("Through TF-A's BL31 (the armstub below, which the board file\n"
              "# declares with `psci: smc`): CPUs start and the board powers off through PSCI.")
-ARMSTUB_TFA = ("# TF-A for the Pi 4 (docs/rpi4.md: build it with PLAT=rpi4, copy build/rpi4/"
-               "release/bl31.bin\n# onto the card). It stays resident in [0, 0x80000).\n"
+ARMSTUB_TFA = ("# TF-A's BL31 for the Pi 4, copied onto the card (docs/rpi4.md: from Debian's\n"
+               "# arm-trusted-firmware package, or built with PLAT=rpi4). It stays resident in\n"
+               "# [0, 0x80000), which no partition uses.\n"
                "armstub={armstub}\n")
 
 
