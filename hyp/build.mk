@@ -21,6 +21,7 @@
 #   VUART                some partition has a virtual PL011 (YAML `vuart: true`)
 #   PLATFORM_PSCI_SMC    the board starts CPUs and powers off through PSCI over SMC
 #   PLATFORM_SPIN_TABLE  spin-table CPUs and the BCM283x power-management watchdog
+#   PLATFORM_BCM2711_UART  the console's GPIO pins muxed by the hypervisor (BCM2711)
 # A feature no partition uses is not compiled in: its attack surface is not in the image.
 
 srcs-y += aarch64/head.S aarch64/vectors.S aarch64/traps.c aarch64/cache.c
@@ -35,6 +36,7 @@ srcs-$(CONFIG_VUART) += drivers/vuart.c drivers/console_input.c core/pconsole.c
 
 srcs-$(CONFIG_PLATFORM_PSCI_SMC) += platform/psci_smc.c
 srcs-$(CONFIG_PLATFORM_SPIN_TABLE) += platform/spin_table.c platform/bcm2835_pm.c
+srcs-$(CONFIG_PLATFORM_BCM2711_UART) += platform/bcm2711_uart.c
 
 asm-offsets-y += aarch64/asm-offsets.c
 

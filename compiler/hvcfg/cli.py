@@ -99,6 +99,8 @@ def cmd_flash(args: argparse.Namespace) -> int:
     boot = pipeline.out_dir(system, args.build_dir) / bootfolder.BOOT_DIR
     for path in bootfolder.flash(boot, args.boot_dir, args.force):
         print(f"wrote {path}")
+    for d in bootfolder.boot_partition_warnings(args.boot_dir):
+        print(d.render(), file=sys.stderr)
     print(f"{args.boot_dir}: ready; put the card in the Pi 4 and watch UART0 "
           "(GPIO 14/15, 115200 8N1), see docs/rpi4.md")
     return 0

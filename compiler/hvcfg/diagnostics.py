@@ -174,6 +174,10 @@ CODES: dict[str, tuple[str, str]] = {
     "E064": ("intid-two-meanings",
              "an SPI of a partition is a device's, the virtual UART's or a purely virtual line "
              "(vgic.virtual), never two of them; devices keep their hardware INTIDs"),
+    "E097": ("gpu-memory-overlap",
+             "on a Raspberry Pi 4 the first RAM bank is [0, 1 GiB - gpu_mem) with gpu_mem at "
+             "least 16 MiB (76 MiB by default): end board.memory's bank at 0 at 0x3b400000 "
+             "or lower, on a whole MiB"),
     "E065": ("ipa-misaligned",
              "stage 2 moves whole 4 KiB pages: a moved device's ipa is page-aligned or keeps the"
              " device's offset in its page; vuart.ipa is page-aligned"),
@@ -187,6 +191,12 @@ CODES: dict[str, tuple[str, str]] = {
     "W007": ("output-goes-nowhere",
              "grant it `hypercalls: [console]` or pass a PL011 through (devices:), as `hvcfg new "
              "partition` does"),
+    "W009": ("boot-partition-lacks-overlay",
+             "copy overlays/disable-bt.dtbo from the Raspberry Pi firmware's boot/ folder onto "
+             "the card (Raspberry Pi OS cards have it)"),
+    "W010": ("boot-partition-lacks-dtb",
+             "copy bcm2711-rpi-4-b.dtb from the Raspberry Pi firmware's boot/ folder onto the "
+             "card (Raspberry Pi OS cards have it)"),
     # security process inputs: SUPPORT.yaml, advisories, bug reports (xsa)
     "E050": ("advisory-invalid",
              "fix the advisory to match schema/advisory.schema.json; see xsa/README.md"),

@@ -322,6 +322,12 @@ def hypervisor_frames(system: System) -> list[HypFrame]:
         pm = platform.pm_device(system)
         out.append(HypFrame("power management", pm.path if pm else None, page, page + PAGE,
                             "device", True))
+    # The GPIO block that muxes the console's pins (BCM2711): a partition given it could take
+    # the console's pins away.
+    pins = platform.console_pins(system)
+    if pins is not None:
+        page = align_down(pins.gpio_base, PAGE)
+        out.append(HypFrame("console pins", None, page, page + PAGE, "device", True))
     return out
 
 

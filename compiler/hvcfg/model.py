@@ -41,6 +41,7 @@ class BoardSpec:
     pos: Pos
     memory: tuple[Reg, ...] | None = None   # `board.memory`: replaces the DT's RAM banks
     memory_pos: Pos | None = None
+    psci: str | None = None      # `board.psci`: the firmware's PSCI conduit, when the DT lacks it
 
 
 @dataclass(frozen=True)
@@ -205,12 +206,13 @@ def board_spec_from_doc(doc: Doc) -> BoardSpec:
         memory = tuple(sorted((Reg(b["base"], parse_size(b["size"])) for b in board["memory"]),
                               key=lambda r: r.base))
         memory_pos = doc.pos(("board", "memory"))
+    psci = board.get("psci")
     if "file" in dt:
         where_ = ("board", "devicetree", "file")
         return BoardSpec(board["name"], doc.dir_of(where_) / dt["file"], qemu, doc.pos(where_),
-                         memory, memory_pos)
+                         memory, memory_pos, psci)
     return BoardSpec(board["name"], None, qemu, doc.pos(("board", "devicetree", "qemu")),
-                     memory, memory_pos)
+                     memory, memory_pos, psci)
 
 
 def apply_board_memory(board: Board, spec: BoardSpec) -> tuple[Board, tuple[Diagnostic, ...]]:

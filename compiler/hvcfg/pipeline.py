@@ -168,7 +168,8 @@ def _build_into(tc: toolchain.Toolchain, analysis: Analysis, staging: Path,
     except toolchain.ToolFailed as exc:
         raise HypBuildFailed(str(exc)) from None
     if bootfolder.needs_boot_folder(system):
-        bootfolder.write_boot_folder(staging, binary)     # the Pi firmware's SD-card folder
+        bootfolder.write_boot_folder(staging, binary,     # the Pi firmware's SD-card folder
+                                     bootfolder.firmware_settings(system))
     # Texts name the directory the outputs end up in, not the staging one.
     (staging / "memory-map.txt").write_text(layout_mod.describe(lay, system))
     (staging / "memory-map.svg").write_text(

@@ -11,6 +11,7 @@
 #include "hv/console.h"
 #include "hv/lib.h"
 #include "hv/pl011.h"
+#include "hv/platform.h"
 #include "hv/ratelimit.h"
 #include "hv/spinlock.h"
 
@@ -20,7 +21,10 @@ static hv_spinlock_t console_lock;
 
 void hv_console_init(void)
 {
-    pl011_init(HV_CONSOLE_BASE);
+#ifdef HV_HAS_CONSOLE_PINS
+    hv_platform_console_pins();     /* not left to the firmware (docs/rpi4.md) */
+#endif
+    pl011_init(HV_CONSOLE_BASE, HV_CONSOLE_CLOCK, HV_CONSOLE_BAUD);
 }
 
 static size_t put_char(char *buf, size_t size, size_t pos, char c)

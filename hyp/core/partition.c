@@ -74,7 +74,7 @@ static int partition_load(uint32_t idx, int cold)
     for (uint32_t i = 0; i < p->nblobs; i++) {
         const struct hv_blob *b = &p->blobs[i];
         memcpy((void *)b->dst, (const void *)b->src, b->size);
-        hv_dcache_clean_range(b->dst, b->size);
+        hv_dcache_clean_inval_range(b->dst, b->size);
         ok &= measure(p, b, cold);
     }
     hv_icache_inval_all();
