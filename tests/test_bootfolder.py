@@ -216,3 +216,38 @@ def test_needs_boot_folder(built: pipeline.BuildResult) -> None:
     from dataclasses import replace
     other = replace(built.analysis.system.board, compatible=("linux,dummy-virt",))
     assert not bootfolder.needs_boot_folder(replace(built.analysis.system, board=other))
+
+
+def test_cmd_flash_on_a_board_without_boot_folder_is_e094(built: pipeline.BuildResult,
+                                                         tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """`flash` on a QEMU board is a coded error at the board (issue 18), not a bare exit 1;
+    whether a board has a boot folder follows its device tree, not its name."""
+    from dataclasses import replace
+    system = built.analysis.system
+    qemu = replace(system, board=replace(system.board, compatible=("linux,dummy-virt",)))
+    monkeypatch.setattr(pipeline, "analyse", lambda *a: replace(built.analysis, system=qemu))
+    monkeypatch.setattr(cli, "build_if_stale", lambda args: pytest.fail("built for nothing"))
+    card = sd_card(tmp_path / "sd")
+    args = parser().parse_args(["flash", str(RPI4_YAML), "--boot-dir", str(card)])
+    with pytest.raises(ConfigError) as info:
+        args.func(args)
+    d = info.value.diagnostics[0]
+    assert d.code == "E094" and "linux,dummy-virt" in d.message and d.pos == system.board_spec.pos
+    assert sorted(p.name for p in card.iterdir()) == ["bcm2711-rpi-4-b.dtb", "fixup4.dat",
+                                                      "start4.elf"]
+
+
+def test_cmd_run_on_a_board_without_qemu_is_e094(built: pipeline.BuildResult,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A board with only a DTB file cannot be run in QEMU: a coded error, not a bare exit 1."""
+    from dataclasses import replace
+    system = built.analysis.system
+    no_qemu = replace(system, board_spec=replace(system.board_spec, qemu=None))
+    monkeypatch.setattr(cli, "build_if_stale",
+                        lambda args: replace(built.analysis, system=no_qemu))
+    args = parser().parse_args(["run", str(RPI4_YAML)])
+    with pytest.raises(ConfigError) as info:
+        args.func(args)
+    d = info.value.diagnostics[0]
+    assert d.code == "E094" and "board.devicetree.qemu" in d.message

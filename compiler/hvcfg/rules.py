@@ -59,12 +59,13 @@ RULES: tuple[Rule, ...] = (
     _rule("E097", "devicetree", "rules"),           # a Pi 4's RAM over GPU memory
     _rule("E027", "model", "model"),
     _rule("E029", "model", "model", "rules"),  # missing; unreadable at the images layer
+    _rule("E096", "model", "model"),   # a source of image.sources that image.lib builds too
     _rule("E041", "model", "model", "checks"),
     _rule("W003", "model", "model"),
     *(_rule(c, "semantics", "checks") for c in (
         "E020", "E021", "E022", "E023", "E024", "E025", "E026", "E028", "E030", "E032",
         "E035", "E036", "E037", "E038", "E040", "E045", "E046", "E048", "E059", "E060",
-        "E062", "E063", "E064", "E065", "W002")),
+        "E062", "E063", "E064", "E065", "W002", "W007")),
     _rule("E033", "semantics", "rules"),         # no room for the hypervisor
     _rule("E061", "placement", "rules"),
     _rule("E031", "images", "rules"),
