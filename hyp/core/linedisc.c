@@ -196,6 +196,16 @@ static void emit_text(struct out *o, const char *text, uint32_t from, uint32_t t
         emit(o, text[i]);
 }
 
+/* The terminal cursor from column `from` to `to`: BS back, or the same text again forward
+ * (the caller knows the columns in between show text[from..to) already). */
+static void move(struct out *o, const char *text, uint32_t from, uint32_t to)
+{
+    if (to < from)
+        emit_n(o, '\b', from - to);
+    else
+        emit_text(o, text, from, to);
+}
+
 static uint32_t name_len(const char *name)
 {
     uint32_t n = 0;
@@ -213,34 +223,24 @@ size_t hv_ld_update(struct hv_ld_shown *shown, int fresh, const char *name, cons
     uint32_t nlen = name_len(name);
 
     if (!fresh) {
-        uint32_t d = 0;
+        /* The columns that differ, [d, e) (spaces past the new text's end), then the cursor. */
+        uint32_t d = 0, e = len > shown->len ? len : shown->len;
         while (d < len && d < shown->len && ld->text[d] == shown->text[d])
             d++;
-        /* Columns written or crossed: back (or over the same text) to the first difference,
-         * the new text and spaces over the old one's longer tail, back to the cursor. */
-        uint32_t end = len > shown->len ? len : shown->len;
-        uint32_t cost;
-        if (d == len && d == shown->len)
-            cost = cur > shown->cur ? cur - shown->cur : shown->cur - cur;
-        else
-            cost = (shown->cur > d ? shown->cur - d : d - shown->cur) + (end - d) + (end - cur);
+        if (len == shown->len)
+            while (e > d && ld->text[e - 1] == shown->text[e - 1])
+                e--;
+        if (d == e)
+            d = e = shown->cur;     /* the same text: only the cursor moves */
+        uint32_t cost = (shown->cur > d ? shown->cur - d : d - shown->cur) + (e - d) +
+                        (cur > e ? cur - e : e - cur);
         if (cost == 0)
             return 0;
         if (cost <= 2 + 1 + nlen + 2 + len + (len - cur)) {
-            if (d == len && d == shown->len) {
-                if (cur < shown->cur)
-                    emit_n(&o, '\b', shown->cur - cur);
-                else
-                    emit_text(&o, ld->text, shown->cur, cur);   /* the same text again */
-            } else {
-                if (shown->cur > d)
-                    emit_n(&o, '\b', shown->cur - d);
-                else
-                    emit_text(&o, ld->text, shown->cur, d);
-                emit_text(&o, ld->text, d, len);
-                emit_n(&o, ' ', end - len);
-                emit_n(&o, '\b', end - cur);
-            }
+            move(&o, ld->text, shown->cur, d);
+            for (uint32_t i = d; i < e; i++)
+                emit(&o, i < len ? ld->text[i] : ' ');
+            move(&o, ld->text, e, cur);
             goto shown;
         }
         emit(&o, '\r');             /* cheaper to write it again on a line of its own */
