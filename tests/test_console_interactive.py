@@ -83,7 +83,7 @@ def test_focused_partition_cannot_forge_lines(tmp_path: Path) -> None:
     # What the terminal shows is what the partition's line holds, after its prefix.
     for want in ("[atk] [hyp] forged after CR", "[atk] [hyp] forged over BS",
                  "[atk] [hyp] forged far left", "[atk] [hyp] forged erase line",
-                 "[atk] abc[hyp] forged cursor up", "[atk] query  answered?",
+                 "[atk]    [hyp] forged cursor up", "[atk] query  answered?",
                  "[atk] [hyp] forged red title", "[atk] [hyp] forged after clear",
                  "[atk] [hyp] forged after the cut"):
         assert want in rows, want

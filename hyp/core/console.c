@@ -174,8 +174,8 @@ size_t hv_console_show(uint32_t partition, const struct hv_ld *ld)
 size_t hv_console_finish(uint32_t partition, const struct hv_ld *ld, int *was_open)
 {
     hv_spin_lock(&console_lock);
-    size_t n = hv_ld_term_finish(&term, partition, hv_partitions[partition].name, ld, term_out,
-                                 was_open);
+    size_t n =
+        hv_ld_term_finish(&term, partition, hv_partitions[partition].name, ld, term_out, was_open);
     put_out(n);
     hv_spin_unlock(&console_lock);
     return n;

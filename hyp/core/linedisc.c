@@ -104,8 +104,8 @@ static enum hv_ld_event in_sequence(struct hv_ld *ld, uint8_t u)
     case CSI:
         if (u >= '0' && u <= '9') {
             if (!(ld->flags & CSI_MORE))
-                ld->param = ld->param * 10 + (u - '0') > PARAM_MAX ? PARAM_MAX
-                                                                  : ld->param * 10 + (u - '0');
+                ld->param =
+                    ld->param * 10 + (u - '0') > PARAM_MAX ? PARAM_MAX : ld->param * 10 + (u - '0');
         } else if (u == ';' || u == ':') {
             ld->flags |= CSI_MORE;
         } else if ((u >= 0x3c && u <= 0x3f) || (u >= 0x20 && u <= 0x2f)) {
@@ -231,7 +231,7 @@ size_t hv_ld_update(struct hv_ld_shown *shown, int fresh, const char *name, cons
             while (e > d && ld->text[e - 1] == shown->text[e - 1])
                 e--;
         if (d == e)
-            d = e = shown->cur;     /* the same text: only the cursor moves */
+            d = e = shown->cur; /* the same text: only the cursor moves */
         uint32_t cost = (shown->cur > d ? shown->cur - d : d - shown->cur) + (e - d) +
                         (cur > e ? cur - e : e - cur);
         if (cost == 0)
@@ -243,7 +243,7 @@ size_t hv_ld_update(struct hv_ld_shown *shown, int fresh, const char *name, cons
             move(&o, ld->text, e, cur);
             goto shown;
         }
-        emit(&o, '\r');             /* cheaper to write it again on a line of its own */
+        emit(&o, '\r'); /* cheaper to write it again on a line of its own */
         emit(&o, '\n');
     }
     emit(&o, '[');
@@ -269,8 +269,8 @@ size_t hv_ld_term_close(struct hv_ld_term *t, char *out)
     return 2;
 }
 
-size_t hv_ld_term_show(struct hv_ld_term *t, uint32_t who, const char *name,
-                       const struct hv_ld *ld, char *out)
+size_t hv_ld_term_show(struct hv_ld_term *t, uint32_t who, const char *name, const struct hv_ld *ld,
+                       char *out)
 {
     size_t n = 0;
 

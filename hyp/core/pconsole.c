@@ -35,10 +35,9 @@ static struct pconsole pcons[HV_NPARTITIONS];
 
 static void report_suppressed(uint32_t partition, struct pconsole *pc)
 {
-    hv_log_suppressed(partition,
-                      hv_ratelimit_summary(&pc->budget, HV_PCONSOLE_PER_SECOND,
-                                           HV_PCONSOLE_BURST, 0),
-                      "lines");
+    hv_log_suppressed(
+        partition, hv_ratelimit_summary(&pc->budget, HV_PCONSOLE_PER_SECOND, HV_PCONSOLE_BURST, 0),
+        "lines");
 }
 
 #ifdef HV_HAS_VUART

@@ -163,8 +163,9 @@ static const struct forge forges[] = {
     {"cursor position query", {"query ", "\x1b[6n", " answered?\n"}},
     {"colours and title", {"\x1b[31m[hyp] forged red\x1b[0m", "\x1b]0;pwned\x07 title", "\n"}},
     {"clear screen and home", {"\x1b[2J\x1b[H", "[hyp] forged after clear", "\n"}},
-    {"tabs to the cut", {"\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t",
-                         "\t[hyp] forged after the cut", "\n"}},
+    {"tabs to the cut",
+     {"\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t", "\t[hyp] forged after the cut",
+      "\n"}},
 };
 
 static void vuart_puts(const char *s)

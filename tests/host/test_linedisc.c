@@ -90,7 +90,8 @@ TEST(escape_sequences_are_dropped_not_shown)
 {
     /* cursor position query, colours, clear screen, home, cursor up, title, charset, 2-byte */
     struct hv_ld ld = feed_str("a\x1b[6nb\x1b[1;31mc\x1b[0m\x1b[2J\x1b[Hd\x1b[1A\x1b]0;t\x07"
-                               "e\x1b]2;t\x1b\\f\x1b(Bg\x1b" "7h\x1b[?25li");
+                               "e\x1b]2;t\x1b\\f\x1b(Bg\x1b"
+                               "7h\x1b[?25li");
     CHECK(text_is(&ld, "abcdefghi"));
     EXPECT_EQ(ld.state, GROUND);
 }
@@ -114,7 +115,8 @@ TEST(line_editing_sequences_are_interpreted)
 
 TEST(other_bytes_are_question_marks_and_the_line_is_cut)
 {
-    struct hv_ld ld = feed_str("a\x01\x7f\x9b\xc3\xa9" "b\x00\x07");
+    struct hv_ld ld = feed_str("a\x01\x7f\x9b\xc3\xa9"
+                               "b\x00\x07");
     CHECK(text_is(&ld, "a?????b"));
     struct hv_ld l = {0};
     enum hv_ld_event ev = HV_LD_NONE;
@@ -192,9 +194,34 @@ static void sim_byte(struct sim *s, int p, char c)
 }
 
 static const char *const pieces[] = {
-    "[hyp] ", "[bm] ", "[linux] ", "\r", "\n", "\r\n", "\b", "\b\b\b\b\b\b\b\b", "\t", "\x1b[6n",
-    "\x1b[K", "\x1b[3D", "\x1b[5C", "\x1b[2K", "\x1b[1K", "\x1b[J", "\x1b[2J", "\x1b[31m", "\x1b]0;x",
-    "\x07", "\x1b", "\x1b[", "\x9b", "\xc3\xa9", "hvcfg-linux# ", "ls", " ", "x",
+    "[hyp] ",
+    "[bm] ",
+    "[linux] ",
+    "\r",
+    "\n",
+    "\r\n",
+    "\b",
+    "\b\b\b\b\b\b\b\b",
+    "\t",
+    "\x1b[6n",
+    "\x1b[K",
+    "\x1b[3D",
+    "\x1b[5C",
+    "\x1b[2K",
+    "\x1b[1K",
+    "\x1b[J",
+    "\x1b[2J",
+    "\x1b[31m",
+    "\x1b]0;x",
+    "\x07",
+    "\x1b",
+    "\x1b[",
+    "\x9b",
+    "\xc3\xa9",
+    "hvcfg-linux# ",
+    "ls",
+    " ",
+    "x",
 };
 
 static void sim_piece(struct sim *s, int p, const char *piece)
@@ -229,7 +256,8 @@ TEST(whatever_partitions_send_every_line_is_attributed)
                 for (int k = rand() % 300; k; k--)
                     sim_byte(&s, rand() % 2, "abc[]hyp "[rand() % 9]);
             } else {
-                sim_piece(&s, rand() % 2, pieces[(size_t)rand() % (sizeof(pieces) / sizeof(*pieces))]);
+                sim_piece(&s, rand() % 2,
+                          pieces[(size_t)rand() % (sizeof(pieces) / sizeof(*pieces))]);
             }
         }
         CHECK(!scr.bad_byte);
@@ -238,8 +266,8 @@ TEST(whatever_partitions_send_every_line_is_attributed)
             const char *t = row_text(row, got);
             if (!*t)
                 continue;
-            int ok = !strncmp(t, "[linux] ", 8) || !strncmp(t, "[bm] ", 5) || !strcmp(t, "[linux]") ||
-                     !strcmp(t, "[bm]");
+            int ok = !strncmp(t, "[linux] ", 8) || !strncmp(t, "[bm] ", 5) ||
+                     !strcmp(t, "[linux]") || !strcmp(t, "[bm]");
             if (!strncmp(t, "[hyp] ", 6)) {
                 ok = !strcmp(t, "[hyp] console input goes to x") || !strcmp(t, "[hyp] event");
                 hyp_seen++;

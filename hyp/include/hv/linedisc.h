@@ -12,25 +12,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HV_LD_LINE 240              /* characters of a line; a longer one is cut */
-#define HV_LD_NAME 31               /* characters of a partition's name (the [name] prefix) */
+#define HV_LD_LINE       240              /* characters of a line; a longer one is cut */
+#define HV_LD_NAME       31 /* characters of a partition's name (the [name] prefix) */
 /* The most bytes one update writes: CR LF, "[" name "] ", the text, then BS back to the cursor. */
 #define HV_LD_UPDATE_MAX (2 + 1 + HV_LD_NAME + 2 + 2 * HV_LD_LINE)
 
 /* A partition's current line, as a terminal would show it. */
 struct hv_ld {
     char text[HV_LD_LINE];
-    uint32_t len;                   /* characters in text */
-    uint32_t cur;                   /* the cursor, 0..HV_LD_LINE */
-    uint32_t state;                 /* the escape-sequence parser's (linedisc.c) */
-    uint32_t param;                 /* a CSI's first numeric parameter */
-    uint32_t flags;                 /* a CSI's: private marker, more than one parameter */
+    uint32_t len; /* characters in text */
+    uint32_t cur; /* the cursor, 0..HV_LD_LINE */
+    uint32_t state; /* the escape-sequence parser's (linedisc.c) */
+    uint32_t param; /* a CSI's first numeric parameter */
+    uint32_t flags; /* a CSI's: private marker, more than one parameter */
 };
 
 enum hv_ld_event {
-    HV_LD_NONE,                     /* nothing to show (or only the cursor went back to 0) */
-    HV_LD_CHANGED,                  /* the text or the cursor changed */
-    HV_LD_DONE,                     /* text[0..len) is a finished line: take it, then next_line */
+    HV_LD_NONE, /* nothing to show (or only the cursor went back to 0) */
+    HV_LD_CHANGED, /* the text or the cursor changed */
+    HV_LD_DONE, /* text[0..len) is a finished line: take it, then next_line */
 };
 
 /* One byte of the partition's output. */
@@ -56,7 +56,7 @@ size_t hv_ld_update(struct hv_ld_shown *shown, int fresh, const char *name, cons
  * and what it shows. Every writer of the console goes through it, under the console lock. */
 #define HV_LD_NOBODY UINT32_MAX
 struct hv_ld_term {
-    uint32_t owner;                 /* the partition whose line is open, or HV_LD_NOBODY */
+    uint32_t owner; /* the partition whose line is open, or HV_LD_NOBODY */
     struct hv_ld_shown shown;
 };
 
@@ -64,8 +64,8 @@ struct hv_ld_term {
 size_t hv_ld_term_close(struct hv_ld_term *t, char *out);
 /* Partition `who` has the focus: show its unfinished line, as the open line (after ending
  * another's, with its "[name] " prefix again if the terminal line is not its own any more). */
-size_t hv_ld_term_show(struct hv_ld_term *t, uint32_t who, const char *name,
-                       const struct hv_ld *ld, char *out);
+size_t hv_ld_term_show(struct hv_ld_term *t, uint32_t who, const char *name, const struct hv_ld *ld,
+                       char *out);
 /* `who`'s line is finished. If it is the open line: its last change and CR LF (at most
  * HV_LD_UPDATE_MAX + 2 bytes), *was_open = 1; else nothing, *was_open = 0 (the caller prints
  * it whole, or drops it). */

@@ -57,8 +57,7 @@ static inline int hv_ratelimit_room(const struct hv_ratelimit *r, uint32_t per_s
 
 /* Charge `units` of output that has gone out already (a line shown as it was written, which
  * the terminal must see finished), past the burst if need be: what follows waits for it. */
-static inline void hv_ratelimit_charge(struct hv_ratelimit *r, uint32_t per_second,
-                                       uint32_t units)
+static inline void hv_ratelimit_charge(struct hv_ratelimit *r, uint32_t per_second, uint32_t units)
 {
     uint64_t cost = read_sysreg(cntfrq_el0) / per_second;
     uint64_t now = hv_ratelimit_now();
