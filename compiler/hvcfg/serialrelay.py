@@ -5,9 +5,10 @@ The first UART is the hypervisor's console: QEMU reads it from this terminal, an
 prints passes through unchanged (the hypervisor already filters and prefixes what partitions
 send through it). Every other UART belongs to a partition that drives it directly, so nothing
 stands between a hostile partition and the terminal but this module: QEMU hands each such UART
-to a Unix socket, and its bytes reach the terminal the way the hypervisor's own filter
-(hyp/core/pconsole.c) treats console lines: whole lines only, CR dropped, every other
-non-printable byte (ESC, BEL, BS, NUL, 8-bit C1 codes) as '?', at most LINE bytes a line, each
+to a Unix socket, and its bytes reach the terminal filtered more bluntly than the hypervisor's
+console (hyp/core/linedisc.c interprets line editing; nothing here does): whole lines only, CR
+dropped, every other non-printable byte (ESC, BEL, BS, NUL, 8-bit C1 codes) as '?', at most
+LINE bytes a line, each
 line prefixed with `[<partition>:uartN] `. A UART line is written only where a console line
 ends, or after the console has been mid-line for CONSOLE_IDLE_S (the focused partition's open
 line, e.g. a shell prompt): that line is then ended, the UART lines follow, and the console
@@ -31,7 +32,7 @@ from typing import BinaryIO
 
 from .model import System
 
-LINE = 240                   # as hyp/core/pconsole.c
+LINE = 240                   # as HV_LD_LINE, hyp/include/hv/linedisc.h
 CONSOLE_IDLE_S = 0.2         # a console line left open this long (a prompt) lets UART lines out
 
 
