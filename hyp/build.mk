@@ -31,8 +31,8 @@ srcs-y += core/main.c core/console.c core/lib.c core/partition.c core/vcpu.c cor
 srcs-y += core/smccc.c core/psci.c core/guestmem.c core/sha256.c core/irq.c
 srcs-y += stage2/abort.c stage2/mmio.c drivers/pl011.c gic/gicv2.c gic/vgic.c gic/vgic_dist.c
 
-srcs-$(CONFIG_HC_CONSOLE) += core/pconsole.c
-srcs-$(CONFIG_VUART) += drivers/vuart.c drivers/console_input.c core/pconsole.c
+srcs-$(CONFIG_HC_CONSOLE) += core/pconsole.c core/linedisc.c
+srcs-$(CONFIG_VUART) += drivers/vuart.c drivers/console_input.c core/pconsole.c core/linedisc.c
 
 srcs-$(CONFIG_PLATFORM_PSCI_SMC) += platform/psci_smc.c
 srcs-$(CONFIG_PLATFORM_SPIN_TABLE) += platform/spin_table.c platform/bcm2835_pm.c
