@@ -56,6 +56,16 @@ def test_render_is_a_function_of_placed_regions() -> None:
     assert f'fill="{memmap_svg.OTHER}"' in svg                        # the channel's colour
 
 
+def test_any_name_gives_well_formed_xml() -> None:
+    """Names reach the picture as text: markup characters escaped, and characters XML forbids
+    even escaped (a board file named with ESC or ^A: red team 1) shown as '?'."""
+    parts = [memmap_svg.PartitionInfo("p", (0,), ("33 /a&b<c>",))]
+    for title, shown in (("a&b<c>\"'", "a&b<c>\"'"), ("x\x1by\x01\ufffe", "x?y??")):
+        svg = memmap_svg.render(title, [], [(0x40000000, 0x40400000)], parts)
+        words = texts(svg)                                   # parses: well-formed
+        assert f"memory map of {shown}" in words and "33 /a&b<c>" in words
+
+
 def test_build_writes_the_svg_and_it_renders(tmp_path: Path) -> None:
     result = pipeline.build(ROOT / "boards" / "qemu-virt.yaml", tmp_path / "build")
     svg = (result.out_dir / "memory-map.svg").read_text()

@@ -41,6 +41,21 @@ def test_new_partition_refuses_what_it_would_overwrite(tmp_path: Path) -> None:
     assert not (tmp_path / "x").exists() and not list((tmp_path / "taken").iterdir())
 
 
+def test_new_partition_refuses_names_check_refuses(tmp_path: Path) -> None:
+    """Red team 1: a name with a final newline (re.match's `$`) and the reserved names passed
+    `new`, whose files check then refused (E060) or build failed on (exit 70); a dangling
+    symbolic link or a file on the way was an internal error (exit 70)."""
+    (tmp_path / "file").write_text("")
+    (tmp_path / "link").symlink_to(tmp_path / "nowhere")
+    for name, where in (("foo\n", tmp_path / "a"), ("hyp", tmp_path / "b"),
+                        ("uart1", tmp_path / "c"), ("ok", tmp_path / "link"),
+                        ("ok", tmp_path / "file" / "sub")):
+        r = new(name, where)
+        assert r.returncode == 1 and "E095" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "link"]
+    assert not (tmp_path / "nowhere").exists()
+
+
 def test_new_partition_files_use_the_library_key(tmp_path: Path) -> None:
     files = scaffold.new_partition("blinky", tmp_path / "blinky").files
     assert "lib: hvcfg" in files["partition.yaml"]

@@ -119,7 +119,11 @@ def cmd_surface(args: argparse.Namespace) -> int:
 
 def cmd_new_partition(args: argparse.Namespace) -> int:
     new = scaffold.new_partition(args.name, args.dir or Path("partitions") / args.name)
-    new.directory.mkdir(parents=True)
+    try:
+        new.directory.mkdir(parents=True)
+    except OSError as e:        # a parent that is a file, no permission, a race
+        raise ConfigError(error("E095", f"cannot create {new.directory}: {e.strerror}",
+                                None)) from None
     for name, text in new.files.items():
         (new.directory / name).write_text(text)
         print(f"wrote {new.directory / name}")

@@ -217,8 +217,8 @@ CODES: dict[str, tuple[str, str]] = {
              "`flash` needs a board with a boot folder (a Raspberry Pi 4: device tree compatible "
              "brcm,bcm2711); `run` needs board.devicetree.qemu"),
     "E095": ("new-partition-refused",
-             "choose a partition name that is a C identifier (letters, digits, _; at most 31) "
-             "and a directory that does not exist yet"),
+             "choose a partition name that is a C identifier (letters, digits, _; at most 31), "
+             "not 'hyp' or 'uart<N>', and a directory that does not exist yet"),
     "E096": ("library-source-twice",
              "`image.lib` already adds the library's sources (start.S, vectors.S, guest.c): "
              "remove them from image.sources"),

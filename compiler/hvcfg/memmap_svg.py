@@ -11,6 +11,7 @@ short labelled gaps, high addresses on top as in a data sheet.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
@@ -100,10 +101,15 @@ def _style(r: Placed, colours: dict[str, str]) -> str:
     return f'fill="{OTHER}" stroke="#222"'      # channels and any kind added later
 
 
+# Characters XML 1.0 does not allow even escaped (C0 controls but TAB, LF, CR; surrogates;
+# U+FFFE, U+FFFF): a board file named with one made the picture unreadable (red team 1).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def _text(x: float, y: float, s: str, size: int = 12, anchor: str = "start",
           weight: str = "normal", fill: str = "#111") -> str:
     return (f'<text x="{x:.0f}" y="{y:.0f}" font-size="{size}" text-anchor="{anchor}" '
-            f'font-weight="{weight}" fill="{fill}">{escape(s)}</text>')
+            f'font-weight="{weight}" fill="{fill}">{escape(_NOT_XML.sub("?", s))}</text>')
 
 
 def render(title: str, regions: Sequence[Placed], ram: Sequence[tuple[int, int]],

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import jinja2
 
+from .checks import RESERVED_NAME
 from .diagnostics import ConfigError, error
 from .load import BOARD_SCHEMA, PARTITION_SCHEMA, SCHEMA_DIR
 
@@ -43,9 +44,11 @@ class NewPartition:
 def new_partition(name: str, directory: Path) -> NewPartition:
     """The files of partition `name` in `directory`; E095 for a name that is not a partition
     name or a directory that exists (nothing of the user's is overwritten)."""
-    if not NAME.match(name):
-        raise ConfigError(error("E095", f"'{name}' is not a partition name", None))
-    if directory.exists():
+    if not NAME.fullmatch(name):    # fullmatch: NAME.match also took "foo\n"
+        raise ConfigError(error("E095", f"{name!r} is not a partition name", None))
+    if RESERVED_NAME.fullmatch(name):
+        raise ConfigError(error("E095", f"'{name}' is reserved (check refuses it, E060)", None))
+    if directory.exists() or directory.is_symlink():
         raise ConfigError(error("E095", f"{directory} exists: hvcfg new writes only a new "
                                         "directory", None))
     board = f"{name}-board.yaml"
