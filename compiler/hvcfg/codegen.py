@@ -16,7 +16,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import __version__, hypbuild, hypercalls, interrupts, package, platform, smccc, tables
+from . import __version__, fsverity, hypbuild, hypercalls, interrupts, package, platform, smccc, tables
 from .guestdt import vuart_location
 from .layout import Layout, dtb_ipa, image_load_offset
 from .model import FAULT_ACTIONS, Partition, System
@@ -79,6 +79,8 @@ def render_config_h(system: System, layout: Layout, inputs: tuple[Path, ...]) ->
         fault_actions=FAULT_ACTIONS,
         provenance=provenance(inputs), version=__version__, board_name=system.board_spec.name,
         ncpus=len(system.board.cpus), partitions=system.partitions,
+        fsv_nodes=max(1, sum(fsverity.level1_nodes(b.size) for pl in layout.partitions
+                             for b in pl.blobs)),
         stack_size=layout.stack_size, console_base=system.hypervisor.console.device.regs[0].base)
 
 
@@ -126,7 +128,7 @@ def render_config_c(system: System, layout: Layout, inputs: tuple[Path, ...]) ->
     for p, pl in zip(system.partitions, layout.partitions, strict=True):
         blobs = []
         for b in pl.blobs:
-            digest = sha256_file(b.path)
+            digest = fsverity.file_digest(b.path)
             blobs.append(dict(src=b.src, dst=b.dst, size=b.size, what=b.what, digest=digest,
                               digest_bytes=", ".join(f"{x:#04x}" for x in bytes.fromhex(digest))))
         parts.append(dict(

@@ -23,6 +23,12 @@ def _hash_blocks(data: bytes) -> bytes:
                     for i in range(0, len(data), BLOCK))
 
 
+def level1_nodes(size: int) -> int:
+    """Nodes of the level above the leaves (one per 128 blocks): the units of the
+    hypervisor's parallel hashing, for which it reserves room (HV_FSV_NODES)."""
+    return -(-size // (BLOCK * (BLOCK // HASH)))
+
+
 def merkle_root(data: bytes) -> bytes:
     """The root hash: all zeros for an empty file, the hash of the one block for a file of
     one block; above that, each level hashes the one below, until one hash is left."""
