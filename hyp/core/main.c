@@ -16,6 +16,10 @@ void hv_secondary_main(uint64_t slot);
 extern char hv_secondary_entry[];
 extern char _head[];              /* the link address (hyp.ld) */
 
+/* Set by the boot CPU once every partition is verified and the good ones started: the
+ * secondaries, done with their share of the load, go to their vCPUs only then. */
+static uint32_t partitions_started;
+
 /* Start every other physical CPU of the board, before the partitions are loaded: each takes
  * part in the load (core/load.c), then enters its partition's vCPU when it is started, or
  * idles at EL2 (a CPU no partition uses). */
@@ -58,6 +62,8 @@ void hv_main(uint64_t firmware_dtb, uint64_t loaded_at)
 #ifdef HV_HAS_VUART
     hv_console_input_init();
 #endif
+    __atomic_store_n(&partitions_started, 1, __ATOMIC_RELEASE);
+    __asm__ volatile("dsb ish\n\tsev" : : : "memory");
     hv_cpu_start(slot);
 }
 
@@ -65,5 +71,7 @@ void hv_secondary_main(uint64_t slot)
 {
     hv_gic_init_cpu((uint32_t)slot);
     hv_load_help_boot();
+    while (!__atomic_load_n(&partitions_started, __ATOMIC_ACQUIRE))
+        __asm__ volatile("wfe" : : : "memory");
     hv_cpu_start((uint32_t)slot);
 }
