@@ -37,6 +37,7 @@ struct job {
     uint32_t units;
     uint32_t done;                  /* units finished (atomic) */
     uint32_t cpus;                  /* CPUs that did at least one unit (atomic) */
+    uint32_t most;                  /* the most units one CPU did (atomic) */
     int cold;                       /* first load since reset: scrub only what is not zero */
     uint64_t ticks[T_KINDS];        /* CPU time per kind, summed over CPUs (atomic) */
 };
@@ -195,6 +196,10 @@ static void work(struct job *j)
     if (!did)
         return;
     __atomic_add_fetch(&j->cpus, 1, __ATOMIC_RELAXED);
+    uint32_t most = __atomic_load_n(&j->most, __ATOMIC_RELAXED);
+    while (did > most &&
+           !__atomic_compare_exchange_n(&j->most, &most, did, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+        ;                           /* `most` reloaded: bounded by the CPUs' increments */
     for (int k = 0; k < T_KINDS; k++)
         __atomic_add_fetch(&j->ticks[k], t[k], __ATOMIC_RELAXED);
 }
@@ -209,6 +214,7 @@ static void open_job(struct job *j, uint32_t first, uint32_t count, int cold)
     j->units = count_units(j);
     j->done = 0;
     j->cpus = 0;
+    j->most = 0;
     for (int k = 0; k < T_KINDS; k++)
         j->ticks[k] = 0;
     __atomic_store_n(&j->next, 0, __ATOMIC_RELEASE);
@@ -249,9 +255,9 @@ void hv_load_finish_boot(void)
 
     finish_job(j);
     uint64_t wall = counter() - t0;
-    hv_log("load phase: %u units on %u CPU(s), %lu counter ticks = %lu us; CPU time scrub %lu "
-           "us, copy %lu us, hash %lu us",
-           j->units, j->cpus, (unsigned long)wall, us(wall), us(j->ticks[T_SCRUB]),
+    hv_log("load phase: %u units on %u CPU(s) (at most %u on one), %lu counter ticks = %lu us; "
+           "CPU time scrub %lu us, copy %lu us, hash %lu us",
+           j->units, j->cpus, j->most, (unsigned long)wall, us(wall), us(j->ticks[T_SCRUB]),
            us(j->ticks[T_COPY]), us(j->ticks[T_HASH]));
 }
 
