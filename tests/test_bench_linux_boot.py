@@ -21,7 +21,8 @@ def load_script():
 
 
 LOG = (b"[hyp] hvcfg 0.1.0 on qemu-virt: 1 partition(s), 2 CPU(s), EL2 MMU on\n"
-       b"[hyp] load phase: 184 units on 2 CPU(s) (at most 93 on one), 12500000 counter ticks = 200000 us; "
+       b"[hyp] load phase: 184 units on 2 CPU(s) (at most 93 on one), "
+       b"12500000 counter ticks = 200000 us; "
        b"CPU time scrub 50000 us, copy 100000 us, hash 250000 us\n"
        b"[hyp] linux: image fsverity-sha256:"
        b"d418ce578d1c70b65bd5f3688c4ffbe97307cb48cf49270155af974931626047 (27303872 bytes)\n")

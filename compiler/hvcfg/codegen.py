@@ -16,7 +16,17 @@ from pathlib import Path
 
 import jinja2
 
-from . import __version__, fsverity, hypbuild, hypercalls, interrupts, package, platform, smccc, tables
+from . import (
+    __version__,
+    fsverity,
+    hypbuild,
+    hypercalls,
+    interrupts,
+    package,
+    platform,
+    smccc,
+    tables,
+)
 from .guestdt import vuart_location
 from .layout import Layout, dtb_ipa, image_load_offset
 from .model import FAULT_ACTIONS, Partition, System

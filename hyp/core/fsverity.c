@@ -10,8 +10,8 @@
 
 /* The hash of one tree or data block: `len` <= FSV_BLOCK bytes, zero padded to a block. A
  * short block is padded in `pad` (one block); a whole one is hashed where it is. */
-static void hash_block(hv_sha256_blocks_fn blocks, const uint8_t *data, uint64_t len,
-                       uint8_t *pad, uint8_t out[SHA256_DIGEST])
+static void hash_block(hv_sha256_blocks_fn blocks, const uint8_t *data, uint64_t len, uint8_t *pad,
+                       uint8_t out[SHA256_DIGEST])
 {
     if (len < FSV_BLOCK) {
         memcpy(pad, data, len);

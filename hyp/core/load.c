@@ -149,8 +149,8 @@ static void scrub(const struct hv_partition *p, uint64_t a, uint64_t b, int cold
     }
 }
 
-static void run_unit(struct job *j, const struct unit *u, hv_sha256_blocks_fn blocks,
-                     uint8_t *buf, uint64_t t[T_KINDS])
+static void run_unit(struct job *j, const struct unit *u, hv_sha256_blocks_fn blocks, uint8_t *buf,
+                     uint64_t t[T_KINDS])
 {
     uint64_t t0 = counter();
 
@@ -197,8 +197,8 @@ static void work(struct job *j)
         return;
     __atomic_add_fetch(&j->cpus, 1, __ATOMIC_RELAXED);
     uint32_t most = __atomic_load_n(&j->most, __ATOMIC_RELAXED);
-    while (did > most &&
-           !__atomic_compare_exchange_n(&j->most, &most, did, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+    while (did > most && !__atomic_compare_exchange_n(&j->most, &most, did, 0, __ATOMIC_RELAXED,
+                                                      __ATOMIC_RELAXED))
         ;                           /* `most` reloaded: bounded by the CPUs' increments */
     for (int k = 0; k < T_KINDS; k++)
         __atomic_add_fetch(&j->ticks[k], t[k], __ATOMIC_RELAXED);

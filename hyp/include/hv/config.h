@@ -19,8 +19,9 @@ struct hv_blob {
     uint64_t dst;                   /* physical address in the partition's RAM */
     uint64_t size;
     const char *what;               /* "image", "dtb" */
-    uint8_t fsverity[32];           /* fs-verity digest (SHA-256, 4 KiB blocks), recorded at
-                                     * build time; checked after every copy (core/load.c) */
+    /* fs-verity digest (SHA-256, 4 KiB blocks): recorded at build time, checked after every
+     * copy (core/load.c) */
+    uint8_t fsverity[32];
 };
 
 /* A RAM region of a partition: IPA -> PA, for checking and copying guest buffers. */
