@@ -266,11 +266,15 @@ void hv_load_partition(uint32_t idx)
     const struct hv_partition *p = &hv_partitions[idx];
     uint32_t self = hv_cpu_slot();
 
+    uint64_t t0 = counter();
+
     open_job(&jobs[idx], idx, 1, 0);
     for (uint32_t v = 0; v < p->nvcpus; v++)
         if (p->cpu_slot[v] != self)
             hv_gic_kick(p->cpu_slot[v]);    /* idle in WFI: hv_cpu_idle calls hv_load_help */
     finish_job(&jobs[idx]);
+    hv_log("%s: reloaded: %u units on %u of its %u CPU(s), %lu us", p->name, jobs[idx].units,
+           jobs[idx].cpus, p->nvcpus, us(counter() - t0));
 }
 
 void hv_load_help(uint32_t idx)
