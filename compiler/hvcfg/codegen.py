@@ -89,8 +89,6 @@ def render_config_h(system: System, layout: Layout, inputs: tuple[Path, ...]) ->
         fault_actions=FAULT_ACTIONS,
         provenance=provenance(inputs), version=__version__, board_name=system.board_spec.name,
         ncpus=len(system.board.cpus), partitions=system.partitions,
-        fsv_nodes=max(1, sum(fsverity.level1_nodes(b.size) for pl in layout.partitions
-                             for b in pl.blobs)),
         stack_size=layout.stack_size, console_base=system.hypervisor.console.device.regs[0].base)
 
 
@@ -158,6 +156,8 @@ def render_config_c(system: System, layout: Layout, inputs: tuple[Path, ...]) ->
     owner = {i: pi for pi, p in enumerate(system.partitions) for i in interrupts.hw_intids(p)}
     hcr, comment = hcr_el2()
     return _ENV.get_template("hvcfg_config.c.j2").render(
+        fsv_nodes=max(1, sum(fsverity.level1_nodes(b.size) for pl in layout.partitions
+                             for b in pl.blobs)),
         provenance=provenance(inputs), partitions=parts, cpus=_cpu_rows(system),
         irq_owner=sorted(owner.items()), unowned_ranges=_unowned_ranges(owner, lines),
         spin_table=[(c.mpidr, c.release_addr or 0) for c in system.board.cpus],

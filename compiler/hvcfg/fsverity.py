@@ -25,7 +25,7 @@ def _hash_blocks(data: bytes) -> bytes:
 
 def level1_nodes(size: int) -> int:
     """Nodes of the level above the leaves (one per 128 blocks): the units of the
-    hypervisor's parallel hashing, for which it reserves room (HV_FSV_NODES)."""
+    hypervisor's parallel hashing, for which it reserves room (hv_load_nodes)."""
     return -(-size // (BLOCK * (BLOCK // HASH)))
 
 

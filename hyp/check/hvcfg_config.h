@@ -35,7 +35,6 @@
 #define HV_PTIMER_INTID     30     /* EL1 physical timer (non-secure) */
 #define HV_GIC_LINES        64     /* the most lines of any partition's virtual GIC */
 #define HV_CONSOLE_INTID    33
-#define HV_FSV_NODES        5     /* level-1 fs-verity nodes of all blobs (core/load.c) */
 #define HV_PM_BASE          0x0UL   /* BCM283x power management (0: none) */
 
 /* Partitions with a virtual UART (console input focus cycles through them) */

@@ -46,8 +46,6 @@ struct job {
 static struct job jobs[HV_NPARTITIONS + 1];
 #define BOOT_JOB (&jobs[HV_NPARTITIONS])
 
-/* Level-1 nodes of every blob (HV_FSV_NODES: the sum of their hv_fsv_nodes). */
-static uint8_t nodes[HV_FSV_NODES][SHA256_DIGEST];
 static uint8_t scratch[HV_NCPUS][2 * FSV_BLOCK] __attribute__((aligned(64)));
 
 static uint64_t counter(void)
@@ -70,7 +68,8 @@ struct unit {
     uint8_t (*node)[SHA256_DIGEST]; /* the blob's first node */
 };
 
-/* The first node of each blob: nodes of all blobs of all partitions, in table order. */
+/* The first level-1 node of each blob in hv_load_nodes (generated: room for all blobs of all
+ * partitions, in table order). */
 static uint8_t (*first_node(uint32_t idx, uint32_t blob))[SHA256_DIGEST]
 {
     uint64_t n = 0;
@@ -80,7 +79,7 @@ static uint8_t (*first_node(uint32_t idx, uint32_t blob))[SHA256_DIGEST]
             n += hv_fsv_nodes(hv_partitions[i].blobs[b].size);
     for (uint32_t b = 0; b < blob; b++)
         n += hv_fsv_nodes(hv_partitions[idx].blobs[b].size);
-    return &nodes[n];
+    return &hv_load_nodes[n];
 }
 
 /* Unit i of a job, or 0 past the last. Spans first (copy and hash: the costly ones), then the

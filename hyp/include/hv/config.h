@@ -101,6 +101,9 @@ extern const struct hv_partition hv_partitions[HV_NPARTITIONS];
 extern const struct hv_cpu hv_cpus[HV_NCPUS];
 extern const uint8_t hv_irq_owner[HV_GIC_LINES];
 extern const struct hv_spin_entry hv_spin_table[HV_NCPUS];   /* partition index, 0xff: none */
+/* Room for the level-1 fs-verity nodes of every blob (core/load.c): one per 512 KiB of each,
+ * summed. Sized in hvcfg_config.c, so that this header does not depend on the images. */
+extern uint8_t hv_load_nodes[][32];
 #endif
 
 #endif
