@@ -8,22 +8,15 @@
 #include <string.h>
 
 #include "hv/fsverity.h"
+#include "read_all.h"
 
 int main(int argc, char **argv)
 {
-    if (argc != 2)
+    size_t len;
+    unsigned char *buf = argc == 2 ? read_all(argv[1], 0, &len) : NULL;
+    if (!buf)
         return 2;
-    FILE *f = fopen(argv[1], "rb");
-    if (!f)
-        return 2;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *buf = malloc((size_t)len + 1);
-    if (!buf || fread(buf, 1, (size_t)len, f) != (size_t)len)
-        return 2;
-    fclose(f);
-    uint64_t size = (uint64_t)len, n = hv_fsv_nodes(size);
+    uint64_t size = len, n = hv_fsv_nodes(size);
     uint8_t *nodes = malloc(n * SHA256_DIGEST + 1);
     uint8_t *scratch = malloc(2 * FSV_BLOCK);
     if (!nodes || !scratch)
