@@ -142,8 +142,10 @@ static void scrub(const struct hv_partition *p, uint64_t a, uint64_t b, int cold
             gap_end = s > a ? s : a;    /* the lowest blob that overlaps what is left */
             skip_to = e;
         }
-        if (gap_end > a)
-            (cold ? hv_zero_clean_range_cold : hv_zero_clean_range)(a, gap_end - a);
+        if (gap_end > a && cold)    /* direct calls: `hvcfg surface` follows those */
+            hv_zero_clean_range_cold(a, gap_end - a);
+        else if (gap_end > a)
+            hv_zero_clean_range(a, gap_end - a);
         a = skip_to;
     }
 }
