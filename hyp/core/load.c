@@ -82,6 +82,11 @@ static uint8_t (*first_node(uint32_t idx, uint32_t blob))[SHA256_DIGEST]
     return &hv_load_nodes[n];
 }
 
+static uint64_t scrub_chunks(const struct hv_region *r)
+{
+    return align_up(r->size, SCRUB_CHUNK) / SCRUB_CHUNK;
+}
+
 /* Unit i of a job, or 0 past the last. Spans first (copy and hash: the costly ones), then the
  * scrub chunks, so that the small scrubs even out the CPUs' finishing times. */
 static int unit_at(const struct job *j, uint64_t i, struct unit *u)
@@ -100,7 +105,7 @@ static int unit_at(const struct job *j, uint64_t i, struct unit *u)
     for (uint32_t idx = j->first; idx < j->first + j->count; idx++) {
         const struct hv_partition *p = &hv_partitions[idx];
         for (uint32_t r = 0; r < p->nram; r++) {
-            uint64_t n = align_up(p->ram[r].size, SCRUB_CHUNK) / SCRUB_CHUNK;
+            uint64_t n = scrub_chunks(&p->ram[r]);
             if (i < n) {
                 *u = (struct unit){p, 0, &p->ram[r], i, 0};
                 return 1;
@@ -111,14 +116,19 @@ static int unit_at(const struct job *j, uint64_t i, struct unit *u)
     return 0;
 }
 
+/* As many as unit_at enumerates. */
 static uint32_t count_units(const struct job *j)
 {
-    struct unit u;
-    uint32_t n = 0;
+    uint64_t n = 0;
 
-    while (unit_at(j, n, &u))
-        n++;
-    return n;
+    for (uint32_t idx = j->first; idx < j->first + j->count; idx++) {
+        const struct hv_partition *p = &hv_partitions[idx];
+        for (uint32_t b = 0; b < p->nblobs; b++)
+            n += hv_fsv_nodes(p->blobs[b].size);
+        for (uint32_t r = 0; r < p->nram; r++)
+            n += scrub_chunks(&p->ram[r]);
+    }
+    return (uint32_t)n;
 }
 
 /* Where a blob lies, as the scrub leaves it out: whole 64-byte blocks (blobs are page aligned,
