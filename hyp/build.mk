@@ -21,6 +21,7 @@
 #   VUART                some partition has a virtual PL011 (YAML `vuart: true`)
 #   PLATFORM_PSCI_SMC    the board starts CPUs and powers off through PSCI over SMC
 #   PLATFORM_SPIN_TABLE  spin-table CPUs and the BCM283x power-management watchdog
+#   PLATFORM_BCM2711_UART  the console's GPIO pins muxed by the hypervisor (BCM2711)
 # A feature no partition uses is not compiled in: its attack surface is not in the image.
 
 srcs-y += aarch64/head.S aarch64/vectors.S aarch64/traps.c aarch64/cache.c
@@ -31,11 +32,12 @@ srcs-y += core/smccc.c core/psci.c core/guestmem.c core/sha256.c core/irq.c
 srcs-y += core/fsverity.c core/load.c
 srcs-y += stage2/abort.c stage2/mmio.c drivers/pl011.c gic/gicv2.c gic/vgic.c gic/vgic_dist.c
 
-srcs-$(CONFIG_HC_CONSOLE) += core/pconsole.c
-srcs-$(CONFIG_VUART) += drivers/vuart.c drivers/console_input.c core/pconsole.c
+srcs-$(CONFIG_HC_CONSOLE) += core/pconsole.c core/linedisc.c
+srcs-$(CONFIG_VUART) += drivers/vuart.c drivers/console_input.c core/pconsole.c core/linedisc.c
 
 srcs-$(CONFIG_PLATFORM_PSCI_SMC) += platform/psci_smc.c
 srcs-$(CONFIG_PLATFORM_SPIN_TABLE) += platform/spin_table.c platform/bcm2835_pm.c
+srcs-$(CONFIG_PLATFORM_BCM2711_UART) += platform/bcm2711_uart.c
 
 asm-offsets-y += aarch64/asm-offsets.c
 

@@ -42,7 +42,7 @@ def check(system: System, hyp_base: int | None, hyp_size: int) -> list[Diagnosti
     rules = (_no_partitions, _names, _cpus, _alignment, _dtb_room, _partition_overlaps,
              _device_owners, _device_pages, _ipa_overlaps, _irq_owners, _hypercalls,
              _permissions, _entry_executable, _vuart_interrupt, _not_passable, _vgic_lines,
-             _intid_meanings, _chosen_ipas, _console_enabled)
+             _intid_meanings, _chosen_ipas, _console_enabled, _guest_printf_reaches)
     placed = (_outside_ram, _device_overlaps, _hypervisor_overlaps, _reserved_memory)
     found = [d for rule in rules for d in rule(system)]
     if hyp_base is not None:
@@ -561,6 +561,21 @@ def _chosen_ipas(system: System) -> list[Diagnostic]:
                              part.vuart.pos, related=[Related("hypervisor.console", console.pos)],
                              hint=f"give it an address: vuart: {{ipa: "
                              f"{align_down(base, GRANULE):#x}}} (or another free page)"))
+    return out
+
+
+def _guest_printf_reaches(system: System) -> list[Diagnostic]:
+    """W007: a partition built with the guest library prints with guest_printf, which goes to
+    its first passed-through PL011 or else through the `console` hypercall; with neither, every
+    line is dropped (the call answers NOT_SUPPORTED) and a new partition looks dead."""
+    out = []
+    for p in system.partitions:
+        uart = any("arm,pl011" in d.device.compatible for d in p.devices)
+        if p.image.lib is not None and not uart and "console" not in p.hypercalls:
+            out.append(warning("W007", f"partition '{p.name}' uses image.lib "
+                               f"'{p.image.lib}' but has neither a passed-through PL011 nor "
+                               "the console hypercall: what it prints goes nowhere",
+                               p.hypercalls_pos[0] if p.hypercalls_pos else p.pos))
     return out
 
 

@@ -82,6 +82,8 @@ def render_config_h(system: System, layout: Layout, inputs: tuple[Path, ...]) ->
         ptimer_intid=system.board.timer.nonsecure_phys,
         gic_lines=interrupts.max_lines(system),
         pm_base=platform.pm_base(system),
+        console_pins=platform.console_pins(system), console_clock=platform.console_clock(system),
+        console_baud=platform.CONSOLE_BAUD,
         console_intid=system.hypervisor.console.device.intids[0]
         if system.hypervisor.console.device.intids else 0,
         vuart_partitions=[i for i, p in enumerate(system.partitions) if p.vuart],
@@ -287,7 +289,7 @@ def hyp_features(system: System) -> frozenset[str]:
     features = {f"HC_{hc.macro}" for hc in hypercalls_used(system)}
     if any(p.vuart for p in system.partitions):
         features.add("VUART")
-    return frozenset(features | {platform.feature(system)})
+    return frozenset(features | platform.features(system))
 
 
 def hyp_sources(system: System, hyp_dir: Path) -> list[Path]:

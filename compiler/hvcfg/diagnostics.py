@@ -174,6 +174,10 @@ CODES: dict[str, tuple[str, str]] = {
     "E064": ("intid-two-meanings",
              "an SPI of a partition is a device's, the virtual UART's or a purely virtual line "
              "(vgic.virtual), never two of them; devices keep their hardware INTIDs"),
+    "E097": ("gpu-memory-overlap",
+             "on a Raspberry Pi 4 the first RAM bank is [0, 1 GiB - gpu_mem) with gpu_mem at "
+             "least 16 MiB (76 MiB by default): end board.memory's bank at 0 at 0x3b400000 "
+             "or lower, on a whole MiB"),
     "E065": ("ipa-misaligned",
              "stage 2 moves whole 4 KiB pages: a moved device's ipa is page-aligned or keeps the"
              " device's offset in its page; vuart.ipa is page-aligned"),
@@ -184,6 +188,15 @@ CODES: dict[str, tuple[str, str]] = {
              "rwx lets a guest write code it then runs; use rx for code and rw for data"),
     "W003": ("board-memory-override",
              "the board file's memory differs from the device tree; the board file wins"),
+    "W007": ("output-goes-nowhere",
+             "grant it `hypercalls: [console]` or pass a PL011 through (devices:), as `hvcfg new "
+             "partition` does"),
+    "W009": ("boot-partition-lacks-overlay",
+             "copy overlays/disable-bt.dtbo from the Raspberry Pi firmware's boot/ folder onto "
+             "the card (Raspberry Pi OS cards have it)"),
+    "W010": ("boot-partition-lacks-dtb",
+             "copy bcm2711-rpi-4-b.dtb from the Raspberry Pi firmware's boot/ folder onto the "
+             "card (Raspberry Pi OS cards have it)"),
     # security process inputs: SUPPORT.yaml, advisories, bug reports (xsa)
     "E050": ("advisory-invalid",
              "fix the advisory to match schema/advisory.schema.json; see xsa/README.md"),
@@ -196,4 +209,17 @@ CODES: dict[str, tuple[str, str]] = {
     "E055": ("unknown-feature", "name a feature listed in xsa/SUPPORT.yaml"),
     "E056": ("advisory-duplicate",
              "give each advisory a unique id equal to its file name (XSA-NNN.yaml)"),
+    # a newcomer's commands (issue 18): fail closed, with a code
+    "E093": ("advisories-missing",
+             "--advisories names an existing directory of XSA-NNN.yaml files (default "
+             "xsa/advisories): a missing one would give a clean bill for nothing checked"),
+    "E094": ("not-for-this-board",
+             "`flash` needs a board with a boot folder (a Raspberry Pi 4: device tree compatible "
+             "brcm,bcm2711); `run` needs board.devicetree.qemu"),
+    "E095": ("new-partition-refused",
+             "choose a partition name that is a C identifier (letters, digits, _; at most 31) "
+             "and a directory that does not exist yet"),
+    "E096": ("library-source-twice",
+             "`image.lib` already adds the library's sources (start.S, vectors.S, guest.c): "
+             "remove them from image.sources"),
 }

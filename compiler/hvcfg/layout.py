@@ -322,6 +322,12 @@ def hypervisor_frames(system: System) -> list[HypFrame]:
         pm = platform.pm_device(system)
         out.append(HypFrame("power management", pm.path if pm else None, page, page + PAGE,
                             "device", True))
+    # The GPIO block that muxes the console's pins (BCM2711): a partition given it could take
+    # the console's pins away.
+    pins = platform.console_pins(system)
+    if pins is not None:
+        page = align_down(pins.gpio_base, PAGE)
+        out.append(HypFrame("console pins", None, page, page + PAGE, "device", True))
     return out
 
 
@@ -434,22 +440,43 @@ def compute_layout(system: System, hyp: Reg, files: dict[str, PartitionFiles]) -
     return Layout(hyp.base, hyp.size, tuple(windows), tuple(placed), el2_maps, el2, STACK_SIZE)
 
 
+@dataclass(frozen=True)
+class Placed:
+    """One range of the physical address space and who has it: what memory-map.txt lists and
+    memory-map.svg draws. `kind` is "partition" (RAM), "device" (passed through), "hypervisor"
+    (a window of its region), "console" (the hypervisor's UART); other kinds (channels) are
+    drawn too, in a colour of their own."""
+
+    base: int
+    end: int
+    kind: str
+    owner: str         # the partition's name, "hypervisor", or the region's own name
+    label: str
+
+
+def placed_regions(layout: Layout, system: System) -> list[Placed]:
+    """Every placed range of the system, in address order."""
+    rows = [Placed(w.base, w.end, "hypervisor", "hypervisor", f"hypervisor {w.name} ({w.perm})")
+            for w in layout.windows if w.size]
+    for p in system.partitions:
+        rows += [Placed(r.base, r.end, "partition", p.name,
+                        f"partition {p.name} RAM ({r.perm}, IPA {r.ipa:#x})") for r in p.memory]
+        rows += [Placed(reg.base, reg.end, "device", p.name,
+                        f"partition {p.name} device {d.device.path}"
+                        + (f" (IPA {reg.base + d.delta:#x})" if d.delta else ""))
+                 for d in p.devices for reg in d.device.regs]
+    console = system.hypervisor.console.device
+    rows += [Placed(reg.base, reg.end, "console", "hypervisor",
+                    f"hypervisor console {console.path}") for reg in console.regs]
+    return sorted(rows, key=lambda r: (r.base, r.end, r.label))
+
+
 def describe(layout: Layout, system: System) -> str:
     """The text memory map written next to the image."""
     lines = [f"# memory map of {system.board_spec.name} (from {system.config_path.name})", "",
              "## physical", f"{'start':>18} {'end':>18} {'size':>8}  what"]
-    rows: list[tuple[int, int, str]] = []
-    rows += [(w.base, w.end, f"hypervisor {w.name} ({w.perm})") for w in layout.windows if w.size]
-    for p in system.partitions:
-        rows += [(r.base, r.end, f"partition {p.name} RAM ({r.perm}, IPA {r.ipa:#x})")
-                 for r in p.memory]
-        rows += [(reg.base, reg.end, f"partition {p.name} device {d.device.path}"
-                  + (f" (IPA {reg.base + d.delta:#x})" if d.delta else ""))
-                 for d in p.devices for reg in d.device.regs]
-    rows += [(reg.base, reg.end, f"hypervisor console {system.hypervisor.console.device.path}")
-             for reg in system.hypervisor.console.device.regs]
-    for start, end, what in sorted(rows):
-        lines.append(f"{start:#018x} {end:#018x} {format_size(end - start):>8}  {what}")
+    for r in placed_regions(layout, system):
+        lines.append(f"{r.base:#018x} {r.end:#018x} {format_size(r.end - r.base):>8}  {r.label}")
     lines += ["", "## partition images (pristine copy -> load address)"]
     for pl in layout.partitions:
         for b in pl.blobs:

@@ -348,6 +348,15 @@ def _diagnose(err: jsonschema.ValidationError, path: JsonPath, pos: Any,
     if kind == "enum":
         return [error("E005", f"{where(path)} is {_show(inst)}; allowed: "
                       f"{', '.join(str(v) for v in value)}", pos(path))]
+    if kind == "oneOf" and all(set(b) == {"required"} for b in value):
+        names = ", ".join(k for b in value for k in b["required"])
+        return [error("E005", f"{where(path)} must have exactly one of: {names}", pos(path),
+                      hint=desc)]
+    if kind == "dependentRequired":
+        return [error("E004", f"{where(path)} has '{key}' but lacks '{need}', which it needs",
+                      pos(path), hint=f"add '{need}': {_describe(sch, need)}")
+                for key, needs in value.items() if isinstance(inst, dict) and key in inst
+                for need in needs if need not in inst]
     if kind in ("minProperties", "maxProperties") and "properties" in sch:
         names = ", ".join(sch["properties"])
         return [error("E005", f"{where(path)} must have exactly one of: {names}", pos(path),

@@ -11,8 +11,9 @@ import difflib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from . import guestlib
 from .board import Board, DtDevice, Reg
-from .diagnostics import CODES, ConfigError, Diagnostic, Pos, error, warning
+from .diagnostics import CODES, ConfigError, Diagnostic, Pos, Related, error, warning
 from .load import Doc, definition
 from .units import format_range, parse_size
 
@@ -40,6 +41,7 @@ class BoardSpec:
     pos: Pos
     memory: tuple[Reg, ...] | None = None   # `board.memory`: replaces the DT's RAM banks
     memory_pos: Pos | None = None
+    psci: str | None = None      # `board.psci`: the firmware's PSCI conduit, when the DT lacks it
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,8 @@ class ImageSpec:
     binary: Path | None          # prebuilt raw binary loaded at the first region's IPA
     sources: tuple[Path, ...]    # bare-metal sources built by the compiler's toolchain
     pos: Pos
+    include_dirs: tuple[Path, ...] = ()   # `lib`: its directory, on the include path
+    lib: str | None = None                # `lib`: the guest library's name (guestlib)
 
 
 @dataclass(frozen=True)
@@ -202,12 +206,13 @@ def board_spec_from_doc(doc: Doc) -> BoardSpec:
         memory = tuple(sorted((Reg(b["base"], parse_size(b["size"])) for b in board["memory"]),
                               key=lambda r: r.base))
         memory_pos = doc.pos(("board", "memory"))
+    psci = board.get("psci")
     if "file" in dt:
         where_ = ("board", "devicetree", "file")
         return BoardSpec(board["name"], doc.dir_of(where_) / dt["file"], qemu, doc.pos(where_),
-                         memory, memory_pos)
+                         memory, memory_pos, psci)
     return BoardSpec(board["name"], None, qemu, doc.pos(("board", "devicetree", "qemu")),
-                     memory, memory_pos)
+                     memory, memory_pos, psci)
 
 
 def apply_board_memory(board: Board, spec: BoardSpec) -> tuple[Board, tuple[Diagnostic, ...]]:
@@ -291,7 +296,18 @@ def _image(doc: Doc, i: int, errors: list[Diagnostic]) -> ImageSpec:
             errors.append(error("E029", f"partition image file {_show_path(path)} does not exist",
                                 doc.pos(p)))
     binary = base / img["binary"] if "binary" in img else None
-    return ImageSpec(binary, tuple(base / s for s in img.get("sources", ())), doc.pos(at))
+    sources = tuple(base / s for s in img.get("sources", ()))
+    if "lib" not in img:
+        return ImageSpec(binary, sources, doc.pos(at))
+    lib = guestlib.get(img["lib"])
+    for j, src in enumerate(sources):
+        if src.resolve() in {s.resolve() for s in lib.sources}:
+            errors.append(error(
+                "E096", f"{_show_path(src.resolve())} is in image.sources and in image.lib "
+                f"'{lib.name}', which already builds it (a second _start or guest_printf)",
+                doc.pos(at + ("sources", j)),
+                related=[Related(f"image.lib: {lib.name}", doc.pos(at + ("lib",)))]))
+    return ImageSpec(binary, lib.sources + sources, doc.pos(at), (lib.include_dir,), lib.name)
 
 
 def _show_path(path: Path) -> str:

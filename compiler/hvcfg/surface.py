@@ -33,6 +33,7 @@ from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
 from . import codegen, hypercalls, smccc
+from .guestdt import vuart_location
 from .model import Partition, System
 
 # ------------------------------------------------------------------ the static entry-point map
@@ -133,6 +134,28 @@ def register_mmio_provider(provider: MmioProvider) -> MmioProvider:
     if provider not in MMIO_PROVIDERS:
         MMIO_PROVIDERS.append(provider)
     return provider
+
+
+# A data abort in a registered region goes to its handler through hv_mmio_emulate's table (an
+# indirect call the reach does not follow, so the rows name the handler).
+MMIO_PATH = VECTOR_SYNC + ("hv_stage2_abort", "hv_mmio_emulate")
+
+
+@register_mmio_provider
+def vgic_distributor(system: System, p: Partition) -> Iterable[EntrySpec]:
+    """Every partition's GICD page (hyp/stage2/mmio.c, hv_mmio_init)."""
+    yield EntrySpec("mmio", "GIC distributor (emulated)",
+                    f"{system.board.gic.gicd.base:#x}, 4 KiB, 1/2/4-byte accesses",
+                    MMIO_PATH + ("hv_vgic_dist_access",))
+
+
+@register_mmio_provider
+def virtual_uart(system: System, p: Partition) -> Iterable[EntrySpec]:
+    """A partition's virtual PL011 (`vuart`)."""
+    if p.vuart is not None:
+        yield EntrySpec("mmio", "virtual UART (emulated PL011)",
+                        f"{vuart_location(system, p)[0]:#x}, 4 KiB, 1/2/4-byte accesses",
+                        MMIO_PATH + ("hv_vuart_access",))
 
 
 def _channels(system: System) -> tuple[Any, ...]:

@@ -178,9 +178,10 @@ static void run_unit(struct job *j, const struct unit *u, hv_sha256_blocks_fn bl
     uint64_t end = off + len == b->size ? align_up(b->size, LINE) : off + len;
     memcpy((void *)(b->dst + off), (const void *)(b->src + off), len);
     memset((void *)(b->dst + off + len), 0, end - off - len);   /* the last block's rest */
-    hv_dcache_clean_range(b->dst + off, end - off);
+    hv_dcache_clean_inval_range(b->dst + off, end - off);      /* the cache rule, rule 1 */
     uint64_t t1 = counter();
-    /* Hashed where the guest will read it, after the copy. */
+    /* Hashed where the guest will read it, after the clean and invalidate: the digest is of
+     * memory, what a guest with its MMU off reads (docs/architecture.md, "Cache rule"). */
     hv_fsv_span(blocks, (const uint8_t *)(b->dst + off), len, b->size, buf, u->node[u->index]);
     t[T_COPY] += t1 - t0;
     t[T_HASH] += counter() - t1;

@@ -145,9 +145,11 @@ static void vuart_write(struct fz_cpu *c)
 {
     static const uint32_t regs[] = {0x00, 0x00, 0x00, 0x04, 0x18, 0x24, 0x28, 0x2c,
                                     0x30, 0x34, 0x38, 0x3c, 0x40, 0x44, 0x48, 0xfe0};
-    static const uint8_t bytes[] = {'\n', '\r', 0x1b, '[', 0, 0x7f, 0xff, 'x', 0x01};
+    /* and what the console's line discipline interprets: BS, TAB, CSI digits and finals */
+    static const uint8_t bytes[] = {'\n', '\r', 0x1b, '[', 0,   0x7f, 0xff, 'x',
+                                    0x01, '\b', '\t', '9', 'D', 'K',  'C',  ']'};
     uint32_t off = regs[fz_below(&c->rng, 16)];
-    uint32_t v = off == 0 && fz_below(&c->rng, 2) ? bytes[fz_below(&c->rng, 9)]
+    uint32_t v = off == 0 && fz_below(&c->rng, 2) ? bytes[fz_below(&c->rng, sizeof(bytes))]
                                                   : (uint32_t)value_arg(&c->rng);
     unsigned form = fz_below(&c->rng, 4) ? 6 : 2;       /* mostly writes */
     FZ_BEGIN(c, K_VUART, "vuart form %u off 0x%x value 0x%x", form, off, v);

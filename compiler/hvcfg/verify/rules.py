@@ -883,6 +883,10 @@ class Verifier:
         if pm:
             items.append(Expect(_down(pm), None, _up(pm + 1) - _down(pm), frozenset({"rw"}),
                                 "device", "power management", required=False))
+        pins = platform.console_pins(self.system)
+        if pins is not None:
+            items.append(Expect(_down(pins.gpio_base), None, PAGE, frozenset({"rw"}), "device",
+                                "console pins", required=False))
         return paint(items), text_window
 
     def check_el2(self, w: Walk, regs: BootRegs) -> None:
