@@ -29,6 +29,7 @@ srcs-y += aarch64/guest_reset.c aarch64/sysreg_trap.c aarch64/spectre.c
 srcs-y += aarch64/sha256_ce.S aarch64/sha256_select.c
 srcs-y += core/main.c core/console.c core/lib.c core/partition.c core/vcpu.c core/inject.c
 srcs-y += core/smccc.c core/psci.c core/guestmem.c core/sha256.c core/irq.c
+srcs-y += core/fsverity.c core/load.c
 srcs-y += stage2/abort.c stage2/mmio.c drivers/pl011.c gic/gicv2.c gic/vgic.c gic/vgic_dist.c
 
 srcs-$(CONFIG_HC_CONSOLE) += core/pconsole.c core/linedisc.c

@@ -16,7 +16,17 @@ from pathlib import Path
 
 import jinja2
 
-from . import __version__, hypbuild, hypercalls, interrupts, package, platform, smccc, tables
+from . import (
+    __version__,
+    fsverity,
+    hypbuild,
+    hypercalls,
+    interrupts,
+    package,
+    platform,
+    smccc,
+    tables,
+)
 from .guestdt import vuart_location
 from .layout import Layout, dtb_ipa, image_load_offset
 from .model import FAULT_ACTIONS, Partition, System
@@ -128,7 +138,7 @@ def render_config_c(system: System, layout: Layout, inputs: tuple[Path, ...]) ->
     for p, pl in zip(system.partitions, layout.partitions, strict=True):
         blobs = []
         for b in pl.blobs:
-            digest = sha256_file(b.path)
+            digest = fsverity.file_digest(b.path)
             blobs.append(dict(src=b.src, dst=b.dst, size=b.size, what=b.what, digest=digest,
                               digest_bytes=", ".join(f"{x:#04x}" for x in bytes.fromhex(digest))))
         parts.append(dict(
@@ -148,6 +158,8 @@ def render_config_c(system: System, layout: Layout, inputs: tuple[Path, ...]) ->
     owner = {i: pi for pi, p in enumerate(system.partitions) for i in interrupts.hw_intids(p)}
     hcr, comment = hcr_el2()
     return _ENV.get_template("hvcfg_config.c.j2").render(
+        fsv_nodes=max(1, sum(fsverity.level1_nodes(b.size) for pl in layout.partitions
+                             for b in pl.blobs)),
         provenance=provenance(inputs), partitions=parts, cpus=_cpu_rows(system),
         irq_owner=sorted(owner.items()), unowned_ranges=_unowned_ranges(owner, lines),
         spin_table=[(c.mpidr, c.release_addr or 0) for c in system.board.cpus],

@@ -96,7 +96,7 @@ FALLBACK_LAYOUTS: dict[str, StructLayout] = {
         "ipa": 0, "pa": 8, "size": 16, "readable": 24, "writable": 25, "executable": 26},
         {"readable": 1, "writable": 1, "executable": 1}, source="fixed"),
     "hv_blob": StructLayout("hv_blob", 64, {
-        "src": 0, "dst": 8, "size": 16, "what": 24, "sha256": 32}, {"sha256": 32},
+        "src": 0, "dst": 8, "size": 16, "what": 24, "fsverity": 32}, {"fsverity": 32},
         source="fixed"),
     # Nested in hv_partition (members `vgic`, `vuart`); without DWARF their place there is
     # unknown and the emulated-page proofs say so in a note.

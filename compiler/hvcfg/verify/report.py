@@ -158,8 +158,9 @@ class Report:
                          f"page(s) mapped, {self.el2['tables']} table page(s), WXN "
                          f"{'set' if self.el2.get('wxn') else 'CLEAR'}")
         for im in self.images:
-            lines.append(f"  image {im['name']}: {im['size']} bytes, sha256 {im['sha256']}, "
-                         f"checked against {', '.join(im['checked_against']) or 'nothing'}")
+            lines.append(f"  image {im['name']}: {im['size']} bytes, fsverity-sha256:"
+                         f"{im['fsverity-sha256']}, sha256 {im['sha256']}, checked against "
+                         f"{', '.join(im['checked_against']) or 'nothing'}")
         lines += [f"  note: {n}" for n in self.notes]
         if self.findings:
             lines.append(f"{len(self.findings)} finding(s):")

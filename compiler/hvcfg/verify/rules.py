@@ -10,11 +10,11 @@ from __future__ import annotations
 import bisect
 import hashlib
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from .. import package, perms, platform
+from .. import fsverity, package, perms, platform
 from ..guestdt import vuart_location
 from ..model import Partition, System
 from .elfimage import ElfImage, Section, StructLayout, VerifyError
@@ -60,7 +60,7 @@ class Blob:
     dst: int
     size: int
     what: str | None
-    sha256: bytes | None
+    fsverity: bytes | None      # hv_blob.fsverity: the fs-verity digest the hypervisor checks
 
 
 @dataclass(frozen=True)
@@ -161,7 +161,7 @@ def read_partitions(img: ElfImage, expected_count: int | None) -> list[Partition
                 continue
             wptr = _member(img, blay, b, "what")
             what = img.cstring(wptr) if wptr else None
-            digest = (img.read(b + blay.offsets["sha256"], 32) if "sha256" in blay.offsets
+            digest = (img.read(b + blay.offsets["fsverity"], 32) if "fsverity" in blay.offsets
                       else None)
             blobs.append(Blob(src, dst, size, what, digest))
         ram: list[RamEntry] = []
@@ -199,13 +199,21 @@ def _read_emulated(img: ElfImage, lay: StructLayout, base: int) -> Emulated | No
 
 # ---------------------------------------------------------------------------- digest sources
 
+# The digests a record may give, by their name in manifest.json: the plain file SHA-256 (what
+# `sha256sum` prints) and the fs-verity digest the hypervisor checks (`fsverity digest`).
+DIGEST_KINDS: dict[str, Callable[[bytes], str]] = {
+    "sha256": lambda data: hashlib.sha256(data).hexdigest(),
+    "fsverity-sha256": lambda data: fsverity.digest(data).hex(),
+}
+
 @dataclass(frozen=True)
 class DigestRecord:
     partition: str
     what: str                   # "image", "dtb", ...
-    sha256: str                 # hex
+    digest: str                 # hex
     size: int | None
     src: int | None             # where the bytes are in the image; None: the .image.<name> section
+    kind: str = "sha256"        # or "fsverity-sha256" (hvcfg.fsverity)
 
 
 class DigestSource(Protocol):
@@ -225,23 +233,24 @@ class ManifestDigests:
     def records(self) -> list[DigestRecord]:
         out = []
         for p in self.manifest.get("partitions", ()):
-            if "name" in p and "sha256" in p:
-                out.append(DigestRecord(str(p["name"]), "image", str(p["sha256"]).lower(),
-                                        p.get("size"), None))
+            for kind in DIGEST_KINDS:
+                if "name" in p and kind in p:
+                    out.append(DigestRecord(str(p["name"]), "image", str(p[kind]).lower(),
+                                            p.get("size"), None, kind))
         return out
 
 
 @dataclass(frozen=True)
 class BlobDigests:
-    """The SHA-256 the hypervisor itself checks after copying (hv_blob.sha256 in the image)."""
+    """The fs-verity digest the hypervisor itself checks after copying (hv_blob.fsverity)."""
 
     partitions: tuple[PartitionEntry, ...]
-    name: str = "hv_blob.sha256"
+    name: str = "hv_blob.fsverity"
 
     def records(self) -> list[DigestRecord]:
-        return [DigestRecord(p.name or f"#{p.index}", b.what or "blob", b.sha256.hex(), b.size,
-                             b.src)
-                for p in self.partitions for b in p.blobs if b.sha256 is not None]
+        return [DigestRecord(p.name or f"#{p.index}", b.what or "blob", b.fsverity.hex(), b.size,
+                             b.src, "fsverity-sha256")
+                for p in self.partitions for b in p.blobs if b.fsverity is not None]
 
 
 # ---------------------------------------------------------------------------- interval helpers
@@ -348,7 +357,7 @@ class Verifier:
     def __init__(self, img: ElfImage, system: System, report: Report,
                  digest_sources: list[DigestSource], blob_digests: bool = True):
         self.img, self.system, self.report = img, system, report
-        self.blob_digests = blob_digests      # also check hv_blob.sha256 when the image has it
+        self.blob_digests = blob_digests      # also check hv_blob.fsverity when the image has it
         self.hyp_region = self.configured_hyp_region()
         self.digest_sources = digest_sources
         self.all_tables: list[tuple[str, TableRef]] = []
@@ -371,7 +380,8 @@ class Verifier:
         self.check_regs(regs)
         self.entries = read_partitions(img, len(self.system.partitions))
         self.check_partition_list()
-        if self.blob_digests and any(b.sha256 is not None for e in self.entries for b in e.blobs):
+        if self.blob_digests and any(b.fsverity is not None for e in self.entries
+                                     for b in e.blobs):
             self.digest_sources.append(BlobDigests(tuple(self.entries)))
         s2 = self.walk_stage2(regs)
         el2 = self.walk_el2(regs)
@@ -994,12 +1004,13 @@ class Verifier:
                     self.add("image-digest-mismatch", f"image:{rec.partition}", f"{source.name}: "
                              f"{rec.what} bytes at {where} ({rec.size} bytes) are not in the image")
                     continue
-                actual = hashlib.sha256(data).hexdigest()
-                if actual != rec.sha256 or (rec.size is not None and rec.size != len(data)):
+                actual = DIGEST_KINDS[rec.kind](data)
+                if actual != rec.digest or (rec.size is not None and rec.size != len(data)):
                     self.add("image-digest-mismatch", f"image:{rec.partition}",
-                             f"{rec.what} at {where}: sha256 {actual} ({len(data)} bytes), "
-                             f"{source.name} records {rec.sha256} ({rec.size} bytes)")
-                checked.setdefault(where, []).append(source.name)
+                             f"{rec.what} at {where}: {rec.kind} {actual} ({len(data)} bytes), "
+                             f"{source.name} records {rec.digest} ({rec.size} bytes)")
+                if source.name not in checked.setdefault(where, []):
+                    checked[where].append(source.name)
         if not sources:
             self.add("image-digest-unavailable", "images", "no manifest.json next to the ELF "
                      "and no digest table in the image")
@@ -1011,6 +1022,7 @@ class Verifier:
             self.report.images.append({"name": s.name[len(".image."):], "section": s.name,
                                        "addr": hex(s.addr), "size": s.size,
                                        "sha256": hashlib.sha256(data).hexdigest(),
+                                       "fsverity-sha256": fsverity.digest(data).hex(),
                                        "checked_against": checked.get(s.name, [])})
 
 

@@ -19,7 +19,9 @@ struct hv_blob {
     uint64_t dst;                   /* physical address in the partition's RAM */
     uint64_t size;
     const char *what;               /* "image", "dtb" */
-    uint8_t sha256[32];             /* recorded at build time; checked after every copy */
+    /* fs-verity digest (SHA-256, 4 KiB blocks): recorded at build time, checked after every
+     * copy (core/load.c) */
+    uint8_t fsverity[32];
 };
 
 /* A RAM region of a partition: IPA -> PA, for checking and copying guest buffers. */
@@ -99,6 +101,9 @@ extern const struct hv_partition hv_partitions[HV_NPARTITIONS];
 extern const struct hv_cpu hv_cpus[HV_NCPUS];
 extern const uint8_t hv_irq_owner[HV_GIC_LINES];
 extern const struct hv_spin_entry hv_spin_table[HV_NCPUS];   /* partition index, 0xff: none */
+/* Room for the level-1 fs-verity nodes of every blob (core/load.c): one per 512 KiB of each,
+ * summed. Sized in hvcfg_config.c, so that this header does not depend on the images. */
+extern uint8_t hv_load_nodes[][32];
 #endif
 
 #endif
