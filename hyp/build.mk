@@ -19,6 +19,7 @@
 #                        it, and writes it into features.mk for make); what else the call
 #                        needs is listed here
 #   VUART                some partition has a virtual PL011 (YAML `vuart: true`)
+#   CHANNELS             the configuration has a channel (top-level `channels:`)
 #   PLATFORM_PSCI_SMC    the board starts CPUs and powers off through PSCI over SMC
 #   PLATFORM_SPIN_TABLE  spin-table CPUs and the BCM283x power-management watchdog
 # A feature no partition uses is not compiled in: its attack surface is not in the image.
@@ -31,6 +32,7 @@ srcs-y += core/smccc.c core/psci.c core/guestmem.c core/sha256.c core/irq.c
 srcs-y += stage2/abort.c stage2/mmio.c drivers/pl011.c gic/gicv2.c gic/vgic.c gic/vgic_dist.c
 
 srcs-$(CONFIG_HC_CONSOLE) += core/pconsole.c
+srcs-$(CONFIG_CHANNELS) += core/channel.c
 srcs-$(CONFIG_VUART) += drivers/vuart.c drivers/console_input.c core/pconsole.c
 
 srcs-$(CONFIG_PLATFORM_PSCI_SMC) += platform/psci_smc.c
