@@ -31,7 +31,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import board as board_mod
-from . import checks, guestdt, hypbuild, layout, load, model, partimage, platform, toolchain
+from . import (
+    channels,
+    checks,
+    guestdt,
+    hypbuild,
+    layout,
+    load,
+    model,
+    partimage,
+    platform,
+    toolchain,
+)
 from .board import Board, Reg
 from .diagnostics import ConfigError, Diagnostic, Related, Severity, error
 from .model import BoardSpec, Partition, System
@@ -269,7 +280,7 @@ def _plans(system: System, dtb: Path, build_root: Path
             if load_.initrd_ipa is not None else None
         try:
             blob = guestdt.guest_dtb(system, p, board_root, bootargs=p.bootargs,
-                                     initrd=initrd)
+                                     initrd=initrd, channels=channels.ends(system, p))
         except guestdt.GuestTreeError as exc:
             out.append(error("E011", str(exc), system.board_spec.pos))
             continue
