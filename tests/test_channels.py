@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Channels between two bare-metal partitions on QEMU virt (tests/boards/chan-qemu.yaml):
+"""Channels between two bare-metal partitions on QEMU virt and on the Raspberry Pi 4 (QEMU
+raspi4b with the real DTB: tests/boards/chan-qemu.yaml, chan-rpi4.yaml):
 request/reply over two channels with doorbells both ways, a one-way telemetry channel, and the
 attacks of the client (partitions/chanping): indices that are not its own, a write into a
 read-only channel (a fault by policy, then a restart its peer sees), a doorbell flood while the
@@ -10,25 +11,37 @@ import re
 
 import pytest
 
-from qemu_run import run_to_power_off
+from qemu_run import ROOT, run_to_power_off
 from victim import ICOUNT, heartbeat
 
 pytestmark = pytest.mark.qemu
-BOARD = "tests/boards/chan-qemu.yaml"
+# board -> chanping's RAM base (its req channel is placed by default right above its 2 MiB)
+BOARDS = {"chan-qemu": 0x40000000, "chan-rpi4": 0x10000000}
 
 
-@pytest.fixture(scope="module")
-def console(tmp_path_factory) -> str:
-    tmp = tmp_path_factory.mktemp("chan-qemu")
-    return run_to_power_off(BOARD, tmp / "build", 120, extra=ICOUNT)
+@pytest.fixture(scope="module", params=sorted(BOARDS))
+def run(request, tmp_path_factory) -> tuple[str, int]:
+    if request.param == "chan-rpi4" and \
+            not (ROOT / "build/guests/rpi4/bcm2711-rpi-4-b.dtb").exists():
+        pytest.fail("the Pi 4 DTB is missing: run scripts/bootstrap (scripts/fetch-guests)")
+    tmp = tmp_path_factory.mktemp(request.param)
+    console = run_to_power_off(f"tests/boards/{request.param}.yaml", tmp / "build", 150,
+                               extra=ICOUNT)
+    return console, BOARDS[request.param]
 
 
-def test_ping_pong(console):
+@pytest.fixture
+def console(run) -> str:
+    return run[0]
+
+
+def test_ping_pong(run):
+    console, ram = run
     assert "[chanping] chanping: 100 round trips, 0 wrong answers" in console
     assert "[chanping] chanping: telemetry served 100" in console     # read through `ro`
     # Both see both ends started once; req: writable, can ring (flags 3); telemetry: read-only
     # for chanping, written by chanpong (its flags: writable only).
-    assert "[chanping] chanping: generation 1, peer generation 1, req at 0x40200000 " \
+    assert f"[chanping] chanping: generation 1, peer generation 1, req at {ram + 0x200000:#x} " \
            "(4096 bytes), flags 3" in console
     assert "[chanpong] chanpong: generation 1, peer generation 1, telemetry flags 1" in console
 

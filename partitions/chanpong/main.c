@@ -27,6 +27,8 @@ static void serve(void)
 
     if (seq == last_seq)
         return;                 /* a ring without a new request (a flood, a restart) */
+    if (seq == CHAN_SEQ_STOP)
+        guest_system_off();
     last_seq = seq;
     rp->result = chan_answer(rq->value);
     __atomic_store_n(&rp->seq, seq, __ATOMIC_RELEASE);
