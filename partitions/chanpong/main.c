@@ -102,8 +102,7 @@ int main(uint64_t dtb)
         }
 #ifdef BEATS
         if (i == BEATS) {
-            guest_printf("chanpong: %u doorbell interrupts, %u requests served", rings,
-                         tm->served);
+            guest_printf("chanpong: %u doorbell interrupts, %u requests served", rings, tm->served);
             guest_printf("victim: summary beats %u worst_period_us %lu", i, worst);
             guest_system_off();
         }
