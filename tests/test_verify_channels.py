@@ -8,7 +8,6 @@ Addresses come from the raw bytes with plain arithmetic (tests/test_verify_mutat
 Image), not from the verifier."""
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import pytest
 
 from hvcfg import pipeline
 from hvcfg.verify import verify_elf
-from test_verify_mutations import Image, _bits, _pa
+from test_verify_mutations import Image, _bits, _copy, _pa, mutated_report
 
 ROOT = Path(__file__).resolve().parent.parent
 BOARD = ROOT / "tests" / "boards" / "chan-qemu.yaml"
@@ -103,14 +102,6 @@ MUTATIONS: list[tuple[str, Callable[[Image], None], str]] = [
 ]
 
 
-def _copy(built, tmp_path: Path) -> Path:
-    out = tmp_path / "img"
-    out.mkdir()
-    shutil.copy(built.elf, out / "hyp.elf")
-    shutil.copy(built.manifest, out / "manifest.json")
-    return out / "hyp.elf"
-
-
 def test_unmutated_image_is_clean(built, tmp_path):
     report = verify_elf(_copy(built, tmp_path), built.analysis.system)
     assert report.clean, report.render()
@@ -118,11 +109,5 @@ def test_unmutated_image_is_clean(built, tmp_path):
 
 @pytest.mark.parametrize("name,mutate,expected", MUTATIONS, ids=[m[0] for m in MUTATIONS])
 def test_channel_mutation_is_flagged(built, tmp_path, name, mutate, expected):
-    elf = _copy(built, tmp_path)
-    m = Image(elf)
-    before = bytes(m.buf)
-    mutate(m)
-    assert bytes(m.buf) != before, "the mutation changed nothing"
-    m.save()
-    report = verify_elf(elf, built.analysis.system)
+    report = mutated_report(built, tmp_path, mutate)
     assert expected in report.names, f"{name}: expected {expected}, got:\n{report.render()}"

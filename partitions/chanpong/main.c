@@ -50,18 +50,6 @@ void irq_handler(void)
     }
 }
 
-static void wait_ms(uint64_t freq, uint32_t ms)
-{
-    uint64_t start = guest_cntvct(), rearm = 0;
-
-    for (uint64_t t = start; t - start < freq / 1000 * ms; t = guest_cntvct()) {
-        if (t >= rearm) {
-            guest_icount_slice();
-            rearm = t + freq / 20000;
-        }
-    }
-}
-
 int main(uint64_t dtb)
 {
     struct channel_state st;
@@ -87,7 +75,7 @@ int main(uint64_t dtb)
 #endif
     last = guest_cntvct();
     for (uint32_t i = 1;; i++) {
-        wait_ms(freq, PERIOD_MS);
+        guest_wait_ms_sliced(PERIOD_MS);
         uint64_t t = guest_cntvct(), period_us = (t - last) * 1000000 / freq;
         last = t;
         if (period_us > worst)
