@@ -158,11 +158,6 @@ def virtual_uart(system: System, p: Partition) -> Iterable[EntrySpec]:
                         MMIO_PATH + ("hv_vuart_access",))
 
 
-def _channels(system: System) -> tuple[Any, ...]:
-    """Shared regions, once the model has them (System.channels: .name, .writer, .readers)."""
-    return tuple(getattr(system, "channels", ()) or ())
-
-
 def entry_specs(system: System, p: Partition) -> list[EntrySpec]:
     """Every entry point partition `p` can reach, in display order."""
     specs = [EntrySpec("trap", t.name, t.detail, t.symbols) for t in TRAPS]
@@ -181,11 +176,11 @@ def entry_specs(system: System, p: Partition) -> list[EntrySpec]:
         for intid in d.device.intids:
             specs.append(EntrySpec("irq", f"INTID {intid}", f"{d.device.path} (passed through)",
                                    IRQ_PATH))
-    for c in _channels(system):
-        members = {getattr(c, "writer", "")} | set(getattr(c, "readers", ()) or ())
-        if p.name in members:
-            role = "writer" if getattr(c, "writer", "") == p.name else "reader"
-            specs.append(EntrySpec("shared", str(c.name), f"shared region ({role})", ()))
+    for c in system.channels_of(p.name):
+        end = c.end_of(p.name)
+        access = end.access if end is not None else "?"
+        specs.append(EntrySpec("shared", c.name, f"channel memory ({access}), mapped, no "
+                               "hypervisor code behind it", ()))
     return specs
 
 

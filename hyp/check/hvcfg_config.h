@@ -45,6 +45,10 @@
 #define HV_HAS_VUART        1
 #define HV_VUART_PARTITIONS 0
 
+/* Channels (top-level `channels:`; core/channel.c), and the memory scrubbed at cold boot */
+#define HV_HAS_CHANNELS     1
+#define HV_NCHANNELS        2
+
 /* Health-monitor actions (on_fault.action): values of hv_partition.on_fault */
 #define HV_FAULT_HALT 0
 #define HV_FAULT_RESTART 1
@@ -56,18 +60,26 @@
 #define HV_HC_CONSOLE_FID 0xc6000001u
 #define HV_HC_IDENTITY 1
 #define HV_HC_IDENTITY_FID 0xc6000002u
+#define HV_HC_DOORBELL 2
+#define HV_HC_DOORBELL_FID 0xc6000003u
+#define HV_HC_CHANNEL_INFO 3
+#define HV_HC_CHANNEL_INFO_FID 0xc6000004u
 
 /* Those some partition is granted: the others are not even linked in. X(NAME, handler) per
  * call, expanded by the dispatcher (core/smccc.c) into the cases of a switch. */
 #define HV_HAS_HC_CONSOLE 1
 #define HV_HAS_HC_IDENTITY 1
-#define HV_HYPERCALLS_USED(X) X(CONSOLE, hv_hc_console_write) X(IDENTITY, hv_hc_identity)
+#define HV_HAS_HC_DOORBELL 1
+#define HV_HAS_HC_CHANNEL_INFO 1
+#define HV_HYPERCALLS_USED(X) X(CONSOLE, hv_hc_console_write) X(IDENTITY, hv_hc_identity) X(DOORBELL, hv_hc_doorbell) X(CHANNEL_INFO, hv_hc_channel_info)
 
 #ifndef __ASSEMBLER__
 struct hv_regs;
 
 void hv_hc_console_write(struct hv_regs *regs);
 void hv_hc_identity(struct hv_regs *regs);
+void hv_hc_doorbell(struct hv_regs *regs);
+void hv_hc_channel_info(struct hv_regs *regs);
 #endif
 
 #endif

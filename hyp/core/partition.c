@@ -4,6 +4,7 @@
  * whether it runs, and in which incarnation, is vcpu.c's state machine. Here: loading,
  * stopping, restarting (counted against its limits) and the health monitor.
  */
+#include "hv/channel.h"
 #include "hv/console.h"
 #include "hv/lib.h"
 #include "hv/load.h"
@@ -61,6 +62,9 @@ static void power_off(void)
 void hv_partitions_load_all(void)
 {
     hv_load_finish_boot();
+#ifdef HV_HAS_CHANNELS
+    hv_channels_scrub();            /* once, before any start: a restart keeps the contents */
+#endif
     for (uint32_t i = 0; i < HV_NPARTITIONS; i++) {
         const struct hv_partition *p = &hv_partitions[i];
         partition_reset(i);
@@ -68,6 +72,9 @@ void hv_partitions_load_all(void)
             hv_log("%s: measurement mismatch -> not started", p->name);
             continue;
         }
+#ifdef HV_HAS_CHANNELS
+        hv_channels_partition_start(i, 1);      /* generation, and the peers rung */
+#endif
         hv_log("%s: loaded %lu bytes at 0x%lx, entry 0x%lx, %u vCPU(s)", p->name,
                (unsigned long)p->blobs[0].size, (unsigned long)p->blobs[0].dst,
                (unsigned long)p->entry_ipa, p->nvcpus);
@@ -135,6 +142,9 @@ void hv_partition_restart(uint32_t idx, int fault)
         hv_log("%s: measurement mismatch -> not restarted", p->name);
         halted_and_idle(idx);
     }
+#ifdef HV_HAS_CHANNELS
+    hv_channels_partition_start(idx, 0);        /* generation, and the peers rung */
+#endif
     if (fault)
         hv_log("%s: restarted (%u of %u)", p->name, ++s->restarts, p->restart_limit);
     else

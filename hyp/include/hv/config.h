@@ -54,6 +54,26 @@ struct hv_vuart_config {
     uint32_t present;
 };
 
+/* One end of a channel (top-level `channels:`), in the partition's own table: the index in it is
+ * the guest's channel index (the order of `channels:`). Memory zeroed at cold boot only. */
+struct hv_channel_end {
+    uint64_t ipa;                   /* where this partition sees the memory */
+    uint64_t pa;
+    uint64_t size;
+    uint32_t peer;                  /* partition index of the other end */
+    uint32_t peer_end;              /* index of the other end in the peer's table */
+    uint32_t ring_intid;            /* INTID this end's doorbell pends in the peer; 0: none */
+    uint32_t doorbell_intid;        /* INTID the peer's doorbell pends here; 0: none */
+    uint8_t writable;
+    uint8_t pad[7];
+};
+
+/* A channel's memory, scrubbed once at cold boot (hv_channel_mems[HV_NCHANNELS]). */
+struct hv_channel_mem {
+    uint64_t pa;
+    uint64_t size;
+};
+
 struct hv_partition {
     const char *name;
     uint64_t vttbr;                 /* stage-2 root PA | VMID << 48 */
@@ -71,6 +91,8 @@ struct hv_partition {
     uint32_t hypercalls;            /* bit set of HV_HC_* granted (hyp/hypercalls.yaml) */
     struct hv_vgic_config vgic;
     struct hv_vuart_config vuart;
+    const struct hv_channel_end *channels;  /* NULL when it is an end of no channel */
+    uint32_t nchannels;
 };
 
 /* EL2 control register values, read by head.S (offsets: aarch64/asm-offsets.c) and vcpu.c,
@@ -104,6 +126,9 @@ extern const struct hv_spin_entry hv_spin_table[HV_NCPUS];   /* partition index,
 /* Room for the level-1 fs-verity nodes of every blob (core/load.c): one per 512 KiB of each,
  * summed. Sized in hvcfg_config.c, so that this header does not depend on the images. */
 extern uint8_t hv_load_nodes[][32];
+#if defined(HV_HAS_CHANNELS) && HV_NCHANNELS > 0
+extern const struct hv_channel_mem hv_channel_mems[HV_NCHANNELS];
+#endif
 #endif
 
 #endif
