@@ -19,6 +19,8 @@
 #                        it, and writes it into features.mk for make); what else the call
 #                        needs is listed here
 #   VUART                some partition has a virtual PL011 (YAML `vuart: true`)
+#   IVSHMEM              some partition sees its channels as ivshmem PCI functions behind an
+#                        emulated ECAM host bridge (YAML `ivshmem`)
 #   PLATFORM_PSCI_SMC    the board starts CPUs and powers off through PSCI over SMC
 #   PLATFORM_SPIN_TABLE  spin-table CPUs and the BCM283x power-management watchdog
 # A feature no partition uses is not compiled in: its attack surface is not in the image.
@@ -32,6 +34,8 @@ srcs-y += stage2/abort.c stage2/mmio.c drivers/pl011.c gic/gicv2.c gic/vgic.c gi
 
 srcs-$(CONFIG_HC_CONSOLE) += core/pconsole.c
 srcs-$(CONFIG_VUART) += drivers/vuart.c drivers/console_input.c core/pconsole.c
+
+srcs-$(CONFIG_IVSHMEM) += pci/ecam.c pci/ivshmem.c
 
 srcs-$(CONFIG_PLATFORM_PSCI_SMC) += platform/psci_smc.c
 srcs-$(CONFIG_PLATFORM_SPIN_TABLE) += platform/spin_table.c platform/bcm2835_pm.c

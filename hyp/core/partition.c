@@ -6,6 +6,7 @@
  */
 #include "hv/cache.h"
 #include "hv/console.h"
+#include "hv/ivshmem.h"
 #include "hv/lib.h"
 #include "hv/partition.h"
 #include "hv/pconsole.h"
@@ -82,6 +83,9 @@ static int partition_load(uint32_t idx, int cold)
 #ifdef HV_HAS_VUART
     if (p->vuart.present)
         hv_vuart_reset(idx);
+#endif
+#ifdef HV_HAS_IVSHMEM
+    hv_ivshmem_reset(idx);
 #endif
     hv_pconsole_reset(idx);
     pstate[idx].cntvoff = counter();

@@ -52,6 +52,26 @@ struct hv_vuart_config {
     uint32_t present;
 };
 
+/* One ivshmem PCI function the hypervisor emulates for a partition (hyp/pci/): function n
+ * (device n, function 0 on bus 0) presents the partition's channel end n. Fixed by hvcfg. */
+struct hv_ivshmem_fn {
+    uint64_t bar2;                  /* IPA of the channel memory (BAR2, mapped at stage 2) */
+    uint64_t bar2_size;             /* a power of two >= the channel size; aligned: bar2 */
+    uint32_t intid;                 /* INTx (pin A) through interrupt-map; 0: no doorbell in */
+    uint32_t ivposition;            /* this end's index in the channel (ends[] order) */
+};
+
+/* The emulated ECAM host bridge (bus 0 only, 1 MiB) in front of a partition's ivshmem
+ * functions (nfn = 0: none, and no ECAM window). Function n's registers (BAR0) are the trapped
+ * page at regs_ipa + n * 4 KiB. */
+struct hv_ivshmem_config {
+    uint64_t ecam_ipa;
+    uint64_t regs_ipa;
+    const struct hv_ivshmem_fn *fn;
+    uint32_t nfn;                   /* <= PCI_DEVICES_PER_BUS, = the partition's channel count */
+    uint32_t pad;
+};
+
 struct hv_partition {
     const char *name;
     uint64_t vttbr;                 /* stage-2 root PA | VMID << 48 */
@@ -69,6 +89,7 @@ struct hv_partition {
     uint32_t hypercalls;            /* bit set of HV_HC_* granted (hyp/hypercalls.yaml) */
     struct hv_vgic_config vgic;
     struct hv_vuart_config vuart;
+    struct hv_ivshmem_config ivshmem;
 };
 
 /* EL2 control register values, read by head.S (offsets: aarch64/asm-offsets.c) and vcpu.c,
