@@ -125,7 +125,7 @@ def test_definitions_are_written_once() -> None:
     them (by relative `$ref`s that resolve offline) and copies none."""
     board, part = schema(BOARD_SCHEMA), schema(PARTITION_SCHEMA)
     assert set(board["$defs"]) & set(part["$defs"]) == set()
-    assert set(board["$defs"]) == {"partition", "ramBank"}
+    assert set(board["$defs"]) == {"partition", "ramBank", "channel", "channelEnd"}
 
     def refs(node: Any) -> Iterator[str]:
         if isinstance(node, dict):

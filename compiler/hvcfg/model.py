@@ -162,6 +162,48 @@ class Partition:
 
 
 @dataclass(frozen=True)
+class ChannelEnd:
+    """One end of a channel: a partition (by name; checks resolve it, E066) and its access."""
+
+    partition: str
+    access: str                  # "rw" or "ro"
+    ipa: int | None              # None: channels.place chooses it
+    pos: Pos
+
+    @property
+    def writable(self) -> bool:
+        return self.access == "rw"
+
+
+@dataclass(frozen=True)
+class Doorbell:
+    """`SENDER->RECEIVER`: the sender rings, the receiver gets a virtual interrupt."""
+
+    sender: str
+    receiver: str
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A top-level `channels:` entry: shared memory between exactly two partitions."""
+
+    name: str
+    size: int
+    ends: tuple[ChannelEnd, ...]    # exactly two in a checked system (E068)
+    doorbells: tuple[Doorbell, ...]
+    pos: Pos
+    size_pos: Pos
+
+    def end_of(self, partition: str) -> ChannelEnd | None:
+        return next((e for e in self.ends if e.partition == partition), None)
+
+
+# Calls every partition that is an end of a channel is granted, without asking (hypercalls.yaml).
+CHANNEL_HYPERCALLS = ("doorbell", "channel_info")
+
+
+@dataclass(frozen=True)
 class HypervisorSpec:
     console: DeviceRef
     base: int | None             # None: layout places it
@@ -179,6 +221,11 @@ class System:
     inputs: tuple[Path, ...]     # every file read, for the generated files' provenance header
     partitions_pos: Pos | None = None   # the `partitions:` list (for E035)
     warnings: tuple[Diagnostic, ...] = ()   # found while building the model (W003)
+    channels: tuple[Channel, ...] = ()
+
+    def channels_of(self, partition: str) -> tuple[Channel, ...]:
+        """The channels `partition` is an end of, in `channels:` order: its channel indices."""
+        return tuple(c for c in self.channels if c.end_of(partition) is not None)
 
 
 # ---------------------------------------------------------------- building a System from a Doc
@@ -350,6 +397,31 @@ def _initrd(doc: Doc, i: int, errors: list[Diagnostic]) -> Path | None:
     return path
 
 
+def _channels(doc: Doc) -> tuple[Channel, ...]:
+    out = []
+    for i, c in enumerate(doc.data["channels"]):
+        at: tuple[str | int, ...] = ("channels", i)
+        ends = tuple(ChannelEnd(e["partition"], e["access"], e.get("ipa"),
+                                doc.pos(at + ("ends", j)))
+                     for j, e in enumerate(c["ends"]))
+        bells = []
+        for j, text in enumerate(c["doorbells"]):
+            sender, receiver = text.split("->", 1)
+            bells.append(Doorbell(sender, receiver, doc.pos(at + ("doorbells", j))))
+        out.append(Channel(c["name"], parse_size(c["size"]), ends, tuple(bells), doc.pos(at),
+                           doc.pos(at + ("size",))))
+    return tuple(out)
+
+
+def _grant_channel_calls(partitions: tuple[Partition, ...], channels: tuple[Channel, ...]
+                         ) -> tuple[Partition, ...]:
+    """An end of a channel is granted the channel calls implicitly (docs/hypercalls.md)."""
+    ends = {e.partition for c in channels for e in c.ends}
+    return tuple(replace(p, hypercalls=p.hypercalls + tuple(
+        h for h in CHANNEL_HYPERCALLS if h not in p.hypercalls)) if p.name in ends else p
+        for p in partitions)
+
+
 def build_system(doc: Doc, board: Board, board_spec: BoardSpec) -> System:
     """The System a validated Doc describes on `board`; ConfigError for E027, E029, E041."""
     errors: list[Diagnostic] = []
@@ -372,9 +444,12 @@ def build_system(doc: Doc, board: Board, board_spec: BoardSpec) -> System:
     mem = hyp["memory"]
     hypervisor = HypervisorSpec(console, mem.get("base"), parse_size(mem["size"]),
                                 doc.pos(("hypervisor", "memory")))
+    channels = _channels(doc)
+    partitions = _grant_channel_calls(partitions, channels)
     images = [p for part in partitions for p in
               ((part.image.binary,) if part.image.binary else part.image.sources)]
     inputs = tuple(dict.fromkeys([*doc.files, Path(board.source), *images]))
     return System(config_path=doc.path, board_spec=board_spec, board=board,
                   hypervisor=hypervisor, partitions=partitions, inputs=inputs,
-                  partitions_pos=doc.pos(("partitions",)), warnings=notes)
+                  partitions_pos=doc.pos(("partitions",)), warnings=notes,
+                  channels=channels)

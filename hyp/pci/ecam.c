@@ -22,7 +22,7 @@ enum hv_mmio_result hv_ecam_access(uint64_t off, int is_write, unsigned size, ui
     /* the region is one bus (mmio.c registered PCI_ECAM_BUS_SIZE): bus 0, off is below it */
     if (off >= PCI_ECAM_BUS_SIZE)
         return HV_MMIO_FAULT;
-    if (fn == 0 && dev < p->ivshmem.nfn)
+    if (fn == 0 && dev < p->ivshmem.nfn && dev < p->nchannels)
         return hv_ivshmem_config_access(dev, (uint32_t)off % PCI_CFG_SIZE, is_write, size, value);
     if (!is_write)
         *value = ~0UL;              /* mmio.c keeps the access's size of it */

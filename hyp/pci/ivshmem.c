@@ -55,25 +55,40 @@ static int intx_request(const struct fn_state *s)
     return (s->intr_status & s->intr_mask) != 0;
 }
 
+/* Function n of partition p: its channel end. n < p->ivshmem.nfn, checked where n enters. */
+static const struct hv_channel_end *end_of(const struct hv_partition *p, uint32_t n)
+{
+    return &p->channels[n];
+}
+
+/* Partition p presents function n (and the end behind it exists). */
+static int presents(const struct hv_partition *p, uint64_t n)
+{
+    return n < p->ivshmem.nfn && n < p->nchannels && n < PCI_DEVICES_PER_BUS;
+}
+
 /* The INTx line follows the state; call with the lock held. */
 static void update_line(uint32_t pidx, uint32_t n, const struct fn_state *s)
 {
-    uint32_t intid = hv_partitions[pidx].ivshmem.fn[n].intid;
+    uint32_t intid = end_of(&hv_partitions[pidx], n)->doorbell_intid;
 
     if (intid)
         hv_vgic_set_level(pidx, intid,
                           intx_request(s) && !(s->command & PCI_COMMAND_INTX_DISABLE));
 }
 
-/* The BAR2 size mask's low and high words (bar2_size: a power of two, from hvcfg). */
-static uint64_t bar2_mask(const struct hv_ivshmem_fn *f)
+/* BAR2's size mask: a BAR's size is a power of two (PCI 3.0 6.2.5.1), the channel's size
+ * rounded up; hvcfg aligns the end's IPA to it and maps only the channel (the rest of the BAR
+ * is a stage-2 fault, as any unmapped IPA). Sizes are 4 KiB multiples, so size >= 2. */
+static uint64_t bar2_mask(const struct hv_channel_end *e)
 {
-    return ~(f->bar2_size - 1);
+    return e->size > (1UL << 63) ? 0 : ~((1UL << (64 - __builtin_clzl(e->size - 1))) - 1);
 }
 
 static uint32_t config_read32(uint32_t pidx, uint32_t n, const struct fn_state *s, uint32_t reg)
 {
-    const struct hv_ivshmem_fn *f = &hv_partitions[pidx].ivshmem.fn[n];
+    const struct hv_partition *p = &hv_partitions[pidx];
+    const struct hv_channel_end *e = end_of(p, n);
 
     switch (reg) {
     case PCI_VENDOR_ID:
@@ -85,16 +100,16 @@ static uint32_t config_read32(uint32_t pidx, uint32_t n, const struct fn_state *
     case PCI_BASE_ADDRESS_0:
         return s->sizing & SIZING_BAR0
                    ? (uint32_t)~(IVSHMEM_REGS_SIZE - 1)
-                   : (uint32_t)(hv_partitions[pidx].ivshmem.regs_ipa + n * REGS_PAGE);
+                   : (uint32_t)(p->ivshmem.regs_ipa + n * REGS_PAGE);
     case PCI_BASE_ADDRESS_0 + 4 * IVSHMEM_BAR_MEM:
-        return ((s->sizing & SIZING_BAR2 ? (uint32_t)bar2_mask(f) : (uint32_t)f->bar2) & ~0xfu) |
+        return ((s->sizing & SIZING_BAR2 ? (uint32_t)bar2_mask(e) : (uint32_t)e->ipa) & ~0xfu) |
                PCI_BASE_ADDRESS_MEM_TYPE_64 | PCI_BASE_ADDRESS_MEM_PREFETCH;
     case PCI_BASE_ADDRESS_0 + 4 * IVSHMEM_BAR_MEM + 4:
-        return (uint32_t)((s->sizing & SIZING_BAR3 ? bar2_mask(f) : f->bar2) >> 32);
+        return (uint32_t)((s->sizing & SIZING_BAR3 ? bar2_mask(e) : e->ipa) >> 32);
     case PCI_SUBSYSTEM_VENDOR_ID:
         return IVSHMEM_VENDOR_ID | (uint32_t)IVSHMEM_SUBSYSTEM_ID << 16;
     case PCI_INTERRUPT_LINE:
-        return s->interrupt_line | (uint32_t)(f->intid ? PCI_INTERRUPT_PIN_INTA : 0) << 8;
+        return s->interrupt_line | (uint32_t)(e->doorbell_intid ? PCI_INTERRUPT_PIN_INTA : 0) << 8;
     default:
         /* header type 0, single function; no BAR1/4/5, no ROM, no capabilities; nothing
          * beyond the header */
@@ -107,9 +122,8 @@ static uint32_t config_read32(uint32_t pidx, uint32_t n, const struct fn_state *
 static void config_write32(uint32_t pidx, uint32_t n, struct fn_state *s, uint32_t reg,
                            uint32_t v)
 {
-    const struct hv_ivshmem_fn *f = &hv_partitions[pidx].ivshmem.fn[n];
     uint32_t bar0_bits = (uint32_t)~(IVSHMEM_REGS_SIZE - 1);
-    uint32_t bar2_bits = (uint32_t)bar2_mask(f) & ~0xfu;
+    uint32_t bar2_bits = (uint32_t)bar2_mask(end_of(&hv_partitions[pidx], n)) & ~0xfu;
 
     switch (reg) {
     case PCI_COMMAND:               /* the status half: no RW1C bit is ever set */
@@ -143,8 +157,8 @@ enum hv_mmio_result hv_ivshmem_config_access(uint32_t n, uint32_t reg, int is_wr
     uint32_t dword = reg & ~3u, shift = 8 * (reg & 3);
     uint32_t bytes = size >= 4 ? BAR_ALL : ((1u << (8 * size)) - 1) << shift;
 
-    if (n >= hv_partitions[pidx].ivshmem.nfn || n >= PCI_DEVICES_PER_BUS ||
-        reg >= PCI_CFG_SIZE || size > 4 || (reg & (size - 1)))
+    if (!presents(&hv_partitions[pidx], n) || reg >= PCI_CFG_SIZE || size > 4 || size == 0 ||
+        (reg & (size - 1)))
         return HV_MMIO_FAULT;
     struct fn_state *s = &state[pidx].fn[n];
     hv_spin_lock(&state[pidx].lock);
@@ -166,7 +180,7 @@ enum hv_mmio_result hv_ivshmem_regs_access(uint64_t off, int is_write, unsigned 
     uint32_t r = 0, ring = 0;
 
     /* the rest of a function's page is no register: an access there is to no device */
-    if (n >= p->ivshmem.nfn || n >= PCI_DEVICES_PER_BUS || reg >= IVSHMEM_REGS_SIZE)
+    if (!presents(p, n) || reg >= IVSHMEM_REGS_SIZE)
         return HV_MMIO_NOT_MINE;
     if (size != 4)                  /* the registers are 32 bits wide, as in QEMU */
         return HV_MMIO_FAULT;
@@ -186,7 +200,7 @@ enum hv_mmio_result hv_ivshmem_regs_access(uint64_t off, int is_write, unsigned 
         update_line(pidx, (uint32_t)n, s);
         break;
     case IVSHMEM_IV_POSITION:
-        r = p->ivshmem.fn[n].ivposition;
+        r = (p->ivshmem.ivposition >> n) & 1;
         break;
     case IVSHMEM_DOORBELL:
         ring = is_write;
@@ -211,8 +225,7 @@ enum hv_mmio_result hv_ivshmem_regs_access(uint64_t off, int is_write, unsigned 
 
 void hv_ivshmem_doorbell(const struct hv_partition *p, uint32_t end)
 {
-    if (p < hv_partitions || p >= hv_partitions + HV_NPARTITIONS || end >= p->ivshmem.nfn ||
-        end >= PCI_DEVICES_PER_BUS)
+    if (p < hv_partitions || p >= hv_partitions + HV_NPARTITIONS || !presents(p, end))
         return;
     uint32_t pidx = (uint32_t)(p - hv_partitions);
     struct fn_state *s = &state[pidx].fn[end];
@@ -232,7 +245,7 @@ void hv_ivshmem_reset(uint32_t pidx)
     hv_spin_lock(&state[pidx].lock);
     for (uint32_t n = 0; n < PCI_DEVICES_PER_BUS; n++) {
         state[pidx].fn[n] = (struct fn_state){0};
-        if (n < p->ivshmem.nfn)
+        if (presents(p, n))
             update_line(pidx, n, &state[pidx].fn[n]);
     }
     hv_spin_unlock(&state[pidx].lock);

@@ -52,24 +52,35 @@ struct hv_vuart_config {
     uint32_t present;
 };
 
-/* One ivshmem PCI function the hypervisor emulates for a partition (hyp/pci/): function n
- * (device n, function 0 on bus 0) presents the partition's channel end n. Fixed by hvcfg. */
-struct hv_ivshmem_fn {
-    uint64_t bar2;                  /* IPA of the channel memory (BAR2, mapped at stage 2) */
-    uint64_t bar2_size;             /* a power of two >= the channel size; aligned: bar2 */
-    uint32_t intid;                 /* INTx (pin A) through interrupt-map; 0: no doorbell in */
-    uint32_t ivposition;            /* this end's index in the channel (ends[] order) */
+/* One end of a channel (top-level `channels:`), in the partition's own table: the index in it is
+ * the guest's channel index (the order of `channels:`). Memory zeroed at cold boot only. */
+struct hv_channel_end {
+    uint64_t ipa;                   /* where this partition sees the memory */
+    uint64_t pa;
+    uint64_t size;
+    uint32_t peer;                  /* partition index of the other end */
+    uint32_t peer_end;              /* index of the other end in the peer's table */
+    uint32_t ring_intid;            /* INTID this end's doorbell pends in the peer; 0: none */
+    uint32_t doorbell_intid;        /* INTID the peer's doorbell pends here; 0: none */
+    uint8_t writable;
+    uint8_t pad[7];
 };
 
-/* The emulated ECAM host bridge (bus 0 only, 1 MiB) in front of a partition's ivshmem
- * functions (nfn = 0: none, and no ECAM window). Function n's registers (BAR0) are the trapped
- * page at regs_ipa + n * 4 KiB. */
+/* A channel's memory, scrubbed once at cold boot (hv_channel_mems[HV_NCHANNELS]). */
+struct hv_channel_mem {
+    uint64_t pa;
+    uint64_t size;
+};
+
+/* The emulated ECAM host bridge (bus 0 only, 1 MiB) in front of a partition's ivshmem PCI
+ * functions (hyp/pci/): device n, function 0 presents the partition's channel end n (BAR2 at
+ * the end's ipa, INTx = its doorbell_intid). nfn = 0: none, and no ECAM window. Function n's
+ * registers (BAR0) are the trapped page at regs_ipa + n * 4 KiB. */
 struct hv_ivshmem_config {
     uint64_t ecam_ipa;
     uint64_t regs_ipa;
-    const struct hv_ivshmem_fn *fn;
-    uint32_t nfn;                   /* <= PCI_DEVICES_PER_BUS, = the partition's channel count */
-    uint32_t pad;
+    uint32_t nfn;                   /* = nchannels, <= 32 (PCI_DEVICES_PER_BUS) */
+    uint32_t ivposition;            /* bit n: end n is ends[1] of its channel (IVPosition) */
 };
 
 struct hv_partition {
@@ -89,6 +100,8 @@ struct hv_partition {
     uint32_t hypercalls;            /* bit set of HV_HC_* granted (hyp/hypercalls.yaml) */
     struct hv_vgic_config vgic;
     struct hv_vuart_config vuart;
+    const struct hv_channel_end *channels;  /* NULL when it is an end of no channel */
+    uint32_t nchannels;
     struct hv_ivshmem_config ivshmem;
 };
 
@@ -120,6 +133,9 @@ extern const struct hv_partition hv_partitions[HV_NPARTITIONS];
 extern const struct hv_cpu hv_cpus[HV_NCPUS];
 extern const uint8_t hv_irq_owner[HV_GIC_LINES];
 extern const struct hv_spin_entry hv_spin_table[HV_NCPUS];   /* partition index, 0xff: none */
+#ifdef HV_HAS_CHANNELS
+extern const struct hv_channel_mem hv_channel_mems[HV_NCHANNELS];
+#endif
 #endif
 
 #endif
