@@ -36,13 +36,13 @@
 #define REGS_PAGE        0x1000UL
 #define BAR_ALL          0xffffffffu
 
-enum { SIZING_BAR0 = 1, SIZING_BAR2 = 2, SIZING_BAR3 = 4 };
 
 struct fn_state {
     uint32_t intr_mask, intr_status;
+    /* what was last written to BAR0, BAR2, BAR3: only "every address bit set" means anything */
+    uint32_t bar_written[3];
     uint16_t command;
     uint8_t interrupt_line;         /* scratch for the OS (PCI 3.0 6.2.4): no effect */
-    uint8_t sizing;                 /* SIZING_*: the BAR's last write set every address bit */
 };
 
 static struct {
@@ -85,6 +85,34 @@ static uint64_t bar2_mask(const struct hv_channel_end *e)
     return e->size > (1UL << 63) ? 0 : ~((1UL << (64 - __builtin_clzl(e->size - 1))) - 1);
 }
 
+/* The slot in bar_written of the BAR dword at `reg`, and the address bits it decodes; -1 for
+ * any other register. */
+static int bar_slot(const struct hv_channel_end *e, uint32_t reg, uint32_t *bits)
+{
+    switch (reg) {
+    case PCI_BASE_ADDRESS_0:
+        *bits = (uint32_t)~(IVSHMEM_REGS_SIZE - 1);
+        return 0;
+    case PCI_BASE_ADDRESS_0 + 4 * IVSHMEM_BAR_MEM:
+        *bits = (uint32_t)bar2_mask(e) & ~0xfu;
+        return 1;
+    case PCI_BASE_ADDRESS_0 + 4 * IVSHMEM_BAR_MEM + 4:
+        *bits = (uint32_t)(bar2_mask(e) >> 32);
+        return 2;
+    default:
+        return -1;
+    }
+}
+
+/* A BAR reads its size mask while the last write set every address bit, else its address. */
+static int sizing(const struct hv_channel_end *e, const struct fn_state *s, uint32_t reg)
+{
+    uint32_t bits;
+    int slot = bar_slot(e, reg, &bits);
+
+    return slot >= 0 && (s->bar_written[slot] & bits) == bits;
+}
+
 static uint32_t config_read32(uint32_t pidx, uint32_t n, const struct fn_state *s, uint32_t reg)
 {
     const struct hv_partition *p = &hv_partitions[pidx];
@@ -98,14 +126,13 @@ static uint32_t config_read32(uint32_t pidx, uint32_t n, const struct fn_state *
     case PCI_CLASS_REVISION:
         return IVSHMEM_REVISION | (uint32_t)IVSHMEM_CLASS << 16;
     case PCI_BASE_ADDRESS_0:
-        return s->sizing & SIZING_BAR0
-                   ? (uint32_t)~(IVSHMEM_REGS_SIZE - 1)
+        return sizing(e, s, reg) ? (uint32_t)~(IVSHMEM_REGS_SIZE - 1)
                    : (uint32_t)(p->ivshmem.regs_ipa + n * REGS_PAGE);
     case PCI_BASE_ADDRESS_0 + 4 * IVSHMEM_BAR_MEM:
-        return ((s->sizing & SIZING_BAR2 ? (uint32_t)bar2_mask(e) : (uint32_t)e->ipa) & ~0xfu) |
+        return ((sizing(e, s, reg) ? (uint32_t)bar2_mask(e) : (uint32_t)e->ipa) & ~0xfu) |
                PCI_BASE_ADDRESS_MEM_TYPE_64 | PCI_BASE_ADDRESS_MEM_PREFETCH;
     case PCI_BASE_ADDRESS_0 + 4 * IVSHMEM_BAR_MEM + 4:
-        return (uint32_t)((s->sizing & SIZING_BAR3 ? bar2_mask(e) : e->ipa) >> 32);
+        return (uint32_t)((sizing(e, s, reg) ? bar2_mask(e) : e->ipa) >> 32);
     case PCI_SUBSYSTEM_VENDOR_ID:
         return IVSHMEM_VENDOR_ID | (uint32_t)IVSHMEM_SUBSYSTEM_ID << 16;
     case PCI_INTERRUPT_LINE:
@@ -117,32 +144,28 @@ static uint32_t config_read32(uint32_t pidx, uint32_t n, const struct fn_state *
     }
 }
 
-/* A write of the merged 32-bit value `v` to the dword at `reg`: only these registers hold
- * anything a guest writes. */
+/* A write of `v` (`bytes` of it) to the dword at `reg`: only these registers hold anything a
+ * guest writes. */
 static void config_write32(uint32_t pidx, uint32_t n, struct fn_state *s, uint32_t reg,
-                           uint32_t v)
+                           uint32_t v, uint32_t bytes)
 {
-    uint32_t bar0_bits = (uint32_t)~(IVSHMEM_REGS_SIZE - 1);
-    uint32_t bar2_bits = (uint32_t)bar2_mask(end_of(&hv_partitions[pidx], n)) & ~0xfu;
+    uint32_t bits;
+    int slot = bar_slot(end_of(&hv_partitions[pidx], n), reg, &bits);
 
+    if (slot >= 0) {                /* kept for sizing only: the address never changes */
+        s->bar_written[slot] = (s->bar_written[slot] & ~bytes) | (v & bytes);
+        return;
+    }
     switch (reg) {
     case PCI_COMMAND:               /* the status half: no RW1C bit is ever set */
-        s->command = (uint16_t)(v & COMMAND_WRITABLE);
-        update_line(pidx, n, s);
-        break;
-    case PCI_BASE_ADDRESS_0:
-        s->sizing = (uint8_t)((s->sizing & ~SIZING_BAR0) |
-                              ((v & bar0_bits) == bar0_bits ? SIZING_BAR0 : 0));
-        break;
-    case PCI_BASE_ADDRESS_0 + 4 * IVSHMEM_BAR_MEM:
-        s->sizing = (uint8_t)((s->sizing & ~SIZING_BAR2) |
-                              ((v & bar2_bits) == bar2_bits ? SIZING_BAR2 : 0));
-        break;
-    case PCI_BASE_ADDRESS_0 + 4 * IVSHMEM_BAR_MEM + 4:
-        s->sizing = (uint8_t)((s->sizing & ~SIZING_BAR3) | (v == BAR_ALL ? SIZING_BAR3 : 0));
+        if (bytes & 0xffff) {
+            s->command = (uint16_t)((s->command & ~bytes) | (v & bytes & COMMAND_WRITABLE));
+            update_line(pidx, n, s);
+        }
         break;
     case PCI_INTERRUPT_LINE:
-        s->interrupt_line = (uint8_t)v;
+        if (bytes & 0xff)
+            s->interrupt_line = (uint8_t)v;
         break;
     default:
         break;
@@ -162,11 +185,10 @@ enum hv_mmio_result hv_ivshmem_config_access(uint32_t n, uint32_t reg, int is_wr
         return HV_MMIO_FAULT;
     struct fn_state *s = &state[pidx].fn[n];
     hv_spin_lock(&state[pidx].lock);
-    uint32_t old = config_read32(pidx, n, s, dword);
     if (is_write)
-        config_write32(pidx, n, s, dword, (old & ~bytes) | (((uint32_t)*value << shift) & bytes));
+        config_write32(pidx, n, s, dword, (uint32_t)*value << shift, bytes);
     else
-        *value = (old & bytes) >> shift;
+        *value = (config_read32(pidx, n, s, dword) & bytes) >> shift;
     hv_spin_unlock(&state[pidx].lock);
     return HV_MMIO_HANDLED;
 }
