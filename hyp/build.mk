@@ -19,6 +19,7 @@
 #                        it, and writes it into features.mk for make); what else the call
 #                        needs is listed here
 #   VUART                some partition has a virtual PL011 (YAML `vuart: true`)
+#   CHANNELS             the configuration has a channel (top-level `channels:`)
 #   IVSHMEM              some partition sees its channels as ivshmem PCI functions behind an
 #                        emulated ECAM host bridge (YAML `ivshmem`)
 #   PLATFORM_PSCI_SMC    the board starts CPUs and powers off through PSCI over SMC
@@ -33,6 +34,7 @@ srcs-y += core/smccc.c core/psci.c core/guestmem.c core/sha256.c core/irq.c
 srcs-y += stage2/abort.c stage2/mmio.c drivers/pl011.c gic/gicv2.c gic/vgic.c gic/vgic_dist.c
 
 srcs-$(CONFIG_HC_CONSOLE) += core/pconsole.c
+srcs-$(CONFIG_CHANNELS) += core/channel.c
 srcs-$(CONFIG_VUART) += drivers/vuart.c drivers/console_input.c core/pconsole.c
 
 srcs-$(CONFIG_IVSHMEM) += pci/ecam.c pci/ivshmem.c

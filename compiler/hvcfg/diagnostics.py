@@ -177,6 +177,35 @@ CODES: dict[str, tuple[str, str]] = {
     "E065": ("ipa-misaligned",
              "stage 2 moves whole 4 KiB pages: a moved device's ipa is page-aligned or keeps the"
              " device's offset in its page; vuart.ipa is page-aligned"),
+    # channels (channel_checks)
+    "E066": ("channel-unknown-partition",
+             "a channel's end names a partition by its `name`; check the spelling"),
+    "E067": ("channel-to-itself",
+             "a channel connects two different partitions"),
+    "E068": ("channel-ends",
+             "a channel has exactly two ends; use one channel per pair of partitions"),
+    "E069": ("channel-size",
+             "a channel's size is a multiple of 4 KiB, at most 1 GiB"),
+    "E070": ("channel-name-duplicate",
+             "give each channel a unique name: guests find channels by name"),
+    "E071": ("channel-ipa-overlap",
+             "a channel's ipa must be over nothing else the partition sees (RAM, devices, the "
+             "virtual GIC and UART, its other channels); leave ipa out for a free one"),
+    "E072": ("channel-ipa-invalid",
+             "a channel's ipa is 4 KiB-aligned and the channel ends inside the 40-bit IPA "
+             "space"),
+    "E073": ("doorbell-not-between-ends",
+             "write a doorbell SENDER->RECEIVER with the names of the channel's two ends"),
+    "E074": ("doorbell-no-line",
+             "a doorbell takes a free virtual SPI above the receiver's own INTIDs: raise "
+             "vgic.lines (or leave it out) or drop doorbells"),
+    "E075": ("doorbell-duplicate",
+             "each direction of a channel has at most one doorbell"),
+    "E076": ("channel-no-memory",
+             "the compiler found no free RAM for the channel outside every partition, the "
+             "hypervisor and reserved memory: shrink it or a partition's memory"),
+    "E077": ("channel-unwritable",
+             "at least one end of a channel has access rw"),
     # warnings
     "W001": ("not-security-supported",
              "see xsa/SUPPORT.yaml: advisories do not cover this feature"),

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from . import platform, tables
+from . import channels, platform, tables
 from .board import Gic, Reg
 from .model import Partition, System
 from .units import format_range, format_size
@@ -212,6 +212,47 @@ def free_hypervisor_region(system: System) -> Reg | None:
     return None
 
 
+def channel_memory(system: System, hyp: Reg) -> dict[str, int | None]:
+    """Each channel's physical base (None: no room, E076): free RAM outside every partition,
+    the hypervisor's region and reserved memory, taken top-down below the hypervisor, in
+    `channels:` order, aligned as channels.alignment says."""
+    taken = [(lo, hi) for _, lo, hi in reserved_ranges(system)]
+    taken += [(r.base, r.end) for p in system.partitions for r in p.memory]
+    taken.append((hyp.base, hyp.end))
+    out: dict[str, int | None] = {}
+    for c in system.channels:
+        out[c.name] = None
+        align = channels.alignment(c.size)
+        for bank in sorted(system.board.ram, key=lambda b: b.base, reverse=True):
+            top = align_down(bank.end, align)
+            while top - c.size >= bank.base:
+                base = align_down(top - c.size, align)
+                if base < bank.base:
+                    break
+                clash = [(lo, hi) for lo, hi in taken if lo < base + c.size and base < hi]
+                if not clash:
+                    out[c.name] = base
+                    break
+                top = align_down(min(lo for lo, _ in clash), align)
+            if out[c.name] is not None:
+                taken.append((out[c.name], out[c.name] + c.size))
+                break
+    return out
+
+
+def channel_mappings(system: System, hyp: Reg, p: Partition) -> tuple[tables.Mapping, ...]:
+    """The partition's channels at stage 2: Normal memory, never executable, with its end's
+    access ("rw" or "ro"), named `channel <name>` (a channel without memory, E076, is left
+    out: check stops before anything is built)."""
+    pas = channel_memory(system, hyp)
+    return tuple(tables.Mapping(e.ipa, pa, e.size, "rw" if e.writable else "ro", "normal",
+                                f"{CHANNEL_MAPPING}{e.name}")
+                 for e in channels.ends(system, p) if (pa := pas[e.name]) is not None)
+
+
+CHANNEL_MAPPING = "channel "       # the name of a channel's mapping: "channel <name>"
+
+
 # Room a loader needs after the image for the DTB it passes (QEMU puts it at the next 2 MiB
 # boundary after the image and refuses to boot if that is outside RAM).
 DTB_ROOM = BLOCK_2M
@@ -237,7 +278,7 @@ def image_load_offset(system: System, layout: Layout) -> int:
 # The one mapping every partition has onto the same physical frame (the banked GICV), by name:
 # device mappings are named by their DT path, which starts with "/".
 GICV_MAPPING = "GICV as GICC"
-VGIC_CPU_IF_SIZE = 0x2000      # GICC_DIR lives in the second page
+VGIC_CPU_IF_SIZE = channels.VGIC_CPU_IF_SIZE
 
 
 def _page_span(reg: Reg) -> tuple[int, int]:
@@ -275,12 +316,15 @@ def device_pages(p: Partition) -> list[DevicePages]:
     return sorted(merged, key=lambda m: (m.base, m.delta))
 
 
-def partition_mappings(p: Partition, gic: Gic) -> tuple[tables.Mapping, ...]:
+def partition_mappings(p: Partition, gic: Gic, shared: tuple[tables.Mapping, ...] = ()
+                       ) -> tuple[tables.Mapping, ...]:
     """A partition's stage-2 map: its RAM with the declared permissions, its devices' pages,
-    and its virtual GIC CPU interface (the guest's GICC IPA onto the physical GICV frame).
-    The distributor page is left unmapped: every access traps and is emulated."""
+    its virtual GIC CPU interface (the guest's GICC IPA onto the physical GICV frame) and its
+    channels (`shared`: channel_mappings). The distributor page is left unmapped: every access
+    traps and is emulated."""
     maps = [tables.Mapping(r.ipa, r.base, r.size, r.perm, "normal",
                            f"{p.name} RAM") for r in p.memory]
+    maps += shared
     maps += [tables.Mapping(m.ipa, m.base, m.end - m.base, "rw", "device", m.path)
              for m in device_pages(p)]
     if gic.gicc is not None and gic.gicv is not None:
@@ -343,7 +387,8 @@ def _windows(base: int, pgtable_pages: int, blob_sizes: list[int], ncpus: int) -
     return out
 
 
-def _el2_mappings(windows: list[Window], system: System) -> tuple[tables.Mapping, ...]:
+def _el2_mappings(windows: list[Window], system: System, hyp: Reg
+                  ) -> tuple[tables.Mapping, ...]:
     maps = [tables.Mapping(w.base, w.base, w.size, w.perm, "normal", f"hyp {w.name}")
             for w in windows if w.size]
     # The console, the GIC (the hypervisor's own interrupts), spin tables, power management.
@@ -353,6 +398,9 @@ def _el2_mappings(windows: list[Window], system: System) -> tuple[tables.Mapping
     for p in system.partitions:
         maps += [tables.Mapping(r.base, r.base, r.size, "rw", "normal", f"{p.name} RAM")
                  for r in p.memory]
+    # Channel memory, to zero it at cold boot; never X.
+    maps += [tables.Mapping(pa, pa, c.size, "rw", "normal", f"{CHANNEL_MAPPING}{c.name}")
+             for c in system.channels if (pa := channel_memory(system, hyp)[c.name]) is not None]
     return tuple(sorted(maps, key=lambda m: m.va))
 
 
@@ -391,7 +439,8 @@ def hypervisor_windows(system: System, hyp: Reg, files: dict[str, PartitionFiles
     """The hypervisor region's windows, each partition's stage-2 map and its table page count.
 
     The last window may end beyond `hyp` (rules.py reports E031 then)."""
-    s2_maps = [partition_mappings(p, system.board.gic) for p in system.partitions]
+    s2_maps = [partition_mappings(p, system.board.gic, channel_mappings(system, hyp, p))
+               for p in system.partitions]
     # Stage-2 table counts do not depend on where the tables live; EL2's depend on the
     # windows, which depend on the table count: iterate to the fixed point (two rounds).
     blocks = platform.stage2_blocks(system.board)
@@ -402,7 +451,7 @@ def hypervisor_windows(system: System, hyp: Reg, files: dict[str, PartitionFiles
     el2_pages = 1
     while True:
         windows = _windows(hyp.base, sum(s2_pages) + el2_pages, sizes, ncpus)
-        needed = len(tables.el2_tables(_el2_mappings(windows, system), 0).pages)
+        needed = len(tables.el2_tables(_el2_mappings(windows, system, hyp), 0).pages)
         if needed <= el2_pages:
             return RegionPlan(tuple(windows), tuple(s2_maps), tuple(s2_pages))
         el2_pages = needed
@@ -414,7 +463,7 @@ def compute_layout(system: System, hyp: Reg, files: dict[str, PartitionFiles]) -
     if plan.end > hyp.end:
         raise RuntimeError("the hypervisor region overflows in a checked system (E031 missed)")
     windows, s2_maps, s2_pages = list(plan.windows), plan.stage2_maps, plan.stage2_pages
-    el2_maps = _el2_mappings(windows, system)
+    el2_maps = _el2_mappings(windows, system, hyp)
     blocks = platform.stage2_blocks(system.board)
     cursor = next(w for w in windows if w.name == "pgtables").base
     placed: list[PartitionLayout] = []
@@ -448,6 +497,12 @@ def describe(layout: Layout, system: System) -> str:
                  for d in p.devices for reg in d.device.regs]
     rows += [(reg.base, reg.end, f"hypervisor console {system.hypervisor.console.device.path}")
              for reg in system.hypervisor.console.device.regs]
+    pas = channel_memory(system, Reg(layout.hyp_base, layout.hyp_size))
+    for c in system.channels:
+        pa = pas[c.name]
+        if pa is not None:
+            ends = ", ".join(f"{e.partition} {e.access}" for e in c.ends)
+            rows.append((pa, pa + c.size, f"channel {c.name} ({ends})"))
     for start, end, what in sorted(rows):
         lines.append(f"{start:#018x} {end:#018x} {format_size(end - start):>8}  {what}")
     lines += ["", "## partition images (pristine copy -> load address)"]

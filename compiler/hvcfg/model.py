@@ -198,6 +198,17 @@ class Channel:
     def end_of(self, partition: str) -> ChannelEnd | None:
         return next((e for e in self.ends if e.partition == partition), None)
 
+    def rings(self) -> list[tuple[str, str]]:
+        """Its valid doorbells (sender, receiver): between its two distinct ends, the first of
+        each direction, in order (checks report the others: E073, E075)."""
+        names = {e.partition for e in self.ends}
+        out: list[tuple[str, str]] = []
+        for d in self.doorbells:
+            pair = (d.sender, d.receiver)
+            if d.sender != d.receiver and {d.sender, d.receiver} <= names and pair not in out:
+                out.append(pair)
+        return out
+
 
 # Calls every partition that is an end of a channel is granted, without asking (hypercalls.yaml).
 CHANNEL_HYPERCALLS = ("doorbell", "channel_info")

@@ -64,6 +64,9 @@ RULES: tuple[Rule, ...] = (
         "E020", "E021", "E022", "E023", "E024", "E025", "E026", "E028", "E030", "E032",
         "E035", "E036", "E037", "E038", "E040", "E045", "E046", "E048", "E059", "E060",
         "E062", "E063", "E064", "E065", "W002")),
+    *(_rule(c, "semantics", "channel_checks") for c in (
+        "E066", "E067", "E068", "E069", "E070", "E071", "E072", "E073", "E074", "E075", "E076",
+        "E077")),
     _rule("E033", "semantics", "rules"),         # no room for the hypervisor
     _rule("E061", "placement", "rules"),
     _rule("E031", "images", "rules"),
@@ -215,12 +218,17 @@ def stage2_over_hypervisor(system: System, hyp: Reg) -> list[Diagnostic]:
     kept += [(f"the hypervisor's {f.name} page(s) {format_range(f.base, f.end - f.base)}",
               f.base, f.end, system.board_spec.pos) for f in layout.hypervisor_frames(system)
              if f.el2]
-    maps = [(p, m) for p in system.partitions for m in layout.partition_mappings(p, gic)
+    maps = [(p, m) for p in system.partitions
+            for m in layout.partition_mappings(p, gic, layout.channel_mappings(system, hyp, p))
             if m.name != layout.GICV_MAPPING]
     out = []
     for i, (p, m) in enumerate(maps):
+        # A channel's memory is mapped by its two ends (and by nobody else: E020-like clashes
+        # of it with RAM are reported here too).
         others = kept + [(f"{m2.name} {format_range(m2.pa, m2.size)} of partition '{p2.name}'",
-                          m2.pa, m2.pa + m2.size, p2.pos) for p2, m2 in maps[:i] if p2 is not p]
+                          m2.pa, m2.pa + m2.size, p2.pos) for p2, m2 in maps[:i] if p2 is not p
+                         and not (m2.name == m.name
+                                  and m.name.startswith(layout.CHANNEL_MAPPING))]
         out += [error("E061", f"the stage 2 of partition '{p.name}' maps {m.name} "
                       f"{format_range(m.pa, m.size)} (IPA {m.va:#x}) over {what}", p.pos,
                       related=[Related(what, pos)])

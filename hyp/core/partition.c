@@ -5,6 +5,7 @@
  * stopping, restarting (counted against its limits) and the health monitor.
  */
 #include "hv/cache.h"
+#include "hv/channel.h"
 #include "hv/console.h"
 #include "hv/ivshmem.h"
 #include "hv/lib.h"
@@ -89,6 +90,10 @@ static int partition_load(uint32_t idx, int cold)
 #endif
     hv_pconsole_reset(idx);
     pstate[idx].cntvoff = counter();
+#ifdef HV_HAS_CHANNELS
+    if (ok)
+        hv_channels_partition_start(idx, cold);   /* generation, and the peers rung */
+#endif
     return ok;
 }
 
@@ -101,6 +106,9 @@ static void power_off(void)
 
 void hv_partitions_load_all(void)
 {
+#ifdef HV_HAS_CHANNELS
+    hv_channels_scrub();            /* once: a restart keeps a channel's contents */
+#endif
     for (uint32_t i = 0; i < HV_NPARTITIONS; i++) {
         const struct hv_partition *p = &hv_partitions[i];
         uint64_t t0 = counter();

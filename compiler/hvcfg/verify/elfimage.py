@@ -103,6 +103,13 @@ FALLBACK_LAYOUTS: dict[str, StructLayout] = {
     "hv_vgic_config": StructLayout("hv_vgic_config", 8, {"gicd_ipa": 0}, source="fixed"),
     "hv_vuart_config": StructLayout("hv_vuart_config", 16, {
         "ipa": 0, "intid": 8, "present": 12}, {"intid": 4, "present": 4}, source="fixed"),
+    # hv_partition.channels -> nchannels of these (config.h); without DWARF their place in
+    # hv_partition is unknown and the channel proofs say so in a note.
+    "hv_channel_end": StructLayout("hv_channel_end", 48, {
+        "ipa": 0, "pa": 8, "size": 16, "peer": 24, "peer_end": 28, "ring_intid": 32,
+        "doorbell_intid": 36, "writable": 40},
+        {"peer": 4, "peer_end": 4, "ring_intid": 4, "doorbell_intid": 4, "writable": 1},
+        source="fixed"),
 }
 
 

@@ -16,7 +16,7 @@ from typing import Any, Protocol, TypeVar
 
 from .. import package, perms, platform
 from ..guestdt import vuart_location
-from ..model import Partition, System
+from ..model import Channel, ChannelEnd, Partition, System
 from .elfimage import ElfImage, Section, StructLayout, VerifyError
 from .report import Report
 from .walker import PAGE, RegimeError, Run, TableRef, Walk, el2_regime, stage2_regime, walk
@@ -37,6 +37,7 @@ BADDR_MASK = ((1 << 48) - 1) & ~1
 GICV2_CPU_IF_SIZE = 0x2000      # GICv2 CPU interface: GICC_CTLR..GICC_DIR (0x1000) = 2 pages
 MAX_BLOBS = 64
 MAX_RAM = 64
+MAX_CHANNELS = 256
 
 
 def _down(x: int) -> int:
@@ -82,6 +83,20 @@ class Emulated:
 
 
 @dataclass(frozen=True)
+class ChannelEntry:
+    """One hv_channel_end of a partition's table, as the image holds it."""
+
+    ipa: int
+    pa: int
+    size: int
+    peer: int
+    peer_end: int
+    ring_intid: int
+    doorbell_intid: int
+    writable: bool
+
+
+@dataclass(frozen=True)
 class PartitionEntry:
     index: int
     name: str | None
@@ -92,6 +107,7 @@ class PartitionEntry:
     entry_ipa: int | None = None
     dtb_ipa: int | None = None
     emulated: Emulated | None = None
+    channels: tuple[ChannelEntry, ...] | None = None    # None: not readable (no DWARF)
 
 
 @dataclass(frozen=True)
@@ -181,8 +197,34 @@ def read_partitions(img: ElfImage, expected_count: int | None) -> list[Partition
         out.append(PartitionEntry(i, name, vttbr, tuple(blobs), tuple(ram), tuple(problems),
                                   _member(img, lay, base, "entry_ipa"),
                                   _member(img, lay, base, "dtb_ipa"),
-                                  _read_emulated(img, lay, base)))
+                                  _read_emulated(img, lay, base),
+                                  _read_channels(img, lay, base, problems)))
     return out
+
+
+def _read_channels(img: ElfImage, lay: StructLayout, base: int, problems: list[str]
+                   ) -> tuple[ChannelEntry, ...] | None:
+    """hv_partition.channels[0 .. nchannels); None when the members are not known (no DWARF)."""
+    clay = img.layouts.get("hv_channel_end")
+    if clay is None or not lay.has("channels") or not lay.has("nchannels"):
+        return None
+    n = _member(img, lay, base, "nchannels", 4) or 0
+    ptr = _member(img, lay, base, "channels") or 0
+    if n > MAX_CHANNELS:
+        problems.append(f"nchannels = {n} is implausible")
+        return ()
+    out = []
+    for j in range(n):
+        at = ptr + j * clay.size
+        vals = [_member(img, clay, at, f) for f in ("ipa", "pa", "size")]
+        vals += [_member(img, clay, at, f, 4) for f in ("peer", "peer_end", "ring_intid",
+                                                        "doorbell_intid")]
+        writable = _member(img, clay, at, "writable", 1)
+        if None in vals or writable is None:
+            problems.append(f"channel {j} at {at:#x} is not in the image")
+            continue
+        out.append(ChannelEntry(*vals, bool(writable)))     # type: ignore[arg-type]
+    return tuple(out)
 
 
 def _read_emulated(img: ElfImage, lay: StructLayout, base: int) -> Emulated | None:
@@ -371,6 +413,7 @@ class Verifier:
         self.check_regs(regs)
         self.entries = read_partitions(img, len(self.system.partitions))
         self.check_partition_list()
+        self.check_channels()
         if self.blob_digests and any(b.sha256 is not None for e in self.entries for b in e.blobs):
             self.digest_sources.append(BlobDigests(tuple(self.entries)))
         s2 = self.walk_stage2(regs)
@@ -572,6 +615,8 @@ class Verifier:
                 lo, hi = _down(reg.base), _up(reg.end)
                 items.append(Expect(lo + d.delta, lo, hi - lo, frozenset({"rw"}), "device",
                                     d.device.path))
+        items += [Expect(t.ipa, t.pa, t.size, frozenset({"rw" if e.writable else "ro"}),
+                         "normal", f"channel {c.name}") for c, e, t in self.channel_ends(name)]
         vcpu_if = self.gicv_frame()
         if vcpu_if is not None:
             gicc = self.system.board.gic.gicc
@@ -579,6 +624,108 @@ class Verifier:
             items.append(Expect(gicc.base, vcpu_if[0], GICV2_CPU_IF_SIZE, frozenset({"rw"}),
                                 "device", "GICV as GICC"))
         return paint(items)
+
+    # ------------------------------------------------------------------ channels
+    def channel_ends(self, name: str) -> list[tuple[Channel, ChannelEnd, ChannelEntry]]:
+        """The partition's channels as configured, each with its table entry in the image
+        (matched by index: the order of `channels:`); what does not match is check_channels'
+        finding, and only entries of the configured size are paired."""
+        entry = next((e for e in self.entries if e.name == name), None)
+        if entry is None or entry.channels is None:
+            return []
+        out = []
+        for c, t in zip(self.system.channels_of(name), entry.channels, strict=False):
+            end = c.end_of(name)
+            if end is not None and t.size == c.size:
+                out.append((c, end, t))
+        return out
+
+    def shared_memory(self) -> list[tuple[int, int, frozenset[str]]]:
+        """Physical ranges two partitions may both map: each channel's memory, by the two
+        partitions the configuration names as its ends, as the image's tables place it (the
+        pages outside are proved exclusive by s2-overlap)."""
+        out = []
+        for c in self.system.channels:
+            names = frozenset(e.partition for e in c.ends)
+            pas = {t.pa for n in names for c2, _, t in self.channel_ends(n) if c2 is c}
+            if len(pas) == 1 and len(names) == 2:
+                pa = pas.pop()
+                out.append((pa, pa + c.size, names))
+        return out
+
+    def check_channels(self) -> None:
+        """Each partition's hv_channel_end table is exactly its configured channels: the count,
+        size, access, a configured IPA, the peer and its entry (the same memory), doorbells
+        exactly in the configured directions, and channel memory that is RAM of the board and
+        nobody's RAM, the hypervisor's or another channel's."""
+        index = {p.name: i for i, p in enumerate(self.system.partitions)}
+        by_index = {e.index: e for e in self.entries}
+        for e in self.entries:
+            subject = e.name or f"#{e.index}"
+            want = self.system.channels_of(e.name) if e.name else ()
+            if e.channels is None:
+                if want:
+                    self.report.notes.append(f"{subject}: channel table not readable (no "
+                                             "DWARF): channels not checked")
+                continue
+            if len(e.channels) != len(want):
+                self.add("channel-table", subject, f"has {len(e.channels)} channel(s), "
+                         f"configured {len(want)}")
+            for j, (c, t) in enumerate(zip(want, e.channels, strict=False)):
+                end = c.end_of(subject)
+                other = next((x for x in c.ends if x is not end), None)
+                if end is None or other is None:
+                    continue
+                bad = []
+                if t.size != c.size:
+                    bad.append(f"size {t.size:#x}, configured {c.size:#x}")
+                if t.writable != end.writable:
+                    bad.append(f"writable {int(t.writable)}, configured {end.access}")
+                if end.ipa is not None and t.ipa != end.ipa:
+                    bad.append(f"IPA {t.ipa:#x}, configured {end.ipa:#x}")
+                peer_want = index.get(other.partition)
+                peer_end_want = self.system.channels_of(other.partition).index(c)
+                if t.peer != peer_want or t.peer_end != peer_end_want:
+                    bad.append(f"peer {t.peer}/{t.peer_end}, configured "
+                               f"{peer_want}/{peer_end_want} ({other.partition})")
+                else:
+                    peer = by_index.get(t.peer)
+                    pt = (peer.channels[t.peer_end] if peer and peer.channels
+                          and t.peer_end < len(peer.channels) else None)
+                    if pt is None or pt.pa != t.pa or pt.size != t.size:
+                        bad.append("its peer's entry is not the same memory")
+                    elif pt.doorbell_intid != t.ring_intid:
+                        bad.append(f"rings INTID {t.ring_intid}, the peer expects "
+                                   f"{pt.doorbell_intid}")
+                rings = c.rings()
+                if bool(t.ring_intid) != ((subject, other.partition) in rings):
+                    bad.append(f"doorbell to {other.partition}: "
+                               f"{'present' if t.ring_intid else 'absent'}, configured "
+                               f"{'present' if not t.ring_intid else 'absent'}")
+                if bool(t.doorbell_intid) != ((other.partition, subject) in rings):
+                    bad.append(f"doorbell from {other.partition}: "
+                               f"{'present' if t.doorbell_intid else 'absent'}, configured "
+                               f"{'present' if not t.doorbell_intid else 'absent'}")
+                if t.pa % PAGE or t.ipa % PAGE or t.size % PAGE:
+                    bad.append("not page-aligned")
+                for b in bad:
+                    self.add("channel-table", subject, f"channel {j} ({c.name}): {b}")
+        self.check_channel_memory()
+
+    def check_channel_memory(self) -> None:
+        banks = [(b.base, b.end) for b in self.system.board.ram]
+        taken = [(r.base, r.end, f"partition '{p.name}' RAM") for p in self.system.partitions
+                 for r in p.memory]
+        lo, hi = self.hyp_extent()
+        taken.append((lo, hi, "the hypervisor"))
+        for plo, phi, names in self.shared_memory():
+            what = f"channel memory {_rng(plo, phi)} ({' and '.join(sorted(names))})"
+            if not any(b0 <= plo and phi <= b1 for b0, b1 in banks):
+                self.add("channel-memory", "channels", f"{what} is not RAM of the board")
+            for tlo, thi, who in taken:
+                if plo < thi and tlo < phi:
+                    self.add("channel-memory", "channels", f"{what} overlaps {who}")
+            taken.append((plo, phi, what))
 
     def gicv_frame(self) -> tuple[int, int] | None:
         """The GICv2 virtual CPU interface every partition sees at its GICC address. It is
@@ -661,9 +808,12 @@ class Verifier:
                     key = tuple(sorted((who, other)))
                     pairs.setdefault(key, []).append((max(lo, alo), min(hi, ahi)))  # type: ignore
             active.append((lo, hi, who))
+        shared = self.shared_memory()
         for (a, b), ranges in sorted(pairs.items()):
+            allowed = [(lo, hi) for lo, hi, ends in shared if ends == frozenset((a, b))]
             for lo, hi in ranges:
-                rf.add("s2-overlap", a, (b,), lo, hi)
+                for plo, phi in _minus_all(lo, hi, allowed):
+                    rf.add("s2-overlap", a, (b,), plo, phi)
         forbidden = self.forbidden()
         for e, w in s2:
             subject = e.name or f"#{e.index}"
@@ -854,6 +1004,8 @@ class Verifier:
         for p in self.system.partitions:
             items += [Expect(r.base, None, r.size, frozenset({"ro", "rw"}), "normal",
                              f"{p.name} RAM") for r in p.memory]
+        items += [Expect(lo, None, hi - lo, frozenset({"rw"}), "normal", "channel memory")
+                  for lo, hi, _ in self.shared_memory()]
         for reg in self.system.hypervisor.console.device.regs:
             items.append(Expect(_down(reg.base), None, _up(reg.end) - _down(reg.base),
                                 frozenset({"rw"}), "device", "console"))

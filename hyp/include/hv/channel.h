@@ -18,6 +18,8 @@
 #define HV_CHANNEL_FLAG_DOORBELL_IN 4u
 
 #ifdef HV_HAS_CHANNELS
+/* End `end` of partition p (a guest-controlled index), or NULL when p has no such end. */
+const struct hv_channel_end *hv_channel_end_of(const struct hv_partition *p, uint32_t end);
 /* Ring end `end` of partition `p` (index into p->channels, guest-controlled: validated here).
  * Coalescing: pends the peer's doorbell line, a bit, never a queue. */
 int hv_channel_ring(const struct hv_partition *p, uint32_t end);

@@ -133,7 +133,7 @@ extern const struct hv_partition hv_partitions[HV_NPARTITIONS];
 extern const struct hv_cpu hv_cpus[HV_NCPUS];
 extern const uint8_t hv_irq_owner[HV_GIC_LINES];
 extern const struct hv_spin_entry hv_spin_table[HV_NCPUS];   /* partition index, 0xff: none */
-#ifdef HV_HAS_CHANNELS
+#if defined(HV_HAS_CHANNELS) && HV_NCHANNELS > 0
 extern const struct hv_channel_mem hv_channel_mems[HV_NCHANNELS];
 #endif
 #endif
