@@ -19,6 +19,7 @@ import jinja2
 from . import (
     __version__,
     channels,
+    pcihost,
     hypbuild,
     hypercalls,
     interrupts,
@@ -88,6 +89,7 @@ def render_config_h(system: System, layout: Layout, inputs: tuple[Path, ...]) ->
         vuart_partitions=[i for i, p in enumerate(system.partitions) if p.vuart],
         hypercalls=hypercalls.table(), hypercalls_used=hypercalls_used(system),
         fault_actions=FAULT_ACTIONS, has_channels="CHANNELS" in hyp_features(system),
+        has_ivshmem="IVSHMEM" in hyp_features(system),
         nchannels=len(system.channels),
         provenance=provenance(inputs), version=__version__, board_name=system.board_spec.name,
         ncpus=len(system.board.cpus), partitions=system.partitions,
@@ -140,6 +142,16 @@ def _channel_rows(system: System, p: Partition, pas: dict[str, int | None]) -> l
             for e in channels.ends(system, p)]
 
 
+def _ivshmem_row(system: System, p: Partition) -> dict | None:
+    """p's hv_ivshmem_config (None without `ivshmem`)."""
+    host = pcihost.place(system, p)
+    if host is None:
+        return None
+    views = channels.ends(system, p)
+    return dict(ecam=host.ecam, regs=host.regs, nfn=len(views),
+                ivposition=sum(1 << e.index for e in views if e.position == 1))
+
+
 def render_config_c(system: System, layout: Layout, inputs: tuple[Path, ...]) -> str:
     slot_of = {cpu.index: slot for slot, cpu in enumerate(system.board.cpus)}
     lines = interrupts.max_lines(system)
@@ -165,7 +177,7 @@ def render_config_c(system: System, layout: Layout, inputs: tuple[Path, ...]) ->
             hw=interrupts.hw_intids(p), virtual=interrupts.virtual_intids(p),
             hw_words=_bitmap_words(interrupts.hw_intids(p), lines),
             vuart=vuart_location(system, p) if p.vuart else None,
-            channels=_channel_rows(system, p, pas)))
+            channels=_channel_rows(system, p, pas), ivshmem=_ivshmem_row(system, p)))
     owner = {i: pi for pi, p in enumerate(system.partitions) for i in interrupts.hw_intids(p)}
     hcr, comment = hcr_el2()
     return _ENV.get_template("hvcfg_config.c.j2").render(
@@ -308,6 +320,8 @@ def hyp_features(system: System) -> frozenset[str]:
     # The channel calls need core/channel.c even when granted by hand without a channel.
     if system.channels or any(hc.name in CHANNEL_HYPERCALLS for hc in hypercalls_used(system)):
         features.add("CHANNELS")
+    if system.channels and any(p.ivshmem for p in system.partitions):
+        features.add("IVSHMEM")
     return frozenset(features | {platform.feature(system)})
 
 

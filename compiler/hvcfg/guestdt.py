@@ -379,8 +379,14 @@ def guest_tree(system: System, partition: Partition, board_root: _Node, *, boota
         vuart = _vuart_nodes(system, partition, builder)
         root.children.extend(vuart)
         stdout = f"/{vuart[0].name}"            # the virtual UART is the console
+    from . import pcihost                       # (import cycle: pcihost builds DtNodes)
+    pci = pcihost.dt_node(system, partition, GIC_PHANDLE)
+    if pci is not None:
+        root.children.append(pci)
 
     chosen = DtNode("chosen")
+    if pci is not None:     # the BARs are the compiler's: Linux keeps them (of_pci_check_probe_only)
+        chosen.props.append(("linux,pci-probe-only", _u32s(1)))
     if stdout:
         chosen.props.append(("stdout-path", _strs(stdout)))
         root.children.append(DtNode("aliases", [("serial0", _strs(stdout))]))

@@ -67,6 +67,7 @@ RULES: tuple[Rule, ...] = (
     *(_rule(c, "semantics", "channel_checks") for c in (
         "E066", "E067", "E068", "E069", "E070", "E071", "E072", "E073", "E074", "E075", "E076",
         "E077")),
+    *(_rule(c, "semantics", "pcihost") for c in ("E080", "E081", "E082", "E083", "E084")),
     _rule("E033", "semantics", "rules"),         # no room for the hypervisor
     _rule("E061", "placement", "rules"),
     _rule("E031", "images", "rules"),

@@ -10,6 +10,7 @@
 #include "hv/cache.h"
 #include "hv/channel.h"
 #include "hv/config.h"
+#include "hv/ivshmem.h"
 #include "hv/vgic.h"
 
 /* Starts of each partition: the generation of all its ends (0 before the first start). */
@@ -40,6 +41,13 @@ void hv_channel_deliver(const struct hv_partition *peer, uint32_t peer_end)
 {
     const struct hv_channel_end *e = hv_channel_end_of(peer, peer_end);
 
+#ifdef HV_HAS_IVSHMEM
+    /* an ivshmem end's interrupt is its PCI function's INTx (IntrStatus, Interrupt Disable) */
+    if (e && peer->ivshmem.nfn) {
+        hv_ivshmem_doorbell(peer, peer_end);
+        return;
+    }
+#endif
     if (e && e->doorbell_intid)
         hv_vgic_pend_virtual(peer, e->doorbell_intid);
 }

@@ -1,0 +1,215 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Channels presented as ivshmem PCI functions behind an emulated ECAM host bridge (partition
+key `ivshmem`, docs/linux-guests.md): where the bridge's windows are, its guest device-tree
+node, and its rules (E080-E084).
+
+A partition with `ivshmem` sees, from one base address (`ivshmem: {ecam: ADDR}` or the first
+free 1 MiB-aligned IPA above its RAM):
+
+    base                      ECAM, bus 0 (1 MiB): trapped (hyp/pci/ecam.c)
+    base + 1 MiB              the memory window (`ranges`, 32-bit): first one trapped 4 KiB
+                              page of ivshmem registers (BAR0) per channel end, then each
+                              channel's memory (BAR2), aligned to its BAR size (the channel
+                              size rounded up to a power of two: PCI BARs are), mapped at
+                              stage 2; the rest of a BAR past the channel is not mapped
+
+Function n (device n, function 0) is the partition's channel end n (its channel index). The
+hypervisor reads the same facts from the generated hv_ivshmem_config and hv_channel_end table.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .diagnostics import Diagnostic, Related, error
+from .guestdt import DtNode, _u32s
+from .model import Partition, System
+from .units import format_range
+
+ECAM_SIZE = 1 << 20          # one bus (hyp/include/hv/pci_regs.h: PCI_ECAM_BUS_SIZE)
+ECAM_ALIGN = 1 << 20
+REGS_PAGE = 0x1000           # one trapped page per function (its 256-byte BAR0 at the start)
+MAX_FUNCTIONS = 32           # devices on bus 0 (PCI_DEVICES_PER_BUS)
+WINDOW_LIMIT = 1 << 32       # BAR0 is a 32-bit BAR, the window a 32-bit memory range
+PCI_COMPATIBLE = "pci-host-ecam-generic"
+IVSHMEM_COMPATIBLE = "pci1af4,1110"
+CHANNEL_PROPERTY = "hvcfg,channel"
+SPACE_MEM32 = 0x02000000     # phys.hi of a 32-bit non-prefetchable memory range (PCI binding)
+DEV_SHIFT = 11               # the device number in phys.hi
+
+
+def bar_size(size: int) -> int:
+    """A channel's BAR2 size: its size rounded up to a power of two (at least a page)."""
+    return max(REGS_PAGE, 1 << (size - 1).bit_length())
+
+
+def _align_up(value: int, align: int) -> int:
+    return (value + align - 1) // align * align
+
+
+@dataclass(frozen=True)
+class Bar:
+    channel: str
+    ipa: int
+    size: int               # the BAR's (a power of two)
+
+
+@dataclass(frozen=True)
+class PciHost:
+    """A partition's emulated host bridge: ECAM, BAR0 pages, BAR2s, in one window."""
+
+    ecam: int
+    regs: int               # function n's BAR0 page: regs + n * REGS_PAGE
+    bars: tuple[Bar, ...]   # BAR2 of function n, in channel-index order
+    end: int                # the end of the window (exclusive)
+
+    @property
+    def window(self) -> int:
+        return self.regs
+
+    @property
+    def trapped(self) -> list[tuple[str, int, int]]:
+        """What the hypervisor emulates (never mapped): (what, start, end)."""
+        return [(f"the PCI ECAM window {format_range(self.ecam, ECAM_SIZE)}", self.ecam,
+                 self.ecam + ECAM_SIZE),
+                (f"the ivshmem register pages {format_range(self.regs, len(self.bars) * REGS_PAGE)}",
+                 self.regs, self.regs + len(self.bars) * REGS_PAGE)]
+
+
+def _at(base: int, sizes: list[tuple[str, int]]) -> PciHost:
+    regs = base + ECAM_SIZE
+    cursor = regs + len(sizes) * REGS_PAGE
+    bars = []
+    for name, size in sizes:
+        b = bar_size(size)
+        cursor = _align_up(cursor, b)
+        bars.append(Bar(name, cursor, b))
+        cursor += b
+    return PciHost(base, regs, tuple(bars), _align_up(cursor, ECAM_ALIGN))
+
+
+def place(system: System, part: Partition) -> PciHost | None:
+    """The bridge of a partition with `ivshmem` (None without, or when it fits nowhere below
+    4 GiB: E084). Configured `ecam` is taken as is (E081/E084 check it)."""
+    if part.ivshmem is None:
+        return None
+    from .channels import ipa_space     # channels asks this module for ivshmem IPAs
+    sizes = [(c.name, c.size) for c in system.channels_of(part.name)]
+    if part.ivshmem.ecam is not None:
+        return _at(part.ivshmem.ecam, sizes)
+    taken = [(lo, hi) for _, lo, hi, _ in ipa_space(system, part, pci=False)]
+    base = _align_up(max([r.ipa_end for r in part.memory] + [0]), ECAM_ALIGN)
+    while True:
+        host = _at(base, sizes)
+        if host.end > WINDOW_LIMIT:
+            return None
+        clash = [hi for lo, hi in taken if lo < host.end and base < hi]
+        if not clash:
+            return host
+        base = _align_up(max(clash), ECAM_ALIGN)
+
+
+def ipas(system: System, part: Partition) -> dict[str, int] | None:
+    """Channel name -> IPA for a partition with `ivshmem` (its BAR2s), None otherwise."""
+    host = place(system, part)
+    return {b.channel: b.ipa for b in host.bars} if host is not None else None
+
+
+# ---------------------------------------------------------------------------------------------
+# the guest device tree
+
+def _hi_lo(value: int) -> tuple[int, int]:
+    return value >> 32, value & 0xffffffff
+
+
+def dt_node(system: System, part: Partition, gic_phandle: int) -> DtNode | None:
+    """The host bridge node (docs/guest-devicetree.md): Linux's pci-host-ecam-generic with
+    one child per function naming its channel (`hvcfg,channel`, read by hvchan)."""
+    from .channels import ends      # (import cycle: channels imports this module)
+    host = place(system, part)
+    if host is None:
+        return None
+    views = ends(system, part)
+    size = host.end - host.window
+    imap: list[int] = []
+    children = []
+    for n, e in enumerate(views):
+        if e.doorbell_intid:      # INTx pin A -> the end's doorbell SPI, level (GIC: 3 cells)
+            imap += [n << DEV_SHIFT, 0, 0, 1, gic_phandle, 0, e.doorbell_intid - 32, 4]
+        children.append(DtNode(f"ivshmem@{n:x},0", [
+            ("reg", _u32s(n << DEV_SHIFT, 0, 0, 0, 0)),
+            ("compatible", IVSHMEM_COMPATIBLE.encode() + b"\0"),
+            (CHANNEL_PROPERTY, e.name.encode() + b"\0")]))
+    props = [
+        ("compatible", PCI_COMPATIBLE.encode() + b"\0"),
+        ("device_type", b"pci\0"),
+        ("#address-cells", _u32s(3)), ("#size-cells", _u32s(2)),
+        ("#interrupt-cells", _u32s(1)),
+        ("reg", _u32s(*_hi_lo(host.ecam), *_hi_lo(ECAM_SIZE))),
+        ("bus-range", _u32s(0, 0)),
+        ("ranges", _u32s(SPACE_MEM32, *_hi_lo(host.window), *_hi_lo(host.window),
+                         *_hi_lo(size))),
+        ("interrupt-map-mask", _u32s(0xf800, 0, 0, 7)),
+    ]
+    if imap:
+        props.append(("interrupt-map", _u32s(*imap)))
+    return DtNode(f"pcie@{host.ecam:x}", props, children)
+
+
+# ---------------------------------------------------------------------------------------------
+# rules
+
+def check(system: System) -> list[Diagnostic]:
+    """E080-E084 for every partition with `ivshmem` (a structurally checked set of channels)."""
+    out: list[Diagnostic] = []
+    for part in system.partitions:
+        spec = part.ivshmem
+        if spec is None:
+            continue
+        mine = system.channels_of(part.name)
+        if not mine:
+            out.append(error("E080", f"partition '{part.name}' has `ivshmem` but is an end of "
+                             "no channel", spec.pos,
+                             hint="add a channel with this partition at one end, or remove "
+                             "`ivshmem`"))
+            continue
+        if len(mine) > MAX_FUNCTIONS:
+            out.append(error("E083", f"partition '{part.name}' has {len(mine)} channels; its "
+                             f"PCI bus presents at most {MAX_FUNCTIONS}", spec.pos,
+                             related=[Related(f"channel '{mine[MAX_FUNCTIONS].name}'",
+                                              mine[MAX_FUNCTIONS].pos)],
+                             hint="use fewer, larger channels for this partition"))
+            continue
+        for c in mine:
+            end = c.end_of(part.name)
+            if end is not None and end.ipa is not None:
+                out.append(error("E082", f"channel '{c.name}': the end in partition "
+                                 f"'{part.name}' sets `ipa` {end.ipa:#x}, but that partition "
+                                 "has `ivshmem`: its channels are PCI BARs the compiler "
+                                 "places inside the host bridge window", end.pos,
+                                 related=[Related("`ivshmem`", spec.pos)],
+                                 hint="remove `ipa` from this end (hvcfg dt shows where the "
+                                 "BAR is)"))
+        if spec.ecam is not None and spec.ecam % ECAM_ALIGN:
+            out.append(error("E084", f"partition '{part.name}': ivshmem ecam {spec.ecam:#x} is "
+                             "not 1 MiB aligned", spec.pos, hint="use a multiple of 0x100000"))
+            continue
+        host = place(system, part)
+        if host is None or host.end > WINDOW_LIMIT:
+            what = (f"at {spec.ecam:#x} ends at {host.end:#x}" if host is not None
+                    else "finds no free IPA range")
+            out.append(error("E084", f"partition '{part.name}': the PCI host bridge (ECAM and "
+                             f"memory window) {what}, above 4 GiB; its window is 32-bit",
+                             spec.pos, hint="give `ivshmem: {ecam: ADDR}` with room below "
+                             "4 GiB after ADDR, or smaller channels"))
+            continue
+        if spec.ecam is not None:
+            from .channels import ipa_space
+            for what, lo, hi, pos in ipa_space(system, part, pci=False):
+                if lo < host.end and host.ecam < hi:
+                    out.append(error("E081", f"partition '{part.name}': the PCI host bridge "
+                                     f"{format_range(host.ecam, host.end - host.ecam)} "
+                                     f"overlaps {what}", spec.pos,
+                                     related=[Related(what, pos)],
+                                     hint="move `ivshmem: {ecam: ...}` (or leave it out: the "
+                                     "compiler finds a free range)"))
+    return out
