@@ -156,6 +156,29 @@ def dt_node(system: System, part: Partition, gic_phandle: int) -> DtNode | None:
 
 
 # ---------------------------------------------------------------------------------------------
+# the attack surface (hvcfg surface)
+
+ECAM_SYMBOLS = ("hv_ecam_access", "hv_ivshmem_config_access")
+REGS_SYMBOLS = ("hv_ivshmem_regs_access",)
+
+
+def surface_entries(system: System, part: Partition) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(name, detail, handler symbols) of each emulated PCI page a partition with `ivshmem`
+    can reach: the ECAM window and one BAR0 register page per function."""
+    from .channels import ends
+    host = place(system, part)
+    if host is None:
+        return []
+    out = [("PCI ECAM", f"{host.ecam:#x}, 1 MiB, 1/2/4 bytes, rw: bus 0, functions "
+            f"0-{len(host.bars) - 1} (others read all-ones)", ECAM_SYMBOLS)]
+    for n, e in enumerate(ends(system, part)):
+        out.append((f"ivshmem BAR0 {e.name}", f"{host.regs + n * REGS_PAGE:#x}, 256 bytes, "
+                    "4 bytes, rw (doorbell, IntrMask/Status, IVPosition, generations)",
+                    REGS_SYMBOLS))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
 # rules
 
 def check(system: System) -> list[Diagnostic]:

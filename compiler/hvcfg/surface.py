@@ -32,7 +32,7 @@ from elftools.elf.constants import SH_FLAGS
 from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
-from . import codegen, hypercalls, smccc
+from . import codegen, hypercalls, pcihost, smccc
 from .model import Partition, System
 
 # ------------------------------------------------------------------ the static entry-point map
@@ -133,6 +133,13 @@ def register_mmio_provider(provider: MmioProvider) -> MmioProvider:
     if provider not in MMIO_PROVIDERS:
         MMIO_PROVIDERS.append(provider)
     return provider
+
+
+@register_mmio_provider
+def _ivshmem(system: System, p: Partition) -> Iterable[EntrySpec]:
+    """The emulated PCI host bridge's pages of a partition with `ivshmem` (pcihost.py)."""
+    return [EntrySpec("mmio", name, detail, symbols)
+            for name, detail, symbols in pcihost.surface_entries(system, p)]
 
 
 def _channels(system: System) -> tuple[Any, ...]:
