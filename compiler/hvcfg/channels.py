@@ -48,7 +48,7 @@ def emulated_windows(system: System, part: Partition, pci: bool = True
         page = vuart_location(system, part)[0] // PAGE * PAGE
         out.append((f"the virtual UART {format_range(page, PAGE)}", page, page + PAGE,
                     part.vuart.pos))
-    host = pcihost.place(system, part) if pci and part.ivshmem is not None else None
+    host = bridge(system, part) if pci else None
     if host is not None and part.ivshmem is not None:
         out += [(what, lo, hi, part.ivshmem.pos) for what, lo, hi in host.trapped]
     return out
@@ -66,13 +66,22 @@ def ipa_space(system: System, part: Partition, pci: bool = True
     return out + emulated_windows(system, part, pci)
 
 
+def bridge(system: System, part: Partition) -> pcihost.PciHost | None:
+    """The emulated PCI host bridge of a partition with `ivshmem` (pcihost.place), placed
+    over nothing else it sees; None without `ivshmem` or when it fits nowhere (E084)."""
+    if part.ivshmem is None:
+        return None
+    return pcihost.place(system, part, [(lo, hi) for _, lo, hi, _ in
+                                        ipa_space(system, part, pci=False)])
+
+
 def ipas(system: System, part: Partition) -> dict[str, int]:
     """The IPA of each channel `part` is an end of, by channel name: the configured one, else
     the first free address (aligned, see `alignment`) at or above the top of its RAM that is
     over nothing it sees (ipa_space) nor its other channels."""
-    placed = pcihost.ipas(system, part)   # `ivshmem`: the BARs in the host bridge's window
-    if placed is not None:
-        return placed
+    host = bridge(system, part)      # `ivshmem`: the BARs in the host bridge's window
+    if host is not None:
+        return {b.channel: b.ipa for b in host.bars}
     mine = system.channels_of(part.name)
     taken = [(lo, hi) for _, lo, hi, _ in ipa_space(system, part)]
     out: dict[str, int] = {}

@@ -19,7 +19,6 @@ import jinja2
 from . import (
     __version__,
     channels,
-    pcihost,
     hypbuild,
     hypercalls,
     interrupts,
@@ -144,7 +143,7 @@ def _channel_rows(system: System, p: Partition, pas: dict[str, int | None]) -> l
 
 def _ivshmem_row(system: System, p: Partition) -> dict | None:
     """p's hv_ivshmem_config (None without `ivshmem`)."""
-    host = pcihost.place(system, p)
+    host = channels.bridge(system, p)
     if host is None:
         return None
     views = channels.ends(system, p)

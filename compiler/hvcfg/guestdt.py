@@ -339,7 +339,7 @@ def _virtual_interrupts_node(intids: tuple[int, ...]) -> DtNode:
 
 
 def guest_tree(system: System, partition: Partition, board_root: _Node, *, bootargs: str = "",
-               initrd: tuple[int, int] | None = None) -> DtNode:
+               initrd: tuple[int, int] | None = None, pci: DtNode | None = None) -> DtNode:
     """The partition's device tree as a DtNode (see guest_dtb)."""
     by_path = _by_path(board_root)
     phandles = _phandle_table(board_root)
@@ -379,8 +379,6 @@ def guest_tree(system: System, partition: Partition, board_root: _Node, *, boota
         vuart = _vuart_nodes(system, partition, builder)
         root.children.extend(vuart)
         stdout = f"/{vuart[0].name}"            # the virtual UART is the console
-    from . import pcihost                       # (import cycle: pcihost builds DtNodes)
-    pci = pcihost.dt_node(system, partition, GIC_PHANDLE)
     if pci is not None:
         root.children.append(pci)
 
@@ -413,14 +411,17 @@ def board_tree(board_dtb: Path) -> _Node:
 
 
 def guest_dtb(system: System, partition: Partition, board_root: _Node, *, bootargs: str = "",
-              initrd: tuple[int, int] | None = None) -> bytes:
+              initrd: tuple[int, int] | None = None, pci: DtNode | None = None) -> bytes:
     """The partition's flattened device tree, cut from the board's tree (board_tree) it was
     analysed with.
 
-    `initrd` is (start IPA, end IPA) of an initial ramdisk in the partition's RAM.
+    `initrd` is (start IPA, end IPA) of an initial ramdisk in the partition's RAM; `pci` the
+    emulated PCI host bridge node of a partition with `ivshmem` (pcihost.dt_node), with which
+    /chosen asks Linux to keep the BARs.
     """
     try:
-        tree = guest_tree(system, partition, board_root, bootargs=bootargs, initrd=initrd)
+        tree = guest_tree(system, partition, board_root, bootargs=bootargs, initrd=initrd,
+                          pci=pci)
     except _DtError as exc:
         raise GuestTreeError(f"{system.board.source}: {exc}") from None
     return serialize(tree)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .diagnostics import Diagnostic, Related, error
 from .guestdt import DtNode, _u32s
 from .model import Partition, System
 from .units import format_range
@@ -87,16 +86,15 @@ def _at(base: int, sizes: list[tuple[str, int]]) -> PciHost:
     return PciHost(base, regs, tuple(bars), _align_up(cursor, ECAM_ALIGN))
 
 
-def place(system: System, part: Partition) -> PciHost | None:
+def place(system: System, part: Partition, taken: list[tuple[int, int]]) -> PciHost | None:
     """The bridge of a partition with `ivshmem` (None without, or when it fits nowhere below
-    4 GiB: E084). Configured `ecam` is taken as is (E081/E084 check it)."""
+    4 GiB: E084) given the IPA ranges `taken` by everything else it sees (channels.bridge).
+    Configured `ecam` is taken as is (pci_checks: E081, E084)."""
     if part.ivshmem is None:
         return None
-    from .channels import ipa_space     # channels asks this module for ivshmem IPAs
     sizes = [(c.name, c.size) for c in system.channels_of(part.name)]
     if part.ivshmem.ecam is not None:
         return _at(part.ivshmem.ecam, sizes)
-    taken = [(lo, hi) for _, lo, hi, _ in ipa_space(system, part, pci=False)]
     base = _align_up(max([r.ipa_end for r in part.memory] + [0]), ECAM_ALIGN)
     while True:
         host = _at(base, sizes)
@@ -108,12 +106,6 @@ def place(system: System, part: Partition) -> PciHost | None:
         base = _align_up(max(clash), ECAM_ALIGN)
 
 
-def ipas(system: System, part: Partition) -> dict[str, int] | None:
-    """Channel name -> IPA for a partition with `ivshmem` (its BAR2s), None otherwise."""
-    host = place(system, part)
-    return {b.channel: b.ipa for b in host.bars} if host is not None else None
-
-
 # ---------------------------------------------------------------------------------------------
 # the guest device tree
 
@@ -121,24 +113,20 @@ def _hi_lo(value: int) -> tuple[int, int]:
     return value >> 32, value & 0xffffffff
 
 
-def dt_node(system: System, part: Partition, gic_phandle: int) -> DtNode | None:
+def dt_node(host: PciHost, functions: list[tuple[str, int]], gic_phandle: int) -> DtNode:
     """The host bridge node (docs/guest-devicetree.md): Linux's pci-host-ecam-generic with
-    one child per function naming its channel (`hvcfg,channel`, read by hvchan)."""
-    from .channels import ends      # (import cycle: channels imports this module)
-    host = place(system, part)
-    if host is None:
-        return None
-    views = ends(system, part)
+    one child per function naming its channel (`hvcfg,channel`, read by hvchan).
+    `functions`: (channel name, doorbell INTID or 0) of function n, in channel-index order."""
     size = host.end - host.window
     imap: list[int] = []
     children = []
-    for n, e in enumerate(views):
-        if e.doorbell_intid:      # INTx pin A -> the end's doorbell SPI, level (GIC: 3 cells)
-            imap += [n << DEV_SHIFT, 0, 0, 1, gic_phandle, 0, e.doorbell_intid - 32, 4]
+    for n, (name, intid) in enumerate(functions):
+        if intid:                 # INTx pin A -> the end's doorbell SPI, level (GIC: 3 cells)
+            imap += [n << DEV_SHIFT, 0, 0, 1, gic_phandle, 0, intid - 32, 4]
         children.append(DtNode(f"ivshmem@{n:x},0", [
             ("reg", _u32s(n << DEV_SHIFT, 0, 0, 0, 0)),
             ("compatible", IVSHMEM_COMPATIBLE.encode() + b"\0"),
-            (CHANNEL_PROPERTY, e.name.encode() + b"\0")]))
+            (CHANNEL_PROPERTY, name.encode() + b"\0")]))
     props = [
         ("compatible", PCI_COMPATIBLE.encode() + b"\0"),
         ("device_type", b"pci\0"),
@@ -162,77 +150,13 @@ ECAM_SYMBOLS = ("hv_ecam_access", "hv_ivshmem_config_access")
 REGS_SYMBOLS = ("hv_ivshmem_regs_access",)
 
 
-def surface_entries(system: System, part: Partition) -> list[tuple[str, str, tuple[str, ...]]]:
-    """(name, detail, handler symbols) of each emulated PCI page a partition with `ivshmem`
-    can reach: the ECAM window and one BAR0 register page per function."""
-    from .channels import ends
-    host = place(system, part)
-    if host is None:
-        return []
+def surface_entries(host: PciHost, names: list[str]) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(name, detail, handler symbols) of each emulated PCI page: the ECAM window and one BAR0
+    register page per function (`names`: the channel of function n)."""
     out = [("PCI ECAM", f"{host.ecam:#x}, 1 MiB, 1/2/4 bytes, rw: bus 0, functions "
-            f"0-{len(host.bars) - 1} (others read all-ones)", ECAM_SYMBOLS)]
-    for n, e in enumerate(ends(system, part)):
-        out.append((f"ivshmem BAR0 {e.name}", f"{host.regs + n * REGS_PAGE:#x}, 256 bytes, "
+            f"0-{len(names) - 1} (others read all-ones)", ECAM_SYMBOLS)]
+    for n, name in enumerate(names):
+        out.append((f"ivshmem BAR0 {name}", f"{host.regs + n * REGS_PAGE:#x}, 256 bytes, "
                     "4 bytes, rw (doorbell, IntrMask/Status, IVPosition, generations)",
                     REGS_SYMBOLS))
-    return out
-
-
-# ---------------------------------------------------------------------------------------------
-# rules
-
-def check(system: System) -> list[Diagnostic]:
-    """E080-E084 for every partition with `ivshmem` (a structurally checked set of channels)."""
-    out: list[Diagnostic] = []
-    for part in system.partitions:
-        spec = part.ivshmem
-        if spec is None:
-            continue
-        mine = system.channels_of(part.name)
-        if not mine:
-            out.append(error("E080", f"partition '{part.name}' has `ivshmem` but is an end of "
-                             "no channel", spec.pos,
-                             hint="add a channel with this partition at one end, or remove "
-                             "`ivshmem`"))
-            continue
-        if len(mine) > MAX_FUNCTIONS:
-            out.append(error("E083", f"partition '{part.name}' has {len(mine)} channels; its "
-                             f"PCI bus presents at most {MAX_FUNCTIONS}", spec.pos,
-                             related=[Related(f"channel '{mine[MAX_FUNCTIONS].name}'",
-                                              mine[MAX_FUNCTIONS].pos)],
-                             hint="use fewer, larger channels for this partition"))
-            continue
-        for c in mine:
-            end = c.end_of(part.name)
-            if end is not None and end.ipa is not None:
-                out.append(error("E082", f"channel '{c.name}': the end in partition "
-                                 f"'{part.name}' sets `ipa` {end.ipa:#x}, but that partition "
-                                 "has `ivshmem`: its channels are PCI BARs the compiler "
-                                 "places inside the host bridge window", end.pos,
-                                 related=[Related("`ivshmem`", spec.pos)],
-                                 hint="remove `ipa` from this end (hvcfg dt shows where the "
-                                 "BAR is)"))
-        if spec.ecam is not None and spec.ecam % ECAM_ALIGN:
-            out.append(error("E084", f"partition '{part.name}': ivshmem ecam {spec.ecam:#x} is "
-                             "not 1 MiB aligned", spec.pos, hint="use a multiple of 0x100000"))
-            continue
-        host = place(system, part)
-        if host is None or host.end > WINDOW_LIMIT:
-            what = (f"at {spec.ecam:#x} ends at {host.end:#x}" if host is not None
-                    else "finds no free IPA range")
-            out.append(error("E084", f"partition '{part.name}': the PCI host bridge (ECAM and "
-                             f"memory window) {what}, above 4 GiB; its window is 32-bit",
-                             spec.pos, hint="give `ivshmem: {ecam: ADDR}` with room below "
-                             "4 GiB after ADDR, or smaller channels"))
-            continue
-        if spec.ecam is not None:
-            from .channels import ipa_space
-            for what, lo, hi, pos in ipa_space(system, part, pci=False):
-                if lo < host.end and host.ecam < hi:
-                    out.append(error("E081", f"partition '{part.name}': the PCI host bridge "
-                                     f"{format_range(host.ecam, host.end - host.ecam)} "
-                                     f"overlaps {what}", spec.pos,
-                                     related=[Related(what, pos)],
-                                     hint="move `ivshmem: {ecam: ...}` (or leave it out: the "
-                                     "compiler finds a free range)"))
     return out

@@ -31,7 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import board as board_mod
-from . import checks, guestdt, hypbuild, layout, load, model, partimage, platform, toolchain
+from . import (channels, checks, guestdt, hypbuild, layout, load, model, partimage, pcihost,
+               platform, toolchain)
 from .board import Board, Reg
 from .diagnostics import ConfigError, Diagnostic, Related, Severity, error
 from .model import BoardSpec, Partition, System
@@ -67,7 +68,7 @@ RULES: tuple[Rule, ...] = (
     *(_rule(c, "semantics", "channel_checks") for c in (
         "E066", "E067", "E068", "E069", "E070", "E071", "E072", "E073", "E074", "E075", "E076",
         "E077")),
-    *(_rule(c, "semantics", "pcihost") for c in ("E080", "E081", "E082", "E083", "E084")),
+    *(_rule(c, "semantics", "pci_checks") for c in ("E080", "E081", "E082", "E083", "E084")),
     _rule("E033", "semantics", "rules"),         # no room for the hypervisor
     _rule("E061", "placement", "rules"),
     _rule("E031", "images", "rules"),
@@ -268,9 +269,12 @@ def _plans(system: System, dtb: Path, build_root: Path
         problems = _fit(p, image, load_, initrd_size)
         initrd = (load_.initrd_ipa, load_.initrd_end or load_.initrd_ipa) \
             if load_.initrd_ipa is not None else None
+        host = channels.bridge(system, p)
+        pci = pcihost.dt_node(host, [(e.name, e.doorbell_intid) for e in channels.ends(system, p)],
+                              guestdt.GIC_PHANDLE) if host is not None else None
         try:
             blob = guestdt.guest_dtb(system, p, board_root, bootargs=p.bootargs,
-                                     initrd=initrd)
+                                     initrd=initrd, pci=pci)
         except guestdt.GuestTreeError as exc:
             out.append(error("E011", str(exc), system.board_spec.pos))
             continue

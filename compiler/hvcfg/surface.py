@@ -32,7 +32,7 @@ from elftools.elf.constants import SH_FLAGS
 from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
-from . import codegen, hypercalls, pcihost, smccc
+from . import channels, codegen, hypercalls, pcihost, smccc
 from .model import Partition, System
 
 # ------------------------------------------------------------------ the static entry-point map
@@ -138,8 +138,12 @@ def register_mmio_provider(provider: MmioProvider) -> MmioProvider:
 @register_mmio_provider
 def _ivshmem(system: System, p: Partition) -> Iterable[EntrySpec]:
     """The emulated PCI host bridge's pages of a partition with `ivshmem` (pcihost.py)."""
+    host = channels.bridge(system, p)
+    if host is None:
+        return []
+    names = [e.name for e in channels.ends(system, p)]
     return [EntrySpec("mmio", name, detail, symbols)
-            for name, detail, symbols in pcihost.surface_entries(system, p)]
+            for name, detail, symbols in pcihost.surface_entries(host, names)]
 
 
 def _channels(system: System) -> tuple[Any, ...]:
