@@ -383,7 +383,7 @@ def guest_tree(system: System, partition: Partition, board_root: _Node, *, boota
         root.children.append(pci)
 
     chosen = DtNode("chosen")
-    if pci is not None:     # the BARs are the compiler's: Linux keeps them (of_pci_check_probe_only)
+    if pci is not None:     # the compiler's BARs: Linux keeps them (of_pci_check_probe_only)
         chosen.props.append(("linux,pci-probe-only", _u32s(1)))
     if stdout:
         chosen.props.append(("stdout-path", _strs(stdout)))

@@ -12,7 +12,6 @@ from .model import System
 from .units import format_range
 
 
-
 def check(system: System) -> list[Diagnostic]:
     """E080-E084 for every partition with `ivshmem` (a structurally checked set of channels)."""
     out: list[Diagnostic] = []

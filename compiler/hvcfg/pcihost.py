@@ -68,10 +68,11 @@ class PciHost:
     @property
     def trapped(self) -> list[tuple[str, int, int]]:
         """What the hypervisor emulates (never mapped): (what, start, end)."""
+        regs = len(self.bars) * REGS_PAGE
         return [(f"the PCI ECAM window {format_range(self.ecam, ECAM_SIZE)}", self.ecam,
                  self.ecam + ECAM_SIZE),
-                (f"the ivshmem register pages {format_range(self.regs, len(self.bars) * REGS_PAGE)}",
-                 self.regs, self.regs + len(self.bars) * REGS_PAGE)]
+                (f"the ivshmem register pages {format_range(self.regs, regs)}", self.regs,
+                 self.regs + regs)]
 
 
 def _at(base: int, sizes: list[tuple[str, int]]) -> PciHost:
@@ -146,15 +147,16 @@ def dt_node(host: PciHost, functions: list[tuple[str, int]], gic_phandle: int) -
 # ---------------------------------------------------------------------------------------------
 # the attack surface (hvcfg surface)
 
-ECAM_SYMBOLS = ("hv_ecam_access", "hv_ivshmem_config_access")
-REGS_SYMBOLS = ("hv_ivshmem_regs_access",)
+ECAM_SYMBOLS: tuple[str, ...] = ("hv_ecam_access", "hv_ivshmem_config_access")
+REGS_SYMBOLS: tuple[str, ...] = ("hv_ivshmem_regs_access",)
 
 
 def surface_entries(host: PciHost, names: list[str]) -> list[tuple[str, str, tuple[str, ...]]]:
     """(name, detail, handler symbols) of each emulated PCI page: the ECAM window and one BAR0
     register page per function (`names`: the channel of function n)."""
-    out = [("PCI ECAM", f"{host.ecam:#x}, 1 MiB, 1/2/4 bytes, rw: bus 0, functions "
-            f"0-{len(names) - 1} (others read all-ones)", ECAM_SYMBOLS)]
+    out: list[tuple[str, str, tuple[str, ...]]] = [(
+        "PCI ECAM", f"{host.ecam:#x}, 1 MiB, 1/2/4 bytes, rw: bus 0, functions "
+        f"0-{len(names) - 1} (others read all-ones)", ECAM_SYMBOLS)]
     for n, name in enumerate(names):
         out.append((f"ivshmem BAR0 {name}", f"{host.regs + n * REGS_PAGE:#x}, 256 bytes, "
                     "4 bytes, rw (doorbell, IntrMask/Status, IVPosition, generations)",

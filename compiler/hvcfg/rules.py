@@ -31,8 +31,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import board as board_mod
-from . import (channels, checks, guestdt, hypbuild, layout, load, model, partimage, pcihost,
-               platform, toolchain)
+from . import (
+    channels,
+    checks,
+    guestdt,
+    hypbuild,
+    layout,
+    load,
+    model,
+    partimage,
+    pcihost,
+    platform,
+    toolchain,
+)
 from .board import Board, Reg
 from .diagnostics import ConfigError, Diagnostic, Related, Severity, error
 from .model import BoardSpec, Partition, System
