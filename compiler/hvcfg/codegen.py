@@ -277,7 +277,7 @@ def render_partition_header(system: System, p: Partition, inputs: tuple[Path, ..
         gicc=gic.gicc.base if gic.gicc else 0, gic_lines=interrupts.vgic_lines(system, p),
         uart_base=uarts[0].guest_regs[0].base if uarts and uarts[0].guest_regs else None,
         vuart=vuart_location(system, p) if p.vuart else None,
-        virqs=interrupts.virtual_intids(p),
+        virqs=interrupts.virtual_intids(p), pci=channels.bridge(system, p),
         channels=[dict(name=e.name, index=e.index, ipa=e.ipa, size=e.size,
                        doorbell_intid=e.doorbell_intid,
                        flags=(1 if e.writable else 0) | (2 if e.ring_intid else 0)
@@ -297,6 +297,9 @@ def unmapped_ipa(system: System, p: Partition) -> int:
     tests that must fault): above its RAM, its devices, its virtual UART and its channels."""
     ends = [r.ipa_end for r in p.memory] + [reg.end for d in p.devices for reg in d.guest_regs]
     ends += [e.ipa + e.size for e in channels.ends(system, p)]
+    host = channels.bridge(system, p)
+    if host is not None:
+        ends.append(host.end)
     if p.vuart:
         ends.append(vuart_location(system, p)[0] + 0x1000)
     return (max(ends) + 0xfff) & ~0xfff

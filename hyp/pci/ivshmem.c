@@ -36,13 +36,12 @@
 #define REGS_PAGE        0x1000UL
 #define BAR_ALL          0xffffffffu
 
-
 struct fn_state {
     uint32_t intr_mask, intr_status;
     /* what was last written to BAR0, BAR2, BAR3: only "every address bit set" means anything */
     uint32_t bar_written[3];
     uint16_t command;
-    uint8_t interrupt_line;         /* scratch for the OS (PCI 3.0 6.2.4): no effect */
+    uint8_t interrupt_line; /* scratch for the OS (PCI 3.0 6.2.4): no effect */
 };
 
 static struct {
@@ -73,8 +72,7 @@ static void update_line(uint32_t pidx, uint32_t n, const struct fn_state *s)
     uint32_t intid = end_of(&hv_partitions[pidx], n)->doorbell_intid;
 
     if (intid)
-        hv_vgic_set_level(pidx, intid,
-                          intx_request(s) && !(s->command & PCI_COMMAND_INTX_DISABLE));
+        hv_vgic_set_level(pidx, intid, intx_request(s) && !(s->command & PCI_COMMAND_INTX_DISABLE));
 }
 
 /* BAR2's size mask: a BAR's size is a power of two (PCI 3.0 6.2.5.1), the channel's size
@@ -91,7 +89,7 @@ static int bar_slot(const struct hv_channel_end *e, uint32_t reg, uint32_t *bits
 {
     switch (reg) {
     case PCI_BASE_ADDRESS_0:
-        *bits = (uint32_t)~(IVSHMEM_REGS_SIZE - 1);
+        *bits = (uint32_t) ~(IVSHMEM_REGS_SIZE - 1);
         return 0;
     case PCI_BASE_ADDRESS_0 + 4 * IVSHMEM_BAR_MEM:
         *bits = (uint32_t)bar2_mask(e) & ~0xfu;
@@ -126,8 +124,8 @@ static uint32_t config_read32(uint32_t pidx, uint32_t n, const struct fn_state *
     case PCI_CLASS_REVISION:
         return IVSHMEM_REVISION | (uint32_t)IVSHMEM_CLASS << 16;
     case PCI_BASE_ADDRESS_0:
-        return sizing(e, s, reg) ? (uint32_t)~(IVSHMEM_REGS_SIZE - 1)
-                   : (uint32_t)(p->ivshmem.regs_ipa + n * REGS_PAGE);
+        return sizing(e, s, reg) ? (uint32_t) ~(IVSHMEM_REGS_SIZE - 1)
+                                 : (uint32_t)(p->ivshmem.regs_ipa + n * REGS_PAGE);
     case PCI_BASE_ADDRESS_0 + 4 * IVSHMEM_BAR_MEM:
         return ((sizing(e, s, reg) ? (uint32_t)bar2_mask(e) : (uint32_t)e->ipa) & ~0xfu) |
                PCI_BASE_ADDRESS_MEM_TYPE_64 | PCI_BASE_ADDRESS_MEM_PREFETCH;
@@ -146,18 +144,18 @@ static uint32_t config_read32(uint32_t pidx, uint32_t n, const struct fn_state *
 
 /* A write of `v` (`bytes` of it) to the dword at `reg`: only these registers hold anything a
  * guest writes. */
-static void config_write32(uint32_t pidx, uint32_t n, struct fn_state *s, uint32_t reg,
-                           uint32_t v, uint32_t bytes)
+static void config_write32(uint32_t pidx, uint32_t n, struct fn_state *s, uint32_t reg, uint32_t v,
+                           uint32_t bytes)
 {
     uint32_t bits;
     int slot = bar_slot(end_of(&hv_partitions[pidx], n), reg, &bits);
 
-    if (slot >= 0) {                /* kept for sizing only: the address never changes */
+    if (slot >= 0) { /* kept for sizing only: the address never changes */
         s->bar_written[slot] = (s->bar_written[slot] & ~bytes) | (v & bytes);
         return;
     }
     switch (reg) {
-    case PCI_COMMAND:               /* the status half: no RW1C bit is ever set */
+    case PCI_COMMAND: /* the status half: no RW1C bit is ever set */
         if (bytes & 0xffff) {
             s->command = (uint16_t)((s->command & ~bytes) | (v & bytes & COMMAND_WRITABLE));
             update_line(pidx, n, s);
@@ -172,8 +170,8 @@ static void config_write32(uint32_t pidx, uint32_t n, struct fn_state *s, uint32
     }
 }
 
-enum hv_mmio_result hv_ivshmem_config_access(uint32_t n, uint32_t reg, int is_write,
-                                             unsigned size, uint64_t *value)
+enum hv_mmio_result hv_ivshmem_config_access(uint32_t n, uint32_t reg, int is_write, unsigned size,
+                                             uint64_t *value)
 {
     uint32_t pidx = hv_current_partition();
     /* ecam.c: n < nfn <= PCI_DEVICES_PER_BUS, reg < PCI_CFG_SIZE aligned to size <= 4 */
@@ -204,7 +202,7 @@ enum hv_mmio_result hv_ivshmem_regs_access(uint64_t off, int is_write, unsigned 
     /* the rest of a function's page is no register: an access there is to no device */
     if (!presents(p, n) || reg >= IVSHMEM_REGS_SIZE)
         return HV_MMIO_NOT_MINE;
-    if (size != 4)                  /* the registers are 32 bits wide, as in QEMU */
+    if (size != 4) /* the registers are 32 bits wide, as in QEMU */
         return HV_MMIO_FAULT;
     struct fn_state *s = &state[pidx].fn[n];
     hv_spin_lock(&state[pidx].lock);
@@ -216,7 +214,7 @@ enum hv_mmio_result hv_ivshmem_regs_access(uint64_t off, int is_write, unsigned 
         }
         r = s->intr_mask;
         break;
-    case IVSHMEM_INTR_STATUS:       /* a read returns and clears it (QEMU's model) */
+    case IVSHMEM_INTR_STATUS: /* a read returns and clears it (QEMU's model) */
         r = s->intr_status;
         s->intr_status = is_write ? (uint32_t)*value : 0;
         update_line(pidx, (uint32_t)n, s);
@@ -253,7 +251,7 @@ void hv_ivshmem_doorbell(const struct hv_partition *p, uint32_t end)
     struct fn_state *s = &state[pidx].fn[end];
 
     hv_spin_lock(&state[pidx].lock);
-    s->intr_status = 1;             /* QEMU sets it to 1: a pending bit, not a count */
+    s->intr_status = 1; /* QEMU sets it to 1: a pending bit, not a count */
     update_line(pidx, end, s);
     hv_spin_unlock(&state[pidx].lock);
 }

@@ -126,8 +126,9 @@ enum fz_kind fz_call_action(struct fz_cpu *c)
     for (int i = 0; i < 19; i++)
         before[i] = x[i];
     fz_call(x, conduit);
-    /* Results in x0-x3 (identity also x4-x7); x4-x17 are preserved (SMCCC 1.1), x18 too. */
-    int first = fid == HVCFG_HC_IDENTITY ? 8 : 4;
+    /* Results in x0-x3 (identity also x4-x7, channel_info x4-x5: docs/hypercalls.md); the rest
+     * up to x17 is preserved (SMCCC 1.1), x18 too. */
+    int first = fid == HVCFG_HC_IDENTITY ? 8 : fid == HVCFG_HC_CHANNEL_INFO ? 6 : 4;
     for (int i = first; i < 18; i++)
         if (x[i] != before[i])
             FZ_VIOLATION(c, "fid 0x%x changed x%d 0x%lx -> 0x%lx", fid, i, before[i], x[i]);

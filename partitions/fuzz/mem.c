@@ -4,8 +4,10 @@
  * exclusive, writeback, unprivileged, SIMD, cache maintenance, prefetch, XZR and callee-saved
  * registers) at random offsets of every page that matters: its emulated GICD and virtual UART,
  * the GICC (GICV) page, its own read-only code, its scratch RAM, and pages it was not given
- * (unmapped, the victim's RAM, the hypervisor's RAM and GICH, IPAs past the IPA size). Then
- * targeted register writes to its vGIC distributor, virtual UART and passed-through UART.
+ * (unmapped, the victim's RAM, the hypervisor's RAM and GICH, IPAs past the IPA size) and, with
+ * `ivshmem`, its PCI host bridge: the ECAM window (mostly the functions' headers) and the BAR0
+ * register pages (doorbells toward the victim among them). Then targeted register writes to its
+ * vGIC distributor, virtual UART and passed-through UART.
  */
 #include "fuzz.h"
 #include "../lib/gicv2.h"
@@ -22,6 +24,8 @@ enum target {
     T_GICH,
     T_RANDOM,
     T_HIGH,
+    T_ECAM,
+    T_PCI_REGS,
     T_NTARGETS
 };
 
@@ -54,6 +58,18 @@ static uint64_t target_addr(uint64_t *rng, enum target t)
         return GICH_PA + r % 0x1000;
     case T_RANDOM:
         return r & 0xffffffffffUL;
+#ifdef HVCFG_PCI_ECAM_BASE
+    case T_ECAM:            /* a present function's header (or the next device), else anywhere */
+        return HVCFG_PCI_ECAM_BASE + (fz_below(rng, 4)
+                                          ? (r % (HVCFG_PCI_FUNCTIONS + 1)) << 15 | (r >> 8) % 0x48
+                                          : (r >> 8) % 0x100000);
+    case T_PCI_REGS:        /* the registers, and a little past them */
+        return HVCFG_PCI_REGS_BASE + (r % HVCFG_PCI_FUNCTIONS) * 0x1000 + (r >> 8) % 0x110;
+#else
+    case T_ECAM:
+    case T_PCI_REGS:
+        return HVCFG_UNMAPPED_IPA + r % 0x10000;
+#endif
     default:
         return r >> (r % 16);              /* far beyond the IPA size */
     }

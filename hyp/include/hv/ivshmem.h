@@ -16,8 +16,8 @@ struct hv_partition;
 enum hv_mmio_result hv_ecam_access(uint64_t offset, int is_write, unsigned size, uint64_t *value);
 /* Configuration space of the current partition's function `fn` (< its nfn) at `reg`
  * (< PCI_CFG_SIZE, aligned to `size`): what hv_ecam_access decoded. */
-enum hv_mmio_result hv_ivshmem_config_access(uint32_t fn, uint32_t reg, int is_write,
-                                             unsigned size, uint64_t *value);
+enum hv_mmio_result hv_ivshmem_config_access(uint32_t fn, uint32_t reg, int is_write, unsigned size,
+                                             uint64_t *value);
 /* The current partition's BAR0 pages (an hv_mmio_handler): 32-bit registers only. */
 enum hv_mmio_result hv_ivshmem_regs_access(uint64_t offset, int is_write, unsigned size,
                                            uint64_t *value);
