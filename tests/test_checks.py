@@ -221,9 +221,9 @@ def test_e037_not_for_ppis_or_within_one_partition(tmp_path: Path) -> None:
 
 def test_e038_unknown_hypercall(tmp_path: Path) -> None:
     assert "console" in by_name()
-    found = run(tmp_path, ONE + "  hypercalls: [console, identity, doorbell]\n")
+    found = run(tmp_path, ONE + "  hypercalls: [console, identity, teleport]\n")
     assert codes(found) == ["E038"]
-    assert found[0].pos == at(tmp_path, 12, 37) and "doorbell" in found[0].message
+    assert found[0].pos == at(tmp_path, 12, 37) and "teleport" in found[0].message
     assert "console" in found[0].hint
 
 

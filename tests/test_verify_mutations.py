@@ -351,15 +351,20 @@ def test_at_least_twenty_kinds():
     assert len({name for name, _, _ in MUTATIONS}) == len(MUTATIONS)
 
 
-@pytest.mark.parametrize("name,mutate,expected", MUTATIONS, ids=[m[0] for m in MUTATIONS])
-def test_mutation_is_flagged(built, tmp_path, name, mutate, expected):
+def mutated_report(built, tmp_path: Path, mutate: Callable[[Image], None]):
+    """verify's report on a copy of the built image after `mutate` (which must change it)."""
     elf = _copy(built, tmp_path)
     m = Image(elf)
     before = bytes(m.buf)
     mutate(m)
     assert bytes(m.buf) != before, "the mutation changed nothing"
     m.save()
-    report = verify_elf(elf, built.analysis.system)
+    return verify_elf(elf, built.analysis.system)
+
+
+@pytest.mark.parametrize("name,mutate,expected", MUTATIONS, ids=[m[0] for m in MUTATIONS])
+def test_mutation_is_flagged(built, tmp_path, name, mutate, expected):
+    report = mutated_report(built, tmp_path, mutate)
     assert expected in report.names, f"{name}: expected {expected}, got:\n{report.render()}"
 
 

@@ -338,7 +338,7 @@ def hyp_sources(system: System, hyp_dir: Path) -> list[Path]:
 
 def features_mk(system: System) -> str:
     """gen/features.mk for hyp/Makefile: the features, and the granted calls' handler files."""
-    return hypbuild.features_mk(hyp_features(system),
-                                tuple(hc.source for hc in hypercalls_used(system)))
+    return hypbuild.features_mk(hyp_features(system),      # calls may share a handler file
+                                tuple(dict.fromkeys(hc.source for hc in hypercalls_used(system))))
 
 

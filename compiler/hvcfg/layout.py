@@ -198,18 +198,11 @@ def free_hypervisor_region(system: System) -> Reg | None:
     spec = system.hypervisor
     if spec.base is not None:
         return Reg(spec.base, spec.size)
-    taken = [Reg(lo, hi - lo) for _, lo, hi in reserved_ranges(system)]
-    taken += [Reg(r.base, r.size) for p in system.partitions for r in p.memory]
-    for bank in sorted(system.board.ram, key=lambda b: b.base, reverse=True):
-        top = align_down(bank.end, BLOCK_2M)
-        # The base itself 2 MiB-aligned whatever the size (the stage-2 roots inside need 8 KiB).
-        while top >= spec.size and align_down(top - spec.size, BLOCK_2M) >= bank.base:
-            base = align_down(top - spec.size, BLOCK_2M)
-            clash = [r for r in taken if r.base < base + spec.size and base < r.end]
-            if not clash:
-                return Reg(base, spec.size)
-            top = align_down(min(r.base for r in clash), BLOCK_2M)
-    return None
+    taken = [(lo, hi) for _, lo, hi in reserved_ranges(system)]
+    taken += [(r.base, r.end) for p in system.partitions for r in p.memory]
+    # The base itself 2 MiB-aligned whatever the size (the stage-2 roots inside need 8 KiB).
+    base = _free_range(system.board.ram, taken, spec.size, BLOCK_2M)
+    return Reg(base, spec.size) if base is not None else None
 
 
 def channel_memory(system: System, hyp: Reg) -> dict[str, int | None]:
@@ -221,23 +214,27 @@ def channel_memory(system: System, hyp: Reg) -> dict[str, int | None]:
     taken.append((hyp.base, hyp.end))
     out: dict[str, int | None] = {}
     for c in system.channels:
-        out[c.name] = None
-        align = channels.alignment(c.size)
-        for bank in sorted(system.board.ram, key=lambda b: b.base, reverse=True):
-            top = align_down(bank.end, align)
-            while top - c.size >= bank.base:
-                base = align_down(top - c.size, align)
-                if base < bank.base:
-                    break
-                clash = [(lo, hi) for lo, hi in taken if lo < base + c.size and base < hi]
-                if not clash:
-                    out[c.name] = base
-                    break
-                top = align_down(min(lo for lo, _ in clash), align)
-            if out[c.name] is not None:
-                taken.append((out[c.name], out[c.name] + c.size))
-                break
+        found = _free_range(system.board.ram, taken, c.size, channels.alignment(c.size))
+        if found is not None:
+            taken.append((found, found + c.size))
+        out[c.name] = found
     return out
+
+
+def _free_range(banks: tuple[Reg, ...], taken: list[tuple[int, int]], size: int, align: int
+                ) -> int | None:
+    """The highest `align`-aligned base of `size` free bytes in `banks` outside `taken`."""
+    for bank in sorted(banks, key=lambda b: b.base, reverse=True):
+        top = align_down(bank.end, align)
+        while top - size >= bank.base:
+            base = align_down(top - size, align)
+            if base < bank.base:
+                break
+            clash = [(lo, hi) for lo, hi in taken if lo < base + size and base < hi]
+            if not clash:
+                return base
+            top = align_down(min(lo for lo, _ in clash), align)
+    return None
 
 
 def channel_mappings(system: System, hyp: Reg, p: Partition) -> tuple[tables.Mapping, ...]:

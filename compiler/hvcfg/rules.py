@@ -285,7 +285,7 @@ def _plans(system: System, dtb: Path, build_root: Path
                               guestdt.GIC_PHANDLE) if host is not None else None
         try:
             blob = guestdt.guest_dtb(system, p, board_root, bootargs=p.bootargs,
-                                     initrd=initrd, pci=pci)
+                                     initrd=initrd, channels=channels.ends(system, p), pci=pci)
         except guestdt.GuestTreeError as exc:
             out.append(error("E011", str(exc), system.board_spec.pos))
             continue

@@ -146,11 +146,6 @@ def _ivshmem(system: System, p: Partition) -> Iterable[EntrySpec]:
             for name, detail, symbols in pcihost.surface_entries(host, names)]
 
 
-def _channels(system: System) -> tuple[Any, ...]:
-    """Shared regions, once the model has them (System.channels: .name, .writer, .readers)."""
-    return tuple(getattr(system, "channels", ()) or ())
-
-
 def entry_specs(system: System, p: Partition) -> list[EntrySpec]:
     """Every entry point partition `p` can reach, in display order."""
     specs = [EntrySpec("trap", t.name, t.detail, t.symbols) for t in TRAPS]
@@ -169,11 +164,11 @@ def entry_specs(system: System, p: Partition) -> list[EntrySpec]:
         for intid in d.device.intids:
             specs.append(EntrySpec("irq", f"INTID {intid}", f"{d.device.path} (passed through)",
                                    IRQ_PATH))
-    for c in _channels(system):
-        members = {getattr(c, "writer", "")} | set(getattr(c, "readers", ()) or ())
-        if p.name in members:
-            role = "writer" if getattr(c, "writer", "") == p.name else "reader"
-            specs.append(EntrySpec("shared", str(c.name), f"shared region ({role})", ()))
+    for c in system.channels_of(p.name):
+        end = c.end_of(p.name)
+        access = end.access if end is not None else "?"
+        specs.append(EntrySpec("shared", c.name, f"channel memory ({access}), mapped, no "
+                               "hypervisor code behind it", ()))
     return specs
 
 

@@ -10,4 +10,3 @@ CONFIG_VUART := y
 srcs-y += core/hc_console.c
 srcs-y += core/hc_identity.c
 srcs-y += core/hc_channel.c
-srcs-y += core/hc_channel.c

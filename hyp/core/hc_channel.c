@@ -11,8 +11,8 @@ void hv_hc_doorbell(struct hv_regs *regs)
     const struct hv_partition *p = hv_current_partition_config();
     uint64_t end = regs->x[1];
 
-    regs->x[0] = (uint64_t)(int64_t)(end >> 32 ? HV_CHANNEL_EINVAL
-                                               : hv_channel_ring(p, (uint32_t)end));
+    regs->x[0] =
+        (uint64_t)(int64_t)(end >> 32 ? HV_CHANNEL_EINVAL : hv_channel_ring(p, (uint32_t)end));
 }
 
 void hv_hc_channel_info(struct hv_regs *regs)

@@ -27,6 +27,8 @@ static void serve(void)
 
     if (seq == last_seq)
         return;                 /* a ring without a new request (a flood, a restart) */
+    if (seq == CHAN_SEQ_STOP)
+        guest_system_off();
     last_seq = seq;
     rp->result = chan_answer(rq->value);
     __atomic_store_n(&rp->seq, seq, __ATOMIC_RELEASE);
@@ -45,18 +47,6 @@ void irq_handler(void)
     if (intid == req->doorbell_intid) {
         rings++;
         serve();
-    }
-}
-
-static void wait_ms(uint64_t freq, uint32_t ms)
-{
-    uint64_t start = guest_cntvct(), rearm = 0;
-
-    for (uint64_t t = start; t - start < freq / 1000 * ms; t = guest_cntvct()) {
-        if (t >= rearm) {
-            guest_icount_slice();
-            rearm = t + freq / 20000;
-        }
     }
 }
 
@@ -85,7 +75,7 @@ int main(uint64_t dtb)
 #endif
     last = guest_cntvct();
     for (uint32_t i = 1;; i++) {
-        wait_ms(freq, PERIOD_MS);
+        guest_wait_ms_sliced(PERIOD_MS);
         uint64_t t = guest_cntvct(), period_us = (t - last) * 1000000 / freq;
         last = t;
         if (period_us > worst)
@@ -100,8 +90,7 @@ int main(uint64_t dtb)
         }
 #ifdef BEATS
         if (i == BEATS) {
-            guest_printf("chanpong: %u doorbell interrupts, %u requests served", rings,
-                         tm->served);
+            guest_printf("chanpong: %u doorbell interrupts, %u requests served", rings, tm->served);
             guest_printf("victim: summary beats %u worst_period_us %lu", i, worst);
             guest_system_off();
         }

@@ -4,10 +4,11 @@
  * exclusive, writeback, unprivileged, SIMD, cache maintenance, prefetch, XZR and callee-saved
  * registers) at random offsets of every page that matters: its emulated GICD and virtual UART,
  * the GICC (GICV) page, its own read-only code, its scratch RAM, and pages it was not given
- * (unmapped, the victim's RAM, the hypervisor's RAM and GICH, IPAs past the IPA size) and, with
- * `ivshmem`, its PCI host bridge: the ECAM window (mostly the functions' headers) and the BAR0
- * register pages (doorbells toward the victim among them). Then targeted register writes to its
- * vGIC distributor, virtual UART and passed-through UART.
+ * (unmapped, the victim's RAM, the hypervisor's RAM and GICH, IPAs past the IPA size), its
+ * channels (one it may write, one it may only read) and, with `ivshmem`, its PCI host bridge:
+ * the ECAM window (mostly the functions' headers) and the BAR0 register pages (doorbells toward
+ * the victim among them). Then targeted register writes to its vGIC distributor, virtual UART
+ * and passed-through UART.
  */
 #include "fuzz.h"
 #include "../lib/gicv2.h"
@@ -24,6 +25,7 @@ enum target {
     T_GICH,
     T_RANDOM,
     T_HIGH,
+    T_CHANNEL,              /* its channels: rw and ro (a write there faults, by policy) */
     T_ECAM,
     T_PCI_REGS,
     T_NTARGETS
@@ -58,6 +60,13 @@ static uint64_t target_addr(uint64_t *rng, enum target t)
         return GICH_PA + r % 0x1000;
     case T_RANDOM:
         return r & 0xffffffffffUL;
+    case T_CHANNEL:
+#if HVCFG_CHANNEL_COUNT > 0
+        return fz_channels[r % HVCFG_CHANNEL_COUNT].ipa +
+               (r >> 8) % fz_channels[r % HVCFG_CHANNEL_COUNT].size;
+#else
+        return HVCFG_UNMAPPED_IPA + r % 0x10000;
+#endif
 #ifdef HVCFG_PCI_ECAM_BASE
     case T_ECAM:            /* a present function's header (or the next device), else anywhere */
         return HVCFG_PCI_ECAM_BASE + (fz_below(rng, 4)

@@ -23,6 +23,8 @@ struct chan_telemetry {         /* channel `telemetry`: chanpong writes, chanpin
     uint32_t rings;             /* doorbell interrupts chanpong took */
 };
 
+#define CHAN_SEQ_STOP 0xffffffffu  /* a request that asks chanpong to power its partition off */
+
 static inline uint32_t chan_answer(uint32_t value)
 {
     return value * 3u + 7u;

@@ -98,7 +98,7 @@ def test_warnings_name_every_unsupported_feature_and_its_position():
     assert by_feature["on-fault/inject"].pos == p.on_fault.pos
     assert by_feature["region/rwx"].pos == p.memory[1].pos
     assert by_feature["hypercall/doorbell"].pos == p.pos     # no finer position known
-    assert "unsupported" in by_feature["hypercall/doorbell"].message
+    assert "experimental" in by_feature["hypercall/doorbell"].message
     assert "on-fault/restart" not in by_feature   # supported: shares PSCI SYSTEM_RESET's restart
     assert "experimental" in by_feature["passthrough"].message
     assert "boards/test.yaml:" in by_feature["passthrough"].render()

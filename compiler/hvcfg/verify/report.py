@@ -45,7 +45,10 @@ FINDINGS: dict[str, str] = {
     "s2-perm-mismatch": "stage 2 permissions differ from the configured ones",
     "s2-memtype-mismatch": "stage 2 memory type or shareability differs from the configured one",
     "s2-access-flag-clear": "a stage-2 leaf has AF = 0 (every access faults)",
-    "s2-overlap": "two partitions map the same physical page",
+    "s2-overlap": "two partitions map the same physical page (outside a channel between them)",
+    "channel-table": "a partition's hv_channel_end table differs from its configured channels",
+    "channel-memory": "a channel's memory is not free RAM (partition RAM, the hypervisor, "
+                      "another channel, or no RAM at all)",
     "s2-maps-hypervisor": "a partition maps hypervisor memory",
     "s2-maps-pgtables": "a partition maps a page-table page",
     "s2-maps-image": "a partition maps a pristine partition image",

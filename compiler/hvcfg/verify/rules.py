@@ -223,7 +223,8 @@ def _read_channels(img: ElfImage, lay: StructLayout, base: int, problems: list[s
         if None in vals or writable is None:
             problems.append(f"channel {j} at {at:#x} is not in the image")
             continue
-        out.append(ChannelEntry(*vals, bool(writable)))     # type: ignore[arg-type]
+        ipa, pa, size, peer, peer_end, ring, bell = (v or 0 for v in vals)
+        out.append(ChannelEntry(ipa, pa, size, peer, peer_end, ring, bell, bool(writable)))
     return tuple(out)
 
 

@@ -47,7 +47,7 @@ from typing import Any
 
 from .. import __version__
 from ..diagnostics import Pos
-from ..model import Partition, System
+from ..model import Channel, Partition, System
 
 PARTITION_SCHEMA: dict[str, Any] = {
     "name": "str", "cpus": "int", "cpu_ids": ["int"], "hypercalls": ["str"], "devices": ["str"],
@@ -80,14 +80,12 @@ class FeatureUse:
     pos: Pos | None
 
 
-def _channels(system: System) -> tuple[Any, ...]:
-    """Shared regions, once the model has them (System.channels with .name, .pos and
-    .writer/.readers partition names); an empty tuple until then."""
-    return tuple(getattr(system, "channels", ()) or ())
+def _channels(system: System) -> tuple[Channel, ...]:
+    return system.channels
 
 
-def _channel_members(channel: Any) -> set[str]:
-    return {getattr(channel, "writer", "")} | set(getattr(channel, "readers", ()) or ())
+def _channel_members(channel: Channel) -> set[str]:
+    return {e.partition for e in channel.ends}
 
 
 def feature_uses(system: System, positions: Positions | None = None) -> tuple[FeatureUse, ...]:
@@ -118,7 +116,7 @@ def feature_uses(system: System, positions: Positions | None = None) -> tuple[Fe
         for r in p.memory:
             uses.append(FeatureUse(f"region/{r.perm}", f"{who} region at {r.base:#x}", r.pos))
     for c in _channels(system):
-        uses.append(FeatureUse("shared-memory", f'channel "{c.name}"', getattr(c, "pos", None)))
+        uses.append(FeatureUse("shared-memory", f'channel "{c.name}"', c.pos))
     return tuple(uses)
 
 
@@ -127,7 +125,7 @@ def _enable_method(system: System) -> str:
     return methods.pop() if len(methods) == 1 else "mixed" if methods else "none"
 
 
-def _partition_facts(p: Partition, channels: tuple[Any, ...]) -> dict[str, Any]:
+def _partition_facts(p: Partition, channels: tuple[Channel, ...]) -> dict[str, Any]:
     perms = sorted({r.perm for r in p.memory})
     return {
         "name": p.name,

@@ -10,11 +10,11 @@
 
 #include "hv/config.h"
 
-#define HV_CHANNEL_OK 0
-#define HV_CHANNEL_EINVAL (-1)      /* not one of the caller's channels, or no doorbell out */
+#define HV_CHANNEL_OK               0
+#define HV_CHANNEL_EINVAL           (-1) /* not one of the caller's channels, or no doorbell out */
 
-#define HV_CHANNEL_FLAG_WRITABLE 1u
-#define HV_CHANNEL_FLAG_CAN_RING 2u
+#define HV_CHANNEL_FLAG_WRITABLE    1u
+#define HV_CHANNEL_FLAG_CAN_RING    2u
 #define HV_CHANNEL_FLAG_DOORBELL_IN 4u
 
 #ifdef HV_HAS_CHANNELS
