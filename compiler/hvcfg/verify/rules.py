@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from .. import package, perms, platform
+from .. import channels, package, perms, platform
 from ..guestdt import vuart_location
 from ..model import Channel, ChannelEnd, Partition, System
 from .elfimage import ElfImage, Section, StructLayout, VerifyError
@@ -884,12 +884,16 @@ class Verifier:
         """(IPA start, end, what) the hypervisor emulates for partition `p`, from the
         configuration: the distributor at the board's GICD address (the guest's device tree
         says so), the virtual UART where `vuart` puts it (guestdt.vuart_location: the console
-        UART's address unless configured). Accesses there must trap."""
+        UART's address unless configured), with `ivshmem` the PCI host bridge's ECAM window and
+        BAR0 register pages (channels.bridge). Accesses there must trap."""
         gicd = self.system.board.gic.gicd
         out = [(_down(gicd.base), _down(gicd.base) + PAGE, "the emulated distributor (GICD)")]
         if p.vuart:
             ipa = vuart_location(self.system, p)[0]
             out.append((_down(ipa), _down(ipa) + PAGE, "the virtual UART"))
+        host = channels.bridge(self.system, p)
+        if host is not None:
+            out += [(lo, hi, what) for what, lo, hi in host.trapped]
         return out
 
     def check_emulated(self, s2: list[tuple[PartitionEntry, Walk]]) -> None:
