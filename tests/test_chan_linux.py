@@ -114,6 +114,23 @@ def test_a_doorbell_linux_does_not_have_does_nothing(linux):
     assert after[0] == before[0]
 
 
+def test_a_doorbell_flood_from_linux_costs_chanpong_little(linux):
+    """Doorbells coalesce (a pending bit): 100,000 rings in a tight loop from user space cost
+    chanpong at most one pending interrupt at a time, and its beat stays regular."""
+    child, log = linux
+    before, start = telemetry(child), len(log.getvalue())
+    out = shell(child, "hvchan ring req 100000", timeout=300)
+    assert "req: rang 100000 time(s)" in out, out
+    child.expect(r"\[chanpong\] victim: beat \d+", timeout=30)
+    child.expect(r"\[chanpong\] victim: beat \d+", timeout=30)
+    after = telemetry(child)
+    assert after[0] == before[0]                                  # no request: nothing served
+    assert after[2] - before[2] < 100000, (before, after)        # coalesced
+    hb = heartbeat(log.getvalue()[start:].replace("\r", ""), "chanpong")
+    assert hb.beats >= 2 and hb.worst_period_us < 1_500_000, hb  # PERIOD_MS 1000
+    ping(child, 2)
+
+
 def _rows(hexdump: str, offset: str) -> list[str]:
     """The hexdump rows at `offset` (one per function), bytes only."""
     return [ln[:58] for ln in hexdump.splitlines() if ln.startswith(offset)]

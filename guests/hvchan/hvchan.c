@@ -16,7 +16,7 @@
  *   hvchan serve REQ [REPLY] [COUNT]     the server side of it (answers COUNT requests)
  *   hvchan dump NAME [WORDS]             the first WORDS 32-bit words (read only)
  *   hvchan poke NAME OFFSET VALUE        store a 32-bit word (a read-only end faults: policy)
- *   hvchan ring NAME                     write the doorbell register and nothing else
+ *   hvchan ring NAME [COUNT]             write the doorbell register COUNT times (a flood)
  *
  * Exit status 0 on success, 1 on an error (message on stderr), 2 on a timeout.
  */
@@ -477,15 +477,17 @@ int main(int argc, char **argv)
         return cmd_dump(argv[2], argc == 4 ? atoi(argv[3]) : 4);
     if (!strcmp(cmd, "poke") && argc == 5)
         return cmd_poke(argv[2], strtoul(argv[3], NULL, 0), strtoul(argv[4], NULL, 0));
-    if (!strcmp(cmd, "ring") && argc == 3) {
+    if (!strcmp(cmd, "ring") && (argc == 3 || argc == 4)) {
         struct chan c;
+        long n = argc == 4 ? atol(argv[3]) : 1;
         open_chan(argv[2], &c, 0);
-        ring(&c);
-        printf("%s: rang\n", argv[2]);
+        for (long i = 0; i < n; i++)
+            ring(&c);
+        printf("%s: rang %ld time(s)\n", argv[2], n);
         return 0;
     }
     fprintf(stderr, "usage: hvchan list | send NAME TEXT | recv NAME [MS] | ping REQ [REPLY] "
                     "[COUNT] | serve REQ [REPLY] [COUNT] | dump NAME [WORDS] | poke NAME OFF VAL "
-                    "| ring NAME\n");
+                    "| ring NAME [COUNT]\n");
     return 1;
 }
