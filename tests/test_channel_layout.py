@@ -118,3 +118,33 @@ def test_no_channels_no_grants(tmp_path: Path) -> None:
     # (that no channel code is linked then: tests/test_surface.py, compiled-out symbols)
     s = system(tmp_path, "")
     assert not any("doorbell" in p.hypercalls for p in s.partitions)
+
+
+def test_guest_device_tree_nodes(tmp_path: Path) -> None:
+    """tests/boards/chan-qemu.yaml as analysed: each end's /channel@IPA node, and dtc reads the
+    tree without a warning."""
+    import subprocess
+
+    from hvcfg import pipeline
+    from hvcfg.board import _parse_tree
+
+    analysis = pipeline.analyse(Path(__file__).parent / "boards" / "chan-qemu.yaml",
+                                tmp_path / "build")
+    nodes = {n.path: n for n in _parse_tree(analysis.plans["chanping"].dtb).walk()}
+    reply = nodes["/channel@50000000"]
+    assert reply.props["compatible"] == b"hvcfg,channel\0"
+    assert reply.props["label"] == b"reply\0"
+    assert reply.props["reg"] == (0x50000000).to_bytes(8, "big") + (0x1000).to_bytes(8, "big")
+    assert reply.props["hvcfg,index"] == (1).to_bytes(4, "big")
+    assert reply.props["hvcfg,end"] == (1).to_bytes(4, "big")
+    assert reply.props["hvcfg,peer"] == b"chanpong\0"
+    assert "read-only" in reply.props and "hvcfg,can-ring" not in reply.props
+    # chanpong's doorbell into chanping: SPI 0 (INTID 32), edge rising
+    assert reply.props["interrupts"] == b"".join(v.to_bytes(4, "big") for v in (0, 0, 1))
+    req = nodes["/channel@40200000"]
+    assert "hvcfg,can-ring" in req.props and "read-only" not in req.props
+    assert "interrupts" not in req.props
+    assert not any(p.startswith("/memory@402") for p in nodes)      # never RAM
+    proc = subprocess.run(["dtc", "-I", "dtb", "-O", "dts", "-o", "-", "-"],
+                          input=analysis.plans["chanpong"].dtb, capture_output=True)
+    assert proc.returncode == 0 and b"Warning" not in proc.stderr, proc.stderr

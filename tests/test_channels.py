@@ -65,6 +65,8 @@ def test_restart_is_visible_to_the_peer_and_keeps_the_contents(console):
     assert "[chanping] chanping: generation 2, peer generation 1" in console
     assert "[chanpong] chanpong: peer generation 1 -> 2" in console
     assert "[chanping] chanping: incarnation 2: req seq 100 kept" in console
+    # the hypervisor rang chanpong's doorbell for the restart, before chanping rang again
+    assert "[chanping] chanping: chanpong took 1 restart doorbell(s) before it rang" in console
 
 
 def test_doorbell_flood_does_not_starve_the_receiver(console):

@@ -509,6 +509,13 @@ def describe(layout: Layout, system: System) -> str:
                          f"(IPA {b.ipa:#x})")
         lines.append(f"{pl.name}: entry IPA {pl.load.entry_ipa:#x}, x0 = DT at IPA "
                      f"{pl.load.dtb_ipa:#x}")
+    if system.channels:
+        lines += ["", "## channels (per end: channel index, IPA, access, doorbell INTIDs)"]
+    for p in system.partitions:
+        lines += [f"{p.name}: [{e.index}] {e.name} at IPA {e.ipa:#x} ({format_size(e.size)}, "
+                  f"{'rw' if e.writable else 'ro'}), rings {e.peer} with INTID "
+                  f"{e.ring_intid or '-'}, rung with INTID {e.doorbell_intid or '-'}"
+                  for e in channels.ends(system, p)]
     lines += ["", "## translation tables"]
     for pl in layout.partitions:
         lines.append(f"{pl.name}: stage 2, VMID {pl.vmid}, root {pl.tables.base:#x}, "

@@ -130,6 +130,11 @@ int main(uint64_t dtb)
     }
     guest_printf("chanping: incarnation %u: req seq %u kept", st.generation,
                  __atomic_load_n(&rq->seq, __ATOMIC_ACQUIRE));
+    /* It has not rung since its restart: a doorbell chanpong took with the new generation is
+     * the one the hypervisor rang for the restart. */
+    guest_wait_ms_sliced(60);
+    guest_printf("chanping: chanpong took %u restart doorbell(s) before it rang",
+                 __atomic_load_n(&tm->restart_bells, __ATOMIC_ACQUIRE));
     uint64_t rings = 0;
     int64_t bad = 0;
     while (__atomic_load_n(&tm->beats, __ATOMIC_ACQUIRE) < FLOOD_UNTIL_BEATS) {

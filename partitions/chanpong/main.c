@@ -16,6 +16,7 @@
 
 static volatile uint32_t rings;
 static const struct channel *req, *reply, *tel;
+static uint32_t bell_generation;   /* the peer's generation at the last doorbell */
 
 static void serve(void)
 {
@@ -45,7 +46,13 @@ void irq_handler(void)
         return;
     mmio_write32(C(GICC_EOIR), iar);
     if (intid == req->doorbell_intid) {
+        struct channel_state st;
         rings++;
+        channel_info(req->index, &st);
+        if (st.peer_generation != bell_generation) {
+            bell_generation = st.peer_generation;    /* the hypervisor rang for a restart */
+            ((volatile struct chan_telemetry *)channel_mem(tel))->restart_bells++;
+        }
         serve();
     }
 }
@@ -63,7 +70,7 @@ int main(uint64_t dtb)
     }
     volatile struct chan_telemetry *tm = channel_mem(tel);
     channel_info(req->index, &st);
-    peer_gen = st.peer_generation;
+    peer_gen = bell_generation = st.peer_generation;
     guest_printf("chanpong: generation %u, peer generation %u, telemetry flags %u", st.generation,
                  peer_gen, tel->flags);
     gicv2_cpu_interface_on(0);
@@ -86,7 +93,7 @@ int main(uint64_t dtb)
         channel_info(req->index, &st);
         if (st.peer_generation != peer_gen) {
             guest_printf("chanpong: peer generation %u -> %u", peer_gen, st.peer_generation);
-            peer_gen = st.peer_generation;
+            peer_gen = bell_generation = st.peer_generation;
         }
 #ifdef BEATS
         if (i == BEATS) {

@@ -21,6 +21,7 @@ struct chan_telemetry {         /* channel `telemetry`: chanpong writes, chanpin
     uint32_t served;            /* requests answered */
     uint32_t beats;             /* chanpong's heartbeat count */
     uint32_t rings;             /* doorbell interrupts chanpong took */
+    uint32_t restart_bells;     /* of them, those that came with a new peer generation */
 };
 
 #define CHAN_SEQ_STOP 0xffffffffu  /* a request that asks chanpong to power its partition off */
