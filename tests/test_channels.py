@@ -44,6 +44,8 @@ def test_ping_pong(run):
     assert f"[chanping] chanping: generation 1, peer generation 1, req at {ram + 0x200000:#x} " \
            "(4096 bytes), flags 3" in console
     assert "[chanpong] chanpong: generation 1, peer generation 1, telemetry flags 1" in console
+    # chanping started first: a doorbell it rang before chanpong's start is not lost
+    assert "[chanpong] chanpong: doorbell pending at start 1" in console
 
 
 def test_foreign_indices_are_errors_not_faults(console):

@@ -88,8 +88,13 @@ void hv_channels_partition_start(uint32_t idx, int cold)
     if (!p->nchannels)
         return;
     __atomic_add_fetch(&starts[idx], 1, __ATOMIC_RELEASE);
-    if (cold)
-        return;                     /* the peers see generation 1 when they first look */
-    for (uint32_t i = 0; i < p->nchannels; i++)
-        hv_channel_ring(p, i);      /* a no-op where there is no doorbell toward the peer */
+    for (uint32_t i = 0; i < p->nchannels; i++) {
+        const struct hv_channel_end *e = &p->channels[i];
+        /* A ring from a peer that started earlier was dropped with this partition's vGIC
+         * state (its reset is behind us): pend the doorbell into it again. Spurious at worst. */
+        if (e->doorbell_intid && __atomic_load_n(&starts[e->peer], __ATOMIC_ACQUIRE))
+            hv_channel_deliver(p, i);
+        if (!cold)
+            hv_channel_ring(p, i);  /* the peers learn of the restart; no-op without a doorbell */
+    }
 }

@@ -73,6 +73,11 @@ int main(uint64_t dtb)
     peer_gen = bell_generation = st.peer_generation;
     guest_printf("chanpong: generation %u, peer generation %u, telemetry flags %u", st.generation,
                  peer_gen, tel->flags);
+    /* chanping started first: its doorbell into chanpong is pending from the start (a ring
+     * made before this start would have been dropped with this partition's vGIC reset). */
+    uint32_t bell = req->doorbell_intid;
+    guest_printf("chanpong: doorbell pending at start %u",
+                 (mmio_read32(D(GICD_ISPENDR + 4 * (bell / 32))) >> (bell % 32)) & 1);
     gicv2_cpu_interface_on(0);
     channel_doorbell_enable(req);
     __asm__ volatile("msr daifclr, #2\n\tisb" : : : "memory");

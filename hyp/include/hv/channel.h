@@ -31,8 +31,9 @@ uint32_t hv_channel_generation(const struct hv_partition *p, uint32_t end);
 uint32_t hv_channel_peer_generation(const struct hv_partition *p, uint32_t end);
 /* Cold boot: zero every channel's memory, once, before any partition runs. */
 void hv_channels_scrub(void);
-/* Partition `idx` is starting (cold = its first start): bump its ends' generation and, on a
- * restart, ring each peer it has a doorbell toward. */
+/* Partition `idx` is starting (cold = its first start), its vGIC reset: bump its ends'
+ * generation, pend each doorbell into it whose peer has started (a ring before this start was
+ * dropped with the reset) and, on a restart, ring each peer it has a doorbell toward. */
 void hv_channels_partition_start(uint32_t idx, int cold);
 #endif
 
