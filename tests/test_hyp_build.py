@@ -54,8 +54,8 @@ def test_features_are_the_ones_hvcfg_derives(spec):
     # Each CONFIG_<F> of build.mk is a feature codegen.hyp_features can produce (a hypercall's
     # handler file is in its row of hypercalls.yaml; build.mk lists only what else it needs).
     producible = {f"HC_{hc.macro}" for hc in hypercalls.table()}
-    producible |= {
-        "VUART", "CHANNELS", "PLATFORM_PSCI_SMC", "PLATFORM_SPIN_TABLE", "PLATFORM_BCM2711_UART"}
+    producible |= {"VUART", "CHANNELS", "IVSHMEM", "PLATFORM_PSCI_SMC", "PLATFORM_SPIN_TABLE",
+                   "PLATFORM_BCM2711_UART"}
     assert spec.features <= producible, spec.features - producible
 
 
@@ -154,5 +154,5 @@ def test_asm_offsets_come_from_the_structs(sample_build):
 def test_hyp_features_of_the_sample_board():
     analysis = pipeline.analyse(SAMPLE_BOARD)
     assert codegen.hyp_features(analysis.system) == \
-        {"HC_CONSOLE", "HC_IDENTITY", "HC_DOORBELL", "HC_CHANNEL_INFO", "CHANNELS", "VUART",
-         "PLATFORM_PSCI_SMC"}
+        {"HC_CONSOLE", "HC_IDENTITY", "VUART", "PLATFORM_PSCI_SMC", "CHANNELS", "HC_DOORBELL",
+         "HC_CHANNEL_INFO", "IVSHMEM"}

@@ -7,7 +7,7 @@ three ends or a partition that does not exist.
 """
 from __future__ import annotations
 
-from . import channels, interrupts
+from . import channels, interrupts, pci_checks
 from .board import Reg
 from .diagnostics import Diagnostic, Related, error
 from .layout import IPA_LIMIT, channel_memory
@@ -21,6 +21,9 @@ GIC_MAX_INTID = 1019
 def check(system: System, hyp: Reg | None) -> list[Diagnostic]:
     """Every finding about channels; without `hyp` (E033) the memory is not placed."""
     found = _structure(system)
+    if found:
+        return found
+    found += pci_checks.check(system)      # `ivshmem`: where its channels are is the bridge's
     if found:
         return found
     found += _ipas(system) + _doorbell_lines(system)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import interrupts
+from . import interrupts, pcihost
 from .diagnostics import Pos
 from .guestdt import vuart_location
 from .model import Channel, Partition, System
@@ -32,9 +32,11 @@ def alignment(size: int) -> int:
     return BLOCK_2M if size % BLOCK_2M == 0 else PAGE
 
 
-def emulated_windows(system: System, part: Partition) -> list[tuple[str, int, int, Pos]]:
+def emulated_windows(system: System, part: Partition, pci: bool = True
+                     ) -> list[tuple[str, int, int, Pos]]:
     """IPA ranges the hypervisor serves to every partition: the trapped distributor page, the
-    CPU interface window mapped onto GICV and, with `vuart`, the virtual UART's page."""
+    CPU interface window mapped onto GICV, with `vuart` the virtual UART's page and, with
+    `ivshmem` (and `pci`), the PCI host bridge's trapped ECAM window and register pages."""
     gic, pos = system.board.gic, system.board_spec.pos
     out = [(f"the virtual GIC distributor {format_range(gic.gicd.base, PAGE)}",
             gic.gicd.base, gic.gicd.base + PAGE, pos)]
@@ -46,24 +48,40 @@ def emulated_windows(system: System, part: Partition) -> list[tuple[str, int, in
         page = vuart_location(system, part)[0] // PAGE * PAGE
         out.append((f"the virtual UART {format_range(page, PAGE)}", page, page + PAGE,
                     part.vuart.pos))
+    host = bridge(system, part) if pci else None
+    if host is not None and part.ivshmem is not None:
+        out += [(what, lo, hi, part.ivshmem.pos) for what, lo, hi in host.trapped]
     return out
 
 
-def ipa_space(system: System, part: Partition) -> list[tuple[str, int, int, Pos]]:
+def ipa_space(system: System, part: Partition, pci: bool = True
+              ) -> list[tuple[str, int, int, Pos]]:
     """Everything a partition sees besides its channels: RAM, devices (whole pages), the
-    emulated pages. (what, start, end, position)"""
+    emulated pages (without the PCI host bridge's unless `pci`). (what, start, end, position)"""
     out = [(f"memory[{j}] at IPA {r.ipa:#x}", r.ipa, r.ipa_end, r.pos)
            for j, r in enumerate(part.memory)]
     out += [(f"device {d.device.path} at IPA {reg.base:#x}", reg.base // PAGE * PAGE,
              _align_up(reg.end, PAGE), d.pos)
             for d in part.devices for reg in d.guest_regs if reg.size]
-    return out + emulated_windows(system, part)
+    return out + emulated_windows(system, part, pci)
+
+
+def bridge(system: System, part: Partition) -> pcihost.PciHost | None:
+    """The emulated PCI host bridge of a partition with `ivshmem` (pcihost.place), placed
+    over nothing else it sees; None without `ivshmem` or when it fits nowhere (E084)."""
+    if part.ivshmem is None:
+        return None
+    return pcihost.place(system, part, [(lo, hi) for _, lo, hi, _ in
+                                        ipa_space(system, part, pci=False)])
 
 
 def ipas(system: System, part: Partition) -> dict[str, int]:
     """The IPA of each channel `part` is an end of, by channel name: the configured one, else
     the first free address (aligned, see `alignment`) at or above the top of its RAM that is
     over nothing it sees (ipa_space) nor its other channels."""
+    host = bridge(system, part)      # `ivshmem`: the BARs in the host bridge's window
+    if host is not None:
+        return {b.channel: b.ipa for b in host.bars}
     mine = system.channels_of(part.name)
     taken = [(lo, hi) for _, lo, hi, _ in ipa_space(system, part)]
     out: dict[str, int] = {}

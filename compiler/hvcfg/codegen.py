@@ -91,6 +91,7 @@ def render_config_h(system: System, layout: Layout, inputs: tuple[Path, ...]) ->
         vuart_partitions=[i for i, p in enumerate(system.partitions) if p.vuart],
         hypercalls=hypercalls.table(), hypercalls_used=hypercalls_used(system),
         fault_actions=FAULT_ACTIONS, has_channels="CHANNELS" in hyp_features(system),
+        has_ivshmem="IVSHMEM" in hyp_features(system),
         nchannels=len(system.channels),
         provenance=provenance(inputs), version=__version__, board_name=system.board_spec.name,
         ncpus=len(system.board.cpus), partitions=system.partitions,
@@ -143,6 +144,16 @@ def _channel_rows(system: System, p: Partition, pas: dict[str, int | None]) -> l
             for e in channels.ends(system, p)]
 
 
+def _ivshmem_row(system: System, p: Partition) -> dict | None:
+    """p's hv_ivshmem_config (None without `ivshmem`)."""
+    host = channels.bridge(system, p)
+    if host is None:
+        return None
+    views = channels.ends(system, p)
+    return dict(ecam=host.ecam, regs=host.regs, nfn=len(views),
+                ivposition=sum(1 << e.index for e in views if e.position == 1))
+
+
 def render_config_c(system: System, layout: Layout, inputs: tuple[Path, ...]) -> str:
     slot_of = {cpu.index: slot for slot, cpu in enumerate(system.board.cpus)}
     lines = interrupts.max_lines(system)
@@ -168,7 +179,7 @@ def render_config_c(system: System, layout: Layout, inputs: tuple[Path, ...]) ->
             hw=interrupts.hw_intids(p), virtual=interrupts.virtual_intids(p),
             hw_words=_bitmap_words(interrupts.hw_intids(p), lines),
             vuart=vuart_location(system, p) if p.vuart else None,
-            channels=_channel_rows(system, p, pas)))
+            channels=_channel_rows(system, p, pas), ivshmem=_ivshmem_row(system, p)))
     owner = {i: pi for pi, p in enumerate(system.partitions) for i in interrupts.hw_intids(p)}
     hcr, comment = hcr_el2()
     return _ENV.get_template("hvcfg_config.c.j2").render(
@@ -271,7 +282,7 @@ def render_partition_header(system: System, p: Partition, inputs: tuple[Path, ..
         gicc=gic.gicc.base if gic.gicc else 0, gic_lines=interrupts.vgic_lines(system, p),
         uart_base=uarts[0].guest_regs[0].base if uarts and uarts[0].guest_regs else None,
         vuart=vuart_location(system, p) if p.vuart else None,
-        virqs=interrupts.virtual_intids(p),
+        virqs=interrupts.virtual_intids(p), pci=channels.bridge(system, p),
         channels=[dict(name=e.name, index=e.index, ipa=e.ipa, size=e.size,
                        doorbell_intid=e.doorbell_intid,
                        flags=(1 if e.writable else 0) | (2 if e.ring_intid else 0)
@@ -291,6 +302,9 @@ def unmapped_ipa(system: System, p: Partition) -> int:
     tests that must fault): above its RAM, its devices, its virtual UART and its channels."""
     ends = [r.ipa_end for r in p.memory] + [reg.end for d in p.devices for reg in d.guest_regs]
     ends += [e.ipa + e.size for e in channels.ends(system, p)]
+    host = channels.bridge(system, p)
+    if host is not None:
+        ends.append(host.end)
     if p.vuart:
         ends.append(vuart_location(system, p)[0] + 0x1000)
     return (max(ends) + 0xfff) & ~0xfff
@@ -313,6 +327,8 @@ def hyp_features(system: System) -> frozenset[str]:
     # The channel calls need core/channel.c even when granted by hand without a channel.
     if system.channels or any(hc.name in CHANNEL_HYPERCALLS for hc in hypercalls_used(system)):
         features.add("CHANNELS")
+    if system.channels and any(p.ivshmem for p in system.partitions):
+        features.add("IVSHMEM")
     return frozenset(features | platform.features(system))
 
 

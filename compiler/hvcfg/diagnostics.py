@@ -210,6 +210,20 @@ CODES: dict[str, tuple[str, str]] = {
              "hypervisor and reserved memory: shrink it or a partition's memory"),
     "E077": ("channel-unwritable",
              "at least one end of a channel has access rw"),
+    # channels as PCI devices (pcihost)
+    "E080": ("ivshmem-without-channels",
+             "`ivshmem` presents a partition's channels as PCI devices: make the partition an "
+             "end of a channel, or remove `ivshmem`"),
+    "E081": ("ivshmem-window-overlap",
+             "the PCI host bridge (ECAM, then the BAR window) must be over nothing else the "
+             "partition sees; move `ivshmem: {ecam: ...}` or leave it out"),
+    "E082": ("ivshmem-channel-ipa",
+             "an ivshmem partition's channels are BARs the compiler places in the bridge's "
+             "window: remove `ipa` from its ends"),
+    "E083": ("ivshmem-too-many-channels",
+             "one PCI bus presents at most 32 devices: give the partition at most 32 channels"),
+    "E084": ("ivshmem-window-invalid",
+             "the ECAM base is 1 MiB aligned and the whole bridge window ends below 4 GiB"),
     # warnings
     "W001": ("not-security-supported",
              "see xsa/SUPPORT.yaml: advisories do not cover this feature"),

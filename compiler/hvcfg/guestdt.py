@@ -362,7 +362,7 @@ def _channel_node(e: EndView) -> DtNode:
 
 def guest_tree(system: System, partition: Partition, board_root: _Node, *, bootargs: str = "",
                initrd: tuple[int, int] | None = None,
-               channels: tuple[EndView, ...] = ()) -> DtNode:
+               channels: tuple[EndView, ...] = (), pci: DtNode | None = None) -> DtNode:
     """The partition's device tree as a DtNode (see guest_dtb)."""
     by_path = _by_path(board_root)
     phandles = _phandle_table(board_root)
@@ -402,9 +402,14 @@ def guest_tree(system: System, partition: Partition, board_root: _Node, *, boota
         vuart = _vuart_nodes(system, partition, builder)
         root.children.extend(vuart)
         stdout = f"/{vuart[0].name}"            # the virtual UART is the console
-    root.children.extend(_channel_node(e) for e in channels)
+    if pci is not None:         # its channels are the bridge's functions, described there
+        root.children.append(pci)
+    else:
+        root.children.extend(_channel_node(e) for e in channels)
 
     chosen = DtNode("chosen")
+    if pci is not None:     # the compiler's BARs: Linux keeps them (of_pci_check_probe_only)
+        chosen.props.append(("linux,pci-probe-only", _u32s(1)))
     if stdout:
         chosen.props.append(("stdout-path", _strs(stdout)))
         root.children.append(DtNode("aliases", [("serial0", _strs(stdout))]))
@@ -432,16 +437,19 @@ def board_tree(board_dtb: Path) -> _Node:
 
 def guest_dtb(system: System, partition: Partition, board_root: _Node, *, bootargs: str = "",
               initrd: tuple[int, int] | None = None,
-              channels: tuple[EndView, ...] = ()) -> bytes:
+              channels: tuple[EndView, ...] = (), pci: DtNode | None = None) -> bytes:
     """The partition's flattened device tree, cut from the board's tree (board_tree) it was
     analysed with.
 
     `initrd` is (start IPA, end IPA) of an initial ramdisk in the partition's RAM;
-    `channels` its channel table (channels.ends).
+    `channels` its channel table (channels.ends); `pci` the emulated PCI host bridge node of a
+    partition with `ivshmem` (pcihost.dt_node), which then describes its channels instead of
+    /channel nodes (whose `reg` would collide with the bridge's window in Linux's resource
+    tree), and with which /chosen asks Linux to keep the BARs.
     """
     try:
         tree = guest_tree(system, partition, board_root, bootargs=bootargs, initrd=initrd,
-                          channels=channels)
+                          channels=channels, pci=pci)
     except _DtError as exc:
         raise GuestTreeError(f"{system.board.source}: {exc}") from None
     return serialize(tree)

@@ -120,6 +120,15 @@ class VuartSpec:
 
 
 @dataclass(frozen=True)
+class IvshmemSpec:
+    """`ivshmem`: present the partition's channels as ivshmem PCI functions behind an emulated
+    ECAM host bridge at `ecam` (None: placed by pcihost.place)."""
+
+    ecam: int | None
+    pos: Pos
+
+
+@dataclass(frozen=True)
 class VgicSpec:
     """`vgic`: the virtual distributor's lines (None: computed, codegen.vgic_lines) and the
     purely virtual SPIs."""
@@ -151,6 +160,7 @@ class Partition:
     cpus_pos: Pos | None = None  # the `cpus:` list (for E036)
     hypercalls_pos: tuple[Pos, ...] = ()   # one per hypercall (for E038)
     vuart: VuartSpec | None = None         # a virtual PL011 emulated by the hypervisor
+    ivshmem: IvshmemSpec | None = None     # channels as PCI devices (pcihost.py)
     vgic: VgicSpec | None = None           # None only in hand-built test models
     bootargs: str = ""
     initrd: Path | None = None
@@ -333,6 +343,13 @@ def _vuart(doc: Doc, at: tuple[str | int, ...], value: bool | dict) -> VuartSpec
     return VuartSpec(chosen.get("ipa"), chosen.get("intid"), doc.pos(at + ("vuart",)))
 
 
+def _ivshmem(doc: Doc, at: tuple[str | int, ...], value: bool | dict) -> IvshmemSpec | None:
+    if value is False:
+        return None
+    chosen = value if isinstance(value, dict) else {}
+    return IvshmemSpec(chosen.get("ecam"), doc.pos(at + ("ivshmem",)))
+
+
 def _vgic(doc: Doc, at: tuple[str | int, ...], value: dict) -> VgicSpec:
     where = at + ("vgic",)
     virtual = tuple(value["virtual"])
@@ -408,6 +425,7 @@ def _partition(doc: Doc, board: Board, i: int, errors: list[Diagnostic]) -> Part
         hypercalls_pos=tuple(doc.pos(at + ("hypercalls", j)) for j in range(len(calls))),
         defines=tuple((k, define_value(v)) for k, v in e["defines"].items()),
         vuart=_vuart(doc, at, e["vuart"]), vgic=_vgic(doc, at, e["vgic"]),
+        ivshmem=_ivshmem(doc, at, e["ivshmem"]),
         bootargs=e["bootargs"],
         initrd=_initrd(doc, i, errors))
 

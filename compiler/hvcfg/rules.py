@@ -40,6 +40,7 @@ from . import (
     load,
     model,
     partimage,
+    pcihost,
     platform,
     toolchain,
 )
@@ -80,6 +81,7 @@ RULES: tuple[Rule, ...] = (
     *(_rule(c, "semantics", "channel_checks") for c in (
         "E066", "E067", "E068", "E069", "E070", "E071", "E072", "E073", "E074", "E075", "E076",
         "E077")),
+    *(_rule(c, "semantics", "pci_checks") for c in ("E080", "E081", "E082", "E083", "E084")),
     _rule("E033", "semantics", "rules"),         # no room for the hypervisor
     _rule("E061", "placement", "rules"),
     _rule("E031", "images", "rules"),
@@ -307,9 +309,12 @@ def _plans(system: System, dtb: Path, build_root: Path
         problems = _fit(p, image, load_, initrd_size)
         initrd = (load_.initrd_ipa, load_.initrd_end or load_.initrd_ipa) \
             if load_.initrd_ipa is not None else None
+        host = channels.bridge(system, p)
+        pci = pcihost.dt_node(host, [(e.name, e.doorbell_intid) for e in channels.ends(system, p)],
+                              guestdt.GIC_PHANDLE) if host is not None else None
         try:
             blob = guestdt.guest_dtb(system, p, board_root, bootargs=p.bootargs,
-                                     initrd=initrd, channels=channels.ends(system, p))
+                                     initrd=initrd, channels=channels.ends(system, p), pci=pci)
         except guestdt.GuestTreeError as exc:
             out.append(error("E011", str(exc), system.board_spec.pos))
             continue

@@ -32,7 +32,7 @@ from elftools.elf.constants import SH_FLAGS
 from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
-from . import codegen, hypercalls, smccc
+from . import channels, codegen, hypercalls, pcihost, smccc
 from .guestdt import vuart_location
 from .model import Partition, System
 
@@ -156,6 +156,17 @@ def virtual_uart(system: System, p: Partition) -> Iterable[EntrySpec]:
         yield EntrySpec("mmio", "virtual UART (emulated PL011)",
                         f"{vuart_location(system, p)[0]:#x}, 4 KiB, 1/2/4-byte accesses",
                         MMIO_PATH + ("hv_vuart_access",))
+
+
+@register_mmio_provider
+def _ivshmem(system: System, p: Partition) -> Iterable[EntrySpec]:
+    """The emulated PCI host bridge's pages of a partition with `ivshmem` (pcihost.py)."""
+    host = channels.bridge(system, p)
+    if host is None:
+        return []
+    names = [e.name for e in channels.ends(system, p)]
+    return [EntrySpec("mmio", name, detail, symbols)
+            for name, detail, symbols in pcihost.surface_entries(host, names)]
 
 
 def entry_specs(system: System, p: Partition) -> list[EntrySpec]:

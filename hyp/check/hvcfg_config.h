@@ -49,6 +49,9 @@
 #define HV_HAS_CHANNELS     1
 #define HV_NCHANNELS        2
 
+/* Some partition sees its channels as ivshmem PCI functions (hyp/pci/) */
+#define HV_HAS_IVSHMEM      1
+
 /* Health-monitor actions (on_fault.action): values of hv_partition.on_fault */
 #define HV_FAULT_HALT 0
 #define HV_FAULT_RESTART 1

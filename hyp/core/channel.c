@@ -10,6 +10,7 @@
 #include "hv/cache.h"
 #include "hv/channel.h"
 #include "hv/config.h"
+#include "hv/ivshmem.h"
 #include "hv/vgic.h"
 
 /* Starts of each partition: the generation of all its ends (0 before the first start). */
@@ -40,6 +41,13 @@ static uint32_t index_of(const struct hv_partition *p)
  * guest: no check here. */
 void hv_channel_deliver(const struct hv_partition *peer, uint32_t peer_end)
 {
+#ifdef HV_HAS_IVSHMEM
+    /* an ivshmem end's interrupt is its PCI function's INTx (IntrStatus, Interrupt Disable) */
+    if (peer->ivshmem.nfn) {
+        hv_ivshmem_doorbell(peer, peer_end);
+        return;
+    }
+#endif
     hv_vgic_pend_virtual(peer, peer->channels[peer_end].doorbell_intid);
 }
 

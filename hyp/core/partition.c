@@ -6,6 +6,7 @@
  */
 #include "hv/channel.h"
 #include "hv/console.h"
+#include "hv/ivshmem.h"
 #include "hv/lib.h"
 #include "hv/load.h"
 #include "hv/partition.h"
@@ -45,6 +46,9 @@ static void partition_reset(uint32_t idx)
 #ifdef HV_HAS_VUART
     if (hv_partitions[idx].vuart.present)
         hv_vuart_reset(idx);
+#endif
+#ifdef HV_HAS_IVSHMEM
+    hv_ivshmem_reset(idx);
 #endif
     hv_pconsole_reset(idx);
     pstate[idx].cntvoff = counter();

@@ -7,7 +7,9 @@
  */
 #include "hv/config.h"
 #include "hv/console.h"
+#include "hv/ivshmem.h"
 #include "hv/mmio.h"
+#include "hv/pci_regs.h"
 #include "hv/sysreg.h"
 #include "hv/vgic.h"
 #include "hv/vuart.h"
@@ -94,11 +96,12 @@ int hv_mmio_emulate(struct hv_regs *regs, uint64_t iss, uint64_t ipa, const stru
     return 1;
 }
 
-static void must_register(uint32_t pidx, uint64_t base, hv_mmio_handler handler, const char *what)
+static void must_register(uint32_t pidx, uint64_t base, uint64_t size, hv_mmio_handler handler,
+                          const char *what)
 {
     /* Refused only for a configuration hvcfg rejects: the device stays unmapped (every access
      * a stage-2 fault), which fails closed. */
-    if (!hv_mmio_register(pidx, base, DEVICE_PAGE, handler))
+    if (!hv_mmio_register(pidx, base, size, handler))
         hv_log("partition %s: %s at 0x%lx not emulated (region refused)", hv_partitions[pidx].name,
                what, (unsigned long)base);
 }
@@ -107,10 +110,19 @@ void hv_mmio_init(void)
 {
     for (uint32_t i = 0; i < HV_NPARTITIONS; i++) {
         const struct hv_partition *p = &hv_partitions[i];
-        must_register(i, p->vgic.gicd_ipa, hv_vgic_dist_access, "GIC distributor");
+        must_register(i, p->vgic.gicd_ipa, DEVICE_PAGE, hv_vgic_dist_access, "GIC distributor");
 #ifdef HV_HAS_VUART
         if (p->vuart.present)
-            must_register(i, p->vuart.ipa, hv_vuart_access, "virtual UART");
+            must_register(i, p->vuart.ipa, DEVICE_PAGE, hv_vuart_access, "virtual UART");
+#endif
+#ifdef HV_HAS_IVSHMEM
+        /* nfn is at most one bus's devices: the pages below cannot wrap (registration checks) */
+        if (p->ivshmem.nfn && p->ivshmem.nfn <= PCI_DEVICES_PER_BUS) {
+            must_register(i, p->ivshmem.ecam_ipa, PCI_ECAM_BUS_SIZE, hv_ecam_access,
+                          "PCI ECAM window");
+            must_register(i, p->ivshmem.regs_ipa, p->ivshmem.nfn * DEVICE_PAGE,
+                          hv_ivshmem_regs_access, "ivshmem registers");
+        }
 #endif
     }
 }

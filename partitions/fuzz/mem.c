@@ -5,8 +5,10 @@
  * registers) at random offsets of every page that matters: its emulated GICD and virtual UART,
  * the GICC (GICV) page, its own read-only code, its scratch RAM, and pages it was not given
  * (unmapped, the victim's RAM, the hypervisor's RAM and GICH, IPAs past the IPA size), its
- * channels (one it may write, one it may only read). Then
- * targeted register writes to its vGIC distributor, virtual UART and passed-through UART.
+ * channels (one it may write, one it may only read) and, with `ivshmem`, its PCI host bridge:
+ * the ECAM window (mostly the functions' headers) and the BAR0 register pages (doorbells toward
+ * the victim among them). Then targeted register writes to its vGIC distributor, virtual UART
+ * and passed-through UART.
  */
 #include "fuzz.h"
 #include "../lib/gicv2.h"
@@ -24,6 +26,8 @@ enum target {
     T_RANDOM,
     T_HIGH,
     T_CHANNEL,              /* its channels: rw and ro (a write there faults, by policy) */
+    T_ECAM,
+    T_PCI_REGS,
     T_NTARGETS
 };
 
@@ -61,6 +65,18 @@ static uint64_t target_addr(uint64_t *rng, enum target t)
         return fz_channels[r % HVCFG_CHANNEL_COUNT].ipa +
                (r >> 8) % fz_channels[r % HVCFG_CHANNEL_COUNT].size;
 #else
+        return HVCFG_UNMAPPED_IPA + r % 0x10000;
+#endif
+#ifdef HVCFG_PCI_ECAM_BASE
+    case T_ECAM:            /* a present function's header (or the next device), else anywhere */
+        return HVCFG_PCI_ECAM_BASE + (fz_below(rng, 4)
+                                          ? (r % (HVCFG_PCI_FUNCTIONS + 1)) << 15 | (r >> 8) % 0x48
+                                          : (r >> 8) % 0x100000);
+    case T_PCI_REGS:        /* the registers, and a little past them */
+        return HVCFG_PCI_REGS_BASE + (r % HVCFG_PCI_FUNCTIONS) * 0x1000 + (r >> 8) % 0x110;
+#else
+    case T_ECAM:
+    case T_PCI_REGS:
         return HVCFG_UNMAPPED_IPA + r % 0x10000;
 #endif
     default:

@@ -103,6 +103,9 @@ FALLBACK_LAYOUTS: dict[str, StructLayout] = {
     "hv_vgic_config": StructLayout("hv_vgic_config", 8, {"gicd_ipa": 0}, source="fixed"),
     "hv_vuart_config": StructLayout("hv_vuart_config", 16, {
         "ipa": 0, "intid": 8, "present": 12}, {"intid": 4, "present": 4}, source="fixed"),
+    "hv_ivshmem_config": StructLayout("hv_ivshmem_config", 24, {
+        "ecam_ipa": 0, "regs_ipa": 8, "nfn": 16, "ivposition": 20},
+        {"nfn": 4, "ivposition": 4}, source="fixed"),
     # hv_partition.channels -> nchannels of these (config.h); without DWARF their place in
     # hv_partition is unknown and the channel proofs say so in a note.
     "hv_channel_end": StructLayout("hv_channel_end", 48, {

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from .. import fsverity, package, perms, platform
+from .. import channels, fsverity, package, pcihost, perms, platform
 from ..guestdt import vuart_location
 from ..model import Channel, ChannelEnd, Partition, System
 from .elfimage import ElfImage, Section, StructLayout, VerifyError
@@ -80,6 +80,8 @@ class Emulated:
 
     gicd_ipa: int | None        # None: not readable (no DWARF for the nested struct)
     vuart_ipa: int | None       # None: no virtual UART (or not readable)
+    # `ivshmem`: (ECAM IPA, BAR0 pages IPA, functions); None: none (or not readable)
+    pci: tuple[int, int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -228,6 +230,10 @@ def _read_channels(img: ElfImage, lay: StructLayout, base: int, problems: list[s
     return tuple(out)
 
 
+def _pci(value: tuple[int, int, int] | None) -> str:
+    return "none" if value is None else f"({value[0]:#x}, {value[1]:#x}, {value[2]})"
+
+
 def _read_emulated(img: ElfImage, lay: StructLayout, base: int) -> Emulated | None:
     """hv_partition.vgic.gicd_ipa and hv_partition.vuart.{ipa,present}; None without DWARF."""
     glay, ulay = img.layouts.get("hv_vgic_config"), img.layouts.get("hv_vuart_config")
@@ -237,7 +243,15 @@ def _read_emulated(img: ElfImage, lay: StructLayout, base: int) -> Emulated | No
     gicd = _member(img, glay, base + lay.offsets["vgic"], "gicd_ipa")
     at = base + lay.offsets["vuart"]
     present = _member(img, ulay, at, "present", 4)
-    return Emulated(gicd, _member(img, ulay, at, "ipa") if present else None)
+    pci = None
+    play = img.layouts.get("hv_ivshmem_config")
+    if play is not None and play.source == "dwarf" and lay.has("ivshmem"):
+        pat = base + lay.offsets["ivshmem"]
+        nfn = _member(img, play, pat, "nfn", 4)
+        ecam, regs = _member(img, play, pat, "ecam_ipa"), _member(img, play, pat, "regs_ipa")
+        if nfn and ecam is not None and regs is not None:
+            pci = (ecam, regs, nfn)
+    return Emulated(gicd, _member(img, ulay, at, "ipa") if present else None, pci)
 
 
 # ---------------------------------------------------------------------------- digest sources
@@ -894,12 +908,16 @@ class Verifier:
         """(IPA start, end, what) the hypervisor emulates for partition `p`, from the
         configuration: the distributor at the board's GICD address (the guest's device tree
         says so), the virtual UART where `vuart` puts it (guestdt.vuart_location: the console
-        UART's address unless configured). Accesses there must trap."""
+        UART's address unless configured), with `ivshmem` the PCI host bridge's ECAM window and
+        BAR0 register pages (channels.bridge). Accesses there must trap."""
         gicd = self.system.board.gic.gicd
         out = [(_down(gicd.base), _down(gicd.base) + PAGE, "the emulated distributor (GICD)")]
         if p.vuart:
             ipa = vuart_location(self.system, p)[0]
             out.append((_down(ipa), _down(ipa) + PAGE, "the virtual UART"))
+        host = channels.bridge(self.system, p)
+        if host is not None:
+            out += [(lo, hi, what) for what, lo, hi in host.trapped]
         return out
 
     def check_emulated(self, s2: list[tuple[PartitionEntry, Walk]]) -> None:
@@ -925,6 +943,18 @@ class Verifier:
                              f"gives GICD at {_opt(want[0])} and a UART at {_opt(want[1])}")
                 pages += [(a, a + PAGE, "an emulated page recorded in hv_partitions")
                           for a in got if a is not None and a not in want]
+                host = channels.bridge(self.system, p)
+                want_pci = (host.ecam, host.regs, len(host.bars)) if host is not None else None
+                if e.emulated.pci != want_pci:
+                    self.add("emulated-mismatch", p.name, "hv_partitions emulates a PCI host "
+                             f"bridge (ECAM, BAR0 pages, functions) {_pci(e.emulated.pci)}; "
+                             f"the configuration gives {_pci(want_pci)}")
+                    if e.emulated.pci is not None:
+                        ecam, regs, nfn = e.emulated.pci
+                        pages += [(ecam, ecam + pcihost.ECAM_SIZE,
+                                   "a PCI ECAM window recorded in hv_partitions"),
+                                  (regs, regs + min(nfn, pcihost.MAX_FUNCTIONS) * PAGE,
+                                   "ivshmem register pages recorded in hv_partitions")]
             for r in w.runs:
                 for lo, hi, what in pages:
                     a, b = max(r.va, lo), min(r.va_end, hi)

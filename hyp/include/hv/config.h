@@ -74,6 +74,17 @@ struct hv_channel_mem {
     uint64_t size;
 };
 
+/* The emulated ECAM host bridge (bus 0 only, 1 MiB) in front of a partition's ivshmem PCI
+ * functions (hyp/pci/): device n, function 0 presents the partition's channel end n (BAR2 at
+ * the end's ipa, INTx = its doorbell_intid). nfn = 0: none, and no ECAM window. Function n's
+ * registers (BAR0) are the trapped page at regs_ipa + n * 4 KiB. */
+struct hv_ivshmem_config {
+    uint64_t ecam_ipa;
+    uint64_t regs_ipa;
+    uint32_t nfn;                   /* = nchannels, <= 32 (PCI_DEVICES_PER_BUS) */
+    uint32_t ivposition;            /* bit n: end n is ends[1] of its channel (IVPosition) */
+};
+
 struct hv_partition {
     const char *name;
     uint64_t vttbr;                 /* stage-2 root PA | VMID << 48 */
@@ -93,6 +104,7 @@ struct hv_partition {
     struct hv_vuart_config vuart;
     const struct hv_channel_end *channels;  /* NULL when it is an end of no channel */
     uint32_t nchannels;
+    struct hv_ivshmem_config ivshmem;
 };
 
 /* EL2 control register values, read by head.S (offsets: aarch64/asm-offsets.c) and vcpu.c,

@@ -32,7 +32,7 @@ struct hv_mmio_region {
     hv_mmio_handler handler;
 };
 
-#define HV_MMIO_MAX_REGIONS 4       /* per partition: the distributor, a virtual UART */
+#define HV_MMIO_MAX_REGIONS 4       /* per partition: distributor, virtual UART, ECAM, BAR0s */
 
 /* Register an emulated region for partition `pidx` (boot CPU, before any partition runs).
  * Refused (0) when the table is full, the region empty, not 8-byte aligned, wrapping past 2^64,
