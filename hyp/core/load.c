@@ -42,8 +42,12 @@ struct job {
     uint64_t ticks[T_KINDS];        /* CPU time per kind, summed over CPUs (atomic) */
 };
 
-/* [0 .. HV_NPARTITIONS): each partition's restart job; the last: the boot job. */
-static struct job jobs[HV_NPARTITIONS + 1];
+/* [0 .. HV_NPARTITIONS): each partition's restart job; the last: the boot job. Closed until
+ * opened: a partition's idle CPUs call hv_load_help at every wake-up, also before its first
+ * restart, and a claim taken then (a `next` of 0, 1, ...) would still count once the job opens
+ * under it, so that a unit runs twice and `done` reaches `units` before the last one is done
+ * (tests/host/test_load_job.c). Every claim on a closed job is >= CLOSED, never a unit. */
+static struct job jobs[HV_NPARTITIONS + 1] = {[0 ... HV_NPARTITIONS] = {.next = CLOSED}};
 #define BOOT_JOB (&jobs[HV_NPARTITIONS])
 
 static uint8_t scratch[HV_NCPUS][2 * FSV_BLOCK] __attribute__((aligned(64)));
@@ -203,7 +207,7 @@ static void work(struct job *j)
         run_unit(j, &u, blocks, buf, t);
         did++;
         __atomic_add_fetch(&j->done, 1, __ATOMIC_RELEASE);
-        __asm__ volatile("dsb ish\n\tsev" : : : "memory");     /* the opener may wait */
+        sev();                      /* the opener may wait */
     }
     if (!did)
         return;
@@ -224,6 +228,12 @@ static void open_job(struct job *j, uint32_t first, uint32_t count, int cold)
     j->count = count;
     j->cold = cold;
     j->units = count_units(j);
+    /* The level-1 nodes of the last load hold the same hashes: a unit that never ran must fail
+     * the measurement, not pass on them. */
+    for (uint32_t idx = first; idx < first + count; idx++)
+        for (uint32_t b = 0; b < hv_partitions[idx].nblobs; b++)
+            memset(first_node(idx, b), 0,
+                   hv_fsv_nodes(hv_partitions[idx].blobs[b].size) * SHA256_DIGEST);
     j->done = 0;
     j->cpus = 0;
     j->most = 0;
@@ -239,7 +249,7 @@ static void finish_job(struct job *j)
 {
     work(j);
     while (__atomic_load_n(&j->done, __ATOMIC_ACQUIRE) < j->units)
-        __asm__ volatile("wfe" : : : "memory");
+        wfe();
     __atomic_store_n(&j->next, CLOSED, __ATOMIC_RELAXED);
     hv_icache_inval_all();
 }

@@ -63,7 +63,7 @@ void hv_main(uint64_t firmware_dtb, uint64_t loaded_at)
     hv_console_input_init();
 #endif
     __atomic_store_n(&partitions_started, 1, __ATOMIC_RELEASE);
-    __asm__ volatile("dsb ish\n\tsev" : : : "memory");
+    sev();
     hv_cpu_start(slot);
 }
 
@@ -72,6 +72,6 @@ void hv_secondary_main(uint64_t slot)
     hv_gic_init_cpu((uint32_t)slot);
     hv_load_help_boot();
     while (!__atomic_load_n(&partitions_started, __ATOMIC_ACQUIRE))
-        __asm__ volatile("wfe" : : : "memory");
+        wfe();
     hv_cpu_start((uint32_t)slot);
 }
