@@ -205,19 +205,22 @@ static void work(struct job *j)
         if (i >= j->units || !unit_at(j, i, &u))
             break;
         run_unit(j, &u, blocks, buf, t);
-        did++;
+        /* The unit's share of the log before it counts as done: the opener logs once `done`
+         * is `units`, and a CPU still adding after that would be missing there (a restart
+         * whose units a helper took all: "0 of its 2 CPU(s)") or land in the next job. */
+        if (++did == 1)
+            __atomic_add_fetch(&j->cpus, 1, __ATOMIC_RELAXED);
+        uint32_t most = __atomic_load_n(&j->most, __ATOMIC_RELAXED);
+        while (did > most && !__atomic_compare_exchange_n(&j->most, &most, did, 0, __ATOMIC_RELAXED,
+                                                          __ATOMIC_RELAXED))
+            ; /* `most` reloaded: bounded by the CPUs' increments */
+        for (int k = 0; k < T_KINDS; k++) {
+            __atomic_add_fetch(&j->ticks[k], t[k], __ATOMIC_RELAXED);
+            t[k] = 0;
+        }
         __atomic_add_fetch(&j->done, 1, __ATOMIC_RELEASE);
-        sev();                      /* the opener may wait */
+        sev(); /* the opener may wait */
     }
-    if (!did)
-        return;
-    __atomic_add_fetch(&j->cpus, 1, __ATOMIC_RELAXED);
-    uint32_t most = __atomic_load_n(&j->most, __ATOMIC_RELAXED);
-    while (did > most && !__atomic_compare_exchange_n(&j->most, &most, did, 0, __ATOMIC_RELAXED,
-                                                      __ATOMIC_RELAXED))
-        ;                           /* `most` reloaded: bounded by the CPUs' increments */
-    for (int k = 0; k < T_KINDS; k++)
-        __atomic_add_fetch(&j->ticks[k], t[k], __ATOMIC_RELAXED);
 }
 
 /* Set up while closed (no CPU can claim), then open with one release store. */
@@ -257,7 +260,7 @@ static void finish_job(struct job *j)
 void hv_load_open_boot(void)
 {
     open_job(BOOT_JOB, 0, HV_NPARTITIONS, 1);
-    dsb(ish);                       /* before any secondary starts */
+    dsb(ish); /* before any secondary starts */
 }
 
 void hv_load_help_boot(void)
@@ -293,7 +296,7 @@ void hv_load_partition(uint32_t idx)
     open_job(&jobs[idx], idx, 1, 0);
     for (uint32_t v = 0; v < p->nvcpus; v++)
         if (p->cpu_slot[v] != self)
-            hv_gic_kick(p->cpu_slot[v]);    /* idle in WFI: hv_cpu_idle calls hv_load_help */
+            hv_gic_kick(p->cpu_slot[v]); /* idle in WFI: hv_cpu_idle calls hv_load_help */
     finish_job(&jobs[idx]);
     hv_log("%s: reloaded: %u units on %u of its %u CPU(s), %lu us", p->name, jobs[idx].units,
            jobs[idx].cpus, p->nvcpus, us(counter() - t0));

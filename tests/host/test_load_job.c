@@ -8,7 +8,27 @@
 #include <string.h>
 
 #include "check.h"
+
+/* After every `done` increment (work() wakes the opener there): what the opener, waiting for
+ * `done` to reach `units`, would log at that instant. */
+static void after_done(void);
+#undef sev
+#define sev() after_done()
+
 #include "../../hyp/core/load.c"
+
+static uint32_t seen_cpus, seen_most;
+static uint64_t seen_ticks;
+
+static void after_done(void)
+{
+    struct job *j = &jobs[0];
+    if (__atomic_load_n(&j->done, __ATOMIC_ACQUIRE) < j->units)
+        return;
+    seen_cpus = j->cpus;
+    seen_most = j->most;
+    seen_ticks = j->ticks[T_SCRUB] + j->ticks[T_COPY] + j->ticks[T_HASH];
+}
 
 /* The hypervisor's functions load.c calls, over host memory. */
 hv_sha256_blocks_fn hv_sha256_best(void)
@@ -191,4 +211,26 @@ TEST(a_unit_that_never_ran_fails_the_measurement)
         run_unit(&jobs[0], &u, hv_sha256_blocks_generic, scratch[0], t);
     }
     CHECK(!hv_load_verify(0, 0));
+}
+
+/* A helper CPU takes every unit of a restart before the owner gets to its own work(): once
+ * `done` reaches `units`, the owner may log at once, and the log must already count the
+ * helper ("reloaded: N units on 1 of its 2 CPU(s) (at most N on one)"). */
+TEST(the_log_counts_a_helper_before_its_last_unit_is_done)
+{
+    set_up();
+    host_sysreg.cntfrq_el0 = 1;
+    host_sysreg.cntpct_el0 = 0;
+    host_sysreg.tpidr_el2 = 0;
+    open_job(&jobs[0], 0, 1, 0);    /* the owner opens and kicks ... */
+    host_sysreg.tpidr_el2 = 1;
+    host_sysreg.cntpct_el0 = 5;
+    hv_load_help(0);                /* ... and CPU 1 takes every unit */
+    EXPECT_EQ(jobs[0].done, jobs[0].units);
+    EXPECT_EQ(seen_cpus, 1);
+    EXPECT_EQ(seen_most, jobs[0].units);
+    EXPECT_EQ(seen_ticks, jobs[0].ticks[T_SCRUB] + jobs[0].ticks[T_COPY] + jobs[0].ticks[T_HASH]);
+    host_sysreg.tpidr_el2 = 0;
+    finish_job(&jobs[0]);
+    CHECK(hv_load_verify(0, 0));
 }
