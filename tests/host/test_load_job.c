@@ -142,14 +142,14 @@ static int ram_is_loaded(void)
 }
 
 /*
- * First in this file: no job of partition 0 has been opened yet.
- * CPU 1 of the partition idles before the partition's first restart: its idle loop runs
- * hv_load_help(0) at every wake-up (a kick, an SGI its own partition sends it). The job was
- * never opened. Its claim, the atomic add at the top of work(), may land just before the stop
- * owner opens the job and its read of `units` just after: that claim must be worthless, or
- * unit i runs twice (on CPU 1 and on whichever CPU claims it in the open job), `done` counts
- * it twice, and the owner verifies and starts the partition while its last unit still copies,
- * scrubs or hashes (the nodes of the last load make the measurement pass regardless).
+ * First in this file: no job of partition 0 has been opened yet. CPU 1 of the partition idles
+ * before the partition's first restart: its idle loop runs hv_load_help(0) at every wake-up (an
+ * interrupt, a kick). The job was never opened. Its claim, the atomic add at
+ * the top of work(), may land just before the stop owner opens the job and its read of `units` just
+ * after: that claim must be worthless, or unit i runs twice (on CPU 1 and on whichever CPU claims
+ * it in the open job), `done` counts it twice, and the owner verifies and starts the partition
+ * while its last unit still copies, scrubs or hashes (and, for a blob of one span, its node of the
+ * last load passed the measurement regardless: a_unit_that_never_ran_fails_the_measurement).
  */
 TEST(a_claim_before_the_first_restart_opens_its_job_is_worthless)
 {
