@@ -42,8 +42,12 @@ struct job {
     uint64_t ticks[T_KINDS];        /* CPU time per kind, summed over CPUs (atomic) */
 };
 
-/* [0 .. HV_NPARTITIONS): each partition's restart job; the last: the boot job. */
-static struct job jobs[HV_NPARTITIONS + 1];
+/* [0 .. HV_NPARTITIONS): each partition's restart job; the last: the boot job. Closed until
+ * opened: a partition's idle CPUs call hv_load_help at every wake-up, also before its first
+ * restart, and a claim taken then (a `next` of 0, 1, ...) would still count once the job opens
+ * under it, so that a unit runs twice and `done` reaches `units` before the last one is done
+ * (tests/host/test_load_job.c). Every claim on a closed job is >= CLOSED, never a unit. */
+static struct job jobs[HV_NPARTITIONS + 1] = {[0 ... HV_NPARTITIONS] = {.next = CLOSED}};
 #define BOOT_JOB (&jobs[HV_NPARTITIONS])
 
 static uint8_t scratch[HV_NCPUS][2 * FSV_BLOCK] __attribute__((aligned(64)));
@@ -201,19 +205,22 @@ static void work(struct job *j)
         if (i >= j->units || !unit_at(j, i, &u))
             break;
         run_unit(j, &u, blocks, buf, t);
-        did++;
+        /* The unit's share of the log before it counts as done: the opener logs once `done`
+         * is `units`, and a CPU still adding after that would be missing there (a restart
+         * whose units a helper took all: "0 of its 2 CPU(s)") or land in the next job. */
+        if (++did == 1)
+            __atomic_add_fetch(&j->cpus, 1, __ATOMIC_RELAXED);
+        uint32_t most = __atomic_load_n(&j->most, __ATOMIC_RELAXED);
+        while (did > most && !__atomic_compare_exchange_n(&j->most, &most, did, 0, __ATOMIC_RELAXED,
+                                                          __ATOMIC_RELAXED))
+            ; /* `most` reloaded: bounded by the CPUs' increments */
+        for (int k = 0; k < T_KINDS; k++) {
+            __atomic_add_fetch(&j->ticks[k], t[k], __ATOMIC_RELAXED);
+            t[k] = 0;
+        }
         __atomic_add_fetch(&j->done, 1, __ATOMIC_RELEASE);
-        __asm__ volatile("dsb ish\n\tsev" : : : "memory");     /* the opener may wait */
+        sev(); /* the opener may wait */
     }
-    if (!did)
-        return;
-    __atomic_add_fetch(&j->cpus, 1, __ATOMIC_RELAXED);
-    uint32_t most = __atomic_load_n(&j->most, __ATOMIC_RELAXED);
-    while (did > most && !__atomic_compare_exchange_n(&j->most, &most, did, 0, __ATOMIC_RELAXED,
-                                                      __ATOMIC_RELAXED))
-        ;                           /* `most` reloaded: bounded by the CPUs' increments */
-    for (int k = 0; k < T_KINDS; k++)
-        __atomic_add_fetch(&j->ticks[k], t[k], __ATOMIC_RELAXED);
 }
 
 /* Set up while closed (no CPU can claim), then open with one release store. */
@@ -224,6 +231,12 @@ static void open_job(struct job *j, uint32_t first, uint32_t count, int cold)
     j->count = count;
     j->cold = cold;
     j->units = count_units(j);
+    /* The level-1 nodes of the last load hold the same hashes: a unit that never ran must fail
+     * the measurement, not pass on them. */
+    for (uint32_t idx = first; idx < first + count; idx++)
+        for (uint32_t b = 0; b < hv_partitions[idx].nblobs; b++)
+            memset(first_node(idx, b), 0,
+                   hv_fsv_nodes(hv_partitions[idx].blobs[b].size) * SHA256_DIGEST);
     j->done = 0;
     j->cpus = 0;
     j->most = 0;
@@ -239,7 +252,7 @@ static void finish_job(struct job *j)
 {
     work(j);
     while (__atomic_load_n(&j->done, __ATOMIC_ACQUIRE) < j->units)
-        __asm__ volatile("wfe" : : : "memory");
+        wfe();
     __atomic_store_n(&j->next, CLOSED, __ATOMIC_RELAXED);
     hv_icache_inval_all();
 }
@@ -247,7 +260,7 @@ static void finish_job(struct job *j)
 void hv_load_open_boot(void)
 {
     open_job(BOOT_JOB, 0, HV_NPARTITIONS, 1);
-    dsb(ish);                       /* before any secondary starts */
+    dsb(ish); /* before any secondary starts */
 }
 
 void hv_load_help_boot(void)
@@ -283,7 +296,7 @@ void hv_load_partition(uint32_t idx)
     open_job(&jobs[idx], idx, 1, 0);
     for (uint32_t v = 0; v < p->nvcpus; v++)
         if (p->cpu_slot[v] != self)
-            hv_gic_kick(p->cpu_slot[v]);    /* idle in WFI: hv_cpu_idle calls hv_load_help */
+            hv_gic_kick(p->cpu_slot[v]); /* idle in WFI: hv_cpu_idle calls hv_load_help */
     finish_job(&jobs[idx]);
     hv_log("%s: reloaded: %u units on %u of its %u CPU(s), %lu us", p->name, jobs[idx].units,
            jobs[idx].cpus, p->nvcpus, us(counter() - t0));

@@ -63,15 +63,20 @@ void hv_main(uint64_t firmware_dtb, uint64_t loaded_at)
     hv_console_input_init();
 #endif
     __atomic_store_n(&partitions_started, 1, __ATOMIC_RELEASE);
-    __asm__ volatile("dsb ish\n\tsev" : : : "memory");
+    sev();
     hv_cpu_start(slot);
 }
 
 void hv_secondary_main(uint64_t slot)
 {
+    /* As on the boot CPU, before this CPU hashes: CPTR_EL2 is UNKNOWN at reset, and with TFP
+     * set the first SHA-256 instruction of its share of the load would trap to EL2 in a unit
+     * the boot CPU waits for (tests/host/test_main.c). */
+    write_sysreg(cptr_el2, CPTR_EL2_DEFAULT);
+    isb();
     hv_gic_init_cpu((uint32_t)slot);
     hv_load_help_boot();
     while (!__atomic_load_n(&partitions_started, __ATOMIC_ACQUIRE))
-        __asm__ volatile("wfe" : : : "memory");
+        wfe();
     hv_cpu_start((uint32_t)slot);
 }

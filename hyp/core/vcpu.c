@@ -41,11 +41,6 @@ static struct pcpu pcpus[HV_NCPUS];
 
 void hv_enter_guest(const struct hv_regs *regs) __attribute__((noreturn));
 
-static inline void sev(void)
-{
-    __asm__ volatile("dsb ish\n\tsev" : : : "memory");
-}
-
 static struct prun *run_of_slot(uint32_t slot)
 {
     return &pruns[hv_cpus[slot].partition];

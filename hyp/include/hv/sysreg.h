@@ -134,6 +134,9 @@
 #define isb()    __asm__ volatile("isb" : : : "memory")
 #define dsb(opt) __asm__ volatile("dsb " #opt : : : "memory")
 #define wfi()    __asm__ volatile("wfi" : : : "memory")
+#define wfe()    __asm__ volatile("wfe" : : : "memory")
+/* Wake CPUs waiting in WFE, the stores before it completed first. */
+#define sev()    __asm__ volatile("dsb ish\n\tsev" : : : "memory")
 #endif
 
 #endif

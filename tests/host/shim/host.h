@@ -15,7 +15,7 @@
 struct host_sysregs {
     uint64_t cntfrq_el0, cntpct_el0;
     uint64_t esr_el2, far_el2, hpfar_el2, elr_el2, spsr_el2;
-    uint64_t sctlr_el1, par_el1, tpidr_el2;
+    uint64_t sctlr_el1, par_el1, tpidr_el2, cptr_el2, mpidr_el1;
 };
 
 extern struct host_sysregs host_sysreg;
@@ -25,6 +25,8 @@ extern struct host_sysregs host_sysreg;
 #define isb()              ((void)0)
 #define dsb(opt)           ((void)0)
 #define wfi()              ((void)0)
+#define wfe()              ((void)0)
+#define sev()              ((void)0)
 
 static inline uint32_t hv_cpu_slot(void)
 {
