@@ -101,6 +101,11 @@ MUTATIONS: list[tuple[str, Callable[[Image], None], str]] = [
     ("doorbell INTID moved to a PPI at both ends", lambda m: (
         set_u32(m, end(m, PONG, 1, "ring_intid"), 27),
         set_u32(m, end(m, PING, 1, "doorbell_intid"), 27)), "channel-table"),
+    # A default IPA (no `ipa` configured) moved in the table over the end's own RAM, its old
+    # mapping dropped: the RAM mapping hides the channel, channel_info gives the RAM's IPA.
+    ("default IPA moved over the end's RAM", lambda m: (
+        m.set_u64(end(m, PONG, 0, "ipa"), PONG_DATA),
+        m.set_u64(m.s2_desc(PONG, PONG_REQ), 0)), "channel-table"),
     ("peer changed", lambda m: set_u32(m, end(m, PING, 0, "peer"), PING), "channel-table"),
     ("peer end changed", lambda m: set_u32(m, end(m, PING, 0, "peer_end"), 2),
      "channel-table"),

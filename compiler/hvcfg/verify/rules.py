@@ -672,6 +672,7 @@ class Verifier:
         index = {p.name: i for i, p in enumerate(self.system.partitions)}
         by_index = {e.index: e for e in self.entries}
         doorbells: dict[str, dict[str, int]] = {}
+        seen: dict[str, list[tuple[int, int, str]]] = {}
         for e in self.entries:
             subject = e.name or f"#{e.index}"
             want = self.system.channels_of(e.name) if e.name else ()
@@ -725,6 +726,11 @@ class Verifier:
                                "in `channels:` order)")
                 if t.pa % PAGE or t.ipa % PAGE or t.size % PAGE:
                     bad.append("not page-aligned")
+                for lo, hi, what in seen.setdefault(subject, self.ipa_uses(subject)):
+                    if lo < t.ipa + t.size and t.ipa < hi:
+                        bad.append(f"at IPA {_rng(t.ipa, t.ipa + t.size)}, over {what} (its "
+                                   "pages there are not the channel's)")
+                seen[subject].append((t.ipa, t.ipa + t.size, f"channel {c.name}"))
                 for b in bad:
                     self.add("channel-table", subject, f"channel {j} ({c.name}): {b}")
         self.check_channel_memory()
@@ -758,6 +764,22 @@ class Verifier:
                 self.add("channel-memory", "channels", f"hv_channel_mems[{i}] ({c.name}): the "
                          f"cold-boot scrub zeroes {_rng(pa, pa + size)}, the channel is at "
                          f"{where}")
+
+    def ipa_uses(self, name: str) -> list[tuple[int, int, str]]:
+        """(IPA start, end, what) partition `name` sees besides its channels: its RAM, its
+        devices' pages, the emulated pages and the GICV window at the GICC address. A channel
+        table IPA over one of them is a channel the partition cannot reach there."""
+        p = next((p for p in self.system.partitions if p.name == name), None)
+        if p is None:
+            return []
+        out = [(r.ipa, r.ipa + r.size, f"memory {r.base:#x}") for r in p.memory]
+        out += [(_down(reg.base) + d.delta, _up(reg.end) + d.delta, d.device.path)
+                for d in p.devices for reg in d.device.regs if reg.size]
+        out += self.emulated_pages(p)
+        gicc = self.system.board.gic.gicc
+        if self.gicv_frame() is not None and gicc is not None:
+            out.append((gicc.base, gicc.base + GICV2_CPU_IF_SIZE, "the GICV window at GICC"))
+        return out
 
     def expected_doorbells(self, name: str) -> dict[str, int]:
         """The INTID of each doorbell into partition `name`, by channel, as docs/configuration.md
