@@ -92,11 +92,34 @@ MUTATIONS: list[tuple[str, Callable[[Image], None], str]] = [
     ("doorbell rings the wrong INTID", lambda m: set_u32(
         m, end(m, PING, 0, "ring_intid"), u32(m, end(m, PING, 0, "ring_intid")) + 1),
      "channel-table"),
+    # Both ends agree on another INTID: the sender would pend a line the receiver does not
+    # expect as this doorbell (one it owns: a device's, its virtual UART's, a `vgic.virtual`
+    # line, another doorbell's; or one its distributor does not have).
+    ("doorbell INTID moved at both ends", lambda m: (
+        set_u32(m, end(m, PING, 0, "ring_intid"), 33),
+        set_u32(m, end(m, PONG, 0, "doorbell_intid"), 33)), "channel-table"),
+    ("doorbell INTID moved to a PPI at both ends", lambda m: (
+        set_u32(m, end(m, PONG, 1, "ring_intid"), 27),
+        set_u32(m, end(m, PING, 1, "doorbell_intid"), 27)), "channel-table"),
+    # A default IPA (no `ipa` configured) moved in the table over the end's own RAM, its old
+    # mapping dropped: the RAM mapping hides the channel, channel_info gives the RAM's IPA.
+    ("default IPA moved over the end's RAM", lambda m: (
+        m.set_u64(end(m, PONG, 0, "ipa"), PONG_DATA),
+        m.set_u64(m.s2_desc(PONG, PONG_REQ), 0)), "channel-table"),
     ("peer changed", lambda m: set_u32(m, end(m, PING, 0, "peer"), PING), "channel-table"),
     ("peer end changed", lambda m: set_u32(m, end(m, PING, 0, "peer_end"), 2),
      "channel-table"),
     ("a channel dropped from a table", lambda m: set_u32(
         m, m.partition(PONG) + m.field("hv_partition", "nchannels"), 2), "channel-table"),
+    # hv_channel_mems is what the boot CPU zeroes at EL2 (hv_channels_scrub): {pa, size} of
+    # each channel, `channels:` order. Pointed elsewhere, the hypervisor itself writes zeros
+    # over a partition's loaded RAM or its own state.
+    ("scrub table onto a partition's RAM", lambda m: m.set_u64(m.sym("hv_channel_mems"),
+                                                                PONG_DATA), "channel-memory"),
+    ("scrub table onto the hypervisor", lambda m: m.set_u64(m.sym("hv_channel_mems"),
+                                                            m.sec(".bss")), "channel-memory"),
+    ("scrub table size grown", lambda m: m.update(m.sym("hv_channel_mems") + 8,
+                                                  lambda v: v + 0x100000), "channel-memory"),
     ("EL2 channel memory unmapped", lambda m: m.set_u64(
         m.el2_desc(m.u64(end(m, PING, 0, "pa"))), 0), "el2-missing-mapping"),
 ]
@@ -111,3 +134,30 @@ def test_unmutated_image_is_clean(built, tmp_path):
 def test_channel_mutation_is_flagged(built, tmp_path, name, mutate, expected):
     report = mutated_report(built, tmp_path, mutate)
     assert expected in report.names, f"{name}: expected {expected}, got:\n{report.render()}"
+
+
+# tests/boards/chan-rpi4.yaml: RAM starts at 0 with the firmware's reserved page 0 (armstub,
+# spin-table release addresses) in it, the one board with reserved memory inside a RAM bank.
+RPI4_BOARD = ROOT / "tests" / "boards" / "chan-rpi4.yaml"
+RPI4_PING_REQ, RPI4_PONG_REQ = 0x10200000, 0x11200000
+
+
+@pytest.fixture(scope="module")
+def built_rpi4(tmp_path_factory):
+    return pipeline.build(RPI4_BOARD, tmp_path_factory.mktemp("verify-chan-rpi4"))
+
+
+def test_channel_recorded_in_reserved_memory_is_flagged(built_rpi4, tmp_path):
+    """Both ends of `req` moved onto page 0, the firmware's reserved page (the spin tables the
+    secondary CPUs wait on): RAM of the board, nobody's RAM, not the hypervisor's, and yet
+    memory no partition may write."""
+    def apply(m: Image) -> None:
+        old = m.u64(end(m, PING, 0, "pa"))
+        m.set_u64(end(m, PING, 0, "pa"), 0)
+        m.set_u64(end(m, PONG, 0, "pa"), 0)
+        m.update(m.s2_desc(PING, RPI4_PING_REQ), _pa(0))
+        m.update(m.s2_desc(PONG, RPI4_PONG_REQ), _pa(0))
+        m.set_u64(m.el2_desc(old), 0)   # page 0 stays mapped at EL2 (the spin tables)
+        m.set_u64(m.sym("hv_channel_mems"), 0)      # hv_channel_mems[0] = req: scrubbed there
+    report = mutated_report(built_rpi4, tmp_path, apply)
+    assert "channel-memory" in report.names, report.render()

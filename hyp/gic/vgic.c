@@ -189,16 +189,20 @@ int hv_vgic_pend_virtual(const struct hv_partition *p, uint32_t intid)
         vgic_bit(p->vgic.hw, intid))
         return 0;
     struct vgic_dist *d = &dists[p - hv_partitions];
-    uint32_t m = 1u << (intid % 32), was;
+    uint32_t m = 1u << (intid % 32), was, target = 0;
 
     hv_spin_lock(&d->lock);
     was = d->pending[intid / 32] & m;
     d->pending[intid / 32] |= m;
+    int to = vgic_target_slot(p, d->target[intid], &target);
     hv_spin_unlock(&d->lock);
     /* Already pending: whoever set it marked the work (after its unlock), so a flood of
-     * pends costs the target's CPUs no further kick: one pending bit, one interrupt. */
-    if (!was)
-        vgic_mark_partition(p);
+     * pends costs the target's CPUs no further kick: one pending bit, one interrupt. Only the
+     * vCPU the line targets is kicked (the one flush() gives it to), as for a passed-through
+     * SPI: a peer's doorbells never interrupt the receiver's other vCPUs. A later retarget,
+     * enable or GICD_CTLR write marks the partition itself. */
+    if (!was && to)
+        vgic_mark_work(target);
     return 1;
 }
 

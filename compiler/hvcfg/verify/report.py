@@ -48,7 +48,8 @@ FINDINGS: dict[str, str] = {
     "s2-overlap": "two partitions map the same physical page (outside a channel between them)",
     "channel-table": "a partition's hv_channel_end table differs from its configured channels",
     "channel-memory": "a channel's memory is not free RAM (partition RAM, the hypervisor, "
-                      "another channel, or no RAM at all)",
+                      "reserved memory, another channel, or no RAM at all), or the cold-boot "
+                      "scrub table is not exactly the channels' memory",
     "s2-maps-hypervisor": "a partition maps hypervisor memory",
     "s2-maps-pgtables": "a partition maps a page-table page",
     "s2-maps-image": "a partition maps a pristine partition image",

@@ -685,6 +685,8 @@ class Verifier:
         nobody's RAM, the hypervisor's or another channel's."""
         index = {p.name: i for i, p in enumerate(self.system.partitions)}
         by_index = {e.index: e for e in self.entries}
+        doorbells: dict[str, dict[str, int]] = {}
+        seen: dict[str, list[tuple[int, int, str]]] = {}
         for e in self.entries:
             subject = e.name or f"#{e.index}"
             want = self.system.channels_of(e.name) if e.name else ()
@@ -731,18 +733,103 @@ class Verifier:
                     bad.append(f"doorbell from {other.partition}: "
                                f"{'present' if t.doorbell_intid else 'absent'}, configured "
                                f"{'present' if not t.doorbell_intid else 'absent'}")
+                bell = doorbells.setdefault(subject, self.expected_doorbells(subject))
+                if t.doorbell_intid and t.doorbell_intid != bell.get(c.name):
+                    bad.append(f"rung with INTID {t.doorbell_intid}, the documented allocation "
+                               f"gives {bell.get(c.name)} (above every INTID {subject} owns, "
+                               "in `channels:` order)")
                 if t.pa % PAGE or t.ipa % PAGE or t.size % PAGE:
                     bad.append("not page-aligned")
+                for lo, hi, what in seen.setdefault(subject, self.ipa_uses(subject)):
+                    if lo < t.ipa + t.size and t.ipa < hi:
+                        bad.append(f"at IPA {_rng(t.ipa, t.ipa + t.size)}, over {what} (its "
+                                   "pages there are not the channel's)")
+                seen[subject].append((t.ipa, t.ipa + t.size, f"channel {c.name}"))
                 for b in bad:
                     self.add("channel-table", subject, f"channel {j} ({c.name}): {b}")
         self.check_channel_memory()
 
+    def check_channel_scrub(self) -> None:
+        """hv_channel_mems[i] = {pa, size} of the i-th channel as its ends' tables place it:
+        the hypervisor writes zeros there at EL2 before any partition starts, so an entry
+        anywhere else would have EL2 itself erase a partition's loaded RAM or its own state."""
+        if not self.system.channels:
+            return
+        sym = self.img.symbols.get("hv_channel_mems")
+        if sym is None:
+            self.add("channel-memory", "channels", "hv_channel_mems (the cold-boot scrub "
+                     "table) is not in the image")
+            return
+        placed: dict[str, int | None] = {}
+        for c in self.system.channels:
+            pas = {t.pa for e in c.ends for c2, _, t in self.channel_ends(e.partition)
+                   if c2 is c}
+            placed[c.name] = pas.pop() if len(pas) == 1 else None
+        for i, c in enumerate(self.system.channels):
+            raw = self.img.read(sym.value + 16 * i, 16)
+            if raw is None:
+                self.add("channel-memory", "channels", f"hv_channel_mems[{i}] ({c.name}) is "
+                         "not in the image")
+                continue
+            pa, size = int.from_bytes(raw[:8], "little"), int.from_bytes(raw[8:], "little")
+            want = placed[c.name]
+            if pa != want or size != c.size:
+                where = _rng(want, want + c.size) if want is not None else "its ends' tables"
+                self.add("channel-memory", "channels", f"hv_channel_mems[{i}] ({c.name}): the "
+                         f"cold-boot scrub zeroes {_rng(pa, pa + size)}, the channel is at "
+                         f"{where}")
+
+    def ipa_uses(self, name: str) -> list[tuple[int, int, str]]:
+        """(IPA start, end, what) partition `name` sees besides its channels: its RAM, its
+        devices' pages, the emulated pages and the GICV window at the GICC address. A channel
+        table IPA over one of them is a channel the partition cannot reach there."""
+        p = next((p for p in self.system.partitions if p.name == name), None)
+        if p is None:
+            return []
+        out = [(r.ipa, r.ipa + r.size, f"memory {r.base:#x}") for r in p.memory]
+        out += [(_down(reg.base) + d.delta, _up(reg.end) + d.delta, d.device.path)
+                for d in p.devices for reg in d.device.regs if reg.size]
+        out += self.emulated_pages(p)
+        gicc = self.system.board.gic.gicc
+        if self.gicv_frame() is not None and gicc is not None:
+            out.append((gicc.base, gicc.base + GICV2_CPU_IF_SIZE, "the GICV window at GICC"))
+        return out
+
+    def expected_doorbells(self, name: str) -> dict[str, int]:
+        """The INTID of each doorbell into partition `name`, by channel, as docs/configuration.md
+        documents the allocation (independent of interrupts.doorbell_intids on purpose): the
+        next SPIs above every INTID the partition owns (its devices' SPIs, its virtual UART's,
+        its `vgic.virtual` lines), one per doorbell into it, in `channels:` order. So a
+        doorbell never pends a line the receiver owns, another doorbell's, nor a PPI/SGI."""
+        p = next((p for p in self.system.partitions if p.name == name), None)
+        if p is None:
+            return {}
+        owned = {i for d in p.devices for i in d.device.intids if i >= 32}
+        owned |= set(p.vgic.virtual if p.vgic is not None else ())
+        if p.vuart is not None:
+            owned.add(vuart_location(self.system, p)[1])
+        top, out = max(owned | {31}), {}
+        for c in self.system.channels_of(name):
+            if any(receiver == name for _, receiver in c.rings()):
+                top += 1
+                out[c.name] = top
+        return out
+
     def check_channel_memory(self) -> None:
-        banks = [(b.base, b.end) for b in self.system.board.ram]
+        """Channel memory is RAM of the board and nobody else's (a partition's, the
+        hypervisor's, reserved memory or a spin table, another channel's), and the table the
+        boot CPU zeroes at EL2 (hv_channel_mems, hv_channels_scrub) is exactly that memory."""
+        board = self.system.board
+        banks = [(b.base, b.end) for b in board.ram]
         taken = [(r.base, r.end, f"partition '{p.name}' RAM") for p in self.system.partitions
                  for r in p.memory]
         lo, hi = self.hyp_extent()
         taken.append((lo, hi, "the hypervisor"))
+        taken += [(r.base, r.end, f"reserved memory {_rng(r.base, r.end)}")
+                  for r in board.reserved]
+        taken += [(_down(c.release_addr), _up(c.release_addr + 8), f"the spin table of {c.path}")
+                  for c in board.cpus if c.release_addr is not None]
+        self.check_channel_scrub()
         for plo, phi, names in self.shared_memory():
             what = f"channel memory {_rng(plo, phi)} ({' and '.join(sorted(names))})"
             if not any(b0 <= plo and phi <= b1 for b0, b1 in banks):

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* hv_vgic_pend_virtual (hyp/gic/vgic.c), the pend behind a channel's doorbell: a flood costs
+ * the receiver one pending bit and wakes only the vCPU the line targets, once per 0->1 of its
+ * pending bit (a receiver's other vCPUs are not interrupted by someone else's doorbells). */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+/* One thread: the distributor lock only has to balance (hv/spinlock.h is inline assembly). */
+#define HV_SPINLOCK_H
+typedef struct {
+    uint32_t held;
+} hv_spinlock_t;
+static unsigned unbalanced;
+static inline void hv_spin_lock(hv_spinlock_t *l)
+{
+    unbalanced += l->held++ != 0;
+}
+static inline void hv_spin_unlock(hv_spinlock_t *l)
+{
+    unbalanced += l->held-- != 1;
+}
+
+#include "check.h"
+#define HV_PTIMER_INTID 30      /* not in shim/hvcfg_config.h: only vgic.c needs it */
+#include "../../hyp/gic/vgic.c"
+
+/* Partition 0 (the receiver): two vCPUs on CPUs 0 and 1. Partition 1: the sender (no CPU in
+ * this host machine: the calls come from a CPU slot that is neither). */
+const struct hv_partition hv_partitions[HV_NPARTITIONS] = {
+    {.name = "rx", .nvcpus = 2, .cpu_slot = {0, 1}, .vgic = {.nlines = 64}},
+    {.name = "tx", .nvcpus = 0, .vgic = {.nlines = 64}},
+};
+const struct hv_cpu hv_cpus[HV_NCPUS] = {{0, 0, 0}, {0, 0, 1}};
+struct vgic_dist hv_vgic_dists[HV_NPARTITIONS];
+struct vgic_cpu hv_vgic_cpus[HV_NCPUS];
+
+const uint8_t hv_irq_owner[HV_GIC_LINES];
+static unsigned kicks[HV_NCPUS];
+
+/* What the rest of vgic.c calls and these tests never reach. */
+void hv_gic_deactivate(uint32_t iar)
+{
+}
+void hv_gic_set_enabled(uint32_t intid, int enabled)
+{
+}
+void hv_gic_clear_active(uint32_t intid)
+{
+}
+void hv_log(const char *fmt, ...)
+{
+}
+void vgic_cpu_reset(struct vgic_cpu *vc)
+{
+}
+
+/* hyp/gic/vgic_dist.c's: the lowest targeted vCPU the partition has, onto its CPU. */
+int vgic_target_slot(const struct hv_partition *p, uint8_t target, uint32_t *slot)
+{
+    for (uint32_t v = 0; v < p->nvcpus && v < 8; v++) {
+        if (target & (1u << v)) {
+            *slot = p->cpu_slot[v];
+            return *slot < HV_NCPUS;
+        }
+    }
+    return 0;
+}
+
+void hv_gic_kick(uint32_t slot)
+{
+    if (slot < HV_NCPUS)
+        kicks[slot]++;
+}
+
+#define DOORBELL 40
+
+static void setup(void)
+{
+    memset(hv_vgic_dists, 0, sizeof hv_vgic_dists);
+    memset(kicks, 0, sizeof kicks);
+    memset((void *)hv_vgic_work, 0, sizeof hv_vgic_work);
+    hv_vgic_dists[0].target[DOORBELL] = 1;      /* the doorbell targets vCPU 0 only */
+    host_sysreg.tpidr_el2 = 7;                  /* the sender's CPU: not the receiver's */
+}
+
+TEST(a_flood_pends_once_and_kicks_the_target_once)
+{
+    setup();
+    for (int i = 0; i < 1000; i++)
+        CHECK(hv_vgic_pend_virtual(&hv_partitions[0], DOORBELL));
+    EXPECT_EQ(hv_vgic_dists[0].pending[DOORBELL / 32], 1u << (DOORBELL % 32));
+    EXPECT_EQ(kicks[0], 1u);
+}
+
+TEST(a_flood_does_not_interrupt_the_receivers_other_vcpus)
+{
+    setup();
+    /* The receiver takes each doorbell as it comes (its flush moves the pending bit into a list
+     * register): every ring is then a 0->1. Only vCPU 0, which the line targets, may be woken. */
+    for (int i = 0; i < 100; i++) {
+        CHECK(hv_vgic_pend_virtual(&hv_partitions[0], DOORBELL));
+        hv_vgic_dists[0].pending[DOORBELL / 32] = 0;
+    }
+    EXPECT_EQ(kicks[0], 100u);
+    EXPECT_EQ(kicks[1], 0u);
+}
+
+TEST(the_target_moved_to_vcpu_1_is_the_one_woken)
+{
+    setup();
+    hv_vgic_dists[0].target[DOORBELL] = 2;
+    CHECK(hv_vgic_pend_virtual(&hv_partitions[0], DOORBELL));
+    EXPECT_EQ(kicks[0], 0u);
+    EXPECT_EQ(kicks[1], 1u);
+}
+
+TEST(lines_it_may_not_pend_are_refused)
+{
+    setup();
+    CHECK(!hv_vgic_pend_virtual(&hv_partitions[0], 31));
+    CHECK(!hv_vgic_pend_virtual(&hv_partitions[0], 64));
+    CHECK(!hv_vgic_pend_virtual(&hv_partitions[0], 1020));
+    CHECK(!hv_vgic_pend_virtual(&hv_partitions[0] + HV_NPARTITIONS, DOORBELL));
+    EXPECT_EQ(kicks[0] + kicks[1], 0u);
+}
