@@ -71,6 +71,14 @@ def test_restart_is_visible_to_the_peer_and_keeps_the_contents(console):
     assert "[chanping] chanping: chanpong took 1 restart doorbell(s) before it rang" in console
 
 
+def test_halt_is_visible_to_the_peer(console):
+    # chanping powers itself off after its flood: its partition halts, and chanpong's
+    # channel_info says so (flag PEER_HALTED) while its generation stays 2.
+    halted = console.index("[hyp] chanping: halted")
+    assert "[chanpong] chanpong: peer halted (generation 2)" in console[halted:]
+    assert "peer halted" not in console[:halted]
+
+
 def test_doorbell_flood_does_not_starve_the_receiver(console):
     flood = re.search(r"chanping: flood done: (\d+) rings, errors 0", console)
     assert flood and int(flood[1]) > 100_000, console[-2000:]

@@ -276,6 +276,8 @@ def render_partition_header(system: System, p: Partition, inputs: tuple[Path, ..
     gic = system.board.gic
     uarts = [d for d in p.devices if "arm,pl011" in d.device.compatible]
     first = p.memory[0]
+    flag = {k.removeprefix("CHANNEL_FLAG_"): v for k, v in smccc.constants().items()
+            if k.startswith("CHANNEL_FLAG_")}
     return _ENV.get_template("partition_config.h.j2").render(
         provenance=provenance(inputs), name=p.name, mem_base=first.ipa, mem_size=first.size,
         unmapped=unmapped_ipa(system, p), ncpus=len(p.cpus), gicd=gic.gicd.base,
@@ -285,8 +287,9 @@ def render_partition_header(system: System, p: Partition, inputs: tuple[Path, ..
         virqs=interrupts.virtual_intids(p), pci=channels.bridge(system, p),
         channels=[dict(name=e.name, index=e.index, ipa=e.ipa, size=e.size,
                        doorbell_intid=e.doorbell_intid,
-                       flags=(1 if e.writable else 0) | (2 if e.ring_intid else 0)
-                       | (4 if e.doorbell_intid else 0))
+                       flags=(flag["WRITABLE"] if e.writable else 0)
+                       | (flag["CAN_RING"] if e.ring_intid else 0)
+                       | (flag["DOORBELL_IN"] if e.doorbell_intid else 0))
                   for e in channels.ends(system, p)],
         stack_per_vcpu=PARTITION_STACK, hypercalls=hypercalls.table(),
         smccc=[(name, _c_int(v)) for name, v in smccc.constants().items()])

@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """SMCCC and PSCI constants (function ids, results), read from their one place: the hypervisor's
-headers hyp/include/hv/psci.h and spectre.h, transcribed from Arm DEN0022 and DEN0028.
+headers hyp/include/hv/psci.h and spectre.h, transcribed from Arm DEN0022 and DEN0028, and
+the channel calls' results and flags (hv/channel.h, written as HV_CHANNEL_*, read here as
+CHANNEL_*).
 
 Partitions get them as HVCFG_<NAME> in their generated partition_config.h; `hvcfg surface`
 names PSCI functions by macro and takes the ids from here.
@@ -13,8 +15,9 @@ from pathlib import Path
 
 from .hypbuild import HYP_DIR
 
-HEADERS = ("include/hv/psci.h", "include/hv/spectre.h")
-_DEFINE = re.compile(r"^#define\s+((?:PSCI|SMCCC)_\w+)\s+(.+?)\s*(?:/\*.*)?$", re.M)
+HEADERS = ("include/hv/psci.h", "include/hv/spectre.h", "include/hv/channel.h")
+_DEFINE = re.compile(
+    r"^#define[ \t]+(?:HV_)?((?:PSCI|SMCCC|CHANNEL)_\w+)[ \t]+(.+?)[ \t]*(?:/\*.*)?$", re.M)
 _TERM = re.compile(r"\s*(-?0x[0-9a-fA-F]+|-?\d+|[A-Za-z_]\w*)u?\s*", re.A)
 
 
@@ -46,7 +49,8 @@ def evaluate(expr: str, known: dict[str, int]) -> int:
 
 @cache
 def constants(hyp_dir: Path = HYP_DIR) -> dict[str, int]:
-    """Every PSCI_* and SMCCC_* constant of the headers, in the order they are written."""
+    """Every PSCI_*, SMCCC_* and HV_CHANNEL_* (as CHANNEL_*) constant of the headers, in the
+    order they are written."""
     out: dict[str, int] = {}
     for header in HEADERS:
         for name, expr in _DEFINE.findall((hyp_dir / header).read_text(encoding="utf-8")):

@@ -15,6 +15,9 @@
 
 /* Starts of each partition: the generation of all its ends (0 before the first start). */
 static uint32_t starts[HV_NPARTITIONS];
+/* Set when a partition halts for good (until its next start, which only a restart of the
+ * machine brings): a peer waiting on it can tell "halted" from "slow". */
+static uint8_t halted[HV_NPARTITIONS];
 
 /* The index is clamped after the bounds check with a data dependency (and CSDB), so that a
  * mispredicted check cannot read beyond the table under speculation. */
@@ -73,6 +76,13 @@ uint32_t hv_channel_peer_generation(const struct hv_partition *p, uint32_t end)
     return e ? __atomic_load_n(&starts[e->peer], __ATOMIC_ACQUIRE) : 0;
 }
 
+int hv_channel_peer_halted(const struct hv_partition *p, uint32_t end)
+{
+    const struct hv_channel_end *e = hv_channel_end_of(p, end);
+
+    return e ? __atomic_load_n(&halted[e->peer], __ATOMIC_ACQUIRE) : 0;
+}
+
 void hv_channels_scrub(void)
 {
 #if HV_NCHANNELS > 0
@@ -87,6 +97,7 @@ void hv_channels_partition_start(uint32_t idx, int cold)
 
     if (!p->nchannels)
         return;
+    __atomic_store_n(&halted[idx], 0, __ATOMIC_RELEASE);
     __atomic_add_fetch(&starts[idx], 1, __ATOMIC_RELEASE);
     for (uint32_t i = 0; i < p->nchannels; i++) {
         const struct hv_channel_end *e = &p->channels[i];
@@ -97,4 +108,15 @@ void hv_channels_partition_start(uint32_t idx, int cold)
         if (!cold)
             hv_channel_ring(p, i);  /* the peers learn of the restart; no-op without a doorbell */
     }
+}
+
+void hv_channels_partition_halt(uint32_t idx)
+{
+    const struct hv_partition *p = &hv_partitions[idx];
+
+    if (!p->nchannels)
+        return;
+    __atomic_store_n(&halted[idx], 1, __ATOMIC_RELEASE);
+    for (uint32_t i = 0; i < p->nchannels; i++)
+        hv_channel_ring(p, i);      /* the peers learn of the halt; no-op without a doorbell */
 }

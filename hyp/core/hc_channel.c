@@ -36,5 +36,6 @@ void hv_hc_channel_info(struct hv_regs *regs)
     regs->x[4] = e->ipa;
     regs->x[5] = (e->writable ? HV_CHANNEL_FLAG_WRITABLE : 0) |
                  (e->ring_intid ? HV_CHANNEL_FLAG_CAN_RING : 0) |
-                 (e->doorbell_intid ? HV_CHANNEL_FLAG_DOORBELL_IN : 0);
+                 (e->doorbell_intid ? HV_CHANNEL_FLAG_DOORBELL_IN : 0) |
+                 (hv_channel_peer_halted(p, n) ? HV_CHANNEL_FLAG_PEER_HALTED : 0);
 }

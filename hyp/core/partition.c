@@ -118,6 +118,9 @@ static void halted_and_idle(uint32_t idx)
     hv_vgic_partition_stop(idx);
     hv_pconsole_reset(idx);         /* its partial line and suppressed counts: said, emptied */
     hv_run_halted(idx);
+#ifdef HV_HAS_CHANNELS
+    hv_channels_partition_halt(idx);
+#endif
     hv_log("%s: halted", hv_partitions[idx].name);
     if (__atomic_sub_fetch(&alive, 1, __ATOMIC_ACQ_REL) == 0)
         power_off();

@@ -61,7 +61,7 @@ int main(uint64_t dtb)
 {
     struct channel_state st;
     uint64_t freq = guest_cntfrq(), last, worst = 0;
-    uint32_t peer_gen;
+    uint32_t peer_gen, peer_halted = 0;
 
     req = channel_find("req"), reply = channel_find("reply"), tel = channel_find("telemetry");
     if (!req || !reply || !tel) {
@@ -99,6 +99,10 @@ int main(uint64_t dtb)
         if (st.peer_generation != peer_gen) {
             guest_printf("chanpong: peer generation %u -> %u", peer_gen, st.peer_generation);
             peer_gen = bell_generation = st.peer_generation;
+        }
+        if ((st.flags & HVCFG_CHANNEL_FLAG_PEER_HALTED) && !peer_halted) {
+            peer_halted = 1;            /* chanping powered itself off after its flood */
+            guest_printf("chanpong: peer halted (generation %u)", st.peer_generation);
         }
 #ifdef BEATS
         if (i == BEATS) {

@@ -106,7 +106,8 @@ static int64_t channel_result(uint32_t fid, uint64_t index)
 {
 #if HVCFG_CHANNEL_COUNT > 0
     if (index < HVCFG_CHANNEL_COUNT)
-        return fid == HVCFG_HC_CHANNEL_INFO || (fz_channels[index].flags & HVCFG_CHANNEL_CAN_RING)
+        return fid == HVCFG_HC_CHANNEL_INFO ||
+                       (fz_channels[index].flags & HVCFG_CHANNEL_FLAG_CAN_RING)
                    ? 0
                    : -1;
 #endif

@@ -16,13 +16,13 @@ struct channel {
     uint32_t index;             /* the caller's channel index (hypercall argument) */
     uint64_t ipa;               /* where this partition sees the memory */
     uint64_t size;
-    uint32_t flags;             /* HVCFG_CHANNEL_WRITABLE, _CAN_RING, _DOORBELL_IN */
-    uint32_t doorbell_intid;    /* the peer's doorbell pends this INTID here (0: none) */
+    uint32_t flags; /* HVCFG_CHANNEL_FLAG_*: WRITABLE, CAN_RING, DOORBELL_IN, PEER_HALTED */
+    uint32_t doorbell_intid; /* the peer's doorbell pends this INTID here (0: none) */
 };
 
 struct channel_state {
-    uint32_t generation;        /* this end's: starts of this partition (first start: 1) */
-    uint32_t peer_generation;   /* the other end's: it grows when the peer restarts */
+    uint32_t generation; /* this end's: starts of this partition (first start: 1) */
+    uint32_t peer_generation; /* the other end's: it grows when the peer restarts */
     uint64_t size, ipa;
     uint32_t flags;
 };

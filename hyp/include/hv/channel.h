@@ -16,6 +16,7 @@
 #define HV_CHANNEL_FLAG_WRITABLE    1u
 #define HV_CHANNEL_FLAG_CAN_RING    2u
 #define HV_CHANNEL_FLAG_DOORBELL_IN 4u
+#define HV_CHANNEL_FLAG_PEER_HALTED 8u /* the peer's partition halted (until it starts again) */
 
 #ifdef HV_HAS_CHANNELS
 /* End `end` of partition p (a guest-controlled index), or NULL when p has no such end. */
@@ -29,12 +30,17 @@ void hv_channel_deliver(const struct hv_partition *peer, uint32_t peer_end);
 /* Generations (0 for an index that is not p's): own end, and the other end. */
 uint32_t hv_channel_generation(const struct hv_partition *p, uint32_t end);
 uint32_t hv_channel_peer_generation(const struct hv_partition *p, uint32_t end);
+/* 1 when the other end's partition is halted (0 for an index that is not p's). */
+int hv_channel_peer_halted(const struct hv_partition *p, uint32_t end);
 /* Cold boot: zero every channel's memory, once, before any partition runs. */
 void hv_channels_scrub(void);
 /* Partition `idx` is starting (cold = its first start), its vGIC reset: bump its ends'
  * generation, pend each doorbell into it whose peer has started (a ring before this start was
  * dropped with the reset) and, on a restart, ring each peer it has a doorbell toward. */
 void hv_channels_partition_start(uint32_t idx, int cold);
+/* Partition `idx` halted (the health monitor, a failed measurement, its last vCPU off): mark it
+ * and ring each peer it has a doorbell toward, so that a peer waiting on it can tell. */
+void hv_channels_partition_halt(uint32_t idx);
 #endif
 
 #endif
