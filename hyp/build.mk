@@ -19,6 +19,7 @@
 #                        it, and writes it into features.mk for make); what else the call
 #                        needs is listed here
 #   VUART                some partition has a virtual PL011 (YAML `vuart: true`)
+#   INTEGRITY            some partition's kernel is sealed (YAML `integrity:`)
 #   PLATFORM_PSCI_SMC    the board starts CPUs and powers off through PSCI over SMC
 #   PLATFORM_SPIN_TABLE  spin-table CPUs and the BCM283x power-management watchdog
 # A feature no partition uses is not compiled in: its attack surface is not in the image.
@@ -32,6 +33,7 @@ srcs-y += stage2/abort.c stage2/mmio.c drivers/pl011.c gic/gicv2.c gic/vgic.c gi
 
 srcs-$(CONFIG_HC_CONSOLE) += core/pconsole.c
 srcs-$(CONFIG_VUART) += drivers/vuart.c drivers/console_input.c core/pconsole.c
+srcs-$(CONFIG_INTEGRITY) += stage2/seal.c
 
 srcs-$(CONFIG_PLATFORM_PSCI_SMC) += platform/psci_smc.c
 srcs-$(CONFIG_PLATFORM_SPIN_TABLE) += platform/spin_table.c platform/bcm2835_pm.c

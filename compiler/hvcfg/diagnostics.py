@@ -177,6 +177,15 @@ CODES: dict[str, tuple[str, str]] = {
     "E065": ("ipa-misaligned",
              "stage 2 moves whole 4 KiB pages: a moved device's ipa is page-aligned or keeps the"
              " device's offset in its page; vuart.ipa is page-aligned"),
+    # kernel sealing (integrity.py, docs/integrity.md)
+    "E085": ("kernel-layout-missing",
+             "run scripts/kernel-layout: it derives the layout from the kernel's -dbg package"),
+    "E086": ("kernel-layout-mismatch",
+             "the layout belongs to another kernel build: run scripts/kernel-layout again"),
+    "E087": ("integrity-not-a-kernel",
+             "integrity seals an arm64 Linux Image lying in one rwx memory region"),
+    "E088": ("seal-without-integrity",
+             "the `seal` call needs integrity: {kernel: sealed} in the same partition"),
     # warnings
     "W001": ("not-security-supported",
              "see xsa/SUPPORT.yaml: advisories do not cover this feature"),
@@ -184,6 +193,8 @@ CODES: dict[str, tuple[str, str]] = {
              "rwx lets a guest write code it then runs; use rx for code and rw for data"),
     "W003": ("board-memory-override",
              "the board file's memory differs from the device tree; the board file wins"),
+    "W006": ("integrity-never-sealed",
+             "with rodata=off the kernel never write-protects its rodata: leave it out"),
     # security process inputs: SUPPORT.yaml, advisories, bug reports (xsa)
     "E050": ("advisory-invalid",
              "fix the advisory to match schema/advisory.schema.json; see xsa/README.md"),

@@ -127,6 +127,15 @@ class VgicSpec:
 
 
 @dataclass(frozen=True)
+class IntegritySpec:
+    """`integrity`: the kernel's sealing (docs/integrity.md)."""
+
+    kernel: str                  # "sealed"
+    on_violation: str            # "block", "inject", "halt", "restart"
+    pos: Pos
+
+
+@dataclass(frozen=True)
 class ResetPolicy:
     limit: int                   # requested restarts (PSCI SYSTEM_RESET) before halting
     pos: Pos
@@ -151,6 +160,7 @@ class Partition:
     bootargs: str = ""
     initrd: Path | None = None
     defines: tuple[tuple[str, str], ...] = ()  # (macro, C value) for images built from sources
+    integrity: IntegritySpec | None = None
 
     @property
     def reset_limit(self) -> int:
@@ -335,7 +345,15 @@ def _partition(doc: Doc, board: Board, i: int, errors: list[Diagnostic]) -> Part
         defines=tuple((k, define_value(v)) for k, v in e["defines"].items()),
         vuart=_vuart(doc, at, e["vuart"]), vgic=_vgic(doc, at, e["vgic"]),
         bootargs=e["bootargs"],
-        initrd=_initrd(doc, i, errors))
+        initrd=_initrd(doc, i, errors),
+        integrity=_integrity(doc, at, e.get("integrity")))
+
+
+def _integrity(doc: Doc, at: tuple[str | int, ...], value: dict | None) -> IntegritySpec | None:
+    if value is None:
+        return None
+    return IntegritySpec(value["kernel"], value.get("on_violation", "block"),
+                         doc.pos(at + ("integrity",)))
 
 
 def _initrd(doc: Doc, i: int, errors: list[Diagnostic]) -> Path | None:

@@ -103,6 +103,11 @@ FALLBACK_LAYOUTS: dict[str, StructLayout] = {
     "hv_vgic_config": StructLayout("hv_vgic_config", 8, {"gicd_ipa": 0}, source="fixed"),
     "hv_vuart_config": StructLayout("hv_vuart_config", 16, {
         "ipa": 0, "intid": 8, "present": 12}, {"intid": 4, "present": 4}, source="fixed"),
+    # Kernel sealing (integrity:), pointed to by hv_partition.integrity: read only with DWARF.
+    "hv_integrity": StructLayout("hv_integrity", 72, {
+        "sealed_vttbr": 0, "ranges": 56, "nranges": 64}, {"nranges": 4}, source="fixed"),
+    "hv_seal_range": StructLayout("hv_seal_range", 24, {"ipa": 0, "size": 8, "kind": 16},
+                                  {"kind": 4}, source="fixed"),
 }
 
 

@@ -46,6 +46,10 @@ FINDINGS: dict[str, str] = {
     "s2-memtype-mismatch": "stage 2 memory type or shareability differs from the configured one",
     "s2-access-flag-clear": "a stage-2 leaf has AF = 0 (every access faults)",
     "s2-overlap": "two partitions map the same physical page",
+    "seal-tables": "a sealed partition's second stage-2 table set is missing, unexpected or "
+                   "has another VMID (docs/integrity.md)",
+    "seal-ranges-mismatch": "the sealed ranges recorded in the image are not the ones the "
+                            "kernel layout gives",
     "s2-maps-hypervisor": "a partition maps hypervisor memory",
     "s2-maps-pgtables": "a partition maps a page-table page",
     "s2-maps-image": "a partition maps a pristine partition image",

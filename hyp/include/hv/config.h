@@ -52,6 +52,32 @@ struct hv_vuart_config {
     uint32_t present;
 };
 
+/* Kernel sealing (docs/integrity.md): what the sealed stage-2 tables narrow, by kind. */
+enum hv_seal_range_kind {
+    HV_SEAL_RANGE_TEXT,             /* the only kind patched (static keys, ftrace) */
+    HV_SEAL_RANGE_RODATA,           /* the read-only data (stage 2 leaves both executable) */
+};
+
+struct hv_seal_range {
+    uint64_t ipa;
+    uint64_t size;
+    uint32_t kind;                  /* enum hv_seal_range_kind */
+    uint32_t pad;
+};
+
+struct hv_integrity {
+    uint64_t sealed_vttbr;          /* the sealed stage-2 root PA | VMID << 48 */
+    uint64_t text_ipa;              /* the kernel text, the one range patches may touch */
+    uint64_t text_size;
+    uint64_t text_pa;
+    uint64_t rodata_ipa;            /* the read-only data, whose first page tells when the */
+    uint64_t rodata_size;           /* kernel has write-protected it in its own stage 1 */
+    uint64_t vectors_offset;        /* VBAR_EL1 - this = the kernel's VA of text_ipa (KASLR) */
+    const struct hv_seal_range *ranges;
+    uint32_t nranges;
+    uint32_t on_violation;          /* HV_SEAL_* (generated, from integrity.on_violation) */
+};
+
 struct hv_partition {
     const char *name;
     uint64_t vttbr;                 /* stage-2 root PA | VMID << 48 */
@@ -69,6 +95,7 @@ struct hv_partition {
     uint32_t hypercalls;            /* bit set of HV_HC_* granted (hyp/hypercalls.yaml) */
     struct hv_vgic_config vgic;
     struct hv_vuart_config vuart;
+    const struct hv_integrity *integrity;   /* NULL: not sealed (integrity: absent) */
 };
 
 /* EL2 control register values, read by head.S (offsets: aarch64/asm-offsets.c) and vcpu.c,
