@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import time
 
 import pexpect
 import pytest
@@ -16,6 +17,8 @@ from qemu_run import ROOT, spawn_run
 
 GUESTS = ROOT / "build" / "guests" / "linux"
 TRACING = "/sys/kernel/tracing"
+CHUNK = 8
+SCHEDSTATS = "/proc/sys/kernel/sched_schedstats"
 BLOCKED = re.compile(r"\[hyp\] linux: integrity: write to sealed kernel (text|read-only data) "
                      r"at ipa=0x([0-9a-f]+) pc=0x[0-9a-f]+ blocked")
 
@@ -23,8 +26,13 @@ pytestmark = pytest.mark.qemu
 
 
 def shell(child: pexpect.spawn, command: str, timeout: int = 120) -> str:
-    """Run a command in the guest shell; its output lines (the console's `[linux] ` removed)."""
-    child.sendline(f"{command}; echo __END__")
+    """Run a command in the guest shell; its output lines (the console's `[linux] ` removed).
+    Typed in pieces: the virtual UART's receive FIFO drops what a busy guest has not read."""
+    line = f"{command}; echo __END__"
+    for i in range(0, len(line), CHUNK):
+        child.send(line[i:i + CHUNK])
+        time.sleep(0.2)
+    child.send("\r")
     child.expect(r"\n\[linux\] __END__\r", timeout=timeout)
     out = child.before.replace("\r", "").split("echo __END__\n", 1)[-1]
     return "\n".join(ln[len("[linux] "):] for ln in out.splitlines() if ln.startswith("[linux] "))
@@ -74,8 +82,7 @@ def test_static_key_flip_works(sealed):
     child, log = sealed
     before = len(violations(log))
     for value in ("1", "0", "1"):
-        out = shell(child, f"echo {value} > /proc/sys/kernel/sched_schedstats; "
-                           "cat /proc/sys/kernel/sched_schedstats")
+        out = shell(child, f"echo {value} > {SCHEDSTATS}; cat {SCHEDSTATS}")
         assert out.strip().splitlines()[-1] == value
     assert len(violations(log)) == before
 
