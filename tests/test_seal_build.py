@@ -26,7 +26,9 @@ TEXT, RODATA = (0x0, 0x1000), (0x1000, 0x2000)
 BOARD = """\
 board:
   name: seal-build
-  devicetree: {qemu: {machine: "virt,virtualization=on,gic-version=2", cpu: cortex-a53, smp: 4, memory: 1G, serials: 2}}
+  devicetree:
+    qemu: {machine: "virt,virtualization=on,gic-version=2", cpu: cortex-a53, smp: 4,
+           memory: 1G, serials: 2}
 hypervisor:
   console: /pl011@9000000
   memory: {size: 16M}

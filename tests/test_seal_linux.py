@@ -38,19 +38,21 @@ def shell(child: pexpect.spawn, command: str, timeout: int = 120) -> str:
     return "\n".join(ln[len("[linux] "):] for ln in out.splitlines() if ln.startswith("[linux] "))
 
 
-def layout() -> None:
-    """The kernel layout the board's `integrity` needs (scripts/kernel-layout: a no-op when it
-    matches the Image; else it fetches the -dbg package once, through apt)."""
-    r = subprocess.run([str(ROOT / "scripts" / "kernel-layout")], capture_output=True, text=True)
-    if r.returncode:
-        pytest.fail(f"scripts/kernel-layout failed:\n{r.stdout}{r.stderr}")
+def prepare() -> None:
+    """The kernel layout the board's `integrity` needs and the initramfs with the test module
+    (scripts/kernel-layout, scripts/seal-test-module: no-ops when current; else they fetch the
+    -dbg package and the kernel headers once, through apt, and keep only what they derive)."""
+    for script in ("kernel-layout", "seal-test-module"):
+        r = subprocess.run([str(ROOT / "scripts" / script)], capture_output=True, text=True)
+        if r.returncode:
+            pytest.fail(f"scripts/{script} failed:\n{r.stdout}{r.stderr}")
 
 
 @pytest.fixture(scope="module")
 def sealed(tmp_path_factory):
     if not (GUESTS / "Image").exists():
         pytest.fail("build/guests/linux/Image is missing: run scripts/bootstrap")
-    layout()
+    prepare()
     child, log = spawn_run("tests/boards/seal-linux.yaml",
                            tmp_path_factory.mktemp("seal") / "build", 600)
     child.expect(r"\[hyp\] linux: kernel sealed: text (\d+) KiB, rodata (\d+) KiB")
@@ -110,6 +112,23 @@ def test_kprobe_is_blocked_and_linux_goes_on(sealed):
     assert out.strip().splitlines()[-1] == "0", out
     shell(child, "echo 0 > events/kprobes/hvcfgx/enable")
     shell(child, "echo > kprobe_events")
+    assert shell(child, "echo alive").strip().splitlines()[-1] == "alive"
+
+
+def test_module_writing_text_and_syscall_table_is_blocked(sealed):
+    """Root loads a module (guests/seal-test/) that writes a BRK over a kernel function's entry
+    and a zero over the syscall table's first entry, each through a writable vmap alias of the
+    page, as a rootkit would: both writes are refused, Linux goes on."""
+    child, log = sealed
+    before = len(violations(log))
+    symbols = json.loads((GUESTS / "Image.layout.json").read_text())["symbols"]
+    shell(child, f"insmod /lib/hvcfg/hvcfg_seal_test.ko vfree_offset={symbols['vfree']} "
+                 f"sys_call_table_offset={symbols['sys_call_table']}")
+    out = shell(child, "dmesg | grep hvcfg-seal-test")
+    assert re.search(r"hvcfg-seal-test: text at \S+: unchanged", out), out
+    assert re.search(r"hvcfg-seal-test: syscall table at \S+: unchanged", out), out
+    kinds = [kind for kind, _ in violations(log)[before:]]
+    assert kinds == ["text", "read-only data"], kinds
     assert shell(child, "echo alive").strip().splitlines()[-1] == "alive"
 
 

@@ -16,8 +16,17 @@ from pathlib import Path
 
 import jinja2
 
-from . import (__version__, hypbuild, hypercalls, integrity, interrupts, package, platform, smccc,
-               tables)
+from . import (
+    __version__,
+    hypbuild,
+    hypercalls,
+    integrity,
+    interrupts,
+    package,
+    platform,
+    smccc,
+    tables,
+)
 from .guestdt import vuart_location
 from .layout import Layout, PartitionLayout, dtb_ipa, image_load_offset, ipa_to_pa
 from .model import FAULT_ACTIONS, Partition, System

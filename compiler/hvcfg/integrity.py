@@ -23,7 +23,7 @@ from .diagnostics import Diagnostic, error, warning
 from .model import Partition, System
 
 LAYOUT_SUFFIX = ".layout.json"
-LAYOUT_FORMAT = 2
+LAYOUT_FORMAT = 3
 PAGE = 0x1000
 TEXT = "text"                   # the only kind the hypervisor patches
 RODATA = "rodata"

@@ -21,6 +21,7 @@ from typing import NamedTuple
 from . import integrity, platform, tables
 from .board import Gic, Reg
 from .model import Partition, System
+from .tables import Mapping, TableSet
 from .units import format_range, format_size
 
 PAGE = 0x1000
@@ -152,8 +153,8 @@ class PartitionLayout:
     blobs: tuple[Blob, ...]     # image first
     load: GuestLoad
     # integrity: the sealed stage-2 map and tables, right after `tables`, and what they seal
-    sealed_mappings: tuple[tables.Mapping, ...] = ()
-    sealed_tables: tables.TableSet | None = None
+    sealed_mappings: tuple[Mapping, ...] = ()      # (`tables` is a field name here)
+    sealed_tables: TableSet | None = None
     seal: integrity.KernelSeal | None = None
 
     @property

@@ -31,8 +31,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import board as board_mod
-from . import (checks, guestdt, hypbuild, integrity, layout, load, model, partimage, platform,
-               toolchain)
+from . import (
+    checks,
+    guestdt,
+    hypbuild,
+    integrity,
+    layout,
+    load,
+    model,
+    partimage,
+    platform,
+    toolchain,
+)
 from .board import Board, Reg
 from .diagnostics import ConfigError, Diagnostic, Related, Severity, error
 from .model import BoardSpec, Partition, System

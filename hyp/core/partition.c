@@ -11,6 +11,7 @@
 #include "hv/pconsole.h"
 #include "hv/sha256.h"
 #include "hv/platform.h"
+#include "hv/seal.h"
 #include "hv/sysreg.h"
 #include "hv/vcpu.h"
 #include "hv/vgic.h"
@@ -145,6 +146,9 @@ static void halted_and_idle(uint32_t idx)
      * halted partition must not keep interrupting its idle CPU. */
     hv_vgic_partition_stop(idx);
     hv_pconsole_reset(idx);         /* its partial line and suppressed counts: said, emptied */
+#ifdef HV_HAS_INTEGRITY
+    hv_seal_report(idx);            /* kernel patches done, writes refused */
+#endif
     hv_run_halted(idx);
     hv_log("%s: halted", hv_partitions[idx].name);
     if (__atomic_sub_fetch(&alive, 1, __ATOMIC_ACQ_REL) == 0)
@@ -202,8 +206,7 @@ void hv_fault(struct hv_regs *regs, enum hv_fault_kind kind, const char *fmt, ..
     hv_fault_as(regs, kind, hv_partitions[hv_current_partition()].on_fault, event);
 }
 
-void hv_fault_as(struct hv_regs *regs, enum hv_fault_kind kind, uint32_t action,
-                 const char *event)
+void hv_fault_as(struct hv_regs *regs, enum hv_fault_kind kind, uint32_t action, const char *event)
 {
     uint32_t idx = hv_current_partition();
     const struct hv_partition *p = &hv_partitions[idx];

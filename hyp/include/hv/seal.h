@@ -19,6 +19,8 @@ void hv_seal_sync(void);
 /* A stage-2 permission fault at `ipa`: 1 if it was on a sealed range (an allowed patch done,
  * or a violation handled by on_violation), 0 if the range is not sealed (the health monitor's). */
 int hv_seal_abort(struct hv_regs *regs, uint64_t esr, uint64_t ipa, int is_instruction);
+/* Say how many patches were done and writes refused (since the hypervisor started). */
+void hv_seal_report(uint32_t idx);
 #endif
 
 #endif
