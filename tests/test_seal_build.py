@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+import test_verify_mutations as verify_mutations
 from hvcfg import integrity, pipeline, tables
 from hvcfg.rules import analyse
 from hvcfg.verify import verify_elf
-from hvcfg.verify.elfimage import ElfImage
 
 ROOT = Path(__file__).resolve().parent.parent
 KERNEL = ROOT / "tests" / "negative" / "partitions" / "kernel.bin"
@@ -81,30 +81,17 @@ def built(tmp_path_factory):
     return pipeline.build(board(tmp), tmp / "build")
 
 
-class Image:
+class Image(verify_mutations.Image):
+    """A copy of the built ELF to patch (test_verify_mutations's), with sealing's places."""
+
     def __init__(self, built, dst: Path):
-        src = built.elf
+        shutil.copy(built.elf, dst)
+        super().__init__(dst)
         self.system = built.analysis.system
-        shutil.copy(src, dst)
-        self.path, self.elf, self.buf = dst, ElfImage(dst), bytearray(dst.read_bytes())
-
-    def off(self, pa: int) -> int:
-        off = self.elf.file_offset(pa)
-        assert off is not None, hex(pa)
-        return off
-
-    def u64(self, pa: int) -> int:
-        return int.from_bytes(self.buf[self.off(pa):self.off(pa) + 8], "little")
-
-    def set_u64(self, pa: int, value: int) -> None:
-        self.buf[self.off(pa):self.off(pa) + 8] = value.to_bytes(8, "little")
 
     def integrity(self) -> int:
         lay = self.elf.layouts["hv_partition"]
         return self.u64(self.elf.symbol("hv_partitions").value + lay.offsets["integrity"])
-
-    def field(self, struct: str, member: str) -> int:
-        return self.elf.layouts[struct].offsets[member]
 
     def leaf(self, root: int, ipa: int) -> int:
         """Address of the level-3 descriptor of `ipa` (plain index arithmetic, no walker)."""
@@ -114,7 +101,7 @@ class Image:
         return at
 
     def findings(self) -> set[str]:
-        self.path.write_bytes(bytes(self.buf))
+        self.save()
         return {f.name for f in verify_elf(self.path, self.system).findings}
 
 
