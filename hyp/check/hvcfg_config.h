@@ -52,6 +52,8 @@
 #define HV_HC_CONSOLE_FID 0xc6000001u
 #define HV_HC_IDENTITY 1
 #define HV_HC_IDENTITY_FID 0xc6000002u
+#define HV_HC_SEAL 4
+#define HV_HC_SEAL_FID 0xc6000005u
 
 /* Those some partition is granted: the others are not even linked in. X(NAME, handler) per
  * call, expanded by the dispatcher (core/smccc.c) into the cases of a switch. */
@@ -64,6 +66,7 @@ struct hv_regs;
 
 void hv_hc_console_write(struct hv_regs *regs);
 void hv_hc_identity(struct hv_regs *regs);
+void hv_hc_seal(struct hv_regs *regs);
 #endif
 
 #endif

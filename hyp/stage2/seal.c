@@ -166,7 +166,7 @@ static int patch(struct hv_regs *regs, const struct hv_integrity *in, uint64_t i
 {
     if (!(iss & ISS_ISV) || (iss & ISS_SAS_MASK) != ISS_SAS_WORD || (ipa & 3) ||
         (iss & ISS_S1PTW) || ipa - in->text_ipa >= in->text_size ||
-        (read_sysreg(sctlr_el1) & SCTLR_EL1_EE))  /* the register's bytes are not memory's */
+        (read_sysreg(sctlr_el1) & SCTLR_EE))  /* the register's bytes are not memory's */
         return 0;
     unsigned rt = ISS_SRT(iss);
     uint32_t new = rt == 31 ? 0 : (uint32_t)regs->x[rt];    /* register 31 is XZR here */
