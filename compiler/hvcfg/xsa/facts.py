@@ -110,6 +110,8 @@ def feature_uses(system: System, positions: Positions | None = None) -> tuple[Fe
             uses.append(FeatureUse(f"hypercall/{h}", who, pos))
         if p.vuart:
             uses.append(FeatureUse("vuart", who, p.pos))
+        if p.integrity is not None:
+            uses.append(FeatureUse("integrity", who, p.integrity.pos))
         for d in p.devices:
             uses.append(FeatureUse("passthrough", f"{who} device {d.device.path}", d.pos))
         uses.append(FeatureUse(f"on-fault/{p.on_fault.action}", who, p.on_fault.pos))
