@@ -176,8 +176,9 @@ static int patch(struct hv_regs *regs, const struct hv_integrity *in, uint64_t i
         return 0;
     if (!__atomic_compare_exchange_n(site, &old, new, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
         return 0;
-    /* The new instruction to the point of unification, the old one out of every I-cache. */
-    __asm__ volatile("dc cvau, %0\n\tdsb ish\n\tic ivau, %0\n\tdsb ish\n\tisb"
+    /* The new instruction to the point of coherency (a vCPU with its MMU off reads memory
+     * uncached), the old one out of every I-cache. */
+    __asm__ volatile("dc cvac, %0\n\tdsb ish\n\tic ivau, %0\n\tdsb ish\n\tisb"
                      :
                      : "r"(site)
                      : "memory");

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A stand-in kernel for tests/test_seal_standin.py: an arm64 Image (its header says so) whose
+ * "text" is its first 8 KiB and "rodata" the next 4 KiB, with a kernel layout written for it by
+ * the test. It asks to be sealed (the `seal` hypercall), then makes writes a kernel could make
+ * to itself and says which took effect: an allowed patch (NOP -> B inside the text) and three
+ * refused ones (a BRK, a branch out of the text, a rodata word). MMU off: VA = IPA.
+ * HC_SEAL, HC_CONSOLE and PSCI_SYSTEM_OFF come from the compiler's command line (hypercalls.yaml).
+ */
+    .section .text, "ax"
+    .global _start
+_start:
+    b       main                        /* code0: branch past the header */
+    .long   0
+    .quad   0                           /* text_offset */
+    .quad   image_end - _start          /* image_size */
+    .quad   0xa                         /* flags: LE, 4 KiB pages, anywhere */
+    .quad   0, 0, 0
+    .ascii  "ARM\x64"                   /* magic */
+    .long   0
+
+    .macro  say label, len
+    adr     x1, \label
+    mov     x2, #\len
+    ldr     w0, =HC_CONSOLE
+    hvc     #0
+    .endm
+
+    /* x1 = site, w2 = word to store there: store it, then say "<name>: unchanged" when the
+     * site still holds what it held (x3 = message for unchanged, x4 for changed, x5 = length) */
+check:
+    ldr     w6, [x1]
+    str     w2, [x1]
+    ldr     w7, [x1]
+    cmp     w6, w7
+    csel    x1, x3, x4, eq
+    mov     x2, x5
+    ldr     w0, =HC_CONSOLE
+    hvc     #0
+    ret
+
+main:
+    ldr     w0, =HC_SEAL
+    hvc     #0
+    say     m_sealed, m_sealed_len
+
+    adr     x1, site_nop                /* allowed: NOP -> B (to an instruction in the text) */
+    ldr     w2, template_b
+    adr     x3, m_patch_missing
+    adr     x4, m_patch_done
+    mov     x5, #m_patch_len
+    bl      check
+
+    adr     x1, site_brk                /* refused: NOP -> BRK (a kprobe) */
+    ldr     w2, =0xd4200000
+    adr     x3, m_brk_unchanged
+    adr     x4, m_brk_changed
+    mov     x5, #m_brk_len
+    bl      check
+
+    adr     x1, site_far                /* refused: NOP -> B 4 MiB ahead, out of the text */
+    ldr     w2, =0x14100000
+    adr     x3, m_far_unchanged
+    adr     x4, m_far_changed
+    mov     x5, #m_far_len
+    bl      check
+
+    adr     x1, table                   /* refused: any write to rodata */
+    mov     w2, #0
+    adr     x3, m_ro_unchanged
+    adr     x4, m_ro_changed
+    mov     x5, #m_ro_len
+    bl      check
+
+    ldr     w0, =PSCI_SYSTEM_OFF
+    hvc     #0
+1:  wfi
+    b       1b
+
+template_b:
+    b       main                        /* its word is the allowed patch's new instruction */
+site_nop:
+    nop
+site_brk:
+    nop
+site_far:
+    nop
+    .ltorg
+
+m_sealed:   .ascii "standin: sealed\n"
+    .equ m_sealed_len, . - m_sealed
+m_patch_done:    .ascii "standin: patch done     \n"
+m_patch_missing: .ascii "standin: patch MISSING  \n"
+    .equ m_patch_len, . - m_patch_missing
+m_brk_unchanged: .ascii "standin: brk unchanged  \n"
+m_brk_changed:   .ascii "standin: brk CHANGED    \n"
+    .equ m_brk_len, . - m_brk_changed
+m_far_unchanged: .ascii "standin: far unchanged  \n"
+m_far_changed:   .ascii "standin: far CHANGED    \n"
+    .equ m_far_len, . - m_far_changed
+m_ro_unchanged:  .ascii "standin: rodata unchanged\n"
+m_ro_changed:    .ascii "standin: rodata CHANGED  \n"
+    .equ m_ro_len, . - m_ro_changed
+
+    .balign 0x2000                      /* text [0, 0x2000), rodata [0x2000, 0x3000) */
+table:
+    .quad   0x1111111111111111
+    .balign 0x1000
+image_end:
