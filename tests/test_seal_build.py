@@ -144,3 +144,13 @@ def test_verify_catches(built, tmp_path: Path, name: str) -> None:
     m = Image(built, tmp_path / "hyp.elf")
     mutate(m)
     assert finding in m.findings()
+
+
+def test_the_kernel_layout_is_a_build_input(tmp_path: Path) -> None:
+    """A changed layout rebuilds (the fingerprint) and is named in gen/'s provenance."""
+    system = analyse(board(tmp_path), tmp_path / "b").system
+    layout = tmp_path / "kernel.bin.layout.json"
+    assert layout in system.inputs
+    before = pipeline.fingerprint(system)
+    layout.write_text(layout.read_text() + "\n")
+    assert pipeline.fingerprint(system) != before

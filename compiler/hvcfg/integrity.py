@@ -20,9 +20,8 @@ from pathlib import Path
 
 from . import tables
 from .diagnostics import Diagnostic, error, warning
-from .model import Partition, System
+from .model import Partition, System, kernel_layout_path
 
-LAYOUT_SUFFIX = ".layout.json"
 LAYOUT_FORMAT = 3
 PAGE = 0x1000
 TEXT = "text"                   # the only kind the hypervisor patches
@@ -66,7 +65,7 @@ class KernelSeal:
 
 
 def layout_path(image: Path) -> Path:
-    return image.with_name(image.name + LAYOUT_SUFFIX)
+    return kernel_layout_path(image)
 
 
 def _ranges(doc: dict, image_ipa: int) -> tuple[SealRange, ...]:

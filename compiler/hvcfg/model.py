@@ -349,6 +349,12 @@ def _partition(doc: Doc, board: Board, i: int, errors: list[Diagnostic]) -> Part
         integrity=_integrity(doc, at, e.get("integrity")))
 
 
+def kernel_layout_path(image: Path) -> Path:
+    """Where the kernel layout of an Image is (scripts/kernel-layout writes it; integrity.py
+    reads it): next to the Image. An input of the build like the Image itself."""
+    return image.with_name(image.name + ".layout.json")
+
+
 def _integrity(doc: Doc, at: tuple[str | int, ...], value: dict | None) -> IntegritySpec | None:
     if value is None:
         return None
@@ -392,7 +398,9 @@ def build_system(doc: Doc, board: Board, board_spec: BoardSpec) -> System:
                                 doc.pos(("hypervisor", "memory")))
     images = [p for part in partitions for p in
               ((part.image.binary,) if part.image.binary else part.image.sources)]
-    inputs = tuple(dict.fromkeys([*doc.files, Path(board.source), *images]))
+    layouts = [kernel_layout_path(part.image.binary) for part in partitions
+               if part.integrity is not None and part.image.binary is not None]
+    inputs = tuple(dict.fromkeys([*doc.files, Path(board.source), *images, *layouts]))
     return System(config_path=doc.path, board_spec=board_spec, board=board,
                   hypervisor=hypervisor, partitions=partitions, inputs=inputs,
                   partitions_pos=doc.pos(("partitions",)), warnings=notes)

@@ -51,6 +51,41 @@ main:
     mov     x5, #m_patch_len
     bl      check
 
+    /* The cost of one allowed patch as the guest sees it (B -> NOP back at the same site),
+     * minus the same store to unsealed memory: under -icount with a 1 GHz counter, the
+     * instructions of the whole trap (scripts/bench-seal). */
+    adr     x1, site_nop
+    ldr     w2, =0xd503201f
+    adr     x3, scratch
+    isb
+    mrs     x8, cntvct_el0
+    isb
+    str     w2, [x1]
+    isb
+    mrs     x9, cntvct_el0
+    isb
+    mrs     x10, cntvct_el0
+    isb
+    str     w2, [x3]
+    isb
+    mrs     x11, cntvct_el0
+    sub     x9, x9, x8
+    sub     x11, x11, x10
+    sub     x12, x9, x11
+    adr     x1, m_cost_value            /* 16 hex digits into the message */
+    add     x1, x1, #15
+    mov     x4, #16
+2:  and     x5, x12, #0xf
+    cmp     x5, #10
+    add     x6, x5, #'0'
+    add     x7, x5, #('a' - 10)
+    csel    x6, x6, x7, lo
+    strb    w6, [x1], #-1
+    lsr     x12, x12, #4
+    subs    x4, x4, #1
+    b.ne    2b
+    say     m_cost, m_cost_len
+
     adr     x1, site_brk                /* refused: NOP -> BRK (a kprobe) */
     ldr     w2, =0xd4200000
     adr     x3, m_brk_unchanged
@@ -107,3 +142,11 @@ table:
     .quad   0x1111111111111111
     .balign 0x1000
 image_end:
+
+    .section .data.scratch, "aw"        /* after the image: unsealed, the message buffer too */
+    .balign 0x1000
+scratch:
+    .long   0
+m_cost:     .ascii "standin: patch cost 0x"
+m_cost_value: .ascii "0000000000000000 instructions\n"
+    .equ m_cost_len, . - m_cost
