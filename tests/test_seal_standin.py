@@ -81,9 +81,10 @@ def test_seal_call_allowed_patch_and_refusals_under_block(tmp_path: Path) -> Non
     assert re.search(r"\[hyp\] k: kernel sealed: text 8 KiB, rodata 4 KiB \(sealed on request",
                      out), out
     lines = [ln.strip() for ln in re.findall(r"\[k\] (standin: [^\n]*)", out)]
-    assert re.fullmatch(r"standin: patch cost 0x[0-9a-f]{16} instructions", lines.pop(2))
-    assert lines == ["standin: sealed", "standin: patch done", "standin: brk unchanged",
-                     "standin: far unchanged", "standin: rodata unchanged"], out
+    assert re.fullmatch(r"standin: patch cost 0x[0-9a-f]{16} instructions", lines.pop(3))
+    assert lines == ["standin: unsealed at start", "standin: sealed", "standin: patch done",
+                     "standin: brk unchanged", "standin: far unchanged",
+                     "standin: rodata unchanged"], out
     blocked = re.findall(r"integrity: write to sealed kernel (text|read-only data) at "
                          r"ipa=0x[0-9a-f]+ pc=0x[0-9a-f]+ blocked \(violation (\d)\)", out)
     assert blocked == [("text", "1"), ("text", "2"), ("read-only data", "3")], out
@@ -97,8 +98,22 @@ def test_seal_call_allowed_patch_and_refusals_under_block(tmp_path: Path) -> Non
 def test_violation_under_halt_stops_only_the_stand_in(tmp_path: Path) -> None:
     out = run(tmp_path, "halt")
     lines = [ln.strip() for ln in re.findall(r"\[k\] (standin: [^\n]*)", out)]
-    assert lines[:2] == ["standin: sealed", "standin: patch done"] and len(lines) == 3, out
+    assert lines[:3] == ["standin: unsealed at start", "standin: sealed",
+                         "standin: patch done"] and len(lines) == 4, out
     assert re.search(r"write to sealed kernel text at ipa=0x[0-9a-f]+ pc=0x[0-9a-f]+ blocked "
                      r"\(violation 1\) -> halt", out), out
     assert "[hyp] k: halted" in out
     assert re.findall(r"\[heartbeat\] heartbeat (\d+)", out)[-5:] == ["1", "2", "3", "4", "5"]
+
+
+def test_restart_starts_unsealed(tmp_path: Path) -> None:
+    """on_violation: restart reloads the pristine image, unsealed: each incarnation can write
+    its rodata before it seals again, until on_fault.limit (3) restarts, then it is halted."""
+    out = run(tmp_path, "restart")
+    lines = [ln.strip() for ln in re.findall(r"\[k\] (standin: [^\n]*)", out)]
+    assert lines.count("standin: unsealed at start") == 4, out
+    assert "standin: SEALED at start" not in lines
+    assert len(re.findall(r"\[hyp\] k: kernel sealed: ", out)) == 4, out
+    assert "restart limit reached" in out and "[hyp] k: halted" in out
+    assert re.findall(r"\[heartbeat\] heartbeat (\d+)", out)[-5:] == ["1", "2", "3", "4", "5"]
+

@@ -265,8 +265,8 @@ int hv_seal_abort(struct hv_regs *regs, uint64_t esr, uint64_t ipa, int is_instr
     if (!in || (ISS_FSC(iss) & 0x3c) != 0x0c)      /* not sealed, not a permission fault */
         return 0;
     const struct hv_seal_range *r = range_of(in, ipa);
-    if (!r)
-        return 0;
+    if (!r || !is_sealed(hv_current_partition()))
+        return 0;                   /* not the sealed tables' fault: the health monitor's */
     uint64_t t0 = counter();
     if (!is_instruction && (iss & ISS_WNR) && patch(regs, in, iss, ipa)) {
         uint32_t idx = hv_current_partition();

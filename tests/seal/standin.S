@@ -40,6 +40,13 @@ check:
     ret
 
 main:
+    adr     x1, table + 8               /* before the seal its rodata is writable */
+    mov     w2, #0x5a
+    adr     x3, m_open_unchanged
+    adr     x4, m_open_changed
+    mov     x5, #m_open_len
+    bl      check
+
     ldr     w0, =HC_SEAL
     hvc     #0
     say     m_sealed, m_sealed_len
@@ -122,6 +129,9 @@ site_far:
     nop
     .ltorg
 
+m_open_changed:   .ascii "standin: unsealed at start  \n"
+m_open_unchanged: .ascii "standin: SEALED at start    \n"
+    .equ m_open_len, . - m_open_unchanged
 m_sealed:   .ascii "standin: sealed\n"
     .equ m_sealed_len, . - m_sealed
 m_patch_done:    .ascii "standin: patch done     \n"
@@ -140,6 +150,7 @@ m_ro_changed:    .ascii "standin: rodata CHANGED  \n"
     .balign 0x2000                      /* text [0, 0x2000), rodata [0x2000, 0x3000) */
 table:
     .quad   0x1111111111111111
+    .quad   0
     .balign 0x1000
 image_end:
 
