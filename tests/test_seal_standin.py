@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from hvcfg import hypbuild, hypercalls, integrity, smccc, toolchain
+from hvcfg import hypbuild, hypercalls, integrity, smccc, surface, toolchain
 from qemu_run import ROOT, run_to_power_off
 
 pytestmark = pytest.mark.qemu
@@ -93,6 +93,11 @@ def test_seal_call_allowed_patch_and_refusals_under_block(tmp_path: Path) -> Non
                      r"decoder, on average\), 3 writes refused", out), out
     # the victim next to it: all its beats, and it stopped by itself
     assert re.findall(r"\[heartbeat\] heartbeat (\d+)", out)[-5:] == ["1", "2", "3", "4", "5"]
+    # `hvcfg surface`'s map names real functions for the seal call and the sealed abort path
+    code = surface.read_elf(tmp_path / "build" / "board" / "hyp.elf")
+    names = set(surface.hypercall_symbols(hypercalls.by_name()["seal"]))
+    names |= {"hv_seal_abort", "hv_seal_guest_event", "hv_hc_seal"}
+    assert sorted(n for n in names if not code.lookup(n)) == []
 
 
 def test_violation_under_halt_stops_only_the_stand_in(tmp_path: Path) -> None:
