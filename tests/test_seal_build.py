@@ -42,15 +42,21 @@ partitions:
 """
 
 
+def write_layout(image: Path, text: tuple[int, int], rodata: tuple[int, int],
+                 hashed_from: int) -> None:
+    """A kernel layout for a stand-in Image, as scripts/kernel-layout writes one for Linux."""
+    data = image.read_bytes()
+    doc = {"format": integrity.LAYOUT_FORMAT, "kernel": "stand-in", "from": "a test",
+           "image_sha256": hashlib.sha256(data).hexdigest(), "symbols": {"vectors": 0x800},
+           "text": {"start": text[0], "end": text[1], "hashed_from": hashed_from,
+                    "sha256": hashlib.sha256(data[hashed_from:text[1]]).hexdigest()},
+           "rodata": {"start": rodata[0], "end": rodata[1]}}
+    integrity.layout_path(image).write_text(json.dumps(doc))
+
+
 def board(tmp: Path, bootargs: str = "console=ttyAMA0") -> Path:
     shutil.copy(KERNEL, tmp / "kernel.bin")
-    image = KERNEL.read_bytes()
-    doc = {"format": integrity.LAYOUT_FORMAT, "kernel": "stand-in 1", "from": "test",
-           "image_sha256": hashlib.sha256(image).hexdigest(), "symbols": {"vectors": 0x800},
-           "text": {"start": TEXT[0], "end": TEXT[1], "hashed_from": 0x100,
-                    "sha256": hashlib.sha256(image[0x100:TEXT[1]]).hexdigest()},
-           "rodata": {"start": RODATA[0], "end": RODATA[1]}}
-    (tmp / "kernel.bin.layout.json").write_text(json.dumps(doc))
+    write_layout(tmp / "kernel.bin", TEXT, RODATA, 0x100)
     path = tmp / "board.yaml"
     path.write_text(BOARD.replace("BOOTARGS", bootargs))
     return path

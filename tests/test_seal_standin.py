@@ -6,16 +6,15 @@ cannot be made to do on purpose: the `seal` call, an allowed patch checked word 
 refusal class, and on_violation other than `block`."""
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from hvcfg import hypbuild, hypercalls, integrity, smccc, surface, toolchain
+from hvcfg import hypbuild, hypercalls, smccc, surface, toolchain
 from qemu_run import ROOT, run_to_power_off
+from test_seal_build import write_layout
 
 pytestmark = pytest.mark.qemu
 
@@ -58,14 +57,8 @@ def standin(tmp: Path) -> None:
                     "-Wl,--build-id=none", *(f"-D{k}={v:#x}" for k, v in ids.items()),
                     str(SOURCE), "-o", str(elf)], check=True)
     subprocess.run([tc.tool("objcopy"), "-O", "binary", str(elf), str(binary)], check=True)
-    image = binary.read_bytes()
-    assert len(image) > RODATA[1]        # the image, then its unsealed scratch page
-    doc = {"format": integrity.LAYOUT_FORMAT, "kernel": "stand-in", "from": str(SOURCE.name),
-           "image_sha256": hashlib.sha256(image).hexdigest(), "symbols": {"vectors": 0x800},
-           "text": {"start": TEXT[0], "end": TEXT[1], "hashed_from": 0x40,
-                    "sha256": hashlib.sha256(image[0x40:TEXT[1]]).hexdigest()},
-           "rodata": {"start": RODATA[0], "end": RODATA[1]}}
-    (tmp / "standin.bin.layout.json").write_text(json.dumps(doc))
+    assert len(binary.read_bytes()) > RODATA[1]   # the image, then its unsealed scratch page
+    write_layout(binary, TEXT, RODATA, 0x40)
 
 
 def run(tmp: Path, action: str) -> str:
