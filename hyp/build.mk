@@ -19,9 +19,11 @@
 #                        it, and writes it into features.mk for make); what else the call
 #                        needs is listed here
 #   VUART                some partition has a virtual PL011 (YAML `vuart: true`)
+#   CHANNELS             the configuration has a channel (top-level `channels:`)
 #   INTEGRITY            some partition's kernel is sealed (YAML `integrity:`)
 #   PLATFORM_PSCI_SMC    the board starts CPUs and powers off through PSCI over SMC
 #   PLATFORM_SPIN_TABLE  spin-table CPUs and the BCM283x power-management watchdog
+#   PLATFORM_BCM2711_UART  the console's GPIO pins muxed by the hypervisor (BCM2711)
 # A feature no partition uses is not compiled in: its attack surface is not in the image.
 
 srcs-y += aarch64/head.S aarch64/vectors.S aarch64/traps.c aarch64/cache.c
@@ -29,14 +31,17 @@ srcs-y += aarch64/guest_reset.c aarch64/sysreg_trap.c aarch64/spectre.c
 srcs-y += aarch64/sha256_ce.S aarch64/sha256_select.c
 srcs-y += core/main.c core/console.c core/lib.c core/partition.c core/vcpu.c core/inject.c
 srcs-y += core/smccc.c core/psci.c core/guestmem.c core/sha256.c core/irq.c
+srcs-y += core/fsverity.c core/load.c
 srcs-y += stage2/abort.c stage2/mmio.c drivers/pl011.c gic/gicv2.c gic/vgic.c gic/vgic_dist.c
 
-srcs-$(CONFIG_HC_CONSOLE) += core/pconsole.c
-srcs-$(CONFIG_VUART) += drivers/vuart.c drivers/console_input.c core/pconsole.c
+srcs-$(CONFIG_HC_CONSOLE) += core/pconsole.c core/linedisc.c
+srcs-$(CONFIG_CHANNELS) += core/channel.c
+srcs-$(CONFIG_VUART) += drivers/vuart.c drivers/console_input.c core/pconsole.c core/linedisc.c
 srcs-$(CONFIG_INTEGRITY) += stage2/seal.c
 
 srcs-$(CONFIG_PLATFORM_PSCI_SMC) += platform/psci_smc.c
 srcs-$(CONFIG_PLATFORM_SPIN_TABLE) += platform/spin_table.c platform/bcm2835_pm.c
+srcs-$(CONFIG_PLATFORM_BCM2711_UART) += platform/bcm2711_uart.c
 
 asm-offsets-y += aarch64/asm-offsets.c
 

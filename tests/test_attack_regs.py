@@ -2,9 +2,10 @@
 """Issue 12, findings 5, 8, 12 and 13: CPU state a partition could read or own.
 
 - atk-regs (tests/boards/qemu-virt-atk-regs.yaml): every incarnation checks that all the CPU
-  state a guest can read holds its reset value, first after the boot CPU hashed the other
-  partitions' blobs (SHA-256 state in v0-v31), then after dirtying all of it and restarting by
-  SYSTEM_RESET (regs_reset) or by a fault under `restart` (regs_fault).
+  state a guest can read holds its reset value, first after its CPU hashed its share of
+  every partition's blobs (SHA-256 state in v0-v31; every CPU takes part in the load), then
+  after dirtying all of it and restarting by SYSTEM_RESET (regs_reset) or by a fault under
+  `restart` (regs_fault).
 - atk-regs-trap (tests/boards/qemu-virt-atk-trap*.yaml): under `inject`, tries the PMU, the debug
   and trace registers, ACTLR_EL1, the IMPLEMENTATION DEFINED registers and EL0 tasks in AArch64
   and AArch32, on a Cortex-A53 and on a Cortex-A72 (the Pi 4's core, where EL2 runs the
@@ -50,7 +51,8 @@ def test_first_entry_after_hashing_is_clean(regs):
     # regs_reset's first incarnation runs on the boot CPU right after it measured every
     # partition, its own and the victim's DTB included (the leak the review found in v0-v31).
     lines = regs.splitlines()
-    hashed = max(i for i, ln in enumerate(lines) if re.match(r"\[hyp\] victim: dtb sha256", ln))
+    hashed = max(i for i, ln in enumerate(lines)
+                 if re.match(r"\[hyp\] victim: dtb fsverity-sha256:", ln))
     first = next(i for i, ln in enumerate(lines) if ln.startswith("[regs_reset] atk-regs: entry"))
     assert first > hashed
     assert lines[first] == (f"[regs_reset] atk-regs: entry state clean: {CHECKED} registers "

@@ -5,6 +5,8 @@ and SGIs again, and halting with two physical interrupts active and the line hig
 victim's beat alone."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from qemu_run import run_with_uart
@@ -31,6 +33,10 @@ def test_restarts_then_halts(run):
     console = run[0]
     assert "[hyp] atk_vgic_restart: restarted (1 of 2)" in console
     assert "[hyp] atk_vgic_restart: restarted (2 of 2)" in console
+    # each restart reloaded and re-measured on the partition's own CPUs (2), never the victim's
+    reloads = re.findall(r"\[hyp\] atk_vgic_restart: reloaded: \d+ units on (\d) of its 2 "
+                         r"CPU\(s\)", console)
+    assert len(reloads) == 2 and all(1 <= int(k) <= 2 for k in reloads), reloads
     assert "-> halt (restart limit reached)" in console
     assert "[hyp] atk_vgic_restart: halted" in console
     assert "arrived here: masked" not in console and "PANIC" not in console

@@ -54,3 +54,11 @@ def test_table_row(output, label, goal, ref):
 def test_sender_measured_alone(output):
     # vCPU 1 must not have run during the SGI sender loop, or the figure is not the sender's.
     assert "vCPU 1 ran during the sender loop" not in output
+
+
+def test_channel_round_trip_row(output):
+    # partitions/chanping and chanpong with BENCH: request and answer through two channels
+    m = re.search(r"^\| channel round trip \(two partitions, doorbell both ways.*\| ([\d,]+) \|$",
+                  output, re.M)
+    assert m, output
+    assert int(m.group(1).replace(",", "")) > 0

@@ -21,21 +21,18 @@ def load_script():
 
 
 LOG = (b"[hyp] hvcfg 0.1.0 on qemu-virt: 1 partition(s), 2 CPU(s), EL2 MMU on\n"
-       b"[hyp] linux: image sha256 "
-       b"d418ce578d1c70b65bd5f3688c4ffbe97307cb48cf49270155af974931626047 "
-       b"(27303872 bytes, 25000000 counter ticks)\n"
-       b"[hyp] linux: initrd sha256 "
-       b"d8ce330520ad6c1b08c415806d396d55806d5ef99b4ba1305d83a2ae9fe7d8f2 "
-       b"(988285 bytes, 1000000 counter ticks)\n"
-       b"[hyp] linux: loaded 27303872 bytes at 0x48000000, entry 0x48000000, 2 vCPU(s) "
-       b"(scrub, copy, measure: 31250000 counter ticks = 500000 us)\n")
+       b"[hyp] load phase: 184 units on 2 CPU(s) (at most 93 on one), "
+       b"12500000 counter ticks = 200000 us; "
+       b"CPU time scrub 50000 us, copy 100000 us, hash 250000 us\n"
+       b"[hyp] linux: image fsverity-sha256:"
+       b"d418ce578d1c70b65bd5f3688c4ffbe97307cb48cf49270155af974931626047 (27303872 bytes)\n")
 
 
 def test_load_phase_from_the_boot_log():
-    bench = load_script()
-    load, hashing = bench.load_phase(LOG)
-    assert load == 0.5
-    assert abs(hashing - 26_000_000 / 62_500_000) < 1e-9      # 62.5 MHz from ticks / us
+    phase = load_script().load_phase(LOG)
+    assert (phase.cpus, phase.wall, phase.scrub, phase.copy, phase.hash) == \
+        (2, 0.2, 0.05, 0.1, 0.25)
+    assert abs(phase.hash_wall - 0.2 * 0.25 / 0.4) < 1e-12     # its share of the wall time
 
 
 def test_no_load_line_no_phase():

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Measured boot: the hypervisor hashes every image after copying it into place; a partition whose
-image was tampered with after the build does not start, and the others do.
+"""Measured boot: the hypervisor hashes every image after copying it into place (the fs-verity
+digest, its leaves hashed by every CPU); a partition whose image was tampered with after the
+build does not start, and the others do.
 
 `hvcfg run` never boots a changed image (its verified stamp no longer matches: it rebuilds), so
 the changed copies here are booted the way `hvcfg run` boots, but directly."""
@@ -9,7 +10,9 @@ from __future__ import annotations
 import io
 import json
 import re
+import shutil
 import struct
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -53,9 +56,22 @@ def test_digests_printed_at_boot_match_the_build(built, tmp_path):
     build_dir, result = built
     console = boot(build_dir, tmp_path)
     manifest = json.loads(result.manifest.read_text())
+    tool = shutil.which("fsverity")
+    assert tool, "fsverity missing: run scripts/bootstrap"
     for part in manifest["partitions"]:
-        assert re.search(rf"\[hyp\] {part['name']}: image sha256 {part['sha256']} ", console)
+        for blob in part["blobs"]:
+            # what the boot log prints is what `fsverity digest` prints for the same file
+            expected = subprocess.run([tool, "digest", blob["file"]], capture_output=True,
+                                      text=True, check=True).stdout.split()[0]
+            assert expected == f"sha256:{blob['fsverity-sha256']}"
+            assert re.search(rf"\[hyp\] {part['name']}: {blob['what']} fsverity-{expected} "
+                             rf"\({blob['size']} bytes\)\n", console), blob
+        assert part["fsverity-sha256"] == part["blobs"][0]["fsverity-sha256"]
     assert "MISMATCH" not in console
+    # every CPU of the board takes part in the load phase (4 on qemu-virt)
+    m = re.search(r"\[hyp\] load phase: (\d+) units on (\d) CPU\(s\) \(at most (\d+) on one\)",
+                  console)
+    assert m and 1 <= int(m[2]) <= 4 and int(m[3]) <= int(m[1]), m
     # the header's text_offset made QEMU load the image where it was linked: no copy at boot
     hyp = manifest["hyp.bin"]
     assert int(hyp["text_offset"], 16) == int(hyp["link_base"], 16) - 0x4000_0000
@@ -84,7 +100,7 @@ def test_tampered_image_does_not_start_others_do(built, tmp_path):
     blob = bytearray(result.bin.read_bytes())
     blob[offset] ^= 0xff                       # one flipped byte in rogue's pristine image
     console = boot_changed(result, bytes(blob), tmp_path)
-    assert re.search(r"\[hyp\] rogue: image sha256 [0-9a-f]{64} .* MISMATCH", console)
+    assert re.search(r"\[hyp\] rogue: image fsverity-sha256:[0-9a-f]{64} .* MISMATCH", console)
     assert "[hyp] rogue: measurement mismatch -> not started" in console
     assert "[rogue]" not in console
     assert "[smp] vcpu1: heartbeat 8" in console

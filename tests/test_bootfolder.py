@@ -75,10 +75,12 @@ def test_config_txt_says_what_the_firmware_needs(tmp_path: Path) -> None:
     assert settings["kernel"] == "kernel8.img"
     assert settings["dtoverlay"] == "disable-bt"           # UART0 (PL011) on GPIO 14/15
     assert settings["enable_gic"] == "1"
+    # what the hypervisor relies on, stated (tests/test_pi_firmware.py: from the board file)
+    assert settings["init_uart_clock"] == "48000000" and settings["init_uart_baud"] == "115200"
+    assert settings["gpu_mem"] == "76"
+    assert "armstub" not in settings                       # the built-in armstub: spin table
     # optional ones are there, commented
-    for line in ("#init_uart_clock=48000000", "#init_uart_baud=115200", "#uart_2ndstage=1",
-                 "#gpu_mem=76"):
-        assert line in text.splitlines()
+    assert "#uart_2ndstage=1" in text.splitlines()
     assert "[pi4]" in text
     assert "#kernel_address=0x200000" in text.splitlines()     # text_offset 0: anywhere
 
@@ -214,3 +216,38 @@ def test_needs_boot_folder(built: pipeline.BuildResult) -> None:
     from dataclasses import replace
     other = replace(built.analysis.system.board, compatible=("linux,dummy-virt",))
     assert not bootfolder.needs_boot_folder(replace(built.analysis.system, board=other))
+
+
+def test_cmd_flash_on_a_board_without_boot_folder_is_e094(built: pipeline.BuildResult,
+                                                         tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """`flash` on a QEMU board is a coded error at the board (issue 18), not a bare exit 1;
+    whether a board has a boot folder follows its device tree, not its name."""
+    from dataclasses import replace
+    system = built.analysis.system
+    qemu = replace(system, board=replace(system.board, compatible=("linux,dummy-virt",)))
+    monkeypatch.setattr(pipeline, "analyse", lambda *a: replace(built.analysis, system=qemu))
+    monkeypatch.setattr(cli, "build_if_stale", lambda args: pytest.fail("built for nothing"))
+    card = sd_card(tmp_path / "sd")
+    args = parser().parse_args(["flash", str(RPI4_YAML), "--boot-dir", str(card)])
+    with pytest.raises(ConfigError) as info:
+        args.func(args)
+    d = info.value.diagnostics[0]
+    assert d.code == "E094" and "linux,dummy-virt" in d.message and d.pos == system.board_spec.pos
+    assert sorted(p.name for p in card.iterdir()) == ["bcm2711-rpi-4-b.dtb", "fixup4.dat",
+                                                      "start4.elf"]
+
+
+def test_cmd_run_on_a_board_without_qemu_is_e094(built: pipeline.BuildResult,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A board with only a DTB file cannot be run in QEMU: a coded error, not a bare exit 1."""
+    from dataclasses import replace
+    system = built.analysis.system
+    no_qemu = replace(system, board_spec=replace(system.board_spec, qemu=None))
+    monkeypatch.setattr(cli, "build_if_stale",
+                        lambda args: replace(built.analysis, system=no_qemu))
+    args = parser().parse_args(["run", str(RPI4_YAML)])
+    with pytest.raises(ConfigError) as info:
+        args.func(args)
+    d = info.value.diagnostics[0]
+    assert d.code == "E094" and "board.devicetree.qemu" in d.message

@@ -221,9 +221,9 @@ def test_e037_not_for_ppis_or_within_one_partition(tmp_path: Path) -> None:
 
 def test_e038_unknown_hypercall(tmp_path: Path) -> None:
     assert "console" in by_name()
-    found = run(tmp_path, ONE + "  hypercalls: [console, identity, doorbell]\n")
+    found = run(tmp_path, ONE + "  hypercalls: [console, identity, teleport]\n")
     assert codes(found) == ["E038"]
-    assert found[0].pos == at(tmp_path, 12, 37) and "doorbell" in found[0].message
+    assert found[0].pos == at(tmp_path, 12, 37) and "teleport" in found[0].message
     assert "console" in found[0].hint
 
 
@@ -411,3 +411,16 @@ def test_console_must_be_enabled_and_a_default_vuart_page_aligned(tmp_path: Path
     assert codes(found) == ["E065"] and "0x9000400" in found[0].message
     assert run(tmp_path, ONE.replace("  image", "  vuart: {ipa: 0x9000000}\n  image"),
                board) == []
+
+
+def test_w007_guest_library_output_goes_nowhere(tmp_path: Path) -> None:
+    """A partition that prints with the guest library needs the console hypercall or a UART of
+    its own; without either its lines vanish (issue 18: a newcomer's partition looks dead)."""
+    (tmp_path / "main.c").write_text("int main(void) { return 0; }\n")
+    lib = ONE.replace("image: {binary: a.bin}", "image: {lib: hvcfg, sources: [main.c]}")
+    found = run(tmp_path, lib)
+    assert codes(found) == ["W007"] and found[0].severity is Severity.WARNING
+    assert "'a'" in found[0].message and "console" in found[0].hint
+    assert run(tmp_path, lib + "  hypercalls: [console]\n") == []
+    assert run(tmp_path, lib + "  devices: [/pl011@9040000]\n") == []
+    assert run(tmp_path, ONE + "  hypercalls: []\n") == []      # no library: its own business

@@ -24,6 +24,12 @@ ELSEWHERE: dict[str, tuple[str, str]] = {
              "command-line argument"),
     "E044": ("tests/test_bootfolder.py", "`hvcfg flash` target is not a Pi boot partition: a "
              "command-line argument"),
+    "E093": ("tests/xsa/test_xsa_advisories.py", "`xsa check --advisories DIR` names a "
+             "missing directory: a command-line argument"),
+    "E094": ("tests/test_bootfolder.py", "`hvcfg flash` on a board without a boot folder, "
+             "`run` on one without QEMU: a command, not a configuration error"),
+    "E095": ("tests/test_partition_sdk.py", "`hvcfg new partition` refuses a name or a "
+             "directory: a command-line argument"),
     "E061": ("tests/test_rules.py", "a stage-2 mapping over the hypervisor's pages that the "
              "semantic rules (E020-E022, E028, E045, E046) do not catch first: none is known, "
              "the test drives the rule directly"),
@@ -39,8 +45,13 @@ ELSEWHERE: dict[str, tuple[str, str]] = {
     "W001": ("tests/xsa/test_xsa_support.py", "a warning from xsa/SUPPORT.yaml's support "
              "levels; every experimental board draws it"),
     "W002": ("tests/test_checks.py", "a warning: tests/negative holds errors (check exits 1)"),
+    "W007": ("tests/test_checks.py", "a warning: tests/negative holds errors (check exits 1)"),
     "W003": ("tests/test_rpi4_board.py", "a warning: tests/negative holds errors (check exits 1)"),
     "W006": ("tests/test_seal_build.py", "a warning: tests/negative holds errors (check exits 1)"),
+    "W009": ("tests/test_pi_firmware.py", "`hvcfg flash` onto a card without the overlay: a "
+             "command-line argument"),
+    "W010": ("tests/test_pi_firmware.py", "`hvcfg flash` onto a card without the board DTB: a "
+             "command-line argument"),
 }
 
 def docs_codes() -> set[str]:

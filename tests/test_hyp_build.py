@@ -54,7 +54,9 @@ def test_features_are_the_ones_hvcfg_derives(spec):
     # Each CONFIG_<F> of build.mk is a feature codegen.hyp_features can produce (a hypercall's
     # handler file is in its row of hypercalls.yaml; build.mk lists only what else it needs).
     producible = {f"HC_{hc.macro}" for hc in hypercalls.table()}
-    producible |= {"VUART", "PLATFORM_PSCI_SMC", "PLATFORM_SPIN_TABLE", "INTEGRITY"}
+    producible |= {
+        "VUART", "CHANNELS", "PLATFORM_PSCI_SMC", "PLATFORM_SPIN_TABLE", "PLATFORM_BCM2711_UART",
+        "INTEGRITY"}
     assert spec.features <= producible, spec.features - producible
 
 
@@ -62,7 +64,7 @@ def test_features_are_the_ones_hvcfg_derives(spec):
     frozenset(),
     frozenset({"PLATFORM_PSCI_SMC"}),
     frozenset({"HC_CONSOLE", "PLATFORM_PSCI_SMC"}),
-    frozenset({"VUART", "HC_IDENTITY", "PLATFORM_SPIN_TABLE"}),
+    frozenset({"VUART", "HC_IDENTITY", "PLATFORM_SPIN_TABLE", "PLATFORM_BCM2711_UART"}),
     frozenset({"VUART", "HC_CONSOLE", "HC_IDENTITY", "PLATFORM_PSCI_SMC"}),
 ])
 def test_make_and_hvcfg_read_the_same_sources(spec, tmp_path, features):
@@ -153,4 +155,5 @@ def test_asm_offsets_come_from_the_structs(sample_build):
 def test_hyp_features_of_the_sample_board():
     analysis = pipeline.analyse(SAMPLE_BOARD)
     assert codegen.hyp_features(analysis.system) == \
-        {"HC_CONSOLE", "HC_IDENTITY", "VUART", "PLATFORM_PSCI_SMC"}
+        {"HC_CONSOLE", "HC_IDENTITY", "HC_DOORBELL", "HC_CHANNEL_INFO", "CHANNELS", "VUART",
+         "PLATFORM_PSCI_SMC"}

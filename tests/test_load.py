@@ -125,7 +125,7 @@ def test_definitions_are_written_once() -> None:
     them (by relative `$ref`s that resolve offline) and copies none."""
     board, part = schema(BOARD_SCHEMA), schema(PARTITION_SCHEMA)
     assert set(board["$defs"]) & set(part["$defs"]) == set()
-    assert set(board["$defs"]) == {"partition", "ramBank"}
+    assert set(board["$defs"]) == {"partition", "ramBank", "channel", "channelEnd"}
 
     def refs(node: Any) -> Iterator[str]:
         if isinstance(node, dict):
@@ -364,3 +364,18 @@ def test_every_schema_key_is_documented() -> None:
 
     missing = sorted({k for k in keys(schema(BOARD_SCHEMA)) if f"`{k}`" not in text})
     assert not missing
+
+
+@pytest.mark.parametrize("old,new", [
+    ("  - name: a\n", '  - name: "hyp\\n"\n'),                  # past E060 into C: exit 70
+    ("  - name: a\n", '  - name: "a\\n"\n'),
+    ("  name: test\n", '  name: "test\\n"\n'),                 # the banner's C string
+    ("size: 2M}", 'size: "2M\\n"}'),
+])
+def test_pattern_refuses_a_final_newline(tmp_path: Path, old: str, new: str) -> None:
+    """JSON Schema's `pattern` is ECMA-262, where `$` ends the string; Python's re.search also
+    matched before a final newline (red team 1: `name: "hyp\\n"` passed check and E060, then
+    the build failed compiling the generated C, exit 70)."""
+    assert old in BOARD
+    p = write(tmp_path, "b.yaml", BOARD.replace(old, new, 1))
+    assert one(p, "E005")

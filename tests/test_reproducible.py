@@ -24,7 +24,7 @@ def _outputs(out: Path) -> dict[str, bytes]:
     """The build's generated files and the partitions' (built by check into the cache, in a
     directory named <partition>-<digest of its inputs, paths included>)."""
     cache = rules.cache_dir(out.parent)
-    files = [*out.glob("gen/*"), out / "hyp.bin", out / "memory-map.txt"]
+    files = [*out.glob("gen/*"), out / "hyp.bin", out / "memory-map.txt", out / "memory-map.svg"]
     parts = [*cache.glob("partitions/*/gen/*"), *cache.glob("partitions/*/*.bin")]
     return {**{str(f.relative_to(out)): f.read_bytes() for f in files},
             **{_without_digest(f.relative_to(cache)): f.read_bytes() for f in parts}}

@@ -79,3 +79,35 @@ def test_relay_timeout_stops_qemu(tmp_path: Path) -> None:
     hang = "import time, socket, sys; s = socket.socket(socket.AF_UNIX); " \
            "s.connect(sys.argv[1]); time.sleep(60)"
     assert relay.run([sys.executable, "-c", hang, str(relay.sockets[0])], timeout=1) == 124
+
+
+def test_console_line_model() -> None:
+    line = serialrelay.ConsoleLine()
+    line.feed(b"[hyp] x\r\n[linux] ab\b\bc")
+    assert bytes(line.text) == b"[linux] cb" and line.col == 9
+    assert line.redraw() == b"[linux] cb\b"
+
+
+# The focused partition's open line (a prompt) stays open past CONSOLE_IDLE_S while a UART line
+# arrives; then the partition continues it with "[hyp] forged" (as the hypervisor would send
+# it: the same line, no prefix of its own).
+FAKE_QEMU_PROMPT = r"""
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+out = sys.stdout.buffer
+out.write(b"[linux] prompt# "); out.flush()
+s.sendall(b"uart line\n"); time.sleep(0.6)
+out.write(b"[hyp] forged\r\n"); out.flush()
+s.close()
+"""
+
+
+def test_relay_reopens_an_open_console_line_after_uart_lines(tmp_path: Path) -> None:
+    system = pipeline.analyse(FORGE, tmp_path).system
+    out = io.BytesIO()
+    relay = Relay(system, 2, None, out)
+    assert relay.run([sys.executable, "-c", FAKE_QEMU_PROMPT, str(relay.sockets[0])],
+                     timeout=30) == 0
+    lines = out.getvalue().decode().replace("\r", "").splitlines()
+    assert lines == ["[linux] prompt# ", "[atk_forge:uart1] uart line",
+                     "[linux] prompt# [hyp] forged"], lines

@@ -94,13 +94,26 @@ def _variant_without_hypercalls(tmp: Path) -> Path:
     return path
 
 
+def _variant_with_a_channel(tmp: Path) -> Path:
+    """boards/qemu-virt.yaml with its includes made absolute and a channel (with a doorbell)
+    between two of its partitions: every hypercall is granted."""
+    text = (ROOT / "boards/qemu-virt.yaml").read_text()
+    text = text.replace("include: ../partitions/", f"include: {ROOT}/partitions/")
+    text += ("\nchannels:\n  - {name: c, size: 4K, ends: [{partition: smp, access: rw}, "
+             "{partition: ticker, access: ro}], doorbells: [smp->ticker]}\n")
+    path = tmp / "boards" / "qemu-virt-channel.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("surface")
-    full = pipeline.build(ROOT / "boards/qemu-virt.yaml", tmp / "build")
     none = pipeline.build(_variant_without_hypercalls(tmp), tmp / "build")
-    assert [h.name for h in codegen.hypercalls_used(full.analysis.system)] == ["console",
-                                                                              "identity"]
+    full = pipeline.build(_variant_with_a_channel(tmp), tmp / "build")
+    assert [h.name for h in codegen.hypercalls_used(full.analysis.system)] == [
+        "console", "identity", "doorbell", "channel_info"]
     assert codegen.hypercalls_used(none.analysis.system) == []
     return {"full": full, "none": none, "root": tmp / "build"}
 
@@ -178,14 +191,15 @@ def test_numbers_agree_with_binutils(builds):
 
 def test_unused_hypercalls_are_compiled_out(builds):
     full_nm, none_nm = _nm(builds["full"].elf), _nm(builds["none"].elf)
-    for sym in ("hv_hc_console_write", "hv_hc_identity", "hv_guest_read"):
+    for sym in ("hv_hc_console_write", "hv_hc_identity", "hv_guest_read", "hv_hc_doorbell",
+                "hv_channel_ring"):
         assert sym in full_nm, f"{sym} missing from the configuration that grants it"
         assert sym not in none_nm, f"{sym} linked into a configuration that grants no hypercall"
     # what every configuration has is in both
     for sym in ("hv_psci_call", "hv_smccc_call", "hv_stage2_abort", "hv_fault"):
         assert sym in full_nm and sym in none_nm
     none = _surface(builds["none"])
-    assert [n for n, _ in none.not_granted] == [h.name for h in hypercalls.table()]
+    assert [n for n, _ in none.not_granted] == sorted(h.name for h in hypercalls.table())
     assert not any(h.present for _, hs in none.not_granted for h in hs)
     # all but `seal`, which only a partition with integrity (a Linux Image) can be granted
     assert [n for n, _ in _surface(builds["full"]).not_granted] == [integrity.SEAL_CALL]
@@ -195,7 +209,9 @@ def test_unused_hypercalls_are_compiled_out(builds):
 def test_hypercall_entries_only_for_granted_partitions(builds):
     s = _surface(builds["full"])
     granted = {p.name: set(p.hypercalls) for p in builds["full"].analysis.system.partitions}
-    assert granted == {"smp": {"console"}, "ticker": set(), "rogue": {"console", "identity"}}
+    channel = {"doorbell", "channel_info"}      # the channel's two ends, without asking
+    assert granted == {"smp": {"console"} | channel, "ticker": channel,
+                       "rogue": {"console", "identity"}}
     for p in s.partitions:
         calls = {e.name for e in p.entries if e.kind == "hypercall"}
         assert calls == granted[p.name]
@@ -208,6 +224,8 @@ def test_hypercall_entries_only_for_granted_partitions(builds):
         assert [e.name for e in p.entries if e.kind == "trap"] == [t.name for t in surface.TRAPS]
     ticker = next(p for p in s.partitions if p.name == "ticker")
     assert [e.name for e in ticker.entries if e.kind == "irq"] == ["INTID 40"]   # its PL011
+    assert [(e.name, e.detail) for e in ticker.entries if e.kind == "shared"] == [
+        ("c", "channel memory (ro), mapped, no hypervisor code behind it")]
     for p in _surface(builds["none"]).partitions:
         assert not [e for e in p.entries if e.kind == "hypercall"]
 

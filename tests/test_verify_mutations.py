@@ -276,7 +276,7 @@ MUTATIONS: list[tuple[str, Callable[[Image], None], str]] = [
      "image-digest-mismatch"),
     ("in-image digest changed", _flip_byte(
         lambda m: m.u64(m.partition(2) + m.field("hv_partition", "blobs"))
-        + m.field("hv_blob", "sha256")), "image-digest-mismatch"),
+        + m.field("hv_blob", "fsverity")), "image-digest-mismatch"),
     ("hv_region PA into another partition", lambda m: m.set_u64(
         m.u64(m.partition(0) + m.field("hv_partition", "ram"))
         + m.elf.layouts["hv_region"].size + m.field("hv_region", "pa"), TICKER_DATA),
@@ -342,7 +342,7 @@ def test_unmutated_image_is_clean(built, tmp_path):
     report = verify_elf(_copy(built, tmp_path), built.analysis.system)
     assert report.clean, report.render()
     assert [p["name"] for p in report.partitions] == ["smp", "ticker", "rogue"]
-    assert all(im["checked_against"] == ["manifest.json", "hv_blob.sha256"]
+    assert all(im["checked_against"] == ["manifest.json", "hv_blob.fsverity"]
                for im in report.images)
 
 
@@ -351,15 +351,20 @@ def test_at_least_twenty_kinds():
     assert len({name for name, _, _ in MUTATIONS}) == len(MUTATIONS)
 
 
-@pytest.mark.parametrize("name,mutate,expected", MUTATIONS, ids=[m[0] for m in MUTATIONS])
-def test_mutation_is_flagged(built, tmp_path, name, mutate, expected):
+def mutated_report(built, tmp_path: Path, mutate: Callable[[Image], None]):
+    """verify's report on a copy of the built image after `mutate` (which must change it)."""
     elf = _copy(built, tmp_path)
     m = Image(elf)
     before = bytes(m.buf)
     mutate(m)
     assert bytes(m.buf) != before, "the mutation changed nothing"
     m.save()
-    report = verify_elf(elf, built.analysis.system)
+    return verify_elf(elf, built.analysis.system)
+
+
+@pytest.mark.parametrize("name,mutate,expected", MUTATIONS, ids=[m[0] for m in MUTATIONS])
+def test_mutation_is_flagged(built, tmp_path, name, mutate, expected):
+    report = mutated_report(built, tmp_path, mutate)
     assert expected in report.names, f"{name}: expected {expected}, got:\n{report.render()}"
 
 
@@ -388,10 +393,11 @@ def test_hypervisor_outside_board_ram_is_flagged(built, tmp_path):
     assert "hyp-outside-ram" in report.names, report.render()
 
 
-def test_manifest_digest_mismatch(built, tmp_path):
+@pytest.mark.parametrize("kind", ["sha256", "fsverity-sha256"])
+def test_manifest_digest_mismatch(built, tmp_path, kind):
     elf = _copy(built, tmp_path)
     manifest = json.loads((elf.parent / "manifest.json").read_text())
-    manifest["partitions"][0]["sha256"] = "0" * 64
+    manifest["partitions"][0][kind] = "0" * 64
     (elf.parent / "manifest.json").write_text(json.dumps(manifest))
     report = verify_elf(elf, built.analysis.system)
     assert {f.subject for f in report.findings if f.name == "image-digest-mismatch"} == \

@@ -11,7 +11,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from . import channel_checks
 from .board import Reg
+from .channels import emulated_windows
 from .diagnostics import Diagnostic, Pos, Related, error, warning
 from .guestdt import vuart_location
 from .hypercalls import by_name as known_hypercalls
@@ -20,7 +22,6 @@ from .layout import (
     DTB_SLOT,
     EL2_VA_LIMIT,
     IPA_LIMIT,
-    VGIC_CPU_IF_SIZE,
     HypFrame,
     align_down,
     align_up,
@@ -42,9 +43,11 @@ def check(system: System, hyp_base: int | None, hyp_size: int) -> list[Diagnosti
     rules = (_no_partitions, _names, _cpus, _alignment, _dtb_room, _partition_overlaps,
              _device_owners, _device_pages, _ipa_overlaps, _irq_owners, _hypercalls,
              _permissions, _entry_executable, _vuart_interrupt, _not_passable, _vgic_lines,
-             _intid_meanings, _chosen_ipas, _console_enabled)
+             _intid_meanings, _chosen_ipas, _console_enabled, _guest_printf_reaches)
     placed = (_outside_ram, _device_overlaps, _hypervisor_overlaps, _reserved_memory)
     found = [d for rule in rules for d in rule(system)]
+    found += channel_checks.check(system, Reg(hyp_base, hyp_size) if hyp_base is not None
+                                  else None)
     if hyp_base is not None:
         found += [d for rule in placed for d in rule(system, hyp_base, hyp_size)]
         found += address_problems(system, Reg(hyp_base, hyp_size))
@@ -256,7 +259,7 @@ def _ipa_overlaps(system: System) -> list[Diagnostic]:
                    for d in part.devices for reg in d.guest_regs if reg.size]
         chosen_vuart = part.vuart is not None and part.vuart.ipa is not None
         spaces += [(what, lo, hi, pos, chosen_vuart and what.startswith("the virtual UART"))
-                   for what, lo, hi, pos in _emulated_windows(system, part)]
+                   for what, lo, hi, pos in emulated_windows(system, part)]
         for k, (bname, b0, b1, bpos, bplaced) in enumerate(spaces):
             for aname, a0, a1, apos, aplaced in spaces[:k]:
                 if not (aplaced or bplaced) or not _overlaps(a0, a1, b0, b1):
@@ -267,23 +270,6 @@ def _ipa_overlaps(system: System) -> list[Diagnostic]:
                     msg, pos, rel = f"{aname} overlaps {bname}", apos, Related(bname, bpos)
                 out.append(error("E030", f"in partition '{part.name}', {msg}", pos,
                                  related=[rel]))
-    return out
-
-
-def _emulated_windows(system: System, part: Partition) -> list[tuple[str, int, int, Pos]]:
-    """IPA ranges the hypervisor serves to every partition: the trapped distributor page, the
-    CPU interface window mapped onto GICV and, with `vuart`, the virtual UART's page."""
-    gic, pos = system.board.gic, system.board_spec.pos
-    out = [(f"the virtual GIC distributor {format_range(gic.gicd.base, GRANULE)}",
-            gic.gicd.base, gic.gicd.base + GRANULE, pos)]
-    if gic.gicc is not None:
-        out.append((f"the virtual GIC CPU interface "
-                    f"{format_range(gic.gicc.base, VGIC_CPU_IF_SIZE)}",
-                    gic.gicc.base, gic.gicc.base + VGIC_CPU_IF_SIZE, pos))
-    if part.vuart:
-        page = align_down(vuart_location(system, part)[0], GRANULE)
-        out.append((f"the virtual UART {format_range(page, GRANULE)}", page, page + GRANULE,
-                    part.vuart.pos))
     return out
 
 
@@ -561,6 +547,21 @@ def _chosen_ipas(system: System) -> list[Diagnostic]:
                              part.vuart.pos, related=[Related("hypervisor.console", console.pos)],
                              hint=f"give it an address: vuart: {{ipa: "
                              f"{align_down(base, GRANULE):#x}}} (or another free page)"))
+    return out
+
+
+def _guest_printf_reaches(system: System) -> list[Diagnostic]:
+    """W007: a partition built with the guest library prints with guest_printf, which goes to
+    its first passed-through PL011 or else through the `console` hypercall; with neither, every
+    line is dropped (the call answers NOT_SUPPORTED) and a new partition looks dead."""
+    out = []
+    for p in system.partitions:
+        uart = any("arm,pl011" in d.device.compatible for d in p.devices)
+        if p.image.lib is not None and not uart and "console" not in p.hypercalls:
+            out.append(warning("W007", f"partition '{p.name}' uses image.lib "
+                               f"'{p.image.lib}' but has neither a passed-through PL011 nor "
+                               "the console hypercall: what it prints goes nowhere",
+                               p.hypercalls_pos[0] if p.hypercalls_pos else p.pos))
     return out
 
 

@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from . import __version__, bootfolder, pipeline, serialrelay, surface, toolchain
+from . import __version__, bootfolder, pipeline, scaffold, serialrelay, surface, toolchain
 from .diagnostics import ConfigError, Diagnostic, error
 from .verify import register as register_verify
 from .xsa import commands as xsa_commands
@@ -38,7 +38,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     result = pipeline.build(args.config, args.build_dir)
     _print_diagnostics(result.analysis.warnings)
     print(f"built {result.bin} ({result.bin.stat().st_size} bytes)")
-    print(f"      {result.elf}, {result.memory_map}, {result.manifest}")
+    print(f"      {result.elf}, {result.memory_map}, {result.memory_map.with_suffix('.svg')}, "
+          f"{result.manifest}")
     print(f"verified {result.elf}: {result.verify_summary}")
     return 0
 
@@ -59,9 +60,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     analysis = build_if_stale(args)
     spec = analysis.system.board_spec
     if spec.qemu is None:
-        print(f"hvcfg: board '{spec.name}' has no QEMU description (board.devicetree.qemu); "
-              "it cannot be run here", file=sys.stderr)
-        return 1
+        raise ConfigError(error("E094", f"board '{spec.name}' has no QEMU description "
+                                "(board.devicetree.qemu): it cannot be run here", spec.pos))
     image = pipeline.out_dir(analysis.system, args.build_dir) / "hyp.bin"
     extra = tuple(args.qemu_arg or ())
     if args.print_command:
@@ -88,15 +88,19 @@ def cmd_dt(args: argparse.Namespace) -> int:
 
 
 def cmd_flash(args: argparse.Namespace) -> int:
-    system = build_if_stale(args).system
+    # Whether there is anything to flash follows from the device tree: ask before building.
+    system = pipeline.analyse(args.config, args.build_dir).system
     if not bootfolder.needs_boot_folder(system):
-        print(f"hvcfg: board '{system.board_spec.name}' is not a Raspberry Pi 4 (its device "
-              f"tree's compatible is {', '.join(system.board.compatible) or 'empty'}): there is "
-              "no boot folder to flash", file=sys.stderr)
-        return 1
+        raise ConfigError(error(
+            "E094", f"board '{system.board_spec.name}' is not a Raspberry Pi 4 (its device "
+            f"tree's compatible is {', '.join(system.board.compatible) or 'empty'}): there is no "
+            "boot folder to flash", system.board_spec.pos))
+    system = build_if_stale(args).system
     boot = pipeline.out_dir(system, args.build_dir) / bootfolder.BOOT_DIR
     for path in bootfolder.flash(boot, args.boot_dir, args.force):
         print(f"wrote {path}")
+    for d in bootfolder.boot_partition_warnings(args.boot_dir):
+        print(d.render(), file=sys.stderr)
     print(f"{args.boot_dir}: ready; put the card in the Pi 4 and watch UART0 "
           "(GPIO 14/15, 115200 8N1), see docs/rpi4.md")
     return 0
@@ -113,6 +117,22 @@ def cmd_surface(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_new_partition(args: argparse.Namespace) -> int:
+    new = scaffold.new_partition(args.name, args.dir or Path("partitions") / args.name)
+    try:
+        new.directory.mkdir(parents=True)
+    except OSError as e:        # a parent that is a file, no permission, a race
+        raise ConfigError(error("E095", f"cannot create {new.directory}: {e.strerror}",
+                                None)) from None
+    for name, text in new.files.items():
+        (new.directory / name).write_text(text)
+        print(f"wrote {new.directory / name}")
+    board = new.directory / new.board
+    print(f"run it alone:  ./hvcfg run {board}\n"
+          f"add it to a board: copy the partitions: entry of {board} (docs/partitions.md)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hvcfg", description="Build a static ARM64 separation hypervisor from a board YAML.")
@@ -121,7 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="where outputs go (default: build)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("check", help="validate a configuration; write nothing")
+    p = sub.add_parser("check", help="validate a configuration; writes only caches (build/.cache:"
+                       " a QEMU board's DTB, partition images), nothing into build/<board>/")
     p.add_argument("config", type=Path)
     p.set_defaults(func=cmd_check)
 
@@ -164,6 +185,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--rebuild", action="store_true", help="build even when up to date")
     p.set_defaults(func=cmd_surface)
+
+    p = sub.add_parser("new", help="create a partition that builds, prints and blinks",
+                       description="Scaffolding (docs/partitions.md).")
+    new_sub = p.add_subparsers(dest="what", metavar="{partition}", required=True)
+    p = new_sub.add_parser("partition", help="a bare-metal partition directory: partition.yaml, "
+                           "main.c and a board that runs it alone")
+    p.add_argument("name", metavar="NAME", help="the partition's name (a C identifier)")
+    p.add_argument("--dir", type=Path, help="where (default: partitions/NAME); must not exist")
+    p.set_defaults(func=cmd_new_partition)
 
     xsa_commands.register(sub)
     register_verify(sub)

@@ -18,6 +18,8 @@ import jinja2
 
 from . import (
     __version__,
+    channels,
+    fsverity,
     hypbuild,
     hypercalls,
     integrity,
@@ -27,9 +29,10 @@ from . import (
     smccc,
     tables,
 )
+from .board import Reg
 from .guestdt import vuart_location
-from .layout import Layout, PartitionLayout, dtb_ipa, image_load_offset, ipa_to_pa
-from .model import FAULT_ACTIONS, Partition, System
+from .layout import Layout, PartitionLayout, channel_memory, dtb_ipa, image_load_offset, ipa_to_pa
+from .model import CHANNEL_HYPERCALLS, FAULT_ACTIONS, Partition, System
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("hvcfg", "templates"),
@@ -82,11 +85,15 @@ def render_config_h(system: System, layout: Layout, inputs: tuple[Path, ...]) ->
         ptimer_intid=system.board.timer.nonsecure_phys,
         gic_lines=interrupts.max_lines(system),
         pm_base=platform.pm_base(system),
+        console_pins=platform.console_pins(system), console_clock=platform.console_clock(system),
+        console_baud=platform.CONSOLE_BAUD,
         console_intid=system.hypervisor.console.device.intids[0]
         if system.hypervisor.console.device.intids else 0,
         vuart_partitions=[i for i, p in enumerate(system.partitions) if p.vuart],
         hypercalls=hypercalls.table(), hypercalls_used=hypercalls_used(system),
-        fault_actions=FAULT_ACTIONS, seal_actions=integrity.VIOLATION_ACTIONS,
+        fault_actions=FAULT_ACTIONS, has_channels="CHANNELS" in hyp_features(system),
+        nchannels=len(system.channels),
+        seal_actions=integrity.VIOLATION_ACTIONS,
         sealed=any(p.integrity for p in system.partitions),
         provenance=provenance(inputs), version=__version__, board_name=system.board_spec.name,
         ncpus=len(system.board.cpus), partitions=system.partitions,
@@ -130,14 +137,24 @@ def hypercalls_used(system: System) -> list[hypercalls.Hypercall]:
     return [hc for hc in hypercalls.table() if hc.name in granted]
 
 
+def _channel_rows(system: System, p: Partition, pas: dict[str, int | None]) -> list[dict]:
+    """p's hv_channel_end table."""
+    index = {q.name: i for i, q in enumerate(system.partitions)}
+    return [dict(name=e.name, ipa=e.ipa, pa=pas[e.name], size=e.size, peer=index[e.peer],
+                 peer_end=e.peer_index, ring_intid=e.ring_intid,
+                 doorbell_intid=e.doorbell_intid, writable=int(e.writable))
+            for e in channels.ends(system, p)]
+
+
 def render_config_c(system: System, layout: Layout, inputs: tuple[Path, ...]) -> str:
     slot_of = {cpu.index: slot for slot, cpu in enumerate(system.board.cpus)}
     lines = interrupts.max_lines(system)
+    pas = channel_memory(system, Reg(layout.hyp_base, layout.hyp_size))
     parts = []
     for p, pl in zip(system.partitions, layout.partitions, strict=True):
         blobs = []
         for b in pl.blobs:
-            digest = sha256_file(b.path)
+            digest = fsverity.file_digest(b.path)
             blobs.append(dict(src=b.src, dst=b.dst, size=b.size, what=b.what, digest=digest,
                               digest_bytes=", ".join(f"{x:#04x}" for x in bytes.fromhex(digest))))
         parts.append(dict(
@@ -154,15 +171,19 @@ def render_config_c(system: System, layout: Layout, inputs: tuple[Path, ...]) ->
             hw=interrupts.hw_intids(p), virtual=interrupts.virtual_intids(p),
             hw_words=_bitmap_words(interrupts.hw_intids(p), lines),
             vuart=vuart_location(system, p) if p.vuart else None,
+            channels=_channel_rows(system, p, pas),
             seal=_seal_row(p, pl)))
     owner = {i: pi for pi, p in enumerate(system.partitions) for i in interrupts.hw_intids(p)}
     hcr, comment = hcr_el2()
     return _ENV.get_template("hvcfg_config.c.j2").render(
+        fsv_nodes=max(1, sum(fsverity.level1_nodes(b.size) for pl in layout.partitions
+                             for b in pl.blobs)),
         provenance=provenance(inputs), partitions=parts, cpus=_cpu_rows(system),
         irq_owner=sorted(owner.items()), unowned_ranges=_unowned_ranges(owner, lines),
         spin_table=[(c.mpidr, c.release_addr or 0) for c in system.board.cpus],
         mair_el2=tables.MAIR_EL2, tcr_el2=tables.TCR_EL2, ttbr0_el2=layout.el2_tables.base,
-        vtcr_el2=tables.VTCR_EL2, hcr_el2=hcr, hcr_comment=comment)
+        vtcr_el2=tables.VTCR_EL2, hcr_el2=hcr, hcr_comment=comment,
+        channel_mems=[dict(name=c.name, pa=pas[c.name], size=c.size) for c in system.channels])
 
 
 def _seal_row(p: Partition, pl: PartitionLayout) -> dict | None:
@@ -273,6 +294,11 @@ def render_partition_header(system: System, p: Partition, inputs: tuple[Path, ..
         uart_base=uarts[0].guest_regs[0].base if uarts and uarts[0].guest_regs else None,
         vuart=vuart_location(system, p) if p.vuart else None,
         virqs=interrupts.virtual_intids(p),
+        channels=[dict(name=e.name, index=e.index, ipa=e.ipa, size=e.size,
+                       doorbell_intid=e.doorbell_intid,
+                       flags=(1 if e.writable else 0) | (2 if e.ring_intid else 0)
+                       | (4 if e.doorbell_intid else 0))
+                  for e in channels.ends(system, p)],
         stack_per_vcpu=PARTITION_STACK, hypercalls=hypercalls.table(),
         smccc=[(name, _c_int(v)) for name, v in smccc.constants().items()])
 
@@ -284,8 +310,9 @@ def _c_int(value: int) -> str:
 
 def unmapped_ipa(system: System, p: Partition) -> int:
     """An IPA the partition's stage 2 does not map and the hypervisor does not emulate (for
-    tests that must fault): above its RAM, its devices and its virtual UART."""
+    tests that must fault): above its RAM, its devices, its virtual UART and its channels."""
     ends = [r.ipa_end for r in p.memory] + [reg.end for d in p.devices for reg in d.guest_regs]
+    ends += [e.ipa + e.size for e in channels.ends(system, p)]
     if p.vuart:
         ends.append(vuart_location(system, p)[0] + 0x1000)
     return (max(ends) + 0xfff) & ~0xfff
@@ -307,7 +334,10 @@ def hyp_features(system: System) -> frozenset[str]:
         features.add("VUART")
     if any(p.integrity for p in system.partitions):
         features.add("INTEGRITY")
-    return frozenset(features | {platform.feature(system)})
+    # The channel calls need core/channel.c even when granted by hand without a channel.
+    if system.channels or any(hc.name in CHANNEL_HYPERCALLS for hc in hypercalls_used(system)):
+        features.add("CHANNELS")
+    return frozenset(features | platform.features(system))
 
 
 def hyp_sources(system: System, hyp_dir: Path) -> list[Path]:
@@ -321,7 +351,7 @@ def hyp_sources(system: System, hyp_dir: Path) -> list[Path]:
 
 def features_mk(system: System) -> str:
     """gen/features.mk for hyp/Makefile: the features, and the granted calls' handler files."""
-    return hypbuild.features_mk(hyp_features(system),
-                                tuple(hc.source for hc in hypercalls_used(system)))
+    return hypbuild.features_mk(hyp_features(system),      # calls may share a handler file
+                                tuple(dict.fromkeys(hc.source for hc in hypercalls_used(system))))
 
 

@@ -174,9 +174,42 @@ CODES: dict[str, tuple[str, str]] = {
     "E064": ("intid-two-meanings",
              "an SPI of a partition is a device's, the virtual UART's or a purely virtual line "
              "(vgic.virtual), never two of them; devices keep their hardware INTIDs"),
+    "E097": ("gpu-memory-overlap",
+             "on a Raspberry Pi 4 the first RAM bank is [0, 1 GiB - gpu_mem) with gpu_mem at "
+             "least 16 MiB (76 MiB by default): end board.memory's bank at 0 at 0x3b400000 "
+             "or lower, on a whole MiB"),
     "E065": ("ipa-misaligned",
              "stage 2 moves whole 4 KiB pages: a moved device's ipa is page-aligned or keeps the"
              " device's offset in its page; vuart.ipa is page-aligned"),
+    # channels (channel_checks)
+    "E066": ("channel-unknown-partition",
+             "a channel's end names a partition by its `name`; check the spelling"),
+    "E067": ("channel-to-itself",
+             "a channel connects two different partitions"),
+    "E068": ("channel-ends",
+             "a channel has exactly two ends; use one channel per pair of partitions"),
+    "E069": ("channel-size",
+             "a channel's size is a multiple of 4 KiB, at most 1 GiB"),
+    "E070": ("channel-name-duplicate",
+             "give each channel a unique name: guests find channels by name"),
+    "E071": ("channel-ipa-overlap",
+             "a channel's ipa must be over nothing else the partition sees (RAM, devices, the "
+             "virtual GIC and UART, its other channels); leave ipa out for a free one"),
+    "E072": ("channel-ipa-invalid",
+             "a channel's ipa is 4 KiB-aligned and the channel ends inside the 40-bit IPA "
+             "space"),
+    "E073": ("doorbell-not-between-ends",
+             "write a doorbell SENDER->RECEIVER with the names of the channel's two ends"),
+    "E074": ("doorbell-no-line",
+             "a doorbell takes a free virtual SPI above the receiver's own INTIDs: raise "
+             "vgic.lines (or leave it out) or drop doorbells"),
+    "E075": ("doorbell-duplicate",
+             "each direction of a channel has at most one doorbell"),
+    "E076": ("channel-no-memory",
+             "the compiler found no free RAM for the channel outside every partition, the "
+             "hypervisor and reserved memory: shrink it or a partition's memory"),
+    "E077": ("channel-unwritable",
+             "at least one end of a channel has access rw"),
     # kernel sealing (integrity.py, docs/integrity.md)
     "E085": ("kernel-layout-missing",
              "run scripts/kernel-layout: it derives the layout from the kernel's -dbg package"),
@@ -195,6 +228,15 @@ CODES: dict[str, tuple[str, str]] = {
              "the board file's memory differs from the device tree; the board file wins"),
     "W006": ("integrity-never-sealed",
              "with rodata=off the kernel never write-protects its rodata: leave it out"),
+    "W007": ("output-goes-nowhere",
+             "grant it `hypercalls: [console]` or pass a PL011 through (devices:), as `hvcfg new "
+             "partition` does"),
+    "W009": ("boot-partition-lacks-overlay",
+             "copy overlays/disable-bt.dtbo from the Raspberry Pi firmware's boot/ folder onto "
+             "the card (Raspberry Pi OS cards have it)"),
+    "W010": ("boot-partition-lacks-dtb",
+             "copy bcm2711-rpi-4-b.dtb from the Raspberry Pi firmware's boot/ folder onto the "
+             "card (Raspberry Pi OS cards have it)"),
     # security process inputs: SUPPORT.yaml, advisories, bug reports (xsa)
     "E050": ("advisory-invalid",
              "fix the advisory to match schema/advisory.schema.json; see xsa/README.md"),
@@ -207,4 +249,17 @@ CODES: dict[str, tuple[str, str]] = {
     "E055": ("unknown-feature", "name a feature listed in xsa/SUPPORT.yaml"),
     "E056": ("advisory-duplicate",
              "give each advisory a unique id equal to its file name (XSA-NNN.yaml)"),
+    # a newcomer's commands (issue 18): fail closed, with a code
+    "E093": ("advisories-missing",
+             "--advisories names an existing directory of XSA-NNN.yaml files (default "
+             "xsa/advisories): a missing one would give a clean bill for nothing checked"),
+    "E094": ("not-for-this-board",
+             "`flash` needs a board with a boot folder (a Raspberry Pi 4: device tree compatible "
+             "brcm,bcm2711); `run` needs board.devicetree.qemu"),
+    "E095": ("new-partition-refused",
+             "choose a partition name that is a C identifier (letters, digits, _; at most 31), "
+             "not 'hyp' or 'uart<N>', and a directory that does not exist yet"),
+    "E096": ("library-source-twice",
+             "`image.lib` already adds the library's sources (start.S, vectors.S, guest.c): "
+             "remove them from image.sources"),
 }

@@ -14,9 +14,13 @@ import re
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .board import Reg, _cells, _DtError, _Node, _parse_tree, _strings
 from .model import Partition, System
+
+if TYPE_CHECKING:           # channels imports this module; the views are only passed in
+    from .channels import EndView
 
 GIC_PHANDLE = 1
 GICV2_COMPATIBLE = ("arm,cortex-a15-gic", "arm,gic-400")
@@ -338,8 +342,27 @@ def _virtual_interrupts_node(intids: tuple[int, ...]) -> DtNode:
                                        ("interrupts", _u32s(*spec))])
 
 
+CHANNEL_COMPATIBLE = "hvcfg,channel"
+
+
+def _channel_node(e: EndView) -> DtNode:
+    """One channel as this end sees it (docs/guest-devicetree.md, "Channels"): not `memory`,
+    so that no guest takes it for RAM."""
+    props = [("compatible", _strs(CHANNEL_COMPATIBLE)), ("reg", _regs([Reg(e.ipa, e.size)])),
+             ("label", _strs(e.name)), ("hvcfg,index", _u32s(e.index)),
+             ("hvcfg,end", _u32s(e.position)), ("hvcfg,peer", _strs(e.peer))]
+    if not e.writable:
+        props.append(("read-only", b""))
+    if e.ring_intid:
+        props.append(("hvcfg,can-ring", b""))
+    if e.doorbell_intid:
+        props.append(("interrupts", _u32s(0, e.doorbell_intid - 32, 1)))
+    return DtNode(f"channel@{e.ipa:x}", props)
+
+
 def guest_tree(system: System, partition: Partition, board_root: _Node, *, bootargs: str = "",
-               initrd: tuple[int, int] | None = None) -> DtNode:
+               initrd: tuple[int, int] | None = None,
+               channels: tuple[EndView, ...] = ()) -> DtNode:
     """The partition's device tree as a DtNode (see guest_dtb)."""
     by_path = _by_path(board_root)
     phandles = _phandle_table(board_root)
@@ -379,6 +402,7 @@ def guest_tree(system: System, partition: Partition, board_root: _Node, *, boota
         vuart = _vuart_nodes(system, partition, builder)
         root.children.extend(vuart)
         stdout = f"/{vuart[0].name}"            # the virtual UART is the console
+    root.children.extend(_channel_node(e) for e in channels)
 
     chosen = DtNode("chosen")
     if stdout:
@@ -407,14 +431,17 @@ def board_tree(board_dtb: Path) -> _Node:
 
 
 def guest_dtb(system: System, partition: Partition, board_root: _Node, *, bootargs: str = "",
-              initrd: tuple[int, int] | None = None) -> bytes:
+              initrd: tuple[int, int] | None = None,
+              channels: tuple[EndView, ...] = ()) -> bytes:
     """The partition's flattened device tree, cut from the board's tree (board_tree) it was
     analysed with.
 
-    `initrd` is (start IPA, end IPA) of an initial ramdisk in the partition's RAM.
+    `initrd` is (start IPA, end IPA) of an initial ramdisk in the partition's RAM;
+    `channels` its channel table (channels.ends).
     """
     try:
-        tree = guest_tree(system, partition, board_root, bootargs=bootargs, initrd=initrd)
+        tree = guest_tree(system, partition, board_root, bootargs=bootargs, initrd=initrd,
+                          channels=channels)
     except _DtError as exc:
         raise GuestTreeError(f"{system.board.source}: {exc}") from None
     return serialize(tree)

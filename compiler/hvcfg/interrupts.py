@@ -31,9 +31,22 @@ def owned_intids(system: System, p: Partition) -> list[int]:
     return sorted(set(hw_intids(p)) | set(vuart) | set(virtual_intids(p)))
 
 
+def doorbell_intids(system: System, p: Partition) -> dict[str, int]:
+    """The virtual SPI of each doorbell into `p`, by channel name: the next lines above every
+    INTID it owns, in `channels:` order (E074 when they pass vgic.lines or GICv2's last)."""
+    top = max(owned_intids(system, p) + [FIRST_SPI - 1])
+    out: dict[str, int] = {}
+    for c in system.channels_of(p.name):
+        if any(receiver == p.name for _, receiver in c.rings()):
+            top += 1
+            out[c.name] = top
+    return out
+
+
 def default_lines(system: System, p: Partition) -> int:
-    """Enough lines for what the partition owns, whole words of 32, at least MIN_LINES."""
-    top = max(owned_intids(system, p) + [FIRST_SPI])
+    """Enough lines for what the partition owns and its doorbells, whole words of 32, at least
+    MIN_LINES."""
+    top = max(owned_intids(system, p) + list(doorbell_intids(system, p).values()) + [FIRST_SPI])
     return max(MIN_LINES, (top // 32 + 1) * 32)
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from . import integrity, platform, tables
+from . import channels, integrity, platform, tables
 from .board import Gic, Reg
 from .model import Partition, System
 from .tables import Mapping, TableSet
@@ -204,18 +204,56 @@ def free_hypervisor_region(system: System) -> Reg | None:
     spec = system.hypervisor
     if spec.base is not None:
         return Reg(spec.base, spec.size)
-    taken = [Reg(lo, hi - lo) for _, lo, hi in reserved_ranges(system)]
-    taken += [Reg(r.base, r.size) for p in system.partitions for r in p.memory]
-    for bank in sorted(system.board.ram, key=lambda b: b.base, reverse=True):
-        top = align_down(bank.end, BLOCK_2M)
-        # The base itself 2 MiB-aligned whatever the size (the stage-2 roots inside need 8 KiB).
-        while top >= spec.size and align_down(top - spec.size, BLOCK_2M) >= bank.base:
-            base = align_down(top - spec.size, BLOCK_2M)
-            clash = [r for r in taken if r.base < base + spec.size and base < r.end]
+    taken = [(lo, hi) for _, lo, hi in reserved_ranges(system)]
+    taken += [(r.base, r.end) for p in system.partitions for r in p.memory]
+    # The base itself 2 MiB-aligned whatever the size (the stage-2 roots inside need 8 KiB).
+    base = _free_range(system.board.ram, taken, spec.size, BLOCK_2M)
+    return Reg(base, spec.size) if base is not None else None
+
+
+def channel_memory(system: System, hyp: Reg) -> dict[str, int | None]:
+    """Each channel's physical base (None: no room, E076): free RAM outside every partition,
+    the hypervisor's region and reserved memory, taken top-down below the hypervisor, in
+    `channels:` order, aligned as channels.alignment says."""
+    taken = [(lo, hi) for _, lo, hi in reserved_ranges(system)]
+    taken += [(r.base, r.end) for p in system.partitions for r in p.memory]
+    taken.append((hyp.base, hyp.end))
+    out: dict[str, int | None] = {}
+    for c in system.channels:
+        found = _free_range(system.board.ram, taken, c.size, channels.alignment(c.size))
+        if found is not None:
+            taken.append((found, found + c.size))
+        out[c.name] = found
+    return out
+
+
+def _free_range(banks: tuple[Reg, ...], taken: list[tuple[int, int]], size: int, align: int
+                ) -> int | None:
+    """The highest `align`-aligned base of `size` free bytes in `banks` outside `taken`."""
+    for bank in sorted(banks, key=lambda b: b.base, reverse=True):
+        top = align_down(bank.end, align)
+        while top - size >= bank.base:
+            base = align_down(top - size, align)
+            if base < bank.base:
+                break
+            clash = [(lo, hi) for lo, hi in taken if lo < base + size and base < hi]
             if not clash:
-                return Reg(base, spec.size)
-            top = align_down(min(r.base for r in clash), BLOCK_2M)
+                return base
+            top = align_down(min(lo for lo, _ in clash), align)
     return None
+
+
+def channel_mappings(system: System, hyp: Reg, p: Partition) -> tuple[tables.Mapping, ...]:
+    """The partition's channels at stage 2: Normal memory, never executable, with its end's
+    access ("rw" or "ro"), named `channel <name>` (a channel without memory, E076, is left
+    out: check stops before anything is built)."""
+    pas = channel_memory(system, hyp)
+    return tuple(tables.Mapping(e.ipa, pa, e.size, "rw" if e.writable else "ro", "normal",
+                                f"{CHANNEL_MAPPING}{e.name}")
+                 for e in channels.ends(system, p) if (pa := pas[e.name]) is not None)
+
+
+CHANNEL_MAPPING = "channel "       # the name of a channel's mapping: "channel <name>"
 
 
 # Room a loader needs after the image for the DTB it passes (QEMU puts it at the next 2 MiB
@@ -243,7 +281,7 @@ def image_load_offset(system: System, layout: Layout) -> int:
 # The one mapping every partition has onto the same physical frame (the banked GICV), by name:
 # device mappings are named by their DT path, which starts with "/".
 GICV_MAPPING = "GICV as GICC"
-VGIC_CPU_IF_SIZE = 0x2000      # GICC_DIR lives in the second page
+VGIC_CPU_IF_SIZE = channels.VGIC_CPU_IF_SIZE
 
 
 def _page_span(reg: Reg) -> tuple[int, int]:
@@ -281,12 +319,15 @@ def device_pages(p: Partition) -> list[DevicePages]:
     return sorted(merged, key=lambda m: (m.base, m.delta))
 
 
-def partition_mappings(p: Partition, gic: Gic) -> tuple[tables.Mapping, ...]:
+def partition_mappings(p: Partition, gic: Gic, shared: tuple[tables.Mapping, ...] = ()
+                       ) -> tuple[tables.Mapping, ...]:
     """A partition's stage-2 map: its RAM with the declared permissions, its devices' pages,
-    and its virtual GIC CPU interface (the guest's GICC IPA onto the physical GICV frame).
-    The distributor page is left unmapped: every access traps and is emulated."""
+    its virtual GIC CPU interface (the guest's GICC IPA onto the physical GICV frame) and its
+    channels (`shared`: channel_mappings). The distributor page is left unmapped: every access
+    traps and is emulated."""
     maps = [tables.Mapping(r.ipa, r.base, r.size, r.perm, "normal",
                            f"{p.name} RAM") for r in p.memory]
+    maps += shared
     maps += [tables.Mapping(m.ipa, m.base, m.end - m.base, "rw", "device", m.path)
              for m in device_pages(p)]
     if gic.gicc is not None and gic.gicv is not None:
@@ -328,6 +369,12 @@ def hypervisor_frames(system: System) -> list[HypFrame]:
         pm = platform.pm_device(system)
         out.append(HypFrame("power management", pm.path if pm else None, page, page + PAGE,
                             "device", True))
+    # The GPIO block that muxes the console's pins (BCM2711): a partition given it could take
+    # the console's pins away.
+    pins = platform.console_pins(system)
+    if pins is not None:
+        page = align_down(pins.gpio_base, PAGE)
+        out.append(HypFrame("console pins", None, page, page + PAGE, "device", True))
     return out
 
 
@@ -349,7 +396,8 @@ def _windows(base: int, pgtable_pages: int, blob_sizes: list[int], ncpus: int) -
     return out
 
 
-def _el2_mappings(windows: list[Window], system: System) -> tuple[tables.Mapping, ...]:
+def _el2_mappings(windows: list[Window], system: System, hyp: Reg
+                  ) -> tuple[tables.Mapping, ...]:
     maps = [tables.Mapping(w.base, w.base, w.size, w.perm, "normal", f"hyp {w.name}")
             for w in windows if w.size]
     # The console, the GIC (the hypervisor's own interrupts), spin tables, power management.
@@ -359,6 +407,9 @@ def _el2_mappings(windows: list[Window], system: System) -> tuple[tables.Mapping
     for p in system.partitions:
         maps += [tables.Mapping(r.base, r.base, r.size, "rw", "normal", f"{p.name} RAM")
                  for r in p.memory]
+    # Channel memory, to zero it at cold boot; never X.
+    maps += [tables.Mapping(pa, pa, c.size, "rw", "normal", f"{CHANNEL_MAPPING}{c.name}")
+             for c in system.channels if (pa := channel_memory(system, hyp)[c.name]) is not None]
     return tuple(sorted(maps, key=lambda m: m.va))
 
 
@@ -398,7 +449,8 @@ def hypervisor_windows(system: System, hyp: Reg, files: dict[str, PartitionFiles
     """The hypervisor region's windows, each partition's stage-2 map and its table page count.
 
     The last window may end beyond `hyp` (rules.py reports E031 then)."""
-    s2_maps = [partition_mappings(p, system.board.gic) for p in system.partitions]
+    s2_maps = [partition_mappings(p, system.board.gic, channel_mappings(system, hyp, p))
+               for p in system.partitions]
     # Stage-2 table counts do not depend on where the tables live; EL2's depend on the
     # windows, which depend on the table count: iterate to the fixed point (two rounds).
     blocks = platform.stage2_blocks(system.board)
@@ -410,7 +462,7 @@ def hypervisor_windows(system: System, hyp: Reg, files: dict[str, PartitionFiles
     el2_pages = 1
     while True:
         windows = _windows(hyp.base, sum(s2_pages) + el2_pages, sizes, ncpus)
-        needed = len(tables.el2_tables(_el2_mappings(windows, system), 0).pages)
+        needed = len(tables.el2_tables(_el2_mappings(windows, system, hyp), 0).pages)
         if needed <= el2_pages:
             return RegionPlan(tuple(windows), tuple(s2_maps), tuple(s2_pages))
         el2_pages = needed
@@ -431,7 +483,7 @@ def compute_layout(system: System, hyp: Reg, files: dict[str, PartitionFiles]) -
     if plan.end > hyp.end:
         raise RuntimeError("the hypervisor region overflows in a checked system (E031 missed)")
     windows, s2_maps, s2_pages = list(plan.windows), plan.stage2_maps, plan.stage2_pages
-    el2_maps = _el2_mappings(windows, system)
+    el2_maps = _el2_mappings(windows, system, hyp)
     blocks = platform.stage2_blocks(system.board)
     cursor = next(w for w in windows if w.name == "pgtables").base
     placed: list[PartitionLayout] = []
@@ -458,22 +510,49 @@ def compute_layout(system: System, hyp: Reg, files: dict[str, PartitionFiles]) -
     return Layout(hyp.base, hyp.size, tuple(windows), tuple(placed), el2_maps, el2, STACK_SIZE)
 
 
+@dataclass(frozen=True)
+class Placed:
+    """One range of the physical address space and who has it: what memory-map.txt lists and
+    memory-map.svg draws. `kind` is "partition" (RAM), "device" (passed through), "hypervisor"
+    (a window of its region), "console" (the hypervisor's UART); other kinds (channels) are
+    drawn too, in a colour of their own."""
+
+    base: int
+    end: int
+    kind: str
+    owner: str         # the partition's name, "hypervisor", or the region's own name
+    label: str
+
+
+def placed_regions(layout: Layout, system: System) -> list[Placed]:
+    """Every placed range of the system, in address order."""
+    rows = [Placed(w.base, w.end, "hypervisor", "hypervisor", f"hypervisor {w.name} ({w.perm})")
+            for w in layout.windows if w.size]
+    for p in system.partitions:
+        rows += [Placed(r.base, r.end, "partition", p.name,
+                        f"partition {p.name} RAM ({r.perm}, IPA {r.ipa:#x})") for r in p.memory]
+        rows += [Placed(reg.base, reg.end, "device", p.name,
+                        f"partition {p.name} device {d.device.path}"
+                        + (f" (IPA {reg.base + d.delta:#x})" if d.delta else ""))
+                 for d in p.devices for reg in d.device.regs]
+    console = system.hypervisor.console.device
+    rows += [Placed(reg.base, reg.end, "console", "hypervisor",
+                    f"hypervisor console {console.path}") for reg in console.regs]
+    pas = channel_memory(system, Reg(layout.hyp_base, layout.hyp_size))
+    for c in system.channels:
+        pa = pas[c.name]
+        if pa is not None:
+            ends = ", ".join(f"{e.partition} {e.access}" for e in c.ends)
+            rows.append(Placed(pa, pa + c.size, "channel", c.name, f"channel {c.name} ({ends})"))
+    return sorted(rows, key=lambda r: (r.base, r.end, r.label))
+
+
 def describe(layout: Layout, system: System) -> str:
     """The text memory map written next to the image."""
     lines = [f"# memory map of {system.board_spec.name} (from {system.config_path.name})", "",
              "## physical", f"{'start':>18} {'end':>18} {'size':>8}  what"]
-    rows: list[tuple[int, int, str]] = []
-    rows += [(w.base, w.end, f"hypervisor {w.name} ({w.perm})") for w in layout.windows if w.size]
-    for p in system.partitions:
-        rows += [(r.base, r.end, f"partition {p.name} RAM ({r.perm}, IPA {r.ipa:#x})")
-                 for r in p.memory]
-        rows += [(reg.base, reg.end, f"partition {p.name} device {d.device.path}"
-                  + (f" (IPA {reg.base + d.delta:#x})" if d.delta else ""))
-                 for d in p.devices for reg in d.device.regs]
-    rows += [(reg.base, reg.end, f"hypervisor console {system.hypervisor.console.device.path}")
-             for reg in system.hypervisor.console.device.regs]
-    for start, end, what in sorted(rows):
-        lines.append(f"{start:#018x} {end:#018x} {format_size(end - start):>8}  {what}")
+    for r in placed_regions(layout, system):
+        lines.append(f"{r.base:#018x} {r.end:#018x} {format_size(r.end - r.base):>8}  {r.label}")
     lines += ["", "## partition images (pristine copy -> load address)"]
     for pl in layout.partitions:
         for b in pl.blobs:
@@ -481,6 +560,13 @@ def describe(layout: Layout, system: System) -> str:
                          f"(IPA {b.ipa:#x})")
         lines.append(f"{pl.name}: entry IPA {pl.load.entry_ipa:#x}, x0 = DT at IPA "
                      f"{pl.load.dtb_ipa:#x}")
+    if system.channels:
+        lines += ["", "## channels (per end: channel index, IPA, access, doorbell INTIDs)"]
+    for p in system.partitions:
+        lines += [f"{p.name}: [{e.index}] {e.name} at IPA {e.ipa:#x} ({format_size(e.size)}, "
+                  f"{'rw' if e.writable else 'ro'}), rings {e.peer} with INTID "
+                  f"{e.ring_intid or '-'}, rung with INTID {e.doorbell_intid or '-'}"
+                  for e in channels.ends(system, p)]
     lines += ["", "## translation tables"]
     for pl in layout.partitions:
         lines.append(f"{pl.name}: stage 2, VMID {pl.vmid}, root {pl.tables.base:#x}, "

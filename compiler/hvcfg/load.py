@@ -12,6 +12,7 @@ import copy
 import difflib
 import json
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -233,9 +234,24 @@ def _is_int(_checker: Any, instance: Any) -> bool:
     return isinstance(instance, int) and not isinstance(instance, bool)
 
 
+@cache
+def _ecma_regex(pattern: str) -> re.Pattern[str]:
+    """`pattern` as JSON Schema means it (ECMA-262): a final `$` ends the string. Python's `$`
+    also matches before a final newline, which let a name such as "hyp\\n" through the schema,
+    past E060, into generated C (red team: check accepted it, build failed with exit 70)."""
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
+    return re.compile(pattern)
+
+
+def _pattern(_validator: Any, pattern: str, instance: Any, _sch: dict[str, Any]) -> Any:
+    if isinstance(instance, str) and not _ecma_regex(pattern).search(instance):
+        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
 # YAML gives real ints: a float such as 1.0 is not an integer here.
 _Validator = jsonschema.validators.extend(
-    jsonschema.Draft202012Validator,
+    jsonschema.Draft202012Validator, {"pattern": _pattern},
     type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_int))
 
 
@@ -348,6 +364,15 @@ def _diagnose(err: jsonschema.ValidationError, path: JsonPath, pos: Any,
     if kind == "enum":
         return [error("E005", f"{where(path)} is {_show(inst)}; allowed: "
                       f"{', '.join(str(v) for v in value)}", pos(path))]
+    if kind == "oneOf" and all(set(b) == {"required"} for b in value):
+        names = ", ".join(k for b in value for k in b["required"])
+        return [error("E005", f"{where(path)} must have exactly one of: {names}", pos(path),
+                      hint=desc)]
+    if kind == "dependentRequired":
+        return [error("E004", f"{where(path)} has '{key}' but lacks '{need}', which it needs",
+                      pos(path), hint=f"add '{need}': {_describe(sch, need)}")
+                for key, needs in value.items() if isinstance(inst, dict) and key in inst
+                for need in needs if need not in inst]
     if kind in ("minProperties", "maxProperties") and "properties" in sch:
         names = ", ".join(sch["properties"])
         return [error("E005", f"{where(path)} must have exactly one of: {names}", pos(path),

@@ -11,8 +11,9 @@ import difflib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from . import guestlib
 from .board import Board, DtDevice, Reg
-from .diagnostics import CODES, ConfigError, Diagnostic, Pos, error, warning
+from .diagnostics import CODES, ConfigError, Diagnostic, Pos, Related, error, warning
 from .load import Doc, definition
 from .units import format_range, parse_size
 
@@ -40,6 +41,7 @@ class BoardSpec:
     pos: Pos
     memory: tuple[Reg, ...] | None = None   # `board.memory`: replaces the DT's RAM banks
     memory_pos: Pos | None = None
+    psci: str | None = None      # `board.psci`: the firmware's PSCI conduit, when the DT lacks it
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,8 @@ class ImageSpec:
     binary: Path | None          # prebuilt raw binary loaded at the first region's IPA
     sources: tuple[Path, ...]    # bare-metal sources built by the compiler's toolchain
     pos: Pos
+    include_dirs: tuple[Path, ...] = ()   # `lib`: its directory, on the include path
+    lib: str | None = None                # `lib`: the guest library's name (guestlib)
 
 
 @dataclass(frozen=True)
@@ -172,6 +176,59 @@ class Partition:
 
 
 @dataclass(frozen=True)
+class ChannelEnd:
+    """One end of a channel: a partition (by name; checks resolve it, E066) and its access."""
+
+    partition: str
+    access: str                  # "rw" or "ro"
+    ipa: int | None              # None: channels.place chooses it
+    pos: Pos
+
+    @property
+    def writable(self) -> bool:
+        return self.access == "rw"
+
+
+@dataclass(frozen=True)
+class Doorbell:
+    """`SENDER->RECEIVER`: the sender rings, the receiver gets a virtual interrupt."""
+
+    sender: str
+    receiver: str
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A top-level `channels:` entry: shared memory between exactly two partitions."""
+
+    name: str
+    size: int
+    ends: tuple[ChannelEnd, ...]    # exactly two in a checked system (E068)
+    doorbells: tuple[Doorbell, ...]
+    pos: Pos
+    size_pos: Pos
+
+    def end_of(self, partition: str) -> ChannelEnd | None:
+        return next((e for e in self.ends if e.partition == partition), None)
+
+    def rings(self) -> list[tuple[str, str]]:
+        """Its valid doorbells (sender, receiver): between its two distinct ends, the first of
+        each direction, in order (checks report the others: E073, E075)."""
+        names = {e.partition for e in self.ends}
+        out: list[tuple[str, str]] = []
+        for d in self.doorbells:
+            pair = (d.sender, d.receiver)
+            if d.sender != d.receiver and {d.sender, d.receiver} <= names and pair not in out:
+                out.append(pair)
+        return out
+
+
+# Calls every partition that is an end of a channel is granted, without asking (hypercalls.yaml).
+CHANNEL_HYPERCALLS = ("doorbell", "channel_info")
+
+
+@dataclass(frozen=True)
 class HypervisorSpec:
     console: DeviceRef
     base: int | None             # None: layout places it
@@ -189,6 +246,11 @@ class System:
     inputs: tuple[Path, ...]     # every file read, for the generated files' provenance header
     partitions_pos: Pos | None = None   # the `partitions:` list (for E035)
     warnings: tuple[Diagnostic, ...] = ()   # found while building the model (W003)
+    channels: tuple[Channel, ...] = ()
+
+    def channels_of(self, partition: str) -> tuple[Channel, ...]:
+        """The channels `partition` is an end of, in `channels:` order: its channel indices."""
+        return tuple(c for c in self.channels if c.end_of(partition) is not None)
 
 
 # ---------------------------------------------------------------- building a System from a Doc
@@ -212,12 +274,13 @@ def board_spec_from_doc(doc: Doc) -> BoardSpec:
         memory = tuple(sorted((Reg(b["base"], parse_size(b["size"])) for b in board["memory"]),
                               key=lambda r: r.base))
         memory_pos = doc.pos(("board", "memory"))
+    psci = board.get("psci")
     if "file" in dt:
         where_ = ("board", "devicetree", "file")
         return BoardSpec(board["name"], doc.dir_of(where_) / dt["file"], qemu, doc.pos(where_),
-                         memory, memory_pos)
+                         memory, memory_pos, psci)
     return BoardSpec(board["name"], None, qemu, doc.pos(("board", "devicetree", "qemu")),
-                     memory, memory_pos)
+                     memory, memory_pos, psci)
 
 
 def apply_board_memory(board: Board, spec: BoardSpec) -> tuple[Board, tuple[Diagnostic, ...]]:
@@ -301,7 +364,18 @@ def _image(doc: Doc, i: int, errors: list[Diagnostic]) -> ImageSpec:
             errors.append(error("E029", f"partition image file {_show_path(path)} does not exist",
                                 doc.pos(p)))
     binary = base / img["binary"] if "binary" in img else None
-    return ImageSpec(binary, tuple(base / s for s in img.get("sources", ())), doc.pos(at))
+    sources = tuple(base / s for s in img.get("sources", ()))
+    if "lib" not in img:
+        return ImageSpec(binary, sources, doc.pos(at))
+    lib = guestlib.get(img["lib"])
+    for j, src in enumerate(sources):
+        if src.resolve() in {s.resolve() for s in lib.sources}:
+            errors.append(error(
+                "E096", f"{_show_path(src.resolve())} is in image.sources and in image.lib "
+                f"'{lib.name}', which already builds it (a second _start or guest_printf)",
+                doc.pos(at + ("sources", j)),
+                related=[Related(f"image.lib: {lib.name}", doc.pos(at + ("lib",)))]))
+    return ImageSpec(binary, lib.sources + sources, doc.pos(at), (lib.include_dir,), lib.name)
 
 
 def _show_path(path: Path) -> str:
@@ -374,6 +448,31 @@ def _initrd(doc: Doc, i: int, errors: list[Diagnostic]) -> Path | None:
     return path
 
 
+def _channels(doc: Doc) -> tuple[Channel, ...]:
+    out = []
+    for i, c in enumerate(doc.data["channels"]):
+        at: tuple[str | int, ...] = ("channels", i)
+        ends = tuple(ChannelEnd(e["partition"], e["access"], e.get("ipa"),
+                                doc.pos(at + ("ends", j)))
+                     for j, e in enumerate(c["ends"]))
+        bells = []
+        for j, text in enumerate(c["doorbells"]):
+            sender, receiver = text.split("->", 1)
+            bells.append(Doorbell(sender, receiver, doc.pos(at + ("doorbells", j))))
+        out.append(Channel(c["name"], parse_size(c["size"]), ends, tuple(bells), doc.pos(at),
+                           doc.pos(at + ("size",))))
+    return tuple(out)
+
+
+def _grant_channel_calls(partitions: tuple[Partition, ...], channels: tuple[Channel, ...]
+                         ) -> tuple[Partition, ...]:
+    """An end of a channel is granted the channel calls implicitly (docs/hypercalls.md)."""
+    ends = {e.partition for c in channels for e in c.ends}
+    return tuple(replace(p, hypercalls=p.hypercalls + tuple(
+        h for h in CHANNEL_HYPERCALLS if h not in p.hypercalls)) if p.name in ends else p
+        for p in partitions)
+
+
 def build_system(doc: Doc, board: Board, board_spec: BoardSpec) -> System:
     """The System a validated Doc describes on `board`; ConfigError for E027, E029, E041."""
     errors: list[Diagnostic] = []
@@ -396,6 +495,8 @@ def build_system(doc: Doc, board: Board, board_spec: BoardSpec) -> System:
     mem = hyp["memory"]
     hypervisor = HypervisorSpec(console, mem.get("base"), parse_size(mem["size"]),
                                 doc.pos(("hypervisor", "memory")))
+    channels = _channels(doc)
+    partitions = _grant_channel_calls(partitions, channels)
     images = [p for part in partitions for p in
               ((part.image.binary,) if part.image.binary else part.image.sources)]
     layouts = [kernel_layout_path(part.image.binary) for part in partitions
@@ -403,4 +504,5 @@ def build_system(doc: Doc, board: Board, board_spec: BoardSpec) -> System:
     inputs = tuple(dict.fromkeys([*doc.files, Path(board.source), *images, *layouts]))
     return System(config_path=doc.path, board_spec=board_spec, board=board,
                   hypervisor=hypervisor, partitions=partitions, inputs=inputs,
-                  partitions_pos=doc.pos(("partitions",)), warnings=notes)
+                  partitions_pos=doc.pos(("partitions",)), warnings=notes,
+                  channels=channels)

@@ -8,6 +8,7 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import fsverity
 from .layout import Layout
 from .model import System
 
@@ -57,7 +58,9 @@ def sha256(path: Path) -> str:
 
 
 def manifest(system: System, layout: Layout, hyp_bin: Path) -> str:
-    """A JSON record of the build: digests of the image and of every partition image."""
+    """A JSON record of the build: digests of the image and of every partition image: the
+    fs-verity digest the hypervisor checks and prints at boot (`fsverity digest FILE`) and the
+    plain SHA-256 (`sha256sum FILE`)."""
     header = check_image(hyp_bin)
     data = {
         "board": system.board_spec.name,
@@ -66,10 +69,13 @@ def manifest(system: System, layout: Layout, hyp_bin: Path) -> str:
                     "image_size": header.image_size, "link_base": hex(layout.hyp_base),
                     "text_offset": hex(header.text_offset)},
         "partitions": [
-            {"name": pl.name, "image": str(pl.image.path), "sha256": sha256(pl.image.path),
+            {"name": pl.name, "image": str(pl.image.path),
+             "fsverity-sha256": fsverity.file_digest(pl.image.path),
+             "sha256": sha256(pl.image.path),
              "size": pl.image.size, "load": hex(pl.image.dst), "vmid": pl.vmid,
              "stage2_root": hex(pl.tables.base), "entry_ipa": hex(pl.load.entry_ipa),
              "blobs": [{"what": b.what, "file": str(b.path), "section": b.section,
+                        "fsverity-sha256": fsverity.file_digest(b.path),
                         "sha256": sha256(b.path), "size": b.size, "load": hex(b.dst),
                         "ipa": hex(b.ipa)} for b in pl.blobs]}
             for pl in layout.partitions

@@ -63,8 +63,9 @@ def built(tc: toolchain.Toolchain, system: System, p: Partition, cache: Path) ->
     header = codegen.render_partition_header(system, p, system.inputs)
     script = codegen.render_partition_ld(p, system.inputs)
     defines = tuple(f"-D{name}={value}" for name, value in p.defines)
-    key = _digest([tc.prefix.encode(), repr((tc.cflags, tc.ldflags,
-                                             defines, str(p.spec_dir.resolve()))).encode(),
+    includes = [str(d.resolve()) for d in p.image.include_dirs]
+    key = _digest([tc.prefix.encode(), repr((tc.cflags, tc.ldflags, defines,
+                                             str(p.spec_dir.resolve()), includes)).encode(),
                    header.encode(), script.encode()]
                   + [f"{s.resolve()}\0{_file_digest(s)}".encode() for s in p.image.sources])
     entry_dir = cache / "partitions" / f"{codegen.ident(p.name)}-{key[:20]}"
@@ -89,8 +90,9 @@ def _build(tc: toolchain.Toolchain, p: Partition, out: Path, header: str, script
     (gen / "partition_config.h").write_text(header)
     (gen / "partition.ld").write_text(script)
     elf = out / f"{p.name}.elf"
-    toolchain.compile_and_link(tc, list(p.image.sources), [gen, p.spec_dir], gen / "partition.ld",
-                               out / "obj", elf, defines, deps=True)
+    toolchain.compile_and_link(tc, list(p.image.sources), [gen, p.spec_dir,
+                                                          *p.image.include_dirs],
+                               gen / "partition.ld", out / "obj", elf, defines, deps=True)
     toolchain.objcopy_binary(tc, elf, out / f"{p.name}.bin")
     inputs = {str(f.resolve()): _file_digest(f) for f in toolchain.depfile_inputs(out / "obj")
               if out.resolve() not in f.resolve().parents}

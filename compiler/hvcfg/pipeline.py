@@ -17,7 +17,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import bootfolder, codegen, hypbuild, package, stamp, toolchain
+from . import bootfolder, codegen, hypbuild, memmap_svg, package, stamp, toolchain
 from . import layout as layout_mod
 from .diagnostics import ConfigError, error
 from .model import System
@@ -168,9 +168,12 @@ def _build_into(tc: toolchain.Toolchain, analysis: Analysis, staging: Path,
     except toolchain.ToolFailed as exc:
         raise HypBuildFailed(str(exc)) from None
     if bootfolder.needs_boot_folder(system):
-        bootfolder.write_boot_folder(staging, binary)     # the Pi firmware's SD-card folder
+        bootfolder.write_boot_folder(staging, binary,     # the Pi firmware's SD-card folder
+                                     bootfolder.firmware_settings(system))
     # Texts name the directory the outputs end up in, not the staging one.
     (staging / "memory-map.txt").write_text(layout_mod.describe(lay, system))
+    (staging / "memory-map.svg").write_text(
+        memmap_svg.from_layout(lay, system, layout_mod.placed_regions(lay, system)))
     (staging / "manifest.json").write_text(
         package.manifest(system, lay, binary).replace(str(staging), str(final)))
     return BuildResult(analysis, final, final / "hyp.elf", final / "hyp.bin",

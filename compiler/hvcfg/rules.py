@@ -32,6 +32,7 @@ from pathlib import Path
 
 from . import board as board_mod
 from . import (
+    channels,
     checks,
     guestdt,
     hypbuild,
@@ -67,14 +68,19 @@ RULES: tuple[Rule, ...] = (
     _rule("E010", "devicetree", "board", "toolchain"),  # no DTB file; QEMU cannot dump it
     _rule("E011", "devicetree", "board", "rules"),  # not a valid flattened device tree
     _rule("E012", "devicetree", "board", "rules"),  # lacks what the hypervisor needs
+    _rule("E097", "devicetree", "rules"),           # a Pi 4's RAM over GPU memory
     _rule("E027", "model", "model"),
     _rule("E029", "model", "model", "rules"),  # missing; unreadable at the images layer
+    _rule("E096", "model", "model"),   # a source of image.sources that image.lib builds too
     _rule("E041", "model", "model", "checks"),
     _rule("W003", "model", "model"),
     *(_rule(c, "semantics", "checks") for c in (
         "E020", "E021", "E022", "E023", "E024", "E025", "E026", "E028", "E030", "E032",
         "E035", "E036", "E037", "E038", "E040", "E045", "E046", "E048", "E059", "E060",
-        "E062", "E063", "E064", "E065", "W002")),
+        "E062", "E063", "E064", "E065", "W002", "W007")),
+    *(_rule(c, "semantics", "channel_checks") for c in (
+        "E066", "E067", "E068", "E069", "E070", "E071", "E072", "E073", "E074", "E075", "E076",
+        "E077")),
     _rule("E033", "semantics", "rules"),         # no room for the hypervisor
     _rule("E061", "placement", "rules"),
     _rule("E031", "images", "rules"),
@@ -136,7 +142,7 @@ def analyse(config: Path, build_root: Path = Path("build")) -> Analysis:
     doc = load.load_config(config)
     spec = model.board_spec_from_doc(doc)
     dtb = toolchain.ensure_dtb(spec, cache_dir(build_root))
-    board = board_mod.parse_dtb(dtb, spec.pos, ram=spec.memory)
+    board = platform.with_declared_psci(board_mod.parse_dtb(dtb, spec.pos, ram=spec.memory), spec)
     _stop_on(board_rules(board, spec))
     system = model.build_system(doc, board, spec)
     hyp = layout.free_hypervisor_region(system)
@@ -168,6 +174,32 @@ def _pos_key(d: Diagnostic) -> tuple[str, int, int]:
 
 
 # ---------------------------------------------------------------- devicetree
+
+def pi4_memory_split(board: Board, spec: BoardSpec) -> list[Diagnostic]:
+    """E097: on a Raspberry Pi 4 the RAM the board declares must leave the GPU its share of the
+    first GiB. The generated config.txt then sets gpu_mem to exactly that share, so the firmware
+    cannot put the GPU over the hypervisor or a partition (a larger gpu_mem shrinks the bank)."""
+    if not platform.is_bcm2711(board):
+        return []
+    gpu_mem = platform.pi4_gpu_mem(board)
+    top = platform.PI4_GPU_TOP
+    first = next((r for r in board.ram if r.base == 0), None)
+    gpu_lo = top - (gpu_mem or platform.PI4_MIN_GPU_MEM) * platform.MIB
+    inside = [r for r in board.ram if r.base < top and r.end > gpu_lo]
+    if gpu_mem is not None and not inside:
+        return []
+    if inside:
+        what = (f"RAM {format_range(inside[0].base, inside[0].size)} reaches into "
+                f"{format_range(gpu_lo, top - gpu_lo)}, GPU memory on a Raspberry Pi 4 (the "
+                f"first GiB above the first bank; gpu_mem >= {platform.PI4_MIN_GPU_MEM} MiB)")
+    elif first is not None:
+        what = (f"the first RAM bank {format_range(first.base, first.size)} does not end on "
+                "a whole MiB: the Pi 4 firmware gives the ARM [0, 1 GiB - gpu_mem MiB)")
+    else:
+        what = "no RAM bank starts at 0: the Pi 4 firmware's first bank is [0, 1 GiB - gpu_mem)"
+    return [error("E097", what + ": the hypervisor or a partition there would share memory "
+                  "with the VideoCore", spec.memory_pos or spec.pos)]
+
 
 def _dt_name(spec: BoardSpec) -> str:
     """The board DT as the user named it (a QEMU dump lives in a cache file they never wrote)."""
@@ -208,6 +240,7 @@ def board_rules(board: Board, spec: BoardSpec) -> list[Diagnostic]:
     if board.timer is None:
         unsupported("has no architected timer node (compatible arm,armv8-timer) with its "
                     "four interrupts", "add the timer node the board's vendor DT has")
+    out += pi4_memory_split(board, spec)
     if platform.board_feature(board) is None:
         unsupported("offers neither PSCI through SMC nor spin-table CPUs with a BCM283x "
                     "power-management block: hvcfg cannot start CPUs or power off on it",
@@ -230,12 +263,17 @@ def stage2_over_hypervisor(system: System, hyp: Reg) -> list[Diagnostic]:
     kept += [(f"the hypervisor's {f.name} page(s) {format_range(f.base, f.end - f.base)}",
               f.base, f.end, system.board_spec.pos) for f in layout.hypervisor_frames(system)
              if f.el2]
-    maps = [(p, m) for p in system.partitions for m in layout.partition_mappings(p, gic)
+    maps = [(p, m) for p in system.partitions
+            for m in layout.partition_mappings(p, gic, layout.channel_mappings(system, hyp, p))
             if m.name != layout.GICV_MAPPING]
     out = []
     for i, (p, m) in enumerate(maps):
+        # A channel's memory is mapped by its two ends (and by nobody else: E020-like clashes
+        # of it with RAM are reported here too).
         others = kept + [(f"{m2.name} {format_range(m2.pa, m2.size)} of partition '{p2.name}'",
-                          m2.pa, m2.pa + m2.size, p2.pos) for p2, m2 in maps[:i] if p2 is not p]
+                          m2.pa, m2.pa + m2.size, p2.pos) for p2, m2 in maps[:i] if p2 is not p
+                         and not (m2.name == m.name
+                                  and m.name.startswith(layout.CHANNEL_MAPPING))]
         out += [error("E061", f"the stage 2 of partition '{p.name}' maps {m.name} "
                       f"{format_range(m.pa, m.size)} (IPA {m.va:#x}) over {what}", p.pos,
                       related=[Related(what, pos)])
@@ -276,7 +314,7 @@ def _plans(system: System, dtb: Path, build_root: Path
             if load_.initrd_ipa is not None else None
         try:
             blob = guestdt.guest_dtb(system, p, board_root, bootargs=p.bootargs,
-                                     initrd=initrd)
+                                     initrd=initrd, channels=channels.ends(system, p))
         except guestdt.GuestTreeError as exc:
             out.append(error("E011", str(exc), system.board_spec.pos))
             continue

@@ -5,13 +5,17 @@ The first UART is the hypervisor's console: QEMU reads it from this terminal, an
 prints passes through unchanged (the hypervisor already filters and prefixes what partitions
 send through it). Every other UART belongs to a partition that drives it directly, so nothing
 stands between a hostile partition and the terminal but this module: QEMU hands each such UART
-to a Unix socket, and its bytes reach the terminal the way the hypervisor's own filter
-(hyp/core/pconsole.c) treats console lines: whole lines only, CR dropped, every other
-non-printable byte (ESC, BEL, BS, NUL, 8-bit C1 codes) as '?', at most LINE bytes a line, each
+to a Unix socket, and its bytes reach the terminal filtered more bluntly than the hypervisor's
+console (hyp/core/linedisc.c interprets line editing; nothing here does): whole lines only, CR
+dropped, every other non-printable byte (ESC, BEL, BS, NUL, 8-bit C1 codes) as '?', at most
+LINE bytes a line, each
 line prefixed with `[<partition>:uartN] `. A UART line is written only where a console line
-ends (or after the console has been mid-line for CONSOLE_IDLE_S), so it can neither splice into
-nor pose as a console line. With `--uart-dir DIR` the lines go, filtered but unlabelled, to
-DIR/uartN.log instead.
+ends, or after the console has been mid-line for CONSOLE_IDLE_S (the focused partition's open
+line, e.g. a shell prompt): that line is then ended, the UART lines follow, and the console
+line is written again as the terminal showed it (ConsoleLine), with its prefix, so that what the
+hypervisor sends next continues it there and never starts a line of its own. So a UART line
+can neither splice into nor pose as a console line. With `--uart-dir DIR` the lines go,
+filtered but unlabelled, to DIR/uartN.log instead.
 """
 from __future__ import annotations
 
@@ -28,7 +32,7 @@ from typing import BinaryIO
 
 from .model import System
 
-LINE = 240                   # as hyp/core/pconsole.c
+LINE = 240                   # as HV_LD_LINE, hyp/include/hv/linedisc.h
 CONSOLE_IDLE_S = 0.2         # a console line left open this long (a prompt) lets UART lines out
 
 
@@ -58,6 +62,33 @@ class LineFilter:
         text = self.prefix + bytes(self.line) + b"\n"
         self.line.clear()
         return text
+
+
+@dataclass
+class ConsoleLine:
+    """The console's unfinished line as the terminal shows it: the hypervisor sends printable
+    text, BS, CR and LF only (hyp/core/linedisc.c)."""
+
+    text: bytearray = field(default_factory=bytearray)
+    col: int = 0
+
+    def feed(self, data: bytes) -> None:
+        for c in data:
+            if c == 0x0A:
+                self.text.clear()
+                self.col = 0
+            elif c == 0x0D:
+                self.col = 0
+            elif c == 0x08:
+                self.col = max(self.col - 1, 0)
+            else:
+                self.text.extend(b" " * (self.col + 1 - len(self.text)))
+                self.text[self.col] = c
+                self.col += 1
+
+    def redraw(self) -> bytes:
+        """The line again, on a fresh terminal line, the cursor where it was."""
+        return bytes(self.text) + b"\b" * (len(self.text) - self.col)
 
 
 def uart_labels(system: System, serials: int) -> list[str]:
@@ -104,6 +135,7 @@ class Relay:
             self.uarts.append(_Uart(n, LineFilter(prefix), sink, listener))
         self.console_open = False           # the console's last byte was not a newline
         self.console_since = 0.0
+        self.console_line = ConsoleLine()
         self.pending: list[bytes] = []
 
     @property
@@ -166,6 +198,7 @@ class Relay:
                 return
             self._flush_pending(force=not self.console_open)
             self._write(data)
+            self.console_line.feed(data)
             self.console_open = not data.endswith(b"\n")
             self.console_since = time.monotonic()
         elif key.fileobj is u.listener:                 # QEMU connects at start
@@ -203,12 +236,13 @@ class Relay:
         CONSOLE_IDLE_S is closed first, so that no UART text continues it."""
         if not self.pending:
             return
+        reopen = b""
         if self.console_open:
             if not force and time.monotonic() - self.console_since < CONSOLE_IDLE_S:
                 return
-            self._write(b"\n")
-            self.console_open = False
-        self._write(b"".join(self.pending))
+            self._write(b"\r\n")
+            reopen = self.console_line.redraw()
+        self._write(b"".join(self.pending) + reopen)
         self.pending.clear()
 
     def _write(self, data: bytes, err: bool = False) -> None:

@@ -33,6 +33,7 @@ from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
 from . import codegen, hypercalls, smccc
+from .guestdt import vuart_location
 from .model import Partition, System
 
 # ------------------------------------------------------------------ the static entry-point map
@@ -135,9 +136,26 @@ def register_mmio_provider(provider: MmioProvider) -> MmioProvider:
     return provider
 
 
-def _channels(system: System) -> tuple[Any, ...]:
-    """Shared regions, once the model has them (System.channels: .name, .writer, .readers)."""
-    return tuple(getattr(system, "channels", ()) or ())
+# A data abort in a registered region goes to its handler through hv_mmio_emulate's table (an
+# indirect call the reach does not follow, so the rows name the handler).
+MMIO_PATH = VECTOR_SYNC + ("hv_stage2_abort", "hv_mmio_emulate")
+
+
+@register_mmio_provider
+def vgic_distributor(system: System, p: Partition) -> Iterable[EntrySpec]:
+    """Every partition's GICD page (hyp/stage2/mmio.c, hv_mmio_init)."""
+    yield EntrySpec("mmio", "GIC distributor (emulated)",
+                    f"{system.board.gic.gicd.base:#x}, 4 KiB, 1/2/4-byte accesses",
+                    MMIO_PATH + ("hv_vgic_dist_access",))
+
+
+@register_mmio_provider
+def virtual_uart(system: System, p: Partition) -> Iterable[EntrySpec]:
+    """A partition's virtual PL011 (`vuart`)."""
+    if p.vuart is not None:
+        yield EntrySpec("mmio", "virtual UART (emulated PL011)",
+                        f"{vuart_location(system, p)[0]:#x}, 4 KiB, 1/2/4-byte accesses",
+                        MMIO_PATH + ("hv_vuart_access",))
 
 
 def entry_specs(system: System, p: Partition) -> list[EntrySpec]:
@@ -158,11 +176,11 @@ def entry_specs(system: System, p: Partition) -> list[EntrySpec]:
         for intid in d.device.intids:
             specs.append(EntrySpec("irq", f"INTID {intid}", f"{d.device.path} (passed through)",
                                    IRQ_PATH))
-    for c in _channels(system):
-        members = {getattr(c, "writer", "")} | set(getattr(c, "readers", ()) or ())
-        if p.name in members:
-            role = "writer" if getattr(c, "writer", "") == p.name else "reader"
-            specs.append(EntrySpec("shared", str(c.name), f"shared region ({role})", ()))
+    for c in system.channels_of(p.name):
+        end = c.end_of(p.name)
+        access = end.access if end is not None else "?"
+        specs.append(EntrySpec("shared", c.name, f"channel memory ({access}), mapped, no "
+                               "hypervisor code behind it", ()))
     return specs
 
 

@@ -152,13 +152,15 @@ def qemu_run_command(q: QemuSpec, kernel: Path, extra: tuple[str, ...] = (),
                      uart_sockets: list[Path] | None = None) -> list[str]:
     """Boot an image the way the board describes. The first UART (the hypervisor console) is
     on this terminal; each other one goes to a Unix socket of `uart_sockets` (serialrelay.py
-    reads, filters and labels it), or nowhere: never raw onto the terminal."""
+    reads, filters and labels it), or nowhere: never raw onto the terminal. `signal=off`: Ctrl-C
+    is a byte for the focused partition (a shell's), not QEMU's end; QEMU's mux takes only its
+    escape, Ctrl-a (Ctrl-a x quits), so the hypervisor's focus key, Ctrl-], reaches it."""
     # Multi-threaded TCG, except under -icount (deterministic benchmarks), which needs one thread.
     thread = "single" if "-icount" in extra else "multi"
     cmd = [QEMU, "-M", q.machine, "-smp", str(q.smp), "-m", f"{q.memory // (1024 * 1024)}M",
            "-display", "none", "-monitor", "none", "-no-reboot",
            "-accel", f"tcg,thread={thread}",
-           "-chardev", "stdio,id=console,mux=on"]
+           "-chardev", "stdio,id=console,mux=on,signal=off"]
     if q.cpu:
         cmd += ["-cpu", q.cpu]
     cmd += ["-serial", "chardev:console"]

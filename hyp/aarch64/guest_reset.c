@@ -86,6 +86,16 @@ uint64_t hv_mdcr_el2(void)
            (pmu_version() >= ID_DFR0_PMUV3P1 ? MDCR_HPMD : 0);
 }
 
+void hv_el2_debug_init(void)
+{
+    /* MDCR_EL2.HPME or HPMN left by the firmware could let a counter count EL2's own work
+     * (the hypervisor loads and hashes every partition before any vCPU entry rewrites it);
+     * TDE could route debug exceptions to EL2. HSTR_EL2: no AArch32 CP15 traps. */
+    write_sysreg(mdcr_el2, hv_mdcr_el2());
+    write_sysreg(hstr_el2, 0);
+    isb();
+}
+
 static void debug_pmu_reset(void)
 {
     /* TDCC: EL0's debug channel accesses (MDCCSR_EL0, DBGDTR*_EL0, AArch32 CP14) are undefined

@@ -87,6 +87,7 @@ relocated:
     bl      hv_set_stack_and_percpu
 
     bl      hv_mmu_enable
+    bl      hv_el2_debug_init       /* MDCR_EL2, HSTR_EL2: UNKNOWN at reset */
     mov     x0, x19
     mov     x1, x20
     bl      hv_main
@@ -104,6 +105,7 @@ hv_secondary_entry:
     mov     x20, x0
     bl      hv_set_stack_and_percpu
     bl      hv_mmu_enable
+    bl      hv_el2_debug_init
     mov     x0, x20
     bl      hv_secondary_main
     b       hv_park

@@ -3,7 +3,7 @@
  *   01a7b51b0812c8e4c7f218ab4fb5d80c5244c4b9549a0f037e032ce2cd2a24bd  qemu-virt-fuzz.yaml
  *   4a1dbd9e96e99b1529eabb9bd60c46f7408f17b404a49dcaa9d53c6bf2f1ebba  ../../partitions/fuzz/partition.yaml
  *   327fc7db408d36e96d9462160879318175609f4a9e9bc75b02c514b0b4c26cfb  ../../partitions/victim/partition.yaml
- *   714d97d2202351847ac2efddc92ddf17663ed3d1c260c3e349d85b98ed398245  ../../build/.cache/qemu-virt-3a54ef7d91a13d53.dtb
+ *   2f2a96b9836808c30b6b0387af0ace9fe26e6ea85c95aa84687f36074c8c683b  ../../build/.cache/qemu-virt-3a54ef7d91a13d53.dtb
  *   659164b65b6004e95339a2c936ab24eb983455d9ec81db2eb5ac517a335a296d  ../../partitions/lib/start.S
  *   2f76bf16ac2c1806a96cef347eb2aacd2267f0014e04f4191cfaef721c521a77  ../../partitions/lib/guest.c
  *   b291b14428bbfd836c898ee6e0cd644d23c8a0af422440e6d63d672bce4381cd  ../../partitions/lib/vectors.S
@@ -36,10 +36,18 @@
 #define HV_GIC_LINES        64     /* the most lines of any partition's virtual GIC */
 #define HV_CONSOLE_INTID    33
 #define HV_PM_BASE          0x0UL   /* BCM283x power management (0: none) */
+/* The console's reference clock and rate: the hypervisor programs the divisors when the clock
+ * is known (0: it keeps the rate the firmware set) */
+#define HV_CONSOLE_CLOCK    0u
+#define HV_CONSOLE_BAUD     115200u
 
 /* Partitions with a virtual UART (console input focus cycles through them) */
 #define HV_HAS_VUART        1
 #define HV_VUART_PARTITIONS 0
+
+/* Channels (top-level `channels:`; core/channel.c), and the memory scrubbed at cold boot */
+#define HV_HAS_CHANNELS     1
+#define HV_NCHANNELS        2
 
 /* Health-monitor actions (on_fault.action): values of hv_partition.on_fault */
 #define HV_FAULT_HALT 0
@@ -52,6 +60,10 @@
 #define HV_HC_CONSOLE_FID 0xc6000001u
 #define HV_HC_IDENTITY 1
 #define HV_HC_IDENTITY_FID 0xc6000002u
+#define HV_HC_DOORBELL 2
+#define HV_HC_DOORBELL_FID 0xc6000003u
+#define HV_HC_CHANNEL_INFO 3
+#define HV_HC_CHANNEL_INFO_FID 0xc6000004u
 #define HV_HC_SEAL 4
 #define HV_HC_SEAL_FID 0xc6000005u
 
@@ -59,13 +71,17 @@
  * call, expanded by the dispatcher (core/smccc.c) into the cases of a switch. */
 #define HV_HAS_HC_CONSOLE 1
 #define HV_HAS_HC_IDENTITY 1
-#define HV_HYPERCALLS_USED(X) X(CONSOLE, hv_hc_console_write) X(IDENTITY, hv_hc_identity)
+#define HV_HAS_HC_DOORBELL 1
+#define HV_HAS_HC_CHANNEL_INFO 1
+#define HV_HYPERCALLS_USED(X) X(CONSOLE, hv_hc_console_write) X(IDENTITY, hv_hc_identity) X(DOORBELL, hv_hc_doorbell) X(CHANNEL_INFO, hv_hc_channel_info)
 
 #ifndef __ASSEMBLER__
 struct hv_regs;
 
 void hv_hc_console_write(struct hv_regs *regs);
 void hv_hc_identity(struct hv_regs *regs);
+void hv_hc_doorbell(struct hv_regs *regs);
+void hv_hc_channel_info(struct hv_regs *regs);
 void hv_hc_seal(struct hv_regs *regs);
 #endif
 

@@ -10,17 +10,28 @@
 #include "hv/config.h"
 #include "hv/console.h"
 #include "hv/lib.h"
+#include "hv/linedisc.h"
 #include "hv/pl011.h"
+#include "hv/platform.h"
 #include "hv/ratelimit.h"
 #include "hv/spinlock.h"
 
 #define LINE_MAX 256
 
 static hv_spinlock_t console_lock;
+/* The terminal line (under console_lock): open while the focused partition's unfinished line
+ * is on it; any other line ends it first (hv/linedisc.h). */
+#ifdef HV_HAS_VUART
+static struct hv_ld_term term = {.owner = HV_LD_NOBODY};
+static char term_out[HV_LD_UPDATE_MAX + 2];
+#endif
 
 void hv_console_init(void)
 {
-    pl011_init(HV_CONSOLE_BASE);
+#ifdef HV_HAS_CONSOLE_PINS
+    hv_platform_console_pins();     /* not left to the firmware (docs/rpi4.md) */
+#endif
+    pl011_init(HV_CONSOLE_BASE, HV_CONSOLE_CLOCK, HV_CONSOLE_BAUD);
 }
 
 static size_t put_char(char *buf, size_t size, size_t pos, char c)
@@ -130,6 +141,11 @@ void hv_console_line(const char *prefix, const char *text)
 
     if (locked)
         hv_spin_lock(&console_lock);
+#ifdef HV_HAS_VUART
+    char brk[2];
+    for (size_t i = 0, n = hv_ld_term_close(&term, brk); i < n; i++)
+        pl011_putc(HV_CONSOLE_BASE, brk[i]);
+#endif
     pl011_putc(HV_CONSOLE_BASE, '[');
     for (const char *p = prefix; *p; p++)
         pl011_putc(HV_CONSOLE_BASE, *p);
@@ -142,6 +158,41 @@ void hv_console_line(const char *prefix, const char *text)
     if (locked)
         hv_spin_unlock(&console_lock);
 }
+
+#ifdef HV_HAS_VUART
+static void put_out(size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        pl011_putc(HV_CONSOLE_BASE, term_out[i]);
+}
+
+size_t hv_console_show(uint32_t partition, const struct hv_ld *ld)
+{
+    hv_spin_lock(&console_lock);
+    size_t n = hv_ld_term_show(&term, partition, hv_partitions[partition].name, ld, term_out);
+    put_out(n);
+    hv_spin_unlock(&console_lock);
+    return n;
+}
+
+size_t hv_console_finish(uint32_t partition, const struct hv_ld *ld, int *was_open)
+{
+    hv_spin_lock(&console_lock);
+    size_t n =
+        hv_ld_term_finish(&term, partition, hv_partitions[partition].name, ld, term_out, was_open);
+    put_out(n);
+    hv_spin_unlock(&console_lock);
+    return n;
+}
+
+void hv_console_forget(uint32_t partition)
+{
+    hv_spin_lock(&console_lock);
+    if (term.owner == partition)
+        put_out(hv_ld_term_close(&term, term_out));
+    hv_spin_unlock(&console_lock);
+}
+#endif
 
 void hv_console_panic(void)
 {

@@ -3,6 +3,7 @@
 #include "hv/config.h"
 #include "hv/console.h"
 #include "hv/gic.h"
+#include "hv/load.h"
 #include "hv/mmio.h"
 #include "hv/partition.h"
 #include "hv/platform.h"
@@ -15,11 +16,17 @@ void hv_secondary_main(uint64_t slot);
 extern char hv_secondary_entry[];
 extern char _head[];              /* the link address (hyp.ld) */
 
-/* Start every physical CPU that hosts a vCPU; CPUs no partition uses stay off. */
+/* Set by the boot CPU once every partition is verified and the good ones started: the
+ * secondaries, done with their share of the load, go to their vCPUs only then. */
+static uint32_t partitions_started;
+
+/* Start every other physical CPU of the board, before the partitions are loaded: each takes
+ * part in the load (core/load.c), then enters its partition's vCPU when it is started, or
+ * idles at EL2 (a CPU no partition uses). */
 static void start_secondaries(uint32_t boot_slot)
 {
     for (uint32_t slot = 0; slot < HV_NCPUS; slot++) {
-        if (slot == boot_slot || hv_cpus[slot].partition == HV_NO_PARTITION)
+        if (slot == boot_slot)
             continue;
         int64_t ret = hv_platform_cpu_on(hv_cpus[slot].mpidr, (uint64_t)hv_secondary_entry, slot);
         if (ret != 0)
@@ -49,16 +56,22 @@ void hv_main(uint64_t firmware_dtb, uint64_t loaded_at)
     hv_gic_init_distributor();
     hv_gic_init_cpu(slot);
     hv_mmio_init();
-    hv_partitions_load_all();
+    hv_load_open_boot();
+    start_secondaries(slot);
+    hv_partitions_load_all();       /* takes part in the load, verifies, starts partitions */
 #ifdef HV_HAS_VUART
     hv_console_input_init();
 #endif
-    start_secondaries(slot);
+    __atomic_store_n(&partitions_started, 1, __ATOMIC_RELEASE);
+    __asm__ volatile("dsb ish\n\tsev" : : : "memory");
     hv_cpu_start(slot);
 }
 
 void hv_secondary_main(uint64_t slot)
 {
     hv_gic_init_cpu((uint32_t)slot);
+    hv_load_help_boot();
+    while (!__atomic_load_n(&partitions_started, __ATOMIC_ACQUIRE))
+        __asm__ volatile("wfe" : : : "memory");
     hv_cpu_start((uint32_t)slot);
 }

@@ -4,12 +4,12 @@
  * whether it runs, and in which incarnation, is vcpu.c's state machine. Here: loading,
  * stopping, restarting (counted against its limits) and the health monitor.
  */
-#include "hv/cache.h"
+#include "hv/channel.h"
 #include "hv/console.h"
 #include "hv/lib.h"
+#include "hv/load.h"
 #include "hv/partition.h"
 #include "hv/pconsole.h"
-#include "hv/sha256.h"
 #include "hv/platform.h"
 #include "hv/seal.h"
 #include "hv/sysreg.h"
@@ -38,55 +38,17 @@ static uint64_t counter(void)
     return read_sysreg(cntpct_el0);
 }
 
-/* Measured load: hash each blob where the guest will read it, after the copy, and compare
- * with the digest recorded at build time. Returns 0 if any blob differs. */
-static int measure(const struct hv_partition *p, const struct hv_blob *b, int verbose)
+/* What a partition needs besides its RAM and blobs (core/load.c loads those) for a start from
+ * defined state: its vGIC, virtual UART, console line and virtual counter. */
+static void partition_reset(uint32_t idx)
 {
-    static const char hex[] = "0123456789abcdef";
-    uint8_t digest[SHA256_DIGEST];
-    char text[2 * SHA256_DIGEST + 1];
-
-    uint64_t t0 = counter();
-    hv_sha256((const void *)b->dst, b->size, digest);
-    uint64_t ticks = counter() - t0;
-    for (int i = 0; i < SHA256_DIGEST; i++) {
-        text[2 * i] = hex[digest[i] >> 4];
-        text[2 * i + 1] = hex[digest[i] & 0xf];
-    }
-    text[2 * SHA256_DIGEST] = '\0';
-    int ok = memcmp(digest, b->sha256, SHA256_DIGEST) == 0;
-    if (verbose || !ok)
-        hv_log("%s: %s sha256 %s (%lu bytes, %lu counter ticks)%s", p->name, b->what, text,
-               (unsigned long)b->size, (unsigned long)ticks, ok ? "" : " MISMATCH");
-    return ok;
-}
-
-/* Scrub the partition's RAM, copy its pristine blobs (image, DTB) into place and measure
- * them. `cold`: the first load since reset (see hv_zero_clean_range_cold), which also logs
- * every digest; a restart logs only a mismatch. Returns 0 when a measurement fails: the
- * partition must not run. */
-static int partition_load(uint32_t idx, int cold)
-{
-    const struct hv_partition *p = &hv_partitions[idx];
-    int ok = 1;
-
-    for (uint32_t i = 0; i < p->nram; i++)
-        (cold ? hv_zero_clean_range_cold : hv_zero_clean_range)(p->ram[i].pa, p->ram[i].size);
-    for (uint32_t i = 0; i < p->nblobs; i++) {
-        const struct hv_blob *b = &p->blobs[i];
-        memcpy((void *)b->dst, (const void *)b->src, b->size);
-        hv_dcache_clean_range(b->dst, b->size);
-        ok &= measure(p, b, cold);
-    }
-    hv_icache_inval_all();
     hv_vgic_partition_reset(idx);
 #ifdef HV_HAS_VUART
-    if (p->vuart.present)
+    if (hv_partitions[idx].vuart.present)
         hv_vuart_reset(idx);
 #endif
     hv_pconsole_reset(idx);
     pstate[idx].cntvoff = counter();
-    return ok;
 }
 
 static void power_off(void) __attribute__((noreturn));
@@ -96,21 +58,27 @@ static void power_off(void)
     hv_platform_power_off();
 }
 
+/* Boot: every CPU has helped load every partition (hv_load_open_boot); each partition whose
+ * blobs all match starts. */
 void hv_partitions_load_all(void)
 {
+    hv_load_finish_boot();
+#ifdef HV_HAS_CHANNELS
+    hv_channels_scrub();            /* once, before any start: a restart keeps the contents */
+#endif
     for (uint32_t i = 0; i < HV_NPARTITIONS; i++) {
         const struct hv_partition *p = &hv_partitions[i];
-        uint64_t t0 = counter();
-        if (!partition_load(i, 1)) {
+        partition_reset(i);
+        if (!hv_load_verify(i, 1)) {
             hv_log("%s: measurement mismatch -> not started", p->name);
             continue;
         }
-        uint64_t ticks = counter() - t0;
-        hv_log("%s: loaded %lu bytes at 0x%lx, entry 0x%lx, %u vCPU(s) (scrub, copy, measure: "
-               "%lu counter ticks = %lu us)",
-               p->name, (unsigned long)p->blobs[0].size, (unsigned long)p->blobs[0].dst,
-               (unsigned long)p->entry_ipa, p->nvcpus, (unsigned long)ticks,
-               (unsigned long)(ticks * 1000000 / read_sysreg(cntfrq_el0)));
+#ifdef HV_HAS_CHANNELS
+        hv_channels_partition_start(i, 1);      /* generation, and the peers rung */
+#endif
+        hv_log("%s: loaded %lu bytes at 0x%lx, entry 0x%lx, %u vCPU(s)", p->name,
+               (unsigned long)p->blobs[0].size, (unsigned long)p->blobs[0].dst,
+               (unsigned long)p->entry_ipa, p->nvcpus);
         alive++;
         hv_run_start(i);            /* vCPU 0's CPU enters it when it gets to its idle loop */
     }
@@ -172,10 +140,15 @@ void hv_partition_restart(uint32_t idx, int fault)
         hv_log("%s: restart limit reached (%u requested restarts) -> halt", p->name, s->resets);
         halted_and_idle(idx);
     }
-    if (!partition_load(idx, 0)) {
+    hv_load_partition(idx);         /* on the partition's own CPUs: the others run others */
+    partition_reset(idx);
+    if (!hv_load_verify(idx, 0)) {
         hv_log("%s: measurement mismatch -> not restarted", p->name);
         halted_and_idle(idx);
     }
+#ifdef HV_HAS_CHANNELS
+    hv_channels_partition_start(idx, 0);        /* generation, and the peers rung */
+#endif
     if (fault)
         hv_log("%s: restarted (%u of %u)", p->name, ++s->restarts, p->restart_limit);
     else

@@ -3,7 +3,7 @@
  * SHA-256 (FIPS 180-4): padding and the portable block function. Plain C with no hypervisor or
  * architecture dependency, so that tests/test_sha256.py can compile it for the host and check
  * it against Python's hashlib: it is what boards without the SHA-256 instructions run (the
- * Raspberry Pi 4's Cortex-A72), which no QEMU CPU model exercises. hv_sha256() (in
+ * Raspberry Pi 4's Cortex-A72), which no QEMU CPU model exercises. hv_sha256_best() (in
  * aarch64/sha256_select.c) picks the block function for this CPU.
  */
 #include "hv/lib.h"

@@ -13,6 +13,7 @@
 #include "hv/guest_reset.h"
 #include "hv/irq.h"
 #include "hv/lib.h"
+#include "hv/load.h"
 #include "hv/partition.h"
 #include "hv/psci.h"
 #include "hv/seal.h"
@@ -282,8 +283,10 @@ void hv_cpu_idle(void)
         /* Look first, then sleep: a request may predate this CPU's GIC set-up, so its kick
          * may never come. WFI, not WFE: it wakes on the kick SGI even with interrupts masked,
          * and QEMU halts a CPU in WFI instead of spinning it. */
-        if (hosts)
+        if (hosts) {
+            hv_load_help(hv_cpus[slot].partition);  /* its partition's restart, if loading */
             try_enter(slot);
+        }
         __asm__ volatile("wfi" : : : "memory");
         drain_interrupts();
     }

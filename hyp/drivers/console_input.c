@@ -40,10 +40,17 @@ void hv_console_input_init(void)
     announce();
 }
 
+uint32_t hv_console_input_focus(void)
+{
+    return with_vuart[__atomic_load_n(&focus, __ATOMIC_RELAXED)];
+}
+
+/* The announcement ends the old focus's open line on the terminal (core/console.c); the new
+ * one's unfinished line is shown, with its prefix, at its next output. */
 static void switch_focus(void)
 {
     hv_vuart_report_dropped(with_vuart[focus]);
-    focus = (focus + 1) % NFOCUS;
+    __atomic_store_n(&focus, (focus + 1) % NFOCUS, __ATOMIC_RELAXED);
     announce();
 }
 

@@ -3,12 +3,14 @@
  * A virtual PL011 (Arm PrimeCell UART r1p5 programmer's model), complete enough for Linux's
  * amba-pl011 driver and earlycon: data, flags, baud and line control, interrupt mask, raw and
  * masked status, clear, and the peripheral/PrimeCell IDs the AMBA bus probes. Transmitted
- * bytes become whole "[<partition>] ..." lines on the hypervisor console; received bytes come
+ * bytes become "[<partition>] ..." lines on the hypervisor console (whole lines, or shown as
+ * written while the partition has the input focus: core/pconsole.c); received bytes come
  * from the console while the partition has the input focus; when its RX buffer is full they
  * are dropped and counted (the hypervisor never waits for a guest to read). The TX FIFO never
  * fills: a write completes at once and raises TXIS, as QEMU's model does; the byte goes to the
  * partition's line buffer (core/pconsole.c), which takes the console lock only for a whole
- * line. The interrupt is a level-sensitive virtual SPI: high while RIS & IMSC is not zero.
+ * line or one update of the focused partition's open line. The interrupt is a level-sensitive
+ * virtual SPI: high while RIS & IMSC is not zero.
  */
 #include "hv/config.h"
 #include "hv/console.h"

@@ -189,11 +189,16 @@ int hv_vgic_pend_virtual(const struct hv_partition *p, uint32_t intid)
         vgic_bit(p->vgic.hw, intid))
         return 0;
     struct vgic_dist *d = &dists[p - hv_partitions];
+    uint32_t m = 1u << (intid % 32), was;
 
     hv_spin_lock(&d->lock);
-    d->pending[intid / 32] |= 1u << (intid % 32);
+    was = d->pending[intid / 32] & m;
+    d->pending[intid / 32] |= m;
     hv_spin_unlock(&d->lock);
-    vgic_mark_partition(p);
+    /* Already pending: whoever set it marked the work (after its unlock), so a flood of
+     * pends costs the target's CPUs no further kick: one pending bit, one interrupt. */
+    if (!was)
+        vgic_mark_partition(p);
     return 1;
 }
 

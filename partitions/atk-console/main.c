@@ -16,6 +16,11 @@
  *   7 spin: no attack, every vCPU busy in a guest loop: the control for the victim's periods
  *     (under QEMU -icount all vCPUs share one host thread, round robin, so busy neighbours
  *     alone delay the victim's beats by up to QEMU's time slice)
+ *   8 forge while focused: with the input focus (its output shown as it is written), it writes
+ *     lines that try to look like the hypervisor's through its virtual UART, a byte at a time,
+ *     leaving partial lines shown for a while before it continues them with CR, BS, cursor
+ *     movement, erase and other escape sequences (ESC[6n among them), one attempt each,
+ *     announced first (`atk: try N ...`); then an unterminated one, and it powers off
  * A virtual UART is at the board console UART's address: the board passes it as VUART_BASE.
  * Its own reports go through the console hypercall (guest_printf), under the same budget.
  */
@@ -142,6 +147,50 @@ static void deaf(void)
     guest_printf("deaf: fault returned?!");
 }
 
+struct forge {
+    const char *what;
+    const char *parts[3];           /* written in turn, FORGE_PAUSE_MS apart */
+};
+
+#define FORGE_PAUSE_MS 50
+
+static const struct forge forges[] = {
+    {"partial then CR", {"[hyp] forged partial", "\r[hyp] forged after CR", "\r\n"}},
+    {"partial then BS", {"xxxxxxxx", "\b\b\b\b\b\b\b\b\b\b\b\b[hyp] forged over BS", "\n"}},
+    {"cursor far left", {"abc", "\x1b[999D[hyp] forged far left", "\x1b[K\n"}},
+    {"erase line and CR", {"abc", "\x1b[2K\r[hyp] forged erase line", "\n"}},
+    {"cursor up", {"abc", "\x1b[1A\x1b[2K[hyp] forged cursor up", "\n"}},
+    {"cursor position query", {"query ", "\x1b[6n", " answered?\n"}},
+    {"colours and title", {"\x1b[31m[hyp] forged red\x1b[0m", "\x1b]0;pwned\x07 title", "\n"}},
+    {"clear screen and home", {"\x1b[2J\x1b[H", "[hyp] forged after clear", "\n"}},
+    {"tabs to the cut",
+     {"\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t", "\t[hyp] forged after the cut",
+      "\n"}},
+};
+
+static void vuart_puts(const char *s)
+{
+    for (; *s; s++)
+        mmio_write32(VUART_BASE + UARTDR, (uint8_t)*s);
+}
+
+static void forge_focused(void)
+{
+    uint32_t n = sizeof(forges) / sizeof(forges[0]);
+
+    for (uint32_t i = 0; i < n; i++) {
+        guest_printf("atk: try %u %s", i + 1, forges[i].what);
+        for (int k = 0; k < 3 && forges[i].parts[k]; k++) {
+            vuart_puts(forges[i].parts[k]);
+            guest_delay_ms(FORGE_PAUSE_MS);
+        }
+    }
+    guest_printf("atk: mode 8: %u attempts done", n);
+    vuart_puts("[hyp] forged unterminated at power-off");
+    guest_delay_ms(FORGE_PAUSE_MS);
+    guest_system_off();
+}
+
 static void listen(void)
 {
     char line[64];
@@ -178,6 +227,8 @@ int main(uint64_t dtb)
         deaf();
     if (MODE == 6)
         listen();
+    if (MODE == 8)
+        forge_focused();
 #endif
     run_flood();
     guest_system_off();

@@ -100,6 +100,21 @@ static uint32_t fid_of(struct fz_cpu *c, enum fz_kind *kind)
     return fid;
 }
 
+/* What the doorbell and channel_info calls must answer for channel index `index`: 0 for its
+ * own channels (the doorbell: only where it may ring), -1 (and no fault) for anything else. */
+static int64_t channel_result(uint32_t fid, uint64_t index)
+{
+#if HVCFG_CHANNEL_COUNT > 0
+    if (index < HVCFG_CHANNEL_COUNT)
+        return fid == HVCFG_HC_CHANNEL_INFO || (fz_channels[index].flags & HVCFG_CHANNEL_CAN_RING)
+                   ? 0
+                   : -1;
+#endif
+    (void)fid;
+    (void)index;
+    return -1;
+}
+
 enum fz_kind fz_call_action(struct fz_cpu *c)
 {
     uint64_t x[19];
@@ -114,6 +129,11 @@ enum fz_kind fz_call_action(struct fz_cpu *c)
     x[1] = fz_arg(&c->rng);
     x[2] = fz_arg(&c->rng);
     x[3] = fz_arg(&c->rng);
+    if ((fid == HVCFG_HC_DOORBELL || fid == HVCFG_HC_CHANNEL_INFO) && fz_below(&c->rng, 2)) {
+        /* a channel index: its own (0 .. count-1), just past them, or anything */
+        kind = K_CHANNEL;
+        x[1] = fz_below(&c->rng, 2) ? fz_below(&c->rng, HVCFG_CHANNEL_COUNT + 2) : x[1];
+    }
     if ((fid & ~HVCFG_PSCI_SMC64) == (HVCFG_HC_CONSOLE & ~HVCFG_PSCI_SMC64) &&
         fz_below(&c->rng, 2)) {                                        /* console: a length */
         static const uint64_t lens[] = {0, 1, 255, 256, 257, 4096, ~0UL, 0x80000000UL};
@@ -126,8 +146,11 @@ enum fz_kind fz_call_action(struct fz_cpu *c)
     for (int i = 0; i < 19; i++)
         before[i] = x[i];
     fz_call(x, conduit);
-    /* Results in x0-x3 (identity also x4-x7); x4-x17 are preserved (SMCCC 1.1), x18 too. */
-    int first = fid == HVCFG_HC_IDENTITY ? 8 : 4;
+    if (kind == K_CHANNEL && conduit == 0 && (int64_t)x[0] != channel_result(fid, before[1]))
+        FZ_VIOLATION(c, "fid 0x%x index 0x%lx -> %ld", fid, before[1], (int64_t)x[0]);
+    /* Results in x0-x3 (identity also x4-x7, channel_info x4-x5); x4-x17 are preserved
+     * (SMCCC 1.1), x18 too. */
+    int first = fid == HVCFG_HC_IDENTITY ? 8 : fid == HVCFG_HC_CHANNEL_INFO ? 6 : 4;
     for (int i = first; i < 18; i++)
         if (x[i] != before[i])
             FZ_VIOLATION(c, "fid 0x%x changed x%d 0x%lx -> 0x%lx", fid, i, before[i], x[i]);

@@ -75,6 +75,7 @@ enum fz_kind {
     K_AFFINITY,
     K_RESET,
     K_ON_RESET,
+    K_CHANNEL,              /* doorbell / channel_info with a channel index */
     K_NKINDS
 };
 
@@ -145,6 +146,17 @@ void fz_unlock(void);
 int fz_may_reset(void);
 void fz_summary(const char *why);
 extern const char *const fz_kind_names[K_NKINDS];
+
+/* Its channels (partition_config.h: HVCFG_CHANNELS), for channel indices and channel pages. */
+struct fz_channel {
+    const char *name;
+    uint32_t index;
+    uint64_t ipa, size;
+    uint32_t flags, doorbell_intid;
+};
+#if HVCFG_CHANNEL_COUNT > 0
+extern const struct fz_channel fz_channels[HVCFG_CHANNEL_COUNT];
+#endif
 
 /* An argument a hostile guest would pass: random, a boundary, or a pointer anywhere. */
 uint64_t fz_arg(uint64_t *rng);

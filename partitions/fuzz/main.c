@@ -34,8 +34,12 @@ int fz_may_reset(void)
 const char *const fz_kind_names[K_NKINDS] = {
     "hvc_arch", "hvc_psci",   "hvc_vendor", "hvc_owner", "hvc_random", "console",  "mem",
     "gicd",     "vuart",      "uart_irq",   "mrs",       "msr",        "sys",      "irq_window",
-    "cpu_on",   "cpu_on_bad", "cpu_off",    "affinity",  "reset",      "on_reset",
+    "cpu_on",   "cpu_on_bad", "cpu_off",    "affinity",  "reset",      "on_reset", "channel",
 };
+
+#if HVCFG_CHANNEL_COUNT > 0
+const struct fz_channel fz_channels[HVCFG_CHANNEL_COUNT] = HVCFG_CHANNELS;
+#endif
 
 /* The counts of this incarnation, all vCPUs together (their state is in shared RAM). */
 void fz_summary(const char *why)

@@ -4,7 +4,8 @@
  * exclusive, writeback, unprivileged, SIMD, cache maintenance, prefetch, XZR and callee-saved
  * registers) at random offsets of every page that matters: its emulated GICD and virtual UART,
  * the GICC (GICV) page, its own read-only code, its scratch RAM, and pages it was not given
- * (unmapped, the victim's RAM, the hypervisor's RAM and GICH, IPAs past the IPA size). Then
+ * (unmapped, the victim's RAM, the hypervisor's RAM and GICH, IPAs past the IPA size), its
+ * channels (one it may write, one it may only read). Then
  * targeted register writes to its vGIC distributor, virtual UART and passed-through UART.
  */
 #include "fuzz.h"
@@ -22,6 +23,7 @@ enum target {
     T_GICH,
     T_RANDOM,
     T_HIGH,
+    T_CHANNEL,              /* its channels: rw and ro (a write there faults, by policy) */
     T_NTARGETS
 };
 
@@ -54,6 +56,13 @@ static uint64_t target_addr(uint64_t *rng, enum target t)
         return GICH_PA + r % 0x1000;
     case T_RANDOM:
         return r & 0xffffffffffUL;
+    case T_CHANNEL:
+#if HVCFG_CHANNEL_COUNT > 0
+        return fz_channels[r % HVCFG_CHANNEL_COUNT].ipa +
+               (r >> 8) % fz_channels[r % HVCFG_CHANNEL_COUNT].size;
+#else
+        return HVCFG_UNMAPPED_IPA + r % 0x10000;
+#endif
     default:
         return r >> (r % 16);              /* far beyond the IPA size */
     }
@@ -145,9 +154,11 @@ static void vuart_write(struct fz_cpu *c)
 {
     static const uint32_t regs[] = {0x00, 0x00, 0x00, 0x04, 0x18, 0x24, 0x28, 0x2c,
                                     0x30, 0x34, 0x38, 0x3c, 0x40, 0x44, 0x48, 0xfe0};
-    static const uint8_t bytes[] = {'\n', '\r', 0x1b, '[', 0, 0x7f, 0xff, 'x', 0x01};
+    /* and what the console's line discipline interprets: BS, TAB, CSI digits and finals */
+    static const uint8_t bytes[] = {'\n', '\r', 0x1b, '[', 0,   0x7f, 0xff, 'x',
+                                    0x01, '\b', '\t', '9', 'D', 'K',  'C',  ']'};
     uint32_t off = regs[fz_below(&c->rng, 16)];
-    uint32_t v = off == 0 && fz_below(&c->rng, 2) ? bytes[fz_below(&c->rng, 9)]
+    uint32_t v = off == 0 && fz_below(&c->rng, 2) ? bytes[fz_below(&c->rng, sizeof(bytes))]
                                                   : (uint32_t)value_arg(&c->rng);
     unsigned form = fz_below(&c->rng, 4) ? 6 : 2;       /* mostly writes */
     FZ_BEGIN(c, K_VUART, "vuart form %u off 0x%x value 0x%x", form, off, v);

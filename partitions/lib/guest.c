@@ -140,6 +140,18 @@ void guest_icount_slice(void)
                      : "r"(now + freq / 10000), "r"(3UL));
 }
 
+void guest_wait_ms_sliced(uint32_t ms)
+{
+    uint64_t freq = guest_cntfrq(), start = guest_cntvct(), rearm = 0;
+
+    for (uint64_t t = start; t - start < freq / 1000 * ms; t = guest_cntvct()) {
+        if (t >= rearm) {
+            guest_icount_slice();
+            rearm = t + freq / 20000;
+        }
+    }
+}
+
 uint32_t guest_checksum(const volatile uint8_t *p, uint64_t len)
 {
     uint32_t a = 1, b = 0;                  /* Adler-32 */

@@ -15,22 +15,6 @@
 #define PERIOD_MS 20
 #endif
 
-/* Wait with the slice deadline always ahead: re-armed (100 us out) every 50 us, before it
- * expires. Letting it expire first let QEMU's round robin leave this CPU out for over a
- * millisecond next to the fuzzer; re-arming in every iteration costs QEMU a recomputation of
- * its timers each time (4x slower runs). */
-static void wait_ms(uint64_t freq, uint32_t ms)
-{
-    uint64_t start = guest_cntvct(), rearm = 0;
-
-    for (uint64_t t = start; t - start < freq / 1000 * ms; t = guest_cntvct()) {
-        if (t >= rearm) {
-            guest_icount_slice();
-            rearm = t + freq / 20000;
-        }
-    }
-}
-
 int main(uint64_t dtb)
 {
     uint64_t freq, last, worst = 0;
@@ -39,7 +23,7 @@ int main(uint64_t dtb)
     last = guest_cntvct(); /* the first period includes the first console call */
     guest_printf("victim: up, a beat every %d ms", PERIOD_MS);
     for (uint64_t i = 1;; i++) {
-        wait_ms(freq, PERIOD_MS);
+        guest_wait_ms_sliced(PERIOD_MS);
         uint64_t t = guest_cntvct();
         uint64_t period_us = (t - last) * 1000000 / freq;
         last = t;

@@ -6,24 +6,18 @@
 #include <string.h>
 
 #include "hv/sha256.h"
+#include "read_all.h"
 
 int main(int argc, char **argv)
 {
     if (argc != 3)
         return 2;
-    FILE *f = fopen(argv[1], "rb");
-    if (!f)
+    size_t offset = (size_t)atoi(argv[2]), len;
+    unsigned char *buf = read_all(argv[1], offset, &len);
+    if (!buf)
         return 2;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    size_t offset = (size_t)atoi(argv[2]);
-    unsigned char *buf = malloc((size_t)len + offset + 1);
-    if (!buf || fread(buf + offset, 1, (size_t)len, f) != (size_t)len)
-        return 2;
-    fclose(f);
     uint8_t digest[SHA256_DIGEST];
-    hv_sha256_digest(hv_sha256_blocks_generic, buf + offset, (size_t)len, digest);
+    hv_sha256_digest(hv_sha256_blocks_generic, buf + offset, len, digest);
     for (int i = 0; i < SHA256_DIGEST; i++)
         printf("%02x", digest[i]);
     printf("\n");

@@ -11,7 +11,9 @@ from xsa_builders import FIXTURES, UART1, make_partition, make_system
 from hvcfg.diagnostics import ConfigError
 from hvcfg.xsa.advisories import check, check_facts, load_advisories, load_advisory, to_osv
 from hvcfg.xsa.facts import FACT_SCHEMA, conforms, system_facts
-from hvcfg.xsa.support import REPO_ROOT
+from hvcfg.xsa.support import REPO_ROOT, load_support
+
+BOARDS = load_support().board_compatibles()
 
 ADV = FIXTURES / "advisories"
 
@@ -37,8 +39,18 @@ def test_real_advisories_directory_is_valid():
     load_advisories(REPO_ROOT / "xsa" / "advisories")
 
 
-def test_missing_directory_holds_no_advisories(tmp_path):
-    assert load_advisories(tmp_path / "none") == ()
+def test_missing_directory_is_an_error_not_a_clean_bill(tmp_path):
+    """A typo in --advisories must not answer "0 apply" (issue 18): E093, for a missing
+    directory and for a file; an existing empty directory holds none."""
+    for bad in (tmp_path / "none", tmp_path / "file.yaml"):
+        if bad.suffix:
+            bad.write_text("id: XSA-001\n")
+        with pytest.raises(ConfigError) as info:
+            load_advisories(bad)
+        d = info.value.diagnostics[0]
+        assert d.code == "E093" and str(bad) in d.message
+    (tmp_path / "empty").mkdir()
+    assert load_advisories(tmp_path / "empty") == ()
 
 
 def test_system_without_console_on_gicv2_is_not_affected(advisories):
@@ -89,7 +101,7 @@ def test_fixed_version_is_not_affected_even_when_the_predicate_holds(advisories)
 def test_facts_conform_to_the_schema():
     system = make_system(make_partition("linux", 20, cpus=(0, 1), devices=(UART1,),
                                         hypercalls=("console",), perms=("rx", "rwx")))
-    f = system_facts(system)
+    f = system_facts(system, board_ids=BOARDS)
     assert conforms(f, FACT_SCHEMA)
     p = f["partitions"][0]
     assert p["devices"] == ["/pl011@9040000"] and "arm,pl011" in p["compatibles"]
@@ -98,7 +110,8 @@ def test_facts_conform_to_the_schema():
 
 
 def test_check_facts_is_pure(advisories):
-    f = system_facts(make_system(make_partition("m", 20, hypercalls=("console",))))
+    f = system_facts(make_system(make_partition("m", 20, hypercalls=("console",))),
+                     board_ids=BOARDS)
     before = json.dumps(f, sort_keys=True)
     check_facts(f, advisories)
     assert json.dumps(f, sort_keys=True) == before

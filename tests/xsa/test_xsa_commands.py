@@ -72,6 +72,13 @@ def test_xsa_check_uses_the_pipeline_by_default(monkeypatch, capsys):
     assert run(["xsa", "check", "b.yaml", "--advisories", str(ADV)]) == 0
 
 
+@pytest.mark.parametrize("command", [["xsa", "check", "b.yaml"], ["xsa", "export"]])
+def test_xsa_missing_advisories_directory_exits_1_with_e093(command, tmp_path, capsys):
+    assert run(command + ["--advisories", str(tmp_path / "typo")], clean_loader) == 1
+    err = capsys.readouterr().err
+    assert "E093" in err and "typo" in err and "does not exist" in err
+
+
 def test_xsa_export(tmp_path, capsys):
     assert run(["xsa", "export", "--advisories", str(ADV), "--out", str(tmp_path / "osv")]) == 0
     files = sorted(p.name for p in (tmp_path / "osv").iterdir())

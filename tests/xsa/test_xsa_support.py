@@ -2,11 +2,14 @@
 """xsa/SUPPORT.yaml: its schema, its content, and W001 warnings naming YAML positions."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import jsonschema
 import pytest
 from xsa_builders import UART1, make_partition, make_system
 
 from hvcfg.diagnostics import ConfigError, Pos, Severity
+from hvcfg.xsa.facts import system_facts
 from hvcfg.xsa.source import load_schema, parse_yaml
 from hvcfg.xsa.support import default_support_path, load_support, parse_support, support_warnings
 
@@ -87,6 +90,8 @@ def test_warnings_name_every_unsupported_feature_and_its_position():
     p = make_partition("linux", 20, cpus=(1, 2), hypercalls=("console", "doorbell"),
                        devices=(UART1,), on_fault="inject", perms=("rx", "rwx"))
     system = make_system(p, gic_version=3, board_name="rpi4")
+    system = replace(system, board=replace(system.board, compatible=("raspberrypi,4-model-b",
+                                                                     "brcm,bcm2711")))
     warnings = support_warnings(system)
     assert all(w.code == "W001" and w.severity is Severity.WARNING for w in warnings)
     by_feature = {w.message.split(" enables ")[1].split(",")[0]: w for w in warnings}
@@ -98,10 +103,27 @@ def test_warnings_name_every_unsupported_feature_and_its_position():
     assert by_feature["on-fault/inject"].pos == p.on_fault.pos
     assert by_feature["region/rwx"].pos == p.memory[1].pos
     assert by_feature["hypercall/doorbell"].pos == p.pos     # no finer position known
-    assert "unsupported" in by_feature["hypercall/doorbell"].message
+    assert "experimental" in by_feature["hypercall/doorbell"].message
     assert "on-fault/restart" not in by_feature   # supported: shares PSCI SYSTEM_RESET's restart
     assert "experimental" in by_feature["passthrough"].message
     assert "boards/test.yaml:" in by_feature["passthrough"].render()
+
+
+@pytest.mark.parametrize("name", ["qemu-virt", "myboard", "rpi4"])
+def test_board_support_follows_the_hardware_not_the_name(name):
+    """A renamed QEMU virt board is still board/qemu-virt (supported); calling a QEMU board
+    `rpi4` does not make it one (issue 18)."""
+    system = make_system(make_partition("a", 20), board_name=name)
+    assert support_warnings(system) == []
+    ids = load_support().board_compatibles()
+    assert "board/qemu-virt" in system_facts(system, board_ids=ids)["features"]
+
+
+def test_unknown_hardware_is_unlisted_whatever_its_name():
+    system = make_system(make_partition("a", 20), board_name="qemu-virt")
+    system = replace(system, board=replace(system.board, compatible=("acme,widget",)))
+    [w] = support_warnings(system)
+    assert w.code == "W001" and "board/unlisted" in w.message and "acme,widget" in w.message
 
 
 def test_warnings_use_item_positions_when_given():
@@ -123,5 +145,5 @@ def test_warnings_use_the_models_hypercall_positions():
 def test_unlisted_feature_warns():
     support = _support(GOOD)
     warnings = support_warnings(make_system(make_partition("a", 20)), support)
-    assert any("does not list" in w.message and "board/qemu-virt" in w.message for w in warnings)
+    assert any("does not list" in w.message and "board/unlisted" in w.message for w in warnings)
     assert not any(" core," in w.message for w in warnings)

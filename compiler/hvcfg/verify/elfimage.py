@@ -96,13 +96,20 @@ FALLBACK_LAYOUTS: dict[str, StructLayout] = {
         "ipa": 0, "pa": 8, "size": 16, "readable": 24, "writable": 25, "executable": 26},
         {"readable": 1, "writable": 1, "executable": 1}, source="fixed"),
     "hv_blob": StructLayout("hv_blob", 64, {
-        "src": 0, "dst": 8, "size": 16, "what": 24, "sha256": 32}, {"sha256": 32},
+        "src": 0, "dst": 8, "size": 16, "what": 24, "fsverity": 32}, {"fsverity": 32},
         source="fixed"),
     # Nested in hv_partition (members `vgic`, `vuart`); without DWARF their place there is
     # unknown and the emulated-page proofs say so in a note.
     "hv_vgic_config": StructLayout("hv_vgic_config", 8, {"gicd_ipa": 0}, source="fixed"),
     "hv_vuart_config": StructLayout("hv_vuart_config", 16, {
         "ipa": 0, "intid": 8, "present": 12}, {"intid": 4, "present": 4}, source="fixed"),
+    # hv_partition.channels -> nchannels of these (config.h); without DWARF their place in
+    # hv_partition is unknown and the channel proofs say so in a note.
+    "hv_channel_end": StructLayout("hv_channel_end", 48, {
+        "ipa": 0, "pa": 8, "size": 16, "peer": 24, "peer_end": 28, "ring_intid": 32,
+        "doorbell_intid": 36, "writable": 40},
+        {"peer": 4, "peer_end": 4, "ring_intid": 4, "doorbell_intid": 4, "writable": 1},
+        source="fixed"),
     # Kernel sealing (integrity:), pointed to by hv_partition.integrity: read only with DWARF.
     "hv_integrity": StructLayout("hv_integrity", 72, {
         "sealed_vttbr": 0, "ranges": 56, "nranges": 64}, {"nranges": 4}, source="fixed"),

@@ -45,7 +45,10 @@ FINDINGS: dict[str, str] = {
     "s2-perm-mismatch": "stage 2 permissions differ from the configured ones",
     "s2-memtype-mismatch": "stage 2 memory type or shareability differs from the configured one",
     "s2-access-flag-clear": "a stage-2 leaf has AF = 0 (every access faults)",
-    "s2-overlap": "two partitions map the same physical page",
+    "s2-overlap": "two partitions map the same physical page (outside a channel between them)",
+    "channel-table": "a partition's hv_channel_end table differs from its configured channels",
+    "channel-memory": "a channel's memory is not free RAM (partition RAM, the hypervisor, "
+                      "another channel, or no RAM at all)",
     "seal-tables": "a sealed partition's second stage-2 table set is missing, unexpected or "
                    "has another VMID (docs/integrity.md)",
     "seal-ranges-mismatch": "the sealed ranges recorded in the image are not the ones the "
@@ -162,8 +165,9 @@ class Report:
                          f"page(s) mapped, {self.el2['tables']} table page(s), WXN "
                          f"{'set' if self.el2.get('wxn') else 'CLEAR'}")
         for im in self.images:
-            lines.append(f"  image {im['name']}: {im['size']} bytes, sha256 {im['sha256']}, "
-                         f"checked against {', '.join(im['checked_against']) or 'nothing'}")
+            lines.append(f"  image {im['name']}: {im['size']} bytes, fsverity-sha256:"
+                         f"{im['fsverity-sha256']}, sha256 {im['sha256']}, checked against "
+                         f"{', '.join(im['checked_against']) or 'nothing'}")
         lines += [f"  note: {n}" for n in self.notes]
         if self.findings:
             lines.append(f"{len(self.findings)} finding(s):")

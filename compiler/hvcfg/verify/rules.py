@@ -11,13 +11,13 @@ import bisect
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from .. import integrity, package, perms, platform
+from .. import fsverity, integrity, package, perms, platform
 from ..guestdt import vuart_location
-from ..model import Partition, System
+from ..model import Channel, ChannelEnd, Partition, System
 from .elfimage import ElfImage, Section, StructLayout, VerifyError
 from .report import Report
 from .walker import PAGE, RegimeError, Run, TableRef, Walk, el2_regime, stage2_regime, walk
@@ -38,6 +38,7 @@ BADDR_MASK = ((1 << 48) - 1) & ~1
 GICV2_CPU_IF_SIZE = 0x2000      # GICv2 CPU interface: GICC_CTLR..GICC_DIR (0x1000) = 2 pages
 MAX_BLOBS = 64
 MAX_RAM = 64
+MAX_CHANNELS = 256
 
 
 def _down(x: int) -> int:
@@ -61,7 +62,7 @@ class Blob:
     dst: int
     size: int
     what: str | None
-    sha256: bytes | None
+    fsverity: bytes | None      # hv_blob.fsverity: the fs-verity digest the hypervisor checks
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,20 @@ class Emulated:
 
 
 @dataclass(frozen=True)
+class ChannelEntry:
+    """One hv_channel_end of a partition's table, as the image holds it."""
+
+    ipa: int
+    pa: int
+    size: int
+    peer: int
+    peer_end: int
+    ring_intid: int
+    doorbell_intid: int
+    writable: bool
+
+
+@dataclass(frozen=True)
 class PartitionEntry:
     index: int
     name: str | None
@@ -93,6 +108,7 @@ class PartitionEntry:
     entry_ipa: int | None = None
     dtb_ipa: int | None = None
     emulated: Emulated | None = None
+    channels: tuple[ChannelEntry, ...] | None = None    # None: not readable (no DWARF)
     seal: SealEntry | None = None       # hv_partition.integrity (None: absent or unreadable)
 
 
@@ -172,7 +188,7 @@ def read_partitions(img: ElfImage, expected_count: int | None) -> list[Partition
                 continue
             wptr = _member(img, blay, b, "what")
             what = img.cstring(wptr) if wptr else None
-            digest = (img.read(b + blay.offsets["sha256"], 32) if "sha256" in blay.offsets
+            digest = (img.read(b + blay.offsets["fsverity"], 32) if "fsverity" in blay.offsets
                       else None)
             blobs.append(Blob(src, dst, size, what, digest))
         ram: list[RamEntry] = []
@@ -193,8 +209,35 @@ def read_partitions(img: ElfImage, expected_count: int | None) -> list[Partition
                                   _member(img, lay, base, "entry_ipa"),
                                   _member(img, lay, base, "dtb_ipa"),
                                   _read_emulated(img, lay, base),
-                                  _read_seal(img, lay, base, problems)))
+                                  _read_channels(img, lay, base, problems),
+                                  seal=_read_seal(img, lay, base, problems)))
     return out
+
+
+def _read_channels(img: ElfImage, lay: StructLayout, base: int, problems: list[str]
+                   ) -> tuple[ChannelEntry, ...] | None:
+    """hv_partition.channels[0 .. nchannels); None when the members are not known (no DWARF)."""
+    clay = img.layouts.get("hv_channel_end")
+    if clay is None or not lay.has("channels") or not lay.has("nchannels"):
+        return None
+    n = _member(img, lay, base, "nchannels", 4) or 0
+    ptr = _member(img, lay, base, "channels") or 0
+    if n > MAX_CHANNELS:
+        problems.append(f"nchannels = {n} is implausible")
+        return ()
+    out = []
+    for j in range(n):
+        at = ptr + j * clay.size
+        vals = [_member(img, clay, at, f) for f in ("ipa", "pa", "size")]
+        vals += [_member(img, clay, at, f, 4) for f in ("peer", "peer_end", "ring_intid",
+                                                        "doorbell_intid")]
+        writable = _member(img, clay, at, "writable", 1)
+        if None in vals or writable is None:
+            problems.append(f"channel {j} at {at:#x} is not in the image")
+            continue
+        ipa, pa, size, peer, peer_end, ring, bell = (v or 0 for v in vals)
+        out.append(ChannelEntry(ipa, pa, size, peer, peer_end, ring, bell, bool(writable)))
+    return tuple(out)
 
 
 MAX_SEAL_RANGES = 16
@@ -259,13 +302,21 @@ def _read_emulated(img: ElfImage, lay: StructLayout, base: int) -> Emulated | No
 
 # ---------------------------------------------------------------------------- digest sources
 
+# The digests a record may give, by their name in manifest.json: the plain file SHA-256 (what
+# `sha256sum` prints) and the fs-verity digest the hypervisor checks (`fsverity digest`).
+DIGEST_KINDS: dict[str, Callable[[bytes], str]] = {
+    "sha256": lambda data: hashlib.sha256(data).hexdigest(),
+    "fsverity-sha256": lambda data: fsverity.digest(data).hex(),
+}
+
 @dataclass(frozen=True)
 class DigestRecord:
     partition: str
     what: str                   # "image", "dtb", ...
-    sha256: str                 # hex
+    digest: str                 # hex
     size: int | None
     src: int | None             # where the bytes are in the image; None: the .image.<name> section
+    kind: str = "sha256"        # or "fsverity-sha256" (hvcfg.fsverity)
 
 
 class DigestSource(Protocol):
@@ -285,23 +336,24 @@ class ManifestDigests:
     def records(self) -> list[DigestRecord]:
         out = []
         for p in self.manifest.get("partitions", ()):
-            if "name" in p and "sha256" in p:
-                out.append(DigestRecord(str(p["name"]), "image", str(p["sha256"]).lower(),
-                                        p.get("size"), None))
+            for kind in DIGEST_KINDS:
+                if "name" in p and kind in p:
+                    out.append(DigestRecord(str(p["name"]), "image", str(p[kind]).lower(),
+                                            p.get("size"), None, kind))
         return out
 
 
 @dataclass(frozen=True)
 class BlobDigests:
-    """The SHA-256 the hypervisor itself checks after copying (hv_blob.sha256 in the image)."""
+    """The fs-verity digest the hypervisor itself checks after copying (hv_blob.fsverity)."""
 
     partitions: tuple[PartitionEntry, ...]
-    name: str = "hv_blob.sha256"
+    name: str = "hv_blob.fsverity"
 
     def records(self) -> list[DigestRecord]:
-        return [DigestRecord(p.name or f"#{p.index}", b.what or "blob", b.sha256.hex(), b.size,
-                             b.src)
-                for p in self.partitions for b in p.blobs if b.sha256 is not None]
+        return [DigestRecord(p.name or f"#{p.index}", b.what or "blob", b.fsverity.hex(), b.size,
+                             b.src, "fsverity-sha256")
+                for p in self.partitions for b in p.blobs if b.fsverity is not None]
 
 
 # ---------------------------------------------------------------------------- interval helpers
@@ -408,7 +460,7 @@ class Verifier:
     def __init__(self, img: ElfImage, system: System, report: Report,
                  digest_sources: list[DigestSource], blob_digests: bool = True):
         self.img, self.system, self.report = img, system, report
-        self.blob_digests = blob_digests      # also check hv_blob.sha256 when the image has it
+        self.blob_digests = blob_digests      # also check hv_blob.fsverity when the image has it
         self.hyp_region = self.configured_hyp_region()
         self.digest_sources = digest_sources
         self.all_tables: list[tuple[str, TableRef]] = []
@@ -431,7 +483,9 @@ class Verifier:
         self.check_regs(regs)
         self.entries = read_partitions(img, len(self.system.partitions))
         self.check_partition_list()
-        if self.blob_digests and any(b.sha256 is not None for e in self.entries for b in e.blobs):
+        self.check_channels()
+        if self.blob_digests and any(b.fsverity is not None for e in self.entries
+                                     for b in e.blobs):
             self.digest_sources.append(BlobDigests(tuple(self.entries)))
         s2 = self.walk_stage2(regs)
         sealed = self.walk_sealed() if s2 is not None else []
@@ -682,6 +736,8 @@ class Verifier:
                 lo, hi = _down(reg.base), _up(reg.end)
                 items.append(Expect(lo + d.delta, lo, hi - lo, frozenset({"rw"}), "device",
                                     d.device.path))
+        items += [Expect(t.ipa, t.pa, t.size, frozenset({"rw" if e.writable else "ro"}),
+                         "normal", f"channel {c.name}") for c, e, t in self.channel_ends(name)]
         vcpu_if = self.gicv_frame()
         if vcpu_if is not None:
             gicc = self.system.board.gic.gicc
@@ -689,6 +745,108 @@ class Verifier:
             items.append(Expect(gicc.base, vcpu_if[0], GICV2_CPU_IF_SIZE, frozenset({"rw"}),
                                 "device", "GICV as GICC"))
         return paint(items)
+
+    # ------------------------------------------------------------------ channels
+    def channel_ends(self, name: str) -> list[tuple[Channel, ChannelEnd, ChannelEntry]]:
+        """The partition's channels as configured, each with its table entry in the image
+        (matched by index: the order of `channels:`); what does not match is check_channels'
+        finding, and only entries of the configured size are paired."""
+        entry = next((e for e in self.entries if e.name == name), None)
+        if entry is None or entry.channels is None:
+            return []
+        out = []
+        for c, t in zip(self.system.channels_of(name), entry.channels, strict=False):
+            end = c.end_of(name)
+            if end is not None and t.size == c.size:
+                out.append((c, end, t))
+        return out
+
+    def shared_memory(self) -> list[tuple[int, int, frozenset[str]]]:
+        """Physical ranges two partitions may both map: each channel's memory, by the two
+        partitions the configuration names as its ends, as the image's tables place it (the
+        pages outside are proved exclusive by s2-overlap)."""
+        out = []
+        for c in self.system.channels:
+            names = frozenset(e.partition for e in c.ends)
+            pas = {t.pa for n in names for c2, _, t in self.channel_ends(n) if c2 is c}
+            if len(pas) == 1 and len(names) == 2:
+                pa = pas.pop()
+                out.append((pa, pa + c.size, names))
+        return out
+
+    def check_channels(self) -> None:
+        """Each partition's hv_channel_end table is exactly its configured channels: the count,
+        size, access, a configured IPA, the peer and its entry (the same memory), doorbells
+        exactly in the configured directions, and channel memory that is RAM of the board and
+        nobody's RAM, the hypervisor's or another channel's."""
+        index = {p.name: i for i, p in enumerate(self.system.partitions)}
+        by_index = {e.index: e for e in self.entries}
+        for e in self.entries:
+            subject = e.name or f"#{e.index}"
+            want = self.system.channels_of(e.name) if e.name else ()
+            if e.channels is None:
+                if want:
+                    self.report.notes.append(f"{subject}: channel table not readable (no "
+                                             "DWARF): channels not checked")
+                continue
+            if len(e.channels) != len(want):
+                self.add("channel-table", subject, f"has {len(e.channels)} channel(s), "
+                         f"configured {len(want)}")
+            for j, (c, t) in enumerate(zip(want, e.channels, strict=False)):
+                end = c.end_of(subject)
+                other = next((x for x in c.ends if x is not end), None)
+                if end is None or other is None:
+                    continue
+                bad = []
+                if t.size != c.size:
+                    bad.append(f"size {t.size:#x}, configured {c.size:#x}")
+                if t.writable != end.writable:
+                    bad.append(f"writable {int(t.writable)}, configured {end.access}")
+                if end.ipa is not None and t.ipa != end.ipa:
+                    bad.append(f"IPA {t.ipa:#x}, configured {end.ipa:#x}")
+                peer_want = index.get(other.partition)
+                peer_end_want = self.system.channels_of(other.partition).index(c)
+                if t.peer != peer_want or t.peer_end != peer_end_want:
+                    bad.append(f"peer {t.peer}/{t.peer_end}, configured "
+                               f"{peer_want}/{peer_end_want} ({other.partition})")
+                else:
+                    peer = by_index.get(t.peer)
+                    pt = (peer.channels[t.peer_end] if peer and peer.channels
+                          and t.peer_end < len(peer.channels) else None)
+                    if pt is None or pt.pa != t.pa or pt.size != t.size:
+                        bad.append("its peer's entry is not the same memory")
+                    elif pt.doorbell_intid != t.ring_intid:
+                        bad.append(f"rings INTID {t.ring_intid}, the peer expects "
+                                   f"{pt.doorbell_intid}")
+                rings = c.rings()
+                if bool(t.ring_intid) != ((subject, other.partition) in rings):
+                    bad.append(f"doorbell to {other.partition}: "
+                               f"{'present' if t.ring_intid else 'absent'}, configured "
+                               f"{'present' if not t.ring_intid else 'absent'}")
+                if bool(t.doorbell_intid) != ((other.partition, subject) in rings):
+                    bad.append(f"doorbell from {other.partition}: "
+                               f"{'present' if t.doorbell_intid else 'absent'}, configured "
+                               f"{'present' if not t.doorbell_intid else 'absent'}")
+                if t.pa % PAGE or t.ipa % PAGE or t.size % PAGE:
+                    bad.append("not page-aligned")
+                for b in bad:
+                    self.add("channel-table", subject, f"channel {j} ({c.name}): {b}")
+        self.check_channel_memory()
+
+    def check_channel_memory(self) -> None:
+        banks = [(b.base, b.end) for b in self.system.board.ram]
+        taken = [(r.base, r.end, f"partition '{p.name}' RAM") for p in self.system.partitions
+                 for r in p.memory]
+        lo, hi = self.hyp_extent()
+        taken.append((lo, hi, "the hypervisor"))
+        for plo, phi, names in self.shared_memory():
+            what = f"channel memory {_rng(plo, phi)} ({' and '.join(sorted(names))})"
+            if not any(b0 <= plo and phi <= b1 for b0, b1 in banks):
+                self.add("channel-memory", "channels", f"{what} is not RAM of the board")
+            for tlo, thi, who in taken:
+                if plo < thi and tlo < phi:
+                    self.add("channel-memory", "channels", f"{what} overlaps {who}")
+            taken.append((plo, phi, what))
 
     def gicv_frame(self) -> tuple[int, int] | None:
         """The GICv2 virtual CPU interface every partition sees at its GICC address. It is
@@ -776,9 +934,12 @@ class Verifier:
                     key = tuple(sorted((who, other)))
                     pairs.setdefault(key, []).append((max(lo, alo), min(hi, ahi)))  # type: ignore
             active.append((lo, hi, who))
+        shared = self.shared_memory()
         for (a, b), ranges in sorted(pairs.items()):
+            allowed = [(lo, hi) for lo, hi, ends in shared if ends == frozenset((a, b))]
             for lo, hi in ranges:
-                rf.add("s2-overlap", a, (b,), lo, hi)
+                for plo, phi in _minus_all(lo, hi, allowed):
+                    rf.add("s2-overlap", a, (b,), plo, phi)
         forbidden = self.forbidden()
         for subject, _, w, _ in walks:
             for r in w.runs:
@@ -968,6 +1129,8 @@ class Verifier:
         for p in self.system.partitions:
             items += [Expect(r.base, None, r.size, frozenset({"ro", "rw"}), "normal",
                              f"{p.name} RAM") for r in p.memory]
+        items += [Expect(lo, None, hi - lo, frozenset({"rw"}), "normal", "channel memory")
+                  for lo, hi, _ in self.shared_memory()]
         for reg in self.system.hypervisor.console.device.regs:
             items.append(Expect(_down(reg.base), None, _up(reg.end) - _down(reg.base),
                                 frozenset({"rw"}), "device", "console"))
@@ -987,6 +1150,10 @@ class Verifier:
         if pm:
             items.append(Expect(_down(pm), None, _up(pm + 1) - _down(pm), frozenset({"rw"}),
                                 "device", "power management", required=False))
+        pins = platform.console_pins(self.system)
+        if pins is not None:
+            items.append(Expect(_down(pins.gpio_base), None, PAGE, frozenset({"rw"}), "device",
+                                "console pins", required=False))
         return paint(items), text_window
 
     def check_el2(self, w: Walk, regs: BootRegs) -> None:
@@ -1104,12 +1271,13 @@ class Verifier:
                     self.add("image-digest-mismatch", f"image:{rec.partition}", f"{source.name}: "
                              f"{rec.what} bytes at {where} ({rec.size} bytes) are not in the image")
                     continue
-                actual = hashlib.sha256(data).hexdigest()
-                if actual != rec.sha256 or (rec.size is not None and rec.size != len(data)):
+                actual = DIGEST_KINDS[rec.kind](data)
+                if actual != rec.digest or (rec.size is not None and rec.size != len(data)):
                     self.add("image-digest-mismatch", f"image:{rec.partition}",
-                             f"{rec.what} at {where}: sha256 {actual} ({len(data)} bytes), "
-                             f"{source.name} records {rec.sha256} ({rec.size} bytes)")
-                checked.setdefault(where, []).append(source.name)
+                             f"{rec.what} at {where}: {rec.kind} {actual} ({len(data)} bytes), "
+                             f"{source.name} records {rec.digest} ({rec.size} bytes)")
+                if source.name not in checked.setdefault(where, []):
+                    checked[where].append(source.name)
         if not sources:
             self.add("image-digest-unavailable", "images", "no manifest.json next to the ELF "
                      "and no digest table in the image")
@@ -1121,6 +1289,7 @@ class Verifier:
             self.report.images.append({"name": s.name[len(".image."):], "section": s.name,
                                        "addr": hex(s.addr), "size": s.size,
                                        "sha256": hashlib.sha256(data).hexdigest(),
+                                       "fsverity-sha256": fsverity.digest(data).hex(),
                                        "checked_against": checked.get(s.name, [])})
 
 

@@ -16,6 +16,7 @@ from ..model import System
 from .expr import Expr, ExprError, check_types, evaluate, parse
 from .facts import FACT_SCHEMA, system_facts
 from .source import Doc, load_yaml, validate
+from .support import Support, load_support
 
 OSV_SCHEMA_VERSION = "1.6.0"
 PACKAGE = {"ecosystem": "hvcfg", "name": "hvcfg"}   # hvcfg has no OSV ecosystem of its own
@@ -112,10 +113,13 @@ def load_advisory(path: Path) -> Advisory:
 
 
 def load_advisories(directory: Path) -> tuple[Advisory, ...]:
-    """Every *.yaml advisory of a directory, sorted by id. A missing directory holds none."""
+    """Every *.yaml advisory of a directory, sorted by id. A directory that does not exist is
+    E093: answering "none apply" for it would be a clean bill for a typo. An existing one may
+    hold none (xsa/advisories/ before the first advisory); the commands print the count."""
     directory = Path(directory)
     if not directory.is_dir():
-        return ()
+        what = "is not a directory" if directory.exists() else "does not exist"
+        raise ConfigError(error("E093", f"advisory directory {directory} {what}", None))
     advisories = [load_advisory(p) for p in sorted(directory.glob("*.yaml"))
                   + sorted(directory.glob("*.yml"))]
     seen: dict[str, Advisory] = {}
@@ -190,9 +194,11 @@ def check_facts(facts: Mapping[str, Any], advisories: tuple[Advisory, ...] | lis
 
 
 def check(system: System, advisories: tuple[Advisory, ...] | list[Advisory],
-          version: str = __version__) -> list[Result]:
-    """Which advisories apply to this exact system, and why (or why not)."""
-    return check_facts(system_facts(system, version), advisories)
+          version: str = __version__, support: Support | None = None) -> list[Result]:
+    """Which advisories apply to this exact system, and why (or why not); the board feature
+    is the one `support` (default xsa/SUPPORT.yaml) gives its hardware."""
+    ids = (support or load_support()).board_compatibles()
+    return check_facts(system_facts(system, version, board_ids=ids), advisories)
 
 
 # ---------------------------------------------------------------------------------- OSV

@@ -34,7 +34,8 @@ truth and the expression type checker uses it):
       smp                    bool  more than one CPU (PSCI CPU_ON reachable for secondaries)
       shared_memory          [str] names of shared regions (channels) it takes part in
     shared_memory            [str] names of all shared regions (channels) in the system
-    features                 [str] feature ids enabled (ids of xsa/SUPPORT.yaml), sorted
+    features                 [str] feature ids enabled (ids of xsa/SUPPORT.yaml), sorted; the
+                                   board's is the entry whose `compatible` the DT root has
 
 Adding a fact is compatible; renaming or removing one breaks advisories and needs a
 search through xsa/advisories/.
@@ -47,7 +48,7 @@ from typing import Any
 
 from .. import __version__
 from ..diagnostics import Pos
-from ..model import Partition, System
+from ..model import Channel, Partition, System
 
 PARTITION_SCHEMA: dict[str, Any] = {
     "name": "str", "cpus": "int", "cpu_ids": ["int"], "hypercalls": ["str"], "devices": ["str"],
@@ -80,22 +81,38 @@ class FeatureUse:
     pos: Pos | None
 
 
-def _channels(system: System) -> tuple[Any, ...]:
-    """Shared regions, once the model has them (System.channels with .name, .pos and
-    .writer/.readers partition names); an empty tuple until then."""
-    return tuple(getattr(system, "channels", ()) or ())
+def _channels(system: System) -> tuple[Channel, ...]:
+    return system.channels
 
 
-def _channel_members(channel: Any) -> set[str]:
-    return {getattr(channel, "writer", "")} | set(getattr(channel, "readers", ()) or ())
+def _channel_members(channel: Channel) -> set[str]:
+    return {e.partition for e in channel.ends}
 
 
-def feature_uses(system: System, positions: Positions | None = None) -> tuple[FeatureUse, ...]:
-    """Every feature the system enables, with the YAML position that enables it."""
+# A board feature of xsa/SUPPORT.yaml -> the device-tree root compatibles that identify its
+# hardware (Support.board_compatibles): support follows the hardware, not `board.name`.
+BoardIds = Mapping[str, tuple[str, ...]]
+UNLISTED_BOARD = "board/unlisted"
+
+
+def board_feature(system: System, board_ids: BoardIds) -> str:
+    """The board feature whose hardware the system's device tree is (its root compatible), or
+    UNLISTED_BOARD: renaming a board file's `board.name` changes neither."""
+    found = [fid for fid, compatibles in board_ids.items()
+             if set(compatibles) & set(system.board.compatible)]
+    return found[0] if found else UNLISTED_BOARD
+
+
+def feature_uses(system: System, positions: Positions | None = None, *,
+                 board_ids: BoardIds) -> tuple[FeatureUse, ...]:
+    """Every feature the system enables, with the YAML position that enables it. `board_ids`
+    (Support.board_compatibles) decides which board feature the hardware is."""
     positions = positions or {}
     board = system.board_spec
+    hardware = ", ".join(system.board.compatible) or "no compatible"
     uses = [FeatureUse("core", "every configuration", board.pos),
-            FeatureUse(f"board/{board.name}", f'board "{board.name}"', board.pos),
+            FeatureUse(board_feature(system, board_ids), f'board "{board.name}" ({hardware})',
+                       board.pos),
             FeatureUse(f"vgic/v{system.board.gic.version}",
                        f"the board's GICv{system.board.gic.version}", board.pos)]
     for i, p in enumerate(system.partitions):
@@ -118,7 +135,7 @@ def feature_uses(system: System, positions: Positions | None = None) -> tuple[Fe
         for r in p.memory:
             uses.append(FeatureUse(f"region/{r.perm}", f"{who} region at {r.base:#x}", r.pos))
     for c in _channels(system):
-        uses.append(FeatureUse("shared-memory", f'channel "{c.name}"', getattr(c, "pos", None)))
+        uses.append(FeatureUse("shared-memory", f'channel "{c.name}"', c.pos))
     return tuple(uses)
 
 
@@ -127,7 +144,7 @@ def _enable_method(system: System) -> str:
     return methods.pop() if len(methods) == 1 else "mixed" if methods else "none"
 
 
-def _partition_facts(p: Partition, channels: tuple[Any, ...]) -> dict[str, Any]:
+def _partition_facts(p: Partition, channels: tuple[Channel, ...]) -> dict[str, Any]:
     perms = sorted({r.perm for r in p.memory})
     return {
         "name": p.name,
@@ -150,7 +167,8 @@ def _partition_facts(p: Partition, channels: tuple[Any, ...]) -> dict[str, Any]:
     }
 
 
-def system_facts(system: System, version: str = __version__) -> dict[str, Any]:
+def system_facts(system: System, version: str = __version__, *,
+                 board_ids: BoardIds) -> dict[str, Any]:
     """The fact dictionary of a compiled System (see the module docstring)."""
     b, channels = system.board, _channels(system)
     return {
@@ -170,7 +188,7 @@ def system_facts(system: System, version: str = __version__) -> dict[str, Any]:
         },
         "partitions": [_partition_facts(p, channels) for p in system.partitions],
         "shared_memory": sorted(c.name for c in channels),
-        "features": sorted({u.feature for u in feature_uses(system)}),
+        "features": sorted({u.feature for u in feature_uses(system, board_ids=board_ids)}),
     }
 
 

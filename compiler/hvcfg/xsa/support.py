@@ -27,6 +27,7 @@ class Feature:
     summary: str
     rationale: str
     pos: Pos
+    compatible: tuple[str, ...] = ()   # board features: DT root compatibles of the hardware
 
     @property
     def supported(self) -> bool:
@@ -50,12 +51,16 @@ class Support:
     def is_supported(self, feature_id: str) -> bool:
         return self.status(feature_id) == "supported"
 
+    def board_compatibles(self) -> dict[str, tuple[str, ...]]:
+        """Board feature id -> the DT root compatibles that identify its hardware."""
+        return {fid: f.compatible for fid, f in self.features.items() if f.compatible}
+
 
 def parse_support(doc: Doc) -> Support:
     validate(doc, "support.schema.json", "E053", "support matrix")
     features = {
         fid: Feature(fid, entry["status"], entry["summary"], entry["rationale"],
-                     doc.pos(("features", fid)))
+                     doc.pos(("features", fid)), tuple(entry.get("compatible", ())))
         for fid, entry in doc.data["features"].items()
     }
     return Support(doc.data["release"], features, doc.path)
@@ -76,7 +81,7 @@ def support_warnings(system: System, support: Support | None = None,
     """
     support = support or load_support()
     out = []
-    for use in feature_uses(system, positions):
+    for use in feature_uses(system, positions, board_ids=support.board_compatibles()):
         feature = support.get(use.feature)
         if feature is None:
             msg = (f"{use.subject} enables {use.feature}, which xsa/SUPPORT.yaml does not list: "

@@ -19,7 +19,9 @@ struct hv_blob {
     uint64_t dst;                   /* physical address in the partition's RAM */
     uint64_t size;
     const char *what;               /* "image", "dtb" */
-    uint8_t sha256[32];             /* recorded at build time; checked after every copy */
+    /* fs-verity digest (SHA-256, 4 KiB blocks): recorded at build time, checked after every
+     * copy (core/load.c) */
+    uint8_t fsverity[32];
 };
 
 /* A RAM region of a partition: IPA -> PA, for checking and copying guest buffers. */
@@ -50,6 +52,26 @@ struct hv_vuart_config {
     uint64_t ipa;
     uint32_t intid;
     uint32_t present;
+};
+
+/* One end of a channel (top-level `channels:`), in the partition's own table: the index in it is
+ * the guest's channel index (the order of `channels:`). Memory zeroed at cold boot only. */
+struct hv_channel_end {
+    uint64_t ipa;                   /* where this partition sees the memory */
+    uint64_t pa;
+    uint64_t size;
+    uint32_t peer;                  /* partition index of the other end */
+    uint32_t peer_end;              /* index of the other end in the peer's table */
+    uint32_t ring_intid;            /* INTID this end's doorbell pends in the peer; 0: none */
+    uint32_t doorbell_intid;        /* INTID the peer's doorbell pends here; 0: none */
+    uint8_t writable;
+    uint8_t pad[7];
+};
+
+/* A channel's memory, scrubbed once at cold boot (hv_channel_mems[HV_NCHANNELS]). */
+struct hv_channel_mem {
+    uint64_t pa;
+    uint64_t size;
 };
 
 /* Kernel sealing (docs/integrity.md): what the sealed stage-2 tables narrow, by kind. */
@@ -95,6 +117,8 @@ struct hv_partition {
     uint32_t hypercalls;            /* bit set of HV_HC_* granted (hyp/hypercalls.yaml) */
     struct hv_vgic_config vgic;
     struct hv_vuart_config vuart;
+    const struct hv_channel_end *channels;  /* NULL when it is an end of no channel */
+    uint32_t nchannels;
     const struct hv_integrity *integrity;   /* NULL: not sealed (integrity: absent) */
 };
 
@@ -126,6 +150,12 @@ extern const struct hv_partition hv_partitions[HV_NPARTITIONS];
 extern const struct hv_cpu hv_cpus[HV_NCPUS];
 extern const uint8_t hv_irq_owner[HV_GIC_LINES];
 extern const struct hv_spin_entry hv_spin_table[HV_NCPUS];   /* partition index, 0xff: none */
+/* Room for the level-1 fs-verity nodes of every blob (core/load.c): one per 512 KiB of each,
+ * summed. Sized in hvcfg_config.c, so that this header does not depend on the images. */
+extern uint8_t hv_load_nodes[][32];
+#if defined(HV_HAS_CHANNELS) && HV_NCHANNELS > 0
+extern const struct hv_channel_mem hv_channel_mems[HV_NCHANNELS];
+#endif
 #endif
 
 #endif

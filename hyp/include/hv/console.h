@@ -15,6 +15,15 @@ void hv_log_prefixed(const char *prefix, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* "[<prefix>] <text>" as it is: the text is at most one line of printable characters. */
 void hv_console_line(const char *prefix, const char *text);
+struct hv_ld;
+/* The focused partition's unfinished line, shown at once as the terminal's open line (a prompt,
+ * an echo); returns the bytes written (core/linedisc.c). */
+size_t hv_console_show(uint32_t partition, const struct hv_ld *ld);
+/* Its line is finished: if it is open on the terminal, complete it there (*was_open = 1) and
+ * return the bytes written; else nothing (*was_open = 0). */
+size_t hv_console_finish(uint32_t partition, const struct hv_ld *ld, int *was_open);
+/* The partition is reset: its open line, if any, ends here. */
+void hv_console_forget(uint32_t partition);
 /* A panic: print without the console lock from now on (it may be held by this CPU). */
 void hv_console_panic(void);
 size_t hv_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);

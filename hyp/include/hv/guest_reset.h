@@ -11,6 +11,9 @@
 void hv_guest_reset(void);
 /* MDCR_EL2 for guests on this CPU: PMU and debug trapped, HPMN = PMCR_EL0.N. */
 uint64_t hv_mdcr_el2(void);
+/* Each CPU at boot, right after its EL2 MMU is on (head.S), before any guest: MDCR_EL2 as
+ * above and HSTR_EL2 = 0. Both reset to UNKNOWN values the firmware need not set. */
+void hv_el2_debug_init(void);
 /* A trapped MSR/MRS (EC 0x18): 1 when emulated (read as zero, write ignored), 0 when it is
  * the health monitor's. */
 int hv_trap_sysreg(struct hv_regs *regs, uint64_t esr);

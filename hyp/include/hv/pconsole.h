@@ -16,11 +16,13 @@
  * summarised "[hyp] <partition>: N lines suppressed". */
 #define HV_PCONSOLE_BURST      256
 #define HV_PCONSOLE_PER_SECOND 64
-#define HV_PCONSOLE_UNITS(len) (1u + (uint32_t)(len) / 64u)
+#define HV_PCONSOLE_CHARS      64u
+#define HV_PCONSOLE_UNITS(len) (1u + (uint32_t)(len) / HV_PCONSOLE_CHARS)
 
 #if defined(HV_HAS_VUART) || defined(HV_HAS_HC_CONSOLE)
-/* Add bytes of a partition's output; complete lines are printed, partial ones wait in the
- * partition's own buffer so that two partitions never share a line. */
+/* Add bytes of a partition's output (core/linedisc.c interprets them): finished lines are
+ * printed whole; an unfinished one waits in the partition's own buffer, or, for the partition
+ * with the input focus, is shown at once as the terminal's open line. */
 void hv_pconsole_write(uint32_t partition, const char *buf, uint64_t len);
 /* The partition is (re)loaded: forget its partial line, report what was suppressed. */
 void hv_pconsole_reset(uint32_t partition);

@@ -44,6 +44,27 @@ static inline int hv_ratelimit_take(struct hv_ratelimit *r, uint32_t per_second,
     return 1;
 }
 
+/* 1 if one more unit would be taken now (nothing is charged or counted). */
+static inline int hv_ratelimit_room(const struct hv_ratelimit *r, uint32_t per_second,
+                                    uint32_t burst)
+{
+    uint64_t cost = read_sysreg(cntfrq_el0) / per_second;
+    uint64_t now = hv_ratelimit_now();
+    uint64_t tat = r->tat > now ? r->tat : now;
+
+    return tat - now + cost <= cost * burst;
+}
+
+/* Charge `units` of output that has gone out already (a line shown as it was written, which
+ * the terminal must see finished), past the burst if need be: what follows waits for it. */
+static inline void hv_ratelimit_charge(struct hv_ratelimit *r, uint32_t per_second, uint32_t units)
+{
+    uint64_t cost = read_sysreg(cntfrq_el0) / per_second;
+    uint64_t now = hv_ratelimit_now();
+
+    r->tat = (r->tat > now ? r->tat : now) + cost * units;
+}
+
 /* The count to report now (and forget), after a line that went out: 0 if nothing was refused,
  * or while the flood goes on (no room for two more lines) and a summary went out less than a
  * second ago; the count then waits for a later line. `force`: report regardless (reset). */

@@ -22,6 +22,8 @@ void hv_vuart_reset(uint32_t partition);
 /* Console input: read what the operator typed, switch focus on HV_FOCUS_KEY three times. */
 void hv_console_input_init(void);
 void hv_console_input_irq(void);
+/* The partition that has the input focus: its output is shown as it is written. */
+uint32_t hv_console_input_focus(void);
 
 /* Ctrl-]: QEMU's stdio mux (`hvcfg run`), screen, minicom and picocom all take Ctrl-a. */
 #define HV_FOCUS_KEY      0x1d

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Channels: memory two partitions share (mapped by their stage 2, never touched here after
+ * cold boot) and doorbells between them. The hypervisor keeps one word per partition, its
+ * start count, which is the generation of each of its ends: a peer compares it to tell that
+ * the other side restarted. Nothing here takes a lock a guest can hold: ringing costs one
+ * bounded distributor update in the peer (hv_vgic_pend_virtual), and a flood of rings leaves
+ * the peer one pending bit.
+ */
+#include "hv/cache.h"
+#include "hv/channel.h"
+#include "hv/config.h"
+#include "hv/vgic.h"
+
+/* Starts of each partition: the generation of all its ends (0 before the first start). */
+static uint32_t starts[HV_NPARTITIONS];
+
+/* The index is clamped after the bounds check with a data dependency (and CSDB), so that a
+ * mispredicted check cannot read beyond the table under speculation. */
+const struct hv_channel_end *hv_channel_end_of(const struct hv_partition *p, uint32_t end)
+{
+    uint32_t n = p->nchannels;
+    uint64_t mask;
+
+    if (end >= n)
+        return 0;
+    __asm__ volatile("cmp %w1, %w2\n\tcsetm %0, lo\n\thint #20" /* CSDB */
+                     : "=r"(mask)
+                     : "r"(end), "r"(n)
+                     : "cc");
+    return &p->channels[end & mask];
+}
+
+static uint32_t index_of(const struct hv_partition *p)
+{
+    return (uint32_t)(p - hv_partitions);
+}
+
+/* `peer` and `peer_end` come from the generated tables (verify proves them), never from a
+ * guest: no check here. */
+void hv_channel_deliver(const struct hv_partition *peer, uint32_t peer_end)
+{
+    hv_vgic_pend_virtual(peer, peer->channels[peer_end].doorbell_intid);
+}
+
+int hv_channel_ring(const struct hv_partition *p, uint32_t end)
+{
+    const struct hv_channel_end *e = hv_channel_end_of(p, end);
+
+    if (!e || !e->ring_intid)
+        return HV_CHANNEL_EINVAL;
+    hv_channel_deliver(&hv_partitions[e->peer], e->peer_end);
+    return HV_CHANNEL_OK;
+}
+
+uint32_t hv_channel_generation(const struct hv_partition *p, uint32_t end)
+{
+    return hv_channel_end_of(p, end) ? __atomic_load_n(&starts[index_of(p)], __ATOMIC_ACQUIRE) : 0;
+}
+
+uint32_t hv_channel_peer_generation(const struct hv_partition *p, uint32_t end)
+{
+    const struct hv_channel_end *e = hv_channel_end_of(p, end);
+
+    return e ? __atomic_load_n(&starts[e->peer], __ATOMIC_ACQUIRE) : 0;
+}
+
+void hv_channels_scrub(void)
+{
+#if HV_NCHANNELS > 0
+    for (uint32_t i = 0; i < HV_NCHANNELS; i++)
+        hv_zero_clean_range_cold(hv_channel_mems[i].pa, hv_channel_mems[i].size);
+#endif
+}
+
+void hv_channels_partition_start(uint32_t idx, int cold)
+{
+    const struct hv_partition *p = &hv_partitions[idx];
+
+    if (!p->nchannels)
+        return;
+    __atomic_add_fetch(&starts[idx], 1, __ATOMIC_RELEASE);
+    for (uint32_t i = 0; i < p->nchannels; i++) {
+        const struct hv_channel_end *e = &p->channels[i];
+        /* A ring from a peer that started earlier was dropped with this partition's vGIC
+         * state (its reset is behind us): pend the doorbell into it again. Spurious at worst. */
+        if (e->doorbell_intid && __atomic_load_n(&starts[e->peer], __ATOMIC_ACQUIRE))
+            hv_channel_deliver(p, i);
+        if (!cold)
+            hv_channel_ring(p, i);  /* the peers learn of the restart; no-op without a doorbell */
+    }
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Channels: memory shared by two partitions, doorbells between them (core/channel.c). Compiled
+ * in only when the configuration has a channel (HV_HAS_CHANNELS). Restart semantics: the
+ * contents are kept; each end has a generation the hypervisor bumps at every start of its
+ * partition (first start: 1), and a restarted end rings its peer if it has a doorbell toward it.
+ */
+#ifndef HV_CHANNEL_H
+#define HV_CHANNEL_H
+
+#include "hv/config.h"
+
+#define HV_CHANNEL_OK               0
+#define HV_CHANNEL_EINVAL           (-1) /* not one of the caller's channels, or no doorbell out */
+
+#define HV_CHANNEL_FLAG_WRITABLE    1u
+#define HV_CHANNEL_FLAG_CAN_RING    2u
+#define HV_CHANNEL_FLAG_DOORBELL_IN 4u
+
+#ifdef HV_HAS_CHANNELS
+/* End `end` of partition p (a guest-controlled index), or NULL when p has no such end. */
+const struct hv_channel_end *hv_channel_end_of(const struct hv_partition *p, uint32_t end);
+/* Ring end `end` of partition `p` (index into p->channels, guest-controlled: validated here).
+ * Coalescing: pends the peer's doorbell line, a bit, never a queue. */
+int hv_channel_ring(const struct hv_partition *p, uint32_t end);
+/* How a doorbell reaches the peer (the one place, so that an ivshmem presentation can take its
+ * PCI interrupt state into account). */
+void hv_channel_deliver(const struct hv_partition *peer, uint32_t peer_end);
+/* Generations (0 for an index that is not p's): own end, and the other end. */
+uint32_t hv_channel_generation(const struct hv_partition *p, uint32_t end);
+uint32_t hv_channel_peer_generation(const struct hv_partition *p, uint32_t end);
+/* Cold boot: zero every channel's memory, once, before any partition runs. */
+void hv_channels_scrub(void);
+/* Partition `idx` is starting (cold = its first start), its vGIC reset: bump its ends'
+ * generation, pend each doorbell into it whose peer has started (a ring before this start was
+ * dropped with the reset) and, on a restart, ring each peer it has a doorbell toward. */
+void hv_channels_partition_start(uint32_t idx, int cold);
+#endif
+
+#endif
