@@ -43,11 +43,12 @@ partitions:
 
 
 def write_layout(image: Path, text: tuple[int, int], rodata: tuple[int, int],
-                 hashed_from: int) -> None:
+                 hashed_from: int, symbols: dict[str, int] | None = None) -> None:
     """A kernel layout for a stand-in Image, as scripts/kernel-layout writes one for Linux."""
     data = image.read_bytes()
     doc = {"format": integrity.LAYOUT_FORMAT, "kernel": "stand-in", "from": "a test",
-           "image_sha256": hashlib.sha256(data).hexdigest(), "symbols": {"vectors": 0x800},
+           "image_sha256": hashlib.sha256(data).hexdigest(),
+           "symbols": {"vectors": 0x800, **(symbols or {})},
            "text": {"start": text[0], "end": text[1], "hashed_from": hashed_from,
                     "sha256": hashlib.sha256(data[hashed_from:text[1]]).hexdigest()},
            "rodata": {"start": rodata[0], "end": rodata[1]}}

@@ -58,7 +58,10 @@ def standin(tmp: Path) -> None:
                     str(SOURCE), "-o", str(elf)], check=True)
     subprocess.run([tc.tool("objcopy"), "-O", "binary", str(elf), str(binary)], check=True)
     assert len(binary.read_bytes()) > RODATA[1]   # the image, then its unsealed scratch page
-    write_layout(binary, TEXT, RODATA, 0x40)
+    nm = subprocess.run([tc.tool("nm"), str(elf)], capture_output=True, text=True, check=True)
+    addr = {f[2]: int(f[0], 16) for f in (ln.split() for ln in nm.stdout.splitlines())
+            if len(f) == 3}
+    write_layout(binary, TEXT, RODATA, 0x40, {"ftrace_caller": addr["fake_ftrace_caller"]})
 
 
 def run(tmp: Path, action: str) -> str:
@@ -76,14 +79,15 @@ def test_seal_call_allowed_patch_and_refusals_under_block(tmp_path: Path) -> Non
     lines = [ln.strip() for ln in re.findall(r"\[k\] (standin: [^\n]*)", out)]
     assert re.fullmatch(r"standin: patch cost 0x[0-9a-f]{16} instructions", lines.pop(3))
     assert lines == ["standin: unsealed at start", "standin: sealed", "standin: patch done",
+                     "standin: bl patch done", "standin: call unchanged",
                      "standin: brk unchanged", "standin: far unchanged",
                      "standin: rodata unchanged"], out
     blocked = re.findall(r"integrity: write to sealed kernel (text|read-only data) at "
                          r"ipa=0x[0-9a-f]+ pc=0x[0-9a-f]+ blocked \(violation (\d)\)", out)
-    assert blocked == [("text", "1"), ("text", "2"), ("read-only data", "3")], out
+    assert blocked == [("text", "1"), ("text", "2"), ("text", "3"), ("read-only data", "4")], out
     assert re.search(r"k: integrity: 1 kernel patches done", out), out
-    assert re.search(r"k: integrity: 2 kernel patches done \(\d+ counter ticks each in the "
-                     r"decoder, on average\), 3 writes refused", out), out
+    assert re.search(r"k: integrity: 3 kernel patches done \(\d+ counter ticks each in the "
+                     r"decoder, on average\), 4 writes refused", out), out
     # the victim next to it: all its beats, and it stopped by itself
     assert re.findall(r"\[heartbeat\] heartbeat (\d+)", out)[-5:] == ["1", "2", "3", "4", "5"]
     # `hvcfg surface`'s map names real functions for the seal call and the sealed abort path
@@ -97,7 +101,8 @@ def test_violation_under_halt_stops_only_the_stand_in(tmp_path: Path) -> None:
     out = run(tmp_path, "halt")
     lines = [ln.strip() for ln in re.findall(r"\[k\] (standin: [^\n]*)", out)]
     assert lines[:3] == ["standin: unsealed at start", "standin: sealed",
-                         "standin: patch done"] and len(lines) == 4, out
+                         "standin: patch done"] and lines[4] == "standin: bl patch done", out
+    assert len(lines) == 5, out
     assert re.search(r"write to sealed kernel text at ipa=0x[0-9a-f]+ pc=0x[0-9a-f]+ blocked "
                      r"\(violation 1\) -> halt", out), out
     assert "[hyp] k: halted" in out

@@ -93,7 +93,8 @@ def render_config_h(system: System, layout: Layout, inputs: tuple[Path, ...]) ->
         hypercalls=hypercalls.table(), hypercalls_used=hypercalls_used(system),
         fault_actions=FAULT_ACTIONS, has_channels="CHANNELS" in hyp_features(system),
         nchannels=len(system.channels),
-        seal_actions=integrity.VIOLATION_ACTIONS,
+        seal_actions=integrity.VIOLATION_ACTIONS, seal_bl_targets=len(integrity.BL_TARGETS),
+        seal_bl_sites=len(integrity.BL_SITES),
         sealed=any(p.integrity for p in system.partitions),
         provenance=provenance(inputs), version=__version__, board_name=system.board_spec.name,
         ncpus=len(system.board.cpus), partitions=system.partitions,
@@ -197,6 +198,8 @@ def _seal_row(p: Partition, pl: PartitionLayout) -> dict | None:
                 text_ipa=text.ipa, text_size=text.size, text_pa=ipa_to_pa(p, text.ipa),
                 rodata_ipa=rodata.ipa, rodata_size=rodata.size,
                 vectors_offset=pl.seal.vectors - (text.ipa - pl.load.image_ipa),
+                bl_targets=[f"{pl.load.image_ipa + o:#x}" for o in pl.seal.bl_targets],
+                bl_sites=[f"{pl.load.image_ipa + o:#x}" for o in pl.seal.bl_sites],
                 ranges=[dict(ipa=r.ipa, size=r.size, kind=r.kind.upper())
                         for r in pl.seal.ranges])
 

@@ -22,7 +22,7 @@ from . import tables
 from .diagnostics import Diagnostic, error, warning
 from .model import Partition, System, kernel_layout_path
 
-LAYOUT_FORMAT = 3
+LAYOUT_FORMAT = 4
 PAGE = 0x1000
 TEXT = "text"                   # the only kind the hypervisor patches
 RODATA = "rodata"
@@ -31,6 +31,8 @@ RODATA = "rodata"
 SEALED_PERM = {TEXT: "rx", RODATA: "rx"}
 # on_violation words, in the order of HV_SEAL_<WORD> (generated into hvcfg_config.h)
 VIOLATION_ACTIONS = ("block", "inject", "halt", "restart")
+BL_TARGETS = ("ftrace_caller", "ftrace_regs_caller")      # a BL over a NOP may go only here
+BL_SITES = ("ftrace_call",)     # where a BL may be retargeted within the text (the tracer)
 SEAL_CALL = "seal"              # hyp/hypercalls.yaml
 RODATA_OFF = re.compile(r"(^|\s)rodata=off(\s|$)")
 LAYOUT_HINT = "run scripts/kernel-layout (it derives the layout from the kernel's -dbg package)"
@@ -59,6 +61,8 @@ class KernelSeal:
     layout: Path
     kernel: str                 # the package the layout was derived from
     vectors: int                # offset of the exception vectors from the Image's start
+    bl_targets: tuple[int, ...] = ()    # ftrace's entries, offsets from the Image's start
+    bl_sites: tuple[int, ...] = ()      # ftrace's call site inside them
 
     def of_kind(self, kind: str) -> tuple[SealRange, ...]:
         return tuple(r for r in self.ranges if r.kind == kind)
@@ -99,6 +103,8 @@ def load_seal(p: Partition, image: Path, image_ipa: int, is_kernel: bool
                                        doc["text"]["sha256"])
         kernel = str(doc["kernel"])
         vectors = int(doc["symbols"]["vectors"])
+        bl_targets = tuple(int(doc["symbols"][n]) for n in BL_TARGETS if n in doc["symbols"])
+        bl_sites = tuple(int(doc["symbols"][n]) for n in BL_SITES if n in doc["symbols"])
     except FileNotFoundError:
         return None, [error("E085", f"partition '{p.name}': no kernel layout {path} for its "
                             "Image", pos, hint=LAYOUT_HINT)]
@@ -119,7 +125,7 @@ def load_seal(p: Partition, image: Path, image_ipa: int, is_kernel: bool
         return None, [error("E087", f"partition '{p.name}': the kernel's text and read-only "
                             "data must lie in one rwx memory region (sealing narrows it)",
                             pos, hint="give memory[0] perm: rwx and room for the whole Image")]
-    return KernelSeal(ranges, path, kernel, vectors), []
+    return KernelSeal(ranges, path, kernel, vectors, bl_targets, bl_sites), []
 
 
 def sealed_mappings(maps: tuple[tables.Mapping, ...], seal: KernelSeal

@@ -49,6 +49,11 @@
 #define HV_HAS_CHANNELS     1
 #define HV_NCHANNELS        2
 
+/* Kernel sealing: ftrace's entries and call sites a sealed kernel's BL patches may use
+ * (integrity.BL_TARGETS, BL_SITES; struct hv_integrity) */
+#define HV_SEAL_BL_TARGETS  2
+#define HV_SEAL_BL_SITES    1
+
 /* Health-monitor actions (on_fault.action): values of hv_partition.on_fault */
 #define HV_FAULT_HALT 0
 #define HV_FAULT_RESTART 1

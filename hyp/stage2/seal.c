@@ -146,7 +146,18 @@ static const struct hv_seal_range *range_of(const struct hv_integrity *in, uint6
     return NULL;
 }
 
-/* One of the instructions Linux patches in and out: NOP, or B/BL into the kernel text. */
+static int among(const uint64_t *list, uint32_t n, uint64_t ipa)
+{
+    for (uint32_t i = 0; i < n; i++)    /* n: generated, at most the array's length */
+        if (list[i] == ipa)
+            return 1;
+    return 0;
+}
+
+/* One of the instructions Linux patches in and out at `ipa`: NOP; B into the kernel text
+ * (static keys); BL to one of ftrace's entries (a traced function's call), or, at ftrace's
+ * call site, BL into the text (the tracer). So no existing call to another function can be
+ * removed or redirected. */
 static int patchable(const struct hv_integrity *in, uint32_t insn, uint64_t ipa)
 {
     if (insn == INSN_NOP)
@@ -155,7 +166,11 @@ static int patchable(const struct hv_integrity *in, uint32_t insn, uint64_t ipa)
     if (op != INSN_B && op != INSN_BL)
         return 0;
     int64_t offset = (int64_t)((uint64_t)(insn & 0x03ffffffu) << 38) >> 36;   /* imm26 * 4 */
-    return (ipa + (uint64_t)offset) - in->text_ipa < in->text_size;
+    uint64_t target = ipa + (uint64_t)offset;
+    if (target - in->text_ipa >= in->text_size)
+        return 0;
+    return op == INSN_B || among(in->bl_sites, in->nbl_sites, ipa) ||
+           among(in->bl_targets, in->nbl_targets, target);
 }
 
 /* The write of one allowed patch: the faulting store, decoded from the syndrome, done through

@@ -4,7 +4,8 @@
  * "text" is its first 8 KiB and "rodata" the next 4 KiB, with a kernel layout written for it by
  * the test. It asks to be sealed (the `seal` hypercall), then makes writes a kernel could make
  * to itself and says which took effect: an allowed patch (NOP -> B inside the text) and three
- * refused ones (a BRK, a branch out of the text, a rodata word). MMU off: VA = IPA.
+ * refused ones (a BRK, a branch out of the text, a rodata word), and a BL to its stand-in
+ * ftrace entry (allowed) and NOP over an existing call (refused). MMU off: VA = IPA.
  * HC_SEAL, HC_CONSOLE and PSCI_SYSTEM_OFF come from the compiler's command line (hypercalls.yaml).
  */
     .section .text, "ax"
@@ -93,6 +94,25 @@ main:
     b.ne    2b
     say     m_cost, m_cost_len
 
+    adr     x1, site_call               /* allowed: NOP -> BL to ftrace's entry (stand-in) */
+    adr     x6, fake_ftrace_caller
+    sub     x6, x6, x1
+    asr     x6, x6, #2
+    and     x6, x6, #0x3ffffff
+    movz    w7, #0x9400, lsl #16
+    orr     w2, w6, w7
+    adr     x3, m_bl_missing
+    adr     x4, m_bl_done
+    mov     x5, #m_bl_len
+    bl      check
+
+    adr     x1, site_bl                 /* refused: BL to another function -> NOP */
+    ldr     w2, =0xd503201f
+    adr     x3, m_call_unchanged
+    adr     x4, m_call_changed
+    mov     x5, #m_call_len
+    bl      check
+
     adr     x1, site_brk                /* refused: NOP -> BRK (a kprobe) */
     ldr     w2, =0xd4200000
     adr     x3, m_brk_unchanged
@@ -127,6 +147,12 @@ site_brk:
     nop
 site_far:
     nop
+site_call:
+    nop
+site_bl:
+    bl      check                       /* an existing call: never executed, never removed */
+fake_ftrace_caller:                     /* the layout names it ftrace_caller */
+    ret
     .ltorg
 
 m_open_changed:   .ascii "standin: unsealed at start  \n"
@@ -137,6 +163,12 @@ m_sealed:   .ascii "standin: sealed\n"
 m_patch_done:    .ascii "standin: patch done     \n"
 m_patch_missing: .ascii "standin: patch MISSING  \n"
     .equ m_patch_len, . - m_patch_missing
+m_bl_done:        .ascii "standin: bl patch done   \n"
+m_bl_missing:     .ascii "standin: bl patch MISSING\n"
+    .equ m_bl_len, . - m_bl_missing
+m_call_unchanged: .ascii "standin: call unchanged  \n"
+m_call_changed:   .ascii "standin: call CHANGED    \n"
+    .equ m_call_len, . - m_call_changed
 m_brk_unchanged: .ascii "standin: brk unchanged  \n"
 m_brk_changed:   .ascii "standin: brk CHANGED    \n"
     .equ m_brk_len, . - m_brk_changed

@@ -98,6 +98,12 @@ struct hv_integrity {
     const struct hv_seal_range *ranges;
     uint32_t nranges;
     uint32_t on_violation;          /* HV_SEAL_* (generated, from integrity.on_violation) */
+    /* A BL written over a NOP must target one of bl_targets (ftrace's entries); only at
+     * bl_sites (ftrace's call site) may a BL be retargeted anywhere in the text. */
+    uint64_t bl_targets[HV_SEAL_BL_TARGETS];
+    uint64_t bl_sites[HV_SEAL_BL_SITES];
+    uint32_t nbl_targets;
+    uint32_t nbl_sites;
 };
 
 struct hv_partition {
