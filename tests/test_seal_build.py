@@ -137,6 +137,11 @@ MUTATIONS = {
                              + m.field("hv_partition", "vttbr")))),
     "sealed range moved": ("seal-ranges-mismatch", lambda m: m.set_u64(
         m.u64(m.integrity() + m.field("hv_integrity", "ranges")), BASE + 0x1000)),
+    "a BL target the layout does not give": ("seal-ranges-mismatch", lambda m: (
+        m.set_u64(m.integrity() + m.field("hv_integrity", "bl_targets"), BASE + 0x40),
+        m.set_u64(m.integrity() + m.field("hv_integrity", "nbl_targets"),
+                  1 | (m.u64(m.integrity() + m.field("hv_integrity", "nbl_targets"))
+                       & ~0xFFFFFFFF)))),
     "integrity pointer cleared": ("seal-tables", lambda m: m.set_u64(
         m.elf.symbol("hv_partitions").value + m.field("hv_partition", "integrity"), 0)),
     "sealed page maps another PA": ("s2-wrong-pa", lambda m: m.set_u64(

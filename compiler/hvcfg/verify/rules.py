@@ -119,6 +119,7 @@ class SealEntry:
 
     sealed_vttbr: int
     ranges: tuple[tuple[int, int, int], ...]
+    bl: tuple[tuple[int, ...], tuple[int, ...]] | None = None   # (bl_targets, bl_sites) IPAs
 
 
 @dataclass(frozen=True)
@@ -267,7 +268,16 @@ def _read_seal(img: ElfImage, lay: StructLayout, base: int, problems: list[str]
             problems.append(f"sealed range {j} at {r:#x} is not in the image")
             return None
         ranges.append(vals)
-    return SealEntry(vttbr, tuple(ranges))    # type: ignore[arg-type]
+    bl = None
+    if all(ilay.has(m) for m in ("bl_targets", "bl_sites", "nbl_targets", "nbl_sites")):
+        lists = []
+        for member in ("bl_targets", "bl_sites"):
+            count = _member(img, ilay, ptr, f"n{member}", 4) or 0
+            at = ptr + ilay.offsets[member]
+            lists.append(tuple(int.from_bytes(img.read(at + 8 * k, 8) or b"", "little")
+                               for k in range(min(count, MAX_SEAL_RANGES))))
+        bl = (lists[0], lists[1])
+    return SealEntry(vttbr, tuple(ranges), bl)    # type: ignore[arg-type]
 
 
 def configured_seal(p: Partition) -> tuple[tuple[int, int, int], ...] | None:
@@ -286,6 +296,17 @@ def configured_seal(p: Partition) -> tuple[tuple[int, int, int], ...] | None:
     ipa = p.memory[0].ipa + int.from_bytes(head[8:16], "little")
     return tuple((ipa + doc[k]["start"], doc[k]["end"] - doc[k]["start"], kind)
                  for kind, k in enumerate(("text", "rodata")))
+
+
+def configured_bl(p: Partition) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """ftrace's entries and call site (IPAs) the kernel layout gives a sealed partition."""
+    if p.image.binary is None:
+        return (), ()
+    doc = json.loads(integrity.layout_path(p.image.binary).read_text())
+    ipa = p.memory[0].ipa + int.from_bytes(p.image.binary.read_bytes()[8:16], "little")
+    symbols = doc["symbols"]
+    return (tuple(ipa + symbols[n] for n in integrity.BL_TARGETS if n in symbols),
+            tuple(ipa + symbols[n] for n in integrity.BL_SITES if n in symbols))
 
 
 def _read_emulated(img: ElfImage, lay: StructLayout, base: int) -> Emulated | None:
@@ -678,6 +699,9 @@ class Verifier:
                 shown = ", ".join(f"{k} {ipa:#x}+{size:#x}" for ipa, size, k in got)
                 self.add("seal-ranges-mismatch", p.name, f"sealed ranges in the image ({shown}) "
                          "are not the kernel layout's")
+            if e.seal is not None and e.seal.bl is not None and e.seal.bl != configured_bl(p):
+                self.add("seal-ranges-mismatch", p.name, "the BL targets and sites the image "
+                         f"allows ({e.seal.bl}) are not the kernel layout's ftrace symbols")
 
     def walk_el2(self, regs: BootRegs) -> Walk | None:
         try:
