@@ -22,6 +22,7 @@
 #   CHANNELS             the configuration has a channel (top-level `channels:`)
 #   IVSHMEM              some partition sees its channels as ivshmem PCI functions behind an
 #                        emulated ECAM host bridge (YAML `ivshmem`)
+#   INTEGRITY            some partition's kernel is sealed (YAML `integrity:`)
 #   PLATFORM_PSCI_SMC    the board starts CPUs and powers off through PSCI over SMC
 #   PLATFORM_SPIN_TABLE  spin-table CPUs and the BCM283x power-management watchdog
 #   PLATFORM_BCM2711_UART  the console's GPIO pins muxed by the hypervisor (BCM2711)
@@ -38,6 +39,7 @@ srcs-y += stage2/abort.c stage2/mmio.c drivers/pl011.c gic/gicv2.c gic/vgic.c gi
 srcs-$(CONFIG_HC_CONSOLE) += core/pconsole.c core/linedisc.c
 srcs-$(CONFIG_CHANNELS) += core/channel.c
 srcs-$(CONFIG_VUART) += drivers/vuart.c drivers/console_input.c core/pconsole.c core/linedisc.c
+srcs-$(CONFIG_INTEGRITY) += stage2/seal.c
 
 srcs-$(CONFIG_IVSHMEM) += pci/ecam.c pci/ivshmem.c
 

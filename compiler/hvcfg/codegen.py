@@ -22,6 +22,7 @@ from . import (
     fsverity,
     hypbuild,
     hypercalls,
+    integrity,
     interrupts,
     package,
     platform,
@@ -30,7 +31,7 @@ from . import (
 )
 from .board import Reg
 from .guestdt import vuart_location
-from .layout import Layout, channel_memory, dtb_ipa, image_load_offset
+from .layout import Layout, PartitionLayout, channel_memory, dtb_ipa, image_load_offset, ipa_to_pa
 from .model import CHANNEL_HYPERCALLS, FAULT_ACTIONS, Partition, System
 
 _ENV = jinja2.Environment(
@@ -93,6 +94,9 @@ def render_config_h(system: System, layout: Layout, inputs: tuple[Path, ...]) ->
         fault_actions=FAULT_ACTIONS, has_channels="CHANNELS" in hyp_features(system),
         has_ivshmem="IVSHMEM" in hyp_features(system),
         nchannels=len(system.channels),
+        seal_actions=integrity.VIOLATION_ACTIONS, seal_bl_targets=len(integrity.BL_TARGETS),
+        seal_bl_sites=len(integrity.BL_SITES),
+        sealed=any(p.integrity for p in system.partitions),
         provenance=provenance(inputs), version=__version__, board_name=system.board_spec.name,
         ncpus=len(system.board.cpus), partitions=system.partitions,
         stack_size=layout.stack_size, console_base=system.hypervisor.console.device.regs[0].base)
@@ -179,7 +183,8 @@ def render_config_c(system: System, layout: Layout, inputs: tuple[Path, ...]) ->
             hw=interrupts.hw_intids(p), virtual=interrupts.virtual_intids(p),
             hw_words=_bitmap_words(interrupts.hw_intids(p), lines),
             vuart=vuart_location(system, p) if p.vuart else None,
-            channels=_channel_rows(system, p, pas), ivshmem=_ivshmem_row(system, p)))
+            channels=_channel_rows(system, p, pas), ivshmem=_ivshmem_row(system, p),
+            seal=_seal_row(p, pl)))
     owner = {i: pi for pi, p in enumerate(system.partitions) for i in interrupts.hw_intids(p)}
     hcr, comment = hcr_el2()
     return _ENV.get_template("hvcfg_config.c.j2").render(
@@ -191,6 +196,23 @@ def render_config_c(system: System, layout: Layout, inputs: tuple[Path, ...]) ->
         mair_el2=tables.MAIR_EL2, tcr_el2=tables.TCR_EL2, ttbr0_el2=layout.el2_tables.base,
         vtcr_el2=tables.VTCR_EL2, hcr_el2=hcr, hcr_comment=comment,
         channel_mems=[dict(name=c.name, pa=pas[c.name], size=c.size) for c in system.channels])
+
+
+def _seal_row(p: Partition, pl: PartitionLayout) -> dict | None:
+    """hv_integrity of a sealed partition (integrity.py): its sealed VTTBR and ranges."""
+    if pl.seal is None or pl.sealed_tables is None or p.integrity is None:
+        return None
+    text = pl.seal.of_kind(integrity.TEXT)[0]
+    rodata = pl.seal.of_kind(integrity.RODATA)[0]
+    return dict(vttbr=pl.sealed_tables.base | (pl.vmid << 48), root=pl.sealed_tables.base,
+                on_violation=p.integrity.on_violation, kernel=pl.seal.kernel,
+                text_ipa=text.ipa, text_size=text.size, text_pa=ipa_to_pa(p, text.ipa),
+                rodata_ipa=rodata.ipa, rodata_size=rodata.size,
+                vectors_offset=pl.seal.vectors - (text.ipa - pl.load.image_ipa),
+                bl_targets=[f"{pl.load.image_ipa + o:#x}" for o in pl.seal.bl_targets],
+                bl_sites=[f"{pl.load.image_ipa + o:#x}" for o in pl.seal.bl_sites],
+                ranges=[dict(ipa=r.ipa, size=r.size, kind=r.kind.upper())
+                        for r in pl.seal.ranges])
 
 
 def _runs(page: tuple[int, ...]) -> list[dict]:
@@ -227,6 +249,9 @@ def _unowned_ranges(owner: dict[int, int], lines: int) -> list[tuple[int, int]]:
 def render_pgtables(system: System, layout: Layout, inputs: tuple[Path, ...]) -> str:
     pages = []
     named = [(f"stage 2 of {pl.name}", pl.tables) for pl in layout.partitions]
+    named += [(f"stage 2 of {pl.name} once sealed", pl.sealed_tables)
+              for pl in layout.partitions if pl.sealed_tables is not None]
+    named.sort(key=lambda n: n[1].base)
     named.append(("EL2 stage 1 of the hypervisor", layout.el2_tables))
     cursor = layout.window("pgtables").base
     for what, ts in named:
@@ -327,6 +352,8 @@ def hyp_features(system: System) -> frozenset[str]:
     features = {f"HC_{hc.macro}" for hc in hypercalls_used(system)}
     if any(p.vuart for p in system.partitions):
         features.add("VUART")
+    if any(p.integrity for p in system.partitions):
+        features.add("INTEGRITY")
     # The channel calls need core/channel.c even when granted by hand without a channel.
     if system.channels or any(hc.name in CHANNEL_HYPERCALLS for hc in hypercalls_used(system)):
         features.add("CHANNELS")

@@ -224,6 +224,15 @@ CODES: dict[str, tuple[str, str]] = {
              "one PCI bus presents at most 32 devices: give the partition at most 32 channels"),
     "E084": ("ivshmem-window-invalid",
              "the ECAM base is 1 MiB aligned and the whole bridge window ends below 4 GiB"),
+    # kernel sealing (integrity.py, docs/integrity.md)
+    "E085": ("kernel-layout-missing",
+             "run scripts/kernel-layout: it derives the layout from the kernel's -dbg package"),
+    "E086": ("kernel-layout-mismatch",
+             "the layout belongs to another kernel build: run scripts/kernel-layout again"),
+    "E087": ("integrity-not-a-kernel",
+             "integrity seals an arm64 Linux Image lying in one rwx memory region"),
+    "E088": ("seal-without-integrity",
+             "the `seal` call needs integrity: {kernel: sealed} in the same partition"),
     # warnings
     "W001": ("not-security-supported",
              "see xsa/SUPPORT.yaml: advisories do not cover this feature"),
@@ -231,6 +240,8 @@ CODES: dict[str, tuple[str, str]] = {
              "rwx lets a guest write code it then runs; use rx for code and rw for data"),
     "W003": ("board-memory-override",
              "the board file's memory differs from the device tree; the board file wins"),
+    "W006": ("integrity-never-sealed",
+             "with rodata=off the kernel never write-protects its rodata: leave it out"),
     "W007": ("output-goes-nowhere",
              "grant it `hypercalls: [console]` or pass a PL011 through (devices:), as `hvcfg new "
              "partition` does"),

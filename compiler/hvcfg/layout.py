@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from . import channels, platform, tables
+from . import channels, integrity, platform, tables
 from .board import Gic, Reg
 from .model import Partition, System
+from .tables import Mapping, TableSet
 from .units import format_range, format_size
 
 PAGE = 0x1000
@@ -151,6 +152,10 @@ class PartitionLayout:
     tables: tables.TableSet
     blobs: tuple[Blob, ...]     # image first
     load: GuestLoad
+    # integrity: the sealed stage-2 map and tables, right after `tables`, and what they seal
+    sealed_mappings: tuple[Mapping, ...] = ()      # (`tables` is a field name here)
+    sealed_tables: TableSet | None = None
+    seal: integrity.KernelSeal | None = None
 
     @property
     def image(self) -> Blob:
@@ -177,7 +182,8 @@ class Layout:
 
     @property
     def table_sets(self) -> tuple[tables.TableSet, ...]:
-        return tuple(p.tables for p in self.partitions) + (self.el2_tables,)
+        sealed = tuple(p.sealed_tables for p in self.partitions if p.sealed_tables is not None)
+        return tuple(p.tables for p in self.partitions) + sealed + (self.el2_tables,)
 
 
 def reserved_ranges(system: System) -> list[tuple[str, int, int]]:
@@ -423,6 +429,7 @@ class PartitionFiles:
 
     load: GuestLoad
     blobs: tuple[BlobFile, ...]
+    seal: integrity.KernelSeal | None = None    # integrity: {kernel: sealed}
 
 
 @dataclass(frozen=True)
@@ -448,7 +455,8 @@ def hypervisor_windows(system: System, hyp: Reg, files: dict[str, PartitionFiles
     # windows, which depend on the table count: iterate to the fixed point (two rounds).
     blocks = platform.stage2_blocks(system.board)
     s2_pages = [align_up(len(tables.stage2_tables(m, 0, blocks=blocks).pages), 2)
-                for m in s2_maps]
+                + _sealed_pages(m, files[p.name].seal, blocks)
+                for p, m in zip(system.partitions, s2_maps, strict=True)]
     ncpus = len(system.board.cpus)
     sizes = [b.size for p in system.partitions for b in files[p.name].blobs]
     el2_pages = 1
@@ -458,6 +466,15 @@ def hypervisor_windows(system: System, hyp: Reg, files: dict[str, PartitionFiles
         if needed <= el2_pages:
             return RegionPlan(tuple(windows), tuple(s2_maps), tuple(s2_pages))
         el2_pages = needed
+
+
+def _sealed_pages(maps: tuple[tables.Mapping, ...], seal: integrity.KernelSeal | None,
+                  blocks: bool) -> int:
+    """Table pages of a sealed partition's second stage-2 set (0 without integrity)."""
+    if seal is None:
+        return 0
+    sealed = integrity.sealed_mappings(maps, seal)
+    return align_up(len(tables.stage2_tables(sealed, 0, blocks=blocks).pages), 2)
 
 
 def compute_layout(system: System, hyp: Reg, files: dict[str, PartitionFiles]) -> Layout:
@@ -474,6 +491,13 @@ def compute_layout(system: System, hyp: Reg, files: dict[str, PartitionFiles]) -
     per_partition = zip(system.partitions, s2_maps, s2_pages, strict=True)
     for index, (p, maps, npages) in enumerate(per_partition):
         ts = tables.stage2_tables(maps, cursor, blocks=blocks)
+        seal = files[p.name].seal
+        sealed_maps: tuple[tables.Mapping, ...] = ()
+        sealed_ts = None
+        if seal is not None:
+            sealed_maps = integrity.sealed_mappings(maps, seal)
+            sealed_ts = tables.stage2_tables(sealed_maps, cursor + align_up(len(ts.pages), 2)
+                                             * PAGE, blocks=blocks)
         cursor += npages * PAGE
         blobs = []
         for f in files[p.name].blobs:
@@ -481,7 +505,7 @@ def compute_layout(system: System, hyp: Reg, files: dict[str, PartitionFiles]) -
                               f.size))
             img_cursor += align_up(f.size, PAGE)
         placed.append(PartitionLayout(p.name, index, index + 1, maps, ts, tuple(blobs),
-                                      files[p.name].load))
+                                      files[p.name].load, sealed_maps, sealed_ts, seal))
     el2 = tables.el2_tables(el2_maps, cursor)
     return Layout(hyp.base, hyp.size, tuple(windows), tuple(placed), el2_maps, el2, STACK_SIZE)
 
@@ -547,6 +571,9 @@ def describe(layout: Layout, system: System) -> str:
     for pl in layout.partitions:
         lines.append(f"{pl.name}: stage 2, VMID {pl.vmid}, root {pl.tables.base:#x}, "
                      f"{len(pl.tables.pages)} page(s)")
+        if pl.sealed_tables is not None:
+            lines.append(f"{pl.name}: stage 2 once sealed, root {pl.sealed_tables.base:#x}, "
+                         f"{len(pl.sealed_tables.pages)} page(s)")
     lines.append(f"hypervisor: EL2 stage 1, root {layout.el2_tables.base:#x}, "
                  f"{len(layout.el2_tables.pages)} page(s)")
     return "\n".join(lines) + "\n"

@@ -140,6 +140,15 @@ class VgicSpec:
 
 
 @dataclass(frozen=True)
+class IntegritySpec:
+    """`integrity`: the kernel's sealing (docs/integrity.md)."""
+
+    kernel: str                  # "sealed"
+    on_violation: str            # "block", "inject", "halt", "restart"
+    pos: Pos
+
+
+@dataclass(frozen=True)
 class ResetPolicy:
     limit: int                   # requested restarts (PSCI SYSTEM_RESET) before halting
     pos: Pos
@@ -165,6 +174,7 @@ class Partition:
     bootargs: str = ""
     initrd: Path | None = None
     defines: tuple[tuple[str, str], ...] = ()  # (macro, C value) for images built from sources
+    integrity: IntegritySpec | None = None
 
     @property
     def reset_limit(self) -> int:
@@ -427,7 +437,21 @@ def _partition(doc: Doc, board: Board, i: int, errors: list[Diagnostic]) -> Part
         vuart=_vuart(doc, at, e["vuart"]), vgic=_vgic(doc, at, e["vgic"]),
         ivshmem=_ivshmem(doc, at, e["ivshmem"]),
         bootargs=e["bootargs"],
-        initrd=_initrd(doc, i, errors))
+        initrd=_initrd(doc, i, errors),
+        integrity=_integrity(doc, at, e.get("integrity")))
+
+
+def kernel_layout_path(image: Path) -> Path:
+    """Where the kernel layout of an Image is (scripts/kernel-layout writes it; integrity.py
+    reads it): next to the Image. An input of the build like the Image itself."""
+    return image.with_name(image.name + ".layout.json")
+
+
+def _integrity(doc: Doc, at: tuple[str | int, ...], value: dict | None) -> IntegritySpec | None:
+    if value is None:
+        return None
+    return IntegritySpec(value["kernel"], value.get("on_violation", "block"),
+                         doc.pos(at + ("integrity",)))
 
 
 def _initrd(doc: Doc, i: int, errors: list[Diagnostic]) -> Path | None:
@@ -493,7 +517,9 @@ def build_system(doc: Doc, board: Board, board_spec: BoardSpec) -> System:
     partitions = _grant_channel_calls(partitions, channels)
     images = [p for part in partitions for p in
               ((part.image.binary,) if part.image.binary else part.image.sources)]
-    inputs = tuple(dict.fromkeys([*doc.files, Path(board.source), *images]))
+    layouts = [kernel_layout_path(part.image.binary) for part in partitions
+               if part.integrity is not None and part.image.binary is not None]
+    inputs = tuple(dict.fromkeys([*doc.files, Path(board.source), *images, *layouts]))
     return System(config_path=doc.path, board_spec=board_spec, board=board,
                   hypervisor=hypervisor, partitions=partitions, inputs=inputs,
                   partitions_pos=doc.pos(("partitions",)), warnings=notes,

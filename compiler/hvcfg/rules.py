@@ -36,6 +36,7 @@ from . import (
     checks,
     guestdt,
     hypbuild,
+    integrity,
     layout,
     load,
     model,
@@ -90,6 +91,9 @@ RULES: tuple[Rule, ...] = (
     _rule("E049", "images", "rules"),
     _rule("E057", "images", "rules"),
     _rule("E058", "images", "rules"),
+    *(_rule(c, "images", "integrity") for c in ("E085", "E086", "E087")),
+    _rule("E088", "semantics", "integrity"),
+    _rule("W006", "semantics", "integrity"),
     _rule("W001", "semantics", "xsa.support"),
 )
 
@@ -103,6 +107,7 @@ class PartitionPlan:
     load: layout.GuestLoad
     dtb: bytes
     initrd: Path | None
+    seal: integrity.KernelSeal | None = None
 
     def files(self, dtb_path: Path, image_path: Path | None = None) -> layout.PartitionFiles:
         """Its blobs, image first, with the device tree stored at `dtb_path` (and the image
@@ -113,7 +118,7 @@ class PartitionPlan:
             blobs.append(layout.BlobFile("initrd", self.initrd, self.load.initrd_ipa,
                                          self.initrd.stat().st_size))
         blobs.append(layout.BlobFile("dtb", dtb_path, self.load.dtb_ipa, len(self.dtb)))
-        return layout.PartitionFiles(self.load, tuple(blobs))
+        return layout.PartitionFiles(self.load, tuple(blobs), self.seal)
 
 
 @dataclass(frozen=True)
@@ -148,7 +153,7 @@ def analyse(config: Path, build_root: Path = Path("build")) -> Analysis:
         raise ConfigError(_errors(found + checks.check(system, None, system.hypervisor.size) + [
             error("E033", f"no free {format_size(system.hypervisor.size)} of RAM for the "
                   "hypervisor", system.hypervisor.pos)]))
-    found += checks.check(system, hyp.base, hyp.size)
+    found += checks.check(system, hyp.base, hyp.size) + integrity.check(system)
     _stop_on(found)
     _stop_on(stage2_over_hypervisor(system, hyp))
     plans, image_errors = _plans(system, dtb, build_root)
@@ -323,8 +328,12 @@ def _plans(system: System, dtb: Path, build_root: Path
                                   f"{len(blob)} bytes, more than its {layout.DTB_SLOT}-byte "
                                   "slot", p.pos,
                                   hint="shorten bootargs, or give the partition fewer devices"))
+        seal = None
+        if p.integrity is not None and not problems:
+            seal, sealing = integrity.load_seal(p, image.path, load_.image_ipa, load_.kernel)
+            problems += sealing
         out += problems
-        plans[p.name] = PartitionPlan(image, load_, blob, p.initrd)
+        plans[p.name] = PartitionPlan(image, load_, blob, p.initrd, seal)
     return plans, out
 
 

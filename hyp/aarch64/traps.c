@@ -6,6 +6,7 @@
 #include "hv/irq.h"
 #include "hv/partition.h"
 #include "hv/platform.h"
+#include "hv/seal.h"
 #include "hv/sysreg.h"
 #include "hv/traps.h"
 #include "hv/vcpu.h"
@@ -88,6 +89,10 @@ void hv_trap_lower_sync(struct hv_regs *regs)
     uint64_t esr = read_sysreg(esr_el2);
     trap_handler handler = ec_table[ESR_EC(esr)].handler;      /* ESR_EC: 0..ESR_EC_MASK */
 
+#ifdef HV_HAS_INTEGRITY
+    if (hv_current_partition_config()->integrity)
+        hv_seal_guest_event(regs);  /* seals when user space has run (stage2/seal.c) */
+#endif
     (handler ? handler : trap_unhandled)(regs, esr);
 }
 
@@ -99,6 +104,10 @@ static void lower_irq(struct hv_regs *regs)
 {
     int kicked = 0;
 
+#ifdef HV_HAS_INTEGRITY
+    if (hv_current_partition_config()->integrity)
+        hv_seal_guest_event(regs);  /* seals when user space has run (stage2/seal.c) */
+#endif
     for (;;) {
         uint32_t iar = hv_gic_ack();
         if ((iar & 0x3ff) >= GIC_FIRST_SPECIAL)

@@ -49,8 +49,10 @@
 #define HV_HAS_CHANNELS     1
 #define HV_NCHANNELS        2
 
-/* Some partition sees its channels as ivshmem PCI functions (hyp/pci/) */
-#define HV_HAS_IVSHMEM      1
+/* Kernel sealing: ftrace's entries and call sites a sealed kernel's BL patches may use
+ * (integrity.BL_TARGETS, BL_SITES; struct hv_integrity) */
+#define HV_SEAL_BL_TARGETS  2
+#define HV_SEAL_BL_SITES    1
 
 /* Health-monitor actions (on_fault.action): values of hv_partition.on_fault */
 #define HV_FAULT_HALT 0
@@ -67,6 +69,8 @@
 #define HV_HC_DOORBELL_FID 0xc6000003u
 #define HV_HC_CHANNEL_INFO 3
 #define HV_HC_CHANNEL_INFO_FID 0xc6000004u
+#define HV_HC_SEAL 4
+#define HV_HC_SEAL_FID 0xc6000005u
 
 /* Those some partition is granted: the others are not even linked in. X(NAME, handler) per
  * call, expanded by the dispatcher (core/smccc.c) into the cases of a switch. */
@@ -83,6 +87,7 @@ void hv_hc_console_write(struct hv_regs *regs);
 void hv_hc_identity(struct hv_regs *regs);
 void hv_hc_doorbell(struct hv_regs *regs);
 void hv_hc_channel_info(struct hv_regs *regs);
+void hv_hc_seal(struct hv_regs *regs);
 #endif
 
 #endif

@@ -12,6 +12,7 @@
 #include "hv/partition.h"
 #include "hv/pconsole.h"
 #include "hv/platform.h"
+#include "hv/seal.h"
 #include "hv/sysreg.h"
 #include "hv/vcpu.h"
 #include "hv/vgic.h"
@@ -117,6 +118,9 @@ static void halted_and_idle(uint32_t idx)
      * halted partition must not keep interrupting its idle CPU. */
     hv_vgic_partition_stop(idx);
     hv_pconsole_reset(idx);         /* its partial line and suppressed counts: said, emptied */
+#ifdef HV_HAS_INTEGRITY
+    hv_seal_report(idx);            /* kernel patches done, writes refused */
+#endif
     hv_run_halted(idx);
 #ifdef HV_HAS_CHANNELS
     hv_channels_partition_halt(idx);
@@ -173,16 +177,20 @@ static const char *const action_names[] = {HV_FAULT_ACTION_NAMES};
 
 void hv_fault(struct hv_regs *regs, enum hv_fault_kind kind, const char *fmt, ...)
 {
-    uint32_t idx = hv_current_partition();
-    const struct hv_partition *p = &hv_partitions[idx];
     char event[160];
     va_list ap;
 
     va_start(ap, fmt);
     hv_vsnprintf(event, sizeof(event), fmt, ap);
     va_end(ap);
+    hv_fault_as(regs, kind, hv_partitions[hv_current_partition()].on_fault, event);
+}
 
-    uint32_t action = p->on_fault;
+void hv_fault_as(struct hv_regs *regs, enum hv_fault_kind kind, uint32_t action, const char *event)
+{
+    uint32_t idx = hv_current_partition();
+    const struct hv_partition *p = &hv_partitions[idx];
+
     const char *note = "";
     if (action == HV_FAULT_RESTART && pstate[idx].restarts >= p->restart_limit) {
         action = HV_FAULT_HALT;

@@ -16,6 +16,7 @@
 #include "hv/load.h"
 #include "hv/partition.h"
 #include "hv/psci.h"
+#include "hv/seal.h"
 #include "hv/spectre.h"
 #include "hv/spinlock.h"
 #include "hv/sysreg.h"
@@ -173,7 +174,11 @@ static void load_el2_state(const struct hv_partition *p, uint32_t vcpu)
 {
     write_sysreg(hcr_el2, hv_boot_regs.hcr_el2);
     write_sysreg(vtcr_el2, hv_boot_regs.vtcr_el2);
+#ifdef HV_HAS_INTEGRITY
+    write_sysreg(vttbr_el2, hv_seal_vttbr(p, hv_cpus[hv_cpu_slot()].partition));
+#else
     write_sysreg(vttbr_el2, p->vttbr);
+#endif
     write_sysreg(cptr_el2, CPTR_EL2_DEFAULT);
     write_sysreg(mdcr_el2, hv_mdcr_el2());
     write_sysreg(actlr_el2, 0);     /* no EL1 write access to CPUACTLR/CPUECTLR/L2*CTLR */
@@ -291,4 +296,12 @@ void hv_vcpu_handle_kick(void)
 
     if (pcpus[slot].gen != __atomic_load_n(&run_of_slot(slot)->gen, __ATOMIC_ACQUIRE))
         hv_cpu_idle();
+#ifdef HV_HAS_INTEGRITY
+    hv_seal_sync();                 /* its partition was sealed on another vCPU */
+#endif
+}
+
+uint32_t hv_vcpu_gen(void)
+{
+    return pcpus[hv_cpu_slot()].gen;
 }

@@ -3,6 +3,7 @@
 #include "hv/console.h"
 #include "hv/mmio.h"
 #include "hv/partition.h"
+#include "hv/seal.h"
 #include "hv/sysreg.h"
 #include "hv/traps.h"
 #include "hv/vgic.h"
@@ -76,6 +77,10 @@ void hv_stage2_abort(struct hv_regs *regs, uint64_t esr, int is_instruction)
     if (!is_instruction && emulable(iss) &&
         hv_mmio_emulate(regs, iss, ipa, hv_current_partition_config()))
         return;
+#ifdef HV_HAS_INTEGRITY
+    if (hv_seal_abort(regs, esr, ipa, is_instruction))
+        return;                     /* a sealed kernel page: patched, or on_violation */
+#endif
 
     if (is_instruction) {
         hv_fault(regs, HV_FAULT_KIND_ABORT,

@@ -113,6 +113,11 @@ FALLBACK_LAYOUTS: dict[str, StructLayout] = {
         "doorbell_intid": 36, "writable": 40},
         {"peer": 4, "peer_end": 4, "ring_intid": 4, "doorbell_intid": 4, "writable": 1},
         source="fixed"),
+    # Kernel sealing (integrity:), pointed to by hv_partition.integrity: read only with DWARF.
+    "hv_integrity": StructLayout("hv_integrity", 104, {
+        "sealed_vttbr": 0, "ranges": 56, "nranges": 64}, {"nranges": 4}, source="fixed"),
+    "hv_seal_range": StructLayout("hv_seal_range", 24, {"ipa": 0, "size": 8, "kind": 16},
+                                  {"kind": 4}, source="fixed"),
 }
 
 

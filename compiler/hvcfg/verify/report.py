@@ -50,6 +50,10 @@ FINDINGS: dict[str, str] = {
     "channel-memory": "a channel's memory is not free RAM (partition RAM, the hypervisor, "
                       "reserved memory, another channel, or no RAM at all), or the cold-boot "
                       "scrub table is not exactly the channels' memory",
+    "seal-tables": "a sealed partition's second stage-2 table set is missing, unexpected or "
+                   "has another VMID (docs/integrity.md)",
+    "seal-ranges-mismatch": "the sealed ranges recorded in the image are not the ones the "
+                            "kernel layout gives",
     "s2-maps-hypervisor": "a partition maps hypervisor memory",
     "s2-maps-pgtables": "a partition maps a page-table page",
     "s2-maps-image": "a partition maps a pristine partition image",

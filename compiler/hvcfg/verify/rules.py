@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from .. import channels, fsverity, package, pcihost, perms, platform
+from .. import channels, fsverity, integrity, package, pcihost, perms, platform
 from ..guestdt import vuart_location
 from ..model import Channel, ChannelEnd, Partition, System
 from .elfimage import ElfImage, Section, StructLayout, VerifyError
@@ -110,6 +111,17 @@ class PartitionEntry:
     dtb_ipa: int | None = None
     emulated: Emulated | None = None
     channels: tuple[ChannelEntry, ...] | None = None    # None: not readable (no DWARF)
+    seal: SealEntry | None = None       # hv_partition.integrity (None: absent or unreadable)
+
+
+@dataclass(frozen=True)
+class SealEntry:
+    """hv_partition.integrity: the sealed tables' VTTBR and the sealed ranges (ipa, size,
+    kind: 0 text, 1 rodata, as enum hv_seal_range_kind)."""
+
+    sealed_vttbr: int
+    ranges: tuple[tuple[int, int, int], ...]
+    bl: tuple[tuple[int, ...], tuple[int, ...]] | None = None   # (bl_targets, bl_sites) IPAs
 
 
 @dataclass(frozen=True)
@@ -200,7 +212,8 @@ def read_partitions(img: ElfImage, expected_count: int | None) -> list[Partition
                                   _member(img, lay, base, "entry_ipa"),
                                   _member(img, lay, base, "dtb_ipa"),
                                   _read_emulated(img, lay, base),
-                                  _read_channels(img, lay, base, problems)))
+                                  _read_channels(img, lay, base, problems),
+                                  seal=_read_seal(img, lay, base, problems)))
     return out
 
 
@@ -232,6 +245,74 @@ def _read_channels(img: ElfImage, lay: StructLayout, base: int, problems: list[s
 
 def _pci(value: tuple[int, int, int] | None) -> str:
     return "none" if value is None else f"({value[0]:#x}, {value[1]:#x}, {value[2]})"
+
+
+MAX_SEAL_RANGES = 16
+
+
+def _read_seal(img: ElfImage, lay: StructLayout, base: int, problems: list[str]
+               ) -> SealEntry | None:
+    """hv_partition.integrity, when the DWARF places the member and it is not NULL."""
+    ilay, rlay = img.layouts.get("hv_integrity"), img.layouts.get("hv_seal_range")
+    if not lay.has("integrity") or ilay is None or rlay is None:
+        return None
+    ptr = _member(img, lay, base, "integrity")
+    if not ptr:
+        return None
+    vttbr = _member(img, ilay, ptr, "sealed_vttbr")
+    n = _member(img, ilay, ptr, "nranges", 4)
+    rptr = _member(img, ilay, ptr, "ranges")
+    if vttbr is None or n is None or rptr is None or n > MAX_SEAL_RANGES:
+        problems.append(f"integrity at {ptr:#x} is unreadable")
+        return None
+    ranges = []
+    for j in range(n):
+        r = rptr + j * rlay.size
+        vals = (_member(img, rlay, r, "ipa"), _member(img, rlay, r, "size"),
+                _member(img, rlay, r, "kind", 4))
+        if None in vals:
+            problems.append(f"sealed range {j} at {r:#x} is not in the image")
+            return None
+        ranges.append(vals)
+    bl = None
+    if all(ilay.has(m) for m in ("bl_targets", "bl_sites", "nbl_targets", "nbl_sites")):
+        lists = []
+        for member in ("bl_targets", "bl_sites"):
+            count = _member(img, ilay, ptr, f"n{member}", 4) or 0
+            at = ptr + ilay.offsets[member]
+            lists.append(tuple(int.from_bytes(img.read(at + 8 * k, 8) or b"", "little")
+                               for k in range(min(count, MAX_SEAL_RANGES))))
+        bl = (lists[0], lists[1])
+    return SealEntry(vttbr, tuple(ranges), bl)    # type: ignore[arg-type]
+
+
+def configured_seal(p: Partition) -> tuple[tuple[int, int, int], ...] | None:
+    """The sealed ranges the configuration asks for, from the kernel layout next to the
+    partition's Image (scripts/kernel-layout) and the Image's own load offset; None without
+    integrity. Read here, not taken from the compiler's layout, so a build that placed them
+    wrongly is caught."""
+    if p.integrity is None or p.image.binary is None:
+        return None
+    try:
+        doc = json.loads(integrity.layout_path(p.image.binary).read_text())
+        head = p.image.binary.read_bytes()[:64]
+    except (OSError, ValueError) as exc:
+        raise VerifyError(f"the kernel layout of partition {p.name} is unreadable: {exc}") \
+            from None
+    ipa = p.memory[0].ipa + int.from_bytes(head[8:16], "little")
+    return tuple((ipa + doc[k]["start"], doc[k]["end"] - doc[k]["start"], kind)
+                 for kind, k in enumerate(("text", "rodata")))
+
+
+def configured_bl(p: Partition) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """ftrace's entries and call site (IPAs) the kernel layout gives a sealed partition."""
+    if p.image.binary is None:
+        return (), ()
+    doc = json.loads(integrity.layout_path(p.image.binary).read_text())
+    ipa = p.memory[0].ipa + int.from_bytes(p.image.binary.read_bytes()[8:16], "little")
+    symbols = doc["symbols"]
+    return (tuple(ipa + symbols[n] for n in integrity.BL_TARGETS if n in symbols),
+            tuple(ipa + symbols[n] for n in integrity.BL_SITES if n in symbols))
 
 
 def _read_emulated(img: ElfImage, lay: StructLayout, base: int) -> Emulated | None:
@@ -442,11 +523,13 @@ class Verifier:
                                      for b in e.blobs):
             self.digest_sources.append(BlobDigests(tuple(self.entries)))
         s2 = self.walk_stage2(regs)
+        sealed = self.walk_sealed() if s2 is not None else []
         el2 = self.walk_el2(regs)
         self.check_tables()
         self.check_hypervisor_placement()
         if s2 is not None:
-            self.check_stage2(s2)
+            self.check_stage2(s2, sealed)
+            self.check_seal_ranges()
             self.check_emulated(s2)
             self.check_entry(s2)
         if el2 is not None:
@@ -582,6 +665,57 @@ class Verifier:
                 "mappings": [{"ipa": hex(r.va), "pa": hex(r.pa), "size": hex(r.size),
                               **r.attrs.to_json()} for r in w.runs]})
         return out
+
+    def walk_sealed(self) -> list[tuple[PartitionEntry, Walk]]:
+        """The second stage-2 table set of each sealed partition (docs/integrity.md)."""
+        out = []
+        for e in self.entries:
+            if e.seal is None:
+                continue
+            subject = f"{e.name or f'#{e.index}'} once sealed"
+            if e.seal.sealed_vttbr >> 48 != e.vttbr >> 48:
+                self.add("seal-tables", subject, f"sealed vttbr {e.seal.sealed_vttbr:#x} has "
+                         f"another VMID than the partition's {e.vttbr:#x}")
+            w = walk(self.img.read, e.seal.sealed_vttbr & BADDR_MASK, self.s2_regime)
+            for p in w.problems:
+                self.add(p.name, subject, f"stage 2: {p.message}",
+                         **({"descriptor": hex(p.desc_pa)} if p.desc_pa is not None else {}))
+            self.all_tables += [(f"stage 2 of {subject}", t) for t in w.tables]
+            out.append((e, w))
+        return out
+
+    def expected_sealed(self, name: str) -> list[Expect]:
+        """The partition's stage 2 with its configured sealed ranges not writable."""
+        p = next((p for p in self.system.partitions if p.name == name), None)
+        seal = configured_seal(p) if p is not None else None
+        if p is None or seal is None:
+            return []
+        base = self.expected_stage2(name)
+        items = []
+        for ipa, size, _kind in seal:
+            under = next((x for x in base if x.va <= ipa < x.end and x.pa is not None), None)
+            pa = under.pa_at(ipa) if under is not None else None
+            items.append(Expect(ipa, pa, size, frozenset({"rx"}), "normal", "sealed kernel"))
+        return paint(items + base)
+
+    def check_seal_ranges(self) -> None:
+        """Each sealed partition's ranges in the image are the ones its kernel layout gives."""
+        for p, e in zip(self.system.partitions, self.entries, strict=False):
+            want = configured_seal(p)
+            got = e.seal.ranges if e.seal is not None else None
+            if want is None and got is None:
+                continue
+            if want is None or got is None:
+                self.add("seal-tables", p.name, "the configuration " + (
+                    "seals the kernel but the image has no sealed tables" if got is None
+                    else "seals nothing but the image has sealed tables"))
+            elif tuple(got) != want:
+                shown = ", ".join(f"{k} {ipa:#x}+{size:#x}" for ipa, size, k in got)
+                self.add("seal-ranges-mismatch", p.name, f"sealed ranges in the image ({shown}) "
+                         "are not the kernel layout's")
+            if e.seal is not None and e.seal.bl is not None and e.seal.bl != configured_bl(p):
+                self.add("seal-ranges-mismatch", p.name, "the BL targets and sites the image "
+                         f"allows ({e.seal.bl}) are not the kernel layout's ftrace symbols")
 
     def walk_el2(self, regs: BootRegs) -> Walk | None:
         try:
@@ -883,11 +1017,15 @@ class Verifier:
         lo, hi = _down(min(s.addr for s in secs)), _up(max(s.end for s in secs))
         return min(lo, self.hyp_region[0]), max(hi, self.hyp_region[1])
 
-    def check_stage2(self, s2: list[tuple[PartitionEntry, Walk]]) -> None:
+    def check_stage2(self, s2: list[tuple[PartitionEntry, Walk]],
+                     sealed: list[tuple[PartitionEntry, Walk]] = ()) -> None:   # type: ignore
         rf = RangeFindings()
-        for e, w in s2:
-            subject = e.name or f"#{e.index}"
-            for lo, hi, exp, run in pieces(self.expected_stage2(subject), w.runs):
+        walks = [(e.name or f"#{e.index}", e.name or f"#{e.index}", w, self.expected_stage2)
+                 for e, w in s2]
+        walks += [(f"{e.name} once sealed", e.name or f"#{e.index}", w, self.expected_sealed)
+                  for e, w in sealed]
+        for subject, name, w, expected in walks:
+            for lo, hi, exp, run in pieces(expected(name), w.runs):
                 if exp is None:
                     assert run is not None
                     rf.add("s2-unexpected-mapping", subject,
@@ -907,9 +1045,10 @@ class Verifier:
                            run.attrs.shareability, exp.memtype, exp.label), lo, hi)
                 if not run.attrs.af:
                     rf.add("s2-access-flag-clear", subject, (), lo, hi)
-        # Physical pages: pairwise disjoint, and never the hypervisor's.
+        # Physical pages: pairwise disjoint, and never the hypervisor's (a sealed table set is
+        # its partition's: the same pages).
         banked = self.gicv_frame()
-        spans = sorted((lo, hi, e.name or f"#{e.index}") for e, w in s2 for r in w.runs
+        spans = sorted((lo, hi, name) for _, name, w, _ in walks for r in w.runs
                        for lo, hi in _minus(r.pa, r.pa_end, banked))
         active: list[tuple[int, int, str]] = []
         pairs: dict[tuple[str, str], list[tuple[int, int]]] = {}
@@ -927,8 +1066,7 @@ class Verifier:
                 for plo, phi in _minus_all(lo, hi, allowed):
                     rf.add("s2-overlap", a, (b,), plo, phi)
         forbidden = self.forbidden()
-        for e, w in s2:
-            subject = e.name or f"#{e.index}"
+        for subject, _, w, _ in walks:
             for r in w.runs:
                 for flo, fhi, name, what in forbidden:
                     lo, hi = max(r.pa, flo), min(r.pa_end, fhi)

@@ -129,6 +129,8 @@ def feature_uses(system: System, positions: Positions | None = None, *,
             uses.append(FeatureUse("vuart", who, p.pos))
         if p.ivshmem:
             uses.append(FeatureUse("ivshmem", who, p.ivshmem.pos))
+        if p.integrity is not None:
+            uses.append(FeatureUse("integrity", who, p.integrity.pos))
         for d in p.devices:
             uses.append(FeatureUse("passthrough", f"{who} device {d.device.path}", d.pos))
         uses.append(FeatureUse(f"on-fault/{p.on_fault.action}", who, p.on_fault.pos))

@@ -83,6 +83,36 @@ struct hv_ivshmem_config {
     uint64_t regs_ipa;
     uint32_t nfn;                   /* = nchannels, <= 32 (PCI_DEVICES_PER_BUS) */
     uint32_t ivposition;            /* bit n: end n is ends[1] of its channel (IVPosition) */
+/* Kernel sealing (docs/integrity.md): what the sealed stage-2 tables narrow, by kind. */
+enum hv_seal_range_kind {
+    HV_SEAL_RANGE_TEXT,             /* the only kind patched (static keys, ftrace) */
+    HV_SEAL_RANGE_RODATA,           /* the read-only data (stage 2 leaves both executable) */
+};
+
+struct hv_seal_range {
+    uint64_t ipa;
+    uint64_t size;
+    uint32_t kind;                  /* enum hv_seal_range_kind */
+    uint32_t pad;
+};
+
+struct hv_integrity {
+    uint64_t sealed_vttbr;          /* the sealed stage-2 root PA | VMID << 48 */
+    uint64_t text_ipa;              /* the kernel text, the one range patches may touch */
+    uint64_t text_size;
+    uint64_t text_pa;
+    uint64_t rodata_ipa;            /* the read-only data, whose first page tells when the */
+    uint64_t rodata_size;           /* kernel has write-protected it in its own stage 1 */
+    uint64_t vectors_offset;        /* VBAR_EL1 - this = the kernel's VA of text_ipa (KASLR) */
+    const struct hv_seal_range *ranges;
+    uint32_t nranges;
+    uint32_t on_violation;          /* HV_SEAL_* (generated, from integrity.on_violation) */
+    /* A BL written over a NOP must target one of bl_targets (ftrace's entries); only at
+     * bl_sites (ftrace's call site) may a BL be retargeted anywhere in the text. */
+    uint64_t bl_targets[HV_SEAL_BL_TARGETS];
+    uint64_t bl_sites[HV_SEAL_BL_SITES];
+    uint32_t nbl_targets;
+    uint32_t nbl_sites;
 };
 
 struct hv_partition {
@@ -105,6 +135,7 @@ struct hv_partition {
     const struct hv_channel_end *channels;  /* NULL when it is an end of no channel */
     uint32_t nchannels;
     struct hv_ivshmem_config ivshmem;
+    const struct hv_integrity *integrity;   /* NULL: not sealed (integrity: absent) */
 };
 
 /* EL2 control register values, read by head.S (offsets: aarch64/asm-offsets.c) and vcpu.c,

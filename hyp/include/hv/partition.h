@@ -52,6 +52,10 @@ uint64_t hv_partition_cntvoff(uint32_t idx);
 void hv_fault(struct hv_regs *regs, enum hv_fault_kind kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* The same with an action of its own (HV_FAULT_*) and the event already written: the
+ * integrity monitor's on_violation (stage2/seal.c). */
+void hv_fault_as(struct hv_regs *regs, enum hv_fault_kind kind, uint32_t action, const char *event);
+
 void hv_inject_exception(struct hv_regs *regs, enum hv_fault_kind kind);
 
 #endif

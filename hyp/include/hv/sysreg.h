@@ -36,6 +36,7 @@
 #define SCTLR_SA             (1UL << 3)
 #define SCTLR_I              (1UL << 12)
 #define SCTLR_WXN            (1UL << 19)
+#define SCTLR_EE             (1UL << 25) /* data accesses at that EL big-endian */
 #define SCTLR_EL2_ON         (SCTLR_EL2_RES1 | SCTLR_M | SCTLR_C | SCTLR_SA | SCTLR_I | SCTLR_WXN)
 
 /* SCTLR_EL1 at guest reset: RES1 bits only, MMU and caches off */

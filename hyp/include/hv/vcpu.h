@@ -49,5 +49,7 @@ int hv_vcpu_off_self(uint32_t partition);
 void hv_cpu_idle(void) __attribute__((noreturn));
 /* A kick arrived (IRQ taken from the guest): leave if this vCPU's incarnation is over. */
 void hv_vcpu_handle_kick(void);
+/* The incarnation this CPU's vCPU runs in (valid while it is ON). */
+uint32_t hv_vcpu_gen(void);
 
 #endif

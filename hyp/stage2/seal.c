@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Kernel sealing (docs/integrity.md). hvcfg built two stage-2 table sets for a sealed
+ * partition; sealing is switching VTTBR_EL2 from the first to the second, once per
+ * incarnation: nothing here edits a table. A partition is sealed in incarnation g when
+ * sealed_gen[idx] == g + 1, so a restart (a new incarnation) starts unsealed by itself.
+ *
+ * Once sealed, the kernel's writes to its own text arrive here as stage-2 permission faults.
+ * The only writes performed are Linux's own run-time patches: one aligned 32-bit store into the
+ * text replacing an instruction of the set {NOP, B, BL} whose branch target lies inside the
+ * text by another of that set. Everything else is a violation (on_violation).
+ */
+#include <stdarg.h>
+
+#include "hv/console.h"
+#include "hv/gic.h"
+#include "hv/partition.h"
+#include "hv/seal.h"
+#include "hv/sysreg.h"
+#include "hv/vcpu.h"
+
+#define INSN_NOP    0xd503201fu
+#define INSN_B_MASK 0xfc000000u
+#define INSN_B      0x14000000u
+#define INSN_BL     0x94000000u
+#define SITES       16            /* violation sites reported once each, per partition */
+
+#define PAR_PA_MASK 0x0000fffffffff000ul
+
+static uint32_t sealed_gen[HV_NPARTITIONS];     /* incarnation + 1 that is sealed, 0: none */
+static uint32_t el0_seen[HV_NPARTITIONS];       /* incarnation + 1 whose EL0 has run */
+
+/* Per partition: patches done, violations refused, and the sites already reported. */
+static struct {
+    uint64_t patches;
+    uint64_t patch_ticks;           /* counter ticks spent deciding and doing them */
+    uint64_t violations;
+    uint64_t site[SITES];
+} stats[HV_NPARTITIONS];
+
+static int is_sealed(uint32_t idx)
+{
+    return __atomic_load_n(&sealed_gen[idx], __ATOMIC_ACQUIRE) == hv_vcpu_gen() + 1;
+}
+
+uint64_t hv_seal_vttbr(const struct hv_partition *p, uint32_t idx)
+{
+    return p->integrity && is_sealed(idx) ? p->integrity->sealed_vttbr : p->vttbr;
+}
+
+/* Move this CPU to the sealed tables; TLB entries filled from the unsealed ones go. */
+static void switch_to_sealed(const struct hv_partition *p)
+{
+    write_sysreg(vttbr_el2, p->integrity->sealed_vttbr);
+    isb();
+    __asm__ volatile("tlbi vmalls12e1is\n\tdsb ish\n\tisb" : : : "memory");
+}
+
+void hv_seal_sync(void)
+{
+    uint32_t idx = hv_current_partition();
+    const struct hv_partition *p = hv_current_partition_config();
+
+    if (p->integrity && is_sealed(idx) && read_sysreg(vttbr_el2) != p->integrity->sealed_vttbr)
+        switch_to_sealed(p);
+}
+
+static void seal(const char *why)
+{
+    uint32_t idx = hv_current_partition();
+    const struct hv_partition *p = hv_current_partition_config();
+    uint32_t mine = hv_vcpu_gen() + 1;
+    uint32_t seen = __atomic_load_n(&sealed_gen[idx], __ATOMIC_ACQUIRE);
+
+    /* Only this incarnation's vCPUs run now (a stop waits for all of them before a new one
+     * starts), so the one CAS that moves sealed_gen to `mine` is the sealing. */
+    int first = seen != mine && __atomic_compare_exchange_n(&sealed_gen[idx], &seen, mine, 0,
+                                                            __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+    switch_to_sealed(p);
+    if (!first)
+        return;
+    /* The partition's other vCPUs switch at their kick (hv_seal_sync); an idle one enters on
+     * the sealed tables (hv_seal_vttbr). */
+    for (uint32_t v = 0; v < p->nvcpus; v++)
+        if (p->cpu_slot[v] != hv_cpu_slot())
+            hv_gic_kick(p->cpu_slot[v]);
+    uint64_t ticks = read_sysreg(cntpct_el0) - hv_partition_cntvoff(idx);
+    hv_log("%s: kernel sealed: text %lu KiB, rodata %lu KiB (%s, %lu ms after start)", p->name,
+           (unsigned long)(p->integrity->text_size >> 10),
+           (unsigned long)(p->integrity->rodata_size >> 10), why,
+           (unsigned long)(ticks * 1000 / read_sysreg(cntfrq_el0)));
+}
+
+/* Has the kernel write-protected its read-only data in its own stage 1 (Linux's
+ * mark_rodata_ro, after its init code ran and before it starts init)? VBAR_EL1 points into
+ * the kernel's text, so it gives the kernel's virtual address of the rodata's first page
+ * whatever KASLR chose; that page must translate to the IPA the build expects (else VBAR_EL1
+ * was not the kernel's vectors, e.g. KPTI's trampoline at EL0: ask again later) and must not
+ * be writable. */
+static int rodata_protected(const struct hv_integrity *in)
+{
+    uint64_t va = read_sysreg(vbar_el1) - in->vectors_offset + (in->rodata_ipa - in->text_ipa);
+    uint64_t guest_par = read_sysreg(par_el1);     /* the guest's: AT must not change it */
+    __asm__ volatile("at s1e1r, %0\n\tisb" : : "r"(va));
+    uint64_t r = read_sysreg(par_el1);
+    __asm__ volatile("at s1e1w, %0\n\tisb" : : "r"(va));
+    uint64_t w = read_sysreg(par_el1);
+    write_sysreg(par_el1, guest_par);
+    return !(r & 1) && (r & PAR_PA_MASK) == in->rodata_ipa && (w & 1);
+}
+
+void hv_seal_guest_event(const struct hv_regs *regs)
+{
+    uint32_t idx = hv_current_partition();
+    const struct hv_partition *p = hv_current_partition_config();
+    uint32_t mine = hv_vcpu_gen() + 1;
+
+    if (is_sealed(idx))
+        return;
+    /* Linux runs user-mode helpers before it has write-protected its rodata (and writes its
+     * __ro_after_init data until then): user space having run is not enough on its own. */
+    if ((regs->spsr & (SPSR_M_AARCH32 | SPSR_M_MASK)) == SPSR_M_EL0T)
+        __atomic_store_n(&el0_seen[idx], mine, __ATOMIC_RELAXED);
+    if (__atomic_load_n(&el0_seen[idx], __ATOMIC_RELAXED) == mine && rodata_protected(p->integrity))
+        seal("user space ran, kernel rodata read-only");
+}
+
+void hv_hc_seal(struct hv_regs *regs)
+{
+    uint32_t idx = hv_current_partition();
+
+    if (!hv_current_partition_config()->integrity) {
+        regs->x[0] = (uint64_t)-1;  /* SMCCC NOT_SUPPORTED: nothing to seal (check: E088) */
+        return;
+    }
+    if (!is_sealed(idx))
+        seal("sealed on request");
+    regs->x[0] = 0;
+}
+
+static const struct hv_seal_range *range_of(const struct hv_integrity *in, uint64_t ipa)
+{
+    for (uint32_t i = 0; i < in->nranges; i++)
+        if (ipa - in->ranges[i].ipa < in->ranges[i].size)
+            return &in->ranges[i];
+    return NULL;
+}
+
+static int among(const uint64_t *list, uint32_t n, uint64_t ipa)
+{
+    for (uint32_t i = 0; i < n; i++)    /* n: generated, at most the array's length */
+        if (list[i] == ipa)
+            return 1;
+    return 0;
+}
+
+/* One of the instructions Linux patches in and out at `ipa`: NOP; B into the kernel text
+ * (static keys); BL to one of ftrace's entries (a traced function's call), or, at ftrace's
+ * call site, BL into the text (the tracer). So no existing call to another function can be
+ * removed or redirected. */
+static int patchable(const struct hv_integrity *in, uint32_t insn, uint64_t ipa)
+{
+    if (insn == INSN_NOP)
+        return 1;
+    uint32_t op = insn & INSN_B_MASK;
+    if (op != INSN_B && op != INSN_BL)
+        return 0;
+    int64_t offset = (int64_t)((uint64_t)(insn & 0x03ffffffu) << 38) >> 36;   /* imm26 * 4 */
+    uint64_t target = ipa + (uint64_t)offset;
+    if (target - in->text_ipa >= in->text_size)
+        return 0;
+    return op == INSN_B || among(in->bl_sites, in->nbl_sites, ipa) ||
+           among(in->bl_targets, in->nbl_targets, target);
+}
+
+/* The write of one allowed patch: the faulting store, decoded from the syndrome, done through
+ * EL2's own mapping of the partition's RAM if both the instruction there now and the new one
+ * are patchable; a compare-and-swap, so a racing patch of the same site is not overwritten
+ * unseen. Returns 0 when the store is not such a patch. */
+static int patch(struct hv_regs *regs, const struct hv_integrity *in, uint64_t iss, uint64_t ipa)
+{
+    if (!(iss & ISS_ISV) || (iss & ISS_SAS_MASK) != ISS_SAS_WORD || (ipa & 3) ||
+        (iss & ISS_S1PTW) || ipa - in->text_ipa >= in->text_size ||
+        (read_sysreg(sctlr_el1) & SCTLR_EE))  /* the register's bytes are not memory's */
+        return 0;
+    unsigned rt = ISS_SRT(iss);
+    uint32_t new = rt == 31 ? 0 : (uint32_t)regs->x[rt];    /* register 31 is XZR here */
+    uint32_t *site = (uint32_t *)(in->text_pa + (ipa - in->text_ipa));
+    uint32_t old = __atomic_load_n(site, __ATOMIC_RELAXED);
+    if (!patchable(in, old, ipa) || !patchable(in, new, ipa))
+        return 0;
+    if (!__atomic_compare_exchange_n(site, &old, new, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+        return 0;
+    /* The new instruction to the point of coherency (a vCPU with its MMU off reads memory
+     * uncached), the old one out of every I-cache. */
+    __asm__ volatile("dc cvac, %0\n\tdsb ish\n\tic ivau, %0\n\tdsb ish\n\tisb"
+                     :
+                     : "r"(site)
+                     : "memory");
+    regs->elr += 4;
+    return 1;
+}
+
+/* First time this site is refused? (A full table reports every further site.) */
+static int first_at(uint32_t idx, uint64_t ipa)
+{
+    for (int i = 0; i < SITES; i++) {
+        uint64_t seen = __atomic_load_n(&stats[idx].site[i], __ATOMIC_RELAXED);
+        if (seen == ipa + 1)
+            return 0;
+        if (!seen && __atomic_compare_exchange_n(&stats[idx].site[i], &seen, ipa + 1, 0,
+                                                 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+            return 1;
+        if (seen == ipa + 1)
+            return 0;
+    }
+    return 1;
+}
+
+static void format(char *buf, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void format(char *buf, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    hv_vsnprintf(buf, size, fmt, ap);
+    va_end(ap);
+}
+
+static const uint32_t violation_fault_action[] = {
+    [HV_SEAL_BLOCK] = HV_FAULT_INJECT,
+    [HV_SEAL_INJECT] = HV_FAULT_INJECT,
+    [HV_SEAL_HALT] = HV_FAULT_HALT,
+    [HV_SEAL_RESTART] = HV_FAULT_RESTART,
+};
+
+static void violation(struct hv_regs *regs, const struct hv_integrity *in,
+                      const struct hv_seal_range *r, uint64_t esr, uint64_t ipa, int is_instruction)
+{
+    static const char *const kinds[] = {"text", "read-only data"};
+    uint32_t idx = hv_current_partition();
+    uint64_t n = __atomic_add_fetch(&stats[idx].violations, 1, __ATOMIC_RELAXED);
+    char event[160];
+
+    format(event, sizeof(event),
+           "integrity: %s sealed kernel %s at ipa=0x%lx pc=0x%lx blocked (violation %lu)",
+           is_instruction ? "execution in" : "write to", kinds[r->kind], (unsigned long)ipa,
+           (unsigned long)regs->elr, (unsigned long)n);
+    if (in->on_violation == HV_SEAL_BLOCK && !is_instruction) {
+        if (first_at(idx, ipa))
+            hv_log_event(idx, "%s", event);
+        regs->elr += 4;             /* the store is skipped */
+        return;
+    }
+    /* An instruction fetch cannot be skipped: under `block` the guest gets the abort. */
+    hv_fault_as(regs, HV_FAULT_KIND_ABORT, violation_fault_action[in->on_violation], event);
+}
+
+/* The counter (ISB: not read early). Under QEMU's -icount with a 1 GHz counter one tick is one
+ * instruction: scripts/bench-seal measures the decoder's cost with it. */
+static uint64_t counter(void)
+{
+    isb();
+    return read_sysreg(cntpct_el0);
+}
+
+static int is_power_of_10(uint64_t n)
+{
+    while (n >= 10 && n % 10 == 0)
+        n /= 10;
+    return n == 1;
+}
+
+int hv_seal_abort(struct hv_regs *regs, uint64_t esr, uint64_t ipa, int is_instruction)
+{
+    const struct hv_integrity *in = hv_current_partition_config()->integrity;
+    uint64_t iss = ESR_ISS(esr);
+
+    if (!in || (ISS_FSC(iss) & 0x3c) != 0x0c)      /* not sealed, not a permission fault */
+        return 0;
+    const struct hv_seal_range *r = range_of(in, ipa);
+    if (!r || !is_sealed(hv_current_partition()))
+        return 0;                   /* not the sealed tables' fault: the health monitor's */
+    uint64_t t0 = counter();
+    if (!is_instruction && (iss & ISS_WNR) && patch(regs, in, iss, ipa)) {
+        uint32_t idx = hv_current_partition();
+        uint64_t ticks =
+            __atomic_add_fetch(&stats[idx].patch_ticks, counter() - t0, __ATOMIC_RELAXED);
+        uint64_t n = __atomic_add_fetch(&stats[idx].patches, 1, __ATOMIC_RELAXED);
+        if (is_power_of_10(n))      /* counted; said at 1, 10, 100, ... */
+            hv_log_event(idx,
+                         "integrity: %lu kernel patches done (%lu counter ticks each in "
+                         "the decoder, on average)",
+                         (unsigned long)n, (unsigned long)(ticks / n));
+        return 1;
+    }
+    violation(regs, in, r, esr, ipa, is_instruction);
+    return 1;
+}
+
+void hv_seal_report(uint32_t idx)
+{
+    const struct hv_partition *p = &hv_partitions[idx];
+
+    if (!p->integrity)
+        return;
+    uint64_t n = __atomic_load_n(&stats[idx].patches, __ATOMIC_RELAXED);
+    uint64_t ticks = __atomic_load_n(&stats[idx].patch_ticks, __ATOMIC_RELAXED);
+    hv_log("%s: integrity: %lu kernel patches done (%lu counter ticks each in the decoder, on "
+           "average), %lu writes refused",
+           p->name, (unsigned long)n, (unsigned long)(n ? ticks / n : 0),
+           (unsigned long)__atomic_load_n(&stats[idx].violations, __ATOMIC_RELAXED));
+}

@@ -1,0 +1,168 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Kernel sealing at build time (issue 15, docs/integrity.md): the two stage-2 table sets of a
+sealed partition, their proof by `hvcfg verify`, and mutations of the image that it must catch.
+A small stand-in arm64 Image with a layout written for it keeps this independent of the
+Debian kernel (tests/test_seal_linux.py boots that one)."""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+import test_verify_mutations as verify_mutations
+from hvcfg import integrity, pipeline, tables
+from hvcfg.rules import analyse
+from hvcfg.verify import verify_elf
+
+ROOT = Path(__file__).resolve().parent.parent
+KERNEL = ROOT / "tests" / "negative" / "partitions" / "kernel.bin"
+ADDR = ((1 << 48) - 1) & ~0xFFF
+BASE = 0x40000000
+TEXT, RODATA = (0x0, 0x1000), (0x1000, 0x2000)
+
+BOARD = """\
+board:
+  name: seal-build
+  devicetree:
+    qemu: {machine: "virt,virtualization=on,gic-version=2", cpu: cortex-a53, smp: 4,
+           memory: 1G, serials: 2}
+hypervisor:
+  console: /pl011@9000000
+  memory: {size: 16M}
+partitions:
+  - name: k
+    cpus: [0]
+    memory: [{base: 0x40000000, size: 4M, perm: rwx}]
+    image: {binary: kernel.bin}
+    bootargs: "BOOTARGS"
+    integrity: {kernel: sealed, on_violation: inject}
+"""
+
+
+def write_layout(image: Path, text: tuple[int, int], rodata: tuple[int, int],
+                 hashed_from: int, symbols: dict[str, int] | None = None) -> None:
+    """A kernel layout for a stand-in Image, as scripts/kernel-layout writes one for Linux."""
+    data = image.read_bytes()
+    doc = {"format": integrity.LAYOUT_FORMAT, "kernel": "stand-in", "from": "a test",
+           "image_sha256": hashlib.sha256(data).hexdigest(),
+           "symbols": {"vectors": 0x800, **(symbols or {})},
+           "text": {"start": text[0], "end": text[1], "hashed_from": hashed_from,
+                    "sha256": hashlib.sha256(data[hashed_from:text[1]]).hexdigest()},
+           "rodata": {"start": rodata[0], "end": rodata[1]}}
+    integrity.layout_path(image).write_text(json.dumps(doc))
+
+
+def board(tmp: Path, bootargs: str = "console=ttyAMA0") -> Path:
+    shutil.copy(KERNEL, tmp / "kernel.bin")
+    write_layout(tmp / "kernel.bin", TEXT, RODATA, 0x100)
+    path = tmp / "board.yaml"
+    path.write_text(BOARD.replace("BOOTARGS", bootargs))
+    return path
+
+
+def test_sealed_mappings_cut_only_the_sealed_ranges() -> None:
+    ram = tables.Mapping(BASE, 0x80000000, 0x400000, "rwx", "normal", "k RAM")
+    seal = integrity.KernelSeal((integrity.SealRange("text", BASE, 0x1000),
+                                 integrity.SealRange("rodata", BASE + 0x1000, 0x1000)),
+                                Path("x"), "k", 0x800)
+    got = integrity.sealed_mappings((ram,), seal)
+    assert [(m.va, m.pa, m.size, m.perm) for m in got] == [
+        (BASE, 0x80000000, 0x1000, "rx"), (BASE + 0x1000, 0x80001000, 0x1000, "rx"),
+        (BASE + 0x2000, 0x80002000, 0x3fe000, "rwx")]
+
+
+def test_w006_rodata_off(tmp_path: Path) -> None:
+    found = [d for d in analyse(board(tmp_path, "rodata=off"), tmp_path / "b").warnings
+             if d.code == "W006"]
+    assert len(found) == 1 and "rodata=off" in found[0].message
+    assert not [d for d in analyse(board(tmp_path), tmp_path / "b").warnings
+                if d.code == "W006"]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("seal-build")
+    return pipeline.build(board(tmp), tmp / "build")
+
+
+class Image(verify_mutations.Image):
+    """A copy of the built ELF to patch (test_verify_mutations's), with sealing's places."""
+
+    def __init__(self, built, dst: Path):
+        shutil.copy(built.elf, dst)
+        super().__init__(dst)
+        self.system = built.analysis.system
+
+    def integrity(self) -> int:
+        lay = self.elf.layouts["hv_partition"]
+        return self.u64(self.elf.symbol("hv_partitions").value + lay.offsets["integrity"])
+
+    def leaf(self, root: int, ipa: int) -> int:
+        """Address of the level-3 descriptor of `ipa` (plain index arithmetic, no walker)."""
+        at = root + 8 * ((ipa >> 30) & 0x3FF)
+        for shift in (21, 12):
+            at = (self.u64(at) & ADDR) + 8 * ((ipa >> shift) & 0x1FF)
+        return at
+
+    def findings(self) -> set[str]:
+        self.save()
+        return {f.name for f in verify_elf(self.path, self.system).findings}
+
+
+def test_sealed_build_verifies_clean_and_seals_only_the_ranges(built) -> None:
+    report = verify_elf(built.elf, built.analysis.system)
+    assert report.clean, report.render()
+    m = Image(built, built.elf.with_name("copy.elf"))
+    sealed = m.u64(m.integrity() + m.field("hv_integrity", "sealed_vttbr")) & ADDR
+    plain = m.u64(m.elf.symbol("hv_partitions").value + m.field("hv_partition", "vttbr")) & ADDR
+    for ipa in (BASE + TEXT[0], BASE + RODATA[0]):
+        assert not m.u64(m.leaf(sealed, ipa)) & tables.S2AP_W
+        assert m.u64(m.leaf(plain, ipa)) & tables.S2AP_W
+    after = BASE + RODATA[1]
+    assert m.u64(m.leaf(sealed, after)) == m.u64(m.leaf(plain, after))
+
+
+MUTATIONS = {
+    "text writable once sealed": ("s2-perm-mismatch", lambda m: m.set_u64(
+        m.leaf(m.u64(m.integrity()) & ADDR, BASE), m.u64(m.leaf(m.u64(m.integrity()) & ADDR, BASE))
+        | tables.S2AP_W)),
+    "rodata writable once sealed": ("s2-perm-mismatch", lambda m: m.set_u64(
+        m.leaf(m.u64(m.integrity()) & ADDR, BASE + 0x1000),
+        m.u64(m.leaf(m.u64(m.integrity()) & ADDR, BASE + 0x1000)) | tables.S2AP_W)),
+    "sealed root is the unsealed one": ("s2-perm-mismatch", lambda m: m.set_u64(
+        m.integrity(), m.u64(m.elf.symbol("hv_partitions").value
+                             + m.field("hv_partition", "vttbr")))),
+    "sealed range moved": ("seal-ranges-mismatch", lambda m: m.set_u64(
+        m.u64(m.integrity() + m.field("hv_integrity", "ranges")), BASE + 0x1000)),
+    "a BL target the layout does not give": ("seal-ranges-mismatch", lambda m: (
+        m.set_u64(m.integrity() + m.field("hv_integrity", "bl_targets"), BASE + 0x40),
+        m.set_u64(m.integrity() + m.field("hv_integrity", "nbl_targets"),
+                  1 | (m.u64(m.integrity() + m.field("hv_integrity", "nbl_targets"))
+                       & ~0xFFFFFFFF)))),
+    "integrity pointer cleared": ("seal-tables", lambda m: m.set_u64(
+        m.elf.symbol("hv_partitions").value + m.field("hv_partition", "integrity"), 0)),
+    "sealed page maps another PA": ("s2-wrong-pa", lambda m: m.set_u64(
+        m.leaf(m.u64(m.integrity()) & ADDR, BASE),
+        (m.u64(m.leaf(m.u64(m.integrity()) & ADDR, BASE)) & ~ADDR) | (BASE + 0x200000))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MUTATIONS))
+def test_verify_catches(built, tmp_path: Path, name: str) -> None:
+    finding, mutate = MUTATIONS[name]
+    m = Image(built, tmp_path / "hyp.elf")
+    mutate(m)
+    assert finding in m.findings()
+
+
+def test_the_kernel_layout_is_a_build_input(tmp_path: Path) -> None:
+    """A changed layout rebuilds (the fingerprint) and is named in gen/'s provenance."""
+    system = analyse(board(tmp_path), tmp_path / "b").system
+    layout = tmp_path / "kernel.bin.layout.json"
+    assert layout in system.inputs
+    before = pipeline.fingerprint(system)
+    layout.write_text(layout.read_text() + "\n")
+    assert pipeline.fingerprint(system) != before

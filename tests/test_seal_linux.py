@@ -1,0 +1,141 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Kernel sealing (issue 15, docs/integrity.md) on unmodified Debian Linux
+(tests/boards/seal-linux.yaml): once user space runs, root in the Linux partition cannot
+change the kernel's text or read-only data, while the kernel's own run-time patching (static
+keys, ftrace) works as without the hypervisor; the heartbeat partition next to it goes on."""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import time
+
+import pexpect
+import pytest
+
+from qemu_run import ROOT, spawn_run
+
+GUESTS = ROOT / "build" / "guests" / "linux"
+TRACING = "/sys/kernel/tracing"
+CHUNK = 8
+SCHEDSTATS = "/proc/sys/kernel/sched_schedstats"
+BLOCKED = re.compile(r"\[hyp\] linux: integrity: write to sealed kernel (text|read-only data) "
+                     r"at ipa=0x([0-9a-f]+) pc=0x[0-9a-f]+ blocked")
+
+pytestmark = pytest.mark.qemu
+
+
+def shell(child: pexpect.spawn, command: str, timeout: int = 120) -> str:
+    """Run a command in the guest shell; its output lines (the console's `[linux] ` removed).
+    Typed in pieces: the virtual UART's receive FIFO drops what a busy guest has not read."""
+    line = f"{command}; echo __END__"
+    for i in range(0, len(line), CHUNK):
+        child.send(line[i:i + CHUNK])
+        time.sleep(0.2)
+    child.send("\r")
+    child.expect(r"\n\[linux\] __END__\r", timeout=timeout)
+    out = child.before.replace("\r", "").split("echo __END__\n", 1)[-1]
+    return "\n".join(ln[len("[linux] "):] for ln in out.splitlines() if ln.startswith("[linux] "))
+
+
+def prepare() -> None:
+    """The kernel layout the board's `integrity` needs and the initramfs with the test module
+    (scripts/kernel-layout, scripts/seal-test-module: no-ops when current; else they fetch the
+    -dbg package and the kernel headers once, through apt, and keep only what they derive)."""
+    for script in ("kernel-layout", "seal-test-module"):
+        r = subprocess.run([str(ROOT / "scripts" / script)], capture_output=True, text=True)
+        if r.returncode:
+            pytest.fail(f"scripts/{script} failed:\n{r.stdout}{r.stderr}")
+
+
+@pytest.fixture(scope="module")
+def sealed(tmp_path_factory):
+    if not (GUESTS / "Image").exists():
+        pytest.fail("build/guests/linux/Image is missing: run scripts/bootstrap")
+    prepare()
+    child, log = spawn_run("tests/boards/seal-linux.yaml",
+                           tmp_path_factory.mktemp("seal") / "build", 600)
+    child.expect(r"\[hyp\] linux: kernel sealed: text (\d+) KiB, rodata (\d+) KiB")
+    child.expect(r"\[linux\] hvcfg-linux: init reached")
+    child.expect(r"press Enter within \d+ s for a shell")
+    child.sendline("")
+    shell(child, f"mount -t tracefs nodev {TRACING}; cd {TRACING}")
+    yield child, log
+    child.terminate(force=True)
+    (ROOT / "build" / "test-seal-linux-console.log").write_text(log.getvalue())
+
+
+def violations(log) -> list[tuple[str, int]]:
+    return [(m.group(1), int(m.group(2), 16)) for m in BLOCKED.finditer(log.getvalue())]
+
+
+def test_sealed_before_init_with_the_layouts_sizes(sealed):
+    child, log = sealed
+    text = log.getvalue()
+    m = re.search(r"kernel sealed: text (\d+) KiB, rodata (\d+) KiB", text)
+    assert m and text.index(m.group(0)) < text.index("hvcfg-linux: init reached")
+    doc = json.loads((GUESTS / "Image.layout.json").read_text())
+    assert int(m.group(1)) == (doc["text"]["end"] - doc["text"]["start"]) // 1024
+    assert int(m.group(2)) == (doc["rodata"]["end"] - doc["rodata"]["start"]) // 1024
+    assert not violations(log), "the boot itself must not write sealed pages"
+
+
+def test_static_key_flip_works(sealed):
+    child, log = sealed
+    before = len(violations(log))
+    for value in ("1", "0", "1"):
+        out = shell(child, f"echo {value} > {SCHEDSTATS}; cat {SCHEDSTATS}")
+        assert out.strip().splitlines()[-1] == value
+    assert len(violations(log)) == before
+
+
+def test_function_tracer_works(sealed):
+    child, log = sealed
+    before = len(violations(log))
+    shell(child, "echo function > current_tracer", timeout=300)
+    shell(child, "sleep 1; echo 0 > tracing_on")
+    out = shell(child, "grep -c ' <-' trace", timeout=300)
+    assert int(out.strip().splitlines()[-1]) > 100, out        # functions were traced
+    shell(child, "echo nop > current_tracer", timeout=300)
+    shell(child, "echo 1 > tracing_on")
+    assert len(violations(log)) == before
+
+
+def test_kprobe_is_blocked_and_linux_goes_on(sealed):
+    child, log = sealed
+    shell(child, "echo 'p:hvcfgx do_sys_openat2' > kprobe_events")
+    shell(child, "echo 1 > events/kprobes/hvcfgx/enable")
+    found = violations(log)
+    assert found and found[-1][0] == "text", log.getvalue()[-2000:]
+    # The BRK was never written: opening files does not hit the probe, the shell still works.
+    out = shell(child, "cat /proc/version >/dev/null; grep -c hvcfgx trace")
+    assert out.strip().splitlines()[-1] == "0", out
+    shell(child, "echo 0 > events/kprobes/hvcfgx/enable")
+    shell(child, "echo > kprobe_events")
+    assert shell(child, "echo alive").strip().splitlines()[-1] == "alive"
+
+
+def test_module_writing_text_and_syscall_table_is_blocked(sealed):
+    """Root loads a module (guests/seal-test/) that writes a BRK over a kernel function's entry
+    and a zero over the syscall table's first entry, each through a writable vmap alias of the
+    page, as a rootkit would: both writes are refused, Linux goes on."""
+    child, log = sealed
+    before = len(violations(log))
+    symbols = json.loads((GUESTS / "Image.layout.json").read_text())["symbols"]
+    shell(child, f"insmod /lib/hvcfg/hvcfg_seal_test.ko vfree_offset={symbols['vfree']} "
+                 f"sys_call_table_offset={symbols['sys_call_table']}")
+    out = shell(child, "dmesg | grep hvcfg-seal-test")
+    assert re.search(r"hvcfg-seal-test: text at \S+: unchanged", out), out
+    assert re.search(r"hvcfg-seal-test: syscall table at \S+: unchanged", out), out
+    kinds = [kind for kind, _ in violations(log)[before:]]
+    assert kinds == ["text", "read-only data"], kinds
+    assert shell(child, "echo alive").strip().splitlines()[-1] == "alive"
+
+
+def test_heartbeat_unaffected(sealed):
+    child, log = sealed
+    child.expect(r"\[heartbeat\] heartbeat (\d+)\r")
+    first = int(child.match.group(1))
+    child.expect(r"\[heartbeat\] heartbeat (\d+)\r")
+    assert int(child.match.group(1)) == first + 1
+    assert "heartbeat: halted" not in log.getvalue()
