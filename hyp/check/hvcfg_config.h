@@ -49,6 +49,9 @@
 #define HV_HAS_CHANNELS     1
 #define HV_NCHANNELS        2
 
+/* Some partition sees its channels as ivshmem PCI functions (hyp/pci/) */
+#define HV_HAS_IVSHMEM      1
+
 /* Kernel sealing: ftrace's entries and call sites a sealed kernel's BL patches may use
  * (integrity.BL_TARGETS, BL_SITES; struct hv_integrity) */
 #define HV_SEAL_BL_TARGETS  2

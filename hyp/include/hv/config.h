@@ -83,6 +83,8 @@ struct hv_ivshmem_config {
     uint64_t regs_ipa;
     uint32_t nfn;                   /* = nchannels, <= 32 (PCI_DEVICES_PER_BUS) */
     uint32_t ivposition;            /* bit n: end n is ends[1] of its channel (IVPosition) */
+};
+
 /* Kernel sealing (docs/integrity.md): what the sealed stage-2 tables narrow, by kind. */
 enum hv_seal_range_kind {
     HV_SEAL_RANGE_TEXT,             /* the only kind patched (static keys, ftrace) */
