@@ -155,7 +155,7 @@ def test_partition_entry_and_file_allow_the_same_keys(tmp_path: Path) -> None:
     found = diags(write(tmp_path, "b.yaml", text))
     assert sorted(d.code for d in found) == ["E002", "E002"]
     keys = set(part_keys := schema(PARTITION_SCHEMA)["$defs"]["partitionKeys"]["properties"])
-    assert len(part_keys) == 14
+    assert len(part_keys) == 15
     for d in found:
         listed = set(d.hint.split(": ", 1)[1].split(", "))
         assert listed == keys | ({"include"} if "bogus2" in d.message else set())
