@@ -102,9 +102,10 @@ def build(config: Path, build_root: Path = Path("build"),
             else:
                 on_system(analysis.system)
             final = out_dir(analysis.system, build_root)
+            inputs_digest = fingerprint(analysis.system)    # while the hypervisor compiles
             result = _build_into(tc, jobs, analysis, early[0], staged[0], final)
         summary = _verify_staged(analysis, staged[0], final)
-        stamp.write(staged[0], fingerprint(analysis.system))      # the last file written
+        stamp.write(staged[0], inputs_digest)           # the last file written
         _replace_dir(staged[0], final)
     except BaseException:
         for d in staged:
@@ -202,6 +203,11 @@ def _build_into(tc: toolchain.Toolchain, jobs: toolchain.Jobs, analysis: Analysi
     generated = toolchain.start_compile(
         tc, jobs, [gen / "hvcfg_config.c", gen / "pgtables.s", gen / "images.s"],
         [HYP_DIR / "include", gen], staging / "obj", first=len(hyp.sources))
+    # What needs no image is written while the hypervisor compiles. Texts name the directory
+    # the outputs end up in, not the staging one.
+    (staging / "memory-map.txt").write_text(layout_mod.describe(lay, system))
+    (staging / "memory-map.svg").write_text(
+        memmap_svg.from_layout(lay, system, layout_mod.placed_regions(lay, system)))
     elf = staging / "hyp.elf"
     binary = staging / "hyp.bin"
     try:
@@ -214,10 +220,6 @@ def _build_into(tc: toolchain.Toolchain, jobs: toolchain.Jobs, analysis: Analysi
     if bootfolder.needs_boot_folder(system):
         bootfolder.write_boot_folder(staging, binary,     # the Pi firmware's SD-card folder
                                      bootfolder.firmware_settings(system))
-    # Texts name the directory the outputs end up in, not the staging one.
-    (staging / "memory-map.txt").write_text(layout_mod.describe(lay, system))
-    (staging / "memory-map.svg").write_text(
-        memmap_svg.from_layout(lay, system, layout_mod.placed_regions(lay, system)))
     (staging / "manifest.json").write_text(
         package.manifest(system, lay, binary).replace(str(staging), str(final)))
     return BuildResult(analysis, final, final / "hyp.elf", final / "hyp.bin",
