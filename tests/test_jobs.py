@@ -4,6 +4,7 @@ once as it has workers (the cores), urgent ones first, and leaves nothing runnin
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -67,3 +68,28 @@ def test_a_failed_tool_is_reported_by_the_first_source_in_order(tmp_path):
         comp = toolchain.start_compile(tc, jobs, bad, [], tmp_path / "obj")
         with pytest.raises(toolchain.ToolFailed, match=r"compiling .*a\.c"):
             comp.wait()
+
+
+def test_a_partition_that_does_not_compile_stops_the_build_and_leaves_nothing(tmp_path,
+                                                                              monkeypatch):
+    """The hypervisor's sources are compiling in the background when the partition's fail:
+    the build reports E039 at the YAML key, waits for the running jobs and removes its
+    staging directory; build/ holds no output, only the caches."""
+    from hvcfg import pipeline
+    from hvcfg.diagnostics import ConfigError
+
+    board = Path(__file__).resolve().parent / "negative/e039-sources-do-not-compile.yaml"
+    started: list[Path] = []
+    start = pipeline.HypCompile.start
+
+    def record(tc, jobs, system, staging):
+        started.append(staging)
+        return start(tc, jobs, system, staging)
+    monkeypatch.setattr(pipeline.HypCompile, "start", staticmethod(record))
+    with pytest.raises(ConfigError) as err:
+        pipeline.build(board, tmp_path / "build")
+    assert [(d.code, d.pos.line if d.pos else None) for d in err.value.diagnostics] == \
+        [("E039", 13)]
+    assert "broken.c" in str(err.value) and "Traceback" not in str(err.value)
+    assert len(started) == 1            # the hypervisor had started compiling
+    assert sorted(p.name for p in (tmp_path / "build").iterdir()) == [".cache"]
