@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from hvcfg import toolchain
+from hvcfg import pipeline, toolchain
+from hvcfg.diagnostics import ConfigError
 
 
 def test_runs_as_many_jobs_at_once_as_it_has_workers():
@@ -75,9 +76,6 @@ def test_a_partition_that_does_not_compile_stops_the_build_and_leaves_nothing(tm
     """The hypervisor's sources are compiling in the background when the partition's fail:
     the build reports E039 at the YAML key, waits for the running jobs and removes its
     staging directory; build/ holds no output, only the caches."""
-    from hvcfg import pipeline
-    from hvcfg.diagnostics import ConfigError
-
     board = Path(__file__).resolve().parent / "negative/e039-sources-do-not-compile.yaml"
     started: list[Path] = []
     start = pipeline.HypCompile.start

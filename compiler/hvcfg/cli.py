@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from . import __version__, bootfolder, pipeline, scaffold, toolchain
+from . import __version__, bootfolder, pipeline, scaffold, serialrelay, surface, toolchain
 from .diagnostics import ConfigError, Diagnostic, error
 from .verify import register as register_verify
 from .xsa import commands as xsa_commands
@@ -70,7 +70,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 0
     if args.uart_dir:
         args.uart_dir.mkdir(parents=True, exist_ok=True)
-    from . import serialrelay  # here, not at the top: `build` and `check` do without it
     relay = serialrelay.Relay(analysis.system, spec.qemu.serials, args.uart_dir)
     cmd = toolchain.qemu_run_command(spec.qemu, image, extra, relay.sockets)
     return relay.run(cmd, args.timeout)
@@ -108,7 +107,6 @@ def cmd_flash(args: argparse.Namespace) -> int:
 
 
 def cmd_surface(args: argparse.Namespace) -> int:
-    from . import surface  # here, not at the top: `build` and `check` do without it
     analysis = build_if_stale(args)
     out = pipeline.out_dir(analysis.system, args.build_dir)
     s = surface.compute(analysis.system, out / "hyp.elf", out / "gen", pipeline.HYP_DIR)
