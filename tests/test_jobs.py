@@ -49,12 +49,19 @@ def test_urgent_jobs_overtake_background_ones():
 
 
 def test_leaving_drops_queued_jobs_and_waits_for_running_ones():
-    gate = threading.Event()
+    started, gate = threading.Event(), threading.Event()
     done: list[str] = []
+
+    def slow() -> str:
+        started.set()
+        gate.wait(30)
+        done.append("ran")
+        return "x"
     with pytest.raises(RuntimeError, match="boom"):
         with toolchain.Jobs(workers=1) as jobs:
-            running = jobs.submit(lambda: (gate.wait(30), done.append("ran"), "x")[2])
+            running = jobs.submit(slow)
             queued = jobs.submit(lambda: done.append("queued") or "y")
+            assert started.wait(30)
             threading.Timer(0.2, gate.set).start()
             raise RuntimeError("boom")
     assert done == ["ran"] and running.done() and queued.cancelled()
