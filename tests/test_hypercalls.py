@@ -92,10 +92,6 @@ doorbell:
 """
 
 
-class _Layout:
-    stack_size = 0x4000
-
-
 def test_a_new_call_is_one_row(tmp_path, monkeypatch):
     """A doorbell row (the next issue's call) reaches the C ids, the dispatch list, the
     partitions' header, `check`, `hvcfg surface` and the docs without any other edit."""
@@ -108,7 +104,7 @@ def test_a_new_call_is_one_row(tmp_path, monkeypatch):
     board.write_text(text.replace("include: ../", f"include: {ROOT}/"))
     system = pipeline.analyse(board, ROOT / "build").system
     p = next(p for p in system.partitions if "doorbell" in p.hypercalls)
-    header = codegen.render_config_h(system, _Layout(), ())      # type: ignore[arg-type]
+    header = codegen.render_config_h(system, 0x4000, ())
     assert "#define HV_HC_DOORBELL 2\n#define HV_HC_DOORBELL_FID 0xc6000003u" in header
     assert "X(DOORBELL, hv_hc_doorbell)" in header
     assert "void hv_hc_doorbell(struct hv_regs *regs);" in header
@@ -123,7 +119,7 @@ def test_a_new_call_is_one_row(tmp_path, monkeypatch):
 
 def test_grant_bits_in_the_generated_tables():
     system = pipeline.analyse(BOARD, ROOT / "build").system
-    header = codegen.render_config_h(system, _Layout(), ())      # type: ignore[arg-type]
+    header = codegen.render_config_h(system, 0x4000, ())
     for hc in hypercalls.table():
         assert f"#define HV_HC_{hc.macro} {hc.bit}\n" in header
         assert f"#define HV_HC_{hc.macro}_FID {hc.fid:#x}u\n" in header

@@ -27,13 +27,9 @@ def test_hyp_uses_no_partition_macro_and_partitions_no_hypervisor_macro():
     assert found == []
 
 
-class _Layout:
-    stack_size = 0x4000
-
-
 def test_generated_headers_follow_the_prefix_rule():
     system = pipeline.analyse(BOARD, ROOT / "build").system
-    hyp = codegen.render_config_h(system, _Layout(), ())         # type: ignore[arg-type]
+    hyp = codegen.render_config_h(system, 0x4000, ())
     guest = codegen.render_partition_header(system, system.partitions[0], ())
     hyp_names = re.findall(r"^#\s*define\s+(\w+)", hyp, re.M)
     guest_names = re.findall(r"^#\s*define\s+(\w+)", guest, re.M)

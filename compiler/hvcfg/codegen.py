@@ -74,7 +74,9 @@ def hcr_el2() -> tuple[int, str]:
     return sum(1 << b for b in HCR_BITS.values()), "HCR_EL2 = " + " | ".join(HCR_BITS)
 
 
-def render_config_h(system: System, layout: Layout, inputs: tuple[Path, ...]) -> str:
+def render_config_h(system: System, stack_size: int, inputs: tuple[Path, ...]) -> str:
+    """hvcfg_config.h: from the System alone (and the per-CPU stack size), not the layout of
+    the images, so that the hypervisor's sources can compile before the images are built."""
     gic = system.board.gic
     if not (gic.gicc and gic.gich and gic.maintenance_intid is not None and system.board.timer):
         raise RuntimeError("a board without GICv2 virtualisation or timer passed the rules "
@@ -99,7 +101,7 @@ def render_config_h(system: System, layout: Layout, inputs: tuple[Path, ...]) ->
         sealed=any(p.integrity for p in system.partitions),
         provenance=provenance(inputs), version=__version__, board_name=system.board_spec.name,
         ncpus=len(system.board.cpus), partitions=system.partitions,
-        stack_size=layout.stack_size, console_base=system.hypervisor.console.device.regs[0].base)
+        stack_size=stack_size, console_base=system.hypervisor.console.device.regs[0].base)
 
 
 @dataclass(frozen=True)

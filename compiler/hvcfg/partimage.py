@@ -57,9 +57,10 @@ def _file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "<missing>"
 
 
-def built(tc: toolchain.Toolchain, system: System, p: Partition, cache: Path) -> PartitionImage:
-    """The image of a partition built from sources: from the cache, or compiled into it.
-    Raises toolchain.ToolFailed when its sources do not compile or link."""
+def built(tc: toolchain.Toolchain, system: System, p: Partition, cache: Path,
+          jobs: toolchain.Jobs) -> PartitionImage:
+    """The image of a partition built from sources: from the cache, or compiled into it (its
+    tool runs by `jobs`). Raises toolchain.ToolFailed when its sources do not compile or link."""
     header = codegen.render_partition_header(system, p, system.inputs)
     script = codegen.render_partition_ld(p, system.inputs)
     defines = tuple(f"-D{name}={value}" for name, value in p.defines)
@@ -73,7 +74,7 @@ def built(tc: toolchain.Toolchain, system: System, p: Partition, cache: Path) ->
         tmp = entry_dir.with_name(f"{entry_dir.name}.tmp-{os.getpid()}")
         shutil.rmtree(tmp, ignore_errors=True)
         try:
-            _build(tc, p, tmp, header, script, defines)
+            _build(tc, jobs, p, tmp, header, script, defines)
             shutil.rmtree(entry_dir, ignore_errors=True)
             tmp.rename(entry_dir)
         finally:
@@ -83,17 +84,17 @@ def built(tc: toolchain.Toolchain, system: System, p: Partition, cache: Path) ->
     return PartitionImage(binary, binary.stat().st_size, False, elf, entry, link_base)
 
 
-def _build(tc: toolchain.Toolchain, p: Partition, out: Path, header: str, script: str,
-           defines: tuple[str, ...]) -> None:
+def _build(tc: toolchain.Toolchain, jobs: toolchain.Jobs, p: Partition, out: Path, header: str,
+           script: str, defines: tuple[str, ...]) -> None:
     gen = out / "gen"
     gen.mkdir(parents=True)
     (gen / "partition_config.h").write_text(header)
     (gen / "partition.ld").write_text(script)
     elf = out / f"{p.name}.elf"
-    toolchain.compile_and_link(tc, list(p.image.sources), [gen, p.spec_dir,
-                                                          *p.image.include_dirs],
+    toolchain.compile_and_link(tc, jobs, list(p.image.sources),
+                               [gen, p.spec_dir, *p.image.include_dirs],
                                gen / "partition.ld", out / "obj", elf, defines, deps=True)
-    toolchain.objcopy_binary(tc, elf, out / f"{p.name}.bin")
+    toolchain.objcopy_binary(tc, elf, out / f"{p.name}.bin", jobs)
     inputs = {str(f.resolve()): _file_digest(f) for f in toolchain.depfile_inputs(out / "obj")
               if out.resolve() not in f.resolve().parents}
     (out / "inputs.json").write_text(json.dumps(inputs, indent=1, sort_keys=True))

@@ -84,23 +84,69 @@ def fingerprint(system: System, dtb_inputs: tuple[Path, ...] = ()) -> str:
 
 def build(config: Path, build_root: Path = Path("build"),
           analysis: Analysis | None = None) -> BuildResult:
-    """Build `config` (its analysis may be passed in when the caller already has it)."""
-    analysis = analysis or analyse(config, build_root)
-    system = analysis.system
+    """Build `config` (its analysis may be passed in when the caller already has it). The
+    hypervisor's own sources start compiling as soon as the configuration's System is known,
+    on the cores the partitions' compilations leave free (HypCompile)."""
     tc = toolchain.find_toolchain(hypbuild.load(HYP_DIR))
-    final = out_dir(system, build_root)
+    staged: list[Path] = []       # the staging directory, once on_system made it
+    try:
+        with toolchain.Jobs() as jobs:
+            early: list[HypCompile] = []
+
+            def on_system(system: System) -> None:
+                staged.append(_staging(build_root, out_dir(system, build_root)))
+                early.append(HypCompile.start(tc, jobs, system, staged[0]))
+
+            if analysis is None:
+                analysis = analyse(config, build_root, jobs, on_system)
+            else:
+                on_system(analysis.system)
+            final = out_dir(analysis.system, build_root)
+            inputs_digest = fingerprint(analysis.system)    # while the hypervisor compiles
+            result = _build_into(tc, jobs, analysis, early[0], staged[0], final)
+        summary = _verify_staged(analysis, staged[0], final)
+        stamp.write(staged[0], inputs_digest)           # the last file written
+        _replace_dir(staged[0], final)
+    except BaseException:
+        for d in staged:
+            shutil.rmtree(d, ignore_errors=True)
+        raise
+    return dataclasses.replace(result, verify_summary=summary)
+
+
+def _staging(build_root: Path, final: Path) -> Path:
     staging = build_root / f".{final.name}.staging-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    try:
-        result = _build_into(tc, analysis, staging, final)
-        summary = _verify_staged(analysis, staging, final)
-        stamp.write(staging, fingerprint(system))           # the last file written
-        _replace_dir(staging, final)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return dataclasses.replace(result, verify_summary=summary)
+    (staging / "gen").mkdir()
+    return staging
+
+
+@dataclass
+class HypCompile:
+    """The hypervisor's own sources (hyp/), compiling in the background: they read only the
+    generated hvcfg_config.h and asm-offsets.h, which depend on the System and not on the
+    partitions' images, so they need not wait for the images layer."""
+
+    sources: list[Path]
+    compilation: toolchain.Compilation
+
+    @staticmethod
+    def start(tc: toolchain.Toolchain, jobs: toolchain.Jobs, system: System,
+              staging: Path) -> HypCompile:
+        gen = staging / "gen"
+        (gen / "hvcfg_config.h").write_text(
+            codegen.render_config_h(system, layout_mod.STACK_SIZE, system.inputs))
+        try:
+            (gen / "asm-offsets.h").write_text(toolchain.asm_offsets(   # the assembly's offsets
+                tc, HYP_DIR / hypbuild.load(HYP_DIR).asm_offsets, [HYP_DIR / "include", gen],
+                staging / "obj"))
+        except toolchain.ToolFailed as exc:
+            raise HypBuildFailed(str(exc)) from None
+        sources = codegen.hyp_sources(system, HYP_DIR)
+        return HypCompile(sources, toolchain.start_compile(
+            tc, jobs, sources, [HYP_DIR / "include", gen], staging / "obj",
+            priority=toolchain.BACKGROUND))
 
 
 def _verify_staged(analysis: Analysis, staging: Path, final: Path) -> str:
@@ -120,8 +166,8 @@ def _verify_staged(analysis: Analysis, staging: Path, final: Path) -> str:
     raise VerifyFailed(report.render(), final / "hyp.elf", rejected, final)
 
 
-def _build_into(tc: toolchain.Toolchain, analysis: Analysis, staging: Path,
-                final: Path) -> BuildResult:
+def _build_into(tc: toolchain.Toolchain, jobs: toolchain.Jobs, analysis: Analysis,
+                hyp: HypCompile, staging: Path, final: Path) -> BuildResult:
     """Everything `check` did not: store the partitions' files, generate the hypervisor's
     configuration, compile, link and package it. Nothing here can fail on a configuration
     `check` accepted: a failure is an internal error (HypBuildFailed)."""
@@ -141,9 +187,9 @@ def _build_into(tc: toolchain.Toolchain, analysis: Analysis, staging: Path,
     lay = layout_mod.compute_layout(system, analysis.hyp, files)
     inputs = system.inputs
     gen = staging / "gen"
-    gen.mkdir()
+    if lay.stack_size != layout_mod.STACK_SIZE:     # HypCompile.start's hvcfg_config.h
+        raise RuntimeError("the hypervisor compiled with another stack size than the layout's")
     texts = {
-        "hvcfg_config.h": codegen.render_config_h(system, lay, inputs),
         "hvcfg_config.c": codegen.render_config_c(system, lay, inputs),
         "pgtables.s": codegen.render_pgtables(system, lay, inputs),
         "images.s": codegen.render_images(lay, inputs, gen),
@@ -152,28 +198,28 @@ def _build_into(tc: toolchain.Toolchain, analysis: Analysis, staging: Path,
     }
     for name, text in texts.items():
         (gen / name).write_text(text)
-    (gen / "asm-offsets.h").write_text(toolchain.asm_offsets(       # the assembly's offsets
-        tc, HYP_DIR / hypbuild.load(HYP_DIR).asm_offsets, [HYP_DIR / "include", gen],
-        staging / "obj"))
-    sources = codegen.hyp_sources(system, HYP_DIR)
     # Generated assembly is .s, not .S: never preprocessed, so a partition called `linux`
     # is not turned into `1` by the C preprocessor.
-    sources += [gen / "hvcfg_config.c", gen / "pgtables.s", gen / "images.s"]
+    generated = toolchain.start_compile(
+        tc, jobs, [gen / "hvcfg_config.c", gen / "pgtables.s", gen / "images.s"],
+        [HYP_DIR / "include", gen], staging / "obj", first=len(hyp.sources))
+    # What needs no image is written while the hypervisor compiles. Texts name the directory
+    # the outputs end up in, not the staging one.
+    (staging / "memory-map.txt").write_text(layout_mod.describe(lay, system))
+    (staging / "memory-map.svg").write_text(
+        memmap_svg.from_layout(lay, system, layout_mod.placed_regions(lay, system)))
     elf = staging / "hyp.elf"
     binary = staging / "hyp.bin"
     try:
-        toolchain.compile_and_link(tc, sources, [HYP_DIR / "include", gen], gen / "hyp.ld",
-                                   staging / "obj", elf)
-        toolchain.objcopy_binary(tc, elf, binary)
+        hyp.compilation.wait()
+        generated.wait()
+        toolchain.link(tc, jobs, hyp.compilation.objs + generated.objs, gen / "hyp.ld", elf)
+        toolchain.objcopy_binary(tc, elf, binary, jobs)
     except toolchain.ToolFailed as exc:
         raise HypBuildFailed(str(exc)) from None
     if bootfolder.needs_boot_folder(system):
         bootfolder.write_boot_folder(staging, binary,     # the Pi firmware's SD-card folder
                                      bootfolder.firmware_settings(system))
-    # Texts name the directory the outputs end up in, not the staging one.
-    (staging / "memory-map.txt").write_text(layout_mod.describe(lay, system))
-    (staging / "memory-map.svg").write_text(
-        memmap_svg.from_layout(lay, system, layout_mod.placed_regions(lay, system)))
     (staging / "manifest.json").write_text(
         package.manifest(system, lay, binary).replace(str(staging), str(final)))
     return BuildResult(analysis, final, final / "hyp.elf", final / "hyp.bin",

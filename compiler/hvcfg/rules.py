@@ -27,6 +27,8 @@ listed.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -139,8 +141,15 @@ def dtb_path(out: Path, name: str) -> Path:
     return out / "partitions" / name / f"{name}.dtb"
 
 
-def analyse(config: Path, build_root: Path = Path("build")) -> Analysis:
-    """Run every rule on `config`; raises ConfigError with every error found."""
+def analyse(config: Path, build_root: Path = Path("build"), jobs: toolchain.Jobs | None = None,
+            on_system: Callable[[System], None] | None = None) -> Analysis:
+    """Run every rule on `config`; raises ConfigError with every error found. Partition images
+    are compiled by `jobs` (a pool of this call's own when None). `on_system` is called with
+    the System once every rule before the images layer passed: `build` starts compiling the
+    hypervisor there, so that it shares the cores with the partitions' compilations."""
+    if jobs is None:
+        with toolchain.Jobs() as own:
+            return analyse(config, build_root, own, on_system)
     doc = load.load_config(config)
     spec = model.board_spec_from_doc(doc)
     dtb = toolchain.ensure_dtb(spec, cache_dir(build_root))
@@ -156,7 +165,9 @@ def analyse(config: Path, build_root: Path = Path("build")) -> Analysis:
     found += checks.check(system, hyp.base, hyp.size) + integrity.check(system)
     _stop_on(found)
     _stop_on(stage2_over_hypervisor(system, hyp))
-    plans, image_errors = _plans(system, dtb, build_root)
+    if on_system is not None:
+        on_system(system)
+    plans, image_errors = _plans(system, dtb, build_root, jobs)
     _stop_on(image_errors)
     _stop_on(hypervisor_size(system, hyp, plans))
     return Analysis(system, hyp, tuple(found), dtb, plans)
@@ -285,19 +296,25 @@ def stage2_over_hypervisor(system: System, hyp: Reg) -> list[Diagnostic]:
 
 # ---------------------------------------------------------------- images
 
-def _plans(system: System, dtb: Path, build_root: Path
+def _plans(system: System, dtb: Path, build_root: Path, jobs: toolchain.Jobs
            ) -> tuple[dict[str, PartitionPlan], list[Diagnostic]]:
-    plans: dict[str, PartitionPlan] = {}
-    out: list[Diagnostic] = []
+    """Every partition's image is built side by side (their compilations share `jobs`); the
+    findings are then taken partition by partition, in configuration order."""
     tc = toolchain.find_toolchain(hypbuild.load(hypbuild.HYP_DIR)) \
         if any(p.image.sources for p in system.partitions) else None
     try:
         board_root = guestdt.board_tree(dtb)
     except guestdt.GuestTreeError as exc:
-        return plans, [error("E011", str(exc), system.board_spec.pos)]
-    for p in system.partitions:
+        return {}, [error("E011", str(exc), system.board_spec.pos)]
+    # One thread a partition: each only hands its tool runs to `jobs` and waits for them.
+    with ThreadPoolExecutor(max_workers=max(1, len(system.partitions))) as builds:
+        images = [builds.submit(_image, tc, system, p, cache_dir(build_root), jobs)
+                  for p in system.partitions]
+    plans: dict[str, PartitionPlan] = {}
+    out: list[Diagnostic] = []
+    for p, image_of in zip(system.partitions, images, strict=True):
         try:
-            image, problems = _image(tc, system, p, cache_dir(build_root))
+            image, problems = image_of.result()
             initrd_size = p.initrd.stat().st_size if p.initrd else None
         except OSError as exc:          # unreadable image or initrd, unwritable cache
             out.append(error("E029", f"partition '{p.name}': {exc.strerror}: {exc.filename}",
@@ -337,8 +354,8 @@ def _plans(system: System, dtb: Path, build_root: Path
     return plans, out
 
 
-def _image(tc: toolchain.Toolchain | None, system: System, p: Partition, cache: Path
-           ) -> tuple[partimage.PartitionImage | None, list[Diagnostic]]:
+def _image(tc: toolchain.Toolchain | None, system: System, p: Partition, cache: Path,
+           jobs: toolchain.Jobs) -> tuple[partimage.PartitionImage | None, list[Diagnostic]]:
     """The partition's image and what is wrong with it (E039, E049, E057, E058); `tc` is
     there whenever some partition has sources."""
     pos = p.image.pos
@@ -353,7 +370,7 @@ def _image(tc: toolchain.Toolchain | None, system: System, p: Partition, cache: 
     else:
         try:
             image = partimage.built(tc or toolchain.find_toolchain(hypbuild.load(hypbuild.HYP_DIR)),
-                                   system, p, cache)
+                                   system, p, cache, jobs)
         except toolchain.ToolFailed as exc:
             return None, [error("E039", f"partition '{p.name}': {exc}", pos,
                                 hint="fix the partition's sources (the tool's output is above)")]

@@ -9,12 +9,17 @@ Nothing else in hvcfg starts a process.
 from __future__ import annotations
 
 import hashlib
+import heapq
+import itertools
 import os
 import shutil
 import subprocess
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
 
 from .diagnostics import ConfigError, error
 from .hypbuild import HypBuild
@@ -61,27 +66,116 @@ def _run(cmd: list[str], what: str) -> str:
     return out
 
 
-def compile_and_link(tc: Toolchain, sources: list[Path], include_dirs: list[Path],
-                     linker_script: Path, obj_dir: Path, elf: Path,
-                     defines: tuple[str, ...] = (), deps: bool = False) -> str:
-    """Compile C/assembly sources in parallel, then link them with the given script; the
-    linker's warnings are returned. With `deps`, each object gets a make-style `.d` file
+URGENT, BACKGROUND = 0, 1      # job priorities: what the caller waits for, what can wait
+
+
+class Jobs:
+    """The tool processes of one hvcfg run, at most `workers` (os.cpu_count()) at a time,
+    whoever submits them: the partitions' compilations and the hypervisor's share the cores.
+    A free worker takes the URGENT job submitted first, then the BACKGROUND one. Leaving the
+    `with` block drops the jobs not started and waits for the running ones, so that nothing
+    writes into a directory the caller is about to remove."""
+
+    def __init__(self, workers: int | None = None):
+        self._queue: list[tuple[int, int, Future[str], Callable[[], str]]] = []
+        self._order = itertools.count()
+        self._cond = threading.Condition()
+        self._closed = False
+        self.workers = workers or os.cpu_count() or 2
+        self._threads = [threading.Thread(target=self._work, daemon=True)
+                         for _ in range(self.workers)]
+        for t in self._threads:
+            t.start()
+
+    def submit(self, fn: Callable[[], str], priority: int = URGENT) -> Future[str]:
+        fut: Future[str] = Future()
+        with self._cond:
+            if self._closed:
+                raise RuntimeError("job pool closed")
+            heapq.heappush(self._queue, (priority, next(self._order), fut, fn))
+            self._cond.notify()
+        return fut
+
+    def run(self, cmd: list[str], what: str, priority: int = URGENT) -> Future[str]:
+        return self.submit(lambda: _run(cmd, what), priority)
+
+    def _work(self) -> None:
+        while True:
+            with self._cond:
+                while not self._queue and not self._closed:
+                    self._cond.wait()
+                if not self._queue:
+                    return
+                _, _, fut, fn = heapq.heappop(self._queue)
+            if fut.set_running_or_notify_cancel():
+                try:
+                    fut.set_result(fn())
+                except BaseException as exc:   # handed to whoever waits for the job
+                    fut.set_exception(exc)
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            for _, _, fut, _ in self._queue:
+                fut.cancel()
+            self._queue.clear()
+            self._cond.notify_all()
+        for t in self._threads:
+            t.join()
+
+    def __enter__(self) -> Jobs:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+@dataclass
+class Compilation:
+    """Sources being compiled (by a Jobs pool) into `objs`, in source order."""
+
+    objs: list[Path]
+    pending: list[Future[str]] = field(default_factory=list)
+
+    def wait(self) -> None:
+        """Raise the failure of the first source (in source order) that did not compile."""
+        for fut in self.pending:
+            fut.result()
+
+
+def start_compile(tc: Toolchain, jobs: Jobs, sources: list[Path], include_dirs: list[Path],
+                  obj_dir: Path, defines: tuple[str, ...] = (), deps: bool = False,
+                  priority: int = URGENT, first: int = 0) -> Compilation:
+    """Submit one job a source (gcc compiles and assembles it in one run); `first` numbers
+    the objects (NN-stem.o), so that objects of two batches into one directory never collide
+    and the link order is the numbering. With `deps`, each object gets a make-style `.d` file
     listing the headers it read (see depfile_inputs)."""
     obj_dir.mkdir(parents=True, exist_ok=True)
     incs = ["-isystem", str(tc.gcc_include)] + [f"-I{d}" for d in include_dirs]
-    objs: list[Path] = []
-    jobs: list[tuple[list[str], str]] = []
-    for i, src in enumerate(sources):
+    dep = ["-MMD"] if deps else []
+    out = Compilation([])
+    for i, src in enumerate(sources, first):
         obj = obj_dir / f"{i:02d}-{src.stem}.o"
-        objs.append(obj)
-        dep = ["-MMD"] if deps else []
-        jobs.append(([tc.tool("gcc"), *tc.cflags, *incs, *defines, *dep, "-c", str(src),
-                      "-o", str(obj)], f"compiling {src}"))
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        for fut in [pool.submit(_run, cmd, what) for cmd, what in jobs]:
-            fut.result()
-    return _run([tc.tool("gcc"), *tc.ldflags, "-T", str(linker_script), *map(str, objs),
-                 "-o", str(elf)], f"linking {elf.name}")
+        out.objs.append(obj)
+        out.pending.append(jobs.run([tc.tool("gcc"), *tc.cflags, *incs, *defines, *dep, "-c",
+                                     str(src), "-o", str(obj)], f"compiling {src}", priority))
+    return out
+
+
+def link(tc: Toolchain, jobs: Jobs, objs: list[Path], linker_script: Path, elf: Path) -> str:
+    """Link objects with the given script; the linker's warnings are returned."""
+    return jobs.run([tc.tool("gcc"), *tc.ldflags, "-T", str(linker_script), *map(str, objs),
+                     "-o", str(elf)], f"linking {elf.name}").result()
+
+
+def compile_and_link(tc: Toolchain, jobs: Jobs, sources: list[Path], include_dirs: list[Path],
+                     linker_script: Path, obj_dir: Path, elf: Path,
+                     defines: tuple[str, ...] = (), deps: bool = False) -> str:
+    """Compile sources side by side, then link them; the linker's warnings are returned."""
+    comp = start_compile(tc, jobs, sources, include_dirs, obj_dir, defines, deps)
+    comp.wait()
+    return link(tc, jobs, comp.objs, linker_script, elf)
 
 
 def depfile_inputs(obj_dir: Path) -> list[Path]:
@@ -108,8 +202,12 @@ def asm_offsets(tc: Toolchain, source: Path, include_dirs: list[Path], work: Pat
     return proc.stdout
 
 
-def objcopy_binary(tc: Toolchain, elf: Path, out: Path) -> None:
-    _run([tc.tool("objcopy"), "-O", "binary", str(elf), str(out)], f"objcopy {elf.name}")
+def objcopy_binary(tc: Toolchain, elf: Path, out: Path, jobs: Jobs | None = None) -> None:
+    cmd = [tc.tool("objcopy"), "-O", "binary", str(elf), str(out)]
+    if jobs is None:
+        _run(cmd, f"objcopy {elf.name}")
+    else:
+        jobs.run(cmd, f"objcopy {elf.name}").result()
 
 
 def qemu_dtb_command(q: QemuSpec, out: Path) -> list[str]:
