@@ -95,12 +95,17 @@ def build(config: Path, build_root: Path = Path("build"),
 
             def on_system(system: System) -> None:
                 staged.append(_staging(build_root, out_dir(system, build_root)))
-                early.append(HypCompile.start(tc, jobs, system, staged[0]))
+                try:
+                    early.append(HypCompile.start(tc, jobs, system, staged[0]))
+                except OSError:
+                    pass    # an input the images layer diagnoses (E029, E085): start again below
 
             if analysis is None:
                 analysis = analyse(config, build_root, jobs, on_system)
             else:
                 on_system(analysis.system)
+            if not early:           # every rule has passed: a failure now is one to report
+                early.append(HypCompile.start(tc, jobs, analysis.system, staged[0]))
             final = out_dir(analysis.system, build_root)
             inputs_digest = fingerprint(analysis.system)    # while the hypervisor compiles
             result = _build_into(tc, jobs, analysis, early[0], staged[0], final)
