@@ -167,9 +167,10 @@ void hv_vgic_physical_irq(uint32_t iar, int running)
 void hv_vgic_set_level(uint32_t pidx, uint32_t intid, int level)
 {
     struct vgic_dist *d = &dists[pidx];
-    uint32_t m = 1u << (intid % 32);
+    uint32_t m = 1u << (intid % 32), was;
 
     hv_spin_lock(&d->lock);
+    was = d->level[intid / 32] & m;
     if (level) {
         d->line[intid / 32] |= m;
         d->level[intid / 32] |= m;
@@ -178,7 +179,11 @@ void hv_vgic_set_level(uint32_t pidx, uint32_t intid, int level)
         d->level[intid / 32] &= ~m;
     }
     hv_spin_unlock(&d->lock);
-    if (level)
+    /* Already waiting for a list register: whoever set it marked the work (after its unlock).
+     * A device model calls this on every change of its state (a peer's ivshmem doorbell, each
+     * one while IntrStatus & IntrMask): kicking every time cost the partition one EL2 entry
+     * per ring of a flood (red team 4). */
+    if (level && !was)
         vgic_mark_partition(&hv_partitions[pidx]);
 }
 

@@ -16,6 +16,7 @@ struct host_sysregs {
     uint64_t cntfrq_el0, cntpct_el0;
     uint64_t esr_el2, far_el2, hpfar_el2, elr_el2, spsr_el2;
     uint64_t sctlr_el1, par_el1, tpidr_el2, cptr_el2, mpidr_el1;
+    uint64_t cntv_ctl_el0, cntp_ctl_el0;
 };
 
 extern struct host_sysregs host_sysreg;
