@@ -60,10 +60,37 @@ static const struct hv_channel_end *end_of(const struct hv_partition *p, uint32_
     return &p->channels[n];
 }
 
+/* How many functions partition p presents (each with the end behind it). */
+static uint32_t functions(const struct hv_partition *p)
+{
+    uint32_t n = p->ivshmem.nfn < p->nchannels ? p->ivshmem.nfn : p->nchannels;
+
+    return n < PCI_DEVICES_PER_BUS ? n : PCI_DEVICES_PER_BUS;
+}
+
 /* Partition p presents function n (and the end behind it exists). */
 static int presents(const struct hv_partition *p, uint64_t n)
 {
-    return n < p->ivshmem.nfn && n < p->nchannels && n < PCI_DEVICES_PER_BUS;
+    return n < functions(p);
+}
+
+/* A function number from the guest (its ECAM device number, its BAR0 page), checked by
+ * presents(): clamped with a data dependency and CSDB as well, so that a mispredicted check
+ * cannot index state[].fn[] or p->channels[] beyond the partition's functions under
+ * speculation (red team 4; hv_channel_end_of does the same for the hypercalls' index). */
+static uint32_t function_nospec(const struct hv_partition *p, uint64_t n)
+{
+    uint64_t mask, bound = functions(p);
+
+#ifdef HV_HOST_SHIM
+    mask = n < bound ? ~0UL : 0;
+#else
+    __asm__ volatile("cmp %1, %2\n\tcsetm %0, lo\n\thint #20" /* CSDB */
+                     : "=r"(mask)
+                     : "r"(n), "r"(bound)
+                     : "cc");
+#endif
+    return (uint32_t)(n & mask);
 }
 
 /* The INTx line follows the state; call with the lock held. */
@@ -181,6 +208,7 @@ enum hv_mmio_result hv_ivshmem_config_access(uint32_t n, uint32_t reg, int is_wr
     if (!presents(&hv_partitions[pidx], n) || reg >= PCI_CFG_SIZE || size > 4 || size == 0 ||
         (reg & (size - 1)))
         return HV_MMIO_FAULT;
+    n = function_nospec(&hv_partitions[pidx], n);
     struct fn_state *s = &state[pidx].fn[n];
     hv_spin_lock(&state[pidx].lock);
     if (is_write)
@@ -204,6 +232,7 @@ enum hv_mmio_result hv_ivshmem_regs_access(uint64_t off, int is_write, unsigned 
         return HV_MMIO_NOT_MINE;
     if (size != 4) /* the registers are 32 bits wide, as in QEMU */
         return HV_MMIO_FAULT;
+    n = function_nospec(p, n);
     struct fn_state *s = &state[pidx].fn[n];
     hv_spin_lock(&state[pidx].lock);
     switch (reg) {
