@@ -42,6 +42,7 @@ struct fn_state {
     uint32_t bar_written[3];
     uint16_t command;
     uint8_t interrupt_line; /* scratch for the OS (PCI 3.0 6.2.4): no effect */
+    uint8_t line; /* the level last given to the vGIC (hv_ivshmem_reset: low) */
 };
 
 static struct {
@@ -93,13 +94,18 @@ static uint32_t function_nospec(const struct hv_partition *p, uint64_t n)
     return (uint32_t)(n & mask);
 }
 
-/* The INTx line follows the state; call with the lock held. */
-static void update_line(uint32_t pidx, uint32_t n, const struct fn_state *s)
+/* The INTx line follows the state; call with the lock held. A line that stays low is not
+ * written again: a peer's doorbell flood into a function whose INTx is masked (uio_pci_generic's
+ * handler masks it) then takes only this lock, not the partition's distributor lock, which its
+ * own vCPUs need on every entry (red team 4). A high one is, so that a ring samples it again. */
+static void update_line(uint32_t pidx, uint32_t n, struct fn_state *s)
 {
     uint32_t intid = end_of(&hv_partitions[pidx], n)->doorbell_intid;
+    uint8_t level = intx_request(s) && !(s->command & PCI_COMMAND_INTX_DISABLE);
 
-    if (intid)
-        hv_vgic_set_level(pidx, intid, intx_request(s) && !(s->command & PCI_COMMAND_INTX_DISABLE));
+    if (intid && (level || s->line))
+        hv_vgic_set_level(pidx, intid, level);
+    s->line = level;
 }
 
 /* BAR2's size mask: a BAR's size is a power of two (PCI 3.0 6.2.5.1), the channel's size
@@ -294,8 +300,8 @@ void hv_ivshmem_reset(uint32_t pidx)
     hv_spin_lock(&state[pidx].lock);
     for (uint32_t n = 0; n < PCI_DEVICES_PER_BUS; n++) {
         state[pidx].fn[n] = (struct fn_state){0};
-        if (presents(p, n))
-            update_line(pidx, n, &state[pidx].fn[n]);
+        if (presents(p, n) && end_of(p, n)->doorbell_intid) /* low, whatever was before */
+            hv_vgic_set_level(pidx, end_of(p, n)->doorbell_intid, 0);
     }
     hv_spin_unlock(&state[pidx].lock);
 }
