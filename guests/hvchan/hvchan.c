@@ -243,9 +243,11 @@ static int open_chan(const char *name, struct chan *c, int writable)
     uio_setup();
     c->bar = bar_size(c->dev, IVSHMEM_BAR_MEM);
     c->size = channel_size(c->dev);
-    if (c->size == 0 || c->size > c->bar || c->size < 4096) {
+    if (c->size == 0)           /* a device tree from an hvcfg before hvcfg,size: the BAR's */
+        c->size = c->bar;
+    if (c->size > c->bar || c->size < 4096) {
         errno = 0;
-        die("%s: no channel size in the device tree (hvcfg,size) that fits its BAR", name);
+        die("%s: the channel size in the device tree (hvcfg,size) does not fit its BAR", name);
     }
     c->mem = map(c->dev, "resource2", c->bar, PROT_READ | (writable ? PROT_WRITE : 0));
     c->regs = map(c->dev, "resource0", 4096, PROT_READ | PROT_WRITE);
