@@ -176,3 +176,19 @@ def test_chanpong_kept_its_beat(linux):
     hb = heartbeat(log.getvalue().replace("\r", ""), "chanpong")
     assert hb.beats >= 10
     assert hb.worst_period_us < 1_500_000, hb                     # PERIOD_MS 1000
+
+
+def test_hvchan_stays_inside_a_channel_that_is_not_a_power_of_two(linux):
+    """Red team 4: BAR2 is the channel's size rounded up to a power of two and the rest of the
+    BAR is not mapped (docs/guest-devicetree.md). hvchan bounded its accesses by the BAR's size
+    (resource2), so `dump` of the 12 KiB telemetry read into the unmapped fourth 4 KiB (a
+    stage-2 fault, SIGBUS by this board's policy), and `recv` clamped the length a hostile peer
+    wrote in the channel to the BAR too (a peer could make the receiver fault: its `on_fault`,
+    `restart` on other boards). hvchan takes the channel's size from the device tree
+    (`hvcfg,size`)."""
+    child, log = linux
+    out = shell(child, "hvchan dump telemetry 4096")
+    assert out.endswith("rc=0"), out[-500:]
+    words = "".join(out.splitlines()[:-1]).split()      # the console cut the long line
+    assert words[0] == "telemetry:" and len(words) == 1 + 0x3000 // 4, out[:200]   # 3072
+    assert not re.search(r"stage-2 fault: read of 4 bytes at ipa=0x5810b000", log.getvalue())

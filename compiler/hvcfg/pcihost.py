@@ -32,6 +32,7 @@ WINDOW_LIMIT = 1 << 32       # BAR0 is a 32-bit BAR, the window a 32-bit memory 
 PCI_COMPATIBLE = "pci-host-ecam-generic"
 IVSHMEM_COMPATIBLE = "pci1af4,1110"
 CHANNEL_PROPERTY = "hvcfg,channel"
+SIZE_PROPERTY = "hvcfg,size"       # the channel's bytes (64 bits, 2 cells): BAR2 may be larger
 SPACE_MEM32 = 0x02000000     # phys.hi of a 32-bit non-prefetchable memory range (PCI binding)
 DEV_SHIFT = 11               # the device number in phys.hi
 
@@ -114,20 +115,23 @@ def _hi_lo(value: int) -> tuple[int, int]:
     return value >> 32, value & 0xffffffff
 
 
-def dt_node(host: PciHost, functions: list[tuple[str, int]], gic_phandle: int) -> DtNode:
+def dt_node(host: PciHost, functions: list[tuple[str, int, int]], gic_phandle: int) -> DtNode:
     """The host bridge node (docs/guest-devicetree.md): Linux's pci-host-ecam-generic with
-    one child per function naming its channel (`hvcfg,channel`, read by hvchan).
-    `functions`: (channel name, doorbell INTID or 0) of function n, in channel-index order."""
+    one child per function naming its channel (`hvcfg,channel`, read by hvchan) and giving
+    its size (`hvcfg,size`: BAR2 is rounded up to a power of two, and the rest of it is not
+    mapped). `functions`: (channel name, doorbell INTID or 0, channel size) of function n, in
+    channel-index order."""
     size = host.end - host.window
     imap: list[int] = []
     children = []
-    for n, (name, intid) in enumerate(functions):
+    for n, (name, intid, chan_size) in enumerate(functions):
         if intid:                 # INTx pin A -> the end's doorbell SPI, level (GIC: 3 cells)
             imap += [n << DEV_SHIFT, 0, 0, 1, gic_phandle, 0, intid - 32, 4]
         children.append(DtNode(f"ivshmem@{n:x},0", [
             ("reg", _u32s(n << DEV_SHIFT, 0, 0, 0, 0)),
             ("compatible", IVSHMEM_COMPATIBLE.encode() + b"\0"),
-            (CHANNEL_PROPERTY, name.encode() + b"\0")]))
+            (CHANNEL_PROPERTY, name.encode() + b"\0"),
+            (SIZE_PROPERTY, _u32s(*_hi_lo(chan_size)))]))
     props = [
         ("compatible", PCI_COMPATIBLE.encode() + b"\0"),
         ("device_type", b"pci\0"),

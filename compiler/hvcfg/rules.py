@@ -332,7 +332,8 @@ def _plans(system: System, dtb: Path, build_root: Path, jobs: toolchain.Jobs
         initrd = (load_.initrd_ipa, load_.initrd_end or load_.initrd_ipa) \
             if load_.initrd_ipa is not None else None
         host = channels.bridge(system, p)
-        pci = pcihost.dt_node(host, [(e.name, e.doorbell_intid) for e in channels.ends(system, p)],
+        pci = pcihost.dt_node(host, [(e.name, e.doorbell_intid, e.size)
+                                     for e in channels.ends(system, p)],
                               guestdt.GIC_PHANDLE) if host is not None else None
         try:
             blob = guestdt.guest_dtb(system, p, board_root, bootargs=p.bootargs,

@@ -54,7 +54,8 @@ struct chan {
     char name[64];
     char dev[64];                   /* 0000:00:01.0 */
     volatile uint8_t *mem;          /* resource2 */
-    uint64_t size;                  /* the BAR's size (power of two >= the channel's) */
+    uint64_t bar;                   /* the BAR's size (power of two >= the channel's): mapped */
+    uint64_t size;                  /* the channel's (hvcfg,size): what is behind the BAR */
     volatile uint32_t *regs;        /* resource0 */
     int cfg;                        /* the config file, for Interrupt Disable */
     int uio;                        /* /dev/uioN, -1: no doorbell in */
@@ -148,6 +149,29 @@ static void channel_name(const char *dev, char *out, size_t n)
         out[0] = 0;
 }
 
+/* The channel's size from the function's device-tree node (`hvcfg,size`, two big-endian
+ * cells). BAR2 is that rounded up to a power of two, and what is past the channel in it is not
+ * mapped at stage 2: an access there is a fault (the partition's on_fault). So every offset
+ * hvchan uses, and every length a peer writes, is bounded by this, never by the BAR. 0 when the
+ * node has none. */
+static uint64_t channel_size(const char *dev)
+{
+    char path[256];
+    unsigned char b[8];
+    snprintf(path, sizeof(path), PCI_DEVICES "/%s/of_node/hvcfg,size", dev);
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return 0;
+    ssize_t got = read(fd, b, sizeof(b));
+    close(fd);
+    if (got != (ssize_t)sizeof(b))
+        return 0;
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | b[i];
+    return v;
+}
+
 static int is_ivshmem(const char *dev)
 {
     return sysfs_hex(dev, "vendor") == IVSHMEM_VENDOR_ID &&
@@ -217,8 +241,15 @@ static int open_chan(const char *name, struct chan *c, int writable)
         die("no channel named '%s' (hvchan list)", name);
     }
     uio_setup();
-    c->size = bar_size(c->dev, IVSHMEM_BAR_MEM);
-    c->mem = map(c->dev, "resource2", c->size, PROT_READ | (writable ? PROT_WRITE : 0));
+    c->bar = bar_size(c->dev, IVSHMEM_BAR_MEM);
+    c->size = channel_size(c->dev);
+    if (c->size == 0)           /* a device tree from an hvcfg before hvcfg,size: the BAR's */
+        c->size = c->bar;
+    if (c->size > c->bar || c->size < 4096) {
+        errno = 0;
+        die("%s: the channel size in the device tree (hvcfg,size) does not fit its BAR", name);
+    }
+    c->mem = map(c->dev, "resource2", c->bar, PROT_READ | (writable ? PROT_WRITE : 0));
     c->regs = map(c->dev, "resource0", 4096, PROT_READ | PROT_WRITE);
     char path[256];
     snprintf(path, sizeof(path), PCI_DEVICES "/%s/config", c->dev);

@@ -167,9 +167,10 @@ void hv_vgic_physical_irq(uint32_t iar, int running)
 void hv_vgic_set_level(uint32_t pidx, uint32_t intid, int level)
 {
     struct vgic_dist *d = &dists[pidx];
-    uint32_t m = 1u << (intid % 32);
+    uint32_t m = 1u << (intid % 32), was;
 
     hv_spin_lock(&d->lock);
+    was = d->level[intid / 32] & m;
     if (level) {
         d->line[intid / 32] |= m;
         d->level[intid / 32] |= m;
@@ -178,7 +179,11 @@ void hv_vgic_set_level(uint32_t pidx, uint32_t intid, int level)
         d->level[intid / 32] &= ~m;
     }
     hv_spin_unlock(&d->lock);
-    if (level)
+    /* Already waiting for a list register: whoever set it marked the work (after its unlock).
+     * A device model calls this on every change of its state (a peer's ivshmem doorbell, each
+     * one while IntrStatus & IntrMask): kicking every time cost the partition one EL2 entry
+     * per ring of a flood (red team 4). */
+    if (level && !was)
         vgic_mark_partition(&hv_partitions[pidx]);
 }
 
@@ -453,11 +458,21 @@ void hv_vgic_vcpu_stop(void)
     hv_gic_set_enabled(HV_PTIMER_INTID, 0);
     write_sysreg(cntv_ctl_el0, 0);
     write_sysreg(cntp_ctl_el0, 0);
-    /* Physical interrupts the guest holds would stay active forever: release them. */
+    /* Physical interrupts the guest holds would stay active forever: release them. Virtual
+     * SPIs are the partition's, not this vCPU's: one still pending here goes back to the
+     * distributor (an emulated level line is sampled again), for the vCPU it targets now. */
+    uint32_t back_pending[VGIC_WORDS] = {0}, back_level[VGIC_WORDS] = {0}, back = 0;
     for (uint32_t n = 0; n < nlrs; n++) {
-        uint32_t lr = *gich(GICH_LR(n));
+        uint32_t lr = *gich(GICH_LR(n)), id = LR_VIRTID(lr);
         if ((lr & LR_HW) && (lr & LR_STATE))
             hv_gic_deactivate((lr >> LR_PHYS_SHIFT) & 0x3ff);
+        else if ((lr & LR_STATE) && id >= 32 && id < HV_GIC_LINES) {
+            if (lr & LR_EOI)
+                back_level[id / 32] |= 1u << (id % 32);
+            else if (lr & LR_PENDING)
+                back_pending[id / 32] |= 1u << (id % 32);
+            back = 1;
+        }
         *gich(GICH_LR(n)) = 0;
     }
     /* The timers are the only physical PPIs a vCPU gets (hw_pending): banked, this CPU's,
@@ -469,9 +484,22 @@ void hv_vgic_vcpu_stop(void)
     if (lock)
         hv_spin_lock(lock);
     vgic_cpu_reset(vc);
+    if (lock && back) {
+        struct vgic_dist *d = &dists[hv_cpus[slot].partition];
+        for (uint32_t w = 1; w < VGIC_WORDS; w++) {
+            d->pending[w] |= back_pending[w];
+            d->level[w] |= back_level[w] & d->line[w];
+        }
+    }
     if (lock)
         hv_spin_unlock(lock);
     hv_vgic_work[slot] = 0;
+    if (lock && back) { /* red team 4: they were lost with the list registers */
+        const struct hv_partition *p = &hv_partitions[hv_cpus[slot].partition];
+        for (uint32_t v = 0; v < p->nvcpus; v++)
+            if (p->cpu_slot[v] != slot)
+                vgic_mark_work(p->cpu_slot[v]);
+    }
 }
 
 void hv_vgic_vcpu_start(void)

@@ -42,6 +42,7 @@ struct fn_state {
     uint32_t bar_written[3];
     uint16_t command;
     uint8_t interrupt_line; /* scratch for the OS (PCI 3.0 6.2.4): no effect */
+    uint8_t line; /* the level last given to the vGIC (hv_ivshmem_reset: low) */
 };
 
 static struct {
@@ -60,19 +61,51 @@ static const struct hv_channel_end *end_of(const struct hv_partition *p, uint32_
     return &p->channels[n];
 }
 
+/* How many functions partition p presents (each with the end behind it). */
+static uint32_t functions(const struct hv_partition *p)
+{
+    uint32_t n = p->ivshmem.nfn < p->nchannels ? p->ivshmem.nfn : p->nchannels;
+
+    return n < PCI_DEVICES_PER_BUS ? n : PCI_DEVICES_PER_BUS;
+}
+
 /* Partition p presents function n (and the end behind it exists). */
 static int presents(const struct hv_partition *p, uint64_t n)
 {
-    return n < p->ivshmem.nfn && n < p->nchannels && n < PCI_DEVICES_PER_BUS;
+    return n < functions(p);
 }
 
-/* The INTx line follows the state; call with the lock held. */
-static void update_line(uint32_t pidx, uint32_t n, const struct fn_state *s)
+/* A function number from the guest (its ECAM device number, its BAR0 page), checked by
+ * presents(): clamped with a data dependency and CSDB as well, so that a mispredicted check
+ * cannot index state[].fn[] or p->channels[] beyond the partition's functions under
+ * speculation (red team 4; hv_channel_end_of does the same for the hypercalls' index). */
+static uint32_t function_nospec(const struct hv_partition *p, uint64_t n)
+{
+    uint64_t mask, bound = functions(p);
+
+#ifdef HV_HOST_SHIM
+    mask = n < bound ? ~0UL : 0;
+#else
+    __asm__ volatile("cmp %1, %2\n\tcsetm %0, lo\n\thint #20" /* CSDB */
+                     : "=r"(mask)
+                     : "r"(n), "r"(bound)
+                     : "cc");
+#endif
+    return (uint32_t)(n & mask);
+}
+
+/* The INTx line follows the state; call with the lock held. A line that stays low is not
+ * written again: a peer's doorbell flood into a function whose INTx is masked (uio_pci_generic's
+ * handler masks it) then takes only this lock, not the partition's distributor lock, which its
+ * own vCPUs need on every entry (red team 4). A high one is, so that a ring samples it again. */
+static void update_line(uint32_t pidx, uint32_t n, struct fn_state *s)
 {
     uint32_t intid = end_of(&hv_partitions[pidx], n)->doorbell_intid;
+    uint8_t level = intx_request(s) && !(s->command & PCI_COMMAND_INTX_DISABLE);
 
-    if (intid)
-        hv_vgic_set_level(pidx, intid, intx_request(s) && !(s->command & PCI_COMMAND_INTX_DISABLE));
+    if (intid && (level || s->line))
+        hv_vgic_set_level(pidx, intid, level);
+    s->line = level;
 }
 
 /* BAR2's size mask: a BAR's size is a power of two (PCI 3.0 6.2.5.1), the channel's size
@@ -181,6 +214,7 @@ enum hv_mmio_result hv_ivshmem_config_access(uint32_t n, uint32_t reg, int is_wr
     if (!presents(&hv_partitions[pidx], n) || reg >= PCI_CFG_SIZE || size > 4 || size == 0 ||
         (reg & (size - 1)))
         return HV_MMIO_FAULT;
+    n = function_nospec(&hv_partitions[pidx], n);
     struct fn_state *s = &state[pidx].fn[n];
     hv_spin_lock(&state[pidx].lock);
     if (is_write)
@@ -204,6 +238,7 @@ enum hv_mmio_result hv_ivshmem_regs_access(uint64_t off, int is_write, unsigned 
         return HV_MMIO_NOT_MINE;
     if (size != 4) /* the registers are 32 bits wide, as in QEMU */
         return HV_MMIO_FAULT;
+    n = function_nospec(p, n);
     struct fn_state *s = &state[pidx].fn[n];
     hv_spin_lock(&state[pidx].lock);
     switch (reg) {
@@ -265,8 +300,8 @@ void hv_ivshmem_reset(uint32_t pidx)
     hv_spin_lock(&state[pidx].lock);
     for (uint32_t n = 0; n < PCI_DEVICES_PER_BUS; n++) {
         state[pidx].fn[n] = (struct fn_state){0};
-        if (presents(p, n))
-            update_line(pidx, n, &state[pidx].fn[n]);
+        if (presents(p, n) && end_of(p, n)->doorbell_intid) /* low, whatever was before */
+            hv_vgic_set_level(pidx, end_of(p, n)->doorbell_intid, 0);
     }
     hv_spin_unlock(&state[pidx].lock);
 }
