@@ -23,5 +23,7 @@
 #define HV_VUART_PARTITIONS 0
 #define HV_HAS_HC_CONSOLE   1
 #define HV_HAS_HC_IDENTITY  1
+#define HV_SEAL_BL_TARGETS  2           /* hv/config.h sizes struct hv_integrity by them */
+#define HV_SEAL_BL_SITES    1
 
 #endif
