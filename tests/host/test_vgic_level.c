@@ -63,8 +63,12 @@ void hv_gic_pend_word(uint32_t word, uint32_t bits, int pend)
 void hv_log(const char *fmt, ...)
 {
 }
+/* As gic/vgic_dist.c's: the first vCPU the target byte names (a doorbell kicks only it). */
 int vgic_target_slot(const struct hv_partition *p, uint8_t target, uint32_t *slot)
 {
+    for (uint32_t v = 0; v < p->nvcpus; v++)
+        if (target & (1u << v))
+            return (*slot = p->cpu_slot[v]) < HV_NCPUS;
     return 0;
 }
 void vgic_cpu_reset(struct vgic_cpu *vc)
