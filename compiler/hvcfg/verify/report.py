@@ -21,8 +21,8 @@ FINDINGS: dict[str, str] = {
     "sctlr-mmu-off": "SCTLR_EL2.M is not set: the EL2 tables would not be used",
     "sctlr-unsupported": "SCTLR_EL2 selects something the verifier does not model (big-endian)",
     "hcr-stage2-off": "HCR_EL2.VM is clear or TGE is set: stage 2 would not translate",
-    "hcr-trap-missing": "HCR_EL2 does not trap what isolation relies on (FMO, IMO, AMO, TSC, "
-                        "TIDCP, TACR, TSW) or lets EL1 be AArch32 (RW)",
+    "hcr-trap-missing": "HCR_EL2 does not trap what isolation relies on (PTW, FMO, IMO, AMO, "
+                        "TSC, TIDCP, TACR, TSW) or lets EL1 be AArch32 (RW)",
     "hcr-unsupported": "HCR_EL2 selects a mode the verifier does not model (E2H, FWB)",
     "vtcr-invalid": "VTCR_EL2 is not a valid 4 KiB-granule stage-2 configuration",
     "tcr-invalid": "TCR_EL2 is not a valid 4 KiB-granule EL2 configuration",

@@ -30,9 +30,11 @@ SCTLR_M, SCTLR_EE, SCTLR_WXN = 1 << 0, 1 << 25, 1 << 19
 HCR_VM, HCR_TGE, HCR_E2H, HCR_FWB = 1 << 0, 1 << 27, 1 << 34, 1 << 46
 # HCR_EL2 traps isolation relies on (docs/architecture.md): the guest's interrupts and SErrors
 # come to EL2, EL1 stays AArch64, firmware, IMPLEMENTATION DEFINED registers, ACTLR_EL1 and
-# set/way maintenance are out of its reach. Independent of codegen.HCR_BITS on purpose.
-HCR_REQUIRED = {"FMO": 3, "IMO": 4, "AMO": 5, "TSC": 19, "TIDCP": 20, "TACR": 21, "TSW": 22,
-                "RW": 31}
+# set/way maintenance are out of its reach, a stage-1 walk into Device memory is a stage-2 fault
+# (PTW: EL2's AT on a guest's stage 1 never reads a device). Independent of codegen.HCR_BITS on
+# purpose.
+HCR_REQUIRED = {"PTW": 2, "FMO": 3, "IMO": 4, "AMO": 5, "TSC": 19, "TIDCP": 20, "TACR": 21,
+                "TSW": 22, "RW": 31}
 VTCR_VS = 1 << 19
 BADDR_MASK = ((1 << 48) - 1) & ~1
 GICV2_CPU_IF_SIZE = 0x2000      # GICv2 CPU interface: GICC_CTLR..GICC_DIR (0x1000) = 2 pages
