@@ -52,8 +52,9 @@ FINDINGS: dict[str, str] = {
                       "scrub table is not exactly the channels' memory",
     "seal-tables": "a sealed partition's second stage-2 table set is missing, unexpected or "
                    "has another VMID (docs/integrity.md)",
-    "seal-ranges-mismatch": "the sealed ranges recorded in the image are not the ones the "
-                            "kernel layout gives",
+    "seal-ranges-mismatch": "the sealed ranges, BL targets, patchable text (IPA, size, the PA "
+                            "EL2 patches at) or probed rodata recorded in the image are not the "
+                            "ones the kernel layout and the partition's RAM give",
     "s2-maps-hypervisor": "a partition maps hypervisor memory",
     "s2-maps-pgtables": "a partition maps a page-table page",
     "s2-maps-image": "a partition maps a pristine partition image",
