@@ -144,6 +144,21 @@ MUTATIONS = {
                        & ~0xFFFFFFFF)))),
     "integrity pointer cleared": ("seal-tables", lambda m: m.set_u64(
         m.elf.symbol("hv_partitions").value + m.field("hv_partition", "integrity"), 0)),
+    # Red team 5: the fields the hypervisor's patch path uses (it writes at text_pa + (ipa -
+    # text_ipa) for ipa - text_ipa < text_size) and the seal probe (rodata_ipa) were not read
+    # back: a text_pa on another partition's RAM verified clean.
+    "patch writes go to another PA": ("seal-ranges-mismatch", lambda m: m.set_u64(
+        m.integrity() + m.field("hv_integrity", "text_pa"),
+        m.u64(m.integrity() + m.field("hv_integrity", "text_pa")) + 0x200000)),
+    "patchable text grown over the rodata": ("seal-ranges-mismatch", lambda m: m.set_u64(
+        m.integrity() + m.field("hv_integrity", "text_size"),
+        m.u64(m.integrity() + m.field("hv_integrity", "text_size")) + 0x1000)),
+    "patchable text moved": ("seal-ranges-mismatch", lambda m: m.set_u64(
+        m.integrity() + m.field("hv_integrity", "text_ipa"),
+        m.u64(m.integrity() + m.field("hv_integrity", "text_ipa")) + 0x1000)),
+    "probe looks at another page": ("seal-ranges-mismatch", lambda m: m.set_u64(
+        m.integrity() + m.field("hv_integrity", "rodata_ipa"),
+        m.u64(m.integrity() + m.field("hv_integrity", "rodata_ipa")) + 0x1000)),
     "sealed page maps another PA": ("s2-wrong-pa", lambda m: m.set_u64(
         m.leaf(m.u64(m.integrity()) & ADDR, BASE),
         (m.u64(m.leaf(m.u64(m.integrity()) & ADDR, BASE)) & ~ADDR) | (BASE + 0x200000))),

@@ -120,3 +120,79 @@ def test_restart_starts_unsealed(tmp_path: Path) -> None:
     assert "restart limit reached" in out and "[hyp] k: halted" in out
     assert re.findall(r"\[heartbeat\] heartbeat (\d+)", out)[-5:] == ["1", "2", "3", "4", "5"]
 
+
+
+ATK_WALK = ROOT / "tests" / "seal" / "atk_walk.S"
+FAKE_DEVICE = 0x09050000        # nothing decodes it on QEMU virt (no SMMU): a bus error
+
+ATK_BOARD = """\
+board:
+  name: seal-atk-walk
+  devicetree:
+    file: board.dtb
+    qemu: {machine: "virt,virtualization=on,gic-version=2", cpu: cortex-a53, smp: 2,
+           memory: 1G, serials: 1}
+hypervisor:
+  console: /pl011@9000000
+  memory: {size: 16M}
+partitions:
+  - name: k
+    cpus: [0]
+    memory: [{base: 0x40000000, size: 2M, perm: rwx}]
+    image: {binary: atk.bin}
+    hypercalls: [console]
+    devices: [/rt-fake@9050000]
+    integrity: {kernel: sealed}
+  - include: HEARTBEAT
+    cpus: [1]
+    memory:
+      - {base: 0x41000000, size: 1M, perm: rx}
+      - {base: 0x41100000, size: 1M}
+    defines: {PERIOD_MS: 100, BEATS: 5}
+"""
+
+
+def atk_walk_board(tmp: Path) -> Path:
+    """QEMU virt's device tree plus a device of 0x100 bytes alone in its page (on hardware: any
+    register block smaller than a page with nothing decoding the rest), the attacker's image and
+    its kernel layout."""
+    dts = tmp / "board.dts"
+    subprocess.run(["qemu-system-aarch64", "-machine",
+                    f"virt,virtualization=on,gic-version=2,dumpdtb={tmp / 'virt.dtb'}",
+                    "-cpu", "cortex-a53", "-smp", "2", "-m", "1G", "-display", "none"],
+                   check=True, capture_output=True, timeout=60)
+    text = subprocess.run(["dtc", "-I", "dtb", "-O", "dts", str(tmp / "virt.dtb")],
+                          check=True, capture_output=True, text=True).stdout
+    fake = (f"\trt-fake@{FAKE_DEVICE:x} {{\n\t\tcompatible = \"rt,fake\";\n"
+            f"\t\treg = <0x00 {FAKE_DEVICE:#x} 0x00 0x100>;\n\t}};\n")
+    dts.write_text(text[:text.rindex("};")] + fake + "};\n")
+    subprocess.run(["dtc", "-I", "dts", "-O", "dtb", "-o", str(tmp / "board.dtb"), str(dts)],
+                   check=True, capture_output=True)
+    tc = toolchain.find_toolchain(hypbuild.load(hypbuild.HYP_DIR))
+    elf, binary = tmp / "atk.elf", tmp / "atk.bin"
+    ids = {"HC_CONSOLE": hypercalls.by_name()["console"].fid,
+           "PSCI_SYSTEM_OFF": smccc.constants()["PSCI_SYSTEM_OFF"], "DEV_IPA": FAKE_DEVICE}
+    subprocess.run([tc.tool("gcc"), "-nostdlib", "-static", "-Wl,-Ttext=0", "-Wl,-e,_start",
+                    "-Wl,--build-id=none", *(f"-D{k}={v:#x}" for k, v in ids.items()),
+                    str(ATK_WALK), "-o", str(elf)], check=True)
+    subprocess.run([tc.tool("objcopy"), "-O", "binary", str(elf), str(binary)], check=True)
+    write_layout(binary, TEXT, RODATA, 0x40)
+    board = tmp / "board.yaml"
+    board.write_text(ATK_BOARD.replace(
+        "HEARTBEAT", str(ROOT / "partitions" / "heartbeat" / "partition.yaml")))
+    return board
+
+
+def test_seal_probe_survives_a_stage1_walk_into_a_device_page(tmp_path: Path) -> None:
+    """Red team 5: the seal trigger's AT S1E1R/W at EL2 walks the guest's stage 1 wherever the
+    guest points it. A table in a passed-through device page where nothing answers gave a
+    synchronous external abort at EL2 (the hypervisor panicked, every partition stopped). With
+    HCR_EL2.PTW a stage-1 walk into Device memory is a stage-2 fault that AT reports in PAR_EL1:
+    the probe says "not yet", the attacker goes on and the heartbeat too."""
+    out = run_to_power_off(str(atk_walk_board(tmp_path)), tmp_path / "build", 120)
+    assert "PANIC" not in out, out[-3000:]
+    lines = [ln.strip() for ln in re.findall(r"\[k\] (atk: [^\n]*)", out)]
+    assert lines == ["atk: start", "atk: user space ran", "atk: stage 1 on",
+                     "atk: hypervisor survived the probe"], out[-3000:]
+    assert "kernel sealed" not in out
+    assert re.findall(r"\[heartbeat\] heartbeat (\d+)", out)[-5:] == ["1", "2", "3", "4", "5"]

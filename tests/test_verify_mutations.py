@@ -238,6 +238,8 @@ MUTATIONS: list[tuple[str, Callable[[Image], None], str]] = [
      "hcr-stage2-off"),
     ("HCR_EL2.TIDCP cleared", lambda m: m.update(m.reg_addr("hcr_el2"), _bits(clear=1 << 20)),
      "hcr-trap-missing"),
+    ("HCR_EL2.PTW cleared", lambda m: m.update(m.reg_addr("hcr_el2"), _bits(clear=1 << 2)),
+     "hcr-trap-missing"),
     ("HCR_EL2.TACR cleared", lambda m: m.update(m.reg_addr("hcr_el2"), _bits(clear=1 << 21)),
      "hcr-trap-missing"),
     ("VTCR with 512 concatenated roots", lambda m: m.update(m.reg_addr("vtcr_el2"),

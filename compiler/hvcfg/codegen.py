@@ -44,8 +44,11 @@ _ENV = jinja2.Environment(
 # HCR_EL2: stage 2 on, AArch64 EL1, physical IRQ/FIQ/SError to EL2, SMC trapped (TSC) so a guest
 # never reaches firmware, set/way cache maintenance trapped (TSW), SWIO as KVM does; IMPLEMENTATION
 # DEFINED registers (TIDCP: the cluster's L2 controls on A53/A72) and ACTLR_EL1 (TACR) trapped
-# (docs/architecture.md, "Guest-visible CPU state"). verify checks these (rules.HCR_REQUIRED).
-HCR_BITS = {"VM": 0, "SWIO": 1, "FMO": 3, "IMO": 4, "AMO": 5, "TSC": 19, "TIDCP": 20,
+# (docs/architecture.md, "Guest-visible CPU state"); PTW: a stage-1 table walk into memory that
+# stage 2 maps as Device is a stage-2 fault, so that EL2's AT S1E1R/W (the seal probe, a
+# permission fault's IPA) never reads a guest-chosen device page as a table (a bus error there
+# was a synchronous external abort at EL2: a panic). verify checks these (rules.HCR_REQUIRED).
+HCR_BITS = {"VM": 0, "SWIO": 1, "PTW": 2, "FMO": 3, "IMO": 4, "AMO": 5, "TSC": 19, "TIDCP": 20,
             "TACR": 21, "TSW": 22, "RW": 31}
 
 PARTITION_STACK = 0x4000          # per vCPU: HVCFG_STACK_PER_VCPU in partition_config.h

@@ -38,6 +38,38 @@ static struct {
     uint64_t site[SITES];
 } stats[HV_NPARTITIONS];
 
+#ifndef HV_HOST_SHIM
+/* This VMID's TLB entries, on every CPU (both table sets share the partition's VMID). */
+static void tlbi_vmid_is(void)
+{
+    __asm__ volatile("tlbi vmalls12e1is\n\tdsb ish\n\tisb" : : : "memory");
+}
+
+/* PAR_EL1 after AT S1E1R (write 0) or S1E1W (write 1) of `va` on the guest's stage 1. */
+static uint64_t at_s1e1(uint64_t va, int write)
+{
+    if (write)
+        __asm__ volatile("at s1e1w, %0\n\tisb" : : "r"(va));
+    else
+        __asm__ volatile("at s1e1r, %0\n\tisb" : : "r"(va));
+    return read_sysreg(par_el1);
+}
+
+/* A patched instruction to the point of coherency (a vCPU with its MMU off reads memory
+ * uncached), the old one out of every I-cache. */
+static void insn_written(const uint32_t *site)
+{
+    __asm__ volatile("dc cvac, %0\n\tdsb ish\n\tic ivau, %0\n\tdsb ish\n\tisb"
+                     :
+                     : "r"(site)
+                     : "memory");
+}
+#else
+static void tlbi_vmid_is(void);                 /* tests/host/test_seal.c */
+static uint64_t at_s1e1(uint64_t va, int write);
+static void insn_written(const uint32_t *site);
+#endif
+
 static int is_sealed(uint32_t idx)
 {
     return __atomic_load_n(&sealed_gen[idx], __ATOMIC_ACQUIRE) == hv_vcpu_gen() + 1;
@@ -53,7 +85,7 @@ static void switch_to_sealed(const struct hv_partition *p)
 {
     write_sysreg(vttbr_el2, p->integrity->sealed_vttbr);
     isb();
-    __asm__ volatile("tlbi vmalls12e1is\n\tdsb ish\n\tisb" : : : "memory");
+    tlbi_vmid_is();
 }
 
 void hv_seal_sync(void)
@@ -101,10 +133,8 @@ static int rodata_protected(const struct hv_integrity *in)
 {
     uint64_t va = read_sysreg(vbar_el1) - in->vectors_offset + (in->rodata_ipa - in->text_ipa);
     uint64_t guest_par = read_sysreg(par_el1);     /* the guest's: AT must not change it */
-    __asm__ volatile("at s1e1r, %0\n\tisb" : : "r"(va));
-    uint64_t r = read_sysreg(par_el1);
-    __asm__ volatile("at s1e1w, %0\n\tisb" : : "r"(va));
-    uint64_t w = read_sysreg(par_el1);
+    uint64_t r = at_s1e1(va, 0);
+    uint64_t w = at_s1e1(va, 1);
     write_sysreg(par_el1, guest_par);
     return !(r & 1) && (r & PAR_PA_MASK) == in->rodata_ipa && (w & 1);
 }
@@ -191,12 +221,7 @@ static int patch(struct hv_regs *regs, const struct hv_integrity *in, uint64_t i
         return 0;
     if (!__atomic_compare_exchange_n(site, &old, new, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
         return 0;
-    /* The new instruction to the point of coherency (a vCPU with its MMU off reads memory
-     * uncached), the old one out of every I-cache. */
-    __asm__ volatile("dc cvac, %0\n\tdsb ish\n\tic ivau, %0\n\tdsb ish\n\tisb"
-                     :
-                     : "r"(site)
-                     : "memory");
+    insn_written(site);
     regs->elr += 4;
     return 1;
 }

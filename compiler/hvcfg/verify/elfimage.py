@@ -115,7 +115,8 @@ FALLBACK_LAYOUTS: dict[str, StructLayout] = {
         source="fixed"),
     # Kernel sealing (integrity:), pointed to by hv_partition.integrity: read only with DWARF.
     "hv_integrity": StructLayout("hv_integrity", 104, {
-        "sealed_vttbr": 0, "ranges": 56, "nranges": 64}, {"nranges": 4}, source="fixed"),
+        "sealed_vttbr": 0, "text_ipa": 8, "text_size": 16, "text_pa": 24, "rodata_ipa": 32,
+        "rodata_size": 40, "ranges": 56, "nranges": 64}, {"nranges": 4}, source="fixed"),
     "hv_seal_range": StructLayout("hv_seal_range", 24, {"ipa": 0, "size": 8, "kind": 16},
                                   {"kind": 4}, source="fixed"),
 }

@@ -21,8 +21,8 @@ FINDINGS: dict[str, str] = {
     "sctlr-mmu-off": "SCTLR_EL2.M is not set: the EL2 tables would not be used",
     "sctlr-unsupported": "SCTLR_EL2 selects something the verifier does not model (big-endian)",
     "hcr-stage2-off": "HCR_EL2.VM is clear or TGE is set: stage 2 would not translate",
-    "hcr-trap-missing": "HCR_EL2 does not trap what isolation relies on (FMO, IMO, AMO, TSC, "
-                        "TIDCP, TACR, TSW) or lets EL1 be AArch32 (RW)",
+    "hcr-trap-missing": "HCR_EL2 does not trap what isolation relies on (PTW, FMO, IMO, AMO, "
+                        "TSC, TIDCP, TACR, TSW) or lets EL1 be AArch32 (RW)",
     "hcr-unsupported": "HCR_EL2 selects a mode the verifier does not model (E2H, FWB)",
     "vtcr-invalid": "VTCR_EL2 is not a valid 4 KiB-granule stage-2 configuration",
     "tcr-invalid": "TCR_EL2 is not a valid 4 KiB-granule EL2 configuration",
@@ -52,8 +52,9 @@ FINDINGS: dict[str, str] = {
                       "scrub table is not exactly the channels' memory",
     "seal-tables": "a sealed partition's second stage-2 table set is missing, unexpected or "
                    "has another VMID (docs/integrity.md)",
-    "seal-ranges-mismatch": "the sealed ranges recorded in the image are not the ones the "
-                            "kernel layout gives",
+    "seal-ranges-mismatch": "the sealed ranges, BL targets, patchable text (IPA, size, the PA "
+                            "EL2 patches at) or probed rodata recorded in the image are not the "
+                            "ones the kernel layout and the partition's RAM give",
     "s2-maps-hypervisor": "a partition maps hypervisor memory",
     "s2-maps-pgtables": "a partition maps a page-table page",
     "s2-maps-image": "a partition maps a pristine partition image",

@@ -30,9 +30,11 @@ SCTLR_M, SCTLR_EE, SCTLR_WXN = 1 << 0, 1 << 25, 1 << 19
 HCR_VM, HCR_TGE, HCR_E2H, HCR_FWB = 1 << 0, 1 << 27, 1 << 34, 1 << 46
 # HCR_EL2 traps isolation relies on (docs/architecture.md): the guest's interrupts and SErrors
 # come to EL2, EL1 stays AArch64, firmware, IMPLEMENTATION DEFINED registers, ACTLR_EL1 and
-# set/way maintenance are out of its reach. Independent of codegen.HCR_BITS on purpose.
-HCR_REQUIRED = {"FMO": 3, "IMO": 4, "AMO": 5, "TSC": 19, "TIDCP": 20, "TACR": 21, "TSW": 22,
-                "RW": 31}
+# set/way maintenance are out of its reach, a stage-1 walk into Device memory is a stage-2 fault
+# (PTW: EL2's AT on a guest's stage 1 never reads a device). Independent of codegen.HCR_BITS on
+# purpose.
+HCR_REQUIRED = {"PTW": 2, "FMO": 3, "IMO": 4, "AMO": 5, "TSC": 19, "TIDCP": 20, "TACR": 21,
+                "TSW": 22, "RW": 31}
 VTCR_VS = 1 << 19
 BADDR_MASK = ((1 << 48) - 1) & ~1
 GICV2_CPU_IF_SIZE = 0x2000      # GICv2 CPU interface: GICC_CTLR..GICC_DIR (0x1000) = 2 pages
@@ -122,6 +124,13 @@ class SealEntry:
     sealed_vttbr: int
     ranges: tuple[tuple[int, int, int], ...]
     bl: tuple[tuple[int, ...], tuple[int, ...]] | None = None   # (bl_targets, bl_sites) IPAs
+    # What the patch path and the seal probe use besides the ranges: text_ipa, text_size,
+    # text_pa (EL2 writes an allowed patch at text_pa + (ipa - text_ipa), through its own
+    # mapping: stage 2 does not confine it), rodata_ipa, rodata_size. None: not readable.
+    fields: dict[str, int] | None = None
+
+
+SEAL_FIELDS = ("text_ipa", "text_size", "text_pa", "rodata_ipa", "rodata_size")
 
 
 @dataclass(frozen=True)
@@ -283,7 +292,11 @@ def _read_seal(img: ElfImage, lay: StructLayout, base: int, problems: list[str]
             lists.append(tuple(int.from_bytes(img.read(at + 8 * k, 8) or b"", "little")
                                for k in range(min(count, MAX_SEAL_RANGES))))
         bl = (lists[0], lists[1])
-    return SealEntry(vttbr, tuple(ranges), bl)    # type: ignore[arg-type]
+    fields = {f: _member(img, ilay, ptr, f) for f in SEAL_FIELDS}
+    if None in fields.values():
+        problems.append(f"integrity at {ptr:#x}: {', '.join(SEAL_FIELDS)} unreadable")
+    return SealEntry(vttbr, tuple(ranges), bl,     # type: ignore[arg-type]
+                     None if None in fields.values() else fields)  # type: ignore[arg-type]
 
 
 def configured_seal(p: Partition) -> tuple[tuple[int, int, int], ...] | None:
@@ -716,6 +729,28 @@ class Verifier:
             if e.seal is not None and e.seal.bl is not None and e.seal.bl != configured_bl(p):
                 self.add("seal-ranges-mismatch", p.name, "the BL targets and sites the image "
                          f"allows ({e.seal.bl}) are not the kernel layout's ftrace symbols")
+            if want is not None and e.seal is not None:
+                self.check_seal_fields(p, want, e.seal.fields)
+
+    def check_seal_fields(self, p: Partition, want: tuple[tuple[int, int, int], ...],
+                          got: dict[str, int] | None) -> None:
+        """The patch path's text (IPA, size and the PA EL2 writes at) and the probe's rodata
+        page are the layout's, the PA the partition's own RAM under that text (red team 5)."""
+        (text_ipa, text_size, _), (rodata_ipa, rodata_size, _) = want[0], want[1]
+        region = next((r for r in p.memory
+                       if r.ipa <= text_ipa and text_ipa + text_size <= r.ipa_end), None)
+        expect = {"text_ipa": text_ipa, "text_size": text_size,
+                  "text_pa": None if region is None else region.base + text_ipa - region.ipa,
+                  "rodata_ipa": rodata_ipa, "rodata_size": rodata_size}
+        if got is None:
+            self.add("seal-ranges-mismatch", p.name, "the patch path's text and the probe's "
+                     "rodata (hv_integrity) are not readable")
+            return
+        wrong = [f"{k} {got[k]:#x} (expected {'none' if v is None else hex(v)})"
+                 for k, v in expect.items() if got[k] != v]
+        if wrong:
+            self.add("seal-ranges-mismatch", p.name, "hv_integrity says " + ", ".join(wrong) +
+                     ": the hypervisor would patch or probe elsewhere than the sealed kernel")
 
     def walk_el2(self, regs: BootRegs) -> Walk | None:
         try:

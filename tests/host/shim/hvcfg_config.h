@@ -23,7 +23,10 @@
 #define HV_VUART_PARTITIONS 0
 #define HV_HAS_HC_CONSOLE   1
 #define HV_HAS_HC_IDENTITY  1
-#define HV_SEAL_BL_TARGETS  2           /* hv/config.h sizes struct hv_integrity by them */
+#define HV_SEAL_BL_TARGETS  2       /* struct hv_integrity (hv/config.h) sizes its lists */
 #define HV_SEAL_BL_SITES    1
+#define HV_FAULT_HALT       0
+#define HV_FAULT_RESTART    1
+#define HV_FAULT_INJECT     2
 
 #endif

@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The sealed-kernel patch decoder (hyp/stage2/seal.c, docs/integrity.md), red team 5: only one
+ * aligned 32-bit store into the text is ever performed, only NOP, B into the text and BL to
+ * ftrace's entries (or anything in the text at ftrace's call site) replace only such
+ * instructions, at both edges of the text and for both signs of the branch offset; everything
+ * else is a violation, reported once per site. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#define HV_HAS_INTEGRITY 1
+#define HV_SEAL_BLOCK    0          /* as generated (hyp/check/hvcfg_config.h) */
+#define HV_SEAL_INJECT   1
+#define HV_SEAL_HALT     2
+#define HV_SEAL_RESTART  3
+
+#include "check.h"
+#include "../../hyp/stage2/seal.c"
+
+#define TEXT_IPA 0x40000000UL
+#define TEXT     0x4000UL           /* 4 pages of text, then a page of rodata */
+#define NOP      0xd503201fu
+#define BRK      0xd4200000u
+#define FTRACE   (TEXT_IPA + 0x1000)    /* ftrace_caller */
+#define CALLSITE (TEXT_IPA + 0x1100)    /* ftrace_call */
+
+static uint32_t text[(TEXT + 0x1000) / 4];
+
+static const struct hv_seal_range ranges[] = {
+    {.ipa = TEXT_IPA, .size = TEXT, .kind = HV_SEAL_RANGE_TEXT},
+    {.ipa = TEXT_IPA + TEXT, .size = 0x1000, .kind = HV_SEAL_RANGE_RODATA},
+};
+
+static struct hv_integrity integrity = {
+    .sealed_vttbr = 0x1234000,
+    .text_ipa = TEXT_IPA,
+    .text_size = TEXT,
+    .rodata_ipa = TEXT_IPA + TEXT,
+    .rodata_size = 0x1000,
+    .vectors_offset = 0x800,
+    .ranges = ranges,
+    .nranges = 2,
+    .on_violation = HV_SEAL_BLOCK,
+    .bl_targets = {FTRACE},
+    .bl_sites = {CALLSITE},
+    .nbl_targets = 1,
+    .nbl_sites = 1,
+};
+
+const struct hv_partition hv_partitions[HV_NPARTITIONS] = {
+    {.name = "k", .vttbr = 0x5678000, .nvcpus = 1, .cpu_slot = {0}, .integrity = &integrity},
+    {.name = "other"},
+};
+const struct hv_cpu hv_cpus[HV_NCPUS] = {{.partition = 0}, {.partition = 1}};
+
+static struct {
+    int kicks, tlbis, published, faults, logs, events;
+    uint32_t fault_action;
+    uint64_t at_va[2];
+    uint64_t par[2];                /* what AT S1E1R / S1E1W report */
+    char event[200];
+} seen;
+
+uint32_t hv_vcpu_gen(void)
+{
+    return 0;
+}
+void hv_gic_kick(uint32_t slot)
+{
+    seen.kicks++;
+}
+uint64_t hv_partition_cntvoff(uint32_t idx)
+{
+    return 0;
+}
+size_t hv_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+{
+    return (size_t)vsnprintf(buf, size, fmt, ap);
+}
+void hv_log(const char *fmt, ...)
+{
+    seen.logs++;
+}
+void hv_log_event(uint32_t partition, const char *fmt, ...)
+{
+    va_list ap;
+
+    seen.events++;
+    va_start(ap, fmt);
+    vsnprintf(seen.event, sizeof(seen.event), fmt, ap);
+    va_end(ap);
+}
+void hv_fault_as(struct hv_regs *regs, enum hv_fault_kind kind, uint32_t action, const char *event)
+{
+    seen.faults++;
+    seen.fault_action = action;
+}
+static void tlbi_vmid_is(void)
+{
+    seen.tlbis++;
+}
+static uint64_t at_s1e1(uint64_t va, int write)
+{
+    seen.at_va[write] = va;
+    host_sysreg.par_el1 = seen.par[write];     /* AT clobbers PAR_EL1 */
+    return seen.par[write];
+}
+static void insn_written(const uint32_t *site)
+{
+    seen.published++;
+}
+
+static void fresh(void)
+{
+    memset(&seen, 0, sizeof(seen));
+    memset(&stats, 0, sizeof(stats));
+    sealed_gen[0] = el0_seen[0] = 0;
+    for (size_t i = 0; i < sizeof(text) / 4; i++)
+        text[i] = NOP;
+    integrity.text_pa = (uint64_t)(uintptr_t)text;
+    integrity.on_violation = HV_SEAL_BLOCK;
+    sealed_gen[0] = 1;              /* incarnation 0 sealed */
+}
+
+static uint32_t *word(uint64_t ipa)
+{
+    return &text[(ipa - TEXT_IPA) / 4];
+}
+
+static uint32_t branch(uint32_t op, uint64_t from, int64_t to_minus_from)
+{
+    return op | ((uint32_t)(to_minus_from / 4) & 0x03ffffffu);
+}
+
+#define PERM_FSC 0x0fUL
+#define STORE(rt, sas) \
+    ((0x24UL << 26) | ISS_ISV | (sas) | ((uint64_t)(rt) << 16) | ISS_WNR | PERM_FSC)
+
+/* One store of x5 = value at ipa, a 32-bit one unless esr says otherwise: 1 if the word there
+ * changed to it. */
+static int store(uint64_t ipa, uint64_t value, uint64_t esr)
+{
+    struct hv_regs regs;
+
+    memset(&regs, 0, sizeof(regs));
+    regs.x[5] = value;
+    regs.elr = 0x1000;
+    uint32_t before = ipa - TEXT_IPA < sizeof(text) ? *word(ipa & ~3UL) : 0;
+    CHECK(hv_seal_abort(&regs, esr, ipa, 0));
+    CHECK(regs.elr == 0x1004);      /* done or skipped (block): never re-executed */
+    return ipa - TEXT_IPA < sizeof(text) && *word(ipa & ~3UL) != before;
+}
+
+TEST(a_b_to_either_end_of_the_text_is_patched_one_past_or_before_is_not)
+{
+    fresh();
+    uint64_t site = TEXT_IPA + 0x2000;
+    CHECK(store(site, branch(INSN_B, site, (int64_t)TEXT_IPA - (int64_t)site),
+                STORE(5, ISS_SAS_WORD)));
+    CHECK(store(site, branch(INSN_B, site, (int64_t)(TEXT_IPA + TEXT - 4) - (int64_t)site),
+                STORE(5, ISS_SAS_WORD)));
+    EXPECT_EQ(seen.published, 2);
+    *word(site) = NOP;
+    CHECK(!store(site, branch(INSN_B, site, (int64_t)TEXT_IPA - 4 - (int64_t)site),
+                 STORE(5, ISS_SAS_WORD)));
+    CHECK(!store(site, branch(INSN_B, site, (int64_t)(TEXT_IPA + TEXT) - (int64_t)site),
+                 STORE(5, ISS_SAS_WORD)));
+    EXPECT_EQ(*word(site), NOP);
+    EXPECT_EQ(stats[0].violations, 2);
+}
+
+TEST(the_branch_offset_is_sign_extended_and_never_wraps_into_the_text)
+{
+    fresh();
+    uint64_t site = TEXT_IPA + 8;
+    CHECK(store(site, INSN_B | 0x03ffffffu, STORE(5, ISS_SAS_WORD)));    /* -4: inside */
+    *word(site) = NOP;
+    CHECK(!store(TEXT_IPA, INSN_B | 0x03ffffffu, STORE(5, ISS_SAS_WORD)));   /* -4: before */
+    CHECK(!store(site, INSN_B | 0x01ffffffu, STORE(5, ISS_SAS_WORD)));   /* +128 MiB - 4 */
+    CHECK(!store(site, INSN_B | 0x02000000u, STORE(5, ISS_SAS_WORD)));   /* -128 MiB */
+}
+
+TEST(sites_at_the_texts_last_word_patch_past_it_and_in_rodata_do_not)
+{
+    fresh();
+    uint64_t last = TEXT_IPA + TEXT - 4;
+    CHECK(store(last, branch(INSN_B, last, -4), STORE(5, ISS_SAS_WORD)));
+    CHECK(!store(TEXT_IPA + TEXT, branch(INSN_B, TEXT_IPA + TEXT, -8), STORE(5, ISS_SAS_WORD)));
+    EXPECT_EQ(stats[0].violations, 1);
+    CHECK(strstr(seen.event, "read-only data") != NULL);
+}
+
+TEST(only_one_aligned_word_store_with_a_valid_syndrome_is_a_patch)
+{
+    fresh();
+    uint64_t site = TEXT_IPA + 0x2000;
+    uint32_t b = branch(INSN_B, site, -0x1000);
+    CHECK(!store(site + 2, b, STORE(5, ISS_SAS_WORD)));             /* unaligned */
+    CHECK(!store(site, b, STORE(5, 3UL << 22)));                    /* 8 bytes */
+    CHECK(!store(site, b, STORE(5, 1UL << 22)));                    /* 2 bytes */
+    CHECK(!store(site, b, STORE(5, ISS_SAS_WORD) & ~ISS_ISV));      /* pair, atomics, DC ZVA */
+    CHECK(!store(site, b, STORE(5, ISS_SAS_WORD) | ISS_S1PTW));     /* a stage-1 walk */
+    host_sysreg.sctlr_el1 = SCTLR_EE;                               /* big-endian EL1 */
+    CHECK(!store(site, b, STORE(5, ISS_SAS_WORD)));
+    host_sysreg.sctlr_el1 = 0;
+    CHECK(!store(site, 0, STORE(31, ISS_SAS_WORD)));                /* XZR: 0 is UDF */
+    EXPECT_EQ(seen.published, 0);
+    CHECK(store(site, 0xffffffff00000000UL | b, STORE(5, ISS_SAS_WORD)));   /* W5 */
+    EXPECT_EQ(*word(site), b);
+}
+
+TEST(bl_only_to_ftrace_and_anywhere_only_at_its_call_site)
+{
+    fresh();
+    uint64_t site = TEXT_IPA + 0x2000;
+    CHECK(!store(site, branch(INSN_BL, site, (int64_t)TEXT_IPA - (int64_t)site),
+                 STORE(5, ISS_SAS_WORD)));
+    CHECK(store(site, branch(INSN_BL, site, (int64_t)FTRACE - (int64_t)site),
+                STORE(5, ISS_SAS_WORD)));
+    CHECK(store(site, NOP, STORE(5, ISS_SAS_WORD)));
+    CHECK(store(CALLSITE, branch(INSN_BL, CALLSITE, (int64_t)TEXT_IPA - (int64_t)CALLSITE),
+                STORE(5, ISS_SAS_WORD)));
+    /* An existing call to another function can be neither removed nor redirected. */
+    *word(site) = branch(INSN_BL, site, -0x800);     /* not ftrace's entry */
+    CHECK(!store(site, NOP, STORE(5, ISS_SAS_WORD)));
+    CHECK(!store(site, branch(INSN_BL, site, (int64_t)FTRACE - (int64_t)site),
+                 STORE(5, ISS_SAS_WORD)));
+    CHECK(!store(site, branch(INSN_B, site, -0x1000), STORE(5, ISS_SAS_WORD)));
+}
+
+TEST(no_other_instruction_is_replaced_nor_written)
+{
+    fresh();
+    uint64_t site = TEXT_IPA + 0x2000;
+    *word(site) = 0x8b020020;       /* add x0, x1, x2 */
+    CHECK(!store(site, NOP, STORE(5, ISS_SAS_WORD)));
+    *word(site) = NOP;
+    CHECK(!store(site, BRK, STORE(5, ISS_SAS_WORD)));               /* a kprobe */
+    CHECK(!store(site, 0x54000000, STORE(5, ISS_SAS_WORD)));        /* b.eq */
+    CHECK(!store(site, 0xd61f0000, STORE(5, ISS_SAS_WORD)));        /* br x0 */
+    EXPECT_EQ(seen.published, 0);
+    /* Reported once for the site, counted every time. */
+    EXPECT_EQ(seen.events, 1);
+    EXPECT_EQ(stats[0].violations, 4);
+}
+
+TEST(not_sealed_or_not_a_permission_fault_is_not_the_seals)
+{
+    fresh();
+    struct hv_regs regs;
+    memset(&regs, 0, sizeof(regs));
+    CHECK(!hv_seal_abort(&regs, (STORE(5, ISS_SAS_WORD) & ~0x3fUL) | 0x07, TEXT_IPA, 0));
+    CHECK(!hv_seal_abort(&regs, STORE(5, ISS_SAS_WORD), TEXT_IPA + TEXT + 0x1000, 0));
+    sealed_gen[0] = 0;
+    CHECK(!hv_seal_abort(&regs, STORE(5, ISS_SAS_WORD), TEXT_IPA, 0));
+}
+
+TEST(an_instruction_fetch_is_never_skipped)
+{
+    fresh();
+    struct hv_regs regs;
+    memset(&regs, 0, sizeof(regs));
+    CHECK(hv_seal_abort(&regs, (0x20UL << 26) | PERM_FSC, TEXT_IPA, 1));
+    EXPECT_EQ(seen.faults, 1);
+    EXPECT_EQ(seen.fault_action, HV_FAULT_INJECT);
+    EXPECT_EQ(regs.elr, 0);
+}
+
+TEST(the_probe_seals_only_when_rodata_translates_as_expected_and_is_read_only)
+{
+    fresh();
+    sealed_gen[0] = 0;
+    struct hv_regs regs;
+    memset(&regs, 0, sizeof(regs));
+    host_sysreg.cntfrq_el0 = 1000;                  /* the seal says when */
+    host_sysreg.vbar_el1 = 0xffff800008000800UL;    /* vectors at text + 0x800 */
+    host_sysreg.par_el1 = 0xabc;                    /* the guest's */
+    regs.spsr = 0;                                  /* EL0t: user space ran */
+    seen.par[0] = TEXT_IPA + TEXT;                  /* readable at the expected IPA */
+    seen.par[1] = 1;                                /* not writable */
+    seen.par[0] = TEXT_IPA;                         /* ... but another page: no */
+    hv_seal_guest_event(&regs);
+    CHECK(!is_sealed(0));
+    EXPECT_EQ(seen.at_va[0], 0xffff800008000000UL + TEXT);
+    EXPECT_EQ(host_sysreg.par_el1, 0xabc);
+    seen.par[0] = TEXT_IPA + TEXT;
+    seen.par[1] = TEXT_IPA + TEXT;                  /* writable: not yet */
+    regs.spsr = 5;                                  /* EL1h */
+    hv_seal_guest_event(&regs);
+    CHECK(!is_sealed(0));
+    seen.par[1] = 1;
+    hv_seal_guest_event(&regs);
+    CHECK(is_sealed(0));
+    EXPECT_EQ(host_sysreg.vttbr_el2, integrity.sealed_vttbr);
+    EXPECT_EQ(seen.tlbis, 1);
+    EXPECT_EQ(host_sysreg.par_el1, 0xabc);
+}
