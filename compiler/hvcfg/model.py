@@ -450,7 +450,7 @@ def kernel_layout_path(image: Path) -> Path:
 def _integrity(doc: Doc, at: tuple[str | int, ...], value: dict | None) -> IntegritySpec | None:
     if value is None:
         return None
-    return IntegritySpec(value["kernel"], value.get("on_violation", "block"),
+    return IntegritySpec(value["kernel"], value["on_violation"],
                          doc.pos(at + ("integrity",)))
 
 
