@@ -22,5 +22,8 @@
 #define HV_VUART_PARTITIONS 0
 #define HV_HAS_HC_CONSOLE   1
 #define HV_HAS_HC_IDENTITY  1
+/* struct hv_integrity's array sizes (hv/config.h): no host test seals a kernel */
+#define HV_SEAL_BL_TARGETS  1
+#define HV_SEAL_BL_SITES    1
 
 #endif

@@ -11,5 +11,8 @@
 #define HV_GIC_MAINT_INTID 25
 #define HV_VTIMER_INTID    27
 #define HV_PTIMER_INTID    30
+/* struct hv_integrity's array sizes (hv/config.h): no host test seals a kernel */
+#define HV_SEAL_BL_TARGETS 1
+#define HV_SEAL_BL_SITES   1
 
 #endif
