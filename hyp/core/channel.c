@@ -64,23 +64,35 @@ int hv_channel_ring(const struct hv_partition *p, uint32_t end)
     return HV_CHANNEL_OK;
 }
 
+const struct hv_channel_end *hv_channel_state(const struct hv_partition *p, uint32_t end,
+                                              struct hv_channel_gen *out)
+{
+    const struct hv_channel_end *e = hv_channel_end_of(p, end);
+
+    out->generation = out->peer_generation = 0;
+    out->peer_halted = 0;
+    if (!e)
+        return 0;
+    out->generation = __atomic_load_n(&starts[index_of(p)], __ATOMIC_ACQUIRE);
+    out->peer_generation = __atomic_load_n(&starts[e->peer], __ATOMIC_ACQUIRE);
+    out->peer_halted = __atomic_load_n(&halted[e->peer], __ATOMIC_ACQUIRE);
+    return e;
+}
+
 uint32_t hv_channel_generation(const struct hv_partition *p, uint32_t end)
 {
-    return hv_channel_end_of(p, end) ? __atomic_load_n(&starts[index_of(p)], __ATOMIC_ACQUIRE) : 0;
+    struct hv_channel_gen g;
+
+    (void)hv_channel_state(p, end, &g);
+    return g.generation;
 }
 
 uint32_t hv_channel_peer_generation(const struct hv_partition *p, uint32_t end)
 {
-    const struct hv_channel_end *e = hv_channel_end_of(p, end);
+    struct hv_channel_gen g;
 
-    return e ? __atomic_load_n(&starts[e->peer], __ATOMIC_ACQUIRE) : 0;
-}
-
-int hv_channel_peer_halted(const struct hv_partition *p, uint32_t end)
-{
-    const struct hv_channel_end *e = hv_channel_end_of(p, end);
-
-    return e ? __atomic_load_n(&halted[e->peer], __ATOMIC_ACQUIRE) : 0;
+    (void)hv_channel_state(p, end, &g);
+    return g.peer_generation;
 }
 
 void hv_channels_scrub(void)

@@ -19,9 +19,8 @@ void hv_hc_channel_info(struct hv_regs *regs)
 {
     const struct hv_partition *p = hv_current_partition_config();
     uint64_t end = regs->x[1];
-
-    const struct hv_channel_end *e = end >> 32 ? 0 : hv_channel_end_of(p, (uint32_t)end);
-    uint32_t n = (uint32_t)end;
+    struct hv_channel_gen g = {0, 0, 0};
+    const struct hv_channel_end *e = end >> 32 ? 0 : hv_channel_state(p, (uint32_t)end, &g);
 
     for (int i = 1; i <= 5; i++)
         regs->x[i] = 0;
@@ -30,12 +29,12 @@ void hv_hc_channel_info(struct hv_regs *regs)
         return;
     }
     regs->x[0] = PSCI_SUCCESS;
-    regs->x[1] = hv_channel_generation(p, n);
-    regs->x[2] = hv_channel_peer_generation(p, n);
+    regs->x[1] = g.generation;
+    regs->x[2] = g.peer_generation;
     regs->x[3] = e->size;
     regs->x[4] = e->ipa;
     regs->x[5] = (e->writable ? HV_CHANNEL_FLAG_WRITABLE : 0) |
                  (e->ring_intid ? HV_CHANNEL_FLAG_CAN_RING : 0) |
                  (e->doorbell_intid ? HV_CHANNEL_FLAG_DOORBELL_IN : 0) |
-                 (hv_channel_peer_halted(p, n) ? HV_CHANNEL_FLAG_PEER_HALTED : 0);
+                 (g.peer_halted ? HV_CHANNEL_FLAG_PEER_HALTED : 0);
 }

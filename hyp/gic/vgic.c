@@ -254,8 +254,9 @@ static int evict(struct vgic_cpu *vc, struct vgic_dist *d, uint32_t used, uint8_
     return victim;
 }
 
-/* Place one interrupt; returns 1 when it is in a list register (or merged with one there), 0
- * when no list register is free, -1 when it must wait for the guest's deactivation of the copy
+/* Place one interrupt; returns 1 when it is in a list register (or merged with one there), 2
+ * when it is, in a list register another interrupt was evicted from (evict), 0 when no list
+ * register is free, -1 when it must wait for the guest's deactivation of the copy
  * in a list register (its EOI bit brings a maintenance interrupt then). ELRSR is read first so
  * that only list registers in use are read (each GICH read is an MMIO access).
  *
@@ -301,6 +302,7 @@ static int place(struct vgic_cpu *vc, struct vgic_dist *d, uint32_t intid, uint3
     int free_lr = empty ? __builtin_ctz(empty) : evict(vc, d, ~empty & all, prio, deferred);
     if (free_lr < 0)
         return 0;
+    int placed = empty ? 1 : 2;
     uint32_t n = (uint32_t)free_lr;
     uint32_t lr = intid | ((uint32_t)(prio >> 3) << LR_PRIO_SHIFT) | LR_PENDING;
     if (hw)
@@ -310,7 +312,22 @@ static int place(struct vgic_cpu *vc, struct vgic_dist *d, uint32_t intid, uint3
     else if (level)
         lr |= LR_EOI; /* re-sample the line when the guest is done */
     *gich(GICH_LR(n)) = lr;
-    return 1;
+    return placed;
+}
+
+/* The interrupts of a bit-per-interrupt word that flush() may place on this vCPU (SPIs: before
+ * their target check). An interrupt the guest made active (ISACTIVER) waits until it is
+ * deactivated. */
+static inline uint32_t priv_candidates(const struct vgic_cpu *vc, const uint32_t *deferred)
+{
+    return ((vc->pending & ~vc->active) | vc->hw_pending) & vc->enabled & ~deferred[0];
+}
+
+static inline uint32_t spi_candidates(const struct vgic_dist *d, uint32_t w,
+                                      const uint32_t *deferred)
+{
+    return (((d->pending[w] | d->level[w]) & ~d->active[w]) | d->hw_pending[w]) & d->enabled[w] &
+           ~deferred[w];
 }
 
 void hv_vgic_flush(void)
@@ -325,7 +342,7 @@ void hv_vgic_flush(void)
     const struct hv_partition *p = &hv_partitions[pidx];
     struct vgic_dist *d = &dists[pidx];
     uint32_t self = 1u << hv_cpus[slot].vcpu;
-    int full = 0;
+    int full = 0, again = 1;
     /* Interrupts deferred in this pass (place() -1: a copy is in a list register until the
      * guest deactivates it). They do not hold back the others. Flushing ends: each eviction
      * strictly raises the priorities held in the list registers, and between evictions each
@@ -333,24 +350,27 @@ void hv_vgic_flush(void)
     uint32_t deferred[VGIC_WORDS] = {0};
 
     hv_spin_lock(&d->lock);
-    while (!full) {
-        /* The highest-priority deliverable interrupt (lowest value; lowest INTID on ties). */
-        uint32_t best = HV_GIC_LINES, best_prio = 0x100;
+    while (!full && again) {
+        /* The highest-priority deliverable interrupt (lowest value; lowest INTID on ties), and
+         * how many there are: with one, placing it leaves none (unless it stays a candidate or
+         * an eviction put another back), and the pass ends without scanning again. */
+        uint32_t best = HV_GIC_LINES, best_prio = 0x100, ncand = 0;
         /* Only the set bits are visited, in ascending INTID order (strict < keeps the lowest). */
-        /* An interrupt the guest made active (ISACTIVER) waits until it is deactivated. */
-        uint32_t priv = ((vc->pending & ~vc->active) | vc->hw_pending) & vc->enabled & ~deferred[0];
+        uint32_t priv = priv_candidates(vc, deferred);
         for (; priv; priv &= priv - 1) {
             uint32_t i = (uint32_t)__builtin_ctz(priv);
+            ncand++;
             if (vc->priority[i] < best_prio)
                 best = i, best_prio = vc->priority[i];
         }
         for (uint32_t w = 1; d->ctlr && w < p->vgic.nlines / 32; w++) {
-            uint32_t cand = (((d->pending[w] | d->level[w]) & ~d->active[w]) | d->hw_pending[w]) &
-                            d->enabled[w] & ~deferred[w];
+            uint32_t cand = spi_candidates(d, w, deferred);
             for (; cand; cand &= cand - 1) {
                 uint32_t intid = w * 32 + (uint32_t)__builtin_ctz(cand);
-                if ((d->target[intid] & self) && (d->target[intid] & -d->target[intid]) == self &&
-                    d->priority[intid] < best_prio)
+                if (!(d->target[intid] & self) || (d->target[intid] & -d->target[intid]) != self)
+                    continue;
+                ncand++;
+                if (d->priority[intid] < best_prio)
                     best = intid, best_prio = d->priority[intid];
             }
         }
@@ -372,6 +392,7 @@ void hv_vgic_flush(void)
             vc->sgi_src[best] &= (uint8_t) ~(1u << src);
             if (!vc->sgi_src[best])
                 vc->pending &= ~m;
+            again = ncand > 1 || placed > 1 || (priv_candidates(vc, deferred) & m);
         } else if (best < 32) {
             int hw = (vc->hw_pending & m) != 0;
             int placed = place(vc, d, best, 0, vc->priority[best], hw, 0, deferred);
@@ -384,6 +405,7 @@ void hv_vgic_flush(void)
                 vc->hw_pending &= ~m;
             else
                 vc->pending &= ~m;
+            again = ncand > 1 || placed > 1 || (priv_candidates(vc, deferred) & m);
         } else {
             uint32_t w = best / 32;
             int hw = (d->hw_pending[w] & m) != 0;
@@ -400,6 +422,7 @@ void hv_vgic_flush(void)
                 d->level[w] &= ~m; /* back when the guest EOIs and it is still high */
             else
                 d->pending[w] &= ~m;
+            again = ncand > 1 || placed > 1 || (spi_candidates(d, w, deferred) & m);
         }
     }
     hv_spin_unlock(&d->lock);
