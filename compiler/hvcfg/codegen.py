@@ -87,7 +87,7 @@ def render_config_h(system: System, stack_size: int, inputs: tuple[Path, ...]) -
     return _ENV.get_template("hvcfg_config.h.j2").render(
         gicd_base=gic.gicd.base, gicc_base=gic.gicc.base, gich_base=gic.gich.base,
         maint_intid=gic.maintenance_intid, vtimer_intid=system.board.timer.virt,
-        ptimer_intid=system.board.timer.nonsecure_phys,
+        ptimer_intid=system.board.timer.nonsecure_phys, htimer_intid=system.board.timer.hyp,
         gic_lines=interrupts.max_lines(system),
         pm_base=platform.pm_base(system),
         console_pins=platform.console_pins(system), console_clock=platform.console_clock(system),

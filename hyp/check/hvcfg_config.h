@@ -33,6 +33,7 @@
 #define HV_GIC_MAINT_INTID  25
 #define HV_VTIMER_INTID     27
 #define HV_PTIMER_INTID     30     /* EL1 physical timer (non-secure) */
+#define HV_HTIMER_INTID     26     /* EL2 physical timer: paces console input */
 #define HV_GIC_LINES        64     /* the most lines of any partition's virtual GIC */
 #define HV_CONSOLE_INTID    33
 #define HV_PM_BASE          0x0UL   /* BCM283x power management (0: none) */

@@ -18,6 +18,8 @@ enum hv_irq_result hv_irq_hypervisor(uint32_t iar)
 #ifdef HV_HAS_VUART
     else if (intid == HV_CONSOLE_INTID)
         hv_console_input_irq();
+    else if (intid == HV_HTIMER_INTID)
+        hv_console_input_timer();
 #endif
     else
         return HV_IRQ_NOT_OURS;

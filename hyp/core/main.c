@@ -40,6 +40,7 @@ void hv_main(uint64_t firmware_dtb, uint64_t loaded_at)
     uint32_t slot = hv_cpu_slot();
 
     write_sysreg(cptr_el2, CPTR_EL2_DEFAULT);   /* FP/SIMD untrapped: the SHA-256 instructions */
+    write_sysreg(cnthp_ctl_el2, 0);             /* the EL2 timer off: UNKNOWN at reset */
     isb();
     hv_console_init();
     hv_log("hvcfg %s on %s: %u partition(s), %u CPU(s), EL2 MMU on", HV_VERSION, HV_BOARD_NAME,
@@ -73,6 +74,7 @@ void hv_secondary_main(uint64_t slot)
      * set the first SHA-256 instruction of its share of the load would trap to EL2 in a unit
      * the boot CPU waits for (tests/host/test_main.c). */
     write_sysreg(cptr_el2, CPTR_EL2_DEFAULT);
+    write_sysreg(cnthp_ctl_el2, 0);             /* the EL2 timer off: UNKNOWN at reset */
     isb();
     hv_gic_init_cpu((uint32_t)slot);
     hv_load_help_boot();

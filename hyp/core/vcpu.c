@@ -183,7 +183,8 @@ static void load_el2_state(const struct hv_partition *p, uint32_t vcpu)
     write_sysreg(mdcr_el2, hv_mdcr_el2());
     write_sysreg(actlr_el2, 0);     /* no EL1 write access to CPUACTLR/CPUECTLR/L2*CTLR */
     write_sysreg(hstr_el2, 0);      /* UNKNOWN at reset: no AArch32 CP15 access traps */
-    write_sysreg(cnthp_ctl_el2, 0); /* the EL2 timer (unused) off: UNKNOWN at reset */
+    /* CNTHP (the EL2 timer) is the console input's pacing (drivers/console_input.c): its
+     * UNKNOWN reset value is cleared once per CPU at boot (core/main.c), not here. */
     write_sysreg(cnthctl_el2, CNTHCTL_EL1_ACCESS);
     write_sysreg(cntvoff_el2, hv_partition_cntvoff(hv_cpus[hv_cpu_slot()].partition));
     write_sysreg(vpidr_el2, read_sysreg(midr_el1));

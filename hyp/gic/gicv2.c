@@ -68,6 +68,7 @@ void hv_gic_init_cpu(uint32_t slot)
         *gicd8(GICD_IPRIORITYR + i) = PRIO_GUEST;
     *gicd8(GICD_IPRIORITYR + HV_SGI_KICK) = PRIO_HYP;
     *gicd8(GICD_IPRIORITYR + HV_GIC_MAINT_INTID) = PRIO_HYP;
+    *gicd8(GICD_IPRIORITYR + HV_HTIMER_INTID) = PRIO_HYP; /* enabled by console input only */
     *gicd(GICD_ISENABLER) = (1u << HV_SGI_KICK) | (1u << HV_GIC_MAINT_INTID);
     *gicc(GICC_PMR) = 0xff;
     *gicc(GICC_BPR) = 0;

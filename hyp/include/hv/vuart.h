@@ -22,6 +22,8 @@ void hv_vuart_reset(uint32_t partition);
 /* Console input: read what the operator typed, switch focus on HV_FOCUS_KEY three times. */
 void hv_console_input_init(void);
 void hv_console_input_irq(void);
+/* The EL2 timer's interrupt: the pause after a pass of input is over (console_input.c). */
+void hv_console_input_timer(void);
 /* The partition that has the input focus: its output is shown as it is written. */
 uint32_t hv_console_input_focus(void);
 

@@ -16,6 +16,7 @@
 #define HV_GIC_MAINT_INTID  25
 #define HV_VTIMER_INTID     27
 #define HV_PTIMER_INTID     30
+#define HV_HTIMER_INTID     26
 #define HV_GIC_LINES        64
 #define HV_CONSOLE_INTID    33
 #define HV_PM_BASE          0UL

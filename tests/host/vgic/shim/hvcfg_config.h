@@ -11,6 +11,7 @@
 #define HV_GIC_MAINT_INTID 25
 #define HV_VTIMER_INTID    27
 #define HV_PTIMER_INTID    30
+#define HV_HTIMER_INTID    26
 #define HV_SEAL_BL_TARGETS 2        /* struct hv_integrity (hv/config.h) sizes its lists */
 #define HV_SEAL_BL_SITES   1
 
