@@ -90,7 +90,10 @@ def test_hvchan_ping_gets_the_bare_metal_answer(linux):
     assert "request 3 value 1002 -> answer 3013 (ok)" in out      # 1002 * 3 + 7 by chanpong
     irqs = shell(child, "cat /proc/interrupts")
     m = re.search(r"^\s*\d+:\s+(\d+)\s+(\d+)\s+GIC-0\s+\d+ Level\s+uio_pci_generic", irqs, re.M)
-    assert m and int(m.group(1)) + int(m.group(2)) >= 5, irqs    # answers came as INTx
+    # Answers came as INTx. Not one per ping: hvchan waits only when the answer is not there
+    # yet, and a doorbell while INTx is still disabled (uio's handler, until hvchan unmasks in
+    # its next wait) is the same pending interrupt as the one after it (coalescing).
+    assert m and int(m.group(1)) + int(m.group(2)) >= 1, irqs
 
 
 def test_telemetry_is_one_way(linux):
