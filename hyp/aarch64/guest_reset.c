@@ -75,7 +75,8 @@ static int has_pmuv3(void)
     return pmu_version() != 0 && pmu_version() != 0xf;
 }
 
-uint64_t hv_mdcr_el2(void)
+/* MDCR_EL2 for guests on this CPU: PMU and debug trapped, HPMN = PMCR_EL0.N. */
+static uint64_t guest_mdcr(void)
 {
     /* HPMN = N: the architecture makes 0 UNPREDICTABLE before PMUv3p5; with TPM set the
      * guest reaches no counter whatever HPMN says. HPMD (PMUv3p1 on): no event counts at
@@ -91,7 +92,7 @@ void hv_el2_debug_init(void)
     /* MDCR_EL2.HPME or HPMN left by the firmware could let a counter count EL2's own work
      * (the hypervisor loads and hashes every partition before any vCPU entry rewrites it);
      * TDE could route debug exceptions to EL2. HSTR_EL2: no AArch32 CP15 traps. */
-    write_sysreg(mdcr_el2, hv_mdcr_el2());
+    write_sysreg(mdcr_el2, guest_mdcr());
     write_sysreg(hstr_el2, 0);
     isb();
 }

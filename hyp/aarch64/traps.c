@@ -89,10 +89,6 @@ void hv_trap_lower_sync(struct hv_regs *regs)
     uint64_t esr = read_sysreg(esr_el2);
     trap_handler handler = ec_table[ESR_EC(esr)].handler;      /* ESR_EC: 0..ESR_EC_MASK */
 
-#ifdef HV_HAS_INTEGRITY
-    if (hv_current_partition_config()->integrity)
-        hv_seal_guest_event(regs);  /* seals when user space has run (stage2/seal.c) */
-#endif
     (handler ? handler : trap_unhandled)(regs, esr);
 }
 
@@ -105,8 +101,10 @@ static void lower_irq(struct hv_regs *regs)
     int kicked = 0;
 
 #ifdef HV_HAS_INTEGRITY
+    /* Seals once user space has run (stage2/seal.c): only here, not on every trap, since the
+     * timer interrupts EL0 anyway and the guest may also seal with its hypercall. */
     if (hv_current_partition_config()->integrity)
-        hv_seal_guest_event(regs);  /* seals when user space has run (stage2/seal.c) */
+        hv_seal_guest_event(regs);
 #endif
     for (;;) {
         uint32_t iar = hv_gic_ack();

@@ -131,6 +131,16 @@ size_t hv_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
     return pos;
 }
 
+size_t hv_snprintf(char *buf, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    size_t n = hv_vsnprintf(buf, size, fmt, ap);
+    va_end(ap);
+    return n;
+}
+
 /* Set once a CPU panics: from then on lines go out without the lock (the panicking CPU may
  * hold it already, and the ticket lock is not re-entrant); the machine powers off next. */
 static volatile uint32_t panicking;

@@ -52,12 +52,6 @@ static struct job jobs[HV_NPARTITIONS + 1] = {[0 ... HV_NPARTITIONS] = {.next = 
 
 static uint8_t scratch[HV_NCPUS][2 * FSV_BLOCK] __attribute__((aligned(64)));
 
-static uint64_t counter(void)
-{
-    isb();
-    return read_sysreg(cntpct_el0);
-}
-
 static uint64_t align_up(uint64_t x, uint64_t a)
 {
     return (x + a - 1) & ~(a - 1);
@@ -167,13 +161,13 @@ static void scrub(const struct hv_partition *p, uint64_t a, uint64_t b, int cold
 static void run_unit(struct job *j, const struct unit *u, hv_sha256_blocks_fn blocks, uint8_t *buf,
                      uint64_t t[T_KINDS])
 {
-    uint64_t t0 = counter();
+    uint64_t t0 = hv_counter();
 
     if (!u->blob) {
         uint64_t a = u->region->pa + u->index * SCRUB_CHUNK;
         uint64_t left = u->region->size - u->index * SCRUB_CHUNK;
         scrub(u->p, a, a + (left < SCRUB_CHUNK ? left : SCRUB_CHUNK), j->cold);
-        t[T_SCRUB] += counter() - t0;
+        t[T_SCRUB] += hv_counter() - t0;
         return;
     }
     const struct hv_blob *b = u->blob;
@@ -183,12 +177,12 @@ static void run_unit(struct job *j, const struct unit *u, hv_sha256_blocks_fn bl
     memcpy((void *)(b->dst + off), (const void *)(b->src + off), len);
     memset((void *)(b->dst + off + len), 0, end - off - len);   /* the last block's rest */
     hv_dcache_clean_inval_range(b->dst + off, end - off);      /* the cache rule, rule 1 */
-    uint64_t t1 = counter();
+    uint64_t t1 = hv_counter();
     /* Hashed where the guest will read it, after the clean and invalidate: the digest is of
      * memory, what a guest with its MMU off reads (docs/architecture.md, "Cache rule"). */
     hv_fsv_span(blocks, (const uint8_t *)(b->dst + off), len, b->size, buf, u->node[u->index]);
     t[T_COPY] += t1 - t0;
-    t[T_HASH] += counter() - t1;
+    t[T_HASH] += hv_counter() - t1;
 }
 
 /* Claim and run units until none is left. */
@@ -276,10 +270,10 @@ static unsigned long us(uint64_t ticks)
 void hv_load_finish_boot(void)
 {
     struct job *j = BOOT_JOB;
-    uint64_t t0 = counter();
+    uint64_t t0 = hv_counter();
 
     finish_job(j);
-    uint64_t wall = counter() - t0;
+    uint64_t wall = hv_counter() - t0;
     hv_log("load phase: %u units on %u CPU(s) (at most %u on one), %lu counter ticks = %lu us; "
            "CPU time scrub %lu us, copy %lu us, hash %lu us",
            j->units, j->cpus, j->most, (unsigned long)wall, us(wall), us(j->ticks[T_SCRUB]),
@@ -291,7 +285,7 @@ void hv_load_partition(uint32_t idx)
     const struct hv_partition *p = &hv_partitions[idx];
     uint32_t self = hv_cpu_slot();
 
-    uint64_t t0 = counter();
+    uint64_t t0 = hv_counter();
 
     open_job(&jobs[idx], idx, 1, 0);
     for (uint32_t v = 0; v < p->nvcpus; v++)
@@ -299,7 +293,7 @@ void hv_load_partition(uint32_t idx)
             hv_gic_kick(p->cpu_slot[v]); /* idle in WFI: hv_cpu_idle calls hv_load_help */
     finish_job(&jobs[idx]);
     hv_log("%s: reloaded: %u units on %u of its %u CPU(s), %lu us", p->name, jobs[idx].units,
-           jobs[idx].cpus, p->nvcpus, us(counter() - t0));
+           jobs[idx].cpus, p->nvcpus, us(hv_counter() - t0));
 }
 
 void hv_load_help(uint32_t idx)

@@ -35,13 +35,23 @@ static void start_secondaries(uint32_t boot_slot)
     }
 }
 
+/* This CPU's EL2 controls that are UNKNOWN at reset and never change afterwards (MDCR_EL2 and
+ * HSTR_EL2: hv_el2_debug_init, from head.S), before it takes part in the load: FP/SIMD
+ * untrapped (the SHA-256 instructions; with TFP set the first one would trap to EL2 in a unit
+ * the boot CPU waits for, tests/host/test_main.c) and the EL2 timer off (console input's
+ * pacing arms it, drivers/console_input.c). */
+static void el2_cpu_init(void)
+{
+    write_sysreg(cptr_el2, CPTR_EL2_DEFAULT);
+    write_sysreg(cnthp_ctl_el2, 0);
+    isb();
+}
+
 void hv_main(uint64_t firmware_dtb, uint64_t loaded_at)
 {
     uint32_t slot = hv_cpu_slot();
 
-    write_sysreg(cptr_el2, CPTR_EL2_DEFAULT);   /* FP/SIMD untrapped: the SHA-256 instructions */
-    write_sysreg(cnthp_ctl_el2, 0);             /* the EL2 timer off: UNKNOWN at reset */
-    isb();
+    el2_cpu_init();
     hv_console_init();
     hv_log("hvcfg %s on %s: %u partition(s), %u CPU(s), EL2 MMU on", HV_VERSION, HV_BOARD_NAME,
            HV_NPARTITIONS, HV_NCPUS);
@@ -70,12 +80,7 @@ void hv_main(uint64_t firmware_dtb, uint64_t loaded_at)
 
 void hv_secondary_main(uint64_t slot)
 {
-    /* As on the boot CPU, before this CPU hashes: CPTR_EL2 is UNKNOWN at reset, and with TFP
-     * set the first SHA-256 instruction of its share of the load would trap to EL2 in a unit
-     * the boot CPU waits for (tests/host/test_main.c). */
-    write_sysreg(cptr_el2, CPTR_EL2_DEFAULT);
-    write_sysreg(cnthp_ctl_el2, 0);             /* the EL2 timer off: UNKNOWN at reset */
-    isb();
+    el2_cpu_init();
     hv_gic_init_cpu((uint32_t)slot);
     hv_load_help_boot();
     while (!__atomic_load_n(&partitions_started, __ATOMIC_ACQUIRE))

@@ -33,12 +33,6 @@ uint64_t hv_partition_cntvoff(uint32_t idx)
     return pstate[idx].cntvoff;
 }
 
-static uint64_t counter(void)
-{
-    isb();
-    return read_sysreg(cntpct_el0);
-}
-
 /* What a partition needs besides its RAM and blobs (core/load.c loads those) for a start from
  * defined state: its vGIC, virtual UART, console line and virtual counter. */
 static void partition_reset(uint32_t idx)
@@ -51,8 +45,12 @@ static void partition_reset(uint32_t idx)
 #ifdef HV_HAS_IVSHMEM
     hv_ivshmem_reset(idx);
 #endif
+#ifdef HV_HAS_INTEGRITY
+    if (hv_partitions[idx].integrity)
+        hv_seal_partition_reset(idx);
+#endif
     hv_pconsole_reset(idx);
-    pstate[idx].cntvoff = counter();
+    pstate[idx].cntvoff = hv_counter();
 }
 
 static void power_off(void) __attribute__((noreturn));
@@ -75,6 +73,9 @@ void hv_partitions_load_all(void)
         partition_reset(i);
         if (!hv_load_verify(i, 1)) {
             hv_log("%s: measurement mismatch -> not started", p->name);
+#ifdef HV_HAS_CHANNELS
+            hv_channels_partition_halt(i);  /* its peers can tell it will not come */
+#endif
             continue;
         }
 #ifdef HV_HAS_CHANNELS

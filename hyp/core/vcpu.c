@@ -175,16 +175,13 @@ static void load_el2_state(const struct hv_partition *p, uint32_t vcpu)
     write_sysreg(hcr_el2, hv_boot_regs.hcr_el2);
     write_sysreg(vtcr_el2, hv_boot_regs.vtcr_el2);
 #ifdef HV_HAS_INTEGRITY
-    write_sysreg(vttbr_el2, hv_seal_vttbr(p, hv_cpus[hv_cpu_slot()].partition));
+    write_sysreg(vttbr_el2, hv_seal_vttbr(p));
 #else
     write_sysreg(vttbr_el2, p->vttbr);
 #endif
-    write_sysreg(cptr_el2, CPTR_EL2_DEFAULT);
-    write_sysreg(mdcr_el2, hv_mdcr_el2());
+    /* CPTR_EL2, MDCR_EL2, HSTR_EL2 and CNTHP_CTL_EL2 are set once per CPU at boot (head.S,
+     * core/main.c) and nothing changes them: not rewritten here. */
     write_sysreg(actlr_el2, 0);     /* no EL1 write access to CPUACTLR/CPUECTLR/L2*CTLR */
-    write_sysreg(hstr_el2, 0);      /* UNKNOWN at reset: no AArch32 CP15 access traps */
-    /* CNTHP (the EL2 timer) is the console input's pacing (drivers/console_input.c): its
-     * UNKNOWN reset value is cleared once per CPU at boot (core/main.c), not here. */
     write_sysreg(cnthctl_el2, CNTHCTL_EL1_ACCESS);
     write_sysreg(cntvoff_el2, hv_partition_cntvoff(hv_cpus[hv_cpu_slot()].partition));
     write_sysreg(vpidr_el2, read_sysreg(midr_el1));

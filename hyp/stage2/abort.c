@@ -8,9 +8,16 @@
 #include "hv/traps.h"
 #include "hv/vgic.h"
 
-static int fsc_is_permission(uint64_t fsc)
+uint64_t hv_at_s1e1(uint64_t va, int write)
 {
-    return (fsc & 0x3c) == 0x0c;
+    uint64_t guest_par = read_sysreg(par_el1);     /* the guest's: AT must not change it */
+    if (write)
+        __asm__ volatile("at s1e1w, %0\n\tisb" : : "r"(va));
+    else
+        __asm__ volatile("at s1e1r, %0\n\tisb" : : "r"(va));
+    uint64_t par = read_sysreg(par_el1);
+    write_sysreg(par_el1, guest_par);
+    return par;
 }
 
 /* The faulting IPA of a fault that records it in HPFAR_EL2 (the page; FAR gives the offset). */
@@ -25,14 +32,11 @@ static uint64_t fault_ipa(uint64_t iss)
 {
     uint64_t far = read_sysreg(far_el2);
 
-    if (!fsc_is_permission(ISS_FSC(iss)) || (iss & ISS_S1PTW))
+    if (!FSC_IS_PERMISSION(ISS_FSC(iss)) || (iss & ISS_S1PTW))
         return hpfar_ipa(far);
     if (!(read_sysreg(sctlr_el1) & SCTLR_M))
         return far;
-    uint64_t guest_par = read_sysreg(par_el1);     /* the guest's: AT must not change it */
-    __asm__ volatile("at s1e1r, %0\n\tisb" : : "r"(far));
-    uint64_t par = read_sysreg(par_el1);
-    write_sysreg(par_el1, guest_par);
+    uint64_t par = hv_at_s1e1(far, 0);
     if (par & 1)
         return far;                 /* cannot tell: report the VA */
     return (par & 0x0000fffffffff000UL) | (far & 0xfff);
@@ -44,7 +48,7 @@ static uint64_t fault_ipa(uint64_t iss)
  * instruction's access, whose register and size the syndrome describes. */
 static int emulable(uint64_t iss)
 {
-    return !fsc_is_permission(ISS_FSC(iss)) && !(iss & ISS_S1PTW);
+    return !FSC_IS_PERMISSION(ISS_FSC(iss)) && !(iss & ISS_S1PTW);
 }
 
 /*
@@ -78,7 +82,8 @@ void hv_stage2_abort(struct hv_regs *regs, uint64_t esr, int is_instruction)
         hv_mmio_emulate(regs, iss, ipa, hv_current_partition_config()))
         return;
 #ifdef HV_HAS_INTEGRITY
-    if (hv_seal_abort(regs, esr, ipa, is_instruction))
+    /* Sealed ranges stay executable at stage 2: only a data access faults on them. */
+    if (!is_instruction && hv_seal_abort(regs, esr, ipa))
         return;                     /* a sealed kernel page: patched, or on_violation */
 #endif
 

@@ -10,13 +10,12 @@
  * text replacing an instruction of the set {NOP, B, BL} whose branch target lies inside the
  * text by another of that set. Everything else is a violation (on_violation).
  */
-#include <stdarg.h>
-
 #include "hv/console.h"
 #include "hv/gic.h"
 #include "hv/partition.h"
 #include "hv/seal.h"
 #include "hv/sysreg.h"
+#include "hv/traps.h"
 #include "hv/vcpu.h"
 
 #define INSN_NOP    0xd503201fu
@@ -29,6 +28,7 @@
 
 static uint32_t sealed_gen[HV_NPARTITIONS];     /* incarnation + 1 that is sealed, 0: none */
 static uint32_t el0_seen[HV_NPARTITIONS];       /* incarnation + 1 whose EL0 has run */
+static uint64_t next_probe[HV_NPARTITIONS];     /* counter value before which not to probe */
 
 /* Per partition: patches done, violations refused, and the sites already reported. */
 static struct {
@@ -39,34 +39,35 @@ static struct {
 } stats[HV_NPARTITIONS];
 
 #ifndef HV_HOST_SHIM
-/* This VMID's TLB entries, on every CPU (both table sets share the partition's VMID). */
-static void tlbi_vmid_is(void)
+/* This VMID's TLB entries (both table sets share the partition's VMID): on every CPU for the
+ * sealing vCPU, on this CPU only for the others as they switch (the sealer's broadcast came
+ * first; a local flush drops what this CPU refilled from the unsealed tables since). */
+static void tlbi_vmid(int broadcast)
 {
-    __asm__ volatile("tlbi vmalls12e1is\n\tdsb ish\n\tisb" : : : "memory");
-}
-
-/* PAR_EL1 after AT S1E1R (write 0) or S1E1W (write 1) of `va` on the guest's stage 1. */
-static uint64_t at_s1e1(uint64_t va, int write)
-{
-    if (write)
-        __asm__ volatile("at s1e1w, %0\n\tisb" : : "r"(va));
+    if (broadcast)
+        __asm__ volatile("tlbi vmalls12e1is\n\tdsb ish\n\tisb" : : : "memory");
     else
-        __asm__ volatile("at s1e1r, %0\n\tisb" : : "r"(va));
-    return read_sysreg(par_el1);
+        __asm__ volatile("tlbi vmalls12e1\n\tdsb nsh\n\tisb" : : : "memory");
 }
 
-/* A patched instruction to the point of coherency (a vCPU with its MMU off reads memory
- * uncached), the old one out of every I-cache. */
+/* The cache rule (aarch64/cache.c) for the one word EL2 patches: clean+invalidate to the
+ * point of coherency before reading what the guest wrote there (a vCPU with its MMU off wrote
+ * around the cache) and after writing it, then the old instruction out of every I-cache. */
+static void site_before_read(const uint32_t *site)
+{
+    __asm__ volatile("dsb ish\n\tdc civac, %0\n\tdsb ish" : : "r"(site) : "memory");
+}
+
 static void insn_written(const uint32_t *site)
 {
-    __asm__ volatile("dc cvac, %0\n\tdsb ish\n\tic ivau, %0\n\tdsb ish\n\tisb"
+    __asm__ volatile("dc civac, %0\n\tdsb ish\n\tic ivau, %0\n\tdsb ish\n\tisb"
                      :
                      : "r"(site)
                      : "memory");
 }
 #else
-static void tlbi_vmid_is(void);                 /* tests/host/test_seal.c */
-static uint64_t at_s1e1(uint64_t va, int write);
+static void tlbi_vmid(int broadcast);           /* tests/host/test_seal.c */
+static void site_before_read(const uint32_t *site);
 static void insn_written(const uint32_t *site);
 #endif
 
@@ -75,17 +76,18 @@ static int is_sealed(uint32_t idx)
     return __atomic_load_n(&sealed_gen[idx], __ATOMIC_ACQUIRE) == hv_vcpu_gen() + 1;
 }
 
-uint64_t hv_seal_vttbr(const struct hv_partition *p, uint32_t idx)
+uint64_t hv_seal_vttbr(const struct hv_partition *p)
 {
-    return p->integrity && is_sealed(idx) ? p->integrity->sealed_vttbr : p->vttbr;
+    return p->integrity && is_sealed((uint32_t)(p - hv_partitions)) ? p->integrity->sealed_vttbr
+                                                                    : p->vttbr;
 }
 
 /* Move this CPU to the sealed tables; TLB entries filled from the unsealed ones go. */
-static void switch_to_sealed(const struct hv_partition *p)
+static void switch_to_sealed(const struct hv_partition *p, int broadcast)
 {
     write_sysreg(vttbr_el2, p->integrity->sealed_vttbr);
     isb();
-    tlbi_vmid_is();
+    tlbi_vmid(broadcast);
 }
 
 void hv_seal_sync(void)
@@ -94,7 +96,7 @@ void hv_seal_sync(void)
     const struct hv_partition *p = hv_current_partition_config();
 
     if (p->integrity && is_sealed(idx) && read_sysreg(vttbr_el2) != p->integrity->sealed_vttbr)
-        switch_to_sealed(p);
+        switch_to_sealed(p, 0);
 }
 
 static void seal(const char *why)
@@ -108,7 +110,7 @@ static void seal(const char *why)
      * starts), so the one CAS that moves sealed_gen to `mine` is the sealing. */
     int first = seen != mine && __atomic_compare_exchange_n(&sealed_gen[idx], &seen, mine, 0,
                                                             __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
-    switch_to_sealed(p);
+    switch_to_sealed(p, first);
     if (!first)
         return;
     /* The partition's other vCPUs switch at their kick (hv_seal_sync); an idle one enters on
@@ -116,7 +118,7 @@ static void seal(const char *why)
     for (uint32_t v = 0; v < p->nvcpus; v++)
         if (p->cpu_slot[v] != hv_cpu_slot())
             hv_gic_kick(p->cpu_slot[v]);
-    uint64_t ticks = read_sysreg(cntpct_el0) - hv_partition_cntvoff(idx);
+    uint64_t ticks = hv_counter() - hv_partition_cntvoff(idx);
     hv_log("%s: kernel sealed: text %lu KiB, rodata %lu KiB (%s, %lu ms after start)", p->name,
            (unsigned long)(p->integrity->text_size >> 10),
            (unsigned long)(p->integrity->rodata_size >> 10), why,
@@ -132,10 +134,8 @@ static void seal(const char *why)
 static int rodata_protected(const struct hv_integrity *in)
 {
     uint64_t va = read_sysreg(vbar_el1) - in->vectors_offset + (in->rodata_ipa - in->text_ipa);
-    uint64_t guest_par = read_sysreg(par_el1);     /* the guest's: AT must not change it */
-    uint64_t r = at_s1e1(va, 0);
-    uint64_t w = at_s1e1(va, 1);
-    write_sysreg(par_el1, guest_par);
+    uint64_t r = hv_at_s1e1(va, 0);
+    uint64_t w = hv_at_s1e1(va, 1);
     return !(r & 1) && (r & PAR_PA_MASK) == in->rodata_ipa && (w & 1);
 }
 
@@ -148,10 +148,20 @@ void hv_seal_guest_event(const struct hv_regs *regs)
     if (is_sealed(idx))
         return;
     /* Linux runs user-mode helpers before it has write-protected its rodata (and writes its
-     * __ro_after_init data until then): user space having run is not enough on its own. */
-    if ((regs->spsr & (SPSR_M_AARCH32 | SPSR_M_MASK)) == SPSR_M_EL0T)
-        __atomic_store_n(&el0_seen[idx], mine, __ATOMIC_RELAXED);
-    if (__atomic_load_n(&el0_seen[idx], __ATOMIC_RELAXED) == mine && rodata_protected(p->integrity))
+     * __ro_after_init data until then): user space having run is not enough on its own. The
+     * word all vCPUs share is written once per incarnation, not at every exit from EL0. */
+    int seen = __atomic_load_n(&el0_seen[idx], __ATOMIC_RELAXED) == mine;
+    if (!seen && (regs->spsr & (SPSR_M_AARCH32 | SPSR_M_MASK)) == SPSR_M_EL0T)
+        __atomic_store_n(&el0_seen[idx], mine, __ATOMIC_RELAXED), seen = 1;
+    if (!seen)
+        return;
+    /* Probing costs two AT walks: at most once a millisecond, so a kernel that never
+     * write-protects its rodata (rodata=off, W006) does not pay them at every exit. */
+    uint64_t now = hv_counter();
+    if (now < __atomic_load_n(&next_probe[idx], __ATOMIC_RELAXED))
+        return;
+    __atomic_store_n(&next_probe[idx], now + read_sysreg(cntfrq_el0) / 1000, __ATOMIC_RELAXED);
+    if (rodata_protected(p->integrity))
         seal("user space ran, kernel rodata read-only");
 }
 
@@ -186,8 +196,10 @@ static int among(const uint64_t *list, uint32_t n, uint64_t ipa)
 
 /* One of the instructions Linux patches in and out at `ipa`: NOP; B into the kernel text
  * (static keys); BL to one of ftrace's entries (a traced function's call), or, at ftrace's
- * call site, BL into the text (the tracer). So no existing call to another function can be
- * removed or redirected. */
+ * call site, BL into the text (the tracer). So no BL to another function can be removed or
+ * redirected; a NOP or B anywhere in the text can still become a B to anywhere in the text
+ * (a tail call redirected): narrowing B to the kernel's own patch sites (its __jump_table)
+ * is not done yet (docs/integrity.md). */
 static int patchable(const struct hv_integrity *in, uint32_t insn, uint64_t ipa)
 {
     if (insn == INSN_NOP)
@@ -205,8 +217,9 @@ static int patchable(const struct hv_integrity *in, uint32_t insn, uint64_t ipa)
 
 /* The write of one allowed patch: the faulting store, decoded from the syndrome, done through
  * EL2's own mapping of the partition's RAM if both the instruction there now and the new one
- * are patchable; a compare-and-swap, so a racing patch of the same site is not overwritten
- * unseen. Returns 0 when the store is not such a patch. */
+ * are patchable. A plain store: every write to the site comes through here (stage 2 maps it
+ * read-only), so whatever a racing vCPU's patch left there is patchable too. Returns 0 when
+ * the store is not such a patch. */
 static int patch(struct hv_regs *regs, const struct hv_integrity *in, uint64_t iss, uint64_t ipa)
 {
     if (!(iss & ISS_ISV) || (iss & ISS_SAS_MASK) != ISS_SAS_WORD || (ipa & 3) ||
@@ -216,11 +229,11 @@ static int patch(struct hv_regs *regs, const struct hv_integrity *in, uint64_t i
     unsigned rt = ISS_SRT(iss);
     uint32_t new = rt == 31 ? 0 : (uint32_t)regs->x[rt];    /* register 31 is XZR here */
     uint32_t *site = (uint32_t *)(in->text_pa + (ipa - in->text_ipa));
+    site_before_read(site);
     uint32_t old = __atomic_load_n(site, __ATOMIC_RELAXED);
     if (!patchable(in, old, ipa) || !patchable(in, new, ipa))
         return 0;
-    if (!__atomic_compare_exchange_n(site, &old, new, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-        return 0;
+    __atomic_store_n(site, new, __ATOMIC_RELAXED);
     insn_written(site);
     regs->elr += 4;
     return 1;
@@ -242,17 +255,6 @@ static int first_at(uint32_t idx, uint64_t ipa)
     return 1;
 }
 
-static void format(char *buf, size_t size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void format(char *buf, size_t size, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    hv_vsnprintf(buf, size, fmt, ap);
-    va_end(ap);
-}
-
 static const uint32_t violation_fault_action[] = {
     [HV_SEAL_BLOCK] = HV_FAULT_INJECT,
     [HV_SEAL_INJECT] = HV_FAULT_INJECT,
@@ -260,34 +262,30 @@ static const uint32_t violation_fault_action[] = {
     [HV_SEAL_RESTART] = HV_FAULT_RESTART,
 };
 
+/* A refused write: under `block` the store is skipped (said once per site), else the health
+ * monitor acts as on_violation says. */
 static void violation(struct hv_regs *regs, const struct hv_integrity *in,
-                      const struct hv_seal_range *r, uint64_t esr, uint64_t ipa, int is_instruction)
+                      const struct hv_seal_range *r, uint64_t ipa)
 {
     static const char *const kinds[] = {"text", "read-only data"};
     uint32_t idx = hv_current_partition();
     uint64_t n = __atomic_add_fetch(&stats[idx].violations, 1, __ATOMIC_RELAXED);
+    int block = in->on_violation == HV_SEAL_BLOCK;
     char event[160];
 
-    format(event, sizeof(event),
-           "integrity: %s sealed kernel %s at ipa=0x%lx pc=0x%lx blocked (violation %lu)",
-           is_instruction ? "execution in" : "write to", kinds[r->kind], (unsigned long)ipa,
-           (unsigned long)regs->elr, (unsigned long)n);
-    if (in->on_violation == HV_SEAL_BLOCK && !is_instruction) {
-        if (first_at(idx, ipa))
-            hv_log_event(idx, "%s", event);
-        regs->elr += 4;             /* the store is skipped */
+    if (block)
+        regs->elr += 4;
+    if (block && !first_at(idx, ipa))
         return;
-    }
-    /* An instruction fetch cannot be skipped: under `block` the guest gets the abort. */
-    hv_fault_as(regs, HV_FAULT_KIND_ABORT, violation_fault_action[in->on_violation], event);
-}
-
-/* The counter (ISB: not read early). Under QEMU's -icount with a 1 GHz counter one tick is one
- * instruction: scripts/bench-seal measures the decoder's cost with it. */
-static uint64_t counter(void)
-{
-    isb();
-    return read_sysreg(cntpct_el0);
+    hv_snprintf(event, sizeof(event),
+                "integrity: write to sealed kernel %s at ipa=0x%lx pc=0x%lx blocked "
+                "(violation %lu)",
+                kinds[r->kind], (unsigned long)ipa, (unsigned long)regs->elr - (block ? 4 : 0),
+                (unsigned long)n);
+    if (block)
+        hv_log_event(idx, "%s", event);
+    else
+        hv_fault_as(regs, HV_FAULT_KIND_ABORT, violation_fault_action[in->on_violation], event);
 }
 
 static int is_power_of_10(uint64_t n)
@@ -297,31 +295,40 @@ static int is_power_of_10(uint64_t n)
     return n == 1;
 }
 
-int hv_seal_abort(struct hv_regs *regs, uint64_t esr, uint64_t ipa, int is_instruction)
+int hv_seal_abort(struct hv_regs *regs, uint64_t esr, uint64_t ipa)
 {
     const struct hv_integrity *in = hv_current_partition_config()->integrity;
     uint64_t iss = ESR_ISS(esr);
 
-    if (!in || (ISS_FSC(iss) & 0x3c) != 0x0c)      /* not sealed, not a permission fault */
+    if (!in || !FSC_IS_PERMISSION(ISS_FSC(iss)))    /* not sealed, not a permission fault */
         return 0;
     const struct hv_seal_range *r = range_of(in, ipa);
     if (!r || !is_sealed(hv_current_partition()))
         return 0;                   /* not the sealed tables' fault: the health monitor's */
-    uint64_t t0 = counter();
-    if (!is_instruction && (iss & ISS_WNR) && patch(regs, in, iss, ipa)) {
+    /* Under QEMU's -icount with a 1 GHz counter one tick is one instruction: scripts/bench-seal
+     * measures the decoder's cost with it. */
+    uint64_t t0 = hv_counter();
+    if ((iss & ISS_WNR) && patch(regs, in, iss, ipa)) {
         uint32_t idx = hv_current_partition();
         uint64_t ticks =
-            __atomic_add_fetch(&stats[idx].patch_ticks, counter() - t0, __ATOMIC_RELAXED);
+            __atomic_add_fetch(&stats[idx].patch_ticks, hv_counter() - t0, __ATOMIC_RELAXED);
         uint64_t n = __atomic_add_fetch(&stats[idx].patches, 1, __ATOMIC_RELAXED);
-        if (is_power_of_10(n))      /* counted; said at 1, 10, 100, ... */
+        if (is_power_of_10(n)) /* counted; said at 1, 10, 100, ... */
             hv_log_event(idx,
                          "integrity: %lu kernel patches done (%lu counter ticks each in "
                          "the decoder, on average)",
                          (unsigned long)n, (unsigned long)(ticks / n));
         return 1;
     }
-    violation(regs, in, r, esr, ipa, is_instruction);
+    violation(regs, in, r, ipa);
     return 1;
+}
+
+void hv_seal_partition_reset(uint32_t idx)
+{
+    /* A new incarnation: its refused sites are said again (the counts run on). */
+    for (int i = 0; i < SITES; i++)
+        __atomic_store_n(&stats[idx].site[i], 0, __ATOMIC_RELAXED);
 }
 
 void hv_seal_report(uint32_t idx)

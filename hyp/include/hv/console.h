@@ -27,6 +27,8 @@ void hv_console_forget(uint32_t partition);
 /* A panic: print without the console lock from now on (it may be held by this CPU). */
 void hv_console_panic(void);
 size_t hv_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+size_t hv_snprintf(char *buf, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* A line "[hyp] <partition>: ..." about something a partition did (health-monitor events):
  * rate-limited per partition (HV_EVENT_BURST, then HV_EVENT_PER_SECOND); what is dropped is

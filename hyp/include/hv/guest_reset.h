@@ -9,8 +9,6 @@
 
 /* Reset FP/SIMD, the EL1/EL0 system registers, debug and PMU state (docs/architecture.md). */
 void hv_guest_reset(void);
-/* MDCR_EL2 for guests on this CPU: PMU and debug trapped, HPMN = PMCR_EL0.N. */
-uint64_t hv_mdcr_el2(void);
 /* Each CPU at boot, right after its EL2 MMU is on (head.S), before any guest: MDCR_EL2 as
  * above and HSTR_EL2 = 0. Both reset to UNKNOWN values the firmware need not set. */
 void hv_el2_debug_init(void);

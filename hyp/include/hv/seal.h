@@ -10,15 +10,19 @@
 
 #ifdef HV_HAS_INTEGRITY
 /* VTTBR_EL2 for entering a vCPU of `p` (index idx): the sealed tables once it is sealed. */
-uint64_t hv_seal_vttbr(const struct hv_partition *p, uint32_t idx);
+uint64_t hv_seal_vttbr(const struct hv_partition *p);
 /* An exception or interrupt taken from a vCPU of a partition with integrity: seal once its
  * user space has run and its kernel has write-protected its rodata. */
 void hv_seal_guest_event(const struct hv_regs *regs);
 /* A kick: a vCPU still on the unsealed tables of a sealed partition moves to the sealed ones. */
 void hv_seal_sync(void);
-/* A stage-2 permission fault at `ipa`: 1 if it was on a sealed range (an allowed patch done,
- * or a violation handled by on_violation), 0 if the range is not sealed (the health monitor's). */
-int hv_seal_abort(struct hv_regs *regs, uint64_t esr, uint64_t ipa, int is_instruction);
+/* A stage-2 permission fault of a data access at `ipa`: 1 if it was on a sealed range (an
+ * allowed patch done, or a violation handled by on_violation), 0 if the range is not sealed
+ * (the health monitor's). Sealed ranges stay executable: no instruction fetch faults there. */
+int hv_seal_abort(struct hv_regs *regs, uint64_t esr, uint64_t ipa);
+/* Partition `idx` starts a new incarnation (unsealed by itself: sealed_gen is per incarnation):
+ * its violation sites are reported afresh. */
+void hv_seal_partition_reset(uint32_t idx);
 /* Say how many patches were done and writes refused (since the hypervisor started). */
 void hv_seal_report(uint32_t idx);
 #endif
