@@ -21,10 +21,12 @@ pytestmark = pytest.mark.qemu
 SOURCE = ROOT / "tests" / "seal" / "standin.S"
 TEXT, RODATA = (0, 0x2000), (0x2000, 0x3000)
 
+# The stand-in kernel next to the heartbeat; @NAME@, @DT@ (extra `devicetree` lines), @IMAGE@
+# and @K@ (extra keys of the kernel's partition) filled in by board().
 BOARD = """\
 board:
-  name: seal-standin
-  devicetree:
+  name: @NAME@
+  devicetree:@DT@
     qemu: {machine: "virt,virtualization=on,gic-version=2", cpu: cortex-a53, smp: 2,
            memory: 1G, serials: 1}
 hypervisor:
@@ -34,10 +36,8 @@ partitions:
   - name: k
     cpus: [0]
     memory: [{base: 0x40000000, size: 2M, perm: rwx}]
-    image: {binary: standin.bin}
-    hypercalls: [console, seal]
-    integrity: {kernel: sealed, on_violation: ACTION}
-  - include: HEARTBEAT
+    image: {binary: @IMAGE@}@K@
+  - include: @HEARTBEAT@
     cpus: [1]
     memory:
       - {base: 0x41000000, size: 1M, perm: rx}
@@ -46,18 +46,35 @@ partitions:
 """
 
 
-def standin(tmp: Path) -> None:
-    """Build standin.bin with the ids from hypercalls.yaml, and its kernel layout."""
+def board(tmp: Path, name: str, image: str, kernel_keys: list[str], dt: str = "") -> Path:
+    path = tmp / "board.yaml"
+    path.write_text(BOARD.replace("@NAME@", name).replace("@DT@", f"\n    {dt}" if dt else "")
+                    .replace("@IMAGE@", image)
+                    .replace("@K@", "".join(f"\n    {k}" for k in kernel_keys))
+                    .replace("@HEARTBEAT@", str(ROOT / "partitions/heartbeat/partition.yaml")))
+    return path
+
+
+def assemble(tmp: Path, source: Path, name: str, ids: dict[str, int]) -> tuple[Path, Path]:
+    """An Image from `source` (its ids from the compiler's tables on the command line):
+    (the ELF, the raw binary)."""
     tc = toolchain.find_toolchain(hypbuild.load(hypbuild.HYP_DIR))
-    elf, binary = tmp / "standin.elf", tmp / "standin.bin"
-    ids = {"HC_SEAL": hypercalls.by_name()["seal"].fid,
-           "HC_CONSOLE": hypercalls.by_name()["console"].fid,
-           "PSCI_SYSTEM_OFF": smccc.constants()["PSCI_SYSTEM_OFF"]}
+    elf, binary = tmp / f"{name}.elf", tmp / f"{name}.bin"
     subprocess.run([tc.tool("gcc"), "-nostdlib", "-static", "-Wl,-Ttext=0", "-Wl,-e,_start",
                     "-Wl,--build-id=none", *(f"-D{k}={v:#x}" for k, v in ids.items()),
-                    str(SOURCE), "-o", str(elf)], check=True)
+                    str(source), "-o", str(elf)], check=True)
     subprocess.run([tc.tool("objcopy"), "-O", "binary", str(elf), str(binary)], check=True)
+    return elf, binary
+
+
+def standin(tmp: Path) -> None:
+    """Build standin.bin with the ids from hypercalls.yaml, and its kernel layout."""
+    elf, binary = assemble(tmp, SOURCE, "standin", {
+        "HC_SEAL": hypercalls.by_name()["seal"].fid,
+        "HC_CONSOLE": hypercalls.by_name()["console"].fid,
+        "PSCI_SYSTEM_OFF": smccc.constants()["PSCI_SYSTEM_OFF"]})
     assert len(binary.read_bytes()) > RODATA[1]   # the image, then its unsealed scratch page
+    tc = toolchain.find_toolchain(hypbuild.load(hypbuild.HYP_DIR))
     nm = subprocess.run([tc.tool("nm"), str(elf)], capture_output=True, text=True, check=True)
     addr = {f[2]: int(f[0], 16) for f in (ln.split() for ln in nm.stdout.splitlines())
             if len(f) == 3}
@@ -66,10 +83,10 @@ def standin(tmp: Path) -> None:
 
 def run(tmp: Path, action: str) -> str:
     standin(tmp)
-    board = tmp / "board.yaml"
-    board.write_text(BOARD.replace("ACTION", action).replace(
-        "HEARTBEAT", str(ROOT / "partitions" / "heartbeat" / "partition.yaml")))
-    return run_to_power_off(str(board), tmp / "build", 120)
+    path = board(tmp, "seal-standin", "standin.bin",
+                 ["hypercalls: [console, seal]",
+                  f"integrity: {{kernel: sealed, on_violation: {action}}}"])
+    return run_to_power_off(str(path), tmp / "build", 120)
 
 
 def test_seal_call_allowed_patch_and_refusals_under_block(tmp_path: Path) -> None:
@@ -125,33 +142,6 @@ def test_restart_starts_unsealed(tmp_path: Path) -> None:
 ATK_WALK = ROOT / "tests" / "seal" / "atk_walk.S"
 FAKE_DEVICE = 0x09050000        # nothing decodes it on QEMU virt (no SMMU): a bus error
 
-ATK_BOARD = """\
-board:
-  name: seal-atk-walk
-  devicetree:
-    file: board.dtb
-    qemu: {machine: "virt,virtualization=on,gic-version=2", cpu: cortex-a53, smp: 2,
-           memory: 1G, serials: 1}
-hypervisor:
-  console: /pl011@9000000
-  memory: {size: 16M}
-partitions:
-  - name: k
-    cpus: [0]
-    memory: [{base: 0x40000000, size: 2M, perm: rwx}]
-    image: {binary: atk.bin}
-    hypercalls: [console]
-    devices: [/rt-fake@9050000]
-    integrity: {kernel: sealed}
-  - include: HEARTBEAT
-    cpus: [1]
-    memory:
-      - {base: 0x41000000, size: 1M, perm: rx}
-      - {base: 0x41100000, size: 1M}
-    defines: {PERIOD_MS: 100, BEATS: 5}
-"""
-
-
 def atk_walk_board(tmp: Path) -> Path:
     """QEMU virt's device tree plus a device of 0x100 bytes alone in its page (on hardware: any
     register block smaller than a page with nothing decoding the rest), the attacker's image and
@@ -168,19 +158,13 @@ def atk_walk_board(tmp: Path) -> Path:
     dts.write_text(text[:text.rindex("};")] + fake + "};\n")
     subprocess.run(["dtc", "-I", "dts", "-O", "dtb", "-o", str(tmp / "board.dtb"), str(dts)],
                    check=True, capture_output=True)
-    tc = toolchain.find_toolchain(hypbuild.load(hypbuild.HYP_DIR))
-    elf, binary = tmp / "atk.elf", tmp / "atk.bin"
-    ids = {"HC_CONSOLE": hypercalls.by_name()["console"].fid,
-           "PSCI_SYSTEM_OFF": smccc.constants()["PSCI_SYSTEM_OFF"], "DEV_IPA": FAKE_DEVICE}
-    subprocess.run([tc.tool("gcc"), "-nostdlib", "-static", "-Wl,-Ttext=0", "-Wl,-e,_start",
-                    "-Wl,--build-id=none", *(f"-D{k}={v:#x}" for k, v in ids.items()),
-                    str(ATK_WALK), "-o", str(elf)], check=True)
-    subprocess.run([tc.tool("objcopy"), "-O", "binary", str(elf), str(binary)], check=True)
+    _, binary = assemble(tmp, ATK_WALK, "atk", {
+        "HC_CONSOLE": hypercalls.by_name()["console"].fid,
+        "PSCI_SYSTEM_OFF": smccc.constants()["PSCI_SYSTEM_OFF"], "DEV_IPA": FAKE_DEVICE})
     write_layout(binary, TEXT, RODATA, 0x40)
-    board = tmp / "board.yaml"
-    board.write_text(ATK_BOARD.replace(
-        "HEARTBEAT", str(ROOT / "partitions" / "heartbeat" / "partition.yaml")))
-    return board
+    return board(tmp, "seal-atk-walk", "atk.bin",
+                 ["hypercalls: [console]", "devices: [/rt-fake@9050000]",
+                  "integrity: {kernel: sealed}"], dt="file: board.dtb")
 
 
 def test_seal_probe_survives_a_stage1_walk_into_a_device_page(tmp_path: Path) -> None:

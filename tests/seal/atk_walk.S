@@ -18,24 +18,7 @@
  * 3. Any exception from EL1 (a distributor read through x20) runs the probe.
  * MMU off until 2. HC_CONSOLE, PSCI_SYSTEM_OFF and DEV_IPA come from the compiler's command line.
  */
-    .section .text, "ax"
-    .global _start
-_start:
-    b       main                        /* code0: branch past the header */
-    .long   0
-    .quad   0                           /* text_offset */
-    .quad   image_end - _start          /* image_size */
-    .quad   0xa                         /* flags: LE, 4 KiB pages, anywhere */
-    .quad   0, 0, 0
-    .ascii  "ARM\x64"                   /* magic */
-    .long   0
-
-    .macro  say label, len
-    adr     x1, \label
-    mov     x2, #\len
-    ldr     w0, =HC_CONSOLE
-    hvc     #0
-    .endm
+#include "image.h"      /* the arm64 Image header, _start, `say` */
 
 main:
     say     m_start, m_start_len

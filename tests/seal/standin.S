@@ -8,24 +8,7 @@
  * ftrace entry (allowed) and NOP over an existing call (refused). MMU off: VA = IPA.
  * HC_SEAL, HC_CONSOLE and PSCI_SYSTEM_OFF come from the compiler's command line (hypercalls.yaml).
  */
-    .section .text, "ax"
-    .global _start
-_start:
-    b       main                        /* code0: branch past the header */
-    .long   0
-    .quad   0                           /* text_offset */
-    .quad   image_end - _start          /* image_size */
-    .quad   0xa                         /* flags: LE, 4 KiB pages, anywhere */
-    .quad   0, 0, 0
-    .ascii  "ARM\x64"                   /* magic */
-    .long   0
-
-    .macro  say label, len
-    adr     x1, \label
-    mov     x2, #\len
-    ldr     w0, =HC_CONSOLE
-    hvc     #0
-    .endm
+#include "image.h"      /* the arm64 Image header, _start, `say` */
 
     /* x1 = site, w2 = word to store there: store it, then say "<name>: unchanged" when the
      * site still holds what it held (x3 = message for unchanged, x4 for changed, x5 = length) */
