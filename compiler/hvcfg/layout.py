@@ -97,9 +97,11 @@ class GuestLoad:
         return self.initrd_end if self.initrd_end is not None else self.image_end
 
 
-def _arm64_image_header(path: Path) -> tuple[int, int] | None:
-    """(text_offset, image_size) of an arm64 Image, or None for a raw binary."""
-    head = path.read_bytes()[:64]
+def arm64_image_header(path: Path) -> tuple[int, int] | None:
+    """(text_offset, image_size) of an arm64 Image, or None for a raw binary. Reads the
+    64-byte header only (a guest kernel is tens of MiB)."""
+    with path.open("rb") as f:
+        head = f.read(64)
     if len(head) < 64 or head[0x38:0x3C] != b"ARM\x64":
         return None
     text_offset, image_size = struct.unpack_from("<QQ", head, 8)
@@ -117,7 +119,7 @@ def guest_load(p: Partition, image: Path, initrd_size: int | None) -> GuestLoad:
 
     Pure placement: whether it all fits is rules.py's E034 (`load_problem`)."""
     first = p.memory[0]
-    header = _arm64_image_header(image)
+    header = arm64_image_header(image)
     size = image.stat().st_size
     offset = 0
     if header is not None:

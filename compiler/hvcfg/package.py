@@ -45,9 +45,15 @@ class ImageHeader:
         return self.magic == ARM64_MAGIC and (self.code0 >> 26) == 0b000101   # a B instruction
 
 
-def check_image(path: Path) -> ImageHeader:
+def read_header(path: Path) -> ImageHeader:
+    """The header of the file at `path` as an arm64 Image's (zeros past its end); only the
+    header is read."""
     with path.open("rb") as f:
-        header = ImageHeader.parse(f.read(HEADER_SIZE).ljust(HEADER_SIZE, b"\0"))
+        return ImageHeader.parse(f.read(HEADER_SIZE).ljust(HEADER_SIZE, b"\0"))
+
+
+def check_image(path: Path) -> ImageHeader:
+    header = read_header(path)
     if not header.valid:
         raise RuntimeError(f"{path} does not start with a valid arm64 Image header")
     return header
