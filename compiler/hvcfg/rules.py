@@ -22,8 +22,8 @@ layer every rule runs and every finding is collected, sorted by source position.
 RULES lists every code a configuration can produce, its layer and the modules that raise it:
 the parsing layers raise while they parse, every other rule lives here or in checks.py
 (tests/test_rules.py holds the code base to the table). Codes for other inputs (command
-arguments and outputs: E043, E044, E089; verification of a built image: E047; xsa/ files: E050-E056) are not
-listed.
+arguments and outputs: E043, E044, E089; verification of a built image: E047; xsa/ files:
+E050-E056) are not listed.
 """
 from __future__ import annotations
 
