@@ -20,11 +20,10 @@ from typing import NamedTuple
 
 from . import channels, integrity, platform, tables
 from .board import Gic, Reg
-from .model import Partition, System
+from .model import PAGE, Partition, System
 from .tables import Mapping, TableSet
-from .units import format_range, format_size
+from .units import align_down, align_up, format_range, format_size, overlaps
 
-PAGE = 0x1000
 BLOCK_2M = 0x200000
 TEXT_WINDOW = 512 * 1024
 RODATA_WINDOW = 256 * 1024
@@ -34,14 +33,6 @@ STACK_SIZE = 16 * 1024
 EL2_VA_LIMIT = 1 << 39      # tables.el2_tables: T0SZ = 25
 IPA_LIMIT = 1 << 40         # tables.stage2_tables: T0SZ = 24
 
-
-
-def align_up(value: int, align: int) -> int:
-    return (value + align - 1) // align * align
-
-
-def align_down(value: int, align: int) -> int:
-    return value // align * align
 
 
 @dataclass(frozen=True)
@@ -238,7 +229,7 @@ def _free_range(banks: tuple[Reg, ...], taken: list[tuple[int, int]], size: int,
             base = align_down(top - size, align)
             if base < bank.base:
                 break
-            clash = [(lo, hi) for lo, hi in taken if lo < base + size and base < hi]
+            clash = [(lo, hi) for lo, hi in taken if overlaps(lo, hi, base, base + size)]
             if not clash:
                 return base
             top = align_down(min(lo for lo, _ in clash), align)

@@ -50,7 +50,7 @@ from . import (
 from .board import Board, Reg
 from .diagnostics import ConfigError, Diagnostic, Related, Severity, error
 from .model import BoardSpec, Partition, System
-from .units import format_range, format_size
+from .units import align_up, format_range, format_size
 from .xsa.support import support_warnings
 
 
@@ -420,5 +420,5 @@ def hypervisor_size(system: System, hyp: Reg, plans: dict[str, PartitionPlan]
                   f"{sum(len(f.blobs) for f in files.values())} partition image(s) and DTs, "
                   f"stacks) but hypervisor.memory.size is {format_size(hyp.size)}",
                   system.hypervisor.pos, hint=f"make hypervisor.memory.size at least "
-                  f"{format_size(layout.align_up(end - hyp.base, layout.BLOCK_2M))}")]
+                  f"{format_size(align_up(end - hyp.base, layout.BLOCK_2M))}")]
 

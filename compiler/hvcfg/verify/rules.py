@@ -17,6 +17,7 @@ from typing import Any, Protocol, TypeVar
 from .. import channels, fsverity, integrity, package, pcihost, perms, platform
 from ..guestdt import vuart_location
 from ..model import Channel, ChannelEnd, Partition, System, kernel_layout_path
+from ..units import overlaps
 from .elfimage import ElfImage, Section, StructLayout, VerifyError
 from .report import Report
 from .walker import PAGE, RegimeError, Run, TableRef, Walk, el2_regime, stage2_regime, walk
@@ -917,7 +918,7 @@ class Verifier:
                 if t.pa % PAGE or t.ipa % PAGE or t.size % PAGE:
                     bad.append("not page-aligned")
                 for lo, hi, what in seen.setdefault(subject, self.ipa_uses(subject)):
-                    if lo < t.ipa + t.size and t.ipa < hi:
+                    if overlaps(lo, hi, t.ipa, t.ipa + t.size):
                         bad.append(f"at IPA {_rng(t.ipa, t.ipa + t.size)}, over {what} (its "
                                    "pages there are not the channel's)")
                 seen[subject].append((t.ipa, t.ipa + t.size, f"channel {c.name}"))
@@ -1011,7 +1012,7 @@ class Verifier:
             if not any(b0 <= plo and phi <= b1 for b0, b1 in banks):
                 self.add("channel-memory", "channels", f"{what} is not RAM of the board")
             for tlo, thi, who in taken:
-                if plo < thi and tlo < phi:
+                if overlaps(plo, phi, tlo, thi):
                     self.add("channel-memory", "channels", f"{what} overlaps {who}")
             taken.append((plo, phi, what))
 
