@@ -31,7 +31,15 @@ from . import (
 )
 from .board import Reg
 from .guestdt import vuart_location
-from .layout import Layout, PartitionLayout, channel_memory, dtb_ipa, image_load_offset, ipa_to_pa
+from .layout import (
+    STACK_SIZE,
+    Layout,
+    PartitionLayout,
+    channel_memory,
+    dtb_ipa,
+    image_load_offset,
+    ipa_to_pa,
+)
 from .model import CHANNEL_HYPERCALLS, FAULT_ACTIONS, Partition, System
 
 _ENV = jinja2.Environment(
@@ -299,7 +307,7 @@ def render_linker_script(system: System, layout: Layout, inputs: tuple[Path, ...
         provenance=provenance(inputs), w=w, images=_image_rows(layout),
         last_image_end=last.src + last.size, text_offset=text_offset,
         image_flags=package.image_flags(text_offset),
-        stacks_size=len(system.board.cpus) * layout.stack_size)
+        stacks_size=len(system.board.cpus) * STACK_SIZE)
 
 
 def render_partition_header(system: System, p: Partition, inputs: tuple[Path, ...]) -> str:

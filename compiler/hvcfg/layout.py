@@ -163,7 +163,6 @@ class Layout:
     partitions: tuple[PartitionLayout, ...]
     el2_mappings: tuple[tables.Mapping, ...]
     el2_tables: tables.TableSet
-    stack_size: int
 
     def window(self, name: str) -> Window:
         return next(w for w in self.windows if w.name == name)
@@ -401,8 +400,9 @@ def _el2_mappings(windows: list[Window], system: System, hyp: Reg
         maps += [tables.Mapping(r.base, r.base, r.size, "rw", "normal", f"{p.name} RAM")
                  for r in p.memory]
     # Channel memory, to zero it at cold boot; never X.
+    memory = channel_memory(system, hyp)
     maps += [tables.Mapping(pa, pa, c.size, "rw", "normal", f"{CHANNEL_MAPPING}{c.name}")
-             for c in system.channels if (pa := channel_memory(system, hyp)[c.name]) is not None]
+             for c in system.channels if (pa := memory[c.name]) is not None]
     return tuple(sorted(maps, key=lambda m: m.va))
 
 
@@ -500,7 +500,7 @@ def compute_layout(system: System, hyp: Reg, files: dict[str, PartitionFiles]) -
         placed.append(PartitionLayout(p.name, index, index + 1, maps, ts, tuple(blobs),
                                       files[p.name].load, sealed_maps, sealed_ts, seal))
     el2 = tables.el2_tables(el2_maps, cursor)
-    return Layout(hyp.base, hyp.size, tuple(windows), tuple(placed), el2_maps, el2, STACK_SIZE)
+    return Layout(hyp.base, hyp.size, tuple(windows), tuple(placed), el2_maps, el2)
 
 
 @dataclass(frozen=True)

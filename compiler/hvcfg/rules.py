@@ -332,12 +332,12 @@ def _plans(system: System, dtb: Path, build_root: Path, jobs: toolchain.Jobs
         initrd = (load_.initrd_ipa, load_.initrd_end or load_.initrd_ipa) \
             if load_.initrd_ipa is not None else None
         host = channels.bridge(system, p)
-        pci = pcihost.dt_node(host, [(e.name, e.doorbell_intid, e.size)
-                                     for e in channels.ends(system, p)],
+        ends = channels.ends(system, p)
+        pci = pcihost.dt_node(host, [(e.name, e.doorbell_intid, e.size) for e in ends],
                               guestdt.GIC_PHANDLE) if host is not None else None
         try:
             blob = guestdt.guest_dtb(system, p, board_root, bootargs=p.bootargs,
-                                     initrd=initrd, channels=channels.ends(system, p), pci=pci)
+                                     initrd=initrd, channels=ends, pci=pci)
         except guestdt.GuestTreeError as exc:
             out.append(error("E011", str(exc), system.board_spec.pos))
             continue
