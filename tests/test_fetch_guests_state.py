@@ -32,7 +32,8 @@ def test_initramfs_does_not_depend_on_no_rpi4(tmp_path: Path, monkeypatch) -> No
     monkeypatch.setattr(fg, "STATE", out / "state.json")
     (out / "debs").mkdir(parents=True)
     names = {"kernel": "linux-image-cloud_1_arm64.deb", "busybox": "busybox-static_1_arm64.deb",
-             "generic": "linux-image-generic_1_arm64.deb", "tfa": "arm-trusted-firmware_1_arm64.deb"}
+             "generic": "linux-image-generic_1_arm64.deb",
+             "tfa": "arm-trusted-firmware_1_arm64.deb"}
     for name in names.values():
         (out / "debs" / name).write_bytes(b"")
     fg.STATE.write_text(fg.json.dumps({"debs": names}))
