@@ -233,7 +233,9 @@ CODES: dict[str, tuple[str, str]] = {
              "the ECAM base is 1 MiB aligned and the whole bridge window ends below 4 GiB"),
     # kernel sealing (integrity.py, docs/integrity.md)
     "E085": ("kernel-layout-missing",
-             "run scripts/kernel-layout: it derives the layout from the kernel's -dbg package"),
+             "scripts/kernel-layout derives it, from the kernel's -dbg package, for the fetched "
+             "Debian guest kernel (build/guests/linux/Image) only; for another kernel, write "
+             "IMAGE.layout.json in the format docs/integrity.md describes"),
     "E086": ("kernel-layout-mismatch",
              "the layout belongs to another kernel build: run scripts/kernel-layout again"),
     "E087": ("integrity-not-a-kernel",

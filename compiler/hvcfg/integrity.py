@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import tables
-from .diagnostics import Diagnostic, error, warning
+from .diagnostics import CODES, Diagnostic, error, warning
 from .model import PAGE, Partition, System, kernel_layout_path
 
 LAYOUT_FORMAT = 4
@@ -34,9 +34,7 @@ BL_TARGETS = ("ftrace_caller", "ftrace_regs_caller")      # a BL over a NOP may 
 BL_SITES = ("ftrace_call",)     # where a BL may be retargeted within the text (the tracer)
 SEAL_CALL = "seal"              # hyp/hypercalls.yaml
 RODATA_OFF = re.compile(r"(^|\s)rodata=off(\s|$)")
-LAYOUT_HINT = ("scripts/kernel-layout derives it, from the kernel's -dbg package, for the fetched "
-               "Debian guest kernel (build/guests/linux/Image) only; for another kernel, write "
-               "IMAGE.layout.json in the format docs/integrity.md describes")
+LAYOUT_HINT = CODES["E085"][1]          # where a layout comes from
 
 
 @dataclass(frozen=True)
