@@ -6,26 +6,13 @@ script's fetch() on a scratch build/guests with its makers replaced (no apt, no 
 from __future__ import annotations
 
 import argparse
-import importlib.machinery
-import importlib.util
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def load_script():
-    loader = importlib.machinery.SourceFileLoader("fetch_guests",
-                                                  str(ROOT / "scripts" / "fetch-guests"))
-    spec = importlib.util.spec_from_loader(loader.name, loader)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[loader.name] = module
-    loader.exec_module(module)
-    return module
+from scripts_module import load_script
 
 
 def test_initramfs_does_not_depend_on_no_rpi4(tmp_path: Path, monkeypatch) -> None:
-    fg = load_script()
+    fg = load_script("fetch-guests")
     out = tmp_path / "guests"
     monkeypatch.setattr(fg, "OUT", out)
     monkeypatch.setattr(fg, "DEBS", out / "debs")
