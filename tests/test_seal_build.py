@@ -18,7 +18,7 @@ from hvcfg import integrity, pipeline, tables
 from hvcfg.diagnostics import ConfigError
 from hvcfg.model import kernel_layout_path
 from hvcfg.rules import analyse
-from hvcfg.verify import verify_elf
+from hvcfg.verify import VerifyError, verify_elf
 
 ROOT = Path(__file__).resolve().parent.parent
 KERNEL = ROOT / "tests" / "negative" / "partitions" / "kernel.bin"
@@ -224,3 +224,18 @@ def test_kernel_layout_script_writes_the_format_the_compiler_reads() -> None:
     script = (ROOT / "scripts" / "kernel-layout").read_text()
     found = re.findall(r"^FORMAT = (\d+)$", script, re.MULTILINE)
     assert found == [str(integrity.LAYOUT_FORMAT)]
+
+
+def test_verify_of_a_corrupt_layout_is_a_message(built) -> None:
+    """`hvcfg verify` re-reads the layout: a corrupt one is a VerifyError naming it (the CLI
+    prints it), not a traceback."""
+    system = built.analysis.system
+    layout = kernel_layout_path(system.partitions[0].image.binary)
+    good = layout.read_text()
+    try:
+        layout.write_text(json.dumps([json.loads(good)]))
+        with pytest.raises(VerifyError, match="kernel layout of partition k is unreadable"):
+            verify_elf(built.elf, system)
+    finally:
+        layout.write_text(good)
+    assert not verify_elf(built.elf, system).findings
