@@ -2,22 +2,11 @@
 """scripts/bench-linux-boot reads the hypervisor's load phase from its boot log."""
 from __future__ import annotations
 
-import importlib.machinery
-import importlib.util
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
+from scripts_module import load_script as load
 
 
 def load_script():
-    loader = importlib.machinery.SourceFileLoader("bench_linux_boot",
-                                                  str(ROOT / "scripts" / "bench-linux-boot"))
-    spec = importlib.util.spec_from_loader(loader.name, loader)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[loader.name] = module           # its dataclasses look their module up
-    loader.exec_module(module)
-    return module
+    return load("bench-linux-boot")
 
 
 LOG = (b"[hyp] hvcfg 0.1.0 on qemu-virt: 1 partition(s), 2 CPU(s), EL2 MMU on\n"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hvcfg import bootfolder, cli, package, pipeline
+from hvcfg import bootfolder, cli, digest, package, pipeline
 from hvcfg.bootfolder import flash, write_boot_folder
 from hvcfg.diagnostics import ConfigError
 
@@ -63,7 +63,7 @@ def test_boot_folder_of_the_real_build(built: pipeline.BuildResult) -> None:
     assert header.valid and header.magic == b"ARM\x64"
     assert header.image_size >= kernel.stat().st_size
     text = (boot / "config.txt").read_text()
-    assert package.sha256(kernel) in text
+    assert digest.sha256(kernel) in text
 
 
 def test_config_txt_says_what_the_firmware_needs(tmp_path: Path) -> None:

@@ -30,6 +30,8 @@ ELSEWHERE: dict[str, tuple[str, str]] = {
              "`run` on one without QEMU: a command, not a configuration error"),
     "E095": ("tests/test_partition_sdk.py", "`hvcfg new partition` refuses a name or a "
              "directory: a command-line argument"),
+    "E089": ("tests/xsa/test_xsa_commands.py", "`xsa export --out DIR` (and `new partition "
+             "--dir DIR`) cannot create its output directory: a command-line argument"),
     "E061": ("tests/test_rules.py", "a stage-2 mapping over the hypervisor's pages that the "
              "semantic rules (E020-E022, E028, E045, E046) do not catch first: none is known, "
              "the test drives the rule directly"),

@@ -44,16 +44,29 @@ def test_new_partition_refuses_what_it_would_overwrite(tmp_path: Path) -> None:
 def test_new_partition_refuses_names_check_refuses(tmp_path: Path) -> None:
     """Red team 1: a name with a final newline (re.match's `$`) and the reserved names passed
     `new`, whose files check then refused (E060) or build failed on (exit 70); a dangling
-    symbolic link or a file on the way was an internal error (exit 70)."""
+    symbolic link or a file on the way was an internal error (exit 70): a file on the way is
+    an output it cannot create (E089, saying why), not a refused name."""
     (tmp_path / "file").write_text("")
     (tmp_path / "link").symlink_to(tmp_path / "nowhere")
     for name, where in (("foo\n", tmp_path / "a"), ("hyp", tmp_path / "b"),
-                        ("uart1", tmp_path / "c"), ("ok", tmp_path / "link"),
-                        ("ok", tmp_path / "file" / "sub")):
+                        ("uart1", tmp_path / "c"), ("ok", tmp_path / "link")):
         r = new(name, where)
         assert r.returncode == 1 and "E095" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    r = new("ok", tmp_path / "file" / "sub")
+    assert r.returncode == 1 and "E089" in r.stderr and "Not a directory" in r.stderr, r.stderr
+    assert "partition name" not in r.stderr and "Traceback" not in r.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "link"]
     assert not (tmp_path / "nowhere").exists()
+
+
+def test_new_partition_prints_a_command_that_runs_from_anywhere(tmp_path: Path) -> None:
+    """The next step names the hvcfg that ran (absolute), not ./hvcfg of the current directory."""
+    r = subprocess.run([HVCFG, "new", "partition", "blinky", "--dir", str(tmp_path / "blinky")],
+                       capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    line = next(x for x in r.stdout.splitlines() if x.startswith("run it alone:"))
+    command, verb, board = line.split()[3:]
+    assert (command, verb, board) == (HVCFG, "run", str(tmp_path / "blinky" / "blinky-board.yaml"))
 
 
 def test_new_partition_files_use_the_library_key(tmp_path: Path) -> None:
@@ -68,7 +81,7 @@ def test_new_partition_boots_alone_and_in_another_board(tmp_path: Path) -> None:
     part = tmp_path / "parts" / "blinky"
     r = new("blinky", part)
     assert r.returncode == 0, r.stderr
-    assert f"./hvcfg run {part / 'blinky-board.yaml'}" in r.stdout
+    assert f"{HVCFG} run {part / 'blinky-board.yaml'}" in r.stdout
 
     alone = run_to_power_off(str(part / "blinky-board.yaml"), tmp_path / "b1", 60)
     assert "[blinky] hello from blinky: 1 vCPU(s), RAM at 0x40000000" in alone

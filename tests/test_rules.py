@@ -24,7 +24,7 @@ PACKAGE = ROOT / "compiler" / "hvcfg"
 MODULES = sorted(p.stem for p in PACKAGE.glob("*.py") if p.stem != "__init__")
 RAISED = re.compile(r"\b(?:error|warning)\(\s*\"([EW]\d{3})\"")
 # Codes about a command's arguments or a built image, not a configuration.
-COMMAND_CODES = {("cli", "E043"), ("cli", "E094"), ("scaffold", "E095"), ("cli", "E095"),
+COMMAND_CODES = {("cli", "E043"), ("cli", "E094"), ("scaffold", "E095"), ("diagnostics", "E089"),
                  ("bootfolder", "E044"),
                  ("bootfolder", "E029"), ("bootfolder", "W009"), ("bootfolder", "W010"),
                  ("pipeline", "E047")}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -14,8 +15,10 @@ import pytest
 
 import test_verify_mutations as verify_mutations
 from hvcfg import integrity, pipeline, tables
+from hvcfg.diagnostics import ConfigError
+from hvcfg.model import kernel_layout_path
 from hvcfg.rules import analyse
-from hvcfg.verify import verify_elf
+from hvcfg.verify import VerifyError, verify_elf
 
 ROOT = Path(__file__).resolve().parent.parent
 KERNEL = ROOT / "tests" / "negative" / "partitions" / "kernel.bin"
@@ -52,7 +55,7 @@ def write_layout(image: Path, text: tuple[int, int], rodata: tuple[int, int],
            "text": {"start": text[0], "end": text[1], "hashed_from": hashed_from,
                     "sha256": hashlib.sha256(data[hashed_from:text[1]]).hexdigest()},
            "rodata": {"start": rodata[0], "end": rodata[1]}}
-    integrity.layout_path(image).write_text(json.dumps(doc))
+    kernel_layout_path(image).write_text(json.dumps(doc))
 
 
 def board(tmp: Path, bootargs: str = "console=ttyAMA0") -> Path:
@@ -80,6 +83,38 @@ def test_w006_rodata_off(tmp_path: Path) -> None:
     assert len(found) == 1 and "rodata=off" in found[0].message
     assert not [d for d in analyse(board(tmp_path), tmp_path / "b").warnings
                 if d.code == "W006"]
+
+
+def _valid_layout(tmp: Path) -> dict:
+    return json.loads(kernel_layout_path(tmp / "kernel.bin").read_text())
+
+
+CORRUPT_LAYOUTS = {
+    "list top level": lambda doc: [doc],
+    "float offset": lambda doc: {**doc, "text": {**doc["text"], "end": float(TEXT[1])}},
+    "bool offset": lambda doc: {**doc, "rodata": {**doc["rodata"], "start": True}},
+    "string symbol": lambda doc: {**doc, "symbols": {"vectors": "0x800"}},
+    "missing key": lambda doc: {k: v for k, v in doc.items() if k != "rodata"},
+    "text not a mapping": lambda doc: {**doc, "text": 3},
+    "offset past the Image": lambda doc: {**doc, "rodata": {"start": RODATA[0],
+                                                             "end": 1 << 40}},
+}
+
+
+@pytest.mark.parametrize("corrupt", CORRUPT_LAYOUTS, ids=list(CORRUPT_LAYOUTS))
+def test_a_corrupt_kernel_layout_is_e085_at_the_integrity_key(tmp_path: Path,
+                                                               corrupt: str) -> None:
+    """A hand-edited or truncated layout is a diagnostic at the partition's integrity key,
+    not a traceback."""
+    path = board(tmp_path)
+    layout = kernel_layout_path(tmp_path / "kernel.bin")
+    layout.write_text(json.dumps(CORRUPT_LAYOUTS[corrupt](_valid_layout(tmp_path))))
+    with pytest.raises(ConfigError) as exc:
+        analyse(path, tmp_path / "b")
+    errors = exc.value.diagnostics
+    assert [d.code for d in errors] == ["E085"]
+    assert "unreadable" in errors[0].message and errors[0].pos is not None
+    assert errors[0].pos.line == BOARD[:BOARD.index("integrity:")].count("\n") + 1
 
 
 @pytest.fixture(scope="module")
@@ -181,3 +216,26 @@ def test_the_kernel_layout_is_a_build_input(tmp_path: Path) -> None:
     before = pipeline.fingerprint(system)
     layout.write_text(layout.read_text() + "\n")
     assert pipeline.fingerprint(system) != before
+
+
+def test_kernel_layout_script_writes_the_format_the_compiler_reads() -> None:
+    """scripts/kernel-layout runs on the system python without hvcfg, so it keeps its own
+    FORMAT: it must be the one integrity.py accepts."""
+    script = (ROOT / "scripts" / "kernel-layout").read_text()
+    found = re.findall(r"^FORMAT = (\d+)$", script, re.MULTILINE)
+    assert found == [str(integrity.LAYOUT_FORMAT)]
+
+
+def test_verify_of_a_corrupt_layout_is_a_message(built) -> None:
+    """`hvcfg verify` re-reads the layout: a corrupt one is a VerifyError naming it (the CLI
+    prints it), not a traceback."""
+    system = built.analysis.system
+    layout = kernel_layout_path(system.partitions[0].image.binary)
+    good = layout.read_text()
+    try:
+        layout.write_text(json.dumps([json.loads(good)]))
+        with pytest.raises(VerifyError, match="kernel layout of partition k is unreadable"):
+            verify_elf(built.elf, system)
+    finally:
+        layout.write_text(good)
+    assert not verify_elf(built.elf, system).findings

@@ -49,7 +49,7 @@ def test_lines_and_typer_per_partition(tmp_path: Path) -> None:
     for name, plan in analysis.plans.items():
         (tmp_path / f"{name}.dtb").write_bytes(plan.dtb)
     lay = layout.compute_layout(system, analysis.hyp, files)
-    header = codegen.render_config_h(system, lay.stack_size, ())
+    header = codegen.render_config_h(system, layout.STACK_SIZE, ())
     assert re.search(r"#define HV_GIC_LINES\s+224\b", header)      # b's, the most
     table = codegen.render_config_c(system, lay, ())
     lines = re.findall(r"\.nlines = (\d+),", table)

@@ -13,7 +13,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import package, platform
+from . import digest, package, platform
 from .diagnostics import ConfigError, Diagnostic, error, warning
 from .model import System
 
@@ -110,7 +110,7 @@ def config_txt(hyp_bin: Path, header: package.ImageHeader,
                settings: FirmwareSettings = FirmwareSettings()) -> str:
     """config.txt for hyp_bin, whose (checked) Image header is `header`."""
     return CONFIG_TXT.format(
-        sha256=package.sha256(hyp_bin), load_address=header.text_offset or FIRMWARE_KERNEL_ADDRESS,
+        sha256=digest.sha256(hyp_bin), load_address=header.text_offset or FIRMWARE_KERNEL_ADDRESS,
         entry=ENTRY_TFA if settings.armstub else ENTRY_SPIN_TABLE,
         armstub=ARMSTUB_TFA.format(armstub=settings.armstub) if settings.armstub else "",
         uart_clock=settings.uart_clock, baud=settings.baud, gpu_mem=settings.gpu_mem,

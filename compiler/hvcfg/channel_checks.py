@@ -11,11 +11,8 @@ from . import channels, interrupts, pci_checks
 from .board import Reg
 from .diagnostics import Diagnostic, Related, error
 from .layout import IPA_LIMIT, channel_memory
-from .model import Channel, System
-from .units import format_range, format_size
-
-PAGE = 0x1000
-GIC_MAX_INTID = 1019
+from .model import PAGE, Channel, System
+from .units import format_range, format_size, overlaps
 
 
 def check(system: System, hyp: Reg | None) -> list[Diagnostic]:
@@ -114,7 +111,7 @@ def _ipas(system: System) -> list[Diagnostic]:
                                  "give the end an `ipa` (the partition's RAM ends too high)"))
                 continue
             for what, lo, hi, pos in seen:
-                if lo < ipa + c.size and ipa < hi:
+                if overlaps(lo, hi, ipa, ipa + c.size):
                     out.append(error("E071", f"{where} overlaps {what}", end.pos,
                                      related=[Related(what, pos)],
                                      hint="give another `ipa`, or leave it out (the compiler "
@@ -130,7 +127,7 @@ def _doorbell_lines(system: System) -> list[Diagnostic]:
     for part in system.partitions:
         bells = interrupts.doorbell_intids(system, part)
         lines = part.vgic.lines if part.vgic is not None and part.vgic.lines else None
-        limit = min(lines or GIC_MAX_INTID + 1, GIC_MAX_INTID + 1)
+        limit = min(lines or interrupts.GIC_MAX_INTID + 1, interrupts.GIC_MAX_INTID + 1)
         over = [name for name, intid in bells.items() if intid >= limit]
         if over:
             c = next(c for c in system.channels if c.name == over[0])

@@ -13,17 +13,12 @@ from dataclasses import dataclass
 from . import interrupts, pcihost
 from .diagnostics import Pos
 from .guestdt import vuart_location
-from .model import Channel, Partition, System
-from .units import format_range
+from .model import PAGE, Channel, Partition, System
+from .units import align_up, format_range, overlaps
 
-PAGE = 0x1000
 BLOCK_2M = 0x200000
 MAX_SIZE = 1 << 30          # E069: one channel is at most 1 GiB
 VGIC_CPU_IF_SIZE = 0x2000   # GICC_DIR lives in the second page (layout.VGIC_CPU_IF_SIZE)
-
-
-def _align_up(value: int, align: int) -> int:
-    return (value + align - 1) // align * align
 
 
 def alignment(size: int) -> int:
@@ -61,7 +56,7 @@ def ipa_space(system: System, part: Partition, pci: bool = True
     out = [(f"memory[{j}] at IPA {r.ipa:#x}", r.ipa, r.ipa_end, r.pos)
            for j, r in enumerate(part.memory)]
     out += [(f"device {d.device.path} at IPA {reg.base:#x}", reg.base // PAGE * PAGE,
-             _align_up(reg.end, PAGE), d.pos)
+             align_up(reg.end, PAGE), d.pos)
             for d in part.devices for reg in d.guest_regs if reg.size]
     return out + emulated_windows(system, part, pci)
 
@@ -94,12 +89,10 @@ def ipas(system: System, part: Partition) -> dict[str, int]:
     for c in mine:
         if c.name in out:
             continue
-        base = _align_up(cursor, alignment(c.size))
-        clash = next(((lo, hi) for lo, hi in taken if lo < base + c.size and base < hi), None)
-        while clash is not None:
-            base = _align_up(clash[1], alignment(c.size))
-            clash = next(((lo, hi) for lo, hi in taken if lo < base + c.size and base < hi),
-                         None)
+        base = align_up(cursor, alignment(c.size))
+        while (clash := next((hi for lo, hi in taken if overlaps(lo, hi, base, base + c.size)),
+                             None)) is not None:
+            base = align_up(clash, alignment(c.size))
         out[c.name] = base
         taken.append((base, base + c.size))
         cursor = base + c.size

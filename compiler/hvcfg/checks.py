@@ -17,20 +17,18 @@ from .channels import emulated_windows
 from .diagnostics import Diagnostic, Pos, Related, error, warning
 from .guestdt import vuart_location
 from .hypercalls import by_name as known_hypercalls
-from .interrupts import default_lines, hw_intids, owned_intids
+from .interrupts import GIC_MAX_INTID, default_lines, hw_intids, owned_intids
 from .layout import (
     DTB_SLOT,
     EL2_VA_LIMIT,
     IPA_LIMIT,
     HypFrame,
-    align_down,
-    align_up,
     hypervisor_frames,
     partition_mappings,
     reserved_ranges,
 )
 from .model import MemRegion, Partition, System
-from .units import format_range
+from .units import align_down, align_up, format_range, overlaps
 
 GRANULE = 0x1000
 HYP_ALIGN = 0x2000          # tables.stage2_tables: an 8 KiB-aligned concatenated root
@@ -56,10 +54,6 @@ def check(system: System, hyp_base: int | None, hyp_size: int) -> list[Diagnosti
 
 def _pos_key(d: Diagnostic) -> tuple[str, int, int]:
     return (d.pos.file, d.pos.line, d.pos.col) if d.pos else ("", 0, 0)
-
-
-def _overlaps(a0: int, a1: int, b0: int, b1: int) -> bool:
-    return a0 < b1 and b0 < a1
 
 
 @dataclass(frozen=True)
@@ -208,7 +202,7 @@ def _partition_overlaps(system: System) -> list[Diagnostic]:
     out = []
     for i, b in enumerate(regions):
         for a in regions[:i]:
-            if a.part is not b.part and _overlaps(a.region.base, a.region.end,
+            if a.part is not b.part and overlaps(a.region.base, a.region.end,
                                                   b.region.base, b.region.end):
                 out.append(error("E020", f"{b} overlaps {a}", b.region.pos,
                                  related=[Related(f"{a}", a.region.pos)]))
@@ -220,7 +214,7 @@ def _hypervisor_overlaps(system: System, hyp_base: int, hyp_size: int) -> list[D
     return [error("E021", f"{o} overlaps {hyp}", o.region.pos,
                   related=[Related(hyp, system.hypervisor.pos)])
             for o in _regions(system)
-            if _overlaps(o.region.base, o.region.end, hyp_base, hyp_base + hyp_size)]
+            if overlaps(o.region.base, o.region.end, hyp_base, hyp_base + hyp_size)]
 
 
 def _mmio(system: System) -> list[tuple[str, Reg]]:
@@ -235,7 +229,7 @@ def _device_overlaps(system: System, hyp_base: int, hyp_size: int) -> list[Diagn
     out = []
     for who, lo, hi, pos in _users(system, hyp_base, hyp_size):
         hits = [f"{path} {format_range(reg.base, reg.size)}" for path, reg in mmio
-                if _overlaps(lo, hi, reg.base, reg.end)]
+                if overlaps(lo, hi, reg.base, reg.end)]
         if hits:
             more = f" and {len(hits) - 3} more" if len(hits) > 3 else ""
             out.append(error("E022", f"{who} overlaps device {', '.join(hits[:3])}{more}", pos))
@@ -262,7 +256,7 @@ def _ipa_overlaps(system: System) -> list[Diagnostic]:
                    for what, lo, hi, pos in emulated_windows(system, part)]
         for k, (bname, b0, b1, bpos, bplaced) in enumerate(spaces):
             for aname, a0, a1, apos, aplaced in spaces[:k]:
-                if not (aplaced or bplaced) or not _overlaps(a0, a1, b0, b1):
+                if not (aplaced or bplaced) or not overlaps(a0, a1, b0, b1):
                     continue
                 if bplaced:
                     msg, pos, rel = f"{bname} overlaps {aname}", bpos, Related(aname, apos)
@@ -279,7 +273,7 @@ def _reserved_memory(system: System, hyp_base: int, hyp_size: int) -> list[Diagn
     return [error("E045", f"{who} overlaps {what}", pos,
                   related=[Related(what, system.board_spec.pos)])
             for who, lo, hi, pos in users for what, r0, r1 in reserved
-            if _overlaps(lo, hi, r0, r1)]
+            if overlaps(lo, hi, r0, r1)]
 
 
 # ---------------------------------------------------------------- devices and interrupts
@@ -302,7 +296,6 @@ def _device_owners(system: System) -> list[Diagnostic]:
     return out
 
 
-GIC_MAX_INTID = 1019          # GICv2: INTIDs 1020-1023 are special, none is an interrupt
 
 
 def _not_passable(system: System) -> list[Diagnostic]:
@@ -366,7 +359,7 @@ def _device_pages(system: System) -> list[Diagnostic]:
         said: set[tuple[str | None, str, str | None]] = set()
         for m in mine:
             for h in held:
-                if h.owner == m.owner or not _overlaps(m.base, m.end, h.base, h.end):
+                if h.owner == m.owner or not overlaps(m.base, m.end, h.base, h.end):
                     continue
                 if m.path == h.path and (h.owner != "the hypervisor" or h.path == console):
                     continue                # one device given twice: E028 says so

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import __version__, bootfolder, pipeline, scaffold, serialrelay, surface, toolchain
-from .diagnostics import ConfigError, Diagnostic, error
+from .diagnostics import ConfigError, Diagnostic, cannot_write, error
 from .verify import register as register_verify
 from .xsa import commands as xsa_commands
 
@@ -117,18 +117,26 @@ def cmd_surface(args: argparse.Namespace) -> int:
     return 0
 
 
+def _this_command() -> str:
+    """How to run the hvcfg that is running, from any directory: the absolute path it was
+    started by, or `hvcfg` when it was found on PATH (or run as a module)."""
+    argv0 = Path(sys.argv[0])
+    if argv0.name == "hvcfg" and argv0.parent != Path():
+        return os.path.abspath(argv0)
+    return "hvcfg"
+
+
 def cmd_new_partition(args: argparse.Namespace) -> int:
     new = scaffold.new_partition(args.name, args.dir or Path("partitions") / args.name)
     try:
         new.directory.mkdir(parents=True)
     except OSError as e:        # a parent that is a file, no permission, a race
-        raise ConfigError(error("E095", f"cannot create {new.directory}: {e.strerror}",
-                                None)) from None
+        raise ConfigError(cannot_write(new.directory, e)) from None
     for name, text in new.files.items():
         (new.directory / name).write_text(text)
         print(f"wrote {new.directory / name}")
     board = new.directory / new.board
-    print(f"run it alone:  ./hvcfg run {board}\n"
+    print(f"run it alone:  {_this_command()} run {board}\n"
           f"add it to a board: copy the partitions: entry of {board} (docs/partitions.md)")
     return 0
 

@@ -87,6 +87,13 @@ def warning(code: str, message: str, pos: Pos | None, hint: str = "",
     return Diagnostic(code, message, pos, hint or CODES[code][1], tuple(related), Severity.WARNING)
 
 
+def cannot_write(output: object, exc: OSError) -> Diagnostic:
+    """E089: a command cannot create or write its output `output` (a parent is a file, no
+    permission, a full disk): what failed on which path, never a traceback."""
+    failed = f": {exc.filename}" if exc.filename is not None else ""
+    return error("E089", f"cannot create or write {output}: {exc.strerror or exc}{failed}", None)
+
+
 # code -> (name, default hint). Codes are stable: never renumber, only append.
 CODES: dict[str, tuple[str, str]] = {
     # input files and schema (load)
@@ -226,7 +233,9 @@ CODES: dict[str, tuple[str, str]] = {
              "the ECAM base is 1 MiB aligned and the whole bridge window ends below 4 GiB"),
     # kernel sealing (integrity.py, docs/integrity.md)
     "E085": ("kernel-layout-missing",
-             "run scripts/kernel-layout: it derives the layout from the kernel's -dbg package"),
+             "scripts/kernel-layout derives it, from the kernel's -dbg package, for the fetched "
+             "Debian guest kernel (build/guests/linux/Image) only; for another kernel, write "
+             "IMAGE.layout.json in the format docs/integrity.md describes"),
     "E086": ("kernel-layout-mismatch",
              "the layout belongs to another kernel build: run scripts/kernel-layout again"),
     "E087": ("integrity-not-a-kernel",
@@ -273,6 +282,9 @@ CODES: dict[str, tuple[str, str]] = {
     "E095": ("new-partition-refused",
              "choose a partition name that is a C identifier (letters, digits, _; at most 31), "
              "not 'hyp' or 'uart<N>', and a directory that does not exist yet"),
+    "E089": ("output-unwritable",
+             "name an output directory whose parents are directories you may write (or "
+             "create), on a file system with room"),
     "E096": ("library-source-twice",
              "`image.lib` already adds the library's sources (start.S, vectors.S, guest.c): "
              "remove them from image.sources"),

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import struct
+from collections.abc import Callable
 from pathlib import Path
+
+from .digest import per_file_version
 
 BLOCK = 4096                    # log_blocksize 12: data and tree blocks
 HASH = 32                       # SHA-256
@@ -51,6 +54,5 @@ def digest(data: bytes) -> bytes:
     return hashlib.sha256(descriptor(data)).digest()
 
 
-def file_digest(path: Path) -> str:
-    """Hex, as `fsverity digest` prints it after `sha256:`."""
-    return digest(path.read_bytes()).hex()
+file_digest: Callable[[Path], str] = per_file_version(lambda data: digest(data).hex())
+"""A file's fs-verity digest, hex, as `fsverity digest` prints it after `sha256:`."""

@@ -19,11 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import tables
-from .diagnostics import Diagnostic, error, warning
-from .model import Partition, System, kernel_layout_path
+from .diagnostics import CODES, Diagnostic, error, warning
+from .model import PAGE, Partition, System, kernel_layout_path
 
 LAYOUT_FORMAT = 4
-PAGE = 0x1000
 TEXT = "text"                   # the only kind the hypervisor patches
 RODATA = "rodata"
 # Both stay executable at stage 2: without FEAT_XNX stage-2 XN applies to EL0 too, and user
@@ -35,7 +34,7 @@ BL_TARGETS = ("ftrace_caller", "ftrace_regs_caller")      # a BL over a NOP may 
 BL_SITES = ("ftrace_call",)     # where a BL may be retargeted within the text (the tracer)
 SEAL_CALL = "seal"              # hyp/hypercalls.yaml
 RODATA_OFF = re.compile(r"(^|\s)rodata=off(\s|$)")
-LAYOUT_HINT = "run scripts/kernel-layout (it derives the layout from the kernel's -dbg package)"
+LAYOUT_HINT = CODES["E085"][1]          # where a layout comes from
 
 
 @dataclass(frozen=True)
@@ -68,14 +67,66 @@ class KernelSeal:
         return tuple(r for r in self.ranges if r.kind == kind)
 
 
-def layout_path(image: Path) -> Path:
-    return kernel_layout_path(image)
+@dataclass(frozen=True)
+class KernelLayout:
+    """A kernel layout document (IMAGE.layout.json), checked: offsets from the Image's start."""
+
+    kernel: str                             # the package it was derived from
+    spans: dict[str, tuple[int, int]]       # TEXT and RODATA: (start, end)
+    hashed_from: int
+    text_sha256: str
+    symbols: dict[str, int]
+
+    def ranges(self, image_ipa: int) -> tuple[SealRange, ...]:
+        """Sealed ranges at the Image's load IPA: the text, then the read-only data."""
+        return tuple(SealRange(kind, image_ipa + self.spans[kind][0],
+                               self.spans[kind][1] - self.spans[kind][0])
+                     for kind in (TEXT, RODATA))
+
+    def symbol_offsets(self, names: tuple[str, ...]) -> tuple[int, ...]:
+        return tuple(self.symbols[n] for n in names if n in self.symbols)
 
 
-def _ranges(doc: dict, image_ipa: int) -> tuple[SealRange, ...]:
-    """Sealed ranges from a layout document: the text, then the read-only data."""
-    return tuple(SealRange(kind, image_ipa + doc[kind]["start"],
-                           doc[kind]["end"] - doc[kind]["start"]) for kind in (TEXT, RODATA))
+def _offset(value: object, what: str, limit: int) -> int:
+    """An offset into the Image: an integer (not a bool) in [0, limit]."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{what} is {value!r}, not an integer offset")
+    if not 0 <= value <= limit:
+        raise ValueError(f"{what} {value:#x} is outside the {limit:#x}-byte Image")
+    return value
+
+
+def _table(doc: dict, key: str) -> dict:
+    value = doc.get(key)
+    if not isinstance(value, dict):
+        raise ValueError(f"'{key}' is {type(value).__name__}, not a mapping")
+    return value
+
+
+def read_layout(path: Path, image_size: int) -> KernelLayout:
+    """The layout at `path` for an Image of `image_size` bytes; ValueError says what is wrong
+    with it, OSError that it cannot be read (FileNotFoundError: there is none)."""
+    doc = json.loads(path.read_text())
+    if not isinstance(doc, dict):
+        raise ValueError(f"its top level is a {type(doc).__name__}, not a mapping")
+    if doc.get("format") != LAYOUT_FORMAT:
+        raise ValueError(f"format {doc.get('format')!r}, expected {LAYOUT_FORMAT}")
+    spans = {}
+    for kind in (TEXT, RODATA):
+        t = _table(doc, kind)
+        start = _offset(t.get("start"), f"{kind}.start", image_size)
+        spans[kind] = (start, _offset(t.get("end"), f"{kind}.end", image_size))
+        if spans[kind][1] < start:
+            raise ValueError(f"{kind}.end is below {kind}.start")
+    text = _table(doc, TEXT)
+    hashed_from = _offset(text.get("hashed_from"), "text.hashed_from", spans[TEXT][1])
+    if not isinstance(text.get("sha256"), str):
+        raise ValueError("text.sha256 is not a string")
+    symbols = {str(n): _offset(v, f"symbols.{n}", image_size)
+               for n, v in _table(doc, "symbols").items()}
+    if "vectors" not in symbols:
+        raise ValueError("symbols.vectors is missing")
+    return KernelLayout(str(doc.get("kernel")), spans, hashed_from, text["sha256"], symbols)
 
 
 def _well_formed(ranges: tuple[SealRange, ...]) -> bool:
@@ -93,29 +144,23 @@ def load_seal(p: Partition, image: Path, image_ipa: int, is_kernel: bool
         return None, [error("E087", f"partition '{p.name}' asks for integrity, but its image "
                             f"{image.name} is not an arm64 Linux Image", pos,
                             hint="integrity seals a Linux kernel; leave it out for this image")]
-    path = layout_path(image)
+    path = kernel_layout_path(image)
     try:
-        doc = json.loads(path.read_text())
-        if doc.get("format") != LAYOUT_FORMAT:
-            raise ValueError(f"format {doc.get('format')!r}, expected {LAYOUT_FORMAT}")
-        ranges = _ranges(doc, image_ipa)
-        hashed_from, text_end, want = (doc["text"]["hashed_from"], doc["text"]["end"],
-                                       doc["text"]["sha256"])
-        kernel = str(doc["kernel"])
-        vectors = int(doc["symbols"]["vectors"])
-        bl_targets = tuple(int(doc["symbols"][n]) for n in BL_TARGETS if n in doc["symbols"])
-        bl_sites = tuple(int(doc["symbols"][n]) for n in BL_SITES if n in doc["symbols"])
+        data = image.read_bytes()
+        lay = read_layout(path, len(data))
     except FileNotFoundError:
         return None, [error("E085", f"partition '{p.name}': no kernel layout {path} for its "
                             "Image", pos, hint=LAYOUT_HINT)]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError) as exc:
         return None, [error("E085", f"partition '{p.name}': kernel layout {path} is unreadable "
                             f"({exc})", pos, hint=LAYOUT_HINT)]
+    ranges = lay.ranges(image_ipa)
+    hashed_from, text_end, want, kernel = (lay.hashed_from, lay.spans[TEXT][1], lay.text_sha256,
+                                           lay.kernel)
     if not _well_formed(ranges):
         return None, [error("E085", f"partition '{p.name}': kernel layout {path} has ranges "
                             "that are empty, not page-aligned or out of order", pos,
                             hint=LAYOUT_HINT)]
-    data = image.read_bytes()
     if len(data) < text_end or hashlib.sha256(data[hashed_from:text_end]).hexdigest() != want:
         return None, [error("E086", f"partition '{p.name}': the kernel layout {path} "
                             f"({kernel}) does not describe {image}: their text differs", pos,
@@ -125,7 +170,8 @@ def load_seal(p: Partition, image: Path, image_ipa: int, is_kernel: bool
         return None, [error("E087", f"partition '{p.name}': the kernel's text and read-only "
                             "data must lie in one rwx memory region (sealing narrows it)",
                             pos, hint="give memory[0] perm: rwx and room for the whole Image")]
-    return KernelSeal(ranges, path, kernel, vectors, bl_targets, bl_sites), []
+    return KernelSeal(ranges, path, kernel, lay.symbols["vectors"], lay.symbol_offsets(BL_TARGETS),
+                      lay.symbol_offsets(BL_SITES)), []
 
 
 def sealed_mappings(maps: tuple[tables.Mapping, ...], seal: KernelSeal

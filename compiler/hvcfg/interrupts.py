@@ -13,6 +13,7 @@ from .model import Partition, System
 FIRST_SPI = 32
 MIN_LINES = 64          # at least one word of SPIs
 MAX_LINES = 1024        # GICD_TYPER.ITLinesNumber is 5 bits
+GIC_MAX_INTID = 1019    # GICv2: INTIDs 1020-1023 are special, none is an interrupt
 
 
 def hw_intids(p: Partition) -> list[int]:

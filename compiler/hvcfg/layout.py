@@ -20,11 +20,10 @@ from typing import NamedTuple
 
 from . import channels, integrity, platform, tables
 from .board import Gic, Reg
-from .model import Partition, System
+from .model import PAGE, Partition, System
 from .tables import Mapping, TableSet
-from .units import format_range, format_size
+from .units import align_down, align_up, format_range, format_size, overlaps
 
-PAGE = 0x1000
 BLOCK_2M = 0x200000
 TEXT_WINDOW = 512 * 1024
 RODATA_WINDOW = 256 * 1024
@@ -34,14 +33,6 @@ STACK_SIZE = 16 * 1024
 EL2_VA_LIMIT = 1 << 39      # tables.el2_tables: T0SZ = 25
 IPA_LIMIT = 1 << 40         # tables.stage2_tables: T0SZ = 24
 
-
-
-def align_up(value: int, align: int) -> int:
-    return (value + align - 1) // align * align
-
-
-def align_down(value: int, align: int) -> int:
-    return value // align * align
 
 
 @dataclass(frozen=True)
@@ -97,9 +88,11 @@ class GuestLoad:
         return self.initrd_end if self.initrd_end is not None else self.image_end
 
 
-def _arm64_image_header(path: Path) -> tuple[int, int] | None:
-    """(text_offset, image_size) of an arm64 Image, or None for a raw binary."""
-    head = path.read_bytes()[:64]
+def arm64_image_header(path: Path) -> tuple[int, int] | None:
+    """(text_offset, image_size) of an arm64 Image, or None for a raw binary. Reads the
+    64-byte header only (a guest kernel is tens of MiB)."""
+    with path.open("rb") as f:
+        head = f.read(64)
     if len(head) < 64 or head[0x38:0x3C] != b"ARM\x64":
         return None
     text_offset, image_size = struct.unpack_from("<QQ", head, 8)
@@ -117,7 +110,7 @@ def guest_load(p: Partition, image: Path, initrd_size: int | None) -> GuestLoad:
 
     Pure placement: whether it all fits is rules.py's E034 (`load_problem`)."""
     first = p.memory[0]
-    header = _arm64_image_header(image)
+    header = arm64_image_header(image)
     size = image.stat().st_size
     offset = 0
     if header is not None:
@@ -170,7 +163,6 @@ class Layout:
     partitions: tuple[PartitionLayout, ...]
     el2_mappings: tuple[tables.Mapping, ...]
     el2_tables: tables.TableSet
-    stack_size: int
 
     def window(self, name: str) -> Window:
         return next(w for w in self.windows if w.name == name)
@@ -236,7 +228,7 @@ def _free_range(banks: tuple[Reg, ...], taken: list[tuple[int, int]], size: int,
             base = align_down(top - size, align)
             if base < bank.base:
                 break
-            clash = [(lo, hi) for lo, hi in taken if lo < base + size and base < hi]
+            clash = [(lo, hi) for lo, hi in taken if overlaps(lo, hi, base, base + size)]
             if not clash:
                 return base
             top = align_down(min(lo for lo, _ in clash), align)
@@ -408,8 +400,9 @@ def _el2_mappings(windows: list[Window], system: System, hyp: Reg
         maps += [tables.Mapping(r.base, r.base, r.size, "rw", "normal", f"{p.name} RAM")
                  for r in p.memory]
     # Channel memory, to zero it at cold boot; never X.
+    memory = channel_memory(system, hyp)
     maps += [tables.Mapping(pa, pa, c.size, "rw", "normal", f"{CHANNEL_MAPPING}{c.name}")
-             for c in system.channels if (pa := channel_memory(system, hyp)[c.name]) is not None]
+             for c in system.channels if (pa := memory[c.name]) is not None]
     return tuple(sorted(maps, key=lambda m: m.va))
 
 
@@ -507,7 +500,7 @@ def compute_layout(system: System, hyp: Reg, files: dict[str, PartitionFiles]) -
         placed.append(PartitionLayout(p.name, index, index + 1, maps, ts, tuple(blobs),
                                       files[p.name].load, sealed_maps, sealed_ts, seal))
     el2 = tables.el2_tables(el2_maps, cursor)
-    return Layout(hyp.base, hyp.size, tuple(windows), tuple(placed), el2_maps, el2, STACK_SIZE)
+    return Layout(hyp.base, hyp.size, tuple(windows), tuple(placed), el2_maps, el2)
 
 
 @dataclass(frozen=True)

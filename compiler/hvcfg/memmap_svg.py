@@ -19,7 +19,7 @@ from xml.sax.saxutils import escape
 from .guestdt import vuart_location
 from .layout import Layout, Placed
 from .model import System
-from .units import format_size
+from .units import UNITS, format_size
 
 PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#b07aa1", "#76b7b2", "#edc948",
            "#ff9da7", "#9c755f", "#86bcb6")
@@ -73,9 +73,8 @@ def human_size(size: int) -> str:
     exact = format_size(size)
     if len(exact) <= 4:
         return exact
-    unit = next(u for u, shift in (("G", 30), ("M", 20), ("K", 10), ("", 0))
-                if size >= 1 << shift)
-    return f"{size / (1 << {'G': 30, 'M': 20, 'K': 10, '': 0}[unit]):.1f}{unit}"
+    unit = next(u for u in ("T", "G", "M", "K", "") if size >= UNITS[u])
+    return f"{size / UNITS[unit]:.1f}{unit}"
 
 
 def _height(size: int) -> int:

@@ -2,13 +2,12 @@
 """Packaging: the bootable hyp.bin (an arm64 Image) and the manifest of what it contains."""
 from __future__ import annotations
 
-import hashlib
 import json
 import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import fsverity
+from . import digest, fsverity
 from .layout import Layout
 from .model import System
 
@@ -45,16 +44,18 @@ class ImageHeader:
         return self.magic == ARM64_MAGIC and (self.code0 >> 26) == 0b000101   # a B instruction
 
 
-def check_image(path: Path) -> ImageHeader:
+def read_header(path: Path) -> ImageHeader:
+    """The header of the file at `path` as an arm64 Image's (zeros past its end); only the
+    header is read."""
     with path.open("rb") as f:
-        header = ImageHeader.parse(f.read(HEADER_SIZE).ljust(HEADER_SIZE, b"\0"))
+        return ImageHeader.parse(f.read(HEADER_SIZE).ljust(HEADER_SIZE, b"\0"))
+
+
+def check_image(path: Path) -> ImageHeader:
+    header = read_header(path)
     if not header.valid:
         raise RuntimeError(f"{path} does not start with a valid arm64 Image header")
     return header
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def manifest(system: System, layout: Layout, hyp_bin: Path) -> str:
@@ -65,18 +66,18 @@ def manifest(system: System, layout: Layout, hyp_bin: Path) -> str:
     data = {
         "board": system.board_spec.name,
         "config": str(system.config_path),
-        "hyp.bin": {"sha256": sha256(hyp_bin), "size": hyp_bin.stat().st_size,
+        "hyp.bin": {"sha256": digest.sha256(hyp_bin), "size": hyp_bin.stat().st_size,
                     "image_size": header.image_size, "link_base": hex(layout.hyp_base),
                     "text_offset": hex(header.text_offset)},
         "partitions": [
             {"name": pl.name, "image": str(pl.image.path),
              "fsverity-sha256": fsverity.file_digest(pl.image.path),
-             "sha256": sha256(pl.image.path),
+             "sha256": digest.sha256(pl.image.path),
              "size": pl.image.size, "load": hex(pl.image.dst), "vmid": pl.vmid,
              "stage2_root": hex(pl.tables.base), "entry_ipa": hex(pl.load.entry_ipa),
              "blobs": [{"what": b.what, "file": str(b.path), "section": b.section,
                         "fsverity-sha256": fsverity.file_digest(b.path),
-                        "sha256": sha256(b.path), "size": b.size, "load": hex(b.dst),
+                        "sha256": digest.sha256(b.path), "size": b.size, "load": hex(b.dst),
                         "ipa": hex(b.ipa)} for b in pl.blobs]}
             for pl in layout.partitions
         ],

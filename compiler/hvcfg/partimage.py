@@ -21,7 +21,7 @@ from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
-from . import codegen, toolchain
+from . import codegen, digest, toolchain
 from .model import Partition, System
 
 ELF_MAGIC = b"\x7fELF"
@@ -54,7 +54,7 @@ def _digest(parts: list[bytes]) -> str:
 
 
 def _file_digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "<missing>"
+    return digest.sha256(path) if path.is_file() else "<missing>"
 
 
 def built(tc: toolchain.Toolchain, system: System, p: Partition, cache: Path,

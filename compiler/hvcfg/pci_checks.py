@@ -9,7 +9,7 @@ from __future__ import annotations
 from . import channels, pcihost
 from .diagnostics import Diagnostic, Related, error
 from .model import System
-from .units import format_range
+from .units import format_range, overlaps
 
 
 def check(system: System) -> list[Diagnostic]:
@@ -58,7 +58,7 @@ def check(system: System) -> list[Diagnostic]:
             continue
         if spec.ecam is not None:
             for what, lo, hi, pos in channels.ipa_space(system, part, pci=False):
-                if lo < host.end and host.ecam < hi:
+                if overlaps(lo, hi, host.ecam, host.end):
                     out.append(error("E081", f"partition '{part.name}': the PCI host bridge "
                                      f"{format_range(host.ecam, host.end - host.ecam)} "
                                      f"overlaps {what}", spec.pos,

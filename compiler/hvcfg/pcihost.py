@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from .guestdt import DtNode, _u32s
 from .model import Partition, System
-from .units import format_range
+from .units import align_up, format_range, overlaps
 
 ECAM_SIZE = 1 << 20          # one bus (hyp/include/hv/pci_regs.h: PCI_ECAM_BUS_SIZE)
 ECAM_ALIGN = 1 << 20
@@ -40,10 +40,6 @@ DEV_SHIFT = 11               # the device number in phys.hi
 def bar_size(size: int) -> int:
     """A channel's BAR2 size: its size rounded up to a power of two (at least a page)."""
     return max(REGS_PAGE, 1 << (size - 1).bit_length())
-
-
-def _align_up(value: int, align: int) -> int:
-    return (value + align - 1) // align * align
 
 
 @dataclass(frozen=True)
@@ -82,10 +78,10 @@ def _at(base: int, sizes: list[tuple[str, int]]) -> PciHost:
     bars = []
     for name, size in sizes:
         b = bar_size(size)
-        cursor = _align_up(cursor, b)
+        cursor = align_up(cursor, b)
         bars.append(Bar(name, cursor, b))
         cursor += b
-    return PciHost(base, regs, tuple(bars), _align_up(cursor, ECAM_ALIGN))
+    return PciHost(base, regs, tuple(bars), align_up(cursor, ECAM_ALIGN))
 
 
 def place(system: System, part: Partition, taken: list[tuple[int, int]]) -> PciHost | None:
@@ -97,15 +93,15 @@ def place(system: System, part: Partition, taken: list[tuple[int, int]]) -> PciH
     sizes = [(c.name, c.size) for c in system.channels_of(part.name)]
     if part.ivshmem.ecam is not None:
         return _at(part.ivshmem.ecam, sizes)
-    base = _align_up(max([r.ipa_end for r in part.memory] + [0]), ECAM_ALIGN)
+    base = align_up(max([r.ipa_end for r in part.memory] + [0]), ECAM_ALIGN)
     while True:
         host = _at(base, sizes)
         if host.end > WINDOW_LIMIT:
             return None
-        clash = [hi for lo, hi in taken if lo < host.end and base < hi]
+        clash = [hi for lo, hi in taken if overlaps(lo, hi, base, host.end)]
         if not clash:
             return host
-        base = _align_up(max(clash), ECAM_ALIGN)
+        base = align_up(max(clash), ECAM_ALIGN)
 
 
 # ---------------------------------------------------------------------------------------------

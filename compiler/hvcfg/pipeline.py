@@ -192,8 +192,6 @@ def _build_into(tc: toolchain.Toolchain, jobs: toolchain.Jobs, analysis: Analysi
     lay = layout_mod.compute_layout(system, analysis.hyp, files)
     inputs = system.inputs
     gen = staging / "gen"
-    if lay.stack_size != layout_mod.STACK_SIZE:     # HypCompile.start's hvcfg_config.h
-        raise RuntimeError("the hypervisor compiled with another stack size than the layout's")
     texts = {
         "hvcfg_config.c": codegen.render_config_c(system, lay, inputs),
         "pgtables.s": codegen.render_pgtables(system, lay, inputs),

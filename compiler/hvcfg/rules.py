@@ -22,8 +22,8 @@ layer every rule runs and every finding is collected, sorted by source position.
 RULES lists every code a configuration can produce, its layer and the modules that raise it:
 the parsing layers raise while they parse, every other rule lives here or in checks.py
 (tests/test_rules.py holds the code base to the table). Codes for other inputs (command
-arguments: E043, E044; verification of a built image: E047; xsa/ files: E050-E056) are not
-listed.
+arguments and outputs: E043, E044, E089; verification of a built image: E047; xsa/ files:
+E050-E056) are not listed.
 """
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ from . import (
 from .board import Board, Reg
 from .diagnostics import ConfigError, Diagnostic, Related, Severity, error
 from .model import BoardSpec, Partition, System
-from .units import format_range, format_size
+from .units import align_up, format_range, format_size
 from .xsa.support import support_warnings
 
 
@@ -332,12 +332,12 @@ def _plans(system: System, dtb: Path, build_root: Path, jobs: toolchain.Jobs
         initrd = (load_.initrd_ipa, load_.initrd_end or load_.initrd_ipa) \
             if load_.initrd_ipa is not None else None
         host = channels.bridge(system, p)
-        pci = pcihost.dt_node(host, [(e.name, e.doorbell_intid, e.size)
-                                     for e in channels.ends(system, p)],
+        ends = channels.ends(system, p)
+        pci = pcihost.dt_node(host, [(e.name, e.doorbell_intid, e.size) for e in ends],
                               guestdt.GIC_PHANDLE) if host is not None else None
         try:
             blob = guestdt.guest_dtb(system, p, board_root, bootargs=p.bootargs,
-                                     initrd=initrd, channels=channels.ends(system, p), pci=pci)
+                                     initrd=initrd, channels=ends, pci=pci)
         except guestdt.GuestTreeError as exc:
             out.append(error("E011", str(exc), system.board_spec.pos))
             continue
@@ -420,5 +420,5 @@ def hypervisor_size(system: System, hyp: Reg, plans: dict[str, PartitionPlan]
                   f"{sum(len(f.blobs) for f in files.values())} partition image(s) and DTs, "
                   f"stacks) but hypervisor.memory.size is {format_size(hyp.size)}",
                   system.hypervisor.pos, hint=f"make hypervisor.memory.size at least "
-                  f"{format_size(layout.align_up(end - hyp.base, layout.BLOCK_2M))}")]
+                  f"{format_size(align_up(end - hyp.base, layout.BLOCK_2M))}")]
 

@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 from .bootfolder import BOOT_DIR
-from .package import sha256
+from .digest import sha256
 
 STAMP = "verified"
 CONSUMED = ("hyp.bin", "hyp.elf", "manifest.json")      # plus every file under BOOT_DIR

@@ -44,3 +44,18 @@ def hexaddr(n: int) -> str:
 def format_range(base: int, size: int) -> str:
     """A half-open address range for messages: [0x60000000, 0x60200000) (2M)."""
     return f"[{base:#x}, {base + size:#x}) ({format_size(size)})"
+
+
+def align_up(value: int, align: int) -> int:
+    """`value` rounded up to a multiple of `align`."""
+    return (value + align - 1) // align * align
+
+
+def align_down(value: int, align: int) -> int:
+    """`value` rounded down to a multiple of `align`."""
+    return value // align * align
+
+
+def overlaps(a_lo: int, a_hi: int, b_lo: int, b_hi: int) -> bool:
+    """Whether the half-open ranges [a_lo, a_hi) and [b_lo, b_hi) share a byte."""
+    return a_lo < b_hi and b_lo < a_hi

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -102,3 +103,17 @@ def test_triage_bad_report_exits_1(tmp_path, capsys):
     bad.write_text("trigger: nobody\n")
     assert run(["triage", str(bad)]) == 1
     assert "E054" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("out", ["file/osv", "ro/osv"])
+def test_xsa_export_to_an_unwritable_directory_is_e089(out, tmp_path, capsys):
+    """--out under a file, or in a directory without write permission: a diagnostic naming
+    the directory and why, exit 1, nothing written."""
+    (tmp_path / "file").write_text("")
+    (tmp_path / "ro").mkdir(mode=0o500)
+    if out.startswith("ro") and os.access(tmp_path / "ro", os.W_OK):
+        pytest.skip("running as a user that ignores directory permissions (root)")
+    assert run(["xsa", "export", "--advisories", str(ADV), "--out", str(tmp_path / out)]) == 1
+    captured = capsys.readouterr()
+    assert "E089" in captured.err and str(tmp_path / out) in captured.err
+    assert "Traceback" not in captured.err and "wrote" not in captured.out

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -17,7 +16,8 @@ from typing import Any, Protocol, TypeVar
 
 from .. import channels, fsverity, integrity, package, pcihost, perms, platform
 from ..guestdt import vuart_location
-from ..model import Channel, ChannelEnd, Partition, System
+from ..model import Channel, ChannelEnd, Partition, System, kernel_layout_path
+from ..units import overlaps
 from .elfimage import ElfImage, Section, StructLayout, VerifyError
 from .report import Report
 from .walker import PAGE, RegimeError, Run, TableRef, Walk, el2_regime, stage2_regime, walk
@@ -299,33 +299,32 @@ def _read_seal(img: ElfImage, lay: StructLayout, base: int, problems: list[str]
                      None if None in fields.values() else fields)  # type: ignore[arg-type]
 
 
-def configured_seal(p: Partition) -> tuple[tuple[int, int, int], ...] | None:
-    """The sealed ranges the configuration asks for, from the kernel layout next to the
-    partition's Image (scripts/kernel-layout) and the Image's own load offset; None without
-    integrity. Read here, not taken from the compiler's layout, so a build that placed them
-    wrongly is caught."""
-    if p.integrity is None or p.image.binary is None:
+@dataclass(frozen=True)
+class ConfiguredSeal:
+    """What the configuration seals in one partition, as IPAs: (ipa, size, kind) ranges, and
+    ftrace's entries and call site (the BL targets and sites)."""
+
+    ranges: tuple[tuple[int, int, int], ...]
+    bl: tuple[tuple[int, ...], tuple[int, ...]]
+
+
+def configured_seal(p: Partition) -> ConfiguredSeal | None:
+    """The sealed ranges and BL targets the configuration asks for, from the kernel layout next
+    to the partition's Image (scripts/kernel-layout) and the Image's own load offset; None
+    without integrity. Read here, not taken from the compiler's layout, so a build that placed
+    them wrongly is caught."""
+    image = p.image.binary
+    if p.integrity is None or image is None:
         return None
     try:
-        doc = json.loads(integrity.layout_path(p.image.binary).read_text())
-        head = p.image.binary.read_bytes()[:64]
+        lay = integrity.read_layout(kernel_layout_path(image), image.stat().st_size)
+        ipa = p.memory[0].ipa + _text_offset(p)
     except (OSError, ValueError) as exc:
         raise VerifyError(f"the kernel layout of partition {p.name} is unreadable: {exc}") \
             from None
-    ipa = p.memory[0].ipa + int.from_bytes(head[8:16], "little")
-    return tuple((ipa + doc[k]["start"], doc[k]["end"] - doc[k]["start"], kind)
-                 for kind, k in enumerate(("text", "rodata")))
-
-
-def configured_bl(p: Partition) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """ftrace's entries and call site (IPAs) the kernel layout gives a sealed partition."""
-    if p.image.binary is None:
-        return (), ()
-    doc = json.loads(integrity.layout_path(p.image.binary).read_text())
-    ipa = p.memory[0].ipa + int.from_bytes(p.image.binary.read_bytes()[8:16], "little")
-    symbols = doc["symbols"]
-    return (tuple(ipa + symbols[n] for n in integrity.BL_TARGETS if n in symbols),
-            tuple(ipa + symbols[n] for n in integrity.BL_SITES if n in symbols))
+    return ConfiguredSeal(tuple((r.ipa, r.size, kind) for kind, r in enumerate(lay.ranges(ipa))),
+                          (tuple(ipa + o for o in lay.symbol_offsets(integrity.BL_TARGETS)),
+                           tuple(ipa + o for o in lay.symbol_offsets(integrity.BL_SITES))))
 
 
 def _read_emulated(img: ElfImage, lay: StructLayout, base: int) -> Emulated | None:
@@ -512,6 +511,13 @@ class Verifier:
         self.hyp_region = self.configured_hyp_region()
         self.digest_sources = digest_sources
         self.all_tables: list[tuple[str, TableRef]] = []
+        self.seals: dict[str, ConfiguredSeal | None] = {}
+
+    def configured_seal(self, p: Partition) -> ConfiguredSeal | None:
+        """configured_seal, once per partition (it reads the layout and the Image's header)."""
+        if p.name not in self.seals:
+            self.seals[p.name] = configured_seal(p)
+        return self.seals[p.name]
 
     def add(self, name: str, subject: str, message: str, **details: Any) -> None:
         self.report.add(name, subject, message, **details)
@@ -700,12 +706,12 @@ class Verifier:
     def expected_sealed(self, name: str) -> list[Expect]:
         """The partition's stage 2 with its configured sealed ranges not writable."""
         p = next((p for p in self.system.partitions if p.name == name), None)
-        seal = configured_seal(p) if p is not None else None
+        seal = self.configured_seal(p) if p is not None else None
         if p is None or seal is None:
             return []
         base = self.expected_stage2(name)
         items = []
-        for ipa, size, _kind in seal:
+        for ipa, size, _kind in seal.ranges:
             under = next((x for x in base if x.va <= ipa < x.end and x.pa is not None), None)
             pa = under.pa_at(ipa) if under is not None else None
             items.append(Expect(ipa, pa, size, frozenset({"rx"}), "normal", "sealed kernel"))
@@ -714,7 +720,8 @@ class Verifier:
     def check_seal_ranges(self) -> None:
         """Each sealed partition's ranges in the image are the ones its kernel layout gives."""
         for p, e in zip(self.system.partitions, self.entries, strict=False):
-            want = configured_seal(p)
+            config = self.configured_seal(p)
+            want = config.ranges if config is not None else None
             got = e.seal.ranges if e.seal is not None else None
             if want is None and got is None:
                 continue
@@ -726,7 +733,8 @@ class Verifier:
                 shown = ", ".join(f"{k} {ipa:#x}+{size:#x}" for ipa, size, k in got)
                 self.add("seal-ranges-mismatch", p.name, f"sealed ranges in the image ({shown}) "
                          "are not the kernel layout's")
-            if e.seal is not None and e.seal.bl is not None and e.seal.bl != configured_bl(p):
+            if e.seal is not None and e.seal.bl is not None and e.seal.bl != (
+                    config.bl if config is not None else ((), ())):
                 self.add("seal-ranges-mismatch", p.name, "the BL targets and sites the image "
                          f"allows ({e.seal.bl}) are not the kernel layout's ftrace symbols")
             if want is not None and e.seal is not None:
@@ -910,7 +918,7 @@ class Verifier:
                 if t.pa % PAGE or t.ipa % PAGE or t.size % PAGE:
                     bad.append("not page-aligned")
                 for lo, hi, what in seen.setdefault(subject, self.ipa_uses(subject)):
-                    if lo < t.ipa + t.size and t.ipa < hi:
+                    if overlaps(lo, hi, t.ipa, t.ipa + t.size):
                         bad.append(f"at IPA {_rng(t.ipa, t.ipa + t.size)}, over {what} (its "
                                    "pages there are not the channel's)")
                 seen[subject].append((t.ipa, t.ipa + t.size, f"channel {c.name}"))
@@ -1004,7 +1012,7 @@ class Verifier:
             if not any(b0 <= plo and phi <= b1 for b0, b1 in banks):
                 self.add("channel-memory", "channels", f"{what} is not RAM of the board")
             for tlo, thi, who in taken:
-                if plo < thi and tlo < phi:
+                if overlaps(plo, phi, tlo, thi):
                     self.add("channel-memory", "channels", f"{what} overlaps {who}")
             taken.append((plo, phi, what))
 
@@ -1515,7 +1523,5 @@ def _text_offset(p: Partition) -> int:
     0x80000); a raw binary at its first byte. Read from the configured file, not from layout."""
     if p.image.binary is None or not p.image.binary.is_file():
         return 0
-    with p.image.binary.open("rb") as f:
-        header = package.ImageHeader.parse(f.read(package.HEADER_SIZE).ljust(
-            package.HEADER_SIZE, b"\0"))
+    header = package.read_header(p.image.binary)
     return header.text_offset if header.magic == package.ARM64_MAGIC else 0

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..diagnostics import ConfigError
+from ..diagnostics import ConfigError, cannot_write
 from ..model import System
 from .advisories import check, load_advisories, to_osv
 from .support import REPO_ROOT, load_support
@@ -89,11 +89,15 @@ def cmd_xsa_check(board: Path, advisories_dir: Path, loader: Callable[[Path], Sy
 def cmd_xsa_export(advisories_dir: Path, out_dir: Path, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     advisories = load_advisories(advisories_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for adv in advisories:
-        target = out_dir / f"{adv.id}.json"
-        target.write_text(json.dumps(to_osv(adv), indent=2) + "\n", encoding="utf-8")
-        print(f"wrote {target}", file=out)
+    documents = {out_dir / f"{adv.id}.json": json.dumps(to_osv(adv), indent=2) + "\n"
+                 for adv in advisories}
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for target, text in documents.items():
+            target.write_text(text, encoding="utf-8")
+            print(f"wrote {target}", file=out)
+    except OSError as exc:
+        raise ConfigError(cannot_write(out_dir, exc)) from None
     print(f"{len(advisories)} advisories exported to {out_dir}", file=out)
     return EXIT_OK
 
