@@ -166,25 +166,29 @@ void hv_vgic_physical_irq(uint32_t iar, int running)
 
 void hv_vgic_set_level(uint32_t pidx, uint32_t intid, int level)
 {
+    const struct hv_partition *p = &hv_partitions[pidx];
     struct vgic_dist *d = &dists[pidx];
-    uint32_t m = 1u << (intid % 32), was;
+    uint32_t m = 1u << (intid % 32), rose, target = 0;
 
     hv_spin_lock(&d->lock);
-    was = d->level[intid / 32] & m;
-    if (level) {
-        d->line[intid / 32] |= m;
-        d->level[intid / 32] |= m;
-    } else {
+    rose = level && !(d->line[intid / 32] & m);
+    if (!level) {
         d->line[intid / 32] &= ~m;
         d->level[intid / 32] &= ~m;
+    } else if (rose) {
+        d->line[intid / 32] |= m;
+        d->level[intid / 32] |= m;
     }
+    int to = rose && vgic_target_slot(p, d->target[intid], &target);
     hv_spin_unlock(&d->lock);
-    /* Already waiting for a list register: whoever set it marked the work (after its unlock).
-     * A device model calls this on every change of its state (a peer's ivshmem doorbell, each
-     * one while IntrStatus & IntrMask): kicking every time cost the partition one EL2 entry
-     * per ring of a flood (red team 4). */
-    if (level && !was)
-        vgic_mark_partition(&hv_partitions[pidx]);
+    /* Only a rising edge is news: while the line stays high the vGIC samples it again itself
+     * wherever a copy leaves a list register (the guest's deactivation: LR_EOI's maintenance
+     * interrupt; vgic_lr_clear, evict, hv_vgic_vcpu_stop; a partition reset). So a device
+     * model that reports "still high" (a peer's doorbell flood while IntrStatus & IntrMask)
+     * costs no kick, not even after a flush consumed `level` (red team 4, review). Only the
+     * vCPU the line targets is kicked, as for hv_vgic_pend_virtual. */
+    if (to)
+        vgic_mark_work(target);
 }
 
 int hv_vgic_pend_virtual(const struct hv_partition *p, uint32_t intid)
@@ -439,8 +443,9 @@ void hv_vgic_maintenance(void)
         return; /* raised before this CPU's vCPU stopped */
     uint32_t misr = *gich(GICH_MISR);
     if (misr & MISR_EOI) {
-        /* A level-sensitive emulated interrupt was deactivated: free its LR; the device model
-         * raises the line again (hv_vgic_set_level) if it is still high. */
+        /* A level-sensitive emulated interrupt was deactivated: free its LR and sample the
+         * lines again: one still high is delivered again (hv_vgic_set_level reports only
+         * rising edges). */
         uint32_t eisr = *gich(GICH_EISR0);
         for (uint32_t n = 0; n < vc->nlrs; n++)
             if (eisr & (1u << n))

@@ -94,16 +94,17 @@ static uint32_t function_nospec(const struct hv_partition *p, uint64_t n)
     return (uint32_t)(n & mask);
 }
 
-/* The INTx line follows the state; call with the lock held. A line that stays low is not
- * written again: a peer's doorbell flood into a function whose INTx is masked (uio_pci_generic's
- * handler masks it) then takes only this lock, not the partition's distributor lock, which its
- * own vCPUs need on every entry (red team 4). A high one is, so that a ring samples it again. */
+/* The INTx line follows the state; call with the lock held. Only a change reaches the vGIC:
+ * a line that stays high is sampled again by the vGIC itself when the guest is done with its
+ * copy (hv_vgic_set_level), so a peer's doorbell flood into a function whose line is high, or
+ * masked (uio_pci_generic's handler masks it), takes only this lock, not the partition's
+ * distributor lock, and kicks no vCPU (red team 4). */
 static void update_line(uint32_t pidx, uint32_t n, struct fn_state *s)
 {
     uint32_t intid = end_of(&hv_partitions[pidx], n)->doorbell_intid;
     uint8_t level = intx_request(s) && !(s->command & PCI_COMMAND_INTX_DISABLE);
 
-    if (intid && (level || s->line))
+    if (intid && level != s->line)
         hv_vgic_set_level(pidx, intid, level);
     s->line = level;
 }
