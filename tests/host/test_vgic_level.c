@@ -167,3 +167,29 @@ TEST(an_spi_pending_in_a_stopped_vcpu_goes_to_another)
     CHECK(kicks > 0 || hv_vgic_work[0]);
     CHECK(lock_errors == 0);
 }
+
+/* A copy carrying LR_EOI is not always a level line's: place() sets it on an ISPENDR copy a
+ * level merged into (the line may be low again by now) and on a hardware line's software copy
+ * that the physical interrupt waits behind. hv_vgic_vcpu_stop took every LR_EOI copy for a
+ * level line's and sampled the line: a guest's pending ISPENDR interrupt was lost. It now goes
+ * through the same lr_to_dist as an eviction. */
+TEST(a_pending_copy_with_eoi_outlives_its_vcpu)
+{
+    struct vgic_dist *d = &hv_vgic_dists[0];
+
+    memset(hv_vgic_dists, 0, sizeof(hv_vgic_dists));
+    memset(fake_gich, 0, sizeof(fake_gich));
+    hv_vgic_cpus[1].nlrs = 4;
+    fake_gich[GICH_VTR / 4] = 3;
+    host_sysreg.tpidr_el2 = 1;
+    fake_gich[GICH_LR(0) / 4] = LR_PENDING | LR_EOI | 42;  /* ISPENDR copy, level merged, low */
+    fake_gich[GICH_LR(1) / 4] = LR_ACTIVE | LR_EOI | 43;   /* a level copy taken, line high */
+    fake_gich[GICH_LR(2) / 4] = LR_PENDING | LR_EOI | 44;  /* a level copy, line high */
+    fake_gich[GICH_ELRSR0 / 4] = 0x8;
+    d->line[1] = (1u << 11) | (1u << 12);
+    hv_vgic_vcpu_stop();
+    EXPECT_EQ(d->pending[1], 1u << 10);
+    EXPECT_EQ(d->level[1], (1u << 11) | (1u << 12));
+    EXPECT_EQ(fake_gich[GICH_LR(0) / 4] | fake_gich[GICH_LR(1) / 4] | fake_gich[GICH_LR(2) / 4], 0);
+    CHECK(lock_errors == 0);
+}
