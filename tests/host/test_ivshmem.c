@@ -77,14 +77,14 @@ int hv_channel_ring(const struct hv_partition *p, uint32_t end)
     return 0;
 }
 
-uint32_t hv_channel_generation(const struct hv_partition *p, uint32_t end)
-{
-    return 100 + end;
-}
+static int state_calls;
 
-uint32_t hv_channel_peer_generation(const struct hv_partition *p, uint32_t end)
+const struct hv_channel_end *hv_channel_state(const struct hv_partition *p, uint32_t end,
+                                              struct hv_channel_gen *out)
 {
-    return 200 + end;
+    state_calls++;
+    *out = (struct hv_channel_gen){.generation = 100 + end, .peer_generation = 200 + end};
+    return &p->channels[end];
 }
 
 static void on(uint32_t slot)
@@ -275,8 +275,10 @@ TEST(bar0_registers)
     EXPECT_EQ(reg_read(1, IVSHMEM_IV_POSITION), 1);
     reg_write(1, IVSHMEM_IV_POSITION, 0);                          /* read-only */
     EXPECT_EQ(reg_read(1, IVSHMEM_IV_POSITION), 1);
+    state_calls = 0;
     EXPECT_EQ(reg_read(1, IVSHMEM_GENERATION), 101);
     EXPECT_EQ(reg_read(1, IVSHMEM_PEER_GENERATION), 201);
+    EXPECT_EQ(state_calls, 2);                                     /* one lookup each */
     EXPECT_EQ(reg_read(0, IVSHMEM_DOORBELL), 0);
     EXPECT_EQ(rang.calls, 0);
     reg_write(1, IVSHMEM_DOORBELL, 0xdead);
