@@ -8,19 +8,7 @@
 
 #include "check.h"
 
-#define HV_SPINLOCK_H
-typedef struct {
-    int held;
-} hv_spinlock_t;
-static int lock_errors;
-static void hv_spin_lock(hv_spinlock_t *l)
-{
-    lock_errors += l->held++ != 0;
-}
-static void hv_spin_unlock(hv_spinlock_t *l)
-{
-    lock_errors += --l->held != 0;
-}
+#include "counting_lock.h"
 
 #include "../../hyp/core/console.c"
 #include "../../hyp/core/linedisc.c"

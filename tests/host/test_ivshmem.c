@@ -8,20 +8,7 @@
 
 #include "check.h"
 
-/* The ticket lock's assembly is aarch64: a counting lock instead, which also checks balance. */
-#define HV_SPINLOCK_H
-typedef struct {
-    int held;
-} hv_spinlock_t;
-static int lock_errors;
-static void hv_spin_lock(hv_spinlock_t *l)
-{
-    lock_errors += l->held++ != 0;
-}
-static void hv_spin_unlock(hv_spinlock_t *l)
-{
-    lock_errors += --l->held != 0;
-}
+#include "counting_lock.h"
 
 #define HV_HAS_CHANNELS 1
 #define HV_HAS_IVSHMEM  1
