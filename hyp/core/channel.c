@@ -11,6 +11,7 @@
 #include "hv/channel.h"
 #include "hv/config.h"
 #include "hv/ivshmem.h"
+#include "hv/lib.h"
 #include "hv/vgic.h"
 
 /* Starts of each partition: the generation of all its ends (0 before the first start). */
@@ -19,20 +20,13 @@ static uint32_t starts[HV_NPARTITIONS];
  * machine brings): a peer waiting on it can tell "halted" from "slow". */
 static uint8_t halted[HV_NPARTITIONS];
 
-/* The index is clamped after the bounds check with a data dependency (and CSDB), so that a
- * mispredicted check cannot read beyond the table under speculation. */
+/* The index is clamped after the bounds check (hv_index_nospec), so that a mispredicted check
+ * cannot read beyond the table under speculation. */
 const struct hv_channel_end *hv_channel_end_of(const struct hv_partition *p, uint32_t end)
 {
-    uint32_t n = p->nchannels;
-    uint64_t mask;
-
-    if (end >= n)
+    if (end >= p->nchannels)
         return 0;
-    __asm__ volatile("cmp %w1, %w2\n\tcsetm %0, lo\n\thint #20" /* CSDB */
-                     : "=r"(mask)
-                     : "r"(end), "r"(n)
-                     : "cc");
-    return &p->channels[end & mask];
+    return &p->channels[hv_index_nospec(end, p->nchannels)];
 }
 
 static uint32_t index_of(const struct hv_partition *p)
@@ -77,22 +71,6 @@ const struct hv_channel_end *hv_channel_state(const struct hv_partition *p, uint
     out->peer_generation = __atomic_load_n(&starts[e->peer], __ATOMIC_ACQUIRE);
     out->peer_halted = __atomic_load_n(&halted[e->peer], __ATOMIC_ACQUIRE);
     return e;
-}
-
-uint32_t hv_channel_generation(const struct hv_partition *p, uint32_t end)
-{
-    struct hv_channel_gen g;
-
-    (void)hv_channel_state(p, end, &g);
-    return g.generation;
-}
-
-uint32_t hv_channel_peer_generation(const struct hv_partition *p, uint32_t end)
-{
-    struct hv_channel_gen g;
-
-    (void)hv_channel_state(p, end, &g);
-    return g.peer_generation;
 }
 
 void hv_channels_scrub(void)

@@ -15,6 +15,7 @@
 #include "hv/platform.h"
 #include "hv/ratelimit.h"
 #include "hv/spinlock.h"
+#include "hv/vuart.h"
 
 #define LINE_MAX 256
 
@@ -178,9 +179,16 @@ static void put_out(size_t n)
 
 size_t hv_console_show(uint32_t partition, const struct hv_ld *ld)
 {
+    size_t n = 0;
+
     hv_spin_lock(&console_lock);
-    size_t n = hv_ld_term_show(&term, partition, hv_partitions[partition].name, ld, term_out);
-    put_out(n);
+    /* The focus again, under the lock: a switch (console_input.c) stores the new focus and then
+     * announces it, which ends the open line under this lock. The caller's look may be older
+     * than both; the partition that lost the focus must not reopen the line after that. */
+    if (hv_console_input_focus() == partition) {
+        n = hv_ld_term_show(&term, partition, hv_partitions[partition].name, ld, term_out);
+        put_out(n);
+    }
     hv_spin_unlock(&console_lock);
     return n;
 }

@@ -99,7 +99,9 @@ void hv_pconsole_write(uint32_t partition, const char *buf, uint64_t len)
         }
     }
 #ifdef HV_HAS_VUART
-    /* Shown once per call, after all its bytes: a console call's text in one update. */
+    /* Shown once per call, after all its bytes: a console call's text in one update. Only the
+     * focus's (a cheap look here, so that the others never wait for the console lock;
+     * hv_console_show looks again under it, after any switch's announcement). */
     if (changed && focused(partition) &&
         hv_ratelimit_room(&pc->budget, HV_PCONSOLE_PER_SECOND, HV_PCONSOLE_BURST))
         charge(pc, hv_console_show(partition, &pc->ld), 0);

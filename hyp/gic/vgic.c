@@ -166,25 +166,29 @@ void hv_vgic_physical_irq(uint32_t iar, int running)
 
 void hv_vgic_set_level(uint32_t pidx, uint32_t intid, int level)
 {
+    const struct hv_partition *p = &hv_partitions[pidx];
     struct vgic_dist *d = &dists[pidx];
-    uint32_t m = 1u << (intid % 32), was;
+    uint32_t m = 1u << (intid % 32), rose, target = 0;
 
     hv_spin_lock(&d->lock);
-    was = d->level[intid / 32] & m;
-    if (level) {
-        d->line[intid / 32] |= m;
-        d->level[intid / 32] |= m;
-    } else {
+    rose = level && !(d->line[intid / 32] & m);
+    if (!level) {
         d->line[intid / 32] &= ~m;
         d->level[intid / 32] &= ~m;
+    } else if (rose) {
+        d->line[intid / 32] |= m;
+        d->level[intid / 32] |= m;
     }
+    int to = rose && vgic_target_slot(p, d->target[intid], &target);
     hv_spin_unlock(&d->lock);
-    /* Already waiting for a list register: whoever set it marked the work (after its unlock).
-     * A device model calls this on every change of its state (a peer's ivshmem doorbell, each
-     * one while IntrStatus & IntrMask): kicking every time cost the partition one EL2 entry
-     * per ring of a flood (red team 4). */
-    if (level && !was)
-        vgic_mark_partition(&hv_partitions[pidx]);
+    /* Only a rising edge is news: while the line stays high the vGIC samples it again itself
+     * wherever a copy leaves a list register (the guest's deactivation: LR_EOI's maintenance
+     * interrupt; vgic_lr_clear, evict, hv_vgic_vcpu_stop; a partition reset). So a device
+     * model that reports "still high" (a peer's doorbell flood while IntrStatus & IntrMask)
+     * costs no kick, not even after a flush consumed `level` (red team 4, review). Only the
+     * vCPU the line targets is kicked, as for hv_vgic_pend_virtual. */
+    if (to)
+        vgic_mark_work(target);
 }
 
 int hv_vgic_pend_virtual(const struct hv_partition *p, uint32_t intid)
@@ -211,6 +215,37 @@ int hv_vgic_pend_virtual(const struct hv_partition *p, uint32_t intid)
     return 1;
 }
 
+/* A list register is being emptied: its interrupt goes back to software state. A physical one
+ * stays active at the GIC (hw_pending: placed again); a copy the guest has not taken stays
+ * pending; an emulated level line's copy (LR_EOI) samples the line again. LR_EOI alone does not
+ * make a copy a level line's: place() sets it on an ISPENDR copy a level merged into, and on a
+ * hardware line's software copy that the physical interrupt waits behind, so a pending copy is
+ * also recorded as pending (spurious at worst, never lost). Call with d->lock held. */
+static void lr_to_dist(struct vgic_cpu *vc, struct vgic_dist *d, uint32_t lr)
+{
+    uint32_t id = LR_VIRTID(lr), w = id / 32, m = 1u << (id % 32);
+    int pending = (lr & LR_PENDING) != 0;
+
+    if (id >= HV_GIC_LINES || !(lr & LR_STATE))
+        return;                             /* never placed by flush / empty: nothing to keep */
+    if (lr & LR_HW) {
+        if (id < 32)
+            vc->hw_pending |= m;
+        else
+            d->hw_pending[w] |= m;          /* still active at the distributor */
+    } else if (id < 16 && pending) {
+        vc->sgi_src[id] |= (uint8_t)(1u << LR_SRC(lr));
+        vc->pending |= m;
+    } else if (id < 32) {
+        vc->pending |= pending ? m : 0;
+    } else {
+        if (lr & LR_EOI)
+            d->level[w] |= m & d->line[w];  /* still high: deliver again */
+        if (pending && !(d->level[w] & m))
+            d->pending[w] |= m;
+    }
+}
+
 /* No list register is free: one that holds a merely pending interrupt of lower priority than
  * `prio` goes back to software state, so that interrupts a guest gave the lowest priority (which
  * its priority mask never lets through) cannot fill the list registers and wedge its vCPU.
@@ -231,26 +266,11 @@ static int evict(struct vgic_cpu *vc, struct vgic_dist *d, uint32_t used, uint8_
     }
     if (victim < 0)
         return -1;
-    uint32_t lr = *gich(GICH_LR(victim)), id = LR_VIRTID(lr), w = id / 32, m = 1u << (id % 32);
+    uint32_t lr = *gich(GICH_LR(victim)), id = LR_VIRTID(lr);
     *gich(GICH_LR(victim)) = 0;
-    if (id >= HV_GIC_LINES)
-        return victim;                      /* never placed by flush: nothing to keep */
-    deferred[w] &= ~m;
-    if (lr & LR_HW) {
-        if (id < 32)
-            vc->hw_pending |= m;
-        else
-            d->hw_pending[w] |= m;          /* still active at the distributor */
-    } else if (id < 16) {
-        vc->sgi_src[id] |= (uint8_t)(1u << LR_SRC(lr));
-        vc->pending |= m;
-    } else if (id < 32) {
-        vc->pending |= m;
-    } else if ((lr & LR_EOI) && !(hv_current_partition_config()->vgic.hw[w] & m)) {
-        d->level[w] |= m & d->line[w];      /* an emulated level line: if still high */
-    } else {                                /* (EOI on a HW line's copy: place's deferral) */
-        d->pending[w] |= m;
-    }
+    if (id < HV_GIC_LINES)
+        deferred[id / 32] &= ~(1u << (id % 32));
+    lr_to_dist(vc, d, lr);
     return victim;
 }
 
@@ -439,8 +459,9 @@ void hv_vgic_maintenance(void)
         return; /* raised before this CPU's vCPU stopped */
     uint32_t misr = *gich(GICH_MISR);
     if (misr & MISR_EOI) {
-        /* A level-sensitive emulated interrupt was deactivated: free its LR; the device model
-         * raises the line again (hv_vgic_set_level) if it is still high. */
+        /* A level-sensitive emulated interrupt was deactivated: free its LR and sample the
+         * lines again: one still high is delivered again (hv_vgic_set_level reports only
+         * rising edges). */
         uint32_t eisr = *gich(GICH_EISR0);
         for (uint32_t n = 0; n < vc->nlrs; n++)
             if (eisr & (1u << n))
@@ -482,18 +503,18 @@ void hv_vgic_vcpu_stop(void)
     write_sysreg(cntv_ctl_el0, 0);
     write_sysreg(cntp_ctl_el0, 0);
     /* Physical interrupts the guest holds would stay active forever: release them. Virtual
-     * SPIs are the partition's, not this vCPU's: one still pending here goes back to the
-     * distributor (an emulated level line is sampled again), for the vCPU it targets now. */
-    uint32_t back_pending[VGIC_WORDS] = {0}, back_level[VGIC_WORDS] = {0}, back = 0;
+     * SPIs are the partition's, not this vCPU's: one in a list register goes back to the
+     * distributor (lr_to_dist), for the vCPU it targets now. */
+    struct vgic_dist *d = lock ? &dists[hv_cpus[slot].partition] : 0;
+    uint32_t back = 0;
+    if (lock)
+        hv_spin_lock(lock);
     for (uint32_t n = 0; n < nlrs; n++) {
         uint32_t lr = *gich(GICH_LR(n)), id = LR_VIRTID(lr);
         if ((lr & LR_HW) && (lr & LR_STATE))
             hv_gic_deactivate((lr >> LR_PHYS_SHIFT) & 0x3ff);
-        else if ((lr & LR_STATE) && id >= 32 && id < HV_GIC_LINES) {
-            if (lr & LR_EOI)
-                back_level[id / 32] |= 1u << (id % 32);
-            else if (lr & LR_PENDING)
-                back_pending[id / 32] |= 1u << (id % 32);
+        else if (d && (lr & LR_STATE) && id >= 32 && id < HV_GIC_LINES) {
+            lr_to_dist(vc, d, lr);
             back = 1;
         }
         *gich(GICH_LR(n)) = 0;
@@ -504,20 +525,11 @@ void hv_vgic_vcpu_stop(void)
     hv_gic_pend_word(0, VGIC_HW_PPIS, 0);
     *gich(GICH_APR) = 0; /* no active priority left in the CPU interface */
     *gich(GICH_VMCR) = VMCR_RESET;
-    if (lock)
-        hv_spin_lock(lock);
     vgic_cpu_reset(vc);
-    if (lock && back) {
-        struct vgic_dist *d = &dists[hv_cpus[slot].partition];
-        for (uint32_t w = 1; w < VGIC_WORDS; w++) {
-            d->pending[w] |= back_pending[w];
-            d->level[w] |= back_level[w] & d->line[w];
-        }
-    }
     if (lock)
         hv_spin_unlock(lock);
     hv_vgic_work[slot] = 0;
-    if (lock && back) { /* red team 4: they were lost with the list registers */
+    if (back) { /* red team 4: they were lost with the list registers */
         const struct hv_partition *p = &hv_partitions[hv_cpus[slot].partition];
         for (uint32_t v = 0; v < p->nvcpus; v++)
             if (p->cpu_slot[v] != slot)

@@ -19,10 +19,10 @@ enum hv_mmio_result hv_ecam_access(uint64_t off, int is_write, unsigned size, ui
     uint32_t dev = (uint32_t)(off >> PCI_ECAM_DEV_SHIFT) % PCI_DEVICES_PER_BUS;
     uint32_t fn = (uint32_t)(off >> PCI_ECAM_FN_SHIFT) % 8;
 
-    /* the region is one bus (mmio.c registered PCI_ECAM_BUS_SIZE): bus 0, off is below it */
-    if (off >= PCI_ECAM_BUS_SIZE)
-        return HV_MMIO_FAULT;
-    if (fn == 0 && dev < p->ivshmem.nfn && dev < p->nchannels)
+    /* The region is one bus (mmio.c registered PCI_ECAM_BUS_SIZE, off is below it), nfn is at
+     * most its devices (mmio.c registers nothing otherwise): the one place an absent function
+     * is told from a present one. */
+    if (fn == 0 && dev < p->ivshmem.nfn)
         return hv_ivshmem_config_access(dev, (uint32_t)off % PCI_CFG_SIZE, is_write, size, value);
     if (!is_write)
         *value = ~0UL;              /* mmio.c keeps the access's size of it */

@@ -25,6 +25,7 @@
 #include "hv/channel.h"
 #include "hv/config.h"
 #include "hv/ivshmem.h"
+#include "hv/lib.h"
 #include "hv/partition.h"
 #include "hv/pci_regs.h"
 #include "hv/spinlock.h"
@@ -61,49 +62,27 @@ static const struct hv_channel_end *end_of(const struct hv_partition *p, uint32_
     return &p->channels[n];
 }
 
-/* How many functions partition p presents (each with the end behind it). */
-static uint32_t functions(const struct hv_partition *p)
-{
-    uint32_t n = p->ivshmem.nfn < p->nchannels ? p->ivshmem.nfn : p->nchannels;
-
-    return n < PCI_DEVICES_PER_BUS ? n : PCI_DEVICES_PER_BUS;
-}
-
-/* Partition p presents function n (and the end behind it exists). */
+/* Partition p presents function n (and the end behind it exists): nfn = nchannels <= 32
+ * (PCI_DEVICES_PER_BUS), as hvcfg generates it and verify checks it (mmio.c emulates nothing for
+ * a larger nfn). A guest's n is clamped after its check as well (hv_index_nospec), so that a
+ * mispredicted check cannot index state[].fn[] or p->channels[] beyond the partition's
+ * functions under speculation (red team 4). */
 static int presents(const struct hv_partition *p, uint64_t n)
 {
-    return n < functions(p);
+    return n < p->ivshmem.nfn;
 }
 
-/* A function number from the guest (its ECAM device number, its BAR0 page), checked by
- * presents(): clamped with a data dependency and CSDB as well, so that a mispredicted check
- * cannot index state[].fn[] or p->channels[] beyond the partition's functions under
- * speculation (red team 4; hv_channel_end_of does the same for the hypercalls' index). */
-static uint32_t function_nospec(const struct hv_partition *p, uint64_t n)
-{
-    uint64_t mask, bound = functions(p);
-
-#ifdef HV_HOST_SHIM
-    mask = n < bound ? ~0UL : 0;
-#else
-    __asm__ volatile("cmp %1, %2\n\tcsetm %0, lo\n\thint #20" /* CSDB */
-                     : "=r"(mask)
-                     : "r"(n), "r"(bound)
-                     : "cc");
-#endif
-    return (uint32_t)(n & mask);
-}
-
-/* The INTx line follows the state; call with the lock held. A line that stays low is not
- * written again: a peer's doorbell flood into a function whose INTx is masked (uio_pci_generic's
- * handler masks it) then takes only this lock, not the partition's distributor lock, which its
- * own vCPUs need on every entry (red team 4). A high one is, so that a ring samples it again. */
+/* The INTx line follows the state; call with the lock held. Only a change reaches the vGIC:
+ * a line that stays high is sampled again by the vGIC itself when the guest is done with its
+ * copy (hv_vgic_set_level), so a peer's doorbell flood into a function whose line is high, or
+ * masked (uio_pci_generic's handler masks it), takes only this lock, not the partition's
+ * distributor lock, and kicks no vCPU (red team 4). */
 static void update_line(uint32_t pidx, uint32_t n, struct fn_state *s)
 {
     uint32_t intid = end_of(&hv_partitions[pidx], n)->doorbell_intid;
     uint8_t level = intx_request(s) && !(s->command & PCI_COMMAND_INTX_DISABLE);
 
-    if (intid && (level || s->line))
+    if (intid && level != s->line)
         hv_vgic_set_level(pidx, intid, level);
     s->line = level;
 }
@@ -207,14 +186,12 @@ enum hv_mmio_result hv_ivshmem_config_access(uint32_t n, uint32_t reg, int is_wr
                                              uint64_t *value)
 {
     uint32_t pidx = hv_current_partition();
-    /* ecam.c: n < nfn <= PCI_DEVICES_PER_BUS, reg < PCI_CFG_SIZE aligned to size <= 4 */
+    /* ecam.c: n < nfn (else no device: all-ones), reg < PCI_CFG_SIZE; mmio.c: aligned to
+     * size <= 4 */
     uint32_t dword = reg & ~3u, shift = 8 * (reg & 3);
     uint32_t bytes = size >= 4 ? BAR_ALL : ((1u << (8 * size)) - 1) << shift;
 
-    if (!presents(&hv_partitions[pidx], n) || reg >= PCI_CFG_SIZE || size > 4 || size == 0 ||
-        (reg & (size - 1)))
-        return HV_MMIO_FAULT;
-    n = function_nospec(&hv_partitions[pidx], n);
+    n = (uint32_t)hv_index_nospec(n, hv_partitions[pidx].ivshmem.nfn);
     struct fn_state *s = &state[pidx].fn[n];
     hv_spin_lock(&state[pidx].lock);
     if (is_write)
@@ -238,7 +215,7 @@ enum hv_mmio_result hv_ivshmem_regs_access(uint64_t off, int is_write, unsigned 
         return HV_MMIO_NOT_MINE;
     if (size != 4) /* the registers are 32 bits wide, as in QEMU */
         return HV_MMIO_FAULT;
-    n = function_nospec(p, n);
+    n = hv_index_nospec(n, p->ivshmem.nfn);
     struct fn_state *s = &state[pidx].fn[n];
     hv_spin_lock(&state[pidx].lock);
     switch (reg) {
@@ -267,12 +244,13 @@ enum hv_mmio_result hv_ivshmem_regs_access(uint64_t off, int is_write, unsigned 
     /* Outside the lock: the peer's doorbell takes the peer's lock. An end without a doorbell
      * toward its peer ignores the write (hv_channel_ring refuses it). Generations are the
      * channel's, not this function's. */
-    if (ring)
+    if (ring) {
         (void)hv_channel_ring(p, (uint32_t)n);
-    else if (reg == IVSHMEM_GENERATION)
-        r = hv_channel_generation(p, (uint32_t)n);
-    else if (reg == IVSHMEM_PEER_GENERATION)
-        r = hv_channel_peer_generation(p, (uint32_t)n);
+    } else if (reg == IVSHMEM_GENERATION || reg == IVSHMEM_PEER_GENERATION) {
+        struct hv_channel_gen g;
+        (void)hv_channel_state(p, (uint32_t)n, &g);
+        r = reg == IVSHMEM_GENERATION ? g.generation : g.peer_generation;
+    }
     if (!is_write)
         *value = r;
     return HV_MMIO_HANDLED;

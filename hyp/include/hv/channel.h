@@ -36,9 +36,6 @@ struct hv_channel_gen {
 /* End `end` of p and its state (one lookup), or NULL and all 0 for an index that is not p's. */
 const struct hv_channel_end *hv_channel_state(const struct hv_partition *p, uint32_t end,
                                               struct hv_channel_gen *out);
-/* Generations (0 for an index that is not p's): own end, and the other end. */
-uint32_t hv_channel_generation(const struct hv_partition *p, uint32_t end);
-uint32_t hv_channel_peer_generation(const struct hv_partition *p, uint32_t end);
 /* Cold boot: zero every channel's memory, once, before any partition runs. */
 void hv_channels_scrub(void);
 /* Partition `idx` is starting (cold = its first start), its vGIC reset: bump its ends'

@@ -17,7 +17,8 @@ void hv_log_prefixed(const char *prefix, const char *fmt, ...)
 void hv_console_line(const char *prefix, const char *text);
 struct hv_ld;
 /* The focused partition's unfinished line, shown at once as the terminal's open line (a prompt,
- * an echo); returns the bytes written (core/linedisc.c). */
+ * an echo); returns the bytes written (core/linedisc.c). Nothing (0) for a partition that does
+ * not have the input focus, looked at under the console lock. */
 size_t hv_console_show(uint32_t partition, const struct hv_ld *ld);
 /* Its line is finished: if it is open on the terminal, complete it there (*was_open = 1) and
  * return the bytes written; else nothing (*was_open = 0). */

@@ -30,11 +30,13 @@ int hv_vgic_dist_read_fast(struct hv_regs *regs, uint64_t iss, uint64_t off,
  * - anything else (no routing sends it here): masked at the physical distributor,
  *   deactivated and reported once. Never a loop: each is left active or masked. */
 void hv_vgic_physical_irq(uint32_t iar, int running);
-/* Make a virtual (emulated device) interrupt pending or not (level-sensitive line). */
+/* An emulated device's level-sensitive line goes high or low. Only a rising edge pends it and
+ * kicks the vCPU it targets; while it stays high the vGIC samples it again whenever a copy
+ * leaves a list register, so "still high" is no news (a device model may skip the call). */
 void hv_vgic_set_level(uint32_t partition, uint32_t intid, int level);
 /* Pend a purely virtual SPI of partition p (`vgic.virtual`, edge: pending until a vCPU takes
- * it), as GICD_ISPENDR does, and have its vCPUs look. The doorbells of inter-partition channels
- * will call it; until something does, --gc-sections keeps it out of the image. Returns 0 for an
+ * it), as GICD_ISPENDR does, and have the vCPU it targets look: a channel's doorbell into a
+ * partition without ivshmem (core/channel.c). Returns 0 for an
  * INTID that is not one of p's virtual lines (an SGI/PPI, beyond its lines, or hardware). */
 int hv_vgic_pend_virtual(const struct hv_partition *p, uint32_t intid);
 /* Move pending interrupts into free list registers; call before returning to the guest. */

@@ -10,6 +10,8 @@
 #define HV_NPARTITIONS      2
 #define HV_STACK_SIZE       0x4000UL
 #define HV_CONSOLE_BASE     0UL
+#define HV_CONSOLE_CLOCK    24000000u
+#define HV_CONSOLE_BAUD     115200u
 #define HV_GICD_BASE        0UL
 #define HV_GICC_BASE        0UL
 #define HV_GICH_BASE        0UL
