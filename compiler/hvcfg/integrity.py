@@ -265,7 +265,9 @@ def _core(system: System, index: int) -> tuple[str | None, str]:
     comes from: QEMU's `-cpu` for a board QEMU models, else the DT CPU node's compatible."""
     spec = system.board_spec
     if spec.qemu is not None and spec.dtb is None:
-        return spec.qemu.cpu, f"board.devicetree.qemu.cpu {spec.qemu.cpu or '(QEMU default)'}"
+        model = spec.qemu.cpu           # "max,pauth-impdef=on": the model, then its options
+        return (model.split(",")[0] if model else None,
+                f"board.devicetree.qemu.cpu {model or '(QEMU default)'}")
     cpu = system.board.cpus[index]
     name = next((c.removeprefix("arm,") for c in cpu.compatible
                  if c.removeprefix("arm,") in XNX_CORES), None)
