@@ -29,9 +29,6 @@
 #define SITES       16            /* violation sites reported once each, per partition */
 
 #define PAR_PA_MASK 0x0000fffffffff000ul
-/* ID_AA64MMFR1_EL1.XNX >= 1: stage-2 XN[1:0] (FEAT_XNX); an unsigned ID field, where a
- * higher value keeps what a lower one means (Arm ARM, the principles of the ID scheme). */
-#define ID_AA64MMFR1_XNX(v) (((v) >> 28) & 0xf)
 
 static uint32_t sealed_gen[HV_NPARTITIONS];     /* incarnation + 1 that is sealed, 0: none */
 static uint32_t el0_seen[HV_NPARTITIONS];       /* incarnation + 1 whose EL0 has run */
@@ -341,12 +338,18 @@ int hv_seal_fetch_abort(struct hv_regs *regs, uint64_t esr, uint64_t ipa)
     return 1;
 }
 
+/* ID_AA64MMFR1_EL1.XNX, bits [31:28], >= 1: stage-2 XN[1:0] (FEAT_XNX); an unsigned ID field,
+ * where a higher value keeps what a lower one means (Arm ARM, the principles of the ID scheme). */
+static int has_feat_xnx(void)
+{
+    return ((read_sysreg(id_aa64mmfr1_el1) >> 28) & 0xf) >= 1;
+}
+
 int hv_seal_can_start(uint32_t idx)
 {
     const struct hv_partition *p = &hv_partitions[idx];
 
-    if (!p->integrity || !p->integrity->strict ||
-        ID_AA64MMFR1_XNX(read_sysreg(id_aa64mmfr1_el1)) >= 1)
+    if (!p->integrity || !p->integrity->strict || has_feat_xnx())
         return 1;
     hv_log("%s: integrity: sealed-strict needs FEAT_XNX, which this CPU lacks "
            "(ID_AA64MMFR1_EL1.XNX = 0): its stage-2 EL1 execute-never bit would be ignored "
