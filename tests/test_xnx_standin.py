@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from hvcfg import hypercalls, smccc
+from hvcfg import hypercalls, smccc, surface
 from qemu_run import ROOT, run_to_power_off
 from test_seal_build import write_layout
 from test_seal_standin import RODATA, TEXT, assemble, board
@@ -58,6 +58,9 @@ def test_code_written_after_the_seal_is_refused_under_block(tmp_path: Path) -> N
                      r"decoder, on average\), 0 writes refused, 3 EL1 fetches outside the text "
                      r"refused", out), out
     assert beats(out) == ["1", "2", "3", "4", "5"]
+    # `hvcfg surface` can name the fetch path and the start check (docs/attack-surface.md)
+    code = surface.read_elf(tmp_path / "build" / "board" / "hyp.elf")
+    assert [n for n in ("hv_seal_fetch_abort", "hv_seal_can_start") if not code.lookup(n)] == []
 
 
 def test_code_written_after_the_seal_under_halt_stops_only_the_stand_in(tmp_path: Path) -> None:
