@@ -5,43 +5,30 @@ but the kernel text and KPTI's trampoline, and `hvcfg verify`'s proof of them wi
 The stand-in Image of tests/test_seal_build.py, with a layout that names a trampoline."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
+import test_seal_build as seal_build
 from hvcfg import integrity, pipeline, tables
 from hvcfg.diagnostics import ConfigError
 from hvcfg.rules import analyse
-from test_seal_build import ADDR, BASE, KERNEL, Image, write_layout
+from test_seal_build import ADDR, BASE, Image, write_layout
 
 TEXT, RODATA, TRAMP = (0x0, 0x1000), (0x1000, 0x3000), (0x2000, 0x3000)
 SYMBOLS = dict(zip(integrity.TRAMP, TRAMP, strict=True))
 
-BOARD = """\
-board:
-  name: xnx-build
-  devicetree:
-    qemu: {machine: "virt,virtualization=on,gic-version=2", cpu: CPU, smp: 4,
-           memory: 1G, serials: 2}
-hypervisor:
-  console: /pl011@9000000
-  memory: {size: 16M}
-partitions:
-  - name: k
-    cpus: [0]
-    memory: [{base: 0x40000000, size: 4M, perm: rwx}]
-    image: {binary: kernel.bin}
-    bootargs: "console=ttyAMA0"
-    integrity: {kernel: sealed-strict, on_violation: inject}
-"""
+BOARD = seal_build.BOARD         # its lines, for the positions of diagnostics
 
 
 def board(tmp: Path, cpu: str = "max") -> Path:
-    shutil.copy(KERNEL, tmp / "kernel.bin")
+    """test_seal_build's board, sealed-strict on `cpu`, its layout with a trampoline."""
+    path = seal_build.board(tmp)
     write_layout(tmp / "kernel.bin", TEXT, RODATA, 0x100, SYMBOLS)
-    path = tmp / "board.yaml"
-    path.write_text(BOARD.replace("CPU", cpu))
+    strict = (path.read_text().replace("cpu: cortex-a53", f"cpu: {cpu}")
+              .replace("kernel: sealed,", "kernel: sealed-strict,"))
+    assert strict.count(f"cpu: {cpu}") == strict.count("sealed-strict") == 1
+    path.write_text(strict)
     return path
 
 
