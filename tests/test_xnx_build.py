@@ -135,3 +135,21 @@ def test_verify_catches(built, tmp_path: Path, name: str) -> None:
     m = Image(built, tmp_path / "hyp.elf")
     mutate(m)
     assert finding in m.findings()
+
+
+def test_a_hardware_board_is_judged_by_its_dt_cpu_compatible(tmp_path: Path) -> None:
+    """boards/rpi4-linux.yaml's Linux made sealed-strict: the board has a DTB file, so the core
+    is its CPU node's compatible, the Pi 4's Cortex-A72: E090."""
+    root = Path(seal_build.ROOT)
+    if not (root / "build" / "guests" / "rpi4" / "bcm2711-rpi-4-b.dtb").is_file():
+        pytest.skip("needs the Pi 4's DTB (scripts/fetch-guests)")
+    text = (root / "boards" / "rpi4-linux.yaml").read_text().replace("../", f"{root}/")
+    anchor = "    ivshmem: true"
+    assert text.count(anchor) == 1
+    path = tmp_path / "rpi4.yaml"
+    path.write_text(text.replace(anchor, "    integrity: {kernel: sealed-strict}\n" + anchor))
+    with pytest.raises(ConfigError) as exc:
+        analyse(path, tmp_path / "b")
+    errors = exc.value.diagnostics
+    assert [d.code for d in errors] == ["E090"]
+    assert "/cpus/cpu@1 compatible arm,cortex-a72" in errors[0].message, errors[0].message
