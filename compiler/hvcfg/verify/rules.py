@@ -764,7 +764,9 @@ class Verifier:
             if want is not None and e.seal is not None:
                 self.check_seal_fields(p, want, e.seal.fields)
                 assert config is not None and p.integrity is not None
-                if e.seal.strict is None or bool(e.seal.strict) != config.strict:
+                # unreadable (an image from before the field) is a finding only where it counts
+                if (config.strict if e.seal.strict is None
+                        else bool(e.seal.strict) != config.strict):
                     self.add("seal-ranges-mismatch", p.name, "hv_integrity.strict is "
                              f"{'unreadable' if e.seal.strict is None else e.seal.strict}, the "
                              f"configuration says kernel: {p.integrity.kernel}: the hypervisor "
