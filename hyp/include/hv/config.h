@@ -115,6 +115,10 @@ struct hv_integrity {
     uint64_t bl_sites[HV_SEAL_BL_SITES];
     uint32_t nbl_targets;
     uint32_t nbl_sites;
+    /* sealed-strict: the sealed tables make everything but the text (and KPTI's trampoline)
+     * execute-never at EL1 (stage-2 XN[1:0] = 0b01, FEAT_XNX); an EL1 fetch fault there is a
+     * violation, and the partition does not start on a CPU without FEAT_XNX. */
+    uint32_t strict;
 };
 
 struct hv_partition {
