@@ -58,6 +58,7 @@ struct vuart {
     char rx[RX_BUF];
     uint32_t rx_head, rx_count;
     uint32_t rx_dropped;        /* bytes typed for it while the RX FIFO was full */
+    int line;                   /* the level last given to the vGIC */
 };
 
 static struct vuart vuarts[HV_NPARTITIONS];
@@ -67,10 +68,18 @@ static uint32_t raw_status(const struct vuart *u)
     return u->tx_raw | (u->rx_count ? INT_RX | INT_RT : 0);
 }
 
-/* The interrupt line follows the masked status; call with the lock held. */
-static void update_line(uint32_t pidx, const struct vuart *u)
+/* The interrupt line follows the masked status; call with the lock held. The vGIC hears only
+ * changes: a console byte costs a flag read and a data write (two traps, earlycon three), and
+ * reporting an unchanged level took the partition's vGIC lock in each, against its other vCPUs'
+ * list-register flushes (docs/benchmarks.md, "Linux boot"). Only this device drives the line,
+ * and a reset (`force`) reports it whatever it was. */
+static void update_line(uint32_t pidx, struct vuart *u, int force)
 {
-    hv_vgic_set_level(pidx, hv_partitions[pidx].vuart.intid, (raw_status(u) & u->imsc) != 0);
+    int level = (raw_status(u) & u->imsc) != 0;
+
+    if (level != u->line || force)
+        hv_vgic_set_level(pidx, hv_partitions[pidx].vuart.intid, level);
+    u->line = level;
 }
 
 static void report_dropped(uint32_t pidx, uint32_t n)
@@ -90,7 +99,7 @@ void hv_vuart_reset(uint32_t pidx)
     u->rx_head = u->rx_count = 0;   /* input typed for the previous incarnation is gone */
     uint32_t dropped = u->rx_dropped;
     u->rx_dropped = 0;
-    update_line(pidx, u);
+    update_line(pidx, u, 1);
     hv_spin_unlock(&u->lock);
     report_dropped(pidx, dropped);
 }
@@ -183,7 +192,7 @@ enum hv_mmio_result hv_vuart_access(uint64_t off, int is_write, unsigned size, u
             r = ids[(off - UARTID) / 4];
         break;
     }
-    update_line(pidx, u);
+    update_line(pidx, u, 0);
     hv_spin_unlock(&u->lock);
     if (!is_write)
         *value = r;
@@ -204,7 +213,7 @@ void hv_vuart_receive(uint32_t pidx, char c)
     } else if (u->rx_dropped != UINT32_MAX) {
         u->rx_dropped++;
     }
-    update_line(pidx, u);
+    update_line(pidx, u, 0);
     hv_spin_unlock(&u->lock);
     report_dropped(pidx, dropped);
 }
