@@ -63,6 +63,11 @@ struct vuart {
 
 static struct vuart vuarts[HV_NPARTITIONS];
 
+static uint32_t flags(uint32_t rx_count)
+{
+    return FR_TXFE | (rx_count ? 0 : FR_RXFE) | (rx_count >= RX_FIFO ? FR_RXFF : 0);
+}
+
 static uint32_t raw_status(const struct vuart *u)
 {
     return u->tx_raw | (u->rx_count ? INT_RX | INT_RT : 0);
@@ -125,6 +130,12 @@ enum hv_mmio_result hv_vuart_access(uint64_t off, int is_write, unsigned size, u
 
     if (off & 3)
         return 0;                   /* byte and halfword accesses to the low byte only */
+    if (off == UARTFR && !is_write) {
+        /* Polled before (earlycon: and after) every byte: answered without the lock, from one
+         * load of the count, the instant a flag register shows (a read changes nothing). */
+        *value = flags(__atomic_load_n(&u->rx_count, __ATOMIC_RELAXED));
+        return 1;
+    }
     hv_spin_lock(&u->lock);
     switch (off) {
     case UARTDR:
@@ -140,8 +151,7 @@ enum hv_mmio_result hv_vuart_access(uint64_t off, int is_write, unsigned size, u
             u->rx_count--;
         }
         break;
-    case UARTFR:
-        r = FR_TXFE | (u->rx_count ? 0 : FR_RXFE) | (u->rx_count >= RX_FIFO ? FR_RXFF : 0);
+    case UARTFR: /* a write: read-only, ignored */
         break;
     case UARTIBRD:
         if (is_write)
@@ -186,7 +196,7 @@ enum hv_mmio_result hv_vuart_access(uint64_t off, int is_write, unsigned size, u
     case UARTRSR:
     case UARTILPR:
     case UARTDMACR:
-        break;                      /* no errors, no IrDA, no DMA: RAZ/WI */
+        break; /* no errors, no IrDA, no DMA: RAZ/WI */
     default:
         if (off >= UARTID && off < UARTID + 0x20)
             r = ids[(off - UARTID) / 4];
@@ -208,7 +218,7 @@ void hv_vuart_receive(uint32_t pidx, char c)
     if (u->rx_count < RX_BUF) {
         u->rx[(u->rx_head + u->rx_count) % RX_BUF] = c;
         u->rx_count++;
-        dropped = u->rx_dropped;    /* the guest reads again: the run of drops is over */
+        dropped = u->rx_dropped; /* the guest reads again: the run of drops is over */
         u->rx_dropped = 0;
     } else if (u->rx_dropped != UINT32_MAX) {
         u->rx_dropped++;
