@@ -26,3 +26,11 @@ def test_load_phase_from_the_boot_log():
 
 def test_no_load_line_no_phase():
     assert load_script().load_phase(b"[    0.000000] Booting Linux") is None
+
+
+def test_linux_time_is_its_clock_at_run_init():
+    out = (b"[linux] [    0.000067] sched_clock: 57 bits at 63MHz\n"
+           b"[linux] [    1.024381] Run /init as init process\n"
+           b"[linux] hvcfg-linux: init reached\n")
+    assert load_script().linux_time(out) == 1.024381
+    assert load_script().linux_time(b"[    0.919100] Run /init as init\n") is None

@@ -221,12 +221,14 @@ size_t hv_ld_update(struct hv_ld_shown *shown, int fresh, const char *name, cons
     struct out o = {out, 0};
     uint32_t len = ld->len, cur = at_end ? ld->len : ld->cur;
     uint32_t nlen = name_len(name);
+    uint32_t same = 0; /* leading columns `shown` holds already: not copied again */
 
     if (!fresh) {
         /* The columns that differ, [d, e) (spaces past the new text's end), then the cursor. */
         uint32_t d = 0, e = len > shown->len ? len : shown->len;
         while (d < len && d < shown->len && ld->text[d] == shown->text[d])
             d++;
+        same = d;
         if (len == shown->len)
             while (e > d && ld->text[e - 1] == shown->text[e - 1])
                 e--;
@@ -253,7 +255,9 @@ size_t hv_ld_update(struct hv_ld_shown *shown, int fresh, const char *name, cons
     emit_text(&o, ld->text, 0, len);
     emit_n(&o, '\b', len - cur);
 shown:
-    memcpy(shown->text, ld->text, len);
+    /* Only what changed: a byte appended to the focused partition's line copies one column,
+     * not the line (the virtual UART's output is shown a byte at a time). */
+    memcpy(shown->text + same, ld->text + same, len - same);
     shown->len = len;
     shown->cur = cur;
     return o.n;

@@ -58,19 +58,33 @@ struct vuart {
     char rx[RX_BUF];
     uint32_t rx_head, rx_count;
     uint32_t rx_dropped;        /* bytes typed for it while the RX FIFO was full */
+    int line;                   /* the level last given to the vGIC */
 };
 
 static struct vuart vuarts[HV_NPARTITIONS];
+
+static uint32_t flags(uint32_t rx_count)
+{
+    return FR_TXFE | (rx_count ? 0 : FR_RXFE) | (rx_count >= RX_FIFO ? FR_RXFF : 0);
+}
 
 static uint32_t raw_status(const struct vuart *u)
 {
     return u->tx_raw | (u->rx_count ? INT_RX | INT_RT : 0);
 }
 
-/* The interrupt line follows the masked status; call with the lock held. */
-static void update_line(uint32_t pidx, const struct vuart *u)
+/* The interrupt line follows the masked status; call with the lock held. The vGIC hears only
+ * changes: a console byte costs a flag read and a data write (two traps, earlycon three), and
+ * reporting an unchanged level took the partition's vGIC lock in each, against its other vCPUs'
+ * list-register flushes (docs/benchmarks.md, "Linux boot"). Only this device drives the line,
+ * and a reset (`force`) reports it whatever it was. */
+static void update_line(uint32_t pidx, struct vuart *u, int force)
 {
-    hv_vgic_set_level(pidx, hv_partitions[pidx].vuart.intid, (raw_status(u) & u->imsc) != 0);
+    int level = (raw_status(u) & u->imsc) != 0;
+
+    if (level != u->line || force)
+        hv_vgic_set_level(pidx, hv_partitions[pidx].vuart.intid, level);
+    u->line = level;
 }
 
 static void report_dropped(uint32_t pidx, uint32_t n)
@@ -90,7 +104,7 @@ void hv_vuart_reset(uint32_t pidx)
     u->rx_head = u->rx_count = 0;   /* input typed for the previous incarnation is gone */
     uint32_t dropped = u->rx_dropped;
     u->rx_dropped = 0;
-    update_line(pidx, u);
+    update_line(pidx, u, 1);
     hv_spin_unlock(&u->lock);
     report_dropped(pidx, dropped);
 }
@@ -116,6 +130,12 @@ enum hv_mmio_result hv_vuart_access(uint64_t off, int is_write, unsigned size, u
 
     if (off & 3)
         return 0;                   /* byte and halfword accesses to the low byte only */
+    if (off == UARTFR && !is_write) {
+        /* Polled before (earlycon: and after) every byte: answered without the lock, from one
+         * load of the count, the instant a flag register shows (a read changes nothing). */
+        *value = flags(__atomic_load_n(&u->rx_count, __ATOMIC_RELAXED));
+        return 1;
+    }
     hv_spin_lock(&u->lock);
     switch (off) {
     case UARTDR:
@@ -131,8 +151,7 @@ enum hv_mmio_result hv_vuart_access(uint64_t off, int is_write, unsigned size, u
             u->rx_count--;
         }
         break;
-    case UARTFR:
-        r = FR_TXFE | (u->rx_count ? 0 : FR_RXFE) | (u->rx_count >= RX_FIFO ? FR_RXFF : 0);
+    case UARTFR: /* a write: read-only, ignored */
         break;
     case UARTIBRD:
         if (is_write)
@@ -177,13 +196,13 @@ enum hv_mmio_result hv_vuart_access(uint64_t off, int is_write, unsigned size, u
     case UARTRSR:
     case UARTILPR:
     case UARTDMACR:
-        break;                      /* no errors, no IrDA, no DMA: RAZ/WI */
+        break; /* no errors, no IrDA, no DMA: RAZ/WI */
     default:
         if (off >= UARTID && off < UARTID + 0x20)
             r = ids[(off - UARTID) / 4];
         break;
     }
-    update_line(pidx, u);
+    update_line(pidx, u, 0);
     hv_spin_unlock(&u->lock);
     if (!is_write)
         *value = r;
@@ -199,12 +218,12 @@ void hv_vuart_receive(uint32_t pidx, char c)
     if (u->rx_count < RX_BUF) {
         u->rx[(u->rx_head + u->rx_count) % RX_BUF] = c;
         u->rx_count++;
-        dropped = u->rx_dropped;    /* the guest reads again: the run of drops is over */
+        dropped = u->rx_dropped; /* the guest reads again: the run of drops is over */
         u->rx_dropped = 0;
     } else if (u->rx_dropped != UINT32_MAX) {
         u->rx_dropped++;
     }
-    update_line(pidx, u);
+    update_line(pidx, u, 0);
     hv_spin_unlock(&u->lock);
     report_dropped(pidx, dropped);
 }
