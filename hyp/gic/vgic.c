@@ -191,26 +191,30 @@ void hv_vgic_set_level(uint32_t pidx, uint32_t intid, int level)
         vgic_mark_work(target);
 }
 
-int hv_vgic_pend_virtual(const struct hv_partition *p, uint32_t intid)
+int hv_vgic_pend_virtual(uint32_t pidx, uint32_t intid)
 {
-    if (p < hv_partitions || p >= hv_partitions + HV_NPARTITIONS || intid < 32 ||
-        intid >= p->vgic.nlines || intid >= HV_GIC_LINES || intid >= GIC_FIRST_SPECIAL ||
-        vgic_bit(p->vgic.hw, intid))
+    if (pidx >= HV_NPARTITIONS)
         return 0;
-    struct vgic_dist *d = &dists[p - hv_partitions];
+    const struct hv_partition *p = &hv_partitions[pidx];
+    if (intid < 32 || intid >= p->vgic.nlines || intid >= HV_GIC_LINES ||
+        intid >= GIC_FIRST_SPECIAL || vgic_bit(p->vgic.hw, intid))
+        return 0;
+    struct vgic_dist *d = &dists[pidx];
     uint32_t m = 1u << (intid % 32), was, target = 0;
+    uint8_t targets;
 
     hv_spin_lock(&d->lock);
     was = d->pending[intid / 32] & m;
     d->pending[intid / 32] |= m;
-    int to = vgic_target_slot(p, d->target[intid], &target);
+    targets = d->target[intid];
     hv_spin_unlock(&d->lock);
+    int to = !was && vgic_target_slot(p, targets, &target);
     /* Already pending: whoever set it marked the work (after its unlock), so a flood of
      * pends costs the target's CPUs no further kick: one pending bit, one interrupt. Only the
      * vCPU the line targets is kicked (the one flush() gives it to), as for a passed-through
      * SPI: a peer's doorbells never interrupt the receiver's other vCPUs. A later retarget,
      * enable or GICD_CTLR write marks the partition itself. */
-    if (!was && to)
+    if (to)
         vgic_mark_work(target);
     return 1;
 }
@@ -350,32 +354,26 @@ static inline uint32_t spi_candidates(const struct vgic_dist *d, uint32_t w,
            ~deferred[w];
 }
 
-void hv_vgic_flush(void)
+/* Place what waits for this vCPU, highest priority first, until none is left or the list
+ * registers are full (returns 1 then). d->lock held. `self`: this vCPU's bit in a targets byte;
+ * `words`: the partition's words of INTIDs.
+ *
+ * Interrupts deferred in this pass (place() -1: a copy is in a list register until the guest
+ * deactivates it) do not hold back the others. Flushing ends: each eviction strictly raises the
+ * priorities held in the list registers, and between evictions each step places a source or
+ * defers an interrupt (only an eviction undefers one). */
+static int flush_locked(struct vgic_cpu *vc, struct vgic_dist *d, uint32_t self, uint32_t words)
 {
-    uint32_t slot = hv_cpu_slot();
-    struct vgic_cpu *vc = &vcpus[slot];
-
-    if (!hv_vgic_work[slot])
-        return;
-    hv_vgic_work[slot] = 0;
-    uint32_t pidx = hv_cpus[slot].partition;
-    const struct hv_partition *p = &hv_partitions[pidx];
-    struct vgic_dist *d = &dists[pidx];
-    uint32_t self = 1u << hv_cpus[slot].vcpu;
-    int full = 0, again = 1;
-    /* Interrupts deferred in this pass (place() -1: a copy is in a list register until the
-     * guest deactivates it). They do not hold back the others. Flushing ends: each eviction
-     * strictly raises the priorities held in the list registers, and between evictions each
-     * step places a source or defers an interrupt (only an eviction undefers one). */
     uint32_t deferred[VGIC_WORDS] = {0};
 
-    hv_spin_lock(&d->lock);
-    while (!full && again) {
+    if (!d->ctlr)
+        words = 1;                          /* distributor off: no SPI goes in */
+    for (;;) {
         /* The highest-priority deliverable interrupt (lowest value; lowest INTID on ties), and
-         * how many there are: with one, placing it leaves none (unless it stays a candidate or
-         * an eviction put another back), and the pass ends without scanning again. */
+         * how many there are: with one, placing it leaves none (unless it stays pending or an
+         * eviction put another back), and the pass ends without scanning again. Only the set
+         * bits are visited, in ascending INTID order (strict < keeps the lowest). */
         uint32_t best = HV_GIC_LINES, best_prio = 0x100, ncand = 0;
-        /* Only the set bits are visited, in ascending INTID order (strict < keeps the lowest). */
         uint32_t priv = priv_candidates(vc, deferred);
         for (; priv; priv &= priv - 1) {
             uint32_t i = (uint32_t)__builtin_ctz(priv);
@@ -383,68 +381,82 @@ void hv_vgic_flush(void)
             if (vc->priority[i] < best_prio)
                 best = i, best_prio = vc->priority[i];
         }
-        for (uint32_t w = 1; d->ctlr && w < p->vgic.nlines / 32; w++) {
-            uint32_t cand = spi_candidates(d, w, deferred);
-            for (; cand; cand &= cand - 1) {
+        for (uint32_t w = 1; w < words; w++) {
+            for (uint32_t cand = spi_candidates(d, w, deferred); cand; cand &= cand - 1) {
                 uint32_t intid = w * 32 + (uint32_t)__builtin_ctz(cand);
-                if (!(d->target[intid] & self) || (d->target[intid] & -d->target[intid]) != self)
-                    continue;
+                uint32_t t = d->target[intid];
+                if ((t & -t) != self)
+                    continue;               /* the lowest vCPU it names is another one */
                 ncand++;
                 if (d->priority[intid] < best_prio)
                     best = intid, best_prio = d->priority[intid];
             }
         }
-        if (best == HV_GIC_LINES || (best < 32 && !d->ctlr && !(vc->hw_pending & (1u << best))))
-            break;
-        uint32_t m = 1u << (best % 32);
+        uint32_t w = best / 32, m = 1u << (best % 32), src = 0;
+        if (best == HV_GIC_LINES || (best < 32 && !d->ctlr && !(vc->hw_pending & m)))
+            return 0;                       /* distributor off: only the hardware PPIs go in */
+        int hw = 0, level = 0;
         if (best < 16) { /* one SGI source at a time */
             if (!vc->sgi_src[best]) { /* cannot happen under the lock; never ctz(0) */
                 vc->pending &= ~m;
                 continue;
             }
-            uint32_t src = (uint32_t)__builtin_ctz(vc->sgi_src[best]);
-            int placed = place(vc, d, best, src, vc->priority[best], 0, 0, deferred);
-            if (placed <= 0) {
-                full = placed == 0;
-                deferred[0] |= m; /* deferred: back at the copy's deactivation */
-                continue;
-            }
+            src = (uint32_t)__builtin_ctz(vc->sgi_src[best]);
+        } else if (best < 32) {
+            hw = (vc->hw_pending & m) != 0;
+        } else {
+            hw = (d->hw_pending[w] & m) != 0;
+            level = !hw && (d->level[w] & m) && !(d->pending[w] & m);
+        }
+        int placed = place(vc, d, best, src, (uint8_t)best_prio, hw, level, deferred);
+        if (placed <= 0) {
+            if (placed == 0)
+                return 1;
+            deferred[w] |= m; /* deferred: back at the copy's deactivation */
+            continue;
+        }
+        uint32_t left;
+        if (best < 16) {
             vc->sgi_src[best] &= (uint8_t) ~(1u << src);
             if (!vc->sgi_src[best])
                 vc->pending &= ~m;
-            again = ncand > 1 || placed > 1 || (priv_candidates(vc, deferred) & m);
+            left = vc->pending;
         } else if (best < 32) {
-            int hw = (vc->hw_pending & m) != 0;
-            int placed = place(vc, d, best, 0, vc->priority[best], hw, 0, deferred);
-            if (placed <= 0) {
-                full = placed == 0;
-                deferred[0] |= m;
-                continue;
-            }
             if (hw)
                 vc->hw_pending &= ~m;
             else
                 vc->pending &= ~m;
-            again = ncand > 1 || placed > 1 || (priv_candidates(vc, deferred) & m);
+            left = vc->pending | vc->hw_pending;
         } else {
-            uint32_t w = best / 32;
-            int hw = (d->hw_pending[w] & m) != 0;
-            int level = !hw && (d->level[w] & m) && !(d->pending[w] & m);
-            int placed = place(vc, d, best, 0, d->priority[best], hw, level, deferred);
-            if (placed <= 0) {
-                full = placed == 0;
-                deferred[w] |= m;
-                continue;
-            }
             if (hw)
                 d->hw_pending[w] &= ~m;
             else if (level)
                 d->level[w] &= ~m; /* back when the guest EOIs and it is still high */
             else
                 d->pending[w] &= ~m;
-            again = ncand > 1 || placed > 1 || (spi_candidates(d, w, deferred) & m);
+            left = d->pending[w] | d->level[w] | d->hw_pending[w];
         }
+        /* Done when it was the only candidate, nothing was evicted and it is not pending
+         * again (another SGI source, a hardware copy behind a software one): over-estimating
+         * costs one more pass, never an interrupt. */
+        if (ncand == 1 && placed == 1 && !(left & m))
+            return 0;
     }
+}
+
+void hv_vgic_flush(void)
+{
+    uint32_t slot = hv_cpu_slot();
+
+    if (!hv_vgic_work[slot])
+        return;
+    hv_vgic_work[slot] = 0;
+    uint32_t pidx = hv_cpus[slot].partition;
+    struct vgic_dist *d = &dists[pidx];
+
+    hv_spin_lock(&d->lock);
+    int full = flush_locked(&vcpus[slot], d, 1u << hv_cpus[slot].vcpu,
+                            hv_partitions[pidx].vgic.nlines / 32);
     hv_spin_unlock(&d->lock);
     /* More than fits: ask for the underflow maintenance interrupt to come back for the rest. */
     *gich(GICH_HCR) = HCR_EN | (full ? HCR_UIE : 0);

@@ -26,15 +26,16 @@ const struct hv_channel_end *hv_channel_end_of(const struct hv_partition *p, uin
 int hv_channel_ring(const struct hv_partition *p, uint32_t end);
 /* How a doorbell reaches the peer (the one place, so that an ivshmem presentation can take its
  * PCI interrupt state into account). */
-void hv_channel_deliver(const struct hv_partition *peer, uint32_t peer_end);
+void hv_channel_deliver(uint32_t peer, uint32_t peer_end);
 /* What a peer can tell of a channel's ends: the generations of its own end and of the other
  * end, and whether the other end's partition is halted (1). */
 struct hv_channel_gen {
     uint32_t generation, peer_generation;
     uint32_t peer_halted;
 };
-/* End `end` of p and its state (one lookup), or NULL and all 0 for an index that is not p's. */
-const struct hv_channel_end *hv_channel_state(const struct hv_partition *p, uint32_t end,
+/* End `end` of partition `pidx` and its state (one lookup), or NULL and all 0 for an index that
+ * is not one of its ends. */
+const struct hv_channel_end *hv_channel_state(uint32_t pidx, uint32_t end,
                                               struct hv_channel_gen *out);
 /* Cold boot: zero every channel's memory, once, before any partition runs. */
 void hv_channels_scrub(void);
