@@ -278,6 +278,22 @@ static int evict(struct vgic_cpu *vc, struct vgic_dist *d, uint32_t used, uint8_
     return victim;
 }
 
+/* A list register that holds one interrupt, pending: a physical one with the HW bit, an SGI
+ * with its source, an emulated level line's copy with the EOI bit (the line is sampled again
+ * when the guest is done with it). */
+static inline uint32_t lr_value(uint32_t intid, uint32_t src, uint8_t prio, int hw, int level)
+{
+    uint32_t lr = intid | ((uint32_t)(prio >> 3) << LR_PRIO_SHIFT) | LR_PENDING;
+
+    if (hw)
+        lr |= LR_HW | (intid << LR_PHYS_SHIFT);
+    else if (intid < 16)
+        lr |= src << LR_PHYS_SHIFT;
+    else if (level)
+        lr |= LR_EOI;
+    return lr;
+}
+
 /* Place one interrupt; returns 1 when it is in a list register (or merged with one there), 2
  * when it is, in a list register another interrupt was evicted from (evict), 0 when no list
  * register is free, -1 when it must wait for the guest's deactivation of the copy
@@ -326,32 +342,89 @@ static int place(struct vgic_cpu *vc, struct vgic_dist *d, uint32_t intid, uint3
     int free_lr = empty ? __builtin_ctz(empty) : evict(vc, d, ~empty & all, prio, deferred);
     if (free_lr < 0)
         return 0;
-    int placed = empty ? 1 : 2;
-    uint32_t n = (uint32_t)free_lr;
-    uint32_t lr = intid | ((uint32_t)(prio >> 3) << LR_PRIO_SHIFT) | LR_PENDING;
-    if (hw)
-        lr |= LR_HW | (intid << LR_PHYS_SHIFT);
-    else if (intid < 16)
-        lr |= src << LR_PHYS_SHIFT;
-    else if (level)
-        lr |= LR_EOI; /* re-sample the line when the guest is done */
-    *gich(GICH_LR(n)) = lr;
-    return placed;
+    *gich(GICH_LR((uint32_t)free_lr)) = lr_value(intid, src, prio, hw, level);
+    return empty ? 1 : 2;
 }
 
 /* The interrupts of a bit-per-interrupt word that flush() may place on this vCPU (SPIs: before
- * their target check). An interrupt the guest made active (ISACTIVER) waits until it is
- * deactivated. */
-static inline uint32_t priv_candidates(const struct vgic_cpu *vc, const uint32_t *deferred)
+ * their target check), except those deferred in this pass. An interrupt the guest made active
+ * (ISACTIVER) waits until it is deactivated. */
+static inline uint32_t priv_candidates(const struct vgic_cpu *vc, uint32_t deferred)
 {
-    return ((vc->pending & ~vc->active) | vc->hw_pending) & vc->enabled & ~deferred[0];
+    return ((vc->pending & ~vc->active) | vc->hw_pending) & vc->enabled & ~deferred;
 }
 
-static inline uint32_t spi_candidates(const struct vgic_dist *d, uint32_t w,
-                                      const uint32_t *deferred)
+static inline uint32_t spi_candidates(const struct vgic_dist *d, uint32_t w, uint32_t deferred)
 {
     return (((d->pending[w] | d->level[w]) & ~d->active[w]) | d->hw_pending[w]) & d->enabled[w] &
-           ~deferred[w];
+           ~deferred;
+}
+
+/* What goes into a list register for interrupt `intid` (a candidate): its SGI source, whether
+ * it is the physical interrupt (HW), or an emulated level line's copy. */
+struct pick {
+    uint32_t intid, src;
+    uint8_t prio;
+    int hw, level;
+};
+
+/* 0 when the distributor is off and it is not a hardware PPI (only those go in then: they
+ * were acknowledged at EL2), or an SGI without a source (cannot happen under the lock: the
+ * stale pending bit is dropped). */
+static inline __attribute__((always_inline)) int pick(struct vgic_cpu *vc, const struct vgic_dist *d,
+                                                     uint32_t intid, struct pick *k)
+{
+    uint32_t w = intid / 32, m = 1u << (intid % 32);
+
+    *k = (struct pick){intid, 0, 0, 0, 0};
+    if (intid < 32) {
+        if (!d->ctlr && !(vc->hw_pending & m))
+            return 0;
+        k->prio = vc->priority[intid];
+        k->hw = (vc->hw_pending & m) != 0;
+        if (intid < 16) { /* one SGI source at a time */
+            if (!vc->sgi_src[intid]) {
+                vc->pending &= ~m;
+                return 0;
+            }
+            k->src = (uint32_t)__builtin_ctz(vc->sgi_src[intid]);
+        }
+        return 1;
+    }
+    k->prio = d->priority[intid];
+    k->hw = (d->hw_pending[w] & m) != 0;
+    k->level = !k->hw && (d->level[w] & m) && !(d->pending[w] & m);
+    return 1;
+}
+
+/* The interrupt is in a list register: take it out of software state. Returns nonzero when it
+ * is still waiting for this vCPU all the same (another SGI source, a software copy besides the
+ * hardware one): over-estimating costs one more pass, never an interrupt. */
+static inline __attribute__((always_inline)) uint32_t placed(struct vgic_cpu *vc, struct vgic_dist *d,
+                                                            const struct pick *k)
+{
+    uint32_t id = k->intid, w = id / 32, m = 1u << (id % 32);
+
+    if (id < 16) {
+        vc->sgi_src[id] &= (uint8_t) ~(1u << k->src);
+        if (!vc->sgi_src[id])
+            vc->pending &= ~m;
+        return vc->pending & m;
+    }
+    if (id < 32) {
+        if (k->hw)
+            vc->hw_pending &= ~m;
+        else
+            vc->pending &= ~m;
+        return (vc->pending | vc->hw_pending) & m;
+    }
+    if (k->hw)
+        d->hw_pending[w] &= ~m;
+    else if (k->level)
+        d->level[w] &= ~m; /* back when the guest EOIs and it is still high */
+    else
+        d->pending[w] &= ~m;
+    return (d->pending[w] | d->level[w] | d->hw_pending[w]) & m;
 }
 
 /* Place what waits for this vCPU, highest priority first, until none is left or the list
@@ -362,86 +435,83 @@ static inline uint32_t spi_candidates(const struct vgic_dist *d, uint32_t w,
  * deactivates it) do not hold back the others. Flushing ends: each eviction strictly raises the
  * priorities held in the list registers, and between evictions each step places a source or
  * defers an interrupt (only an eviction undefers one). */
-static int flush_locked(struct vgic_cpu *vc, struct vgic_dist *d, uint32_t self, uint32_t words)
+static __attribute__((noinline)) int flush_pass(struct vgic_cpu *vc, struct vgic_dist *d,
+                                                uint32_t self, uint32_t words)
 {
     uint32_t deferred[VGIC_WORDS] = {0};
 
     if (!d->ctlr)
-        words = 1;                          /* distributor off: no SPI goes in */
+        words = 1; /* distributor off: no SPI goes in */
     for (;;) {
         /* The highest-priority deliverable interrupt (lowest value; lowest INTID on ties), and
          * how many there are: with one, placing it leaves none (unless it stays pending or an
          * eviction put another back), and the pass ends without scanning again. Only the set
          * bits are visited, in ascending INTID order (strict < keeps the lowest). */
         uint32_t best = HV_GIC_LINES, best_prio = 0x100, ncand = 0;
-        uint32_t priv = priv_candidates(vc, deferred);
-        for (; priv; priv &= priv - 1) {
-            uint32_t i = (uint32_t)__builtin_ctz(priv);
+        for (uint32_t c = priv_candidates(vc, deferred[0]); c; c &= c - 1) {
+            uint32_t i = (uint32_t)__builtin_ctz(c);
             ncand++;
             if (vc->priority[i] < best_prio)
                 best = i, best_prio = vc->priority[i];
         }
         for (uint32_t w = 1; w < words; w++) {
-            for (uint32_t cand = spi_candidates(d, w, deferred); cand; cand &= cand - 1) {
-                uint32_t intid = w * 32 + (uint32_t)__builtin_ctz(cand);
+            for (uint32_t c = spi_candidates(d, w, deferred[w]); c; c &= c - 1) {
+                uint32_t intid = w * 32 + (uint32_t)__builtin_ctz(c);
                 uint32_t t = d->target[intid];
                 if ((t & -t) != self)
-                    continue;               /* the lowest vCPU it names is another one */
+                    continue; /* the lowest vCPU it names is another one */
                 ncand++;
                 if (d->priority[intid] < best_prio)
                     best = intid, best_prio = d->priority[intid];
             }
         }
-        uint32_t w = best / 32, m = 1u << (best % 32), src = 0;
-        if (best == HV_GIC_LINES || (best < 32 && !d->ctlr && !(vc->hw_pending & m)))
-            return 0;                       /* distributor off: only the hardware PPIs go in */
-        int hw = 0, level = 0;
-        if (best < 16) { /* one SGI source at a time */
-            if (!vc->sgi_src[best]) { /* cannot happen under the lock; never ctz(0) */
-                vc->pending &= ~m;
-                continue;
-            }
-            src = (uint32_t)__builtin_ctz(vc->sgi_src[best]);
-        } else if (best < 32) {
-            hw = (vc->hw_pending & m) != 0;
-        } else {
-            hw = (d->hw_pending[w] & m) != 0;
-            level = !hw && (d->level[w] & m) && !(d->pending[w] & m);
+        struct pick k;
+        if (best == HV_GIC_LINES)
+            return 0;
+        if (!pick(vc, d, best, &k)) {
+            if (best < 16 && d->ctlr)
+                continue; /* a stale SGI bit, dropped */
+            return 0;
         }
-        int placed = place(vc, d, best, src, (uint8_t)best_prio, hw, level, deferred);
-        if (placed <= 0) {
-            if (placed == 0)
+        int done = place(vc, d, best, k.src, k.prio, k.hw, k.level, deferred);
+        if (done <= 0) {
+            if (done == 0)
                 return 1;
-            deferred[w] |= m; /* deferred: back at the copy's deactivation */
+            deferred[best / 32] |= 1u << (best % 32); /* back at the copy's deactivation */
             continue;
         }
-        uint32_t left;
-        if (best < 16) {
-            vc->sgi_src[best] &= (uint8_t) ~(1u << src);
-            if (!vc->sgi_src[best])
-                vc->pending &= ~m;
-            left = vc->pending;
-        } else if (best < 32) {
-            if (hw)
-                vc->hw_pending &= ~m;
-            else
-                vc->pending &= ~m;
-            left = vc->pending | vc->hw_pending;
-        } else {
-            if (hw)
-                d->hw_pending[w] &= ~m;
-            else if (level)
-                d->level[w] &= ~m; /* back when the guest EOIs and it is still high */
-            else
-                d->pending[w] &= ~m;
-            left = d->pending[w] | d->level[w] | d->hw_pending[w];
-        }
-        /* Done when it was the only candidate, nothing was evicted and it is not pending
-         * again (another SGI source, a hardware copy behind a software one): over-estimating
-         * costs one more pass, never an interrupt. */
-        if (ncand == 1 && placed == 1 && !(left & m))
+        if (placed(vc, d, &k) == 0 && ncand == 1 && done == 1)
             return 0;
     }
+}
+
+/* The usual case, without the pass: exactly one interrupt waits for this vCPU and every list
+ * register is empty (so none holds a copy of it, and priorities decide nothing): it goes into
+ * list register 0, as flush_pass would put it. Returns -1 for anything else (flush_pass then). */
+static int flush_one(struct vgic_cpu *vc, struct vgic_dist *d, uint32_t self, uint32_t words)
+{
+    uint32_t c = priv_candidates(vc, 0), intid = (uint32_t)__builtin_ctz(c | (1u << 31));
+
+    if (c & (c - 1))
+        return -1;
+    for (uint32_t w = 1; d->ctlr && w < words; w++) {
+        uint32_t s = spi_candidates(d, w, 0);
+        if (!s)
+            continue;
+        if (c || (s & (s - 1)))
+            return -1;
+        uint32_t i = w * 32 + (uint32_t)__builtin_ctz(s), t = d->target[i];
+        if ((t & -t) == self)
+            c = s, intid = i; /* else: not this vCPU's, the only one waiting */
+    }
+    uint32_t all = (uint32_t)((1ULL << vc->nlrs) - 1);
+    struct pick k;
+    if (!c)
+        return 0;
+    if (!all || (*gich(GICH_ELRSR0) & all) != all || !pick(vc, d, intid, &k))
+        return -1;
+    *gich(GICH_LR(0)) = lr_value(intid, k.src, k.prio, k.hw, k.level);
+    return placed(vc, d, &k) ? -1 : 0;
 }
 
 void hv_vgic_flush(void)
@@ -451,12 +521,15 @@ void hv_vgic_flush(void)
     if (!hv_vgic_work[slot])
         return;
     hv_vgic_work[slot] = 0;
-    uint32_t pidx = hv_cpus[slot].partition;
+    uint32_t pidx = hv_cpus[slot].partition, self = 1u << hv_cpus[slot].vcpu;
+    uint32_t words = hv_partitions[pidx].vgic.nlines / 32;
     struct vgic_dist *d = &dists[pidx];
+    struct vgic_cpu *vc = &vcpus[slot];
 
     hv_spin_lock(&d->lock);
-    int full = flush_locked(&vcpus[slot], d, 1u << hv_cpus[slot].vcpu,
-                            hv_partitions[pidx].vgic.nlines / 32);
+    int full = flush_one(vc, d, self, words);
+    if (full < 0)
+        full = flush_pass(vc, d, self, words);
     hv_spin_unlock(&d->lock);
     /* More than fits: ask for the underflow maintenance interrupt to come back for the rest. */
     *gich(GICH_HCR) = HCR_EN | (full ? HCR_UIE : 0);
