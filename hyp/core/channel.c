@@ -20,15 +20,6 @@ static uint32_t starts[HV_NPARTITIONS];
  * machine brings): a peer waiting on it can tell "halted" from "slow". */
 static uint8_t halted[HV_NPARTITIONS];
 
-/* The index is clamped after the bounds check (hv_index_nospec), so that a mispredicted check
- * cannot read beyond the table under speculation. */
-const struct hv_channel_end *hv_channel_end_of(const struct hv_partition *p, uint32_t end)
-{
-    if (end >= p->nchannels)
-        return 0;
-    return &p->channels[hv_index_nospec(end, p->nchannels)];
-}
-
 /* `peer` and `peer_end` come from the generated tables (verify proves them), never from a
  * guest: no check here. */
 void hv_channel_deliver(uint32_t peer, uint32_t peer_end)
@@ -45,17 +36,17 @@ void hv_channel_deliver(uint32_t peer, uint32_t peer_end)
     hv_vgic_pend_virtual(peer, q->channels[peer_end].doorbell_intid);
 }
 
-int hv_channel_ring(const struct hv_partition *p, uint32_t end)
+int hv_channel_ring(const struct hv_partition *p, uint64_t end)
 {
-    const struct hv_channel_end *e = hv_channel_end_of(p, end);
+    const struct hv_channel_end *e = hv_channel_ringable(p, end);
 
-    if (!e || !e->ring_intid)
+    if (!e)
         return HV_CHANNEL_EINVAL;
     hv_channel_deliver(e->peer, e->peer_end);
     return HV_CHANNEL_OK;
 }
 
-const struct hv_channel_end *hv_channel_state(uint32_t pidx, uint32_t end,
+const struct hv_channel_end *hv_channel_state(uint32_t pidx, uint64_t end,
                                               struct hv_channel_gen *out)
 {
     const struct hv_channel_end *e =

@@ -54,9 +54,12 @@ uint32_t hv_gic_ack(void)
 void hv_gic_eoi(uint32_t iar)
 {
 }
-enum hv_irq_result hv_irq_hypervisor(uint32_t iar)
+enum hv_irq_result hv_irq_device(uint32_t iar)
 {
     return HV_IRQ_NOT_OURS;
+}
+void hv_gic_deactivate(uint32_t iar)
+{
 }
 void hv_vgic_physical_irq(uint32_t iar, int running)
 {
