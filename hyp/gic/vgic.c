@@ -371,8 +371,8 @@ struct pick {
 /* 0 when the distributor is off and it is not a hardware PPI (only those go in then: they
  * were acknowledged at EL2), or an SGI without a source (cannot happen under the lock: the
  * stale pending bit is dropped). */
-static inline __attribute__((always_inline)) int pick(struct vgic_cpu *vc, const struct vgic_dist *d,
-                                                     uint32_t intid, struct pick *k)
+static inline __attribute__((always_inline)) int
+pick(struct vgic_cpu *vc, const struct vgic_dist *d, uint32_t intid, struct pick *k)
 {
     uint32_t w = intid / 32, m = 1u << (intid % 32);
 
@@ -381,14 +381,15 @@ static inline __attribute__((always_inline)) int pick(struct vgic_cpu *vc, const
         if (!d->ctlr && !(vc->hw_pending & m))
             return 0;
         k->prio = vc->priority[intid];
-        k->hw = (vc->hw_pending & m) != 0;
-        if (intid < 16) { /* one SGI source at a time */
-            if (!vc->sgi_src[intid]) {
-                vc->pending &= ~m;
-                return 0;
-            }
-            k->src = (uint32_t)__builtin_ctz(vc->sgi_src[intid]);
+        if (intid >= 16) {
+            k->hw = (vc->hw_pending & m) != 0;
+            return 1;
         }
+        if (!vc->sgi_src[intid]) { /* one SGI source at a time */
+            vc->pending &= ~m;
+            return 0;
+        }
+        k->src = (uint32_t)__builtin_ctz(vc->sgi_src[intid]);
         return 1;
     }
     k->prio = d->priority[intid];
@@ -400,8 +401,8 @@ static inline __attribute__((always_inline)) int pick(struct vgic_cpu *vc, const
 /* The interrupt is in a list register: take it out of software state. Returns nonzero when it
  * is still waiting for this vCPU all the same (another SGI source, a software copy besides the
  * hardware one): over-estimating costs one more pass, never an interrupt. */
-static inline __attribute__((always_inline)) uint32_t placed(struct vgic_cpu *vc, struct vgic_dist *d,
-                                                            const struct pick *k)
+static inline __attribute__((always_inline)) uint32_t
+placed(struct vgic_cpu *vc, struct vgic_dist *d, const struct pick *k)
 {
     uint32_t id = k->intid, w = id / 32, m = 1u << (id % 32);
 
