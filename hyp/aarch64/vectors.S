@@ -173,9 +173,9 @@ el2_serror:         unexpected HV_EXC_EL2_SERROR
 
 /*
  * Fast paths. HVC (every hypercall and PSCI call), physical IRQs and data aborts that turn out
- * to be emulated MMIO save only what C code may clobber (x0-x18, x30, ELR, SPSR): x19-x29 are callee-saved,
- * so they still hold the guest's values when C returns, and a path that needs them in the frame
- * (hv_stage2_mmio_fast declining) completes the frame then.
+ * to be emulated MMIO save only what C code may clobber (x0-x18, x30, ELR, SPSR): x19-x29 are
+ * callee-saved, so they still hold the guest's values when C returns, and a path that needs
+ * them in the frame (hv_stage2_mmio_fast declining) completes the frame then.
  */
 .macro save_partial                 /* x0, x1 already in the frame */
     stp_x2_x17
