@@ -71,7 +71,7 @@ void vgic_mark_partition(const struct hv_partition *p)
 /* The list registers this CPU's vCPU uses (ELRSR: the empty ones). */
 static uint32_t lrs_used(const struct vgic_cpu *vc)
 {
-    uint32_t all = (uint32_t)((1ULL << vc->nlrs) - 1);
+    uint32_t all = vc->lrs;
     return ~*gich(GICH_ELRSR0) & all;
 }
 
@@ -307,7 +307,7 @@ static inline uint32_t lr_value(uint32_t intid, uint32_t src, uint8_t prio, int 
 static int place(struct vgic_cpu *vc, struct vgic_dist *d, uint32_t intid, uint32_t src,
                  uint8_t prio, int hw, int level, uint32_t *deferred)
 {
-    uint32_t all = (uint32_t)((1ULL << vc->nlrs) - 1);
+    uint32_t all = vc->lrs;
     uint32_t empty = *gich(GICH_ELRSR0) & all;
 
     for (uint32_t used = ~empty & all; used; used &= used - 1) {
@@ -377,24 +377,24 @@ pick(struct vgic_cpu *vc, const struct vgic_dist *d, uint32_t intid, struct pick
     uint32_t w = intid / 32, m = 1u << (intid % 32);
 
     *k = (struct pick){intid, 0, 0, 0, 0};
-    if (intid < 32) {
-        if (!d->ctlr && !(vc->hw_pending & m))
-            return 0;
-        k->prio = vc->priority[intid];
-        if (intid >= 16) {
-            k->hw = (vc->hw_pending & m) != 0;
-            return 1;
-        }
-        if (!vc->sgi_src[intid]) { /* one SGI source at a time */
-            vc->pending &= ~m;
-            return 0;
-        }
-        k->src = (uint32_t)__builtin_ctz(vc->sgi_src[intid]);
+    if (intid >= 32) {
+        k->prio = d->priority[intid];
+        k->hw = (d->hw_pending[w] & m) != 0;
+        k->level = !k->hw && (d->level[w] & m) && !(d->pending[w] & m);
         return 1;
     }
-    k->prio = d->priority[intid];
-    k->hw = (d->hw_pending[w] & m) != 0;
-    k->level = !k->hw && (d->level[w] & m) && !(d->pending[w] & m);
+    if (!d->ctlr && !(vc->hw_pending & m))
+        return 0;
+    k->prio = vc->priority[intid];
+    if (intid >= 16) {
+        k->hw = (vc->hw_pending & m) != 0;
+        return 1;
+    }
+    if (!vc->sgi_src[intid]) { /* one SGI source at a time */
+        vc->pending &= ~m;
+        return 0;
+    }
+    k->src = (uint32_t)__builtin_ctz(vc->sgi_src[intid]);
     return 1;
 }
 
@@ -505,7 +505,7 @@ static int flush_one(struct vgic_cpu *vc, struct vgic_dist *d, uint32_t self, ui
         if ((t & -t) == self)
             c = s, intid = i; /* else: not this vCPU's, the only one waiting */
     }
-    uint32_t all = (uint32_t)((1ULL << vc->nlrs) - 1);
+    uint32_t all = vc->lrs;
     struct pick k;
     if (!c)
         return 0;
@@ -549,9 +549,8 @@ void hv_vgic_maintenance(void)
          * lines again: one still high is delivered again (hv_vgic_set_level reports only
          * rising edges). */
         uint32_t eisr = *gich(GICH_EISR0);
-        for (uint32_t n = 0; n < vc->nlrs; n++)
-            if (eisr & (1u << n))
-                *gich(GICH_LR(n)) = 0;
+        for (uint32_t done = eisr & vc->lrs; done; done &= done - 1)
+            *gich(GICH_LR(__builtin_ctz(done))) = 0;
         struct vgic_dist *d = &dists[pidx];
         hv_spin_lock(&d->lock);
         for (uint32_t w = 1; w < VGIC_WORDS; w++)
@@ -635,7 +634,7 @@ void hv_vgic_vcpu_start(void)
      * apart needs the incarnation on every SGI). */
     if (lock)
         hv_spin_lock(lock);
-    vc->nlrs = lr_count();
+    vc->lrs = (uint32_t)((1ULL << lr_count()) - 1);
     vgic_cpu_reset(vc);
     if (lock)
         hv_spin_unlock(lock);

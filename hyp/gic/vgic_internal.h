@@ -47,7 +47,7 @@ struct vgic_cpu {               /* the vCPU on one physical CPU: banked SGI/PPI 
     uint32_t hw_pending;        /* timer PPIs acknowledged at EL2, waiting for a list register */
     uint8_t sgi_src[16];
     uint8_t priority[32];
-    uint32_t nlrs;
+    uint32_t lrs;               /* the list registers this CPU has, a bit each (GICH_VTR) */
 };
 
 extern struct vgic_dist hv_vgic_dists[HV_NPARTITIONS];

@@ -63,7 +63,7 @@ static void random_state(uint32_t slot)
         d->priority[i] = (uint8_t)(rnd() & VGIC_PRIO_MASK);
         d->target[i] = (uint8_t)(rnd() % 4);   /* none, vCPU 0, vCPU 1, both */
     }
-    vc->nlrs = 4;
+    vc->lrs = 0xf;
     vc->enabled = rnd() % 4 ? ~0u : 0xffffu | sparse(~0xffffu);
     vc->active = sparse(~0u);
     vc->hw_pending = sparse(VGIC_HW_PPIS);

@@ -45,7 +45,7 @@ TEST(a_line_held_high_by_a_flood_kicks_once)
     d->ctlr = 1;
     d->enabled[1] = 1u << 8;            /* SPI 40 */
     d->target[40] = 2;                  /* vCPU 1 */
-    hv_vgic_cpus[1].nlrs = 4;
+    hv_vgic_cpus[1].lrs = 0xf;
     kicks = 0;
     for (int i = 0; i < 1000; i++) {
         host_sysreg.tpidr_el2 = 5;      /* the ringing CPU: none of the partition's */
@@ -97,7 +97,7 @@ TEST(an_spi_pending_in_a_stopped_vcpu_goes_to_another)
     d->ctlr = 1;
     d->enabled[1] = (1u << 8) | (1u << 9);           /* SPIs 40 (level) and 41 (edge) */
     d->target[40] = d->target[41] = 2;               /* vCPU 1 */
-    hv_vgic_cpus[0].nlrs = hv_vgic_cpus[1].nlrs = 4;
+    hv_vgic_cpus[0].lrs = hv_vgic_cpus[1].lrs = 0xf;
     fake_gich[GICH_VTR / 4] = 3;
     host_sysreg.tpidr_el2 = 1;                       /* vCPU 1's CPU */
     /* one at a time: the fake ELRSR0 does not follow the list registers by itself */
@@ -134,7 +134,7 @@ TEST(a_pending_copy_with_eoi_outlives_its_vcpu)
 
     memset(hv_vgic_dists, 0, sizeof(hv_vgic_dists));
     memset(fake_gich, 0, sizeof(fake_gich));
-    hv_vgic_cpus[1].nlrs = 4;
+    hv_vgic_cpus[1].lrs = 0xf;
     fake_gich[GICH_VTR / 4] = 3;
     host_sysreg.tpidr_el2 = 1;
     fake_gich[GICH_LR(0) / 4] = LR_PENDING | LR_EOI | 42;  /* ISPENDR copy, level merged, low */
