@@ -92,52 +92,33 @@ void hv_trap_lower_sync(struct hv_regs *regs)
     (handler ? handler : trap_unhandled)(regs, esr);
 }
 
-/* One acknowledged interrupt (not a special INTID): the priority drop, then the hypervisor's
- * own ones are handled and deactivated, the partition's forwarded with the HW bit (the guest
- * deactivates), any other masked and reported by the vGIC. Each is left active or masked, so
- * acknowledging again ends. 1 for a kick. */
-static inline int take(uint32_t iar)
-{
-    hv_gic_eoi(iar);
-    enum hv_irq_result own = hv_irq_hypervisor(iar);
-    if (own == HV_IRQ_NOT_OURS)
-        hv_vgic_physical_irq(iar, 1);
-    return own == HV_IRQ_KICK;
-}
-
-/* The interrupts after the first, while the CPU interface signals one (ISR_EL1.I, read at
- * EL2: the physical IRQ). Out of line: the usual exception has one interrupt, and the loop
- * would cost it the registers it keeps. */
-static __attribute__((noinline)) int take_more(void)
+/* A physical interrupt taken while a guest ran (HCR_EL2.IMO). The hypervisor's own ones are
+ * deactivated here; the partition's are forwarded with the HW bit (the guest deactivates);
+ * any other is masked and reported by the vGIC. Each acknowledged interrupt is left active or
+ * masked, so the loop ends. It acknowledges again only while the CPU interface still signals
+ * an IRQ (ISR_EL1.I at EL2: the physical one), so that the usual single interrupt costs one
+ * GICC_IAR read; one that the interface raises later takes the exception again. */
+void hv_trap_lower_irq(struct hv_regs *regs)
 {
     int kicked = 0;
 
-    do {
-        uint32_t iar = hv_gic_ack();
-        if ((iar & 0x3ff) >= GIC_FIRST_SPECIAL)
-            break;
-        kicked |= take(iar);
-    } while (read_sysreg(isr_el1) & ISR_EL1_I);
-    return kicked;
-}
-
-/* A physical interrupt taken while a guest ran (HCR_EL2.IMO): one GICC_IAR read for the usual
- * single interrupt (no second one that returns 1023); one that the interface raises later
- * takes the exception again. */
-void hv_trap_lower_irq(struct hv_regs *regs)
-{
 #ifdef HV_HAS_INTEGRITY
     /* Seals once user space has run (stage2/seal.c): only here, not on every trap, since the
      * timer interrupts EL0 anyway and the guest may also seal with its hypercall. */
     if (hv_current_partition_config()->integrity)
         hv_seal_guest_event(regs);
 #endif
-    uint32_t iar = hv_gic_ack();
-    if ((iar & 0x3ff) >= GIC_FIRST_SPECIAL)
-        return;
-    int kicked = take(iar);
-    if (read_sysreg(isr_el1) & ISR_EL1_I)
-        kicked |= take_more();
+    do {
+        uint32_t iar = hv_gic_ack();
+        if ((iar & 0x3ff) >= GIC_FIRST_SPECIAL)
+            break;
+        hv_gic_eoi(iar);
+        enum hv_irq_result own = hv_irq_hypervisor(iar);
+        if (own == HV_IRQ_KICK)
+            kicked = 1;
+        else if (own == HV_IRQ_NOT_OURS)
+            hv_vgic_physical_irq(iar, 1);
+    } while (read_sysreg(isr_el1) & ISR_EL1_I);
     if (kicked)
         hv_vcpu_handle_kick();
     (void)regs;
