@@ -248,7 +248,7 @@ def test_sloc_follows_the_compiled_sources(builds):
 
 def test_mmio_providers_add_entries(builds, monkeypatch):
     def fake_vgic(system, p):
-        yield surface.EntrySpec("mmio", "GICD_CTLR", "0x8000000, 4 bytes, rw", ("hv_gic_ack",))
+        yield surface.EntrySpec("mmio", "GICD_CTLR", "0x8000000, 4 bytes, rw", ("hv_gic_kick",))
     monkeypatch.setattr(surface, "MMIO_PROVIDERS", [])
     surface.register_mmio_provider(fake_vgic)
     s = _surface(builds["none"])

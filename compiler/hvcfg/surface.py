@@ -41,7 +41,8 @@ from .model import Partition, System
 VECTOR_SYNC = ("lower_sync", "hv_trap_lower_sync")       # vectors.S stub, traps.c dispatcher
 SMCCC = VECTOR_SYNC + ("hv_smccc_call",)                  # HVC and trapped SMC
 HEALTH = ("hv_fault",)                                    # the health monitor (core/partition.c)
-IRQ_PATH = ("lower_irq", "hv_trap_lower_other", "hv_gic_ack", "hv_gic_eoi", "hv_vcpu_handle_kick")
+# the physical IRQ path (the GICC accessors and the kick test are inline in these)
+IRQ_PATH = ("lower_irq", "hv_trap_lower_irq", "hv_irq_device", "hv_vcpu_handle_kick")
 
 
 @dataclass(frozen=True)

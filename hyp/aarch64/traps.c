@@ -95,8 +95,10 @@ void hv_trap_lower_sync(struct hv_regs *regs)
 /* A physical interrupt taken while a guest ran (HCR_EL2.IMO). The hypervisor's own ones are
  * deactivated here; the partition's are forwarded with the HW bit (the guest deactivates);
  * any other is masked and reported by the vGIC. Each acknowledged interrupt is left active or
- * masked, so the loop ends. */
-static void lower_irq(struct hv_regs *regs)
+ * masked, so the loop ends. It acknowledges again only while the CPU interface still signals
+ * an IRQ (ISR_EL1.I at EL2: the physical one), so that the usual single interrupt costs one
+ * GICC_IAR read; one that the interface raises later takes the exception again. */
+void hv_trap_lower_irq(struct hv_regs *regs)
 {
     int kicked = 0;
 
@@ -106,7 +108,7 @@ static void lower_irq(struct hv_regs *regs)
     if (hv_current_partition_config()->integrity)
         hv_seal_guest_event(regs);
 #endif
-    for (;;) {
+    do {
         uint32_t iar = hv_gic_ack();
         if ((iar & 0x3ff) >= GIC_FIRST_SPECIAL)
             break;
@@ -116,7 +118,7 @@ static void lower_irq(struct hv_regs *regs)
             kicked = 1;
         else if (own == HV_IRQ_NOT_OURS)
             hv_vgic_physical_irq(iar, 1);
-    }
+    } while (read_sysreg(isr_el1) & ISR_EL1_I);
     if (kicked)
         hv_vcpu_handle_kick();
     (void)regs;
@@ -131,10 +133,6 @@ static const char *const lower_kind_names[] = {
 
 void hv_trap_lower_other(struct hv_regs *regs, uint64_t kind)
 {
-    if (kind == HV_EXC_LOWER_IRQ) {
-        lower_irq(regs);
-        return;
-    }
     /* An SError is the guest's own (an external abort of its device or memory access, at any
      * EL of it, EL0 included): under `inject` its kernel gets a virtual SError to handle as it
      * would a physical one, else the health monitor stops or restarts it. FIQ and AArch32 (EL1

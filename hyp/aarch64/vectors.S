@@ -172,10 +172,10 @@ el2_fiq:            unexpected HV_EXC_EL2_FIQ
 el2_serror:         unexpected HV_EXC_EL2_SERROR
 
 /*
- * Fast paths. HVC (every hypercall and PSCI call) and data aborts that turn out to be emulated
- * MMIO save only what C code may clobber (x0-x18, x30, ELR, SPSR): x19-x29 are callee-saved,
- * so they still hold the guest's values when C returns, and a path that needs them in the frame
- * (hv_stage2_mmio_fast declining) completes the frame then.
+ * Fast paths. HVC (every hypercall and PSCI call), physical IRQs and data aborts that turn out
+ * to be emulated MMIO save only what C code may clobber (x0-x18, x30, ELR, SPSR): x19-x29 are
+ * callee-saved, so they still hold the guest's values when C returns, and a path that needs
+ * them in the frame (hv_stage2_mmio_fast declining) completes the frame then.
  */
 .macro save_partial                 /* x0, x1 already in the frame */
     stp_x2_x17
@@ -257,7 +257,17 @@ lower_sync_call:
     restore_frame_and_eret
 .endm
 
-lower_irq:      lower_event HV_EXC_LOWER_IRQ
+/* A physical IRQ: the partial frame too (nothing behind hv_trap_lower_irq reads x19-x29 from
+ * it; a vCPU whose incarnation ends there never returns to it). */
+lower_irq:
+    sub     sp, sp, #FRAME_SIZE
+    stp     x0, x1, [sp, #X(0)]
+    save_partial
+    mov     x0, sp
+    bl      hv_trap_lower_irq
+    flush_if_work
+    restore_partial_and_eret
+
 lower_fiq:      lower_event HV_EXC_LOWER_FIQ
 lower_serror:   lower_event HV_EXC_LOWER_SERROR
 lower32:        lower_event HV_EXC_LOWER_AARCH32

@@ -20,54 +20,44 @@ static uint32_t starts[HV_NPARTITIONS];
  * machine brings): a peer waiting on it can tell "halted" from "slow". */
 static uint8_t halted[HV_NPARTITIONS];
 
-/* The index is clamped after the bounds check (hv_index_nospec), so that a mispredicted check
- * cannot read beyond the table under speculation. */
-const struct hv_channel_end *hv_channel_end_of(const struct hv_partition *p, uint32_t end)
-{
-    if (end >= p->nchannels)
-        return 0;
-    return &p->channels[hv_index_nospec(end, p->nchannels)];
-}
-
-static uint32_t index_of(const struct hv_partition *p)
-{
-    return (uint32_t)(p - hv_partitions);
-}
-
 /* `peer` and `peer_end` come from the generated tables (verify proves them), never from a
  * guest: no check here. */
-void hv_channel_deliver(const struct hv_partition *peer, uint32_t peer_end)
+void hv_channel_deliver(uint32_t peer, uint32_t peer_end)
 {
+    const struct hv_partition *q = &hv_partitions[peer];
+
 #ifdef HV_HAS_IVSHMEM
     /* an ivshmem end's interrupt is its PCI function's INTx (IntrStatus, Interrupt Disable) */
-    if (peer->ivshmem.nfn) {
-        hv_ivshmem_doorbell(peer, peer_end);
+    if (q->ivshmem.nfn) {
+        hv_ivshmem_doorbell(q, peer_end);
         return;
     }
 #endif
-    hv_vgic_pend_virtual(peer, peer->channels[peer_end].doorbell_intid);
+    hv_vgic_pend_virtual(peer, q->channels[peer_end].doorbell_intid);
 }
 
-int hv_channel_ring(const struct hv_partition *p, uint32_t end)
+int hv_channel_ring(const struct hv_partition *p, uint64_t end)
 {
-    const struct hv_channel_end *e = hv_channel_end_of(p, end);
+    const struct hv_channel_end *e = hv_channel_ringable(p, end);
 
-    if (!e || !e->ring_intid)
+    if (!e)
         return HV_CHANNEL_EINVAL;
-    hv_channel_deliver(&hv_partitions[e->peer], e->peer_end);
+    hv_channel_deliver(e->peer, e->peer_end);
     return HV_CHANNEL_OK;
 }
 
-const struct hv_channel_end *hv_channel_state(const struct hv_partition *p, uint32_t end,
+const struct hv_channel_end *hv_channel_state(uint32_t pidx, uint64_t end,
                                               struct hv_channel_gen *out)
 {
-    const struct hv_channel_end *e = hv_channel_end_of(p, end);
+    const struct hv_channel_end *e =
+        pidx < HV_NPARTITIONS ? hv_channel_end_of(&hv_partitions[pidx], end) : 0;
 
-    out->generation = out->peer_generation = 0;
-    out->peer_halted = 0;
-    if (!e)
+    if (!e) {
+        out->generation = out->peer_generation = 0;
+        out->peer_halted = 0;
         return 0;
-    out->generation = __atomic_load_n(&starts[index_of(p)], __ATOMIC_ACQUIRE);
+    }
+    out->generation = __atomic_load_n(&starts[pidx], __ATOMIC_ACQUIRE);
     out->peer_generation = __atomic_load_n(&starts[e->peer], __ATOMIC_ACQUIRE);
     out->peer_halted = __atomic_load_n(&halted[e->peer], __ATOMIC_ACQUIRE);
     return e;
@@ -94,7 +84,7 @@ void hv_channels_partition_start(uint32_t idx, int cold)
         /* A ring from a peer that started earlier was dropped with this partition's vGIC
          * state (its reset is behind us): pend the doorbell into it again. Spurious at worst. */
         if (e->doorbell_intid && __atomic_load_n(&starts[e->peer], __ATOMIC_ACQUIRE))
-            hv_channel_deliver(p, i);
+            hv_channel_deliver(idx, i);
         if (!cold)
             hv_channel_ring(p, i);  /* the peers learn of the restart; no-op without a doorbell */
     }

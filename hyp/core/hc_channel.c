@@ -8,23 +8,24 @@
 
 void hv_hc_doorbell(struct hv_regs *regs)
 {
-    const struct hv_partition *p = hv_current_partition_config();
-    uint64_t end = regs->x[1];
+    const struct hv_channel_end *e = hv_channel_ringable(hv_current_partition_config(), regs->x[1]);
 
-    regs->x[0] =
-        (uint64_t)(int64_t)(end >> 32 ? HV_CHANNEL_EINVAL : hv_channel_ring(p, (uint32_t)end));
+    if (!e) {
+        regs->x[0] = (uint64_t)(int64_t)HV_CHANNEL_EINVAL;
+        return;
+    }
+    regs->x[0] = HV_CHANNEL_OK; /* before the delivery, which needs no frame then */
+    hv_channel_deliver(e->peer, e->peer_end);
 }
 
 void hv_hc_channel_info(struct hv_regs *regs)
 {
-    const struct hv_partition *p = hv_current_partition_config();
-    uint64_t end = regs->x[1];
-    struct hv_channel_gen g = {0, 0, 0};
-    const struct hv_channel_end *e = end >> 32 ? 0 : hv_channel_state(p, (uint32_t)end, &g);
+    struct hv_channel_gen g;
+    const struct hv_channel_end *e = hv_channel_state(hv_current_partition(), regs->x[1], &g);
 
-    for (int i = 1; i <= 5; i++)
-        regs->x[i] = 0;
     if (!e) {
+        for (int i = 1; i <= 5; i++)
+            regs->x[i] = 0;
         regs->x[0] = (uint64_t)PSCI_NOT_SUPPORTED;
         return;
     }

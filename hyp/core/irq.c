@@ -6,14 +6,11 @@
 #include "hv/vgic.h"
 #include "hv/vuart.h"
 
-enum hv_irq_result hv_irq_hypervisor(uint32_t iar)
+enum hv_irq_result hv_irq_device(uint32_t iar)
 {
     uint32_t intid = iar & 0x3ff;
-    enum hv_irq_result r = HV_IRQ_HANDLED;
 
-    if (intid == HV_SGI_KICK)
-        r = HV_IRQ_KICK;
-    else if (intid == HV_GIC_MAINT_INTID)
+    if (intid == HV_GIC_MAINT_INTID)
         hv_vgic_maintenance();
 #ifdef HV_HAS_VUART
     else if (intid == HV_CONSOLE_INTID)
@@ -24,5 +21,5 @@ enum hv_irq_result hv_irq_hypervisor(uint32_t iar)
     else
         return HV_IRQ_NOT_OURS;
     hv_gic_deactivate(iar);
-    return r;
+    return HV_IRQ_HANDLED;
 }

@@ -30,8 +30,9 @@ static int __attribute__((unused)) granted(uint32_t bit)
         break;
 
 /* hvcfg's own calls. Tail calls throughout, so that the NOT_SUPPORTED answer needs no stack
- * frame. */
-static void vendor_call(struct hv_regs *regs, uint32_t fid)
+ * frame; not inlined, so that hv_smccc_call reaches it (every hypercall) by a tail call before
+ * the frame the PSCI path needs. */
+static __attribute__((noinline)) void vendor_call(struct hv_regs *regs, uint32_t fid)
 {
     switch (fid) {
         HV_HYPERCALLS_USED(HYPERCALL_CASE)

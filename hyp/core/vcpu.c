@@ -33,6 +33,7 @@ struct pcpu {
     volatile uint32_t state;        /* enum hv_vcpu_state */
     uint32_t start_gen;             /* ON_PENDING: the incarnation the start was requested in */
     uint32_t gen;                   /* ON: the incarnation it runs in */
+    const struct prun *run;         /* its partition's, from its first entry on (try_enter) */
     uint64_t entry;
     uint64_t context;
 };
@@ -239,6 +240,7 @@ static void try_enter(uint32_t slot)
             go = 1;
             c->state = VCPU_ON;
             c->gen = r->gen;
+            c->run = r;
             entry = c->entry;
             context = c->context;
         } else {
@@ -290,9 +292,10 @@ void hv_cpu_idle(void)
  * (an SGI from another vCPU), which must not queue on the partition's lock. */
 void hv_vcpu_handle_kick(void)
 {
-    uint32_t slot = hv_cpu_slot();
+    const struct pcpu *c = &pcpus[hv_cpu_slot()];
 
-    if (pcpus[slot].gen != __atomic_load_n(&run_of_slot(slot)->gen, __ATOMIC_ACQUIRE))
+    /* c->run is set: a guest ran on this CPU (only try_enter enters one) */
+    if (c->gen != __atomic_load_n(&c->run->gen, __ATOMIC_ACQUIRE))
         hv_cpu_idle();
 #ifdef HV_HAS_INTEGRITY
     hv_seal_sync();                 /* its partition was sealed on another vCPU */

@@ -83,21 +83,6 @@ void hv_gic_kick(uint32_t slot)
     *gicd(GICD_SGIR) = ((uint32_t)cpu_if_mask[slot] << SGIR_TARGET_LIST_SHIFT) | HV_SGI_KICK;
 }
 
-uint32_t hv_gic_ack(void)
-{
-    return *gicc(GICC_IAR);
-}
-
-void hv_gic_eoi(uint32_t iar)
-{
-    *gicc(GICC_EOIR) = iar;
-}
-
-void hv_gic_deactivate(uint32_t iar)
-{
-    *gicc(GICC_DIR) = iar;
-}
-
 void hv_gic_set_enabled(uint32_t intid, int enabled)
 {
     if (intid >= GIC_FIRST_SPECIAL)

@@ -71,7 +71,7 @@ void vgic_mark_partition(const struct hv_partition *p)
 /* The list registers this CPU's vCPU uses (ELRSR: the empty ones). */
 static uint32_t lrs_used(const struct vgic_cpu *vc)
 {
-    uint32_t all = (uint32_t)((1ULL << vc->nlrs) - 1);
+    uint32_t all = vc->lrs;
     return ~*gich(GICH_ELRSR0) & all;
 }
 
@@ -191,26 +191,30 @@ void hv_vgic_set_level(uint32_t pidx, uint32_t intid, int level)
         vgic_mark_work(target);
 }
 
-int hv_vgic_pend_virtual(const struct hv_partition *p, uint32_t intid)
+int hv_vgic_pend_virtual(uint32_t pidx, uint32_t intid)
 {
-    if (p < hv_partitions || p >= hv_partitions + HV_NPARTITIONS || intid < 32 ||
-        intid >= p->vgic.nlines || intid >= HV_GIC_LINES || intid >= GIC_FIRST_SPECIAL ||
-        vgic_bit(p->vgic.hw, intid))
+    if (pidx >= HV_NPARTITIONS)
         return 0;
-    struct vgic_dist *d = &dists[p - hv_partitions];
+    const struct hv_partition *p = &hv_partitions[pidx];
+    if (intid < 32 || intid >= p->vgic.nlines || intid >= HV_GIC_LINES ||
+        intid >= GIC_FIRST_SPECIAL || vgic_bit(p->vgic.hw, intid))
+        return 0;
+    struct vgic_dist *d = &dists[pidx];
     uint32_t m = 1u << (intid % 32), was, target = 0;
+    uint8_t targets;
 
     hv_spin_lock(&d->lock);
     was = d->pending[intid / 32] & m;
     d->pending[intid / 32] |= m;
-    int to = vgic_target_slot(p, d->target[intid], &target);
+    targets = d->target[intid];
     hv_spin_unlock(&d->lock);
+    int to = !was && vgic_target_slot(p, targets, &target);
     /* Already pending: whoever set it marked the work (after its unlock), so a flood of
      * pends costs the target's CPUs no further kick: one pending bit, one interrupt. Only the
      * vCPU the line targets is kicked (the one flush() gives it to), as for a passed-through
      * SPI: a peer's doorbells never interrupt the receiver's other vCPUs. A later retarget,
      * enable or GICD_CTLR write marks the partition itself. */
-    if (!was && to)
+    if (to)
         vgic_mark_work(target);
     return 1;
 }
@@ -274,6 +278,22 @@ static int evict(struct vgic_cpu *vc, struct vgic_dist *d, uint32_t used, uint8_
     return victim;
 }
 
+/* A list register that holds one interrupt, pending: a physical one with the HW bit, an SGI
+ * with its source, an emulated level line's copy with the EOI bit (the line is sampled again
+ * when the guest is done with it). */
+static inline uint32_t lr_value(uint32_t intid, uint32_t src, uint8_t prio, int hw, int level)
+{
+    uint32_t lr = intid | ((uint32_t)(prio >> 3) << LR_PRIO_SHIFT) | LR_PENDING;
+
+    if (hw)
+        lr |= LR_HW | (intid << LR_PHYS_SHIFT);
+    else if (intid < 16)
+        lr |= src << LR_PHYS_SHIFT;
+    else if (level)
+        lr |= LR_EOI;
+    return lr;
+}
+
 /* Place one interrupt; returns 1 when it is in a list register (or merged with one there), 2
  * when it is, in a list register another interrupt was evicted from (evict), 0 when no list
  * register is free, -1 when it must wait for the guest's deactivation of the copy
@@ -287,7 +307,7 @@ static int evict(struct vgic_cpu *vc, struct vgic_dist *d, uint32_t used, uint8_
 static int place(struct vgic_cpu *vc, struct vgic_dist *d, uint32_t intid, uint32_t src,
                  uint8_t prio, int hw, int level, uint32_t *deferred)
 {
-    uint32_t all = (uint32_t)((1ULL << vc->nlrs) - 1);
+    uint32_t all = vc->lrs;
     uint32_t empty = *gich(GICH_ELRSR0) & all;
 
     for (uint32_t used = ~empty & all; used; used &= used - 1) {
@@ -322,129 +342,195 @@ static int place(struct vgic_cpu *vc, struct vgic_dist *d, uint32_t intid, uint3
     int free_lr = empty ? __builtin_ctz(empty) : evict(vc, d, ~empty & all, prio, deferred);
     if (free_lr < 0)
         return 0;
-    int placed = empty ? 1 : 2;
-    uint32_t n = (uint32_t)free_lr;
-    uint32_t lr = intid | ((uint32_t)(prio >> 3) << LR_PRIO_SHIFT) | LR_PENDING;
-    if (hw)
-        lr |= LR_HW | (intid << LR_PHYS_SHIFT);
-    else if (intid < 16)
-        lr |= src << LR_PHYS_SHIFT;
-    else if (level)
-        lr |= LR_EOI; /* re-sample the line when the guest is done */
-    *gich(GICH_LR(n)) = lr;
-    return placed;
+    *gich(GICH_LR((uint32_t)free_lr)) = lr_value(intid, src, prio, hw, level);
+    return empty ? 1 : 2;
 }
 
 /* The interrupts of a bit-per-interrupt word that flush() may place on this vCPU (SPIs: before
- * their target check). An interrupt the guest made active (ISACTIVER) waits until it is
- * deactivated. */
-static inline uint32_t priv_candidates(const struct vgic_cpu *vc, const uint32_t *deferred)
+ * their target check), except those deferred in this pass. An interrupt the guest made active
+ * (ISACTIVER) waits until it is deactivated. */
+static inline uint32_t priv_candidates(const struct vgic_cpu *vc, uint32_t deferred)
 {
-    return ((vc->pending & ~vc->active) | vc->hw_pending) & vc->enabled & ~deferred[0];
+    return ((vc->pending & ~vc->active) | vc->hw_pending) & vc->enabled & ~deferred;
 }
 
-static inline uint32_t spi_candidates(const struct vgic_dist *d, uint32_t w,
-                                      const uint32_t *deferred)
+static inline uint32_t spi_candidates(const struct vgic_dist *d, uint32_t w, uint32_t deferred)
 {
     return (((d->pending[w] | d->level[w]) & ~d->active[w]) | d->hw_pending[w]) & d->enabled[w] &
-           ~deferred[w];
+           ~deferred;
 }
 
-void hv_vgic_flush(void)
-{
-    uint32_t slot = hv_cpu_slot();
-    struct vgic_cpu *vc = &vcpus[slot];
+/* What goes into a list register for interrupt `intid` (a candidate): its SGI source, whether
+ * it is the physical interrupt (HW), or an emulated level line's copy. */
+struct pick {
+    uint32_t intid, src;
+    uint8_t prio;
+    int hw, level;
+};
 
-    if (!hv_vgic_work[slot])
-        return;
-    hv_vgic_work[slot] = 0;
-    uint32_t pidx = hv_cpus[slot].partition;
-    const struct hv_partition *p = &hv_partitions[pidx];
-    struct vgic_dist *d = &dists[pidx];
-    uint32_t self = 1u << hv_cpus[slot].vcpu;
-    int full = 0, again = 1;
-    /* Interrupts deferred in this pass (place() -1: a copy is in a list register until the
-     * guest deactivates it). They do not hold back the others. Flushing ends: each eviction
-     * strictly raises the priorities held in the list registers, and between evictions each
-     * step places a source or defers an interrupt (only an eviction undefers one). */
+/* 0 when the distributor is off and it is not a hardware PPI (only those go in then: they
+ * were acknowledged at EL2), or an SGI without a source (cannot happen under the lock: the
+ * stale pending bit is dropped). */
+static inline __attribute__((always_inline)) int
+pick(struct vgic_cpu *vc, const struct vgic_dist *d, uint32_t intid, struct pick *k)
+{
+    uint32_t w = intid / 32, m = 1u << (intid % 32);
+
+    *k = (struct pick){intid, 0, 0, 0, 0};
+    if (intid >= 32) {
+        k->prio = d->priority[intid];
+        k->hw = (d->hw_pending[w] & m) != 0;
+        k->level = !k->hw && (d->level[w] & m) && !(d->pending[w] & m);
+        return 1;
+    }
+    if (!d->ctlr && !(vc->hw_pending & m))
+        return 0;
+    k->prio = vc->priority[intid];
+    if (intid >= 16) {
+        k->hw = (vc->hw_pending & m) != 0;
+        return 1;
+    }
+    if (!vc->sgi_src[intid]) { /* one SGI source at a time */
+        vc->pending &= ~m;
+        return 0;
+    }
+    k->src = (uint32_t)__builtin_ctz(vc->sgi_src[intid]);
+    return 1;
+}
+
+/* The interrupt is in a list register: take it out of software state. Returns nonzero when it
+ * is still waiting for this vCPU all the same (another SGI source, a software copy besides the
+ * hardware one): over-estimating costs one more pass, never an interrupt. */
+static inline __attribute__((always_inline)) uint32_t
+placed(struct vgic_cpu *vc, struct vgic_dist *d, const struct pick *k)
+{
+    uint32_t id = k->intid, w = id / 32, m = 1u << (id % 32);
+
+    if (id < 16) {
+        vc->sgi_src[id] &= (uint8_t) ~(1u << k->src);
+        if (!vc->sgi_src[id])
+            vc->pending &= ~m;
+        return vc->pending & m;
+    }
+    if (id < 32) {
+        if (k->hw)
+            vc->hw_pending &= ~m;
+        else
+            vc->pending &= ~m;
+        return (vc->pending | vc->hw_pending) & m;
+    }
+    if (k->hw)
+        d->hw_pending[w] &= ~m;
+    else if (k->level)
+        d->level[w] &= ~m; /* back when the guest EOIs and it is still high */
+    else
+        d->pending[w] &= ~m;
+    return (d->pending[w] | d->level[w] | d->hw_pending[w]) & m;
+}
+
+/* Place what waits for this vCPU, highest priority first, until none is left or the list
+ * registers are full (returns 1 then). d->lock held. `self`: this vCPU's bit in a targets byte;
+ * `words`: the partition's words of INTIDs.
+ *
+ * Interrupts deferred in this pass (place() -1: a copy is in a list register until the guest
+ * deactivates it) do not hold back the others. Flushing ends: each eviction strictly raises the
+ * priorities held in the list registers, and between evictions each step places a source or
+ * defers an interrupt (only an eviction undefers one). */
+static __attribute__((noinline)) int flush_pass(struct vgic_cpu *vc, struct vgic_dist *d,
+                                                uint32_t self, uint32_t words)
+{
     uint32_t deferred[VGIC_WORDS] = {0};
 
-    hv_spin_lock(&d->lock);
-    while (!full && again) {
+    if (!d->ctlr)
+        words = 1; /* distributor off: no SPI goes in */
+    for (;;) {
         /* The highest-priority deliverable interrupt (lowest value; lowest INTID on ties), and
-         * how many there are: with one, placing it leaves none (unless it stays a candidate or
-         * an eviction put another back), and the pass ends without scanning again. */
+         * how many there are: with one, placing it leaves none (unless it stays pending or an
+         * eviction put another back), and the pass ends without scanning again. Only the set
+         * bits are visited, in ascending INTID order (strict < keeps the lowest). */
         uint32_t best = HV_GIC_LINES, best_prio = 0x100, ncand = 0;
-        /* Only the set bits are visited, in ascending INTID order (strict < keeps the lowest). */
-        uint32_t priv = priv_candidates(vc, deferred);
-        for (; priv; priv &= priv - 1) {
-            uint32_t i = (uint32_t)__builtin_ctz(priv);
+        for (uint32_t c = priv_candidates(vc, deferred[0]); c; c &= c - 1) {
+            uint32_t i = (uint32_t)__builtin_ctz(c);
             ncand++;
             if (vc->priority[i] < best_prio)
                 best = i, best_prio = vc->priority[i];
         }
-        for (uint32_t w = 1; d->ctlr && w < p->vgic.nlines / 32; w++) {
-            uint32_t cand = spi_candidates(d, w, deferred);
-            for (; cand; cand &= cand - 1) {
-                uint32_t intid = w * 32 + (uint32_t)__builtin_ctz(cand);
-                if (!(d->target[intid] & self) || (d->target[intid] & -d->target[intid]) != self)
-                    continue;
+        for (uint32_t w = 1; w < words; w++) {
+            for (uint32_t c = spi_candidates(d, w, deferred[w]); c; c &= c - 1) {
+                uint32_t intid = w * 32 + (uint32_t)__builtin_ctz(c);
+                uint32_t t = d->target[intid];
+                if ((t & -t) != self)
+                    continue; /* the lowest vCPU it names is another one */
                 ncand++;
                 if (d->priority[intid] < best_prio)
                     best = intid, best_prio = d->priority[intid];
             }
         }
-        if (best == HV_GIC_LINES || (best < 32 && !d->ctlr && !(vc->hw_pending & (1u << best))))
-            break;
-        uint32_t m = 1u << (best % 32);
-        if (best < 16) { /* one SGI source at a time */
-            if (!vc->sgi_src[best]) { /* cannot happen under the lock; never ctz(0) */
-                vc->pending &= ~m;
-                continue;
-            }
-            uint32_t src = (uint32_t)__builtin_ctz(vc->sgi_src[best]);
-            int placed = place(vc, d, best, src, vc->priority[best], 0, 0, deferred);
-            if (placed <= 0) {
-                full = placed == 0;
-                deferred[0] |= m; /* deferred: back at the copy's deactivation */
-                continue;
-            }
-            vc->sgi_src[best] &= (uint8_t) ~(1u << src);
-            if (!vc->sgi_src[best])
-                vc->pending &= ~m;
-            again = ncand > 1 || placed > 1 || (priv_candidates(vc, deferred) & m);
-        } else if (best < 32) {
-            int hw = (vc->hw_pending & m) != 0;
-            int placed = place(vc, d, best, 0, vc->priority[best], hw, 0, deferred);
-            if (placed <= 0) {
-                full = placed == 0;
-                deferred[0] |= m;
-                continue;
-            }
-            if (hw)
-                vc->hw_pending &= ~m;
-            else
-                vc->pending &= ~m;
-            again = ncand > 1 || placed > 1 || (priv_candidates(vc, deferred) & m);
-        } else {
-            uint32_t w = best / 32;
-            int hw = (d->hw_pending[w] & m) != 0;
-            int level = !hw && (d->level[w] & m) && !(d->pending[w] & m);
-            int placed = place(vc, d, best, 0, d->priority[best], hw, level, deferred);
-            if (placed <= 0) {
-                full = placed == 0;
-                deferred[w] |= m;
-                continue;
-            }
-            if (hw)
-                d->hw_pending[w] &= ~m;
-            else if (level)
-                d->level[w] &= ~m; /* back when the guest EOIs and it is still high */
-            else
-                d->pending[w] &= ~m;
-            again = ncand > 1 || placed > 1 || (spi_candidates(d, w, deferred) & m);
+        struct pick k;
+        if (best == HV_GIC_LINES)
+            return 0;
+        if (!pick(vc, d, best, &k)) {
+            if (best < 16 && d->ctlr)
+                continue; /* a stale SGI bit, dropped */
+            return 0;
         }
+        int done = place(vc, d, best, k.src, k.prio, k.hw, k.level, deferred);
+        if (done <= 0) {
+            if (done == 0)
+                return 1;
+            deferred[best / 32] |= 1u << (best % 32); /* back at the copy's deactivation */
+            continue;
+        }
+        if (placed(vc, d, &k) == 0 && ncand == 1 && done == 1)
+            return 0;
     }
+}
+
+/* The usual case, without the pass: exactly one interrupt waits for this vCPU and every list
+ * register is empty (so none holds a copy of it, and priorities decide nothing): it goes into
+ * list register 0, as flush_pass would put it. Returns -1 for anything else (flush_pass then). */
+static int flush_one(struct vgic_cpu *vc, struct vgic_dist *d, uint32_t self, uint32_t words)
+{
+    uint32_t c = priv_candidates(vc, 0), intid = (uint32_t)__builtin_ctz(c | (1u << 31));
+
+    if (c & (c - 1))
+        return -1;
+    for (uint32_t w = 1; d->ctlr && w < words; w++) {
+        uint32_t s = spi_candidates(d, w, 0);
+        if (!s)
+            continue;
+        if (c || (s & (s - 1)))
+            return -1;
+        uint32_t i = w * 32 + (uint32_t)__builtin_ctz(s), t = d->target[i];
+        if ((t & -t) == self)
+            c = s, intid = i; /* else: not this vCPU's, the only one waiting */
+    }
+    uint32_t all = vc->lrs;
+    struct pick k;
+    if (!c)
+        return 0;
+    if (!all || (*gich(GICH_ELRSR0) & all) != all || !pick(vc, d, intid, &k))
+        return -1;
+    *gich(GICH_LR(0)) = lr_value(intid, k.src, k.prio, k.hw, k.level);
+    return placed(vc, d, &k) ? -1 : 0;
+}
+
+void hv_vgic_flush(void)
+{
+    uint32_t slot = hv_cpu_slot();
+
+    if (!hv_vgic_work[slot])
+        return;
+    hv_vgic_work[slot] = 0;
+    uint32_t pidx = hv_cpus[slot].partition, self = 1u << hv_cpus[slot].vcpu;
+    uint32_t words = hv_partitions[pidx].vgic.nlines / 32;
+    struct vgic_dist *d = &dists[pidx];
+    struct vgic_cpu *vc = &vcpus[slot];
+
+    hv_spin_lock(&d->lock);
+    int full = flush_one(vc, d, self, words);
+    if (full < 0)
+        full = flush_pass(vc, d, self, words);
     hv_spin_unlock(&d->lock);
     /* More than fits: ask for the underflow maintenance interrupt to come back for the rest. */
     *gich(GICH_HCR) = HCR_EN | (full ? HCR_UIE : 0);
@@ -463,9 +549,8 @@ void hv_vgic_maintenance(void)
          * lines again: one still high is delivered again (hv_vgic_set_level reports only
          * rising edges). */
         uint32_t eisr = *gich(GICH_EISR0);
-        for (uint32_t n = 0; n < vc->nlrs; n++)
-            if (eisr & (1u << n))
-                *gich(GICH_LR(n)) = 0;
+        for (uint32_t done = eisr & vc->lrs; done; done &= done - 1)
+            *gich(GICH_LR(__builtin_ctz(done))) = 0;
         struct vgic_dist *d = &dists[pidx];
         hv_spin_lock(&d->lock);
         for (uint32_t w = 1; w < VGIC_WORDS; w++)
@@ -549,7 +634,7 @@ void hv_vgic_vcpu_start(void)
      * apart needs the incarnation on every SGI). */
     if (lock)
         hv_spin_lock(lock);
-    vc->nlrs = lr_count();
+    vc->lrs = (uint32_t)((1ULL << lr_count()) - 1);
     vgic_cpu_reset(vc);
     if (lock)
         hv_spin_unlock(lock);

@@ -46,20 +46,6 @@ struct ctx {
 
 /* ---- routing ------------------------------------------------------------------------------ */
 
-/* The CPU a targets byte delivers an SPI to: that of the lowest of the partition's vCPUs it
- * names (GICv2 delivers a multi-target SPI to one of them; always the same one here, for
- * physical and virtual SPIs alike). 0 when it names none of them: the SPI is not forwarded. */
-int vgic_target_slot(const struct hv_partition *p, uint8_t target, uint32_t *slot)
-{
-    for (uint32_t v = 0; v < p->nvcpus && v < 8; v++) {
-        if (target & (1u << v)) {
-            *slot = p->cpu_slot[v];
-            return *slot < HV_NCPUS;
-        }
-    }
-    return 0;
-}
-
 /* The CPU interfaces a partition has: one per vCPU (GICD_TYPER.CPUNumber + 1). */
 static uint8_t cpu_mask(const struct hv_partition *p)
 {

@@ -47,7 +47,7 @@ struct vgic_cpu {               /* the vCPU on one physical CPU: banked SGI/PPI 
     uint32_t hw_pending;        /* timer PPIs acknowledged at EL2, waiting for a list register */
     uint8_t sgi_src[16];
     uint8_t priority[32];
-    uint32_t nlrs;
+    uint32_t lrs;               /* the list registers this CPU has, a bit each (GICH_VTR) */
 };
 
 extern struct vgic_dist hv_vgic_dists[HV_NPARTITIONS];
@@ -59,9 +59,21 @@ static inline int vgic_bit(const uint32_t *map, uint32_t i)
     return (map[i / 32] >> (i % 32)) & 1;
 }
 
+/* The CPU a targets byte delivers an SPI to: that of the lowest of the partition's vCPUs it
+ * names (GICv2 delivers a multi-target SPI to one of them; always the same one here, for
+ * physical and virtual SPIs alike). 0 when it names none of them: the SPI is not forwarded.
+ * Inline: every pend and routing change asks. */
+static inline int vgic_target_slot(const struct hv_partition *p, uint8_t target, uint32_t *slot)
+{
+    uint32_t named = target & ((1u << (p->nvcpus < 8 ? p->nvcpus : 8)) - 1);
+
+    if (!named)
+        return 0;
+    *slot = p->cpu_slot[__builtin_ctz(named)];
+    return *slot < HV_NCPUS;
+}
+
 /* vgic_dist.c */
-/* The CPU slot an SPI's targets byte delivers it to (0 when it names none of p's vCPUs). */
-int vgic_target_slot(const struct hv_partition *p, uint8_t target, uint32_t *slot);
 /* The banked state of a vCPU that starts (lock of its partition held). */
 void vgic_cpu_reset(struct vgic_cpu *vc);
 

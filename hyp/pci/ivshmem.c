@@ -248,7 +248,7 @@ enum hv_mmio_result hv_ivshmem_regs_access(uint64_t off, int is_write, unsigned 
         (void)hv_channel_ring(p, (uint32_t)n);
     } else if (reg == IVSHMEM_GENERATION || reg == IVSHMEM_PEER_GENERATION) {
         struct hv_channel_gen g;
-        (void)hv_channel_state(p, (uint32_t)n, &g);
+        (void)hv_channel_state(pidx, (uint32_t)n, &g);
         r = reg == IVSHMEM_GENERATION ? g.generation : g.peer_generation;
     }
     if (!is_write)

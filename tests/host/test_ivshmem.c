@@ -56,22 +56,22 @@ static struct {
     int calls;
 } rang;
 
-int hv_channel_ring(const struct hv_partition *p, uint32_t end)
+int hv_channel_ring(const struct hv_partition *p, uint64_t end)
 {
     rang.p = p;
-    rang.end = end;
+    rang.end = (uint32_t)end;
     rang.calls++;
     return 0;
 }
 
 static int state_calls;
 
-const struct hv_channel_end *hv_channel_state(const struct hv_partition *p, uint32_t end,
+const struct hv_channel_end *hv_channel_state(uint32_t pidx, uint64_t end,
                                               struct hv_channel_gen *out)
 {
     state_calls++;
     *out = (struct hv_channel_gen){.generation = 100 + end, .peer_generation = 200 + end};
-    return &p->channels[end];
+    return &hv_partitions[pidx].channels[end];
 }
 
 static void on(uint32_t slot)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Synchronous traps from a guest are dispatched by exception class (hyp/aarch64/traps.c): each
  * class with a handler reaches it, every other value of ESR_EL2.EC (all 64) reaches the health
- * monitor, and syndrome bits outside EC never select a different entry. */
+ * monitor, and syndrome bits outside EC never select a different entry. Physical IRQs taken
+ * from a guest: one acknowledge for one interrupt, more while the CPU interface signals them. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,23 +47,49 @@ void hv_fault(struct hv_regs *regs, enum hv_fault_kind kind, const char *fmt, ..
     va_end(ap);
 }
 
-/* What traps.c calls on its other paths (physical interrupts, EL2 panics): not under test. */
+/* A CPU interface for the physical-IRQ path: GICC_IAR hands out `iars` in turn (then 1023),
+ * ISR_EL1.I says whether any is left; every acknowledge, EOI, deactivation and what each
+ * interrupt reached is counted. */
+static struct {
+    uint32_t iars[8];
+    unsigned n, next, acks, eois, dirs, device, forwarded, kicks;
+} gicc;
+
+static void signal(void)
+{
+    host_sysreg.isr_el1 = gicc.next < gicc.n ? ISR_EL1_I : 0;
+}
 uint32_t hv_gic_ack(void)
 {
-    return 1023;
+    uint32_t iar = gicc.next < gicc.n ? gicc.iars[gicc.next++] : 1023;
+
+    gicc.acks++;
+    signal();
+    return iar;
 }
 void hv_gic_eoi(uint32_t iar)
 {
+    gicc.eois++;
 }
-enum hv_irq_result hv_irq_hypervisor(uint32_t iar)
+void hv_gic_deactivate(uint32_t iar)
 {
-    return HV_IRQ_NOT_OURS;
+    gicc.dirs++;
+}
+enum hv_irq_result hv_irq_device(uint32_t iar)
+{
+    if ((iar & 0x3ff) != HV_GIC_MAINT_INTID)
+        return HV_IRQ_NOT_OURS;
+    gicc.device++;
+    hv_gic_deactivate(iar);
+    return HV_IRQ_HANDLED;
 }
 void hv_vgic_physical_irq(uint32_t iar, int running)
 {
+    gicc.forwarded++;
 }
 void hv_vcpu_handle_kick(void)
 {
+    gicc.kicks++;
 }
 void hv_console_panic(void)
 {
@@ -158,4 +185,56 @@ TEST(class_names_are_bounded)
     CHECK(strcmp(hv_ec_name(0x3e), "other") == 0);
     CHECK(strcmp(hv_ec_name(64), "other") == 0);            /* beyond the EC field */
     CHECK(strcmp(hv_ec_name(UINT32_MAX), "other") == 0);
+}
+
+static void irq(const uint32_t *iars, unsigned n)
+{
+    struct hv_regs regs = {0};
+
+    memset(&gicc, 0, sizeof(gicc));
+    memcpy(gicc.iars, iars, n * sizeof(*iars));
+    gicc.n = n;
+    signal();
+    hv_trap_lower_irq(&regs);
+}
+
+/* The usual IRQ, a kick: one GICC_IAR read (none that returns 1023), the priority drop, the
+ * deactivation, the kick handled once. */
+TEST(one_interrupt_is_one_acknowledge)
+{
+    const uint32_t kick = HV_SGI_KICK | (1u << 10);     /* from CPU 1 */
+
+    irq(&kick, 1);
+    EXPECT_EQ(gicc.acks, 1);
+    EXPECT_EQ(gicc.eois, 1);
+    EXPECT_EQ(gicc.dirs, 1);
+    EXPECT_EQ(gicc.kicks, 1);
+    EXPECT_EQ(gicc.forwarded, 0);
+}
+
+/* While the interface still signals one, it is taken in the same exception; each reaches its
+ * owner; several kicks are handled once, after the loop. */
+TEST(interrupts_still_signalled_are_taken_in_the_same_exception)
+{
+    const uint32_t iars[] = {HV_SGI_KICK, 40, HV_GIC_MAINT_INTID, HV_SGI_KICK | (1u << 10)};
+
+    irq(iars, 4);
+    EXPECT_EQ(gicc.acks, 4);
+    EXPECT_EQ(gicc.eois, 4);
+    EXPECT_EQ(gicc.dirs, 3);                            /* not SPI 40: the guest's, HW bit */
+    EXPECT_EQ(gicc.device, 1);
+    EXPECT_EQ(gicc.forwarded, 1);
+    EXPECT_EQ(gicc.kicks, 1);
+}
+
+/* A spurious acknowledge (the interrupt went away, or another CPU took an SPI) ends the loop
+ * with nothing handled, even if ISR_EL1 said one was there. */
+TEST(a_spurious_acknowledge_ends_it)
+{
+    const uint32_t spurious = 1023;
+
+    irq(&spurious, 1);
+    EXPECT_EQ(gicc.acks, 1);
+    EXPECT_EQ(gicc.eois, 0);
+    EXPECT_EQ(gicc.kicks, 0);
 }

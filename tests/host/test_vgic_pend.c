@@ -41,18 +41,6 @@ void vgic_cpu_reset(struct vgic_cpu *vc)
 {
 }
 
-/* hyp/gic/vgic_dist.c's: the lowest targeted vCPU the partition has, onto its CPU. */
-int vgic_target_slot(const struct hv_partition *p, uint8_t target, uint32_t *slot)
-{
-    for (uint32_t v = 0; v < p->nvcpus && v < 8; v++) {
-        if (target & (1u << v)) {
-            *slot = p->cpu_slot[v];
-            return *slot < HV_NCPUS;
-        }
-    }
-    return 0;
-}
-
 void hv_gic_kick(uint32_t slot)
 {
     if (slot < HV_NCPUS)
@@ -74,7 +62,7 @@ TEST(a_flood_pends_once_and_kicks_the_target_once)
 {
     setup();
     for (int i = 0; i < 1000; i++)
-        CHECK(hv_vgic_pend_virtual(&hv_partitions[0], DOORBELL));
+        CHECK(hv_vgic_pend_virtual(0, DOORBELL));
     EXPECT_EQ(hv_vgic_dists[0].pending[DOORBELL / 32], 1u << (DOORBELL % 32));
     EXPECT_EQ(kicks[0], 1u);
 }
@@ -85,7 +73,7 @@ TEST(a_flood_does_not_interrupt_the_receivers_other_vcpus)
     /* The receiver takes each doorbell as it comes (its flush moves the pending bit into a list
      * register): every ring is then a 0->1. Only vCPU 0, which the line targets, may be woken. */
     for (int i = 0; i < 100; i++) {
-        CHECK(hv_vgic_pend_virtual(&hv_partitions[0], DOORBELL));
+        CHECK(hv_vgic_pend_virtual(0, DOORBELL));
         hv_vgic_dists[0].pending[DOORBELL / 32] = 0;
     }
     EXPECT_EQ(kicks[0], 100u);
@@ -96,7 +84,7 @@ TEST(the_target_moved_to_vcpu_1_is_the_one_woken)
 {
     setup();
     hv_vgic_dists[0].target[DOORBELL] = 2;
-    CHECK(hv_vgic_pend_virtual(&hv_partitions[0], DOORBELL));
+    CHECK(hv_vgic_pend_virtual(0, DOORBELL));
     EXPECT_EQ(kicks[0], 0u);
     EXPECT_EQ(kicks[1], 1u);
 }
@@ -104,9 +92,9 @@ TEST(the_target_moved_to_vcpu_1_is_the_one_woken)
 TEST(lines_it_may_not_pend_are_refused)
 {
     setup();
-    CHECK(!hv_vgic_pend_virtual(&hv_partitions[0], 31));
-    CHECK(!hv_vgic_pend_virtual(&hv_partitions[0], 64));
-    CHECK(!hv_vgic_pend_virtual(&hv_partitions[0], 1020));
-    CHECK(!hv_vgic_pend_virtual(&hv_partitions[0] + HV_NPARTITIONS, DOORBELL));
+    CHECK(!hv_vgic_pend_virtual(0, 31));
+    CHECK(!hv_vgic_pend_virtual(0, 64));
+    CHECK(!hv_vgic_pend_virtual(0, 1020));
+    CHECK(!hv_vgic_pend_virtual(HV_NPARTITIONS, DOORBELL));
     EXPECT_EQ(kicks[0] + kicks[1], 0u);
 }

@@ -9,6 +9,7 @@
 #define HV_CHANNEL_H
 
 #include "hv/config.h"
+#include "hv/lib.h"
 
 #define HV_CHANNEL_OK               0
 #define HV_CHANNEL_EINVAL           (-1) /* not one of the caller's channels, or no doorbell out */
@@ -19,22 +20,40 @@
 #define HV_CHANNEL_FLAG_PEER_HALTED 8u /* the peer's partition halted (until it starts again) */
 
 #ifdef HV_HAS_CHANNELS
-/* End `end` of partition p (a guest-controlled index), or NULL when p has no such end. */
-const struct hv_channel_end *hv_channel_end_of(const struct hv_partition *p, uint32_t end);
+/* End `end` of partition p (a guest-controlled index, all 64 bits of it), or NULL when p has no
+ * such end. The index is clamped after the bounds check (hv_index_nospec), so that a
+ * mispredicted check cannot read beyond the table under speculation. Inline: every doorbell
+ * and channel_info call looks. */
+static inline const struct hv_channel_end *hv_channel_end_of(const struct hv_partition *p,
+                                                             uint64_t end)
+{
+    if (end >= p->nchannels)
+        return 0;
+    return &p->channels[hv_index_nospec(end, p->nchannels)];
+}
+/* End `end` of p if it has a doorbell toward its peer, else NULL. */
+static inline const struct hv_channel_end *hv_channel_ringable(const struct hv_partition *p,
+                                                               uint64_t end)
+{
+    const struct hv_channel_end *e = hv_channel_end_of(p, end);
+
+    return e && e->ring_intid ? e : 0;
+}
 /* Ring end `end` of partition `p` (index into p->channels, guest-controlled: validated here).
  * Coalescing: pends the peer's doorbell line, a bit, never a queue. */
-int hv_channel_ring(const struct hv_partition *p, uint32_t end);
+int hv_channel_ring(const struct hv_partition *p, uint64_t end);
 /* How a doorbell reaches the peer (the one place, so that an ivshmem presentation can take its
  * PCI interrupt state into account). */
-void hv_channel_deliver(const struct hv_partition *peer, uint32_t peer_end);
+void hv_channel_deliver(uint32_t peer, uint32_t peer_end);
 /* What a peer can tell of a channel's ends: the generations of its own end and of the other
  * end, and whether the other end's partition is halted (1). */
 struct hv_channel_gen {
     uint32_t generation, peer_generation;
     uint32_t peer_halted;
 };
-/* End `end` of p and its state (one lookup), or NULL and all 0 for an index that is not p's. */
-const struct hv_channel_end *hv_channel_state(const struct hv_partition *p, uint32_t end,
+/* End `end` of partition `pidx` and its state (one lookup), or NULL and all 0 for an index that
+ * is not one of its ends. */
+const struct hv_channel_end *hv_channel_state(uint32_t pidx, uint64_t end,
                                               struct hv_channel_gen *out);
 /* Cold boot: zero every channel's memory, once, before any partition runs. */
 void hv_channels_scrub(void);

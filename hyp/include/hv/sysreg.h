@@ -112,6 +112,9 @@
 #define ISS_SYS_CRM(iss)       (((iss) >> 1) & 0xf)
 #define ISS_SYS_READ           1UL
 
+/* ISR_EL1.I: an IRQ is pending (read at EL2: the physical one, from the GIC CPU interface) */
+#define ISR_EL1_I              (1UL << 7)
+
 /* SPSR_ELx.M: bit 4 set = AArch32; AArch64 modes in M[3:0] */
 #define SPSR_M_AARCH32         (1UL << 4)
 #define SPSR_M_MASK            0xfUL

@@ -8,6 +8,8 @@
 #include "hv/frame.h"
 
 void hv_trap_lower_sync(struct hv_regs *regs);
+void hv_trap_lower_irq(struct hv_regs *regs);
+/* FIQ, SError and AArch32 exceptions from a guest (kind: HV_EXC_LOWER_*) */
 void hv_trap_lower_other(struct hv_regs *regs, uint64_t kind);
 void hv_trap_unexpected(struct hv_regs *regs, uint64_t kind) __attribute__((noreturn));
 void hv_smccc_call(struct hv_regs *regs);

@@ -34,11 +34,12 @@ void hv_vgic_physical_irq(uint32_t iar, int running);
  * kicks the vCPU it targets; while it stays high the vGIC samples it again whenever a copy
  * leaves a list register, so "still high" is no news (a device model may skip the call). */
 void hv_vgic_set_level(uint32_t partition, uint32_t intid, int level);
-/* Pend a purely virtual SPI of partition p (`vgic.virtual`, edge: pending until a vCPU takes
- * it), as GICD_ISPENDR does, and have the vCPU it targets look: a channel's doorbell into a
- * partition without ivshmem (core/channel.c). Returns 0 for an
- * INTID that is not one of p's virtual lines (an SGI/PPI, beyond its lines, or hardware). */
-int hv_vgic_pend_virtual(const struct hv_partition *p, uint32_t intid);
+/* Pend a purely virtual SPI of partition `partition` (`vgic.virtual`, edge: pending until a
+ * vCPU takes it), as GICD_ISPENDR does, and have the vCPU it targets look: a channel's doorbell
+ * into a partition without ivshmem (core/channel.c). Returns 0 for a partition index out of
+ * range or an INTID that is not one of its virtual lines (an SGI/PPI, beyond its lines, or
+ * hardware). */
+int hv_vgic_pend_virtual(uint32_t partition, uint32_t intid);
 /* Move pending interrupts into free list registers; call before returning to the guest. */
 void hv_vgic_flush(void);
 /* Per CPU slot: nonzero when hv_vgic_flush has work (the exception vector tests it). */

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* For tests that #include hyp/gic/vgic.c: "this CPU's" GICH as memory (list registers, ELRSR0,
+ * HCR: a test sets ELRSR0 to match the list registers) and the physical GIC calls vgic.c makes,
+ * doing nothing. Include after counting_lock.h and before vgic.c; the test supplies
+ * hv_gic_kick, hv_partitions, hv_cpus and the vGIC state. */
+#ifndef VGIC_LR_SHIM_H
+#define VGIC_LR_SHIM_H
+
+#include <stdint.h>
+
+#include "hv/config.h"
+
+static uint32_t fake_gich[0x200 / 4];
+#undef HV_GICH_BASE
+#define HV_GICH_BASE ((uintptr_t)fake_gich)
+
+void hv_gic_deactivate(uint32_t iar)
+{
+}
+void hv_gic_set_enabled(uint32_t intid, int enabled)
+{
+}
+void hv_gic_clear_active(uint32_t intid)
+{
+}
+void hv_gic_activate_word(uint32_t word, uint32_t bits, int active)
+{
+}
+void hv_gic_pend_word(uint32_t word, uint32_t bits, int pend)
+{
+}
+void hv_log(const char *fmt, ...)
+{
+}
+struct vgic_cpu;
+void vgic_cpu_reset(struct vgic_cpu *vc)
+{
+}
+
+#endif
