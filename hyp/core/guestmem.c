@@ -7,6 +7,16 @@
 #include "hv/lib.h"
 #include "hv/partition.h"
 
+int hv_guest_executable(const struct hv_partition *p, uint64_t ipa)
+{
+    for (uint32_t i = 0; i < p->nram; i++) {
+        const struct hv_region *r = &p->ram[i];
+        if (ipa >= r->ipa && ipa - r->ipa < r->size && r->executable)
+            return 1;
+    }
+    return 0;
+}
+
 int hv_guest_read(uint64_t ipa, void *dst, uint64_t len)
 {
     const struct hv_partition *p = hv_current_partition_config();

@@ -6,6 +6,7 @@
  */
 #include "hv/config.h"
 #include "hv/console.h"
+#include "hv/hypercall.h"
 #include "hv/partition.h"
 #include "hv/psci.h"
 #include "hv/traps.h"
@@ -24,24 +25,13 @@ static int vcpu_of_mpidr(const struct hv_partition *p, uint64_t mpidr, uint32_t 
     return 1;
 }
 
-/* An entry point must be in memory the partition can execute. */
-static int executable_ipa(const struct hv_partition *p, uint64_t ipa)
-{
-    for (uint32_t i = 0; i < p->nram; i++) {
-        const struct hv_region *r = &p->ram[i];
-        if (ipa >= r->ipa && ipa - r->ipa < r->size && r->executable)
-            return 1;
-    }
-    return 0;
-}
-
 static int64_t cpu_on(const struct hv_partition *p, uint64_t mpidr, uint64_t entry, uint64_t ctx)
 {
     uint32_t vcpu;
 
     if (!vcpu_of_mpidr(p, mpidr, &vcpu))
         return PSCI_INVALID_PARAMETERS;
-    if (!executable_ipa(p, entry))
+    if (!hv_guest_executable(p, entry))  /* an entry point must be executable */
         return PSCI_INVALID_ADDRESS;
     return hv_vcpu_request_start(p->cpu_slot[vcpu], entry, ctx);
 }

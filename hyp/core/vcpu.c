@@ -207,6 +207,11 @@ static void hv_vcpu_enter(uint32_t slot, uint64_t entry, uint64_t context)
     regs.spsr = SPSR_EL1H_MASKED;
     load_el2_state(&hv_partitions[cpu->partition], cpu->vcpu);
     hv_vgic_vcpu_start();
+#ifdef HV_HAS_INTEGRITY
+    /* Entered but not run: this core lacks FEAT_XNX, so the partition stops as at a fault. */
+    if (!hv_seal_can_start(cpu->partition))
+        hv_partition_halt(cpu->partition);
+#endif
     hv_enter_guest(&regs);
 }
 

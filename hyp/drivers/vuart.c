@@ -101,7 +101,8 @@ void hv_vuart_reset(uint32_t pidx)
     u->ibrd = u->fbrd = u->lcr_h = u->imsc = u->tx_raw = 0;
     u->cr = 0x300;                  /* TXE | RXE, as after reset */
     u->ifls = 0x12;
-    u->rx_head = u->rx_count = 0;   /* input typed for the previous incarnation is gone */
+    u->rx_head = 0;                 /* input typed for the previous incarnation is gone */
+    __atomic_store_n(&u->rx_count, 0, __ATOMIC_RELAXED);   /* read unlocked by FR */
     uint32_t dropped = u->rx_dropped;
     u->rx_dropped = 0;
     update_line(pidx, u, 1);
@@ -148,7 +149,7 @@ enum hv_mmio_result hv_vuart_access(uint64_t off, int is_write, unsigned size, u
         } else if (u->rx_count) {
             r = (uint8_t)u->rx[u->rx_head];
             u->rx_head = (u->rx_head + 1) % RX_BUF;
-            u->rx_count--;
+            __atomic_store_n(&u->rx_count, u->rx_count - 1, __ATOMIC_RELAXED);
         }
         break;
     case UARTFR: /* a write: read-only, ignored */
@@ -217,7 +218,7 @@ void hv_vuart_receive(uint32_t pidx, char c)
     hv_spin_lock(&u->lock);
     if (u->rx_count < RX_BUF) {
         u->rx[(u->rx_head + u->rx_count) % RX_BUF] = c;
-        u->rx_count++;
+        __atomic_store_n(&u->rx_count, u->rx_count + 1, __ATOMIC_RELAXED);
         dropped = u->rx_dropped; /* the guest reads again: the run of drops is over */
         u->rx_dropped = 0;
     } else if (u->rx_dropped != UINT32_MAX) {

@@ -16,6 +16,7 @@
  */
 #include "hv/console.h"
 #include "hv/gic.h"
+#include "hv/hypercall.h"
 #include "hv/partition.h"
 #include "hv/seal.h"
 #include "hv/sysreg.h"
@@ -334,6 +335,10 @@ int hv_seal_fetch_abort(struct hv_regs *regs, uint64_t esr, uint64_t ipa)
         (regs->spsr & SPSR_M_AARCH32) || (regs->spsr & SPSR_M_MASK) == SPSR_M_EL0T ||
         !is_sealed(hv_current_partition()))
         return 0;
+    /* Memory the configuration never made executable faulted before the seal too: that is the
+     * health monitor's (on_fault), not a seal violation (red team 6). */
+    if (!hv_guest_executable(hv_current_partition_config(), ipa))
+        return 0;
     fetch_violation(regs, in, ipa);
     return 1;
 }
@@ -351,10 +356,10 @@ int hv_seal_can_start(uint32_t idx)
 
     if (!p->integrity || !p->integrity->strict || has_feat_xnx())
         return 1;
-    hv_log("%s: integrity: sealed-strict needs FEAT_XNX, which this CPU lacks "
+    hv_log("%s: integrity: sealed-strict needs FEAT_XNX, which CPU %u lacks "
            "(ID_AA64MMFR1_EL1.XNX = 0): its stage-2 EL1 execute-never bit would be ignored "
            "-> not started",
-           p->name);
+           p->name, hv_cpu_slot());
     return 0;
 }
 

@@ -50,7 +50,7 @@ static void guest_uncached_write(size_t off, uint8_t v, size_t len)
 static const struct hv_region regions[] = {
     {.ipa = 0x40000000, .size = sizeof(ram0), .readable = 1},
     {.ipa = 0xfffffffffffff000UL, .size = sizeof(ram1), .readable = 1},   /* ends at 2^64 */
-    {.ipa = 0x50000000, .size = 0x1000, .readable = 0},                   /* not readable */
+    {.ipa = 0x50000000, .size = 0x1000, .readable = 0, .executable = 1},  /* execute only */
 };
 
 /* The partition the test's CPU runs: its RAM regions point at host buffers. */
@@ -156,4 +156,16 @@ TEST(refused_ranges_get_no_maintenance)
     CHECK(!hv_guest_read(0x50000000, buf, 4));
     CHECK(!hv_guest_read(0x40000010, buf, UINT64_MAX - 0x10));
     EXPECT_EQ(maint_calls, 0);
+}
+
+TEST(executable_means_inside_a_region_declared_executable)
+{
+    setup();
+    const struct hv_partition *p = &hv_partitions[0];
+    CHECK(hv_guest_executable(p, 0x50000000));
+    CHECK(hv_guest_executable(p, 0x50000fff));
+    CHECK(!hv_guest_executable(p, 0x50001000));             /* one past its end */
+    CHECK(!hv_guest_executable(p, 0x4fffffff));
+    CHECK(!hv_guest_executable(p, 0x40000000));             /* readable, not executable */
+    CHECK(!hv_guest_executable(p, 0xffffffffffffffffUL));   /* the region ending at 2^64 */
 }

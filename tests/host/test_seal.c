@@ -26,6 +26,13 @@
 #define CALLSITE (TEXT_IPA + 0x1100)    /* ftrace_call */
 
 static uint32_t text[(TEXT + 0x1000) / 4];
+#define NOEXEC_IPA (TEXT_IPA + 0x800000)    /* from here on the partition declared no `x` */
+
+/* The partition's declared memory (hyp/core/guestmem.c, tested in test_guestmem.c). */
+int hv_guest_executable(const struct hv_partition *p, uint64_t ipa)
+{
+    return ipa >= TEXT_IPA && ipa < NOEXEC_IPA;
+}
 
 static const struct hv_seal_range ranges[] = {
     {.ipa = TEXT_IPA, .size = TEXT, .kind = HV_SEAL_RANGE_TEXT},
@@ -370,6 +377,7 @@ TEST(a_fetch_fault_that_is_not_el1_after_a_strict_seal_is_the_health_monitors)
     sealed_gen[0] = 0;
     CHECK(!fetch(ram, FETCH(PERM_FSC), SPSR_EL1H));                 /* not sealed yet */
     sealed_gen[0] = 1;
+    CHECK(!fetch(NOEXEC_IPA, FETCH(PERM_FSC), SPSR_EL1H));          /* never executable */
     integrity.strict = 0;
     CHECK(!fetch(ram, FETCH(PERM_FSC), SPSR_EL1H));                 /* not strict */
     EXPECT_EQ(seen.faults + seen.injects, 0);

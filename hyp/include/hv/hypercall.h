@@ -18,5 +18,7 @@
 /* Copy [ipa, ipa+len) of the current partition's RAM into dst; 0 if the range is not wholly
  * inside one readable region of the partition. */
 int hv_guest_read(uint64_t ipa, void *dst, uint64_t len);
+/* 1 if `ipa` lies in memory of partition p declared executable (perm x), else 0. */
+int hv_guest_executable(const struct hv_partition *p, uint64_t ipa);
 
 #endif

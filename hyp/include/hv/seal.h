@@ -24,8 +24,10 @@ int hv_seal_abort(struct hv_regs *regs, uint64_t esr, uint64_t ipa);
  * sealed kernel text after the seal (a violation, handled by on_violation; a fetch cannot be
  * skipped, so `block` injects), 0 if it is the health monitor's. */
 int hv_seal_fetch_abort(struct hv_regs *regs, uint64_t esr, uint64_t ipa);
-/* May partition `idx` start on this CPU? Not if it is sealed-strict and the CPU lacks FEAT_XNX
- * (said on the console): its stage-2 EL1 execute-never bit would be RES0, i.e. ignored. */
+/* May partition `idx` run on this CPU? Not if it is sealed-strict and the CPU lacks FEAT_XNX
+ * (said on the console): its stage-2 EL1 execute-never bit would be RES0, i.e. ignored. Asked
+ * at boot on the boot CPU and on every CPU that enters one of its vCPUs (a board file can be
+ * wrong, a chip can mix cores). */
 int hv_seal_can_start(uint32_t idx);
 /* Partition `idx` starts a new incarnation (unsealed by itself: sealed_gen is per incarnation):
  * its violation sites are reported afresh. */
