@@ -221,7 +221,22 @@ def _seal_row(p: Partition, pl: PartitionLayout) -> dict | None:
                 bl_targets=[f"{pl.load.image_ipa + o:#x}" for o in pl.seal.bl_targets],
                 bl_sites=[f"{pl.load.image_ipa + o:#x}" for o in pl.seal.bl_sites],
                 ranges=[dict(ipa=r.ipa, size=r.size, kind=r.kind.upper())
-                        for r in pl.seal.ranges])
+                        for r in pl.seal.ranges],
+                **_site_rows(pl.seal))
+
+
+def _site_rows(seal: integrity.KernelSeal) -> dict:
+    """The kernel's patch sites as C initialiser lines (tens of thousands of values, so
+    joined here rather than looped over in the template)."""
+    jumps, ftrace = seal.site_tables()
+    return dict(njumps=len(jumps), nftrace=len(ftrace),
+                jump_site_lines=_u32_lines([s for s, _ in jumps]),
+                jump_target_lines=_u32_lines([t for _, t in jumps]),
+                ftrace_lines=_u32_lines(list(ftrace)))
+
+
+def _u32_lines(values: list[int]) -> list[str]:
+    return [" ".join(f"{v:#x}," for v in values[i:i + 8]) for i in range(0, len(values), 8)]
 
 
 def _runs(page: tuple[int, ...]) -> list[dict]:

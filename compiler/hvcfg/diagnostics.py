@@ -242,6 +242,10 @@ CODES: dict[str, tuple[str, str]] = {
              "integrity seals an arm64 Linux Image lying in one rwx memory region"),
     "E088": ("seal-without-integrity",
              "the `seal` call needs integrity: {kernel: sealed} in the same partition"),
+    "E092": ("kernel-sites-invalid",
+             "scripts/kernel-layout writes IMAGE.sites together with IMAGE.layout.json (run it "
+             "again); for another kernel, derive both from that kernel's vmlinux in the format "
+             "docs/integrity.md describes"),
     # warnings
     "W001": ("not-security-supported",
              "see xsa/SUPPORT.yaml: advisories do not cover this feature"),

@@ -115,6 +115,15 @@ struct hv_integrity {
     uint64_t bl_sites[HV_SEAL_BL_SITES];
     uint32_t nbl_targets;
     uint32_t nbl_sites;
+    /* The kernel's own patch sites (scripts/kernel-layout, IMAGE.sites), offsets from
+     * text_ipa, strictly increasing: the only words patched besides bl_sites. At
+     * jump_sites[i] (a static key) only NOP and B to jump_targets[i]; at ftrace_sites[i] (a
+     * traced function's call) only NOP and BL to bl_targets. */
+    const uint32_t *jump_sites;
+    const uint32_t *jump_targets;
+    const uint32_t *ftrace_sites;
+    uint32_t njumps;
+    uint32_t nftrace_sites;
 };
 
 struct hv_partition {
