@@ -221,18 +221,19 @@ enum site_kind {
     SITE_FTRACE_CALL,   /* ftrace's call of the tracer: BL into the text */
 };
 
-/* Which site `ipa` (inside the text) is; a static key's B target in *target. */
+/* Which site `ipa` (inside the text) is; a static key's B target in *target. ftrace's calls
+ * are looked up first: turning a tracer on or off patches every one of them. */
 static enum site_kind site_at(const struct hv_integrity *in, uint64_t ipa, uint64_t *target)
 {
     uint64_t off = ipa - in->text_ipa;
-    uint32_t i = site_index(in->jump_sites, in->njumps, off);
 
+    if (site_index(in->ftrace_sites, in->nftrace_sites, off) < in->nftrace_sites)
+        return SITE_FTRACE;
+    uint32_t i = site_index(in->jump_sites, in->njumps, off);
     if (i < in->njumps) {
         *target = in->text_ipa + in->jump_targets[i];
         return SITE_JUMP;
     }
-    if (site_index(in->ftrace_sites, in->nftrace_sites, off) < in->nftrace_sites)
-        return SITE_FTRACE;
     return among(in->bl_sites, in->nbl_sites, ipa) ? SITE_FTRACE_CALL : SITE_NONE;
 }
 
