@@ -25,7 +25,7 @@ KERNEL = ROOT / "tests" / "negative" / "partitions" / "kernel.bin"
 ADDR = ((1 << 48) - 1) & ~0xFFF
 BASE = 0x40000000
 TEXT, RODATA = (0x0, 0x1000), (0x1000, 0x2000)
-NO_SITES = kernelsites.KernelSites((), ())
+NO_SITES = kernelsites.NO_SITES
 # two static keys and three ftrace calls, the last at the text's last word
 SITES = kernelsites.KernelSites(((0x100, 0x200), (0x300, 0x104)), (0x400, 0x800, 0xFFC))
 

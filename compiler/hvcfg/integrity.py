@@ -66,7 +66,7 @@ class KernelSeal:
     bl_targets: tuple[int, ...] = ()    # ftrace's entries, offsets from the Image's start
     bl_sites: tuple[int, ...] = ()      # ftrace's call site inside them
     # the kernel's own patch sites (kernelsites.py), offsets from the Image's start
-    sites: kernelsites.KernelSites = kernelsites.KernelSites((), ())
+    sites: kernelsites.KernelSites = kernelsites.NO_SITES
     text_start: int = 0                 # offset of the text from the Image's start
 
     def site_tables(self) -> tuple[tuple[tuple[int, int], ...], tuple[int, ...]]:

@@ -42,6 +42,9 @@ class KernelSites:
                 + struct.pack(f"<{len(self.ftrace)}I", *self.ftrace))
 
 
+NO_SITES = KernelSites((), ())
+
+
 def sites_path(image: Path) -> Path:
     """Where the patch sites of an Image are: next to it, like its layout."""
     return image.with_name(image.name + ".sites")
@@ -71,8 +74,8 @@ def decode(data: bytes, text: tuple[int, int]) -> KernelSites:
         raise ValueError(f"{len(data)} bytes, its header says {want}")
     jumps = [JUMP.unpack_from(data, HEADER.size + i * JUMP.size) for i in range(njump)]
     ftrace = list(struct.unpack_from(f"<{nftrace}I", data, HEADER.size + njump * JUMP.size))
-    for what, values in (("jump site", [s for s, _ in jumps]), ("jump target", [t for _, t in jumps]),
-                         ("ftrace site", ftrace)):
+    for what, values in (("jump site", [s for s, _ in jumps]),
+                         ("jump target", [t for _, t in jumps]), ("ftrace site", ftrace)):
         bad = next((v for v in values if v % INSN or not text[0] <= v < text[1]), None)
         if bad is not None:
             raise ValueError(f"{what} {bad:#x} is not an instruction of the text "

@@ -263,9 +263,9 @@ static int patchable(const struct hv_integrity *in, enum site_kind kind, uint64_
 
 /* The write of one allowed patch: the faulting store, decoded from the syndrome, done through
  * EL2's own mapping of the partition's RAM if it is at one of the kernel's patch sites and
- * both the instruction there now and the new one are that site's. A plain store: every write to the site comes through here (stage 2 maps it
- * read-only), so whatever a racing vCPU's patch left there is patchable too. Returns 0 when
- * the store is not such a patch. */
+ * both the instruction there now and the new one are that site's. A plain store: every write
+ * to the site comes through here (stage 2 maps it read-only), so whatever a racing vCPU's
+ * patch left there is patchable too. Returns 0 when the store is not such a patch. */
 static int patch(struct hv_regs *regs, const struct hv_integrity *in, uint64_t iss, uint64_t ipa)
 {
     if (!(iss & ISS_ISV) || (iss & ISS_SAS_MASK) != ISS_SAS_WORD || (ipa & 3) ||

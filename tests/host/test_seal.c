@@ -241,11 +241,11 @@ TEST(the_first_and_last_sites_of_each_table_are_found)
     CHECK(store(last_call, branch(INSN_BL, last_call, (int64_t)FTRACE - (int64_t)last_call),
                 STORE(5, ISS_SAS_WORD)));
     /* their neighbours are not sites */
-    CHECK(!store(first_call + 4, branch(INSN_BL, first_call + 4, (int64_t)FTRACE -
-                                                                   (int64_t)(first_call + 4)),
+    CHECK(!store(first_call + 4,
+                 branch(INSN_BL, first_call + 4, (int64_t)FTRACE - (int64_t)(first_call + 4)),
                  STORE(5, ISS_SAS_WORD)));
-    CHECK(!store(last_call - 4, branch(INSN_BL, last_call - 4, (int64_t)FTRACE -
-                                                                 (int64_t)(last_call - 4)),
+    CHECK(!store(last_call - 4,
+                 branch(INSN_BL, last_call - 4, (int64_t)FTRACE - (int64_t)(last_call - 4)),
                  STORE(5, ISS_SAS_WORD)));
     EXPECT_EQ(seen.published, 4);
 }
@@ -328,8 +328,8 @@ TEST(bl_only_to_ftrace_at_its_sites_and_anywhere_only_at_its_call_site)
     *word(CALLSITE) = branch(INSN_BL, CALLSITE, 0x40);                  /* bl ftrace_stub */
     CHECK(store(CALLSITE, branch(INSN_BL, CALLSITE, (int64_t)TEXT_IPA - (int64_t)CALLSITE),
                 STORE(5, ISS_SAS_WORD)));
-    CHECK(!store(CALLSITE, branch(INSN_BL, CALLSITE, (int64_t)(TEXT_IPA + TEXT) -
-                                                        (int64_t)CALLSITE),
+    CHECK(!store(CALLSITE,
+                 branch(INSN_BL, CALLSITE, (int64_t)(TEXT_IPA + TEXT) - (int64_t)CALLSITE),
                  STORE(5, ISS_SAS_WORD)));                              /* out of the text */
     CHECK(!store(CALLSITE, NOP, STORE(5, ISS_SAS_WORD)));               /* never a NOP */
     CHECK(!store(CALLSITE, b_to(CALLSITE, TEXT_IPA), STORE(5, ISS_SAS_WORD)));

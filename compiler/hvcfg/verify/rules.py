@@ -273,10 +273,12 @@ def _read_sites(img: ElfImage, ilay: StructLayout, ptr: int
         if not ilay.has(array) or not ilay.has(count):
             return None
         n, at = _member(img, ilay, ptr, count, 4), _member(img, ilay, ptr, array)
-        raw = img.read(at, 4 * n) if n and at is not None and n <= MAX_SEAL_SITES else b""
-        if n is None or (n and (raw is None or len(raw) != 4 * n)):
+        if n is None or n > MAX_SEAL_SITES:
             return None
-        tables.append(struct.unpack(f"<{n}I", raw) if n else ())
+        raw = img.read(at, 4 * n) if n and at is not None else b""
+        if raw is None or len(raw) != 4 * n:
+            return None
+        tables.append(struct.unpack(f"<{n}I", raw))
     return tables[0], tables[1], tables[2]
 
 
