@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import test_verify_mutations as verify_mutations
-from hvcfg import integrity, kernelsites, pipeline, tables
+from hvcfg import integrity, kernelsites, layout, pipeline, tables
 from hvcfg.diagnostics import ConfigError
 from hvcfg.model import kernel_layout_path
 from hvcfg.rules import analyse
@@ -209,6 +209,16 @@ class Image(verify_mutations.Image):
     def findings(self) -> set[str]:
         self.save()
         return {f.name for f in verify_elf(self.path, self.system).findings}
+
+
+def test_the_rodata_window_grows_by_the_site_tables(built) -> None:
+    """The site tables are constant data of their kernel's size (about 193 KiB for Debian's):
+    the hypervisor's rodata window grows by them (in 64 KiB steps), so that any number of
+    sealed partitions links, or does not fit the hypervisor's memory (E031)."""
+    script = (built.out_dir / "gen" / "hyp.ld").read_text()
+    window = int(re.search(r"SIZEOF\(\.rodata\) <= (0x[0-9a-f]+)", script).group(1), 16)
+    assert window == layout.RODATA_WINDOW + 0x10000 >= layout.RODATA_WINDOW + 8 * len(
+        SITES.jumps) + 4 * len(SITES.ftrace)
 
 
 def test_sealed_build_verifies_clean_and_seals_only_the_ranges(built) -> None:

@@ -69,6 +69,11 @@ class KernelSeal:
     sites: kernelsites.KernelSites = kernelsites.NO_SITES
     text_start: int = 0                 # offset of the text from the Image's start
 
+    @property
+    def table_bytes(self) -> int:
+        """What its site tables take in the hypervisor's rodata (u32 sites and targets)."""
+        return 8 * len(self.sites.jumps) + 4 * len(self.sites.ftrace)
+
     def site_tables(self) -> tuple[tuple[tuple[int, int], ...], tuple[int, ...]]:
         """The hypervisor's tables: (site, target) pairs and ftrace sites, offsets from the
         text's first byte (hv_integrity.text_ipa), sorted."""
