@@ -221,6 +221,24 @@ def test_the_rodata_window_grows_by_the_site_tables(built) -> None:
         SITES.jumps) + 4 * len(SITES.ftrace)
 
 
+def test_two_partitions_sealing_one_kernel_share_its_site_tables(tmp_path: Path) -> None:
+    """The tables are emitted once per kernel, and both partitions' hv_integrity verify."""
+    path = board(tmp_path)
+    path.write_text(path.read_text() + """\
+  - name: k2
+    cpus: [1]
+    memory: [{base: 0x40800000, size: 4M, perm: rwx}]
+    image: {binary: kernel.bin}
+    integrity: {kernel: sealed}
+""")
+    result = pipeline.build(path, tmp_path / "build")
+    config = (result.out_dir / "gen" / "hvcfg_config.c").read_text()
+    assert re.findall(r"static const uint32_t (seal_\w+)\[", config) == [
+        "seal_jump_sites_k", "seal_jump_targets_k", "seal_ftrace_k"]
+    assert config.count(".ftrace_sites = seal_ftrace_k,") == 2
+    assert verify_elf(result.elf, result.analysis.system).clean
+
+
 def test_sealed_build_verifies_clean_and_seals_only_the_ranges(built) -> None:
     report = verify_elf(built.elf, built.analysis.system)
     assert report.clean, report.render()

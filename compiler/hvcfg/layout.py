@@ -456,7 +456,9 @@ def hypervisor_windows(system: System, hyp: Reg, files: dict[str, PartitionFiles
     ncpus = len(system.board.cpus)
     sizes = [b.size for p in system.partitions for b in files[p.name].blobs]
     # sealed kernels' patch-site tables are constant data of the size their kernels give
-    site_tables = sum(f.seal.table_bytes for f in files.values() if f.seal is not None)
+    # (once per kernel: partitions sealing the same one share them, codegen.py)
+    site_tables = sum({f.seal.site_tables(): f.seal.table_bytes for f in files.values()
+                       if f.seal is not None}.values())
     el2_pages = 1
     while True:
         windows = _windows(hyp.base, sum(s2_pages) + el2_pages, sizes, ncpus, site_tables)
