@@ -5,10 +5,12 @@ change the kernel's text or read-only data, while the kernel's own run-time patc
 keys, ftrace) works as without the hypervisor; the heartbeat partition next to it goes on."""
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
 import time
+from pathlib import Path
 
 import pexpect
 import pytest
@@ -48,18 +50,24 @@ def prepare() -> None:
             pytest.fail(f"scripts/{script} failed:\n{r.stdout}{r.stderr}")
 
 
-@pytest.fixture(scope="module")
-def sealed(tmp_path_factory):
+def boot(board: str, build: Path) -> tuple[pexpect.spawn, io.StringIO]:
+    """`board` booted until its Linux partition is sealed and a root shell sits in tracefs
+    (tests/test_xnx_linux.py boots the strict mode's board with it too)."""
     if not (GUESTS / "Image").exists():
         pytest.fail("build/guests/linux/Image is missing: run scripts/bootstrap")
     prepare()
-    child, log = spawn_run("tests/boards/seal-linux.yaml",
-                           tmp_path_factory.mktemp("seal") / "build", 600)
+    child, log = spawn_run(board, build, 600)
     child.expect(r"\[hyp\] linux: kernel sealed: text (\d+) KiB, rodata (\d+) KiB")
     child.expect(r"\[linux\] hvcfg-linux: init reached")
     child.expect(r"press Enter within \d+ s for a shell")
     child.sendline("")
     shell(child, f"mount -t tracefs nodev {TRACING}; cd {TRACING}")
+    return child, log
+
+
+@pytest.fixture(scope="module")
+def sealed(tmp_path_factory):
+    child, log = boot("tests/boards/seal-linux.yaml", tmp_path_factory.mktemp("seal") / "build")
     yield child, log
     child.terminate(force=True)
     (ROOT / "build" / "test-seal-linux-console.log").write_text(log.getvalue())

@@ -49,6 +49,7 @@ class Cpu:
     mpidr: int                   # affinity value from `reg`
     enable_method: str           # "psci" or "spin-table"
     release_addr: int | None     # spin-table cpu-release-addr
+    compatible: tuple[str, ...] = ()     # the core ("arm,cortex-a72"): its features (integrity)
 
 
 @dataclass(frozen=True)
@@ -431,7 +432,8 @@ def _cpus(root: _Node) -> tuple[Cpu, ...] | None:
         release = node.props.get("cpu-release-addr")
         out.append(Cpu(index=len(out), path=node.path, mpidr=reg[0][0] if reg else 0,
                        enable_method=_string(node, "enable-method") or "none",
-                       release_addr=_number(_cells(release)) if release else None))
+                       release_addr=_number(_cells(release)) if release else None,
+                       compatible=_strings(node.props.get("compatible"))))
     return tuple(out)
 
 

@@ -217,6 +217,7 @@ def _seal_row(p: Partition, pl: PartitionLayout, site_owners: dict[tuple, str]
     rodata = pl.seal.of_kind(integrity.RODATA)[0]
     return dict(vttbr=pl.sealed_tables.base | (pl.vmid << 48), root=pl.sealed_tables.base,
                 on_violation=p.integrity.on_violation, kernel=pl.seal.kernel,
+                strict=int(pl.seal.strict),
                 text_ipa=text.ipa, text_size=text.size, text_pa=ipa_to_pa(p, text.ipa),
                 rodata_ipa=rodata.ipa, rodata_size=rodata.size,
                 vectors_offset=pl.seal.vectors - (text.ipa - pl.load.image_ipa),

@@ -242,6 +242,12 @@ CODES: dict[str, tuple[str, str]] = {
              "integrity seals an arm64 Linux Image lying in one rwx memory region"),
     "E088": ("seal-without-integrity",
              "the `seal` call needs integrity: {kernel: sealed} in the same partition"),
+    "E090": ("integrity-strict-without-xnx",
+             "use integrity: {kernel: sealed} on this board, or a board whose cores have "
+             "FEAT_XNX (Armv8.2 cores such as Cortex-A55/A76, QEMU's `max`)"),
+    "E091": ("integrity-strict-unknown-cpu",
+             "hvcfg knows FEAT_XNX of the cores in integrity.XNX_CORES only (fail closed): use "
+             "integrity: {kernel: sealed}, or add the core with its TRM's ID_AA64MMFR1_EL1.XNX"),
     "E092": ("kernel-sites-invalid",
              "scripts/kernel-layout writes IMAGE.sites together with IMAGE.layout.json (run it "
              "again); for another kernel, derive both from that kernel's vmlinux in the format "

@@ -17,11 +17,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import kernelsites, tables
-from .diagnostics import CODES, Diagnostic, error, warning
+from .diagnostics import CODES, Diagnostic, Related, error, warning
 from .model import PAGE, Partition, System, kernel_layout_path
 
 LAYOUT_FORMAT = 5
@@ -29,12 +29,29 @@ TEXT = "text"                   # the only kind the hypervisor patches
 RODATA = "rodata"
 # Both stay executable at stage 2: without FEAT_XNX stage-2 XN applies to EL0 too, and user
 # space runs the vDSO from the kernel's rodata pages (the KPTI trampoline is there as well).
+# `sealed-strict` takes EL1's execute permission away from everything but EL1_EXEC.
 SEALED_PERM = {TEXT: "rx", RODATA: "rx"}
+SEALED, STRICT = "sealed", "sealed-strict"      # integrity.kernel's words (the schema's)
+# KPTI's trampoline, in the rodata range: with KPTI, EL1 takes every exception from EL0 in its
+# vectors and returns to EL0 through it, so strict mode leaves it EL1-executable (read-only
+# like the rest of the rodata). Optional in a layout: absent without UNMAP_KERNEL_AT_EL0.
+TRAMP = ("__entry_tramp_text_start", "__entry_tramp_text_end")
 # on_violation words, in the order of HV_SEAL_<WORD> (generated into hvcfg_config.h)
 VIOLATION_ACTIONS = ("block", "inject", "halt", "restart")
 BL_TARGETS = ("ftrace_caller", "ftrace_regs_caller")      # a BL over a NOP may go only here
 BL_SITES = ("ftrace_call",)     # where a BL may be retargeted within the text (the tracer)
 SEAL_CALL = "seal"              # hyp/hypercalls.yaml
+# Whether a core implements FEAT_XNX (ID_AA64MMFR1_EL1.XNX = 1, from its Technical Reference
+# Manual; optional from Armv8.2): the Armv8.0 cores have not, the Armv8.2 ones listed have.
+# By QEMU `-cpu` name and DT compatible ("arm,<name>"); a core not here is E091 (fail closed).
+XNX_CORES: dict[str, bool] = {
+    **dict.fromkeys(("cortex-a35", "cortex-a53", "cortex-a57", "cortex-a72", "cortex-a73"),
+                    False),
+    **dict.fromkeys(("cortex-a55", "cortex-a75", "cortex-a76", "cortex-a77", "cortex-a78",
+                     "cortex-x1", "neoverse-n1", "neoverse-v1", "neoverse-n2", "cortex-a710"),
+                    True),
+    "max": True,                # QEMU's `max` (TCG) implements FEAT_XNX
+}
 RODATA_OFF = re.compile(r"(^|\s)rodata=off(\s|$)")
 LAYOUT_HINT = CODES["E085"][1]          # where a layout comes from
 SITES_HINT = CODES["E092"][1]
@@ -65,6 +82,8 @@ class KernelSeal:
     vectors: int                # offset of the exception vectors from the Image's start
     bl_targets: tuple[int, ...] = ()    # ftrace's entries, offsets from the Image's start
     bl_sites: tuple[int, ...] = ()      # ftrace's call site inside them
+    strict: bool = False                # sealed-strict: EL1 executes only el1_exec
+    el1_exec: tuple[tuple[int, int], ...] = ()   # [start, end) IPAs EL1 may execute (strict)
     # the kernel's own patch sites (kernelsites.py), offsets from the Image's start
     sites: kernelsites.KernelSites = kernelsites.NO_SITES
     text_start: int = 0                 # offset of the text from the Image's start
@@ -116,6 +135,15 @@ class KernelLayout:
     def symbol_offsets(self, names: tuple[str, ...]) -> tuple[int, ...]:
         return tuple(self.symbols[n] for n in names if n in self.symbols)
 
+    def el1_exec(self, image_ipa: int) -> tuple[tuple[int, int], ...]:
+        """What EL1 may execute once a `sealed-strict` kernel is sealed, [start, end) IPAs in
+        order: the text, and KPTI's trampoline when the kernel has one (read_layout checked
+        that it lies page-aligned in the rodata)."""
+        spans = [self.spans[TEXT]]
+        if TRAMP[0] in self.symbols:
+            spans.append((self.symbols[TRAMP[0]], self.symbols[TRAMP[1]]))
+        return tuple((image_ipa + lo, image_ipa + hi) for lo, hi in spans)
+
 
 class SitesMismatch(ValueError):
     """A well-formed site file that is not the one the layout was derived with."""
@@ -160,11 +188,26 @@ def read_layout(path: Path, image_size: int) -> KernelLayout:
                for n, v in _table(doc, "symbols").items()}
     if "vectors" not in symbols:
         raise ValueError("symbols.vectors is missing")
+    _check_tramp(symbols, spans[RODATA])
     sites = _table(doc, "sites").get("sha256")
     if not isinstance(sites, str):
         raise ValueError("sites.sha256 is not a string")
     return KernelLayout(str(doc.get("kernel")), spans, hashed_from, text["sha256"], symbols,
                         sites)
+
+
+def _check_tramp(symbols: dict[str, int], rodata: tuple[int, int]) -> None:
+    """KPTI's trampoline, when the layout names it: both ends, page-aligned, non-empty, inside
+    the rodata (strict mode makes exactly these pages EL1-executable)."""
+    have = [n for n in TRAMP if n in symbols]
+    if not have:
+        return
+    if len(have) != len(TRAMP):
+        raise ValueError(f"symbols has {have[0]} without {({*TRAMP} - {have[0]}).pop()}")
+    lo, hi = symbols[TRAMP[0]], symbols[TRAMP[1]]
+    if (lo | hi) % PAGE or not rodata[0] <= lo < hi <= rodata[1]:
+        raise ValueError(f"KPTI's trampoline [{lo:#x}, {hi:#x}) is not page-aligned pages of "
+                         "the rodata")
 
 
 def _well_formed(ranges: tuple[SealRange, ...]) -> bool:
@@ -222,14 +265,37 @@ def load_seal(p: Partition, image: Path, image_ipa: int, is_kernel: bool
         return None, [error("E087", f"partition '{p.name}': the kernel's text and read-only "
                             "data must lie in one rwx memory region (sealing narrows it)",
                             pos, hint="give memory[0] perm: rwx and room for the whole Image")]
+    strict = p.integrity.kernel == STRICT
     return KernelSeal(ranges, path, kernel, lay.symbols["vectors"], lay.symbol_offsets(BL_TARGETS),
-                      lay.symbol_offsets(BL_SITES), sites, lay.spans[TEXT][0]), []
+                      lay.symbol_offsets(BL_SITES), strict,
+                      lay.el1_exec(image_ipa) if strict else (), sites=sites,
+                      text_start=lay.spans[TEXT][0]), []
 
 
 def sealed_mappings(maps: tuple[tables.Mapping, ...], seal: KernelSeal
                     ) -> tuple[tables.Mapping, ...]:
     """The partition's stage-2 map with the sealed ranges cut out of the RAM that holds them
-    and mapped with their sealed permissions."""
+    and mapped with their sealed permissions; in strict mode, everything but el1_exec is
+    execute-never at EL1 (EL0 keeps what the map gives it: user space, the vDSO)."""
+    narrowed = _narrowed(maps, seal)
+    return _el1_exec_only(narrowed, seal.el1_exec) if seal.strict else narrowed
+
+
+def _el1_exec_only(maps: tuple[tables.Mapping, ...], allowed: tuple[tuple[int, int], ...]
+                   ) -> tuple[tables.Mapping, ...]:
+    """`maps` cut at the edges of `allowed` ([start, end) IPAs), every piece outside them
+    execute-never at EL1."""
+    out: list[tables.Mapping] = []
+    for m in maps:
+        cuts = sorted({m.va, m.va + m.size} | {e for span in allowed for e in span
+                                               if m.va < e < m.va + m.size})
+        for lo, hi in zip(cuts, cuts[1:], strict=False):
+            inside = any(a <= lo and hi <= b for a, b in allowed)
+            out.append(replace(m, va=lo, pa=m.pa + lo - m.va, size=hi - lo, el1_xn=not inside))
+    return tuple(out)
+
+
+def _narrowed(maps: tuple[tables.Mapping, ...], seal: KernelSeal) -> tuple[tables.Mapping, ...]:
     out: list[tables.Mapping] = []
     for m in maps:
         inside = [r for r in seal.ranges if m.va <= r.ipa and r.end <= m.va + m.size]
@@ -247,10 +313,49 @@ def sealed_mappings(maps: tuple[tables.Mapping, ...], seal: KernelSeal
     return tuple(out)
 
 
+def _core(system: System, index: int) -> tuple[str | None, str]:
+    """The core of board CPU `index` as XNX_CORES names it (None: unknown), and where that
+    comes from: QEMU's `-cpu` for a board QEMU models, else the DT CPU node's compatible."""
+    spec = system.board_spec
+    if spec.qemu is not None and spec.dtb is None:
+        model = spec.qemu.cpu           # "max,pauth-impdef=on": the model, then its options
+        return (model.split(",")[0] if model else None,
+                f"board.devicetree.qemu.cpu {model or '(QEMU default)'}")
+    cpu = system.board.cpus[index]
+    name = next((c.removeprefix("arm,") for c in cpu.compatible
+                 if c.removeprefix("arm,") in XNX_CORES), None)
+    return name, f"{cpu.path} compatible {' '.join(cpu.compatible) or '(none)'}"
+
+
+def check_strict(system: System, p: Partition) -> list[Diagnostic]:
+    """E090, E091: `sealed-strict` needs FEAT_XNX on every CPU of the partition; without it
+    stage-2 bit 53 is RES0 and "not executable at EL1" would silently be executable."""
+    if p.integrity is None or p.integrity.kernel != STRICT:
+        return []
+    for ref in p.cpus:
+        if not 0 <= ref.index < len(system.board.cpus):
+            continue                    # a CPU the board lacks: checks.py says so
+        core, where = _core(system, ref.index)
+        has = XNX_CORES.get(core or "")
+        related = [Related(f"CPU {ref.index}'s core", system.board_spec.pos)]
+        if has is None:
+            return [error("E091", f"partition '{p.name}' asks for integrity: {{kernel: {STRICT}}} "
+                          f"but it is not known whether its CPU {ref.index} ({where}) has "
+                          "FEAT_XNX", p.integrity.pos, related=related)]
+        if not has:
+            return [error("E090", f"partition '{p.name}' asks for integrity: {{kernel: {STRICT}}} "
+                          f"but its CPU {ref.index} ({where}) lacks FEAT_XNX: stage 2 cannot "
+                          "make memory execute-never for EL1 alone", p.integrity.pos,
+                          related=related)]
+    return []
+
+
 def check(system: System) -> list[Diagnostic]:
-    """E088 and W006: what `integrity` and the `seal` call need of the rest of a partition."""
+    """E088, E090, E091 and W006: what `integrity` and the `seal` call need of the rest of a
+    partition and of the board."""
     out: list[Diagnostic] = []
     for p in system.partitions:
+        out += check_strict(system, p)
         for call, pos in zip(p.hypercalls, p.hypercalls_pos, strict=False):
             if call == SEAL_CALL and p.integrity is None:
                 out.append(error("E088", f"partition '{p.name}' is granted the `{SEAL_CALL}` "

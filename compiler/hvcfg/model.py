@@ -143,7 +143,7 @@ class VgicSpec:
 class IntegritySpec:
     """`integrity`: the kernel's sealing (docs/integrity.md)."""
 
-    kernel: str                  # "sealed"
+    kernel: str                  # "sealed" or "sealed-strict" (integrity.SEALED, STRICT)
     on_violation: str            # "block", "inject", "halt", "restart"
     pos: Pos
 

@@ -20,7 +20,8 @@ only on the input. The number of pages does not depend on `base`.
 Descriptor fields (Arm ARM, VMSAv8-64 block and page descriptors; Linux kvm/hyp/pgtable.c):
   bits[1:0]  0b01 block (levels 1, 2), 0b11 page (level 3) or table (levels 1, 2)
   stage 2:   MemAttr[5:2] (0b1111 Normal inner/outer WB, 0b0001 Device-nGnRE),
-             S2AP[7:6] (bit 6 read, bit 7 write), SH[9:8], AF[10], XN bit 54
+             S2AP[7:6] (bit 6 read, bit 7 write), SH[9:8], AF[10], XN[1:0] bits 54:53 (bit 53:
+             FEAT_XNX, EL1 execute-never, sealed-strict only)
   EL2 st. 1: AttrIndx[4:2] into MAIR_EL2, AP[7:6] where AP[1] (bit 6) is RES1 in this
              single-privilege regime and AP[2] (bit 7) means read-only, SH[9:8], AF[10], XN bit 54
 Nothing here walks tables: the image verifier reads them back independently.
@@ -96,6 +97,11 @@ DESC_PAGE = 0b11
 AF = 1 << 10
 SH_INNER = 0b11 << 8
 XN = 1 << 54
+# Stage-2 XN[1:0] = 0b01 with FEAT_XNX: not executable at EL1, executable at EL0 (bit 53 is
+# RES0 without FEAT_XNX, where it would leave the page executable at EL1 too: only tables
+# of `sealed-strict` partitions use it, which the compiler and the hypervisor allow only on
+# CPUs with FEAT_XNX; docs/integrity.md).
+S2_XN_EL1 = 1 << 53
 S2AP_R = 1 << 6
 S2AP_W = 1 << 7
 S2_MEMATTR_NORMAL_WB = 0b1111 << 2
@@ -117,6 +123,7 @@ class Mapping:
     perm: str        # one of perms.PERMS: "ro", "rw", "rx", "rwx"
     memtype: str     # "normal" (write-back cacheable, inner shareable) or "device" (nGnRE)
     name: str
+    el1_xn: bool = False    # stage 2 only: an "x" perm executes at EL0 only (S2_XN_EL1)
 
 
 @dataclass(frozen=True)
@@ -147,6 +154,8 @@ def stage2_attrs(m: Mapping) -> int:
         attrs |= S2_MEMATTR_NORMAL_WB | SH_INNER
         if "x" not in m.perm:
             attrs |= XN
+        elif m.el1_xn:
+            attrs |= S2_XN_EL1
     else:
         attrs |= S2_MEMATTR_DEVICE_nGnRE | XN        # never execute from device memory
     return attrs

@@ -71,8 +71,15 @@ void hv_partitions_load_all(void)
     for (uint32_t i = 0; i < HV_NPARTITIONS; i++) {
         const struct hv_partition *p = &hv_partitions[i];
         partition_reset(i);
-        if (!hv_load_verify(i, 1)) {
+        int startable = 1;
+#ifdef HV_HAS_INTEGRITY
+        startable = hv_seal_can_start(i);   /* sealed-strict without FEAT_XNX: says why */
+#endif
+        if (startable && !hv_load_verify(i, 1)) {
             hv_log("%s: measurement mismatch -> not started", p->name);
+            startable = 0;
+        }
+        if (!startable) {
 #ifdef HV_HAS_CHANNELS
             hv_channels_partition_halt(i);  /* its peers can tell it will not come */
 #endif

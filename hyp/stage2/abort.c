@@ -82,8 +82,9 @@ void hv_stage2_abort(struct hv_regs *regs, uint64_t esr, int is_instruction)
         hv_mmio_emulate(regs, iss, ipa, hv_current_partition_config()))
         return;
 #ifdef HV_HAS_INTEGRITY
-    /* Sealed ranges stay executable at stage 2: only a data access faults on them. */
-    if (!is_instruction && hv_seal_abort(regs, esr, ipa))
+    /* Sealed ranges stay executable at stage 2: only a data access faults on them; an EL1
+     * fetch faults only outside the text of a sealed-strict partition. */
+    if (is_instruction ? hv_seal_fetch_abort(regs, esr, ipa) : hv_seal_abort(regs, esr, ipa))
         return;                     /* a sealed kernel page: patched, or on_violation */
 #endif
 

@@ -10,6 +10,10 @@
  * the kernel's own patch sites (its static keys and ftrace's calls, from its vmlinux) replacing
  * one of that site's two instructions by the other. Everything else is a violation
  * (on_violation).
+ *
+ * sealed-strict (FEAT_XNX): the sealed tables also make everything but the text (and KPTI's
+ * trampoline) execute-never at EL1, so EL1 executing anywhere else after the seal is a stage-2
+ * instruction abort here, a violation too.
  */
 #include "hv/console.h"
 #include "hv/gic.h"
@@ -36,6 +40,7 @@ static struct {
     uint64_t patches;
     uint64_t patch_ticks;           /* counter ticks spent deciding and doing them */
     uint64_t violations;
+    uint64_t fetches;               /* of them: EL1 fetches outside the text (sealed-strict) */
     uint64_t site[SITES];
 } stats[HV_NPARTITIONS];
 
@@ -345,6 +350,64 @@ static int is_power_of_10(uint64_t n)
     return n == 1;
 }
 
+/* EL1 fetched outside the sealed text of a sealed-strict partition. Under `block` and
+ * `inject` the guest gets the instruction abort (nothing can be skipped: the next instruction
+ * would be fetched from the same place), reported once per site like a refused write;
+ * `halt` and `restart` act at once. */
+static void fetch_violation(struct hv_regs *regs, const struct hv_integrity *in, uint64_t ipa)
+{
+    uint32_t idx = hv_current_partition();
+    uint64_t n = __atomic_add_fetch(&stats[idx].violations, 1, __ATOMIC_RELAXED);
+    uint32_t action = violation_fault_action[in->on_violation];
+    char event[160];
+
+    __atomic_add_fetch(&stats[idx].fetches, 1, __ATOMIC_RELAXED);
+    if (action == HV_FAULT_INJECT && !first_at(idx, ipa)) {
+        hv_inject_exception(regs, HV_FAULT_KIND_ABORT);
+        return;
+    }
+    hv_snprintf(event, sizeof(event),
+                "integrity: execution outside sealed kernel text at ipa=0x%lx pc=0x%lx blocked "
+                "(violation %lu)",
+                (unsigned long)ipa, (unsigned long)regs->elr, (unsigned long)n);
+    hv_fault_as(regs, HV_FAULT_KIND_ABORT, action, event);
+}
+
+int hv_seal_fetch_abort(struct hv_regs *regs, uint64_t esr, uint64_t ipa)
+{
+    const struct hv_integrity *in = hv_current_partition_config()->integrity;
+    uint64_t iss = ESR_ISS(esr);
+
+    /* Only the sealed tables take EL1's execute permission away (never the unsealed ones),
+     * and only a fetch itself, not its stage-1 walk (S1PTW: a read), is what they refuse. */
+    if (!in || !in->strict || !FSC_IS_PERMISSION(ISS_FSC(iss)) || (iss & ISS_S1PTW) ||
+        (regs->spsr & SPSR_M_AARCH32) || (regs->spsr & SPSR_M_MASK) == SPSR_M_EL0T ||
+        !is_sealed(hv_current_partition()))
+        return 0;
+    fetch_violation(regs, in, ipa);
+    return 1;
+}
+
+/* ID_AA64MMFR1_EL1.XNX, bits [31:28], >= 1: stage-2 XN[1:0] (FEAT_XNX); an unsigned ID field,
+ * where a higher value keeps what a lower one means (Arm ARM, the principles of the ID scheme). */
+static int has_feat_xnx(void)
+{
+    return ((read_sysreg(id_aa64mmfr1_el1) >> 28) & 0xf) >= 1;
+}
+
+int hv_seal_can_start(uint32_t idx)
+{
+    const struct hv_partition *p = &hv_partitions[idx];
+
+    if (!p->integrity || !p->integrity->strict || has_feat_xnx())
+        return 1;
+    hv_log("%s: integrity: sealed-strict needs FEAT_XNX, which this CPU lacks "
+           "(ID_AA64MMFR1_EL1.XNX = 0): its stage-2 EL1 execute-never bit would be ignored "
+           "-> not started",
+           p->name);
+    return 0;
+}
+
 int hv_seal_abort(struct hv_regs *regs, uint64_t esr, uint64_t ipa)
 {
     const struct hv_integrity *in = hv_current_partition_config()->integrity;
@@ -389,8 +452,14 @@ void hv_seal_report(uint32_t idx)
         return;
     uint64_t n = __atomic_load_n(&stats[idx].patches, __ATOMIC_RELAXED);
     uint64_t ticks = __atomic_load_n(&stats[idx].patch_ticks, __ATOMIC_RELAXED);
+    uint64_t fetches = __atomic_load_n(&stats[idx].fetches, __ATOMIC_RELAXED);
+    char strict[64] = "";
+    if (p->integrity->strict)
+        hv_snprintf(strict, sizeof(strict), ", %lu EL1 fetches outside the text refused",
+                    (unsigned long)fetches);
     hv_log("%s: integrity: %lu kernel patches done (%lu counter ticks each in the decoder, on "
-           "average), %lu writes refused",
+           "average), %lu writes refused%s",
            p->name, (unsigned long)n, (unsigned long)(n ? ticks / n : 0),
-           (unsigned long)__atomic_load_n(&stats[idx].violations, __ATOMIC_RELAXED));
+           (unsigned long)(__atomic_load_n(&stats[idx].violations, __ATOMIC_RELAXED) - fetches),
+           strict);
 }

@@ -4,7 +4,9 @@
  * sites with that site's instructions: at a static key NOP or B to its own target, at a traced
  * function's call NOP or BL to ftrace's entries, at ftrace's call site a BL into the text; at
  * both edges of the text and of the site tables, for both signs of the branch offset;
- * everything else is a violation, reported once per site. */
+ * everything else is a violation, reported once per site. sealed-strict: an EL1 fetch the
+ * sealed tables refused is a violation too, never skipped; the partition does not start
+ * without FEAT_XNX. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -71,7 +73,7 @@ const struct hv_partition hv_partitions[HV_NPARTITIONS] = {
 const struct hv_cpu hv_cpus[HV_NCPUS] = {{.partition = 0}, {.partition = 1}};
 
 static struct {
-    int kicks, tlbis, local_tlbis, published, faults, logs, events, probes;
+    int kicks, tlbis, local_tlbis, published, faults, logs, events, probes, injects;
     uint32_t fault_action;
     uint64_t at_va[2];
     uint64_t par[2];                /* what AT S1E1R / S1E1W report */
@@ -111,6 +113,11 @@ void hv_fault_as(struct hv_regs *regs, enum hv_fault_kind kind, uint32_t action,
 {
     seen.faults++;
     seen.fault_action = action;
+    snprintf(seen.event, sizeof(seen.event), "%s", event);
+}
+void hv_inject_exception(struct hv_regs *regs, enum hv_fault_kind kind)
+{
+    seen.injects++;
 }
 static void tlbi_vmid(int broadcast)
 {
@@ -153,6 +160,7 @@ static void fresh(void)
         text[i] = NOP;
     integrity.text_pa = (uint64_t)(uintptr_t)text;
     integrity.on_violation = HV_SEAL_BLOCK;
+    integrity.strict = 0;
     integrity.njumps = sizeof(jump_sites) / sizeof(jump_sites[0]);
     integrity.nftrace_sites = sizeof(ftrace_sites) / sizeof(ftrace_sites[0]);
     sealed_gen[0] = 1;              /* incarnation 0 sealed */
@@ -407,4 +415,75 @@ TEST(the_probe_seals_only_when_rodata_translates_as_expected_and_is_read_only)
     EXPECT_EQ(seen.tlbis, 1);                       /* the sealer broadcasts once */
     hv_seal_sync();                                 /* a vCPU on the old tables: local */
     EXPECT_EQ(seen.local_tlbis, 0);                 /* (this one already switched) */
+}
+
+#define FETCH(fsc) ((0x20UL << 26) | (fsc))      /* instruction abort from a lower EL */
+#define SPSR_EL1H  5
+
+/* One EL1 (or, spsr 0, EL0) fetch fault at ipa: whether it was the seal's. */
+static int fetch(uint64_t ipa, uint64_t esr, uint64_t spsr)
+{
+    struct hv_regs regs;
+
+    memset(&regs, 0, sizeof(regs));
+    regs.elr = 0xffff000012345000UL;
+    regs.spsr = spsr;
+    int taken = hv_seal_fetch_abort(&regs, esr, ipa);
+    EXPECT_EQ(regs.elr, 0xffff000012345000UL);      /* a fetch is never skipped */
+    return taken;
+}
+
+TEST(strict_an_el1_fetch_fault_is_a_violation_injected_and_reported_once_per_site)
+{
+    fresh();
+    integrity.strict = 1;
+    uint64_t ram = TEXT_IPA + 0x100000;
+    CHECK(fetch(ram, FETCH(PERM_FSC), SPSR_EL1H));
+    EXPECT_EQ(seen.faults, 1);
+    EXPECT_EQ(seen.fault_action, HV_FAULT_INJECT);  /* block cannot skip a fetch */
+    CHECK(strstr(seen.event, "execution outside sealed kernel text at ipa=0x40100000 "
+                             "pc=0xffff000012345000 blocked (violation 1)") != NULL);
+    CHECK(fetch(ram, FETCH(PERM_FSC), SPSR_EL1H));  /* the same site: injected, not said */
+    EXPECT_EQ(seen.faults, 1);
+    EXPECT_EQ(seen.injects, 1);
+    CHECK(fetch(ram + 4, FETCH(PERM_FSC), SPSR_EL1H));
+    EXPECT_EQ(seen.faults, 2);
+    EXPECT_EQ(stats[0].violations, 3);
+    EXPECT_EQ(stats[0].fetches, 3);
+    integrity.on_violation = HV_SEAL_HALT;
+    CHECK(fetch(ram, FETCH(PERM_FSC), SPSR_EL1H));  /* halt acts at every site */
+    EXPECT_EQ(seen.fault_action, HV_FAULT_HALT);
+}
+
+TEST(a_fetch_fault_that_is_not_el1_after_a_strict_seal_is_the_health_monitors)
+{
+    fresh();
+    integrity.strict = 1;
+    uint64_t ram = TEXT_IPA + 0x100000;
+    CHECK(!fetch(ram, FETCH(PERM_FSC), 0));                         /* EL0t */
+    CHECK(!fetch(ram, FETCH(PERM_FSC), SPSR_EL1H | SPSR_M_AARCH32)); /* AArch32 */
+    CHECK(!fetch(ram, FETCH(0x07), SPSR_EL1H));                     /* translation fault */
+    CHECK(!fetch(ram, FETCH(PERM_FSC) | ISS_S1PTW, SPSR_EL1H));     /* its stage-1 walk */
+    sealed_gen[0] = 0;
+    CHECK(!fetch(ram, FETCH(PERM_FSC), SPSR_EL1H));                 /* not sealed yet */
+    sealed_gen[0] = 1;
+    integrity.strict = 0;
+    CHECK(!fetch(ram, FETCH(PERM_FSC), SPSR_EL1H));                 /* not strict */
+    EXPECT_EQ(seen.faults + seen.injects, 0);
+    EXPECT_EQ(stats[0].violations, 0);
+}
+
+TEST(a_strict_partition_starts_only_with_feat_xnx)
+{
+    fresh();
+    CHECK(hv_seal_can_start(0));                    /* sealed, not strict: any CPU */
+    CHECK(hv_seal_can_start(1));                    /* no integrity */
+    integrity.strict = 1;
+    host_sysreg.id_aa64mmfr1_el1 = 0x0fffffffUL;    /* every field but XNX set */
+    CHECK(!hv_seal_can_start(0));
+    EXPECT_EQ(seen.logs, 1);
+    host_sysreg.id_aa64mmfr1_el1 = 1UL << 28;
+    CHECK(hv_seal_can_start(0));
+    host_sysreg.id_aa64mmfr1_el1 = 2UL << 28;       /* a later value keeps the meaning */
+    CHECK(hv_seal_can_start(0));
 }

@@ -12,7 +12,7 @@ import hashlib
 import re
 import struct
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol, TypeVar
 
 from .. import channels, fsverity, integrity, kernelsites, package, pcihost, perms, platform
@@ -129,6 +129,7 @@ class SealEntry:
     # text_pa (EL2 writes an allowed patch at text_pa + (ipa - text_ipa), through its own
     # mapping: stage 2 does not confine it), rodata_ipa, rodata_size. None: not readable.
     fields: dict[str, int] | None = None
+    strict: int | None = None       # hv_integrity.strict (None: not readable)
     # the patch-site tables, offsets from text_ipa: (jump sites, their targets, ftrace sites);
     # None: not readable
     sites: tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]] | None = None
@@ -318,12 +319,13 @@ def _read_seal(img: ElfImage, lay: StructLayout, base: int, problems: list[str]
     fields = {f: _member(img, ilay, ptr, f) for f in SEAL_FIELDS}
     if None in fields.values():
         problems.append(f"integrity at {ptr:#x}: {', '.join(SEAL_FIELDS)} unreadable")
+    strict = _member(img, ilay, ptr, "strict", 4) if ilay.has("strict") else None
     sites = _read_sites(img, ilay, ptr)
     if sites is None:
         problems.append(f"integrity at {ptr:#x}: the patch-site tables are unreadable")
     return SealEntry(vttbr, tuple(ranges), bl,     # type: ignore[arg-type]
                      None if None in fields.values() else fields,  # type: ignore[arg-type]
-                     sites)
+                     strict, sites)
 
 
 @dataclass(frozen=True)
@@ -333,6 +335,8 @@ class ConfiguredSeal:
 
     ranges: tuple[tuple[int, int, int], ...]
     bl: tuple[tuple[int, ...], tuple[int, ...]]
+    strict: bool = False                            # sealed-strict
+    el1_exec: tuple[tuple[int, int], ...] = ()      # [start, end) IPAs EL1 executes (strict)
     # the kernel's patch sites (its site file), as the image's tables hold them
     sites: tuple[tuple[tuple[int, int], ...], tuple[int, ...]] = ((), ())
 
@@ -357,9 +361,11 @@ def configured_seal(p: Partition) -> ConfiguredSeal | None:
         raise VerifyError(f"the kernel patch sites of partition {p.name} "
                           f"({kernelsites.sites_path(image)}) are unreadable: {exc}") from None
     text = lay.spans[integrity.TEXT][0]
+    strict = p.integrity.kernel == integrity.STRICT
     return ConfiguredSeal(tuple((r.ipa, r.size, kind) for kind, r in enumerate(lay.ranges(ipa))),
                           (tuple(ipa + o for o in lay.symbol_offsets(integrity.BL_TARGETS)),
                            tuple(ipa + o for o in lay.symbol_offsets(integrity.BL_SITES))),
+                          strict, lay.el1_exec(ipa) if strict else (),
                           (tuple((s - text, t - text) for s, t in sites.jumps),
                            tuple(s - text for s in sites.ftrace)))
 
@@ -732,7 +738,10 @@ class Verifier:
             if e.seal.sealed_vttbr >> 48 != e.vttbr >> 48:
                 self.add("seal-tables", subject, f"sealed vttbr {e.seal.sealed_vttbr:#x} has "
                          f"another VMID than the partition's {e.vttbr:#x}")
-            w = walk(self.img.read, e.seal.sealed_vttbr & BADDR_MASK, self.s2_regime)
+            # A strict partition's sealed tables use FEAT_XNX's XN[1:0] (the hypervisor starts
+            # it only on a CPU that has it); anywhere else bit 53 stays RES0.
+            w = walk(self.img.read, e.seal.sealed_vttbr & BADDR_MASK, self.s2_regime,
+                     xnx=self.is_strict(e.name))
             for p in w.problems:
                 self.add(p.name, subject, f"stage 2: {p.message}",
                          **({"descriptor": hex(p.desc_pa)} if p.desc_pa is not None else {}))
@@ -740,19 +749,33 @@ class Verifier:
             out.append((e, w))
         return out
 
+    def is_strict(self, name: str | None) -> bool:
+        """Does the configuration make partition `name` sealed-strict?"""
+        p = next((p for p in self.system.partitions if p.name == name), None)
+        seal = self.configured_seal(p) if p is not None else None
+        return seal is not None and seal.strict
+
     def expected_sealed(self, name: str) -> list[Expect]:
-        """The partition's stage 2 with its configured sealed ranges not writable."""
+        """The partition's stage 2 with its configured sealed ranges not writable; strict:
+        nothing executable at EL1 but the layout's EL1 ranges (the text, KPTI's trampoline),
+        EL0 executing what it did (user space, the vDSO in the rodata)."""
         p = next((p for p in self.system.partitions if p.name == name), None)
         seal = self.configured_seal(p) if p is not None else None
         if p is None or seal is None:
             return []
         base = self.expected_stage2(name)
-        items = []
-        for ipa, size, _kind in seal.ranges:
-            under = next((x for x in base if x.va <= ipa < x.end and x.pa is not None), None)
-            pa = under.pa_at(ipa) if under is not None else None
-            items.append(Expect(ipa, pa, size, frozenset({"rx"}), "normal", "sealed kernel"))
-        return paint(items + base)
+
+        def under(ipa: int, size: int, perm: str, label: str) -> Expect:
+            first = next((x for x in base if x.va <= ipa < x.end and x.pa is not None), None)
+            pa = first.pa_at(ipa) if first is not None else None
+            return Expect(ipa, pa, size, frozenset({perm}), "normal", label)
+        el0 = (lambda w: f"{w}({perms.EL0_ONLY})" if "x" in w else w) if seal.strict else str
+        items = [under(lo, hi - lo, "rx", "sealed kernel, EL1-executable")
+                 for lo, hi in seal.el1_exec]
+        items += [under(ipa, size, el0("rx"), "sealed kernel") for ipa, size, _ in seal.ranges]
+        items += [replace(x, perms=frozenset(map(el0, x.perms))) if x.memtype == "normal" else x
+                  for x in base]
+        return paint(items)
 
     def check_seal_ranges(self) -> None:
         """Each sealed partition's ranges in the image are the ones its kernel layout gives."""
@@ -776,6 +799,15 @@ class Verifier:
                          f"allows ({e.seal.bl}) are not the kernel layout's ftrace symbols")
             if want is not None and e.seal is not None:
                 self.check_seal_fields(p, want, e.seal.fields)
+                assert config is not None and p.integrity is not None
+                # unreadable (an image from before the field) is a finding only where it counts
+                if (config.strict if e.seal.strict is None
+                        else bool(e.seal.strict) != config.strict):
+                    self.add("seal-ranges-mismatch", p.name, "hv_integrity.strict is "
+                             f"{'unreadable' if e.seal.strict is None else e.seal.strict}, the "
+                             f"configuration says kernel: {p.integrity.kernel}: the hypervisor "
+                             "would not refuse a strict partition on a CPU without FEAT_XNX, or "
+                             "would take fetch faults for violations")
             if config is not None and e.seal is not None:
                 self.check_seal_sites(p, config, e.seal.sites)
 

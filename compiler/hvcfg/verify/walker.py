@@ -17,9 +17,10 @@ Descriptor formats (4 KiB granule, 48-bit output addresses, no FEAT_LPA2):
   level 0 01 and level 3 01 are reserved (they fault; the verifier reports them);
   level 3: 11 page (output address in [47:12]).
 Stage-2 leaf attributes: MemAttr[5:2], S2AP[7:6], SH[9:8], AF[10], DBM[51], Contiguous[52],
-XN[54:53]. EL2 leaf attributes: AttrIndx[4:2] (into MAIR_EL2), AP[7:6] (AP[2] = read-only),
-SH[9:8], AF[10], DBM[51], Contiguous[52], XN[54]; table descriptors carry APTable[62:61] and
-XNTable[60], applied unless TCR_EL2.HPD is set.
+XN[54:53] (bit 53 only with FEAT_XNX: `walk(xnx=True)`). EL2 leaf attributes: AttrIndx[4:2]
+(into MAIR_EL2), AP[7:6] (AP[2] = read-only), SH[9:8], AF[10], DBM[51], Contiguous[52],
+XN[54]; table descriptors carry APTable[62:61] and XNTable[60], applied unless TCR_EL2.HPD is
+set.
 """
 from __future__ import annotations
 
@@ -184,10 +185,11 @@ class Attrs:
     memtype: str                # "normal-wb", "normal-inc-owb", "device-nGnRE", "reserved", ...
     shareability: str           # "inner", "outer", "non", "reserved"; "-" for device memory
     af: bool                    # access flag set (or managed by hardware)
+    only: str = ""              # executes at one EL only (perms.EL0_ONLY, EL1_ONLY; FEAT_XNX)
 
     @property
     def perm(self) -> str:
-        return perms.word(self.read, self.write, self.execute)
+        return perms.word(self.read, self.write, self.execute, self.only)
 
     @property
     def is_device(self) -> bool:
@@ -257,9 +259,18 @@ class Walk:
 MAX_LEAVES = 1 << 21
 
 
+# Stage-2 XN[1:0] with FEAT_XNX (Arm ARM, "Stage 2 execute-never"): where each executes.
+XNX_DECODE = {0b00: (True, ""), 0b01: (True, perms.EL0_ONLY), 0b10: (False, ""),
+              0b11: (True, perms.EL1_ONLY)}
+
+
 def walk(read: Reader, root: int, regime: Regime, *, mair: int = 0,
-         max_leaves: int = MAX_LEAVES) -> Walk:
+         max_leaves: int = MAX_LEAVES, xnx: bool = False) -> Walk:
     """Walk the tree at `root` as the MMU would for every VA/IPA the regime can translate.
+
+    `xnx`: stage-2 tables meant for a CPU with FEAT_XNX (a sealed-strict partition's sealed
+    set), whose XN[1:0] (bits 54:53) says at which ELs a page executes; without it bit 53 is
+    RES0 and reported.
 
     `read(pa, n)` returns the n bytes at physical address pa as the hardware would find them
     at boot, or None when they are not known (then the table is reported unreadable).
@@ -292,13 +303,15 @@ def walk(read: Reader, root: int, regime: Regime, *, mair: int = 0,
         if stage2:
             s2ap = (d >> 6) & 3
             xn = (d >> 53) & 3
-            if xn & 1:
+            if xn & 1 and not xnx:
                 w.problems.append(Problem("reserved-bits", f"stage-2 descriptor {d:#018x} sets "
                                           "bit 53 (XN[0], FEAT_XNX): treated as executable",
                                           desc_pa, va))
+            execute, only = XNX_DECODE[xn] if xnx else (xn != 0b10, "")
             memtype = s2_memtype((d >> 2) & 0xF)
-            attrs = Attrs(bool(s2ap & 1), bool(s2ap & 2) or (regime.hd and dbm), xn != 0b10,
-                          memtype, "-" if memtype.startswith("device") else SHAREABILITY[sh], af)
+            attrs = Attrs(bool(s2ap & 1), bool(s2ap & 2) or (regime.hd and dbm), execute,
+                          memtype, "-" if memtype.startswith("device") else SHAREABILITY[sh], af,
+                          only)
         else:
             idx = (d >> 2) & 7
             ro = bool((d >> 7) & 1)

@@ -115,6 +115,10 @@ struct hv_integrity {
     uint64_t bl_sites[HV_SEAL_BL_SITES];
     uint32_t nbl_targets;
     uint32_t nbl_sites;
+    /* sealed-strict: the sealed tables make everything but the text (and KPTI's trampoline)
+     * execute-never at EL1 (stage-2 XN[1:0] = 0b01, FEAT_XNX); an EL1 fetch fault there is a
+     * violation, and the partition does not start on a CPU without FEAT_XNX. */
+    uint32_t strict;
     /* The kernel's own patch sites (scripts/kernel-layout, IMAGE.sites), offsets from
      * text_ipa, strictly increasing: the only words patched besides bl_sites. At
      * jump_sites[i] (a static key) only NOP and B to jump_targets[i]; at ftrace_sites[i] (a

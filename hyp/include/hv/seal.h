@@ -20,6 +20,13 @@ void hv_seal_sync(void);
  * allowed patch done, or a violation handled by on_violation), 0 if the range is not sealed
  * (the health monitor's). Sealed ranges stay executable: no instruction fetch faults there. */
 int hv_seal_abort(struct hv_regs *regs, uint64_t esr, uint64_t ipa);
+/* sealed-strict: a stage-2 instruction abort at `ipa`: 1 if it was EL1 executing outside the
+ * sealed kernel text after the seal (a violation, handled by on_violation; a fetch cannot be
+ * skipped, so `block` injects), 0 if it is the health monitor's. */
+int hv_seal_fetch_abort(struct hv_regs *regs, uint64_t esr, uint64_t ipa);
+/* May partition `idx` start on this CPU? Not if it is sealed-strict and the CPU lacks FEAT_XNX
+ * (said on the console): its stage-2 EL1 execute-never bit would be RES0, i.e. ignored. */
+int hv_seal_can_start(uint32_t idx);
 /* Partition `idx` starts a new incarnation (unsealed by itself: sealed_gen is per incarnation):
  * its violation sites are reported afresh. */
 void hv_seal_partition_reset(uint32_t idx);

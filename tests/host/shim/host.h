@@ -18,7 +18,7 @@ struct host_sysregs {
     uint64_t sctlr_el1, par_el1, tpidr_el2, cptr_el2, mpidr_el1;
     uint64_t cntv_ctl_el0, cntp_ctl_el0;        /* hyp/gic/vgic.c stops the timers */
     uint64_t cnthp_ctl_el2;                     /* core/main.c clears it at boot */
-    uint64_t vttbr_el2, vbar_el1;               /* hyp/stage2/seal.c */
+    uint64_t vttbr_el2, vbar_el1, id_aa64mmfr1_el1;     /* hyp/stage2/seal.c */
 };
 
 extern struct host_sysregs host_sysreg;
