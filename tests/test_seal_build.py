@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import test_verify_mutations as verify_mutations
-from hvcfg import integrity, pipeline, tables
+from hvcfg import integrity, kernelsites, layout, pipeline, tables
 from hvcfg.diagnostics import ConfigError
 from hvcfg.model import kernel_layout_path
 from hvcfg.rules import analyse
@@ -25,6 +25,9 @@ KERNEL = ROOT / "tests" / "negative" / "partitions" / "kernel.bin"
 ADDR = ((1 << 48) - 1) & ~0xFFF
 BASE = 0x40000000
 TEXT, RODATA = (0x0, 0x1000), (0x1000, 0x2000)
+NO_SITES = kernelsites.NO_SITES
+# two static keys and three ftrace calls, the last at the text's last word
+SITES = kernelsites.KernelSites(((0x100, 0x200), (0x300, 0x104)), (0x400, 0x800, 0xFFC))
 
 BOARD = """\
 board:
@@ -46,21 +49,27 @@ partitions:
 
 
 def write_layout(image: Path, text: tuple[int, int], rodata: tuple[int, int],
-                 hashed_from: int, symbols: dict[str, int] | None = None) -> None:
-    """A kernel layout for a stand-in Image, as scripts/kernel-layout writes one for Linux."""
+                 hashed_from: int, symbols: dict[str, int] | None = None,
+                 sites: kernelsites.KernelSites = NO_SITES) -> None:
+    """A kernel layout and patch sites for a stand-in Image, as scripts/kernel-layout writes
+    them for Linux."""
     data = image.read_bytes()
+    encoded = sites.encode()
+    kernelsites.sites_path(image).write_bytes(encoded)
     doc = {"format": integrity.LAYOUT_FORMAT, "kernel": "stand-in", "from": "a test",
            "image_sha256": hashlib.sha256(data).hexdigest(),
            "symbols": {"vectors": 0x800, **(symbols or {})},
            "text": {"start": text[0], "end": text[1], "hashed_from": hashed_from,
                     "sha256": hashlib.sha256(data[hashed_from:text[1]]).hexdigest()},
-           "rodata": {"start": rodata[0], "end": rodata[1]}}
+           "rodata": {"start": rodata[0], "end": rodata[1]},
+           "sites": {"sha256": kernelsites.digest(encoded), "jump": len(sites.jumps),
+                     "ftrace": len(sites.ftrace)}}
     kernel_layout_path(image).write_text(json.dumps(doc))
 
 
 def board(tmp: Path, bootargs: str = "console=ttyAMA0") -> Path:
     shutil.copy(KERNEL, tmp / "kernel.bin")
-    write_layout(tmp / "kernel.bin", TEXT, RODATA, 0x100)
+    write_layout(tmp / "kernel.bin", TEXT, RODATA, 0x100, sites=SITES)
     path = tmp / "board.yaml"
     path.write_text(BOARD.replace("BOOTARGS", bootargs))
     return path
@@ -117,6 +126,55 @@ def test_a_corrupt_kernel_layout_is_e085_at_the_integrity_key(tmp_path: Path,
     assert errors[0].pos.line == BOARD[:BOARD.index("integrity:")].count("\n") + 1
 
 
+def _unsorted(data: bytes) -> bytes:
+    """SITES with its last two ftrace sites swapped."""
+    return data[:-8] + data[-4:] + data[-8:-4]
+
+
+CORRUPT_SITES = {
+    "missing": (None, "no kernel patch sites"),
+    "truncated": (lambda data: data[:-2], "unreadable"),
+    "another magic": (lambda data: b"hvsites\x02" + data[8:], "unreadable"),
+    "unsorted": (_unsorted, "not sorted"),
+    "a site past the text": (lambda data: data[:-4] + TEXT[1].to_bytes(4, "little"),
+                             "not an instruction of the text"),
+    "another build's": (lambda data: kernelsites.KernelSites(SITES.jumps, SITES.ftrace[:2])
+                        .encode(), "another kernel build's"),
+}
+
+
+@pytest.mark.parametrize("corrupt", CORRUPT_SITES, ids=list(CORRUPT_SITES))
+def test_a_missing_or_corrupt_site_file_is_e092_naming_it(tmp_path: Path, corrupt: str) -> None:
+    """The patch sites are an input like the layout: a missing, malformed or other build's
+    file is E092 at the integrity key, naming the file, never a traceback or empty tables."""
+    path = board(tmp_path)
+    sites = kernelsites.sites_path(tmp_path / "kernel.bin")
+    edit, says = CORRUPT_SITES[corrupt]
+    if edit is None:
+        sites.unlink()
+    else:
+        sites.write_bytes(edit(sites.read_bytes()))
+    with pytest.raises(ConfigError) as exc:
+        analyse(path, tmp_path / "b")
+    errors = exc.value.diagnostics
+    assert [d.code for d in errors] == ["E092"]
+    assert says in errors[0].message and str(sites) in errors[0].message, errors[0].message
+    assert errors[0].pos is not None
+    assert errors[0].pos.line == BOARD[:BOARD.index("integrity:")].count("\n") + 1
+
+
+def test_site_file_round_trip_and_limits() -> None:
+    """The format kernelsites.py writes is the one it reads; both ends of the text are sites."""
+    sites = kernelsites.KernelSites(((0, 0xFFC), (0xFFC, 0)), (4, 8))
+    assert kernelsites.decode(sites.encode(), (0, 0x1000)) == sites
+    assert kernelsites.decode(NO_SITES.encode(), (0, 0x1000)) == NO_SITES
+    for bad, says in ((kernelsites.KernelSites(((0x10, 0x20),), (0x10,)), "both"),
+                      (kernelsites.KernelSites((), (2,)), "not an instruction"),
+                      (kernelsites.KernelSites(((0x10, 0x1000),), ()), "jump target")):
+        with pytest.raises(ValueError, match=says):
+            kernelsites.decode(bad.encode(), (0, 0x1000))
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("seal-build")
@@ -142,9 +200,43 @@ class Image(verify_mutations.Image):
             at = (self.u64(at) & ADDR) + 8 * ((ipa >> shift) & 0x1FF)
         return at
 
+    def site_table(self, member: str) -> int:
+        return self.u64(self.integrity() + self.field("hv_integrity", member))
+
+    def set_u32(self, pa: int, value: int) -> None:
+        self.buf[self.off(pa):self.off(pa) + 4] = value.to_bytes(4, "little")
+
     def findings(self) -> set[str]:
         self.save()
         return {f.name for f in verify_elf(self.path, self.system).findings}
+
+
+def test_the_rodata_window_grows_by_the_site_tables(built) -> None:
+    """The site tables are constant data of their kernel's size (about 193 KiB for Debian's):
+    the hypervisor's rodata window grows by them (in 64 KiB steps), so that any number of
+    sealed partitions links, or does not fit the hypervisor's memory (E031)."""
+    script = (built.out_dir / "gen" / "hyp.ld").read_text()
+    window = int(re.search(r"SIZEOF\(\.rodata\) <= (0x[0-9a-f]+)", script).group(1), 16)
+    assert window == layout.RODATA_WINDOW + 0x10000 >= layout.RODATA_WINDOW + 8 * len(
+        SITES.jumps) + 4 * len(SITES.ftrace)
+
+
+def test_two_partitions_sealing_one_kernel_share_its_site_tables(tmp_path: Path) -> None:
+    """The tables are emitted once per kernel, and both partitions' hv_integrity verify."""
+    path = board(tmp_path)
+    path.write_text(path.read_text() + """\
+  - name: k2
+    cpus: [1]
+    memory: [{base: 0x40800000, size: 4M, perm: rwx}]
+    image: {binary: kernel.bin}
+    integrity: {kernel: sealed}
+""")
+    result = pipeline.build(path, tmp_path / "build")
+    config = (result.out_dir / "gen" / "hvcfg_config.c").read_text()
+    assert re.findall(r"static const uint32_t (seal_\w+)\[", config) == [
+        "seal_jump_sites_k", "seal_jump_targets_k", "seal_ftrace_k"]
+    assert config.count(".ftrace_sites = seal_ftrace_k,") == 2
+    assert verify_elf(result.elf, result.analysis.system).clean
 
 
 def test_sealed_build_verifies_clean_and_seals_only_the_ranges(built) -> None:
@@ -194,6 +286,19 @@ MUTATIONS = {
     "probe looks at another page": ("seal-ranges-mismatch", lambda m: m.set_u64(
         m.integrity() + m.field("hv_integrity", "rodata_ipa"),
         m.u64(m.integrity() + m.field("hv_integrity", "rodata_ipa")) + 0x1000)),
+    # the kernel's own patch sites (docs/integrity.md): what the decoder may write where
+    "a static key branches elsewhere": ("seal-sites-mismatch", lambda m: m.set_u32(
+        m.site_table("jump_targets"), 0x180)),
+    "static keys out of order": ("seal-sites-mismatch", lambda m: (
+        m.set_u32(m.site_table("jump_sites"), 0x300),
+        m.set_u32(m.site_table("jump_sites") + 4, 0x100))),
+    "an ftrace site past the text": ("seal-sites-mismatch", lambda m: m.set_u32(
+        m.site_table("ftrace_sites") + 8, TEXT[1])),
+    "an ftrace site moved": ("seal-sites-mismatch", lambda m: m.set_u32(
+        m.site_table("ftrace_sites") + 4, 0x600)),
+    "an ftrace site dropped": ("seal-sites-mismatch", lambda m: m.set_u64(
+        m.integrity() + m.field("hv_integrity", "nftrace_sites"),
+        m.u64(m.integrity() + m.field("hv_integrity", "nftrace_sites")) - 1)),
     "sealed page maps another PA": ("s2-wrong-pa", lambda m: m.set_u64(
         m.leaf(m.u64(m.integrity()) & ADDR, BASE),
         (m.u64(m.leaf(m.u64(m.integrity()) & ADDR, BASE)) & ~ADDR) | (BASE + 0x200000))),
@@ -216,6 +321,11 @@ def test_the_kernel_layout_is_a_build_input(tmp_path: Path) -> None:
     before = pipeline.fingerprint(system)
     layout.write_text(layout.read_text() + "\n")
     assert pipeline.fingerprint(system) != before
+    sites = kernelsites.sites_path(tmp_path / "kernel.bin")
+    assert sites in system.inputs
+    before = pipeline.fingerprint(system)
+    sites.write_bytes(sites.read_bytes() + b"\0")
+    assert pipeline.fingerprint(system) != before
 
 
 def test_kernel_layout_script_writes_the_format_the_compiler_reads() -> None:
@@ -224,6 +334,20 @@ def test_kernel_layout_script_writes_the_format_the_compiler_reads() -> None:
     script = (ROOT / "scripts" / "kernel-layout").read_text()
     found = re.findall(r"^FORMAT = (\d+)$", script, re.MULTILINE)
     assert found == [str(integrity.LAYOUT_FORMAT)]
+
+
+def test_verify_of_a_corrupt_site_file_is_a_message(built) -> None:
+    """`hvcfg verify` re-reads the site file too: a corrupt one is a VerifyError naming it."""
+    system = built.analysis.system
+    sites = kernelsites.sites_path(system.partitions[0].image.binary)
+    good = sites.read_bytes()
+    try:
+        sites.write_bytes(good[:-1])
+        with pytest.raises(VerifyError, match="kernel patch sites of partition k .* unreadable"):
+            verify_elf(built.elf, system)
+    finally:
+        sites.write_bytes(good)
+    assert not verify_elf(built.elf, system).findings
 
 
 def test_verify_of_a_corrupt_layout_is_a_message(built) -> None:

@@ -109,6 +109,20 @@ def test_function_tracer_works(sealed):
     assert len(violations(log)) == before
 
 
+def test_function_graph_tracer_works(sealed):
+    """function_graph: 6.1's arm64 ftrace has no ftrace_graph_call site; the graph tracer is
+    entered through ftrace_call (BL to the tracer) and the traced functions' calls."""
+    child, log = sealed
+    before = len(violations(log))
+    shell(child, "echo function_graph > current_tracer", timeout=300)
+    shell(child, "sleep 1; echo 0 > tracing_on")
+    out = shell(child, "grep -c '^ *[0-9]*) .*[|] *}' trace", timeout=300)
+    assert int(out.strip().splitlines()[-1]) > 100, out        # function returns were traced
+    shell(child, "echo nop > current_tracer", timeout=300)
+    shell(child, "echo 1 > tracing_on")
+    assert len(violations(log)) == before
+
+
 def test_kprobe_is_blocked_and_linux_goes_on(sealed):
     child, log = sealed
     shell(child, "echo 'p:hvcfgx do_sys_openat2' > kprobe_events")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from hvcfg import hypbuild, hypercalls, smccc, surface, toolchain
+from hvcfg import hypbuild, hypercalls, kernelsites, smccc, surface, toolchain
 from qemu_run import ROOT, run_to_power_off
 from test_seal_build import write_layout
 
@@ -78,7 +78,11 @@ def standin(tmp: Path) -> None:
     nm = subprocess.run([tc.tool("nm"), str(elf)], capture_output=True, text=True, check=True)
     addr = {f[2]: int(f[0], 16) for f in (ln.split() for ln in nm.stdout.splitlines())
             if len(f) == 3}
-    write_layout(binary, TEXT, RODATA, 0x40, {"ftrace_caller": addr["fake_ftrace_caller"]})
+    # its static keys all branch to key_target; site_call is a traced function's call;
+    # site_plain and site_bl are no patch sites
+    keys = sorted((addr[s], addr["key_target"]) for s in ("site_nop", "site_brk", "site_far"))
+    write_layout(binary, TEXT, RODATA, 0x40, {"ftrace_caller": addr["fake_ftrace_caller"]},
+                 kernelsites.KernelSites(tuple(keys), (addr["site_call"],)))
 
 
 def run(tmp: Path, action: str) -> str:
@@ -98,13 +102,14 @@ def test_seal_call_allowed_patch_and_refusals_under_block(tmp_path: Path) -> Non
     assert lines == ["standin: unsealed at start", "standin: sealed", "standin: patch done",
                      "standin: bl patch done", "standin: call unchanged",
                      "standin: brk unchanged", "standin: far unchanged",
-                     "standin: rodata unchanged"], out
+                     "standin: plain unchanged", "standin: rodata unchanged"], out
     blocked = re.findall(r"integrity: write to sealed kernel (text|read-only data) at "
                          r"ipa=0x[0-9a-f]+ pc=0x[0-9a-f]+ blocked \(violation (\d)\)", out)
-    assert blocked == [("text", "1"), ("text", "2"), ("text", "3"), ("read-only data", "4")], out
+    assert blocked == [("text", "1"), ("text", "2"), ("text", "3"), ("text", "4"),
+                       ("read-only data", "5")], out
     assert re.search(r"k: integrity: 1 kernel patches done", out), out
     assert re.search(r"k: integrity: 3 kernel patches done \(\d+ counter ticks each in the "
-                     r"decoder, on average\), 4 writes refused", out), out
+                     r"decoder, on average\), 5 writes refused", out), out
     # the victim next to it: all its beats, and it stopped by itself
     assert re.findall(r"\[heartbeat\] heartbeat (\d+)", out)[-5:] == ["1", "2", "3", "4", "5"]
     # `hvcfg surface`'s map names real functions for the seal call and the sealed abort path

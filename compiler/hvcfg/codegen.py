@@ -172,6 +172,7 @@ def render_config_c(system: System, layout: Layout, inputs: tuple[Path, ...]) ->
     lines = interrupts.max_lines(system)
     pas = channel_memory(system, Reg(layout.hyp_base, layout.hyp_size))
     parts = []
+    site_owners: dict[tuple, str] = {}     # site tables -> the partition that emits them
     for p, pl in zip(system.partitions, layout.partitions, strict=True):
         blobs = []
         for b in pl.blobs:
@@ -193,7 +194,7 @@ def render_config_c(system: System, layout: Layout, inputs: tuple[Path, ...]) ->
             hw_words=_bitmap_words(interrupts.hw_intids(p), lines),
             vuart=vuart_location(system, p) if p.vuart else None,
             channels=_channel_rows(system, p, pas), ivshmem=_ivshmem_row(system, p),
-            seal=_seal_row(p, pl)))
+            seal=_seal_row(p, pl, site_owners)))
     owner = {i: pi for pi, p in enumerate(system.partitions) for i in interrupts.hw_intids(p)}
     hcr, comment = hcr_el2()
     return _ENV.get_template("hvcfg_config.c.j2").render(
@@ -207,7 +208,8 @@ def render_config_c(system: System, layout: Layout, inputs: tuple[Path, ...]) ->
         channel_mems=[dict(name=c.name, pa=pas[c.name], size=c.size) for c in system.channels])
 
 
-def _seal_row(p: Partition, pl: PartitionLayout) -> dict | None:
+def _seal_row(p: Partition, pl: PartitionLayout, site_owners: dict[tuple, str]
+              ) -> dict | None:
     """hv_integrity of a sealed partition (integrity.py): its sealed VTTBR and ranges."""
     if pl.seal is None or pl.sealed_tables is None or p.integrity is None:
         return None
@@ -222,7 +224,27 @@ def _seal_row(p: Partition, pl: PartitionLayout) -> dict | None:
                 bl_targets=[f"{pl.load.image_ipa + o:#x}" for o in pl.seal.bl_targets],
                 bl_sites=[f"{pl.load.image_ipa + o:#x}" for o in pl.seal.bl_sites],
                 ranges=[dict(ipa=r.ipa, size=r.size, kind=r.kind.upper())
-                        for r in pl.seal.ranges])
+                        for r in pl.seal.ranges],
+                **_site_rows(pl.seal, site_owners.setdefault(pl.seal.site_tables(),
+                                                             ident(p.name)) == ident(p.name)),
+                tables=site_owners[pl.seal.site_tables()])
+
+
+def _site_rows(seal: integrity.KernelSeal, owner: bool) -> dict:
+    """The kernel's patch sites as C initialiser lines (tens of thousands of values, so
+    joined here rather than looped over in the template); only for the first partition with
+    these tables (partitions that seal the same kernel share them)."""
+    jumps, ftrace = seal.site_tables()
+    if not owner:
+        return dict(njumps=len(jumps), nftrace=len(ftrace), own_tables=False)
+    return dict(njumps=len(jumps), nftrace=len(ftrace), own_tables=True,
+                jump_site_lines=_u32_lines([s for s, _ in jumps]),
+                jump_target_lines=_u32_lines([t for _, t in jumps]),
+                ftrace_lines=_u32_lines(list(ftrace)))
+
+
+def _u32_lines(values: list[int]) -> list[str]:
+    return [" ".join(f"{v:#x}," for v in values[i:i + 8]) for i in range(0, len(values), 8)]
 
 
 def _runs(page: tuple[int, ...]) -> list[dict]:

@@ -248,6 +248,10 @@ CODES: dict[str, tuple[str, str]] = {
     "E091": ("integrity-strict-unknown-cpu",
              "hvcfg knows FEAT_XNX of the cores in integrity.XNX_CORES only (fail closed): use "
              "integrity: {kernel: sealed}, or add the core with its TRM's ID_AA64MMFR1_EL1.XNX"),
+    "E092": ("kernel-sites-invalid",
+             "scripts/kernel-layout writes IMAGE.sites together with IMAGE.layout.json (run it "
+             "again); for another kernel, derive both from that kernel's vmlinux in the format "
+             "docs/integrity.md describes"),
     # warnings
     "W001": ("not-security-supported",
              "see xsa/SUPPORT.yaml: advisories do not cover this feature"),

@@ -8,7 +8,9 @@ Linux runs where it is loaded (KASLR moves its virtual addresses, not its physic
 each range becomes an IPA range by adding the Image's load IPA. A sealed partition gets two
 stage-2 table sets built here and in layout.py: the unsealed one (its declared memory) and the
 sealed one, in which these ranges are narrowed. The hypervisor switches from the first to the
-second once (VTTBR_EL2) and never edits a table.
+second once (VTTBR_EL2) and never edits a table. Once sealed, it rewrites only the kernel's own
+patch sites (kernelsites.py: static keys and ftrace's calls, from the same vmlinux), whose
+sorted tables the configuration carries.
 """
 from __future__ import annotations
 
@@ -18,11 +20,11 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import tables
+from . import kernelsites, tables
 from .diagnostics import CODES, Diagnostic, Related, error, warning
 from .model import PAGE, Partition, System, kernel_layout_path
 
-LAYOUT_FORMAT = 4
+LAYOUT_FORMAT = 5
 TEXT = "text"                   # the only kind the hypervisor patches
 RODATA = "rodata"
 # Both stay executable at stage 2: without FEAT_XNX stage-2 XN applies to EL0 too, and user
@@ -52,6 +54,7 @@ XNX_CORES: dict[str, bool] = {
 }
 RODATA_OFF = re.compile(r"(^|\s)rodata=off(\s|$)")
 LAYOUT_HINT = CODES["E085"][1]          # where a layout comes from
+SITES_HINT = CODES["E092"][1]
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,21 @@ class KernelSeal:
     bl_sites: tuple[int, ...] = ()      # ftrace's call site inside them
     strict: bool = False                # sealed-strict: EL1 executes only el1_exec
     el1_exec: tuple[tuple[int, int], ...] = ()   # [start, end) IPAs EL1 may execute (strict)
+    # the kernel's own patch sites (kernelsites.py), offsets from the Image's start
+    sites: kernelsites.KernelSites = kernelsites.NO_SITES
+    text_start: int = 0                 # offset of the text from the Image's start
+
+    @property
+    def table_bytes(self) -> int:
+        """What its site tables take in the hypervisor's rodata (u32 sites and targets)."""
+        return 8 * len(self.sites.jumps) + 4 * len(self.sites.ftrace)
+
+    def site_tables(self) -> tuple[tuple[tuple[int, int], ...], tuple[int, ...]]:
+        """The hypervisor's tables: (site, target) pairs and ftrace sites, offsets from the
+        text's first byte (hv_integrity.text_ipa), sorted."""
+        t = self.text_start
+        return (tuple((s - t, d - t) for s, d in self.sites.jumps),
+                tuple(s - t for s in self.sites.ftrace))
 
     def of_kind(self, kind: str) -> tuple[SealRange, ...]:
         return tuple(r for r in self.ranges if r.kind == kind)
@@ -95,6 +113,18 @@ class KernelLayout:
     hashed_from: int
     text_sha256: str
     symbols: dict[str, int]
+    sites_sha256: str                       # of the patch sites next to the Image
+
+    def read_sites(self, image: Path) -> kernelsites.KernelSites:
+        """The patch sites next to `image`, checked against the text and this layout:
+        OSError if there is no readable file, ValueError if it is malformed or (SitesMismatch)
+        another build's."""
+        data = kernelsites.sites_path(image).read_bytes()
+        sites = kernelsites.decode(data, self.spans[TEXT])
+        if kernelsites.digest(data) != self.sites_sha256:
+            raise SitesMismatch(f"its SHA-256 {kernelsites.digest(data)[:16]}... is not the "
+                                f"{self.sites_sha256[:16]}... its layout records")
+        return sites
 
     def ranges(self, image_ipa: int) -> tuple[SealRange, ...]:
         """Sealed ranges at the Image's load IPA: the text, then the read-only data."""
@@ -113,6 +143,10 @@ class KernelLayout:
         if TRAMP[0] in self.symbols:
             spans.append((self.symbols[TRAMP[0]], self.symbols[TRAMP[1]]))
         return tuple((image_ipa + lo, image_ipa + hi) for lo, hi in spans)
+
+
+class SitesMismatch(ValueError):
+    """A well-formed site file that is not the one the layout was derived with."""
 
 
 def _offset(value: object, what: str, limit: int) -> int:
@@ -155,7 +189,11 @@ def read_layout(path: Path, image_size: int) -> KernelLayout:
     if "vectors" not in symbols:
         raise ValueError("symbols.vectors is missing")
     _check_tramp(symbols, spans[RODATA])
-    return KernelLayout(str(doc.get("kernel")), spans, hashed_from, text["sha256"], symbols)
+    sites = _table(doc, "sites").get("sha256")
+    if not isinstance(sites, str):
+        raise ValueError("sites.sha256 is not a string")
+    return KernelLayout(str(doc.get("kernel")), spans, hashed_from, text["sha256"], symbols,
+                        sites)
 
 
 def _check_tramp(symbols: dict[str, int], rodata: tuple[int, int]) -> None:
@@ -208,6 +246,20 @@ def load_seal(p: Partition, image: Path, image_ipa: int, is_kernel: bool
         return None, [error("E086", f"partition '{p.name}': the kernel layout {path} "
                             f"({kernel}) does not describe {image}: their text differs", pos,
                             hint="the layout belongs to another kernel build; " + LAYOUT_HINT)]
+    sites_at = kernelsites.sites_path(image)
+    try:
+        sites = lay.read_sites(image)
+    except FileNotFoundError:
+        return None, [error("E092", f"partition '{p.name}': no kernel patch sites {sites_at} "
+                            f"next to its Image (its layout {path.name} records them)", pos,
+                            hint=SITES_HINT)]
+    except SitesMismatch as exc:
+        return None, [error("E092", f"partition '{p.name}': the kernel patch sites {sites_at} "
+                            f"are not the ones its layout {path} was derived with ({exc}): "
+                            "another kernel build's", pos, hint=SITES_HINT)]
+    except (OSError, ValueError) as exc:
+        return None, [error("E092", f"partition '{p.name}': the kernel patch sites {sites_at} "
+                            f"are unreadable ({exc})", pos, hint=SITES_HINT)]
     region = next((r for r in p.memory if r.ipa <= ranges[0].ipa < r.ipa_end), None)
     if region is None or ranges[-1].end > region.ipa_end or region.perm != "rwx":
         return None, [error("E087", f"partition '{p.name}': the kernel's text and read-only "
@@ -216,7 +268,8 @@ def load_seal(p: Partition, image: Path, image_ipa: int, is_kernel: bool
     strict = p.integrity.kernel == STRICT
     return KernelSeal(ranges, path, kernel, lay.symbols["vectors"], lay.symbol_offsets(BL_TARGETS),
                       lay.symbol_offsets(BL_SITES), strict,
-                      lay.el1_exec(image_ipa) if strict else ()), []
+                      lay.el1_exec(image_ipa) if strict else (), sites=sites,
+                      text_start=lay.spans[TEXT][0]), []
 
 
 def sealed_mappings(maps: tuple[tables.Mapping, ...], seal: KernelSeal

@@ -370,7 +370,8 @@ def hypervisor_frames(system: System) -> list[HypFrame]:
     return out
 
 
-def _windows(base: int, pgtable_pages: int, blob_sizes: list[int], ncpus: int) -> list[Window]:
+def _windows(base: int, pgtable_pages: int, blob_sizes: list[int], ncpus: int,
+             rodata_extra: int = 0) -> list[Window]:
     out: list[Window] = []
     cursor = base
 
@@ -380,7 +381,9 @@ def _windows(base: int, pgtable_pages: int, blob_sizes: list[int], ncpus: int) -
         cursor += align_up(size, PAGE)
 
     add("text", TEXT_WINDOW, "rx")
-    add("rodata", RODATA_WINDOW, "ro")
+    # grown in 64 KiB steps: the windows after it keep the alignment they have without it
+    # (the stage-2 roots need 8 KiB)
+    add("rodata", RODATA_WINDOW + align_up(rodata_extra, DATA_WINDOW), "ro")
     add("data", DATA_WINDOW, "rw")
     add("pgtables", pgtable_pages * PAGE, "ro")
     add("images", sum(align_up(s, PAGE) for s in blob_sizes), "ro")
@@ -452,9 +455,13 @@ def hypervisor_windows(system: System, hyp: Reg, files: dict[str, PartitionFiles
                 for p, m in zip(system.partitions, s2_maps, strict=True)]
     ncpus = len(system.board.cpus)
     sizes = [b.size for p in system.partitions for b in files[p.name].blobs]
+    # sealed kernels' patch-site tables are constant data of the size their kernels give
+    # (once per kernel: partitions sealing the same one share them, codegen.py)
+    site_tables = sum({f.seal.site_tables(): f.seal.table_bytes for f in files.values()
+                       if f.seal is not None}.values())
     el2_pages = 1
     while True:
-        windows = _windows(hyp.base, sum(s2_pages) + el2_pages, sizes, ncpus)
+        windows = _windows(hyp.base, sum(s2_pages) + el2_pages, sizes, ncpus, site_tables)
         needed = len(tables.el2_tables(_el2_mappings(windows, system, hyp), 0).pages)
         if needed <= el2_pages:
             return RegionPlan(tuple(windows), tuple(s2_maps), tuple(s2_pages))

@@ -11,7 +11,7 @@ import difflib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import guestlib
+from . import guestlib, kernelsites
 from .board import Board, DtDevice, Reg
 from .diagnostics import CODES, ConfigError, Diagnostic, Pos, Related, error, warning
 from .load import Doc, definition
@@ -517,8 +517,10 @@ def build_system(doc: Doc, board: Board, board_spec: BoardSpec) -> System:
     partitions = _grant_channel_calls(partitions, channels)
     images = [p for part in partitions for p in
               ((part.image.binary,) if part.image.binary else part.image.sources)]
-    layouts = [kernel_layout_path(part.image.binary) for part in partitions
-               if part.integrity is not None and part.image.binary is not None]
+    layouts = [path for part in partitions
+               if part.integrity is not None and part.image.binary is not None
+               for path in (kernel_layout_path(part.image.binary),
+                            kernelsites.sites_path(part.image.binary))]
     inputs = tuple(dict.fromkeys([*doc.files, Path(board.source), *images, *layouts]))
     return System(config_path=doc.path, board_spec=board_spec, board=board,
                   hypervisor=hypervisor, partitions=partitions, inputs=inputs,

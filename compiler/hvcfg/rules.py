@@ -93,7 +93,7 @@ RULES: tuple[Rule, ...] = (
     _rule("E049", "images", "rules"),
     _rule("E057", "images", "rules"),
     _rule("E058", "images", "rules"),
-    *(_rule(c, "images", "integrity") for c in ("E085", "E086", "E087")),
+    *(_rule(c, "images", "integrity") for c in ("E085", "E086", "E087", "E092")),
     *(_rule(c, "semantics", "integrity") for c in ("E088", "E090", "E091")),
     _rule("W006", "semantics", "integrity"),
     _rule("W001", "semantics", "xsa.support"),

@@ -6,9 +6,10 @@
  * sealed_gen[idx] == g + 1, so a restart (a new incarnation) starts unsealed by itself.
  *
  * Once sealed, the kernel's writes to its own text arrive here as stage-2 permission faults.
- * The only writes performed are Linux's own run-time patches: one aligned 32-bit store into the
- * text replacing an instruction of the set {NOP, B, BL} whose branch target lies inside the
- * text by another of that set. Everything else is a violation (on_violation).
+ * The only writes performed are Linux's own run-time patches: one aligned 32-bit store at one of
+ * the kernel's own patch sites (its static keys and ftrace's calls, from its vmlinux) replacing
+ * one of that site's two instructions by the other. Everything else is a violation
+ * (on_violation).
  *
  * sealed-strict (FEAT_XNX): the sealed tables also make everything but the text (and KPTI's
  * trampoline) execute-never at EL1, so EL1 executing anywhere else after the seal is a stage-2
@@ -200,44 +201,93 @@ static int among(const uint64_t *list, uint32_t n, uint64_t ipa)
     return 0;
 }
 
-/* One of the instructions Linux patches in and out at `ipa`: NOP; B into the kernel text
- * (static keys); BL to one of ftrace's entries (a traced function's call), or, at ftrace's
- * call site, BL into the text (the tracer). So no BL to another function can be removed or
- * redirected; a NOP or B anywhere in the text can still become a B to anywhere in the text
- * (a tail call redirected): narrowing B to the kernel's own patch sites (its __jump_table)
- * is not done yet (docs/integrity.md). */
-static int patchable(const struct hv_integrity *in, uint32_t insn, uint64_t ipa)
+/* The index of `off` among the n strictly increasing offsets of `sites` (generated), or n.
+ * Halving: at most 33 steps for any n; `off` (the guest's) is compared, never an index. */
+static uint32_t site_index(const uint32_t *sites, uint32_t n, uint64_t off)
 {
-    if (insn == INSN_NOP)
-        return 1;
+    uint32_t lo = 0, hi = n;
+
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (sites[mid] == off)
+            return mid;
+        if (sites[mid] < off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return n;
+}
+
+/* The kinds of the kernel's own patch sites: what may be written there. */
+enum site_kind {
+    SITE_NONE,          /* not a patch site: nothing is written */
+    SITE_JUMP,          /* a static key: NOP or B to its own target */
+    SITE_FTRACE,        /* a traced function's call: NOP or BL to one of ftrace's entries */
+    SITE_FTRACE_CALL,   /* ftrace's call of the tracer: BL into the text */
+};
+
+/* Which site `ipa` (inside the text) is; a static key's B target in *target. ftrace's calls
+ * are looked up first: turning a tracer on or off patches every one of them. */
+static enum site_kind site_at(const struct hv_integrity *in, uint64_t ipa, uint64_t *target)
+{
+    uint64_t off = ipa - in->text_ipa;
+
+    if (site_index(in->ftrace_sites, in->nftrace_sites, off) < in->nftrace_sites)
+        return SITE_FTRACE;
+    uint32_t i = site_index(in->jump_sites, in->njumps, off);
+    if (i < in->njumps) {
+        *target = in->text_ipa + in->jump_targets[i];
+        return SITE_JUMP;
+    }
+    return among(in->bl_sites, in->nbl_sites, ipa) ? SITE_FTRACE_CALL : SITE_NONE;
+}
+
+/* One of the two instructions Linux patches in and out at a site of this kind at `ipa`. So
+ * no other instruction of the text is ever replaced, no branch is written anywhere else, and
+ * a static key can only branch where its own __jump_table entry says (docs/integrity.md). */
+static int patchable(const struct hv_integrity *in, enum site_kind kind, uint64_t jump_target,
+                     uint32_t insn, uint64_t ipa)
+{
     uint32_t op = insn & INSN_B_MASK;
-    if (op != INSN_B && op != INSN_BL)
-        return 0;
     int64_t offset = (int64_t)((uint64_t)(insn & 0x03ffffffu) << 38) >> 36;   /* imm26 * 4 */
     uint64_t target = ipa + (uint64_t)offset;
-    if (target - in->text_ipa >= in->text_size)
-        return 0;
-    return op == INSN_B || among(in->bl_sites, in->nbl_sites, ipa) ||
-           among(in->bl_targets, in->nbl_targets, target);
+
+    switch (kind) {
+    case SITE_JUMP:
+        return insn == INSN_NOP || (op == INSN_B && target == jump_target);
+    case SITE_FTRACE:
+        return insn == INSN_NOP ||
+               (op == INSN_BL && among(in->bl_targets, in->nbl_targets, target));
+    case SITE_FTRACE_CALL:
+        return op == INSN_BL && target - in->text_ipa < in->text_size;
+    case SITE_NONE:
+        break;
+    }
+    return 0;
 }
 
 /* The write of one allowed patch: the faulting store, decoded from the syndrome, done through
- * EL2's own mapping of the partition's RAM if both the instruction there now and the new one
- * are patchable. A plain store: every write to the site comes through here (stage 2 maps it
- * read-only), so whatever a racing vCPU's patch left there is patchable too. Returns 0 when
- * the store is not such a patch. */
+ * EL2's own mapping of the partition's RAM if it is at one of the kernel's patch sites and
+ * both the instruction there now and the new one are that site's. A plain store: every write
+ * to the site comes through here (stage 2 maps it read-only), so whatever a racing vCPU's
+ * patch left there is patchable too. Returns 0 when the store is not such a patch. */
 static int patch(struct hv_regs *regs, const struct hv_integrity *in, uint64_t iss, uint64_t ipa)
 {
     if (!(iss & ISS_ISV) || (iss & ISS_SAS_MASK) != ISS_SAS_WORD || (ipa & 3) ||
         (iss & ISS_S1PTW) || ipa - in->text_ipa >= in->text_size ||
         (read_sysreg(sctlr_el1) & SCTLR_EE))  /* the register's bytes are not memory's */
         return 0;
+    uint64_t jump_target = 0;
+    enum site_kind kind = site_at(in, ipa, &jump_target);
+    if (kind == SITE_NONE)
+        return 0;
     unsigned rt = ISS_SRT(iss);
     uint32_t new = rt == 31 ? 0 : (uint32_t)regs->x[rt];    /* register 31 is XZR here */
     uint32_t *site = (uint32_t *)(in->text_pa + (ipa - in->text_ipa));
     site_before_read(site);
     uint32_t old = __atomic_load_n(site, __ATOMIC_RELAXED);
-    if (!patchable(in, old, ipa) || !patchable(in, new, ipa))
+    if (!patchable(in, kind, jump_target, old, ipa) || !patchable(in, kind, jump_target, new, ipa))
         return 0;
     __atomic_store_n(site, new, __ATOMIC_RELAXED);
     insn_written(site);

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The sealed-kernel patch decoder (hyp/stage2/seal.c, docs/integrity.md), red team 5: only one
- * aligned 32-bit store into the text is ever performed, only NOP, B into the text and BL to
- * ftrace's entries (or anything in the text at ftrace's call site) replace only such
- * instructions, at both edges of the text and for both signs of the branch offset; everything
- * else is a violation, reported once per site. sealed-strict: an EL1 fetch the sealed tables
- * refused is a violation too, never skipped; the partition does not start without FEAT_XNX. */
+ * aligned 32-bit store into the text is ever performed, and only at the kernel's own patch
+ * sites with that site's instructions: at a static key NOP or B to its own target, at a traced
+ * function's call NOP or BL to ftrace's entries, at ftrace's call site a BL into the text; at
+ * both edges of the text and of the site tables, for both signs of the branch offset;
+ * everything else is a violation, reported once per site. sealed-strict: an EL1 fetch the
+ * sealed tables refused is a violation too, never skipped; the partition does not start
+ * without FEAT_XNX. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,6 +26,17 @@
 #define BRK      0xd4200000u
 #define FTRACE   (TEXT_IPA + 0x1000)    /* ftrace_caller */
 #define CALLSITE (TEXT_IPA + 0x1100)    /* ftrace_call */
+#define KEY      (TEXT_IPA + 0x2000)    /* a static key, whose B goes to KEY_DEST */
+#define KEY_DEST (TEXT_IPA + 0x1000)
+#define GRAPH    (TEXT_IPA + 0x2800)    /* ftrace_graph_call -> ftrace_graph_caller: a jump */
+#define GRAPH_TO (TEXT_IPA + 0x1200)    /* site of kernels that have one (not arm64 6.1) */
+#define TRACED   (TEXT_IPA + 0x2100)    /* a traced function's call */
+#define PLAIN    (TEXT_IPA + 0x2200)    /* a NOP the kernel never patches */
+
+/* The patch sites, offsets from the text, sorted; both ends of the text are sites. */
+static const uint32_t jump_sites[] = {0x0, 0x8, 0x2000, 0x2800, 0x3ffc};
+static const uint32_t jump_targets[] = {0x3ffc, 0x4, 0x1000, 0x1200, 0x3ff8};
+static const uint32_t ftrace_sites[] = {0x10, 0x2100, 0x3ff0};
 
 static uint32_t text[(TEXT + 0x1000) / 4];
 #define NOEXEC_IPA (TEXT_IPA + 0x800000)    /* from here on the partition declared no `x` */
@@ -53,6 +66,11 @@ static struct hv_integrity integrity = {
     .bl_sites = {CALLSITE},
     .nbl_targets = 1,
     .nbl_sites = 1,
+    .jump_sites = jump_sites,
+    .jump_targets = jump_targets,
+    .ftrace_sites = ftrace_sites,
+    .njumps = sizeof(jump_sites) / sizeof(jump_sites[0]),
+    .nftrace_sites = sizeof(ftrace_sites) / sizeof(ftrace_sites[0]),
 };
 
 const struct hv_partition hv_partitions[HV_NPARTITIONS] = {
@@ -150,6 +168,8 @@ static void fresh(void)
     integrity.text_pa = (uint64_t)(uintptr_t)text;
     integrity.on_violation = HV_SEAL_BLOCK;
     integrity.strict = 0;
+    integrity.njumps = sizeof(jump_sites) / sizeof(jump_sites[0]);
+    integrity.nftrace_sites = sizeof(ftrace_sites) / sizeof(ftrace_sites[0]);
     sealed_gen[0] = 1;              /* incarnation 0 sealed */
 }
 
@@ -182,28 +202,98 @@ static int store(uint64_t ipa, uint64_t value, uint64_t esr)
     return ipa - TEXT_IPA < sizeof(text) && *word(ipa & ~3UL) != before;
 }
 
-TEST(a_b_to_either_end_of_the_text_is_patched_one_past_or_before_is_not)
+static uint32_t b_to(uint64_t from, uint64_t to)
+{
+    return branch(INSN_B, from, (int64_t)to - (int64_t)from);
+}
+
+TEST(a_static_key_takes_its_own_branch_and_no_other)
 {
     fresh();
-    uint64_t site = TEXT_IPA + 0x2000;
-    CHECK(store(site, branch(INSN_B, site, (int64_t)TEXT_IPA - (int64_t)site),
-                STORE(5, ISS_SAS_WORD)));
-    CHECK(store(site, branch(INSN_B, site, (int64_t)(TEXT_IPA + TEXT - 4) - (int64_t)site),
-                STORE(5, ISS_SAS_WORD)));
+    CHECK(store(KEY, b_to(KEY, KEY_DEST), STORE(5, ISS_SAS_WORD)));
+    CHECK(store(KEY, NOP, STORE(5, ISS_SAS_WORD)));
     EXPECT_EQ(seen.published, 2);
-    *word(site) = NOP;
-    CHECK(!store(site, branch(INSN_B, site, (int64_t)TEXT_IPA - 4 - (int64_t)site),
+    /* Another instruction of the text, either end of it, one past or before it: refused. */
+    CHECK(!store(KEY, b_to(KEY, KEY_DEST + 4), STORE(5, ISS_SAS_WORD)));
+    CHECK(!store(KEY, b_to(KEY, TEXT_IPA), STORE(5, ISS_SAS_WORD)));
+    CHECK(!store(KEY, b_to(KEY, TEXT_IPA + TEXT - 4), STORE(5, ISS_SAS_WORD)));
+    CHECK(!store(KEY, b_to(KEY, TEXT_IPA - 4), STORE(5, ISS_SAS_WORD)));
+    CHECK(!store(KEY, b_to(KEY, TEXT_IPA + TEXT), STORE(5, ISS_SAS_WORD)));
+    CHECK(!store(KEY, branch(INSN_BL, KEY, (int64_t)FTRACE - (int64_t)KEY),
+                 STORE(5, ISS_SAS_WORD)));              /* a BL at a static key */
+    EXPECT_EQ(*word(KEY), NOP);
+    EXPECT_EQ(stats[0].violations, 6);
+    /* A key whose B was moved elsewhere (before the seal) cannot be patched back or on. */
+    *word(KEY) = b_to(KEY, KEY_DEST + 8);
+    CHECK(!store(KEY, NOP, STORE(5, ISS_SAS_WORD)));
+}
+
+TEST(a_nop_or_b_the_kernel_never_patches_stays_as_it_is)
+{
+    fresh();
+    /* The weakness this closes: any NOP turned into a B into the text (skip a check). */
+    CHECK(!store(PLAIN, b_to(PLAIN, PLAIN + 8), STORE(5, ISS_SAS_WORD)));
+    CHECK(!store(KEY + 4, b_to(KEY + 4, KEY_DEST), STORE(5, ISS_SAS_WORD)));
+    CHECK(!store(KEY - 4, b_to(KEY - 4, KEY_DEST), STORE(5, ISS_SAS_WORD)));
+    CHECK(!store(PLAIN, branch(INSN_BL, PLAIN, (int64_t)FTRACE - (int64_t)PLAIN),
+                 STORE(5, ISS_SAS_WORD)));              /* a BL at a non-ftrace site */
+    /* An existing B (a tail call) is neither redirected nor removed. */
+    *word(PLAIN) = b_to(PLAIN, TEXT_IPA + 0x3000);
+    CHECK(!store(PLAIN, b_to(PLAIN, TEXT_IPA + 0x3004), STORE(5, ISS_SAS_WORD)));
+    CHECK(!store(PLAIN, NOP, STORE(5, ISS_SAS_WORD)));
+    EXPECT_EQ(seen.published, 0);
+}
+
+TEST(the_first_and_last_sites_of_each_table_are_found)
+{
+    fresh();
+    CHECK(store(TEXT_IPA, b_to(TEXT_IPA, TEXT_IPA + TEXT - 4), STORE(5, ISS_SAS_WORD)));
+    uint64_t last = TEXT_IPA + TEXT - 4;
+    CHECK(store(last, b_to(last, last - 4), STORE(5, ISS_SAS_WORD)));
+    uint64_t first_call = TEXT_IPA + 0x10, last_call = TEXT_IPA + 0x3ff0;
+    CHECK(store(first_call, branch(INSN_BL, first_call, (int64_t)FTRACE - (int64_t)first_call),
+                STORE(5, ISS_SAS_WORD)));
+    CHECK(store(last_call, branch(INSN_BL, last_call, (int64_t)FTRACE - (int64_t)last_call),
+                STORE(5, ISS_SAS_WORD)));
+    /* their neighbours are not sites */
+    CHECK(!store(first_call + 4,
+                 branch(INSN_BL, first_call + 4, (int64_t)FTRACE - (int64_t)(first_call + 4)),
                  STORE(5, ISS_SAS_WORD)));
-    CHECK(!store(site, branch(INSN_B, site, (int64_t)(TEXT_IPA + TEXT) - (int64_t)site),
+    CHECK(!store(last_call - 4,
+                 branch(INSN_BL, last_call - 4, (int64_t)FTRACE - (int64_t)(last_call - 4)),
                  STORE(5, ISS_SAS_WORD)));
-    EXPECT_EQ(*word(site), NOP);
-    EXPECT_EQ(stats[0].violations, 2);
+    EXPECT_EQ(seen.published, 4);
+}
+
+TEST(with_empty_site_tables_only_ftraces_call_site_is_patched)
+{
+    fresh();
+    integrity.njumps = 0;
+    integrity.nftrace_sites = 0;
+    CHECK(!store(KEY, b_to(KEY, KEY_DEST), STORE(5, ISS_SAS_WORD)));
+    CHECK(!store(TEXT_IPA, b_to(TEXT_IPA, TEXT_IPA + TEXT - 4), STORE(5, ISS_SAS_WORD)));
+    CHECK(!store(TRACED, branch(INSN_BL, TRACED, (int64_t)FTRACE - (int64_t)TRACED),
+                 STORE(5, ISS_SAS_WORD)));
+    *word(CALLSITE) = branch(INSN_BL, CALLSITE, 0x40);
+    CHECK(store(CALLSITE, branch(INSN_BL, CALLSITE, (int64_t)TEXT_IPA - (int64_t)CALLSITE),
+                STORE(5, ISS_SAS_WORD)));
+    EXPECT_EQ(stats[0].violations, 3);
+}
+
+TEST(ftrace_graph_call_is_a_jump_site_to_ftrace_graph_caller)
+{
+    fresh();
+    CHECK(store(GRAPH, b_to(GRAPH, GRAPH_TO), STORE(5, ISS_SAS_WORD)));
+    CHECK(store(GRAPH, NOP, STORE(5, ISS_SAS_WORD)));
+    CHECK(!store(GRAPH, b_to(GRAPH, FTRACE), STORE(5, ISS_SAS_WORD)));
+    CHECK(!store(GRAPH, branch(INSN_BL, GRAPH, (int64_t)GRAPH_TO - (int64_t)GRAPH),
+                 STORE(5, ISS_SAS_WORD)));
 }
 
 TEST(the_branch_offset_is_sign_extended_and_never_wraps_into_the_text)
 {
     fresh();
-    uint64_t site = TEXT_IPA + 8;
+    uint64_t site = TEXT_IPA + 8;   /* a static key whose target is the word before it */
     CHECK(store(site, INSN_B | 0x03ffffffu, STORE(5, ISS_SAS_WORD)));    /* -4: inside */
     *word(site) = NOP;
     CHECK(!store(TEXT_IPA, INSN_B | 0x03ffffffu, STORE(5, ISS_SAS_WORD)));   /* -4: before */
@@ -240,17 +330,24 @@ TEST(only_one_aligned_word_store_with_a_valid_syndrome_is_a_patch)
     EXPECT_EQ(*word(site), b);
 }
 
-TEST(bl_only_to_ftrace_and_anywhere_only_at_its_call_site)
+TEST(bl_only_to_ftrace_at_its_sites_and_anywhere_only_at_its_call_site)
 {
     fresh();
-    uint64_t site = TEXT_IPA + 0x2000;
+    uint64_t site = TRACED;
     CHECK(!store(site, branch(INSN_BL, site, (int64_t)TEXT_IPA - (int64_t)site),
                  STORE(5, ISS_SAS_WORD)));
     CHECK(store(site, branch(INSN_BL, site, (int64_t)FTRACE - (int64_t)site),
                 STORE(5, ISS_SAS_WORD)));
     CHECK(store(site, NOP, STORE(5, ISS_SAS_WORD)));
+    CHECK(!store(site, b_to(site, FTRACE), STORE(5, ISS_SAS_WORD)));     /* a B */
+    *word(CALLSITE) = branch(INSN_BL, CALLSITE, 0x40);                  /* bl ftrace_stub */
     CHECK(store(CALLSITE, branch(INSN_BL, CALLSITE, (int64_t)TEXT_IPA - (int64_t)CALLSITE),
                 STORE(5, ISS_SAS_WORD)));
+    CHECK(!store(CALLSITE,
+                 branch(INSN_BL, CALLSITE, (int64_t)(TEXT_IPA + TEXT) - (int64_t)CALLSITE),
+                 STORE(5, ISS_SAS_WORD)));                              /* out of the text */
+    CHECK(!store(CALLSITE, NOP, STORE(5, ISS_SAS_WORD)));               /* never a NOP */
+    CHECK(!store(CALLSITE, b_to(CALLSITE, TEXT_IPA), STORE(5, ISS_SAS_WORD)));
     /* An existing call to another function can be neither removed nor redirected. */
     *word(site) = branch(INSN_BL, site, -0x800);     /* not ftrace's entry */
     CHECK(!store(site, NOP, STORE(5, ISS_SAS_WORD)));

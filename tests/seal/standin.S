@@ -3,9 +3,11 @@
  * A stand-in kernel for tests/test_seal_standin.py: an arm64 Image (its header says so) whose
  * "text" is its first 8 KiB and "rodata" the next 4 KiB, with a kernel layout written for it by
  * the test. It asks to be sealed (the `seal` hypercall), then makes writes a kernel could make
- * to itself and says which took effect: an allowed patch (NOP -> B inside the text) and three
- * refused ones (a BRK, a branch out of the text, a rodata word), and a BL to its stand-in
- * ftrace entry (allowed) and NOP over an existing call (refused). MMU off: VA = IPA.
+ * to itself and says which took effect: an allowed patch (NOP -> B to the target its layout's
+ * site file declares for that static key) and four refused ones (a BRK, a branch out of the
+ * text, a B at a NOP the site file does not declare, a rodata word), and a BL to its stand-in
+ * ftrace entry at a declared ftrace site (allowed) and NOP over an existing call (refused).
+ * MMU off: VA = IPA. The test reads the sites' addresses from the ELF (site_*, key_target).
  * HC_SEAL, HC_CONSOLE and PSCI_SYSTEM_OFF come from the compiler's command line (hypercalls.yaml).
  */
 #include "image.h"      /* the arm64 Image header, _start, `say` */
@@ -23,7 +25,17 @@ check:
     hvc     #0
     ret
 
+    /* w2 = B from x1 to x6 */
+b_insn:
+    sub     x6, x6, x1
+    asr     x6, x6, #2
+    and     x6, x6, #0x3ffffff
+    movz    w7, #0x1400, lsl #16
+    orr     w2, w6, w7
+    ret
+
 main:
+key_target:                             /* where the static key at site_nop branches to */
     adr     x1, table + 8               /* before the seal its rodata is writable */
     mov     w2, #0x5a
     adr     x3, m_open_unchanged
@@ -35,8 +47,9 @@ main:
     hvc     #0
     say     m_sealed, m_sealed_len
 
-    adr     x1, site_nop                /* allowed: NOP -> B (to an instruction in the text) */
-    ldr     w2, template_b
+    adr     x1, site_nop                /* allowed: NOP -> B to the key's own target */
+    adr     x6, key_target
+    bl      b_insn
     adr     x3, m_patch_missing
     adr     x4, m_patch_done
     mov     x5, #m_patch_len
@@ -110,6 +123,14 @@ main:
     mov     x5, #m_far_len
     bl      check
 
+    adr     x1, site_plain              /* refused: a B at a NOP that is no patch site */
+    adr     x6, key_target
+    bl      b_insn
+    adr     x3, m_plain_unchanged
+    adr     x4, m_plain_changed
+    mov     x5, #m_plain_len
+    bl      check
+
     adr     x1, table                   /* refused: any write to rodata */
     mov     w2, #0
     adr     x3, m_ro_unchanged
@@ -122,15 +143,15 @@ main:
 1:  wfi
     b       1b
 
-template_b:
-    b       main                        /* its word is the allowed patch's new instruction */
-site_nop:
+site_nop:                               /* static keys (the site file's jump sites) */
     nop
 site_brk:
     nop
 site_far:
     nop
-site_call:
+site_call:                              /* a traced function's call (an ftrace site) */
+    nop
+site_plain:                             /* a NOP the kernel never patches */
     nop
 site_bl:
     bl      check                       /* an existing call: never executed, never removed */
@@ -158,6 +179,9 @@ m_brk_changed:   .ascii "standin: brk CHANGED    \n"
 m_far_unchanged: .ascii "standin: far unchanged  \n"
 m_far_changed:   .ascii "standin: far CHANGED    \n"
     .equ m_far_len, . - m_far_changed
+m_plain_unchanged: .ascii "standin: plain unchanged \n"
+m_plain_changed:   .ascii "standin: plain CHANGED   \n"
+    .equ m_plain_len, . - m_plain_changed
 m_ro_unchanged:  .ascii "standin: rodata unchanged\n"
 m_ro_changed:    .ascii "standin: rodata CHANGED  \n"
     .equ m_ro_len, . - m_ro_changed

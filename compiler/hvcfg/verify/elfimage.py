@@ -114,10 +114,11 @@ FALLBACK_LAYOUTS: dict[str, StructLayout] = {
         {"peer": 4, "peer_end": 4, "ring_intid": 4, "doorbell_intid": 4, "writable": 1},
         source="fixed"),
     # Kernel sealing (integrity:), pointed to by hv_partition.integrity: read only with DWARF.
-    "hv_integrity": StructLayout("hv_integrity", 112, {
+    "hv_integrity": StructLayout("hv_integrity", 144, {
         "sealed_vttbr": 0, "text_ipa": 8, "text_size": 16, "text_pa": 24, "rodata_ipa": 32,
-        "rodata_size": 40, "ranges": 56, "nranges": 64, "strict": 104},
-        {"nranges": 4, "strict": 4}, source="fixed"),
+        "rodata_size": 40, "ranges": 56, "nranges": 64, "strict": 104, "jump_sites": 112,
+        "jump_targets": 120, "ftrace_sites": 128, "njumps": 136, "nftrace_sites": 140},
+        {"nranges": 4, "strict": 4, "njumps": 4, "nftrace_sites": 4}, source="fixed"),
     "hv_seal_range": StructLayout("hv_seal_range", 24, {"ipa": 0, "size": 8, "kind": 16},
                                   {"kind": 4}, source="fixed"),
 }

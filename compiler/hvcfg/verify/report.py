@@ -55,6 +55,9 @@ FINDINGS: dict[str, str] = {
     "seal-ranges-mismatch": "the sealed ranges, BL targets, patchable text (IPA, size, the PA "
                             "EL2 patches at) or probed rodata recorded in the image are not the "
                             "ones the kernel layout and the partition's RAM give",
+    "seal-sites-mismatch": "a sealed partition's patch-site tables (static keys, ftrace's "
+                           "calls) in the image are not sorted, not inside the text or not the "
+                           "kernel's site file (docs/integrity.md)",
     "s2-maps-hypervisor": "a partition maps hypervisor memory",
     "s2-maps-pgtables": "a partition maps a page-table page",
     "s2-maps-image": "a partition maps a pristine partition image",

@@ -10,11 +10,12 @@ from __future__ import annotations
 import bisect
 import hashlib
 import re
+import struct
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol, TypeVar
 
-from .. import channels, fsverity, integrity, package, pcihost, perms, platform
+from .. import channels, fsverity, integrity, kernelsites, package, pcihost, perms, platform
 from ..guestdt import vuart_location
 from ..model import Channel, ChannelEnd, Partition, System, kernel_layout_path
 from ..units import overlaps
@@ -129,6 +130,9 @@ class SealEntry:
     # mapping: stage 2 does not confine it), rodata_ipa, rodata_size. None: not readable.
     fields: dict[str, int] | None = None
     strict: int | None = None       # hv_integrity.strict (None: not readable)
+    # the patch-site tables, offsets from text_ipa: (jump sites, their targets, ftrace sites);
+    # None: not readable
+    sites: tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]] | None = None
 
 
 SEAL_FIELDS = ("text_ipa", "text_size", "text_pa", "rodata_ipa", "rodata_size")
@@ -258,6 +262,25 @@ def _pci(value: tuple[int, int, int] | None) -> str:
 
 
 MAX_SEAL_RANGES = 16
+MAX_SEAL_SITES = 1 << 22       # far more than a kernel has (about 43,000): a corrupt count
+
+
+def _read_sites(img: ElfImage, ilay: StructLayout, ptr: int
+                ) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]] | None:
+    """hv_integrity's patch-site tables (u32 arrays), None when unreadable."""
+    tables = []
+    for array, count in (("jump_sites", "njumps"), ("jump_targets", "njumps"),
+                         ("ftrace_sites", "nftrace_sites")):
+        if not ilay.has(array) or not ilay.has(count):
+            return None
+        n, at = _member(img, ilay, ptr, count, 4), _member(img, ilay, ptr, array)
+        if n is None or n > MAX_SEAL_SITES:
+            return None
+        raw = img.read(at, 4 * n) if n and at is not None else b""
+        if raw is None or len(raw) != 4 * n:
+            return None
+        tables.append(struct.unpack(f"<{n}I", raw))
+    return tables[0], tables[1], tables[2]
 
 
 def _read_seal(img: ElfImage, lay: StructLayout, base: int, problems: list[str]
@@ -297,9 +320,12 @@ def _read_seal(img: ElfImage, lay: StructLayout, base: int, problems: list[str]
     if None in fields.values():
         problems.append(f"integrity at {ptr:#x}: {', '.join(SEAL_FIELDS)} unreadable")
     strict = _member(img, ilay, ptr, "strict", 4) if ilay.has("strict") else None
+    sites = _read_sites(img, ilay, ptr)
+    if sites is None:
+        problems.append(f"integrity at {ptr:#x}: the patch-site tables are unreadable")
     return SealEntry(vttbr, tuple(ranges), bl,     # type: ignore[arg-type]
                      None if None in fields.values() else fields,  # type: ignore[arg-type]
-                     strict)
+                     strict, sites)
 
 
 @dataclass(frozen=True)
@@ -311,6 +337,8 @@ class ConfiguredSeal:
     bl: tuple[tuple[int, ...], tuple[int, ...]]
     strict: bool = False                            # sealed-strict
     el1_exec: tuple[tuple[int, int], ...] = ()      # [start, end) IPAs EL1 executes (strict)
+    # the kernel's patch sites (its site file), as the image's tables hold them
+    sites: tuple[tuple[tuple[int, int], ...], tuple[int, ...]] = ((), ())
 
 
 def configured_seal(p: Partition) -> ConfiguredSeal | None:
@@ -327,11 +355,19 @@ def configured_seal(p: Partition) -> ConfiguredSeal | None:
     except (OSError, ValueError) as exc:
         raise VerifyError(f"the kernel layout of partition {p.name} is unreadable: {exc}") \
             from None
+    try:
+        sites = lay.read_sites(image)
+    except (OSError, ValueError) as exc:
+        raise VerifyError(f"the kernel patch sites of partition {p.name} "
+                          f"({kernelsites.sites_path(image)}) are unreadable: {exc}") from None
+    text = lay.spans[integrity.TEXT][0]
     strict = p.integrity.kernel == integrity.STRICT
     return ConfiguredSeal(tuple((r.ipa, r.size, kind) for kind, r in enumerate(lay.ranges(ipa))),
                           (tuple(ipa + o for o in lay.symbol_offsets(integrity.BL_TARGETS)),
                            tuple(ipa + o for o in lay.symbol_offsets(integrity.BL_SITES))),
-                          strict, lay.el1_exec(ipa) if strict else ())
+                          strict, lay.el1_exec(ipa) if strict else (),
+                          (tuple((s - text, t - text) for s, t in sites.jumps),
+                           tuple(s - text for s in sites.ftrace)))
 
 
 def _read_emulated(img: ElfImage, lay: StructLayout, base: int) -> Emulated | None:
@@ -772,6 +808,36 @@ class Verifier:
                              f"configuration says kernel: {p.integrity.kernel}: the hypervisor "
                              "would not refuse a strict partition on a CPU without FEAT_XNX, or "
                              "would take fetch faults for violations")
+            if config is not None and e.seal is not None:
+                self.check_seal_sites(p, config, e.seal.sites)
+
+    def check_seal_sites(self, p: Partition, config: ConfiguredSeal,
+                         got: tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]] | None
+                         ) -> None:
+        """The patch-site tables the decoder searches: sorted (its binary search finds only
+        what is in order), inside the text, and the kernel's site file's, compared by digest."""
+        if got is None:
+            self.add("seal-sites-mismatch", p.name, "the patch-site tables are not readable")
+            return
+        jumps, targets, ftrace = got
+        text_size = config.ranges[0][1]
+        for what, values in (("jump sites", jumps), ("ftrace sites", ftrace)):
+            if any(b <= a for a, b in zip(values, values[1:], strict=False)):
+                self.add("seal-sites-mismatch", p.name, f"the {what} are not strictly "
+                         "increasing: the decoder's binary search would miss some")
+        outside = [v for v in (*jumps, *targets, *ftrace) if v >= text_size or v % 4]
+        if outside:
+            self.add("seal-sites-mismatch", p.name, f"site or target {outside[0]:#x} is not an "
+                     f"instruction of the {text_size:#x}-byte text")
+        image = kernelsites.KernelSites(tuple(zip(jumps, targets, strict=True)), ftrace)
+        want = kernelsites.KernelSites(*config.sites)
+        have, expect = (kernelsites.digest(s.encode()) for s in (image, want))
+        if have != expect:
+            self.add("seal-sites-mismatch", p.name, f"the image's patch sites ({len(jumps)} "
+                     f"static keys, {len(ftrace)} ftrace calls, SHA-256 {have[:16]}...) are not "
+                     f"the kernel's site file's ({len(want.jumps)}, {len(want.ftrace)}, "
+                     f"{expect[:16]}...)")
+
     def check_seal_fields(self, p: Partition, want: tuple[tuple[int, int, int], ...],
                           got: dict[str, int] | None) -> None:
         """The patch path's text (IPA, size and the PA EL2 writes at) and the probe's rodata

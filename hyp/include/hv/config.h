@@ -119,6 +119,15 @@ struct hv_integrity {
      * execute-never at EL1 (stage-2 XN[1:0] = 0b01, FEAT_XNX); an EL1 fetch fault there is a
      * violation, and the partition does not start on a CPU without FEAT_XNX. */
     uint32_t strict;
+    /* The kernel's own patch sites (scripts/kernel-layout, IMAGE.sites), offsets from
+     * text_ipa, strictly increasing: the only words patched besides bl_sites. At
+     * jump_sites[i] (a static key) only NOP and B to jump_targets[i]; at ftrace_sites[i] (a
+     * traced function's call) only NOP and BL to bl_targets. */
+    const uint32_t *jump_sites;
+    const uint32_t *jump_targets;
+    const uint32_t *ftrace_sites;
+    uint32_t njumps;
+    uint32_t nftrace_sites;
 };
 
 struct hv_partition {
