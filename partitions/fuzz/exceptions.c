@@ -13,7 +13,8 @@
 #define EC_WATCH_CUR 0x35
 #define SPSR_D       (1UL << 9)
 #define SPSR_SS      (1UL << 21)
-#define TIMER_PPI    27
+#define VTIMER_PPI   27
+#define PTIMER_PPI   30
 #define UARTIMSC     0x38
 
 /* Returns where to resume. */
@@ -77,27 +78,24 @@ void fz_arm_doorbells(void)
     }
 }
 
-/* Quieten the source of an interrupt just taken. A level-sensitive line that stays high is
- * taken again as soon as it is completed: a handler that only completes it keeps its vCPU in
- * the IRQ window for good (the guest livelocks itself; the hypervisor only delivers). Sources
- * it knows are masked or cleared at the device; any other interrupt but an SGI (edge, sent
- * once) is disabled at the distributor, so that no line the random writes enabled can stop
- * the run before its deadline. Returns 1 for a channel's doorbell. */
+/* Quieten the device behind an interrupt just taken. A level-sensitive line that stays high
+ * is signalled again as soon as it is completed: a handler that only completes it keeps its
+ * vCPU in the IRQ window for good (the guest livelocks itself; the hypervisor only delivers).
+ * So every source of this partition that can hold a line high is masked or cleared here: both
+ * EL1 timers, the virtual UART, the passed-through UART, each channel's doorbell. Nothing else
+ * is: an interrupt with no device behind it (SGIs, ISPENDR) that keeps coming back is the
+ * hypervisor's fault, and the run's hang reports it. Returns 1 for a channel's doorbell. */
 static int quieten(uint32_t intid)
 {
-    if (intid == TIMER_PPI) {
+    if (intid == VTIMER_PPI)
         __asm__ volatile("msr cntv_ctl_el0, %0" : : "r"(2UL)); /* masked */
-        return 0;
-    }
-    if (intid == VUART_SPI) {
+    else if (intid == PTIMER_PPI)
+        __asm__ volatile("msr cntp_ctl_el0, %0" : : "r"(2UL));
+    else if (intid == VUART_SPI)
         mmio_write32(VUART_IPA + UARTIMSC, 0);
-        return 0;
-    }
 #ifdef HVCFG_UART_BASE
-    if (intid == OWN_SPI) {
+    else if (intid == OWN_SPI)
         mmio_write32(HVCFG_UART_BASE + UARTIMSC, 0);
-        return 0;
-    }
 #endif
     for (int k = 0; k < FZ_DOORBELLS; k++) {
         if (fz_channels[k].doorbell_intid == intid) {
@@ -105,8 +103,6 @@ static int quieten(uint32_t intid)
             return 1;
         }
     }
-    if (intid >= 16)
-        mmio_write32(D(GICD_ICENABLER + intid / 32 * 4), 1u << (intid % 32));
     return 0;
 }
 
