@@ -45,6 +45,11 @@ class FuzzRun:
             out[name] = out.get(name, 0) + int(n)
         return out
 
+    def summary_count(self, name: str) -> int:
+        """A counter of the summary lines (`... irqs N ...`), summed over every incarnation."""
+        return sum(int(n) for n in re.findall(rf"^fuzz: .*: actions .* {name} (\d+) ",
+                                             self.fuzz_log, re.M))
+
     def failures(self, beats: int, worst_bound_us: int) -> list[str]:
         """Everything the hypervisor got wrong in this run (empty: contained)."""
         out = [f"hypervisor: {line}" for line in re.findall(r"^\[hyp\] (?:PANIC.*|  .*)$",

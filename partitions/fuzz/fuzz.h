@@ -31,6 +31,12 @@
 #define FUZZ_END_RACE 1
 #endif
 
+/* 1: every IRQ window first raises the channels' doorbell lines toward vCPU 0 (exceptions.c):
+ * level lines that stay high until its handler quietens them; tests/test_fuzz.py */
+#ifndef FUZZ_ARM_DOORBELLS
+#define FUZZ_ARM_DOORBELLS 0
+#endif
+
 /* The board gives these (partition defines): pages the fuzzer aims at. */
 #ifndef VICTIM_IPA
 #define VICTIM_IPA 0x41100000UL     /* the victim's RAM: not mapped for the fuzzer */
@@ -84,6 +90,7 @@ struct fz_cpu {
     uint64_t actions;
     uint64_t kinds[K_NKINDS];
     uint64_t faults, ec_seen, irqs, violations;
+    uint64_t doorbell_irqs;         /* of irqs: a channel's doorbell (exceptions.c) */
     enum fz_kind last_kind;         /* of the action under way */
     uint64_t last_args[3];          /* and what it was given (the kinds that record it) */
     uint32_t forms_targets[32];     /* bit t of word f: memory form f reached target t */
@@ -168,6 +175,7 @@ enum fz_kind fz_mem_action(struct fz_cpu *c);
 enum fz_kind fz_device_action(struct fz_cpu *c);
 enum fz_kind fz_sysreg_action(struct fz_cpu *c);
 void fz_cpu_on_then_off(struct fz_cpu *c) __attribute__((noreturn));
+void fz_arm_doorbells(void);
 
 /* entry.S, sysregs.S */
 #define FZ_NFORMS 32

@@ -44,7 +44,8 @@ const struct fz_channel fz_channels[HVCFG_CHANNEL_COUNT] = HVCFG_CHANNELS;
 /* The counts of this incarnation, all vCPUs together (their state is in shared RAM). */
 void fz_summary(const char *why)
 {
-    uint64_t actions = 0, faults = 0, irqs = 0, violations = 0, ecs = 0, kinds[K_NKINDS];
+    uint64_t actions = 0, faults = 0, irqs = 0, doorbells = 0, violations = 0, ecs = 0;
+    uint64_t kinds[K_NKINDS];
     uint32_t combos = 0;
 
     for (int k = 0; k < K_NKINDS; k++)
@@ -54,6 +55,7 @@ void fz_summary(const char *why)
         actions += c->actions;
         faults += c->faults;
         irqs += c->irqs;
+        doorbells += c->doorbell_irqs;
         violations += c->violations;
         ecs |= c->ec_seen;
         for (int k = 0; k < K_NKINDS; k++)
@@ -66,8 +68,9 @@ void fz_summary(const char *why)
         for (; m; m &= m - 1)
             combos++;
     }
-    FZ_LOG("fuzz: %s: actions %lu faults %lu irqs %lu violations %lu ecs 0x%lx mem_combos %u", why,
-           actions, faults, irqs, violations, ecs, combos);
+    FZ_LOG("fuzz: %s: actions %lu faults %lu irqs %lu doorbell_irqs %lu violations %lu ecs 0x%lx "
+           "mem_combos %u",
+           why, actions, faults, irqs, doorbells, violations, ecs, combos);
     for (int k = 0; k < K_NKINDS; k++)
         if (kinds[k])
             FZ_LOG("fuzz: kind %s %lu", fz_kind_names[k], kinds[k]);
@@ -89,6 +92,8 @@ static enum fz_kind one_action(struct fz_cpu *c, uint32_t self)
          * time the CPU interface is enabled and the virtual timer fires into it first. */
         int timer = fz_below(&c->rng, 2);
         FZ_BEGIN(c, K_IRQ_WINDOW, "irq window timer %d", timer);
+        if (FUZZ_ARM_DOORBELLS)
+            fz_arm_doorbells();
         if (timer) {
             mmio_write32(HVCFG_GICC_BASE + 0x0, 1); /* GICC_CTLR */
             mmio_write32(HVCFG_GICC_BASE + 0x4, 0xff); /* GICC_PMR */
