@@ -286,6 +286,14 @@ MUTATIONS = {
     "probe looks at another page": ("seal-ranges-mismatch", lambda m: m.set_u64(
         m.integrity() + m.field("hv_integrity", "rodata_ipa"),
         m.u64(m.integrity() + m.field("hv_integrity", "rodata_ipa")) + 0x1000)),
+    # Red team 7: the probe finds the kernel through vectors_offset (a wrong one never seals),
+    # and on_violation is the configured policy (a changed one silently softens a refusal).
+    "probe looks for the vectors elsewhere": ("seal-ranges-mismatch", lambda m: m.set_u64(
+        m.integrity() + m.field("hv_integrity", "vectors_offset"),
+        m.u64(m.integrity() + m.field("hv_integrity", "vectors_offset")) + 0x1000)),
+    "refusals handled by another policy": ("seal-ranges-mismatch", lambda m: m.set_u32(
+        m.integrity() + m.field("hv_integrity", "on_violation"),
+        (m.u64(m.integrity() + m.field("hv_integrity", "on_violation")) & 0xFFFFFFFF) ^ 3)),
     # the kernel's own patch sites (docs/integrity.md): what the decoder may write where
     "a static key branches elsewhere": ("seal-sites-mismatch", lambda m: m.set_u32(
         m.site_table("jump_targets"), 0x180)),

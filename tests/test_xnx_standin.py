@@ -75,7 +75,7 @@ def test_strict_partition_is_not_started_on_a_core_without_feat_xnx(tmp_path: Pa
     """The board says `max`, QEMU runs a Cortex-A53 (the wrong hardware for the build): the
     hypervisor reads ID_AA64MMFR1_EL1.XNX and does not start the partition; the others run."""
     out = run(tmp_path, "block", extra=("--qemu-arg=-cpu", "--qemu-arg=cortex-a53"))
-    assert re.search(r"\[hyp\] k: integrity: sealed-strict needs FEAT_XNX, which this CPU "
+    assert re.search(r"\[hyp\] k: integrity: sealed-strict needs FEAT_XNX, which CPU 0 "
                      r"lacks \(ID_AA64MMFR1_EL1.XNX = 0\).* -> not started", out), out
     assert not lines_of(out) and "k: loaded" not in out
     assert beats(out) == ["1", "2", "3", "4", "5"]

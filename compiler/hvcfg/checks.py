@@ -202,8 +202,10 @@ def _partition_overlaps(system: System) -> list[Diagnostic]:
     out = []
     for i, b in enumerate(regions):
         for a in regions[:i]:
-            if a.part is not b.part and overlaps(a.region.base, a.region.end,
-                                                  b.region.base, b.region.end):
+            # One partition's own regions too: a second IPA for the same physical memory
+            # would be an alias around any per-region permission, e.g. a writable view of a
+            # sealed kernel's text (red team 7)
+            if overlaps(a.region.base, a.region.end, b.region.base, b.region.end):
                 out.append(error("E020", f"{b} overlaps {a}", b.region.pos,
                                  related=[Related(f"{a}", a.region.pos)]))
     return out

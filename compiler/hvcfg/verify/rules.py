@@ -135,7 +135,10 @@ class SealEntry:
     sites: tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]] | None = None
 
 
-SEAL_FIELDS = ("text_ipa", "text_size", "text_pa", "rodata_ipa", "rodata_size")
+# on_violation is 32 bits wide (_member reads member_sizes from DWARF); the seal probe finds the
+# kernel through vectors_offset (red team 7: neither was checked)
+SEAL_FIELDS = ("text_ipa", "text_size", "text_pa", "rodata_ipa", "rodata_size",
+               "vectors_offset", "on_violation")
 
 
 @dataclass(frozen=True)
@@ -339,6 +342,8 @@ class ConfiguredSeal:
     el1_exec: tuple[tuple[int, int], ...] = ()      # [start, end) IPAs EL1 executes (strict)
     # the kernel's patch sites (its site file), as the image's tables hold them
     sites: tuple[tuple[tuple[int, int], ...], tuple[int, ...]] = ((), ())
+    vectors_offset: int = 0         # VBAR_EL1 minus this is the kernel's VA of the text
+    on_violation: int = 0           # index in integrity.VIOLATION_ACTIONS (HV_SEAL_*)
 
 
 def configured_seal(p: Partition) -> ConfiguredSeal | None:
@@ -367,7 +372,9 @@ def configured_seal(p: Partition) -> ConfiguredSeal | None:
                            tuple(ipa + o for o in lay.symbol_offsets(integrity.BL_SITES))),
                           strict, lay.el1_exec(ipa) if strict else (),
                           (tuple((s - text, t - text) for s, t in sites.jumps),
-                           tuple(s - text for s in sites.ftrace)))
+                           tuple(s - text for s in sites.ftrace)),
+                          lay.symbols["vectors"] - text,
+                          integrity.VIOLATION_ACTIONS.index(p.integrity.on_violation))
 
 
 def _read_emulated(img: ElfImage, lay: StructLayout, base: int) -> Emulated | None:
@@ -798,7 +805,8 @@ class Verifier:
                 self.add("seal-ranges-mismatch", p.name, "the BL targets and sites the image "
                          f"allows ({e.seal.bl}) are not the kernel layout's ftrace symbols")
             if want is not None and e.seal is not None:
-                self.check_seal_fields(p, want, e.seal.fields)
+                assert config is not None
+                self.check_seal_fields(p, config, e.seal.fields)
                 assert config is not None and p.integrity is not None
                 # unreadable (an image from before the field) is a finding only where it counts
                 if (config.strict if e.seal.strict is None
@@ -838,16 +846,19 @@ class Verifier:
                      f"the kernel's site file's ({len(want.jumps)}, {len(want.ftrace)}, "
                      f"{expect[:16]}...)")
 
-    def check_seal_fields(self, p: Partition, want: tuple[tuple[int, int, int], ...],
+    def check_seal_fields(self, p: Partition, config: ConfiguredSeal,
                           got: dict[str, int] | None) -> None:
         """The patch path's text (IPA, size and the PA EL2 writes at) and the probe's rodata
-        page are the layout's, the PA the partition's own RAM under that text (red team 5)."""
-        (text_ipa, text_size, _), (rodata_ipa, rodata_size, _) = want[0], want[1]
+        page are the layout's, the PA the partition's own RAM under that text (red team 5);
+        the probe's vectors offset is the layout's and the refusal policy the configuration's
+        (red team 7: a wrong offset never seals, a wrong policy silently softens it)."""
+        (text_ipa, text_size, _), (rodata_ipa, rodata_size, _) = config.ranges[0], config.ranges[1]
         region = next((r for r in p.memory
                        if r.ipa <= text_ipa and text_ipa + text_size <= r.ipa_end), None)
         expect = {"text_ipa": text_ipa, "text_size": text_size,
                   "text_pa": None if region is None else region.base + text_ipa - region.ipa,
-                  "rodata_ipa": rodata_ipa, "rodata_size": rodata_size}
+                  "rodata_ipa": rodata_ipa, "rodata_size": rodata_size,
+                  "vectors_offset": config.vectors_offset, "on_violation": config.on_violation}
         if got is None:
             self.add("seal-ranges-mismatch", p.name, "the patch path's text and the probe's "
                      "rodata (hv_integrity) are not readable")
@@ -856,7 +867,8 @@ class Verifier:
                  for k, v in expect.items() if got[k] != v]
         if wrong:
             self.add("seal-ranges-mismatch", p.name, "hv_integrity says " + ", ".join(wrong) +
-                     ": the hypervisor would patch or probe elsewhere than the sealed kernel")
+                     ": the hypervisor would patch or probe elsewhere than the sealed kernel, "
+                     "or handle a refusal otherwise than configured")
 
     def walk_el2(self, regs: BootRegs) -> Walk | None:
         try:
