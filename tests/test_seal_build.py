@@ -227,8 +227,8 @@ def test_a_site_file_not_the_images_own_is_e092(tmp_path: Path, forged: str) -> 
 
 def test_the_images_tables_outside_the_text_or_image(tmp_path: Path) -> None:
     """Entries outside [_stext, _etext) (init text, freed) are no sites, as kernel-layout
-    selects them; bounds that are no table of the Image are E092, not a traceback (bounds
-    past the Image are a malformed layout, E085)."""
+    selects them; bounds that are no table of the Image's data (reversed, a partial entry, in
+    the text) are E092, not a traceback (bounds past the Image are a malformed layout, E085)."""
     path = board(tmp_path)
     image = tmp_path / "kernel.bin"
     shutil.copy(KERNEL, image)
@@ -238,12 +238,16 @@ def test_the_images_tables_outside_the_text_or_image(tmp_path: Path) -> None:
     analyse(path, tmp_path / "b")
     lay = kernel_layout_path(image)
     doc = json.loads(lay.read_text())
-    doc["symbols"]["__rela_end"] = doc["symbols"]["__rela_start"] - 8
-    lay.write_text(json.dumps(doc))
-    with pytest.raises(ConfigError) as exc:
-        analyse(path, tmp_path / "b")
-    assert [d.code for d in exc.value.diagnostics] == ["E092"]
-    assert "cannot be read" in exc.value.diagnostics[0].message
+    symbols = doc["symbols"]
+    for name, value in (("__rela_end", symbols["__rela_start"] - 8),         # reversed
+                        ("__stop___jump_table", symbols["__stop___jump_table"] - 8),  # a half
+                        ("__start_mcount_loc", 0x800)):                      # in the text
+        lay.write_text(json.dumps({**doc, "symbols": {**symbols, name: value}}))
+        with pytest.raises(ConfigError) as exc:
+            analyse(path, tmp_path / "b")
+        assert [d.code for d in exc.value.diagnostics] == ["E092"]
+        assert "cannot be read" in exc.value.diagnostics[0].message
+        assert name in exc.value.diagnostics[0].message
 
 
 def test_the_real_kernels_site_file_is_its_images_own() -> None:

@@ -105,18 +105,21 @@ def from_image(image: bytes, symbols: dict[str, int], text_va: int, text: tuple[
     """The patch sites the Image's own tables declare, offsets from `_text`: `symbols` are the
     layout's (offsets of the TABLES bounds, GRAPH_SITE where the kernel has one), `text_va` the
     link-time address of `_text`, `text` (`_stext`, `_etext`). ValueError if a bound is
-    missing or outside the Image."""
-    def span(names: tuple[str, str]) -> bytes:
+    missing, or a table not whole 8-aligned entries of the Image's data after the text."""
+    def span(names: tuple[str, str], entry: int) -> bytes:
+        """The table between two symbols: whole entries, data of the Image past the text."""
         if any(n not in symbols for n in names):
             raise ValueError(f"the layout has no {names[0]}/{names[1]}")
         lo, hi = symbols[names[0]], symbols[names[1]]
-        if not 0 <= lo <= hi <= len(image):
-            raise ValueError(f"{names[0]}..{names[1]} [{lo:#x}, {hi:#x}) is not in the "
-                             f"{len(image):#x}-byte Image")
+        if not text[1] <= lo <= hi <= len(image) or lo % 8 or (hi - lo) % entry:
+            raise ValueError(f"{names[0]}..{names[1]} [{lo:#x}, {hi:#x}) is not a table of "
+                             f"{entry}-byte entries in the {len(image):#x}-byte Image past "
+                             f"its text (which ends at {text[1]:#x})")
         return image[lo:hi]
 
-    jumps = jump_entries(span(JUMP_TABLE), symbols[JUMP_TABLE[0]])
-    entries = mcount_entries(span(MCOUNT_LOC), text_va + symbols[MCOUNT_LOC[0]], [span(RELA_DYN)])
+    jumps = jump_entries(span(JUMP_TABLE, JUMP_ENTRY.size), symbols[JUMP_TABLE[0]])
+    entries = mcount_entries(span(MCOUNT_LOC, 8), text_va + symbols[MCOUNT_LOC[0]],
+                             [span(RELA_DYN, RELA.size)])
     graph = ((symbols[GRAPH_SITE[0]], symbols[GRAPH_SITE[1]])
              if all(n in symbols for n in GRAPH_SITE) else None)
     return select(jumps, (e - text_va for e in entries), text, graph)
