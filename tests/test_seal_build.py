@@ -28,6 +28,7 @@ TEXT, RODATA = (0x0, 0x1000), (0x1000, 0x2000)
 NO_SITES = kernelsites.NO_SITES
 # two static keys and three ftrace calls, the last at the text's last word
 SITES = kernelsites.KernelSites(((0x100, 0x200), (0x300, 0x104)), (0x400, 0x800, 0xFFC))
+TEXT_VA = 0xFFFF800008000000        # where a stand-in's _text is linked (arm64's KIMAGE_VADDR)
 
 BOARD = """\
 board:
@@ -48,17 +49,40 @@ partitions:
 """
 
 
+def with_tables(data: bytes, sites: kernelsites.KernelSites) -> tuple[bytes, dict[str, int]]:
+    """`data` with the tables that declare `sites` appended as a linker lays them out in an
+    arm64 Image (a relative `__jump_table`, a zeroed `__mcount_loc` and the `.rela.dyn`
+    relocations that fill it in; a function's entry is its ftrace site - 4), and their
+    bounds as layout symbols."""
+    at = -len(data) % 16 + len(data)
+    jump = b"".join(kernelsites.JUMP_ENTRY.pack(s - (at + 16 * i), t - (at + 16 * i + 4), 0)
+                    for i, (s, t) in enumerate(sites.jumps))
+    mcount = at + len(jump)
+    rela = b"".join(kernelsites.RELA.pack(TEXT_VA + mcount + 8 * i,
+                                          kernelsites.R_AARCH64_RELATIVE, TEXT_VA + f - 4)
+                    for i, f in enumerate(sites.ftrace))
+    rela_at = mcount + 8 * len(sites.ftrace)
+    bounds = (at, mcount, mcount, rela_at, rela_at, rela_at + len(rela))
+    tables = jump + bytes(8 * len(sites.ftrace)) + rela
+    return (data.ljust(at, b"\0") + tables,
+            dict(zip(kernelsites.JUMP_TABLE + kernelsites.MCOUNT_LOC + kernelsites.RELA_DYN,
+                     bounds, strict=True)))
+
+
 def write_layout(image: Path, text: tuple[int, int], rodata: tuple[int, int],
                  hashed_from: int, symbols: dict[str, int] | None = None,
-                 sites: kernelsites.KernelSites = NO_SITES) -> None:
+                 sites: kernelsites.KernelSites = NO_SITES,
+                 file_sites: kernelsites.KernelSites | None = None) -> None:
     """A kernel layout and patch sites for a stand-in Image, as scripts/kernel-layout writes
-    them for Linux."""
-    data = image.read_bytes()
-    encoded = sites.encode()
+    them for Linux: the Image gets tables declaring `sites` (with_tables), the site file
+    `file_sites` (default: the same)."""
+    data, bounds = with_tables(image.read_bytes(), sites)
+    image.write_bytes(data)
+    encoded = (sites if file_sites is None else file_sites).encode()
     kernelsites.sites_path(image).write_bytes(encoded)
     doc = {"format": integrity.LAYOUT_FORMAT, "kernel": "stand-in", "from": "a test",
-           "image_sha256": hashlib.sha256(data).hexdigest(),
-           "symbols": {"vectors": 0x800, **(symbols or {})},
+           "text_va": TEXT_VA, "image_sha256": hashlib.sha256(data).hexdigest(),
+           "symbols": {"vectors": 0x800, **bounds, **(symbols or {})},
            "text": {"start": text[0], "end": text[1], "hashed_from": hashed_from,
                     "sha256": hashlib.sha256(data[hashed_from:text[1]]).hexdigest()},
            "rodata": {"start": rodata[0], "end": rodata[1]},
@@ -161,6 +185,127 @@ def test_a_missing_or_corrupt_site_file_is_e092_naming_it(tmp_path: Path, corrup
     assert says in errors[0].message and str(sites) in errors[0].message, errors[0].message
     assert errors[0].pos is not None
     assert errors[0].pos.line == BOARD[:BOARD.index("integrity:")].count("\n") + 1
+
+
+# Site files that are well-formed and recorded in the layout (sites.sha256 updated) but declare
+# other sites than the stand-in Image's own tables (SITES): red team 7, F1
+FORGED = {
+    # the reviewer's case: a NOP (then a BL) named by no __jump_table entry, target +8
+    "an extra static key": (SITES.jumps + ((0x500, 0x508),), SITES.ftrace,
+                            "jump site (0x500, target 0x508) is declared by the file but not "
+                            "by the Image's tables"),
+    "a static key retargeted": (((0x100, 0x208),) + SITES.jumps[1:], SITES.ftrace,
+                                "jump site (0x100, target 0x200) is in the Image's tables but "
+                                "not in the file"),
+    "a static key missing": (SITES.jumps[1:], SITES.ftrace, "jump site (0x100, target 0x200) "
+                             "is in the Image's tables but not in the file"),
+    "an extra ftrace site": (SITES.jumps, (0x400, 0x600, 0x800, 0xFFC), "ftrace site 0x600 is "
+                             "declared by the file but not by the Image's tables"),
+    "an ftrace site missing": (SITES.jumps, (0x400, 0xFFC), "ftrace site 0x800 is in the "
+                               "Image's tables but not in the file"),
+}
+
+
+@pytest.mark.parametrize("forged", FORGED, ids=list(FORGED))
+def test_a_site_file_not_the_images_own_is_e092(tmp_path: Path, forged: str) -> None:
+    """The site file may declare exactly what the Image's own __jump_table and __mcount_loc
+    declare in [_stext, _etext): an extra site (which root could flip to `B +8` or to a BL into
+    ftrace once sealed), a missing or retargeted one is E092 naming the file and the site."""
+    path = board(tmp_path)
+    jumps, ftrace, says = FORGED[forged]
+    image = tmp_path / "kernel.bin"
+    shutil.copy(KERNEL, image)
+    write_layout(image, TEXT, RODATA, 0x100, sites=SITES,
+                 file_sites=kernelsites.KernelSites(jumps, ftrace))
+    with pytest.raises(ConfigError) as exc:
+        analyse(path, tmp_path / "b")
+    errors = exc.value.diagnostics
+    assert [d.code for d in errors] == ["E092"], errors
+    sites = kernelsites.sites_path(image)
+    assert says in errors[0].message and str(sites) in errors[0].message, errors[0].message
+
+
+def test_the_images_tables_outside_the_text_or_image(tmp_path: Path) -> None:
+    """Entries outside [_stext, _etext) (init text, freed) are no sites, as kernel-layout
+    selects them; bounds that are no table of the Image's data (reversed, a partial entry, in
+    the text) are E092, not a traceback (bounds past the Image are a malformed layout, E085)."""
+    path = board(tmp_path)
+    image = tmp_path / "kernel.bin"
+    shutil.copy(KERNEL, image)
+    write_layout(image, TEXT, RODATA, 0x100,
+                 sites=kernelsites.KernelSites(((0x80, 0x84),) + SITES.jumps, (0x40,)
+                                               + SITES.ftrace), file_sites=SITES)
+    analyse(path, tmp_path / "b")
+    lay = kernel_layout_path(image)
+    doc = json.loads(lay.read_text())
+    symbols = doc["symbols"]
+    for name, value in (("__rela_end", symbols["__rela_start"] - 8),         # reversed
+                        ("__stop___jump_table", symbols["__stop___jump_table"] - 8),  # a half
+                        ("__start_mcount_loc", 0x800)):                      # in the text
+        lay.write_text(json.dumps({**doc, "symbols": {**symbols, name: value}}))
+        with pytest.raises(ConfigError) as exc:
+            analyse(path, tmp_path / "b")
+        assert [d.code for d in exc.value.diagnostics] == ["E092"]
+        assert "cannot be read" in exc.value.diagnostics[0].message
+        assert name in exc.value.diagnostics[0].message
+
+
+def test_the_real_kernels_site_file_is_its_images_own() -> None:
+    """Debian's kernel (scripts/kernel-layout): the site file is what the Image declares."""
+    image = ROOT / "build" / "guests" / "linux" / "Image"
+    path = kernel_layout_path(image)
+    if not path.is_file() or json.loads(path.read_text()).get("format") != \
+            integrity.LAYOUT_FORMAT:
+        pytest.skip("no kernel layout of this format: scripts/kernel-layout derives it")
+    data = image.read_bytes()
+    lay = integrity.read_layout(kernel_layout_path(image), len(data))
+    sites = lay.read_sites(image, data)
+    assert len(sites.jumps) > 1000 and len(sites.ftrace) > 10000
+    assert lay.image_sites(data) == sites
+
+
+def test_verify_derives_the_sites_from_the_packaged_image(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    """`hvcfg verify` does not trust the compiler: an image built (by a compiler that did not
+    bind the sites) with the reviewer's forged site file is a finding, though its tables are
+    the site file's."""
+    path = board(tmp_path)
+    image = tmp_path / "kernel.bin"
+    shutil.copy(KERNEL, image)
+    forged = kernelsites.KernelSites(SITES.jumps + ((0x500, 0x508),), SITES.ftrace + (0x1000 - 8,))
+    forged = kernelsites.KernelSites(forged.jumps, tuple(sorted(forged.ftrace)))
+    write_layout(image, TEXT, RODATA, 0x100, sites=SITES, file_sites=forged)
+    with monkeypatch.context() as mp:
+        mp.setattr(integrity.KernelLayout, "image_sites", lambda self, data: forged)
+        built = pipeline.build(path, tmp_path / "build")
+    found = [f for f in verify_elf(built.elf, built.analysis.system).findings
+             if f.name == "seal-sites-mismatch"]
+    assert len(found) == 1 and "packaged Image's own" in found[0].message, found
+    assert ("jump site (0x500, target 0x508) is declared by the hypervisor's tables but not by "
+            "the Image's" in found[0].message), found
+
+
+PLANTED = {
+    "a static key moved": ("jump_sites", 0, 0x104, "jump site (0x100, target 0x200) is in the "
+                           "Image's tables but not in the hypervisor's tables"),
+    "an ftrace site moved": ("ftrace_sites", 4, 0x600, "ftrace site 0x600 is declared by the "
+                             "hypervisor's tables but not by the Image's"),
+}
+
+
+@pytest.mark.parametrize("planted", PLANTED, ids=list(PLANTED))
+def test_verify_catches_a_site_planted_in_the_image(built, tmp_path: Path, planted: str) -> None:
+    """A site moved to a word the Image does not declare is caught by the derivation from the
+    packaged Image (and by the comparison with the site file), naming the first differing
+    site."""
+    table, at, value, says = PLANTED[planted]
+    m = Image(built, tmp_path / "hyp.elf")
+    m.set_u32(m.site_table(table) + at, value)
+    m.save()
+    found = [f.message for f in verify_elf(m.path, m.system).findings
+             if f.name == "seal-sites-mismatch"]
+    assert any("packaged Image's own" in f and says in f for f in found), found
 
 
 def test_site_file_round_trip_and_limits() -> None:

@@ -24,7 +24,7 @@ from . import kernelsites, tables
 from .diagnostics import CODES, Diagnostic, Related, error, warning
 from .model import PAGE, Partition, System, kernel_layout_path
 
-LAYOUT_FORMAT = 5
+LAYOUT_FORMAT = 6
 TEXT = "text"                   # the only kind the hypervisor patches
 RODATA = "rodata"
 # Both stay executable at stage 2: without FEAT_XNX stage-2 XN applies to EL0 too, and user
@@ -114,16 +114,33 @@ class KernelLayout:
     text_sha256: str
     symbols: dict[str, int]
     sites_sha256: str                       # of the patch sites next to the Image
+    text_va: int                            # the link-time address of _text
 
-    def read_sites(self, image: Path) -> kernelsites.KernelSites:
-        """The patch sites next to `image`, checked against the text and this layout:
-        OSError if there is no readable file, ValueError if it is malformed or (SitesMismatch)
-        another build's."""
-        data = kernelsites.sites_path(image).read_bytes()
-        sites = kernelsites.decode(data, self.spans[TEXT])
-        if kernelsites.digest(data) != self.sites_sha256:
-            raise SitesMismatch(f"its SHA-256 {kernelsites.digest(data)[:16]}... is not the "
+    def image_sites(self, data: bytes) -> kernelsites.KernelSites:
+        """The patch sites the Image `data`'s own `__jump_table` and `__mcount_loc` declare in
+        [_stext, _etext) (the hashed text: kernel-layout hashes from _stext); ValueError if the
+        layout's bounds of those tables are not usable."""
+        text = (self.hashed_from, self.spans[TEXT][1])
+        return kernelsites.from_image(data, self.symbols, self.text_va, text)
+
+    def read_sites(self, image: Path, data: bytes | None) -> kernelsites.KernelSites:
+        """The patch sites next to `image`, checked against the text, this layout and, unless
+        `data` (the Image's bytes) is None, the Image's own tables: OSError if there is no
+        readable file, ValueError if it is malformed, (SitesMismatch) another build's or
+        (SitesUnbound) not what the Image declares."""
+        raw = kernelsites.sites_path(image).read_bytes()
+        sites = kernelsites.decode(raw, self.spans[TEXT])
+        if kernelsites.digest(raw) != self.sites_sha256:
+            raise SitesMismatch(f"its SHA-256 {kernelsites.digest(raw)[:16]}... is not the "
                                 f"{self.sites_sha256[:16]}... its layout records")
+        if data is None:
+            return sites
+        try:
+            own = self.image_sites(data)
+        except ValueError as exc:
+            raise SitesUnbound(f"the Image's own tables cannot be read ({exc})") from None
+        if own != sites:
+            raise SitesUnbound(kernelsites.first_difference(sites, own))
         return sites
 
     def ranges(self, image_ipa: int) -> tuple[SealRange, ...]:
@@ -147,6 +164,10 @@ class KernelLayout:
 
 class SitesMismatch(ValueError):
     """A well-formed site file that is not the one the layout was derived with."""
+
+
+class SitesUnbound(ValueError):
+    """A site file that declares other sites than the Image's own tables (red team 7, F1)."""
 
 
 def _offset(value: object, what: str, limit: int) -> int:
@@ -192,8 +213,11 @@ def read_layout(path: Path, image_size: int) -> KernelLayout:
     sites = _table(doc, "sites").get("sha256")
     if not isinstance(sites, str):
         raise ValueError("sites.sha256 is not a string")
+    text_va = doc.get("text_va")
+    if isinstance(text_va, bool) or not isinstance(text_va, int) or not 0 <= text_va < 1 << 64:
+        raise ValueError(f"text_va is {text_va!r}, not a 64-bit address")
     return KernelLayout(str(doc.get("kernel")), spans, hashed_from, text["sha256"], symbols,
-                        sites)
+                        sites, text_va)
 
 
 def _check_tramp(symbols: dict[str, int], rodata: tuple[int, int]) -> None:
@@ -248,7 +272,7 @@ def load_seal(p: Partition, image: Path, image_ipa: int, is_kernel: bool
                             hint="the layout belongs to another kernel build; " + LAYOUT_HINT)]
     sites_at = kernelsites.sites_path(image)
     try:
-        sites = lay.read_sites(image)
+        sites = lay.read_sites(image, data)
     except FileNotFoundError:
         return None, [error("E092", f"partition '{p.name}': no kernel patch sites {sites_at} "
                             f"next to its Image (its layout {path.name} records them)", pos,
@@ -257,6 +281,10 @@ def load_seal(p: Partition, image: Path, image_ipa: int, is_kernel: bool
         return None, [error("E092", f"partition '{p.name}': the kernel patch sites {sites_at} "
                             f"are not the ones its layout {path} was derived with ({exc}): "
                             "another kernel build's", pos, hint=SITES_HINT)]
+    except SitesUnbound as exc:
+        return None, [error("E092", f"partition '{p.name}': the kernel patch sites {sites_at} "
+                            f"are not the ones {image.name}'s own __jump_table and "
+                            f"__mcount_loc declare: {exc}", pos, hint=SITES_HINT)]
     except (OSError, ValueError) as exc:
         return None, [error("E092", f"partition '{p.name}': the kernel patch sites {sites_at} "
                             f"are unreadable ({exc})", pos, hint=SITES_HINT)]

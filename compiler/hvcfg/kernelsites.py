@@ -15,11 +15,18 @@ the format is written down once. Little-endian, offsets from `_text`, both lists
 About 6,300 + 36,800 sites, 197 KB, for Debian's 6.1 cloud kernel. Binary rather than JSON
 because it is the hypervisor's table as it is (a JSON list would be twice the size); the
 layout records its SHA-256, which binds it to the layout and so (E086) to the Image.
+
+The sites are also derived again from the Image's own tables (`from_image`, with the bounds the
+layout records): `__jump_table` is position-independent, and `__mcount_loc`'s addresses are the
+addends of its R_AARCH64_RELATIVE relocations in the Image's `.rela.dyn`; `select` is the one
+rule both scripts/kernel-layout and that derivation apply, so a site file can declare only what
+the booted kernel's tables declare (E092).
 """
 from __future__ import annotations
 
 import hashlib
 import struct
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +34,15 @@ MAGIC = b"hvsites\x01"
 HEADER = struct.Struct("<8sII")
 JUMP = struct.Struct("<II")
 INSN = 4
+JUMP_ENTRY = struct.Struct("<iiq")      # arm64 `struct jump_entry`: {s32 code; s32 target; s64 key}
+RELA = struct.Struct("<QQQ")            # Elf64_Rela {r_offset; r_info; r_addend}, unsigned
+R_AARCH64_RELATIVE = 1027
+# Layout symbols (offsets from _text) bounding the tables the sites are derived from
+JUMP_TABLE = ("__start___jump_table", "__stop___jump_table")
+MCOUNT_LOC = ("__start_mcount_loc", "__stop_mcount_loc")
+RELA_DYN = ("__rela_start", "__rela_end")
+TABLES = JUMP_TABLE + MCOUNT_LOC + RELA_DYN
+GRAPH_SITE = ("ftrace_graph_call", "ftrace_graph_caller")   # a B site, where a kernel has one
 
 
 @dataclass(frozen=True)
@@ -43,6 +59,88 @@ class KernelSites:
 
 
 NO_SITES = KernelSites((), ())
+
+
+def jump_entries(table: bytes, at: int) -> list[tuple[int, int]]:
+    """(code, target) of each `__jump_table` entry in `table`, which lies at `at`: each field
+    is relative to its own address, so the result is in `at`'s units (VA or Image offset)."""
+    out = []
+    for off in range(0, len(table) - len(table) % JUMP_ENTRY.size, JUMP_ENTRY.size):
+        code, target, _key = JUMP_ENTRY.unpack_from(table, off)
+        out.append((at + off + code, at + off + 4 + target))
+    return out
+
+
+def mcount_entries(locs: bytes, at: int, relas: Iterable[bytes]) -> list[int]:
+    """The addresses `__mcount_loc` (u64 words at VA `at`) lists: a word, or for a relocatable
+    kernel (the words are zero) the addend of its R_AARCH64_RELATIVE relocation in `relas`."""
+    n = len(locs) // 8
+    found = dict(zip(range(at, at + 8 * n, 8), struct.unpack_from(f"<{n}Q", locs), strict=True))
+    for rela in relas:
+        for off in range(0, len(rela) - len(rela) % RELA.size, RELA.size):
+            r_offset, r_info, addend = RELA.unpack_from(rela, off)
+            if r_offset in found and r_info & 0xFFFFFFFF == R_AARCH64_RELATIVE:
+                found[r_offset] = addend
+    return list(found.values())
+
+
+def select(jumps: Iterable[tuple[int, int]], functions: Iterable[int], text: tuple[int, int],
+           graph: tuple[int, int] | None = None) -> KernelSites:
+    """The patch sites of the text [text[0], text[1]) (`_stext`, `_etext`: init text is freed)
+    among `__jump_table`'s (site, target) pairs and `__mcount_loc`'s function entries (the
+    call ftrace toggles is the second of -fpatchable-function-entry=2's NOPs: entry + 4), plus
+    ftrace's graph site; ValueError if one site has two targets."""
+    pairs: dict[int, int] = {}
+    for site, target in jumps:
+        if text[0] <= site < text[1] and pairs.setdefault(site, target) != target:
+            raise ValueError(f"jump site {site:#x} has two targets")
+    if graph is not None:
+        pairs[graph[0]] = graph[1]
+    return KernelSites(tuple(sorted(pairs.items())),
+                       tuple(sorted(f + INSN for f in set(functions) if text[0] <= f < text[1])))
+
+
+def from_image(image: bytes, symbols: dict[str, int], text_va: int, text: tuple[int, int]
+               ) -> KernelSites:
+    """The patch sites the Image's own tables declare, offsets from `_text`: `symbols` are the
+    layout's (offsets of the TABLES bounds, GRAPH_SITE where the kernel has one), `text_va` the
+    link-time address of `_text`, `text` (`_stext`, `_etext`). ValueError if a bound is
+    missing, or a table not whole 8-aligned entries of the Image's data after the text."""
+    def span(names: tuple[str, str], entry: int) -> bytes:
+        """The table between two symbols: whole entries, data of the Image past the text."""
+        if any(n not in symbols for n in names):
+            raise ValueError(f"the layout has no {names[0]}/{names[1]}")
+        lo, hi = symbols[names[0]], symbols[names[1]]
+        if not text[1] <= lo <= hi <= len(image) or lo % 8 or (hi - lo) % entry:
+            raise ValueError(f"{names[0]}..{names[1]} [{lo:#x}, {hi:#x}) is not a table of "
+                             f"{entry}-byte entries in the {len(image):#x}-byte Image past "
+                             f"its text (which ends at {text[1]:#x})")
+        return image[lo:hi]
+
+    jumps = jump_entries(span(JUMP_TABLE, JUMP_ENTRY.size), symbols[JUMP_TABLE[0]])
+    entries = mcount_entries(span(MCOUNT_LOC, 8), text_va + symbols[MCOUNT_LOC[0]],
+                             [span(RELA_DYN, RELA.size)])
+    graph = ((symbols[GRAPH_SITE[0]], symbols[GRAPH_SITE[1]])
+             if all(n in symbols for n in GRAPH_SITE) else None)
+    return select(jumps, (e - text_va for e in entries), text, graph)
+
+
+def first_difference(have: KernelSites, want: KernelSites, have_is: str = "the file") -> str:
+    """The first site where `have` (`have_is`: a site file) and `want` (the Image's tables)
+    differ."""
+    lists = (("jump site", list(have.jumps), list(want.jumps)),
+             ("ftrace site", [(f,) for f in have.ftrace], [(f,) for f in want.ftrace]))
+    for what, a, b in lists:
+        sa, sb = set(a), set(b)
+        differ = sorted(sa ^ sb)
+        if differ:
+            first = differ[0]
+            shown = (f"({first[0]:#x}, target {first[1]:#x})" if len(first) == 2
+                     else f"{first[0]:#x}")
+            return (f"{what} {shown} is " + (f"declared by {have_is} but not by the Image's "
+                                              "tables" if first in sa else
+                                              f"in the Image's tables but not in {have_is}"))
+    return "none"
 
 
 def sites_path(image: Path) -> Path:

@@ -344,6 +344,8 @@ class ConfiguredSeal:
     sites: tuple[tuple[tuple[int, int], ...], tuple[int, ...]] = ((), ())
     vectors_offset: int = 0         # VBAR_EL1 minus this is the kernel's VA of the text
     on_violation: int = 0           # index in integrity.VIOLATION_ACTIONS (HV_SEAL_*)
+    # its layout: check_seal_sites derives the sites again from the packaged Image's tables
+    layout: integrity.KernelLayout | None = None
 
 
 def configured_seal(p: Partition) -> ConfiguredSeal | None:
@@ -361,7 +363,9 @@ def configured_seal(p: Partition) -> ConfiguredSeal | None:
         raise VerifyError(f"the kernel layout of partition {p.name} is unreadable: {exc}") \
             from None
     try:
-        sites = lay.read_sites(image)
+        # not bound to the Image here: check_sites_bound derives the sites from the packaged
+        # Image and reports a difference as a finding
+        sites = lay.read_sites(image, None)
     except (OSError, ValueError) as exc:
         raise VerifyError(f"the kernel patch sites of partition {p.name} "
                           f"({kernelsites.sites_path(image)}) are unreadable: {exc}") from None
@@ -374,7 +378,7 @@ def configured_seal(p: Partition) -> ConfiguredSeal | None:
                           (tuple((s - text, t - text) for s, t in sites.jumps),
                            tuple(s - text for s in sites.ftrace)),
                           lay.symbols["vectors"] - text,
-                          integrity.VIOLATION_ACTIONS.index(p.integrity.on_violation))
+                          integrity.VIOLATION_ACTIONS.index(p.integrity.on_violation), lay)
 
 
 def _read_emulated(img: ElfImage, lay: StructLayout, base: int) -> Emulated | None:
@@ -823,7 +827,8 @@ class Verifier:
                          got: tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]] | None
                          ) -> None:
         """The patch-site tables the decoder searches: sorted (its binary search finds only
-        what is in order), inside the text, and the kernel's site file's, compared by digest."""
+        what is in order), inside the text, the kernel's site file's, compared by digest, and
+        exactly what the packaged Image's own __jump_table and __mcount_loc declare."""
         if got is None:
             self.add("seal-sites-mismatch", p.name, "the patch-site tables are not readable")
             return
@@ -845,6 +850,33 @@ class Verifier:
                      f"static keys, {len(ftrace)} ftrace calls, SHA-256 {have[:16]}...) are not "
                      f"the kernel's site file's ({len(want.jumps)}, {len(want.ftrace)}, "
                      f"{expect[:16]}...)")
+        self.check_sites_bound(p, config, image)
+
+    def check_sites_bound(self, p: Partition, config: ConfiguredSeal,
+                          image: kernelsites.KernelSites) -> None:
+        """The image's patch sites are the ones the Image it loads declares itself, derived
+        again here from the packaged blob (`.image.<name>`; the configured file without one)
+        with the layout's table bounds: not taken from the compiler or the site file."""
+        lay = config.layout
+        if lay is None:
+            return
+        sec = self.img.section(f".image.{ident(p.name)}")
+        blob = self.img.section_bytes(sec) if sec is not None else None
+        if blob is None and p.image.binary is not None:
+            blob = p.image.binary.read_bytes()
+        text = lay.spans[integrity.TEXT][0]
+        try:
+            own = lay.image_sites(blob or b"")
+        except ValueError as exc:
+            self.add("seal-sites-mismatch", p.name, "the patch sites cannot be derived from "
+                     f"the packaged Image's own tables: {exc}")
+            return
+        want = kernelsites.KernelSites(tuple((s - text, t - text) for s, t in own.jumps),
+                                       tuple(s - text for s in own.ftrace))
+        if image != want:
+            self.add("seal-sites-mismatch", p.name, "the image's patch sites are not the "
+                     "packaged Image's own (__jump_table, __mcount_loc): "
+                     + kernelsites.first_difference(image, want, "the hypervisor's tables"))
 
     def check_seal_fields(self, p: Partition, config: ConfiguredSeal,
                           got: dict[str, int] | None) -> None:
