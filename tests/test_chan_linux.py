@@ -71,7 +71,9 @@ def linux(tmp_path_factory):
 
 def test_linux_enumerates_one_ivshmem_function_per_channel(linux):
     child, log = linux
-    text = log.getvalue()
+    # The kernel's own log, not the console's copy: the hypervisor's per-partition console rate
+    # limit may suppress lines of the boot's bursts ("[hyp] linux: 5 lines suppressed").
+    text = shell(child, "dmesg | grep -E 'PCI|pci'")
     assert "PCI: OF: PROBE_ONLY enabled" in text
     for dev in range(3):
         assert f"pci 0000:00:0{dev}.0: [1af4:1110] type 00 class 0x050000" in text
