@@ -21,6 +21,56 @@ QEMU_WARNING = re.compile(r"qemu-system-aarch64:(?: warning: [^\r\n]*\r?\n)?"
                           r"|(?m:^ warning: [^\r\n]*\r?\n)")
 
 
+def hyp_define(header: str, name: str) -> int:
+    """A number the hypervisor defines in hyp/include/hv/`header` (read, never retyped)."""
+    text = (ROOT / "hyp" / "include" / "hv" / header).read_text()
+    m = re.search(rf"^#define {name}\s+(\d+)u?\b", text, re.M)
+    if not m:
+        raise LookupError(f"no #define {name} in hyp/include/hv/{header}")
+    return int(m.group(1))
+
+
+PREFIX = re.compile(r"^\[([\w.-]+)\] ")
+
+
+def console_digest(text: str, hyp_lines: int = 40, per_partition: int = 6) -> str:
+    """What a failed wait shows of the console: the hypervisor's last lines and each
+    partition's last few, since a hang's cause is rarely in the last characters (a heartbeat
+    partition next to it fills those)."""
+    lines = QEMU_WARNING.sub("", text).replace("\r", "").splitlines()
+    by_source: dict[str, list[str]] = {}
+    for line in lines:
+        m = PREFIX.match(line)
+        by_source.setdefault(m.group(1) if m else "(unprefixed)", []).append(line)
+    out = [f"console: {len(lines)} lines; the hypervisor's last {hyp_lines}:"]
+    out += by_source.pop("hyp", [])[-hyp_lines:]
+    for source, said in by_source.items():
+        out.append(f"-- {source}: {len(said)} lines, the last {per_partition}:")
+        out += said[-per_partition:]
+    return "\n".join(out)
+
+
+class ConsoleChild(pexpect.spawn):
+    """pexpect.spawn whose failed wait (EOF, timeout) carries console_digest of the whole run:
+    CI shows only the test report, so a hang must be diagnosable from it alone."""
+
+    def _failed(self, e: Exception) -> Exception:
+        log = self.logfile.getvalue() if isinstance(self.logfile, io.StringIO) else ""
+        return type(e)(f"{e}\n{console_digest(log)}")
+
+    def expect_list(self, *args, **kwargs):
+        try:
+            return super().expect_list(*args, **kwargs)
+        except (pexpect.EOF, pexpect.TIMEOUT) as e:
+            raise self._failed(e) from None
+
+    def expect_exact(self, *args, **kwargs):
+        try:
+            return super().expect_exact(*args, **kwargs)
+        except (pexpect.EOF, pexpect.TIMEOUT) as e:
+            raise self._failed(e) from None
+
+
 def spawn_run(board: str, build_dir: Path, timeout: int, uart_dir: Path | None = None,
               rebuild: bool = True, extra: Sequence[str] = ()) -> tuple[pexpect.spawn, io.StringIO]:
     """`hvcfg run BOARD` (QEMU bounded by `timeout` s too); returns the child and its log.
@@ -30,8 +80,8 @@ def spawn_run(board: str, build_dir: Path, timeout: int, uart_dir: Path | None =
     args += ["--uart-dir", str(uart_dir)] if uart_dir else []
     args += list(extra)
     log = io.StringIO()
-    child = pexpect.spawn(HVCFG, args, cwd=str(ROOT), encoding="utf-8", timeout=timeout,
-                          logfile=log)
+    child = ConsoleChild(HVCFG, args, cwd=str(ROOT), encoding="utf-8", timeout=timeout,
+                         logfile=log)
     return child, log
 
 

@@ -16,13 +16,15 @@ import re
 import pexpect
 import pytest
 
-from qemu_run import QEMU_WARNING, spawn_run
+from qemu_run import QEMU_WARNING, hyp_define, spawn_run
 from victim import ICOUNT, heartbeat
 
 pytestmark = pytest.mark.qemu
 
-BURST, PER_SECOND = 256, 64                 # hyp/include/hv/pconsole.h
-EVENT_BURST, EVENT_PER_SECOND = 16, 4       # hyp/include/hv/console.h
+BURST = hyp_define("pconsole.h", "HV_PCONSOLE_BURST")
+PER_SECOND = hyp_define("pconsole.h", "HV_PCONSOLE_PER_SECOND")
+EVENT_BURST = hyp_define("console.h", "HV_EVENT_BURST")
+EVENT_PER_SECOND = hyp_define("console.h", "HV_EVENT_PER_SECOND")
 ATTACK_S = 0.6 + 0.1                        # ATTACK_MS, then the attacker's 100 ms pause
 QEMU_SLICE_US = 100_000                     # QEMU's round-robin time slice under -icount
 

@@ -10,11 +10,11 @@ and keeps answering. One boot for all of it (Linux boots slowly under TCG)."""
 from __future__ import annotations
 
 import re
-import time
 
 import pexpect
 import pytest
 
+import linux_shell
 from qemu_run import ROOT, spawn_run
 from victim import heartbeat
 
@@ -25,18 +25,10 @@ pytestmark = pytest.mark.qemu
 
 
 def shell(child: pexpect.spawn, command: str, timeout: int = 60) -> str:
-    """Run a command in the guest shell; its output lines (without prefixes) and, last, its
+    """Run a command in the guest shell (linux_shell.run); its output lines and, last, its
     exit status as `rc=N`."""
-    line = f"{command}; echo __END__ rc=$?\n"
-    # in bursts the virtual UART's receive buffer takes (64 bytes: more typed at once is dropped)
-    for i in range(0, len(line), 32):
-        child.send(line[i:i + 32])
-        time.sleep(0.2)
-    child.expect(r"\n\[linux\] __END__ rc=(\d+)\r", timeout=timeout)
-    rc = child.match.group(1)
-    out = child.before.replace("\r", "").split("__END__ rc=$?\n", 1)[-1]
-    lines = [ln[len("[linux] "):] for ln in out.splitlines() if ln.startswith("[linux] ")]
-    return "\n".join(lines + [f"rc={rc}"])
+    out, rc = linux_shell.run(child, command, timeout)
+    return "\n".join([*out.splitlines(), f"rc={rc}"])
 
 
 def telemetry(child: pexpect.spawn) -> tuple[int, int, int]:

@@ -9,17 +9,16 @@ import io
 import json
 import re
 import subprocess
-import time
 from pathlib import Path
 
 import pexpect
 import pytest
 
+import linux_shell
 from qemu_run import ROOT, spawn_run
 
 GUESTS = ROOT / "build" / "guests" / "linux"
 TRACING = "/sys/kernel/tracing"
-CHUNK = 8
 SCHEDSTATS = "/proc/sys/kernel/sched_schedstats"
 BLOCKED = re.compile(r"\[hyp\] linux: integrity: write to sealed kernel (text|read-only data) "
                      r"at ipa=0x([0-9a-f]+) pc=0x[0-9a-f]+ blocked")
@@ -28,16 +27,8 @@ pytestmark = pytest.mark.qemu
 
 
 def shell(child: pexpect.spawn, command: str, timeout: int = 120) -> str:
-    """Run a command in the guest shell; its output lines (the console's `[linux] ` removed).
-    Typed in pieces: the virtual UART's receive FIFO drops what a busy guest has not read."""
-    line = f"{command}; echo __END__"
-    for i in range(0, len(line), CHUNK):
-        child.send(line[i:i + CHUNK])
-        time.sleep(0.2)
-    child.send("\r")
-    child.expect(r"\n\[linux\] __END__\r", timeout=timeout)
-    out = child.before.replace("\r", "").split("echo __END__\n", 1)[-1]
-    return "\n".join(ln[len("[linux] "):] for ln in out.splitlines() if ln.startswith("[linux] "))
+    """linux_shell.shell in 8-byte pieces: a guest tracing every function reads its UART slowly."""
+    return linux_shell.shell(child, command, timeout, chunk=8)
 
 
 def prepare() -> None:
@@ -111,14 +102,19 @@ def test_function_tracer_works(sealed):
 
 def test_function_graph_tracer_works(sealed):
     """function_graph: 6.1's arm64 ftrace has no ftrace_graph_call site; the graph tracer is
-    entered through ftrace_call (BL to the tracer) and the traced functions' calls."""
+    entered through ftrace_call (BL to the tracer) and the traced functions' calls. Only the
+    VFS's functions: graphing every function (the function tracer above patches them all)
+    slows the guest so much that on a loaded host its timer interrupt outlasts its period
+    ("hrtimer: interrupt took 8309648 ns") and Linux stopped answering for minutes."""
     child, log = sealed
     before = len(violations(log))
-    shell(child, "echo function_graph > current_tracer", timeout=300)
-    shell(child, "sleep 1; echo 0 > tracing_on")
-    out = shell(child, "grep -c '^ *[0-9]*) .*[|] *}' trace", timeout=300)
-    assert int(out.strip().splitlines()[-1]) > 100, out        # function returns were traced
-    shell(child, "echo nop > current_tracer", timeout=300)
+    shell(child, "echo 'vfs_*' > set_ftrace_filter; echo function_graph > current_tracer",
+          timeout=300)
+    shell(child, "sleep 1; cat /proc/version >/dev/null; echo 0 > tracing_on")
+    out = shell(child, "grep -c '^ *[0-9]*) .*[|] *vfs_[a-z_]*();' trace", timeout=300)
+    print("vfs calls graphed:", out)
+    assert int(out.strip().splitlines()[-1]) > 100, out        # calls and returns were traced
+    shell(child, "echo nop > current_tracer; echo > set_ftrace_filter", timeout=300)
     shell(child, "echo 1 > tracing_on")
     assert len(violations(log)) == before
 
