@@ -9,19 +9,21 @@
 #include "hv/console.h"
 
 /* A partition's output budget (console hypercall and virtual UART together), in units of up
- * to 64 characters: a line of n characters costs 1 + n / 64 units (a full 240-character line
- * 4). A burst of HV_PCONSOLE_BURST units, then HV_PCONSOLE_PER_SECOND units a second: 64 short
- * lines or 16 full ones a second, at most ~4.4 KB/s, under 40% of a 115200-baud UART, so one
- * partition cannot keep the console busy by itself. The burst holds a whole Debian boot log
- * three times over (about 300 units to /init, 320 on the Pi 4): a boot is output at once, and
- * with 256 units its last lines (/init's first) were dropped whenever the boot ran fast. It
- * bounds how much a partition prints before the rate applies, not how long others' lines wait
- * (one line each: the console lock is taken per line). Lines beyond it are dropped, counted
- * and summarised "[hyp] <partition>: N lines suppressed". */
-#define HV_PCONSOLE_BURST      1024
-#define HV_PCONSOLE_PER_SECOND 64
-#define HV_PCONSOLE_CHARS      64u
-#define HV_PCONSOLE_UNITS(len) (1u + (uint32_t)(len) / HV_PCONSOLE_CHARS)
+ * to 64 characters on the wire: a line costs 1 + w / 64 units, w counting its "[name] " prefix
+ * and CR LF too (a full 240-character line of "linux" 4), and a "lines suppressed" summary is
+ * charged the same way. A burst of HV_PCONSOLE_BURST units, then HV_PCONSOLE_PER_SECOND units a
+ * second: at most 64 x 64 = 4 KB/s, about 36% of a 115200-baud UART, so that one partition
+ * cannot keep the console busy by itself for longer than its burst lasts (1024 units: about
+ * 9 s of the UART, once; 16 s of quiet fill it again). The burst holds a whole Debian boot log
+ * three times over (about 345 units to /init, 370 on the Pi 4): a boot is output at once, and
+ * with 256 units its last lines (/init's first) were dropped whenever the boot ran fast. How
+ * long another partition's line waits does not depend on it: the console lock is taken per
+ * line. Lines beyond the budget are dropped, counted and summarised
+ * "[hyp] <partition>: N lines suppressed". */
+#define HV_PCONSOLE_BURST       1024
+#define HV_PCONSOLE_PER_SECOND  64
+#define HV_PCONSOLE_CHARS       64u
+#define HV_PCONSOLE_UNITS(wire) (1u + (uint32_t)(wire) / HV_PCONSOLE_CHARS)
 
 #if defined(HV_HAS_VUART) || defined(HV_HAS_HC_CONSOLE)
 /* Add bytes of a partition's output (core/linedisc.c interprets them): finished lines are
