@@ -174,9 +174,13 @@ void hv_partition_restart(uint32_t idx, int fault)
 
 void hv_partition_vcpu_off(uint32_t idx)
 {
+    /* Its vGIC state released before it counts as off, as hv_cpu_idle does: a restart owner
+     * waiting for it (hv_run_wait_others_off) then resets the vGIC after this CPU put back what
+     * its list registers held (SGIs, virtual SPIs), never before, so none of that reaches the
+     * next incarnation. */
+    hv_vgic_vcpu_stop();
     if (!hv_vcpu_off_self(idx))
         hv_cpu_idle();
-    hv_vgic_vcpu_stop();
     hv_log("%s: last vCPU off", hv_partitions[idx].name);
     halted_and_idle(idx);
 }

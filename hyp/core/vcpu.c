@@ -129,8 +129,11 @@ void hv_run_wait_others_off(uint32_t idx)
     for (uint32_t v = 0; v < p->nvcpus; v++)
         if (p->cpu_slot[v] != self && pcpus[p->cpu_slot[v]].state == VCPU_ON)
             hv_gic_kick(p->cpu_slot[v]);
+    /* Acquire: what a vCPU did before it went off (its last SGI, under the distributor lock)
+     * happens before what the caller does next (the load's vGIC reset drops that SGI). */
     for (uint32_t v = 0; v < p->nvcpus; v++)
-        while (p->cpu_slot[v] != self && pcpus[p->cpu_slot[v]].state == VCPU_ON)
+        while (p->cpu_slot[v] != self &&
+               __atomic_load_n(&pcpus[p->cpu_slot[v]].state, __ATOMIC_ACQUIRE) == VCPU_ON)
             __asm__ volatile("wfe" : : : "memory");
 }
 

@@ -589,7 +589,9 @@ void hv_vgic_vcpu_stop(void)
     write_sysreg(cntp_ctl_el0, 0);
     /* Physical interrupts the guest holds would stay active forever: release them. Virtual
      * SPIs are the partition's, not this vCPU's: one in a list register goes back to the
-     * distributor (lr_to_dist), for the vCPU it targets now. */
+     * distributor (lr_to_dist), for the vCPU it targets now. An SGI the guest has not taken
+     * goes back too (lr_to_dist: its source), kept for this vCPU's next start as on GICv2
+     * (vgic_cpu_reset keeps it); an active one, and purely virtual PPIs, end with the run. */
     struct vgic_dist *d = lock ? &dists[hv_cpus[slot].partition] : 0;
     uint32_t back = 0;
     if (lock)
@@ -601,6 +603,8 @@ void hv_vgic_vcpu_stop(void)
         else if (d && (lr & LR_STATE) && id >= 32 && id < HV_GIC_LINES) {
             lr_to_dist(vc, d, lr);
             back = 1;
+        } else if (d && (lr & LR_PENDING) && id < 16) {
+            lr_to_dist(vc, d, lr);
         }
         *gich(GICH_LR(n)) = 0;
     }
@@ -629,17 +633,24 @@ void hv_vgic_vcpu_start(void)
     hv_spinlock_t *lock = vcpu_lock(slot);
 
     /* hv_cpu_idle released the list registers and physical interrupts (hv_vgic_vcpu_stop)
-     * before this CPU could enter; SGIs an earlier incarnation sent it since are dropped. So
-     * are SGIs a sibling sent between its CPU_ON and this entry (a known limit: telling the two
-     * apart needs the incarnation on every SGI). */
+     * before this CPU could enter. The banked state starts from reset, except the SGIs its
+     * siblings sent it while it was off (before its CPU_ON too), or that it had not taken when
+     * it stopped: they are this incarnation's, and GICv2 keeps an SGI pending for a CPU
+     * interface that is off. An earlier incarnation's cannot be among them: every load resets
+     * them (hv_vgic_partition_reset) once all the old incarnation's vCPUs are off. */
     if (lock)
         hv_spin_lock(lock);
     vc->lrs = (uint32_t)((1ULL << lr_count()) - 1);
     vgic_cpu_reset(vc);
     if (lock)
         hv_spin_unlock(lock);
-    hv_vgic_work[slot] = 1; /* SPIs may wait for this vCPU (hw_pending) */
+    /* What waits (those SGIs, SPIs: hw_pending) goes into the list registers now, not at the
+     * first trap: the kicks that announced it were taken while the CPU was idle, and a guest
+     * that enables its CPU interface and waits (WFI does not trap) may never trap otherwise. */
     *gich(GICH_HCR) = HCR_EN;
+    hv_vgic_work[slot] = 1;
+    if (lock)
+        hv_vgic_flush();
 }
 
 uint32_t hv_vgic_owner(uint32_t intid)

@@ -518,11 +518,9 @@ int hv_vgic_dist_read_fast(struct hv_regs *regs, uint64_t iss, uint64_t off,
 
 void vgic_cpu_reset(struct vgic_cpu *vc)
 {
-    vc->pending = 0;
+    vc->pending &= 0xffffu; /* SGIs stay pending (sgi_src): the incarnation's, not the run's */
     vc->active = 0;
     vc->hw_pending = 0;
-    for (uint32_t i = 0; i < 16; i++)
-        vc->sgi_src[i] = 0;
     vc->enabled = 0xffff; /* SGIs are always enabled on GIC-400 */
     for (uint32_t i = 0; i < 32; i++)
         vc->priority[i] = 0;
@@ -555,11 +553,24 @@ void hv_vgic_partition_stop(uint32_t pidx)
 
 void hv_vgic_partition_reset(uint32_t pidx)
 {
+    const struct hv_partition *p = &hv_partitions[pidx];
     struct vgic_dist *d = &hv_vgic_dists[pidx];
 
     hv_vgic_partition_stop(pidx); /* enabled and hw_pending cleared there */
     hv_spin_lock(&d->lock);
     d->ctlr = 0;
+    /* A new incarnation starts with no SGI pending. Every vCPU of the old one is off (no load
+     * while one is ON: hv_run_wait_others_off), and each sent its last SGI under this lock
+     * before it went off, so none can come after this. vgic_cpu_reset keeps them otherwise. */
+    for (uint32_t v = 0; v < p->nvcpus; v++) {
+        uint32_t slot = p->cpu_slot[v];
+        if (slot >= HV_NCPUS)
+            continue;
+        struct vgic_cpu *vc = &hv_vgic_cpus[slot];
+        vc->pending &= ~0xffffu;
+        for (uint32_t i = 0; i < 16; i++)
+            vc->sgi_src[i] = 0;
+    }
     for (uint32_t w = 0; w < VGIC_WORDS; w++) {
         d->pending[w] = 0;
         d->active[w] = 0;

@@ -74,7 +74,10 @@ static inline int vgic_target_slot(const struct hv_partition *p, uint8_t target,
 }
 
 /* vgic_dist.c */
-/* The banked state of a vCPU that starts (lock of its partition held). */
+/* The banked state of a vCPU that stops or starts, from reset (lock of its partition held),
+ * except its pending SGIs (sgi_src, pending bits 0-15): as on GICv2, SGIs wait in the
+ * distributor for a CPU interface that is off. They belong to the partition's incarnation:
+ * hv_vgic_partition_reset drops them. */
 void vgic_cpu_reset(struct vgic_cpu *vc);
 
 /* vgic.c: the list-register side, on this CPU */

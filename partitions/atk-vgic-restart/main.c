@@ -5,13 +5,17 @@
  * unmasks interrupts and arms the timer at a higher priority, and in the nested timer handler
  * it reads memory it does not have: the hypervisor restarts it with both physical interrupts
  * active in its list registers. Issue 12 finding 7: after such a restart nothing arrived again.
+ * Before that, vCPU 1 masks its interrupts and vCPU 0 sends it SGI_STALE, which stays pending
+ * (in its list registers) across the restart: the next incarnation's vCPU 1 must not take it
+ * (an SGI belongs to the incarnation that sent it, though a vCPU's own SGIs survive its stop).
  */
 #include "../atk-vgic/gic.h"
 
-#define SGI_PING 4
-#define SGI_PONG 5
+#define SGI_PING  4
+#define SGI_PONG  5
+#define SGI_STALE 9
 
-static volatile uint32_t armed, vcpu1_up;
+static volatile uint32_t armed, vcpu1_up, vcpu1_early, hold, held;
 
 void atk_irq_hook(uint32_t intid)
 {
@@ -34,12 +38,21 @@ void secondary_main(uint64_t vcpu)
 {
     gic_cpu_on();
     irqs(1);
+    guest_delay_ms(5);                          /* what waited for it is taken by now */
+    for (uint32_t sgi = 0; sgi < 16; sgi++)
+        vcpu1_early += seen[1][sgi];
     vcpu1_up = 1;
     for (;;) {
         uint32_t n = seen[1][SGI_PING];
         __asm__ volatile("wfi" : : : "memory");
         if (seen[1][SGI_PING] != n)
             mmio_write32(D(GICD_SGIR), (1u << 16) | SGI_PONG);
+        if (hold) {
+            irqs(0);                            /* SGI_STALE stays pending until the restart */
+            held = 1;
+            for (;;)
+                ;
+        }
     }
 }
 
@@ -57,10 +70,15 @@ int main(uint64_t dtb)
     uint32_t timer = wait_for(&seen[0][TIMER_PPI], 1);
     smccc_hvc(HVCFG_PSCI_CPU_ON_64, 1, (uint64_t)_secondary_start, 1);
     wait_for(&vcpu1_up, 1);
+    guest_printf("atk-vgic-restart: SGIs vcpu1 took before any was sent to it: %u", vcpu1_early);
     mmio_write32(D(GICD_SGIR), (2u << 16) | SGI_PING);
     uint32_t pong = wait_for(&seen[0][SGI_PONG], 1);
     guest_printf("atk-vgic-restart: incarnation: sgi %u timer %u vcpu1 sgi answered %u", sgi, timer,
                  pong);
+    hold = 1;
+    mmio_write32(D(GICD_SGIR), (2u << 16) | SGI_PING);    /* wakes it: it masks and spins */
+    wait_for(&held, 1);
+    mmio_write32(D(GICD_SGIR), (2u << 16) | SGI_STALE);
 
     armed = 1;
     mmio_write8(D(GICD_ITARGETSR + UART_SPI), 0x01);

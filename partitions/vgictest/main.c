@@ -4,6 +4,9 @@
  *  - ownership: an SPI it does not own cannot be enabled (reads back 0), its own can;
  *    ITARGETSR cannot name a CPU it does not have;
  *  - SGIs between its two vCPUs, both ways;
+ *  - SGIs sent to vCPU 1 while it is off, before its PSCI CPU_ON and right after CPU_ON returns
+ *    (before it has entered): each taken once its CPU interface is on (GICv2 keeps an SGI
+ *    pending for a CPU interface that is off);
  *  - a burst of 15 SGIs pended at once (more than the 4 list registers): all delivered;
  *  - the virtual timer interrupt (PPI 27) firing on both vCPUs;
  *  - a whole GIC for every INTID in range (issue 13): the priority bits (the same for all),
@@ -21,12 +24,15 @@
 #define TIMER_PPI   27
 #define PTIMER_PPI  30      /* EL1 physical timer */
 #define VIRT_SPI    50      /* no device behind it: a purely virtual interrupt */
+#define SGI_OFF     7       /* to vCPU 1 before its CPU_ON */
+#define SGI_ON      8       /* to vCPU 1 right after its CPU_ON returned */
 #define UART_IMSC   0x38
 #define UART_TXIM   (1u << 5)
 #define U(off)      (HVCFG_UART_BASE + (off))
 
 static volatile uint32_t seen[2][HVCFG_GIC_LINES];   /* per vCPU, per INTID */
 static volatile uint32_t vcpu1_ready, vcpu1_done;
+static volatile uint32_t vcpu1_early[3];    /* at its start: SGI_OFF, SGI_ON, any other SGI */
 
 static uint64_t my_vcpu(void)
 {
@@ -80,10 +86,21 @@ static int wait_for(volatile uint32_t *what, uint32_t value)
     return 0;
 }
 
+/* The SGIs vCPU 0 sent this vCPU before it ran: taken as soon as its CPU interface is on and
+ * interrupts are unmasked (50 ms: a lost one never comes). */
+static void early_sgis(void)
+{
+    for (uint32_t ms = 0; ms < 50 && !(seen[1][SGI_OFF] && seen[1][SGI_ON]); ms++)
+        guest_delay_ms(1);
+    for (uint32_t sgi = 0; sgi < 16; sgi++)
+        vcpu1_early[sgi == SGI_OFF ? 0 : sgi == SGI_ON ? 1 : 2] += seen[1][sgi];
+}
+
 void secondary_main(uint64_t vcpu)
 {
     cpu_interface_on();
     irqs(1);
+    early_sgis();
     vcpu1_ready = 1;
     wait_for(&seen[1][5], 1);               /* SGI 5 from vCPU 0 ... */
     mmio_write32(D(GICD_SGIR), (1u << 16) | 6);      /* ... answered with SGI 6 to vCPU 0 */
@@ -285,8 +302,13 @@ int main(uint64_t dtb)
     guest_printf("ITARGETSR foreign SPI -> reads back 0x%x",
                  mmio_read8(D(GICD_ITARGETSR + FOREIGN_SPI)));
 
+    mmio_write32(D(GICD_SGIR), (2u << 16) | SGI_OFF);         /* vCPU 1 is off */
     smccc_hvc(HVCFG_PSCI_CPU_ON_64, 1, (uint64_t)_secondary_start, 1);
+    mmio_write32(D(GICD_SGIR), (2u << 16) | SGI_ON);          /* it has not entered yet */
     wait_for(&vcpu1_ready, 1);
+    guest_printf("SGIs to vcpu1 before it ran: SGI %d (before CPU_ON) taken %u, SGI %d (after) "
+                 "taken %u, other SGIs %u",
+                 SGI_OFF, vcpu1_early[0], SGI_ON, vcpu1_early[1], vcpu1_early[2]);
     irqs(1);
     mmio_write32(D(GICD_SGIR), (2u << 16) | 5);      /* SGI 5 to vCPU 1 */
     guest_printf("SGI 5 to vcpu1, answer SGI 6 received: %u", wait_for(&seen[0][6], 1));

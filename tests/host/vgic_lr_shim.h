@@ -2,7 +2,8 @@
 /* For tests that #include hyp/gic/vgic.c: "this CPU's" GICH as memory (list registers, ELRSR0,
  * HCR: a test sets ELRSR0 to match the list registers) and the physical GIC calls vgic.c makes,
  * doing nothing. Include after counting_lock.h and before vgic.c; the test supplies
- * hv_gic_kick, hv_partitions, hv_cpus and the vGIC state. */
+ * hv_gic_kick, hv_partitions, hv_cpus and the vGIC state (or, with VGIC_LR_SHIM_WITH_DIST
+ * defined, includes vgic_dist.c too, which has it and vgic_cpu_reset). */
 #ifndef VGIC_LR_SHIM_H
 #define VGIC_LR_SHIM_H
 
@@ -32,9 +33,11 @@ void hv_gic_pend_word(uint32_t word, uint32_t bits, int pend)
 void hv_log(const char *fmt, ...)
 {
 }
+#ifndef VGIC_LR_SHIM_WITH_DIST /* a test that also includes vgic_dist.c has the real one */
 struct vgic_cpu;
 void vgic_cpu_reset(struct vgic_cpu *vc)
 {
 }
+#endif
 
 #endif
