@@ -26,7 +26,7 @@ PER_SECOND = hyp_define("pconsole.h", "HV_PCONSOLE_PER_SECOND")
 CHARS = hyp_define("pconsole.h", "HV_PCONSOLE_CHARS")
 EVENT_BURST = hyp_define("console.h", "HV_EVENT_BURST")
 EVENT_PER_SECOND = hyp_define("console.h", "HV_EVENT_PER_SECOND")
-ATTACK_S = 0.6 + 0.1                        # ATTACK_MS, then the attacker's 100 ms pause
+ATTACK_S = 0.6 + 0.4                        # ATTACK_MS, then REPORT_PAUSE_MS (atk-console)
 QEMU_SLICE_US = 100_000                     # QEMU's round-robin time slice under -icount
 
 

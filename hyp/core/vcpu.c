@@ -278,6 +278,9 @@ void hv_cpu_idle(void)
     uint32_t slot = hv_cpu_slot();
     int hosts = hv_cpus[slot].partition != HV_NO_PARTITION;
 
+    /* Its release before it counts as off (docs/architecture.md, "Stop, restart, halt"). After
+     * PSCI CPU_OFF this is the second stop, possibly after a restart's reset: it finds the list
+     * registers empty (nothing fills them between the two), so it puts nothing back. */
     hv_vgic_vcpu_stop();
     if (hosts)
         mark_self_off(slot);
