@@ -16,7 +16,7 @@ import re
 import pexpect
 import pytest
 
-from qemu_run import QEMU_WARNING, hyp_define, spawn_run
+from qemu_run import QEMU_WARNING, console_digest, hyp_define, spawn_run
 from victim import ICOUNT, heartbeat
 
 pytestmark = pytest.mark.qemu
@@ -48,7 +48,8 @@ def run(name: str, tmp_path) -> str:
     child.expect(pexpect.EOF)
     child.close()
     console = QEMU_WARNING.sub("", log.getvalue()).replace("\r", "")
-    assert child.exitstatus == 0 and "[hyp] no partition left running: powering off" in console
+    assert child.exitstatus == 0 and "[hyp] no partition left running: powering off" in console, \
+        f"exit status {child.exitstatus}, {len(console)} characters\n{console_digest(console)}"
     return console
 
 

@@ -105,8 +105,8 @@ static void prepare(void)
 
 /* Long enough for the budget to take the vCPUs' last partial line (up to 4 units), this report
  * (2) and what the open line may have charged past the burst (up to 15, hyp/core/pconsole.c)
- * at HV_PCONSOLE_PER_SECOND (64): 21 units are 330 ms. 100 ms let the report through only when
- * the flood happened to end on a short line. */
+ * at the hypervisor's 64 units a second: 21 units are 330 ms. 100 ms let the report through only
+ * when the flood happened to end on a short line. */
 #define REPORT_PAUSE_MS 400
 
 static void run_flood(void)
