@@ -85,6 +85,12 @@ def spawn_run(board: str, build_dir: Path, timeout: int, uart_dir: Path | None =
     return child, log
 
 
+def stop_and_keep(child: pexpect.spawn, log: io.StringIO, name: str) -> None:
+    """End a module's boot: QEMU stopped, its console kept in build/`name` to read afterwards."""
+    child.terminate(force=True)
+    (ROOT / "build" / name).write_text(log.getvalue())
+
+
 def run_to_power_off(board: str, build_dir: Path, timeout: int, uart_dir: Path | None = None,
                      rebuild: bool = True, extra: Sequence[str] = ()) -> str:
     """Boot until the hypervisor powers the machine off; the console text (CRs removed)."""

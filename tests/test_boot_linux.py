@@ -9,7 +9,7 @@ import re
 import pytest
 
 from linux_shell import shell
-from qemu_run import ROOT, spawn_run
+from qemu_run import ROOT, spawn_run, stop_and_keep
 
 GUESTS = ROOT / "build" / "guests" / "linux"
 
@@ -27,8 +27,7 @@ def linux(tmp_path_factory):
     child.expect(r"press Enter within \d+ s for a shell")
     child.sendline("")
     yield child, log
-    child.terminate(force=True)
-    (ROOT / "build" / "test-linux-console.log").write_text(log.getvalue())
+    stop_and_keep(child, log, "test-linux-console.log")
 
 
 def test_linux_runs_smp_with_timer_and_uart_interrupts(linux):

@@ -15,7 +15,7 @@ import pexpect
 import pytest
 
 import linux_shell
-from qemu_run import ROOT, spawn_run
+from qemu_run import ROOT, spawn_run, stop_and_keep
 from victim import heartbeat
 
 BOARD = "tests/boards/chan-linux-qemu.yaml"
@@ -57,8 +57,7 @@ def linux(tmp_path_factory):
     child.expect(r"Enter 'help' for a list", timeout=30)
     shell(child, "stty cols 400")          # long commands are not wrapped in the echo
     yield child, log
-    child.terminate(force=True)
-    (ROOT / "build" / "test-chan-linux-console.log").write_text(log.getvalue())
+    stop_and_keep(child, log, "test-chan-linux-console.log")
 
 
 def test_linux_enumerates_one_ivshmem_function_per_channel(linux):

@@ -15,7 +15,7 @@ import pexpect
 import pytest
 
 import linux_shell
-from qemu_run import ROOT, spawn_run
+from qemu_run import ROOT, spawn_run, stop_and_keep
 
 GUESTS = ROOT / "build" / "guests" / "linux"
 TRACING = "/sys/kernel/tracing"
@@ -56,12 +56,18 @@ def boot(board: str, build: Path) -> tuple[pexpect.spawn, io.StringIO]:
     return child, log
 
 
-@pytest.fixture(scope="module")
-def sealed(tmp_path_factory):
-    child, log = boot("tests/boards/seal-linux.yaml", tmp_path_factory.mktemp("seal") / "build")
-    yield child, log
-    child.terminate(force=True)
-    (ROOT / "build" / "test-seal-linux-console.log").write_text(log.getvalue())
+def booted(name: str, board: str):
+    """A module fixture `name`: `board` booted by boot(), stopped at the module's end and its
+    console kept in build/test-<board>-console.log (tests/test_xnx_linux.py makes one too)."""
+    @pytest.fixture(scope="module", name=name)
+    def fixture(tmp_path_factory):
+        child, log = boot(board, tmp_path_factory.mktemp(name) / "build")
+        yield child, log
+        stop_and_keep(child, log, f"test-{Path(board).stem}-console.log")
+    return fixture
+
+
+sealed = booted("sealed", "tests/boards/seal-linux.yaml")
 
 
 def violations(log) -> list[tuple[str, int]]:

@@ -11,8 +11,7 @@ import re
 
 import pytest
 
-from qemu_run import ROOT
-from test_seal_linux import GUESTS, boot, shell, violations
+from test_seal_linux import GUESTS, booted, shell, violations
 from test_seal_linux import test_function_tracer_works as function_tracer_works
 from test_seal_linux import test_heartbeat_unaffected as heartbeat_unaffected
 from test_seal_linux import test_static_key_flip_works as static_key_flip_works
@@ -23,12 +22,7 @@ FETCH = re.compile(r"\[hyp\] linux: integrity: execution outside sealed kernel t
 pytestmark = pytest.mark.qemu
 
 
-@pytest.fixture(scope="module")
-def strict(tmp_path_factory):
-    child, log = boot("tests/boards/xnx-linux.yaml", tmp_path_factory.mktemp("xnx") / "build")
-    yield child, log
-    child.terminate(force=True)
-    (ROOT / "build" / "test-xnx-linux-console.log").write_text(log.getvalue())
+strict = booted("strict", "tests/boards/xnx-linux.yaml")
 
 
 def fetches(log) -> list[tuple[int, int]]:

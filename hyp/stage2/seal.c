@@ -362,7 +362,7 @@ static void fetch_violation(struct hv_regs *regs, const struct hv_integrity *in,
     uint32_t action = violation_fault_action[in->on_violation];
     char event[160];
 
-    __atomic_add_fetch(&stats[idx].fetches, 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&stats[idx].fetches, 1, __ATOMIC_RELEASE); /* after violations */
     if (action == HV_FAULT_INJECT && !first_at(idx, ipa)) {
         hv_inject_exception(regs, HV_FAULT_KIND_ABORT);
         return;
@@ -457,7 +457,10 @@ void hv_seal_report(uint32_t idx)
         return;
     uint64_t n = __atomic_load_n(&stats[idx].patches, __ATOMIC_RELAXED);
     uint64_t ticks = __atomic_load_n(&stats[idx].patch_ticks, __ATOMIC_RELAXED);
-    uint64_t fetches = __atomic_load_n(&stats[idx].fetches, __ATOMIC_RELAXED);
+    /* fetches first: each is counted in violations before it is in fetches, so the writes
+     * refused (their difference) cannot come out negative while a vCPU still runs */
+    uint64_t fetches = __atomic_load_n(&stats[idx].fetches, __ATOMIC_ACQUIRE);
+    uint64_t violations = __atomic_load_n(&stats[idx].violations, __ATOMIC_ACQUIRE);
     char strict[64] = "";
     if (p->integrity->strict)
         hv_snprintf(strict, sizeof(strict), ", %lu EL1 fetches outside the text refused",
@@ -465,6 +468,5 @@ void hv_seal_report(uint32_t idx)
     hv_log("%s: integrity: %lu kernel patches done (%lu counter ticks each in the decoder, on "
            "average), %lu writes refused%s",
            p->name, (unsigned long)n, (unsigned long)(n ? ticks / n : 0),
-           (unsigned long)(__atomic_load_n(&stats[idx].violations, __ATOMIC_RELAXED) - fetches),
-           strict);
+           (unsigned long)(violations - fetches), strict);
 }

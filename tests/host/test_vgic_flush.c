@@ -15,15 +15,7 @@
 #include "vgic_lr_shim.h"
 
 #include "../../hyp/gic/vgic.c"
-
-const struct hv_partition hv_partitions[HV_NPARTITIONS] = {
-    {.name = "two", .nvcpus = 2, .cpu_slot = {0, 1}, .vgic = {.nlines = 64}},
-    {.name = "none", .nvcpus = 0},
-};
-const struct hv_cpu hv_cpus[HV_NCPUS] = {{.partition = 0, .vcpu = 0}, {.partition = 0, .vcpu = 1}};
-struct vgic_dist hv_vgic_dists[HV_NPARTITIONS];
-struct vgic_cpu hv_vgic_cpus[HV_NCPUS];
-const uint8_t hv_irq_owner[HV_GIC_LINES];
+#include "vgic_machine.h"
 
 void hv_gic_kick(uint32_t slot)
 {

@@ -11,17 +11,7 @@
 #define HV_PTIMER_INTID 30      /* not in shim/hvcfg_config.h: only vgic.c needs it */
 #include "../../hyp/gic/vgic.c"
 
-/* Partition 0 (the receiver): two vCPUs on CPUs 0 and 1. Partition 1: the sender (no CPU in
- * this host machine: the calls come from a CPU slot that is neither). */
-const struct hv_partition hv_partitions[HV_NPARTITIONS] = {
-    {.name = "rx", .nvcpus = 2, .cpu_slot = {0, 1}, .vgic = {.nlines = 64}},
-    {.name = "tx", .nvcpus = 0, .vgic = {.nlines = 64}},
-};
-const struct hv_cpu hv_cpus[HV_NCPUS] = {{0, 0, 0}, {0, 0, 1}};
-struct vgic_dist hv_vgic_dists[HV_NPARTITIONS];
-struct vgic_cpu hv_vgic_cpus[HV_NCPUS];
-
-const uint8_t hv_irq_owner[HV_GIC_LINES];
+#include "vgic_machine.h"
 static unsigned kicks[HV_NCPUS];
 
 /* What the rest of vgic.c calls and these tests never reach. */

@@ -17,13 +17,7 @@
 #include "../../hyp/gic/vgic.c"
 #include "../../hyp/gic/vgic_dist.c"
 
-/* Partition 0: two vCPUs, on CPUs 0 and 1. Partition 1: another one, with no CPU here. */
-const struct hv_partition hv_partitions[HV_NPARTITIONS] = {
-    {.name = "two", .nvcpus = 2, .cpu_slot = {0, 1}, .vgic = {.nlines = 64, .typer = 1 | 1 << 5}},
-    {.name = "other", .nvcpus = 0, .vgic = {.nlines = 64}},
-};
-const struct hv_cpu hv_cpus[HV_NCPUS] = {{.partition = 0, .vcpu = 0}, {.partition = 0, .vcpu = 1}};
-const uint8_t hv_irq_owner[HV_GIC_LINES];
+#include "vgic_machine.h"
 
 static unsigned kicks[HV_NCPUS];
 void hv_gic_kick(uint32_t slot)

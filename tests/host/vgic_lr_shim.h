@@ -2,8 +2,9 @@
 /* For tests that #include hyp/gic/vgic.c: "this CPU's" GICH as memory (list registers, ELRSR0,
  * HCR: a test sets ELRSR0 to match the list registers) and the physical GIC calls vgic.c makes,
  * doing nothing. Include after counting_lock.h and before vgic.c; the test supplies
- * hv_gic_kick, hv_partitions, hv_cpus and the vGIC state (or, with VGIC_LR_SHIM_WITH_DIST
- * defined, includes vgic_dist.c too, which has it and vgic_cpu_reset). */
+ * hv_gic_kick, and vgic_machine.h (after vgic.c) the partitions, CPUs and vGIC state (with
+ * VGIC_LR_SHIM_WITH_DIST defined the test includes vgic_dist.c too, which has the state and
+ * vgic_cpu_reset). */
 #ifndef VGIC_LR_SHIM_H
 #define VGIC_LR_SHIM_H
 
