@@ -77,8 +77,11 @@ int main(uint64_t dtb)
                  pong);
     hold = 1;
     mmio_write32(D(GICD_SGIR), (2u << 16) | SGI_PING);    /* wakes it: it masks and spins */
-    wait_for(&held, 1);
+    uint32_t masked = wait_for(&held, 1);
     mmio_write32(D(GICD_SGIR), (2u << 16) | SGI_STALE);
+    /* The test asserts both: else SGI 9 was not left pending across the fault */
+    guest_printf("atk-vgic-restart: vcpu1 masked %u, SGI %d pending for it, taken %u", masked,
+                 SGI_STALE, seen[1][SGI_STALE]);
 
     armed = 1;
     mmio_write8(D(GICD_ITARGETSR + UART_SPI), 0x01);

@@ -31,7 +31,7 @@
 #define U(off)      (HVCFG_UART_BASE + (off))
 
 static volatile uint32_t seen[2][HVCFG_GIC_LINES];   /* per vCPU, per INTID */
-static volatile uint32_t vcpu1_ready, vcpu1_done;
+static volatile uint32_t vcpu1_ready, vcpu1_done, sgis_sent;
 static volatile uint32_t vcpu1_early[3];    /* at its start: SGI_OFF, SGI_ON, any other SGI */
 
 static uint64_t my_vcpu(void)
@@ -86,10 +86,14 @@ static int wait_for(volatile uint32_t *what, uint32_t value)
     return 0;
 }
 
-/* The SGIs vCPU 0 sent this vCPU before it ran: taken as soon as its CPU interface is on and
- * interrupts are unmasked (50 ms: a lost one never comes). */
+/* The SGIs vCPU 0 sent this vCPU before its CPU_ON and after the call returned: taken as soon
+ * as its CPU interface is on and interrupts are unmasked. The 50 ms count from vCPU 0's word
+ * that both are sent (its host thread may be descheduled between them); a lost one never
+ * comes. */
 static void early_sgis(void)
 {
+    while (!sgis_sent)                      /* vCPU 0 always sets it */
+        __asm__ volatile("yield");
     for (uint32_t ms = 0; ms < 50 && !(seen[1][SGI_OFF] && seen[1][SGI_ON]); ms++)
         guest_delay_ms(1);
     for (uint32_t sgi = 0; sgi < 16; sgi++)
@@ -304,7 +308,8 @@ int main(uint64_t dtb)
 
     mmio_write32(D(GICD_SGIR), (2u << 16) | SGI_OFF);         /* vCPU 1 is off */
     smccc_hvc(HVCFG_PSCI_CPU_ON_64, 1, (uint64_t)_secondary_start, 1);
-    mmio_write32(D(GICD_SGIR), (2u << 16) | SGI_ON);          /* it has not entered yet */
+    mmio_write32(D(GICD_SGIR), (2u << 16) | SGI_ON);          /* before or after its entry */
+    sgis_sent = 1;
     wait_for(&vcpu1_ready, 1);
     guest_printf("SGIs to vcpu1 before it ran: SGI %d (before CPU_ON) taken %u, SGI %d (after) "
                  "taken %u, other SGIs %u",

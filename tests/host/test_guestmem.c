@@ -167,5 +167,9 @@ TEST(executable_means_inside_a_region_declared_executable)
     CHECK(!hv_guest_executable(p, 0x50001000));             /* one past its end */
     CHECK(!hv_guest_executable(p, 0x4fffffff));
     CHECK(!hv_guest_executable(p, 0x40000000));             /* readable, not executable */
-    CHECK(!hv_guest_executable(p, 0xffffffffffffffffUL));   /* the region ending at 2^64 */
+    CHECK(!hv_guest_executable(p, 0xffffffffffffffffUL));   /* ends at 2^64, not executable */
+    ram[1].executable = 1;                                  /* now it is: its edges, no wrap */
+    CHECK(hv_guest_executable(p, 0xffffffffffffffffUL));
+    CHECK(hv_guest_executable(p, 0xfffffffffffff000UL));
+    CHECK(!hv_guest_executable(p, 0xffffffffffffefffUL));
 }
