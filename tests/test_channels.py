@@ -50,7 +50,8 @@ def test_ping_pong(run):
 
 def test_foreign_indices_are_errors_not_faults(console):
     for call in ("ring telemetry (no doorbell out)", "ring index 3 (none)",
-                 "ring index 0x100000000", "ring index -1", "channel_info index 3"):
+                 "ring index 0x100000000", "ring index -1", "channel_info index 3",
+                 "channel_info index 0x100000000"):
         assert f"[chanping] chanping: {call} -> -1" in console, call
     # The only fault of chanping is the write into the read-only channel below.
     assert console.count("[hyp] chanping: stage-2 fault") == 1

@@ -123,6 +123,8 @@ int main(uint64_t dtb)
         guest_printf("chanping: ring index -1 -> %ld", channel_notify_index(~0UL));
         guest_printf("chanping: channel_info index %u -> %ld", HVCFG_CHANNEL_COUNT,
                      channel_info(HVCFG_CHANNEL_COUNT, &st));
+        guest_printf("chanping: channel_info index 0x100000000 -> %ld", /* not channel 0 */
+                     channel_info(0x100000000UL, &st));
         guest_printf("chanping: writing the read-only channel reply at 0x%lx", reply->ipa);
         *(volatile uint32_t *)channel_mem(reply) = 0xbad;
         guest_printf("chanping: the write went through");
