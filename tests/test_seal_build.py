@@ -226,6 +226,48 @@ def test_a_site_file_not_the_images_own_is_e092(tmp_path: Path, forged: str) -> 
     assert says in errors[0].message and str(sites) in errors[0].message, errors[0].message
 
 
+def test_a_site_named_by_the_layout_alone_is_e092(tmp_path: Path) -> None:
+    """A layout symbol can name any word: ftrace's graph call named at a function's entry (a
+    NOP) with a B to anywhere, declared in the site file too, is no site of the Image's own
+    tables (review of stop 25: the layout's ftrace_graph_call/ftrace_graph_caller were taken
+    as a site without any check)."""
+    path = board(tmp_path)
+    image = tmp_path / "kernel.bin"
+    shutil.copy(KERNEL, image)
+    graph = (0x3FC, 0x800)              # the entry of the function whose ftrace site is 0x400
+    write_layout(image, TEXT, RODATA, 0x100, sites=SITES,
+                 symbols={"ftrace_graph_call": graph[0], "ftrace_graph_caller": graph[1]},
+                 file_sites=kernelsites.KernelSites(tuple(sorted(SITES.jumps + (graph,))),
+                                                    SITES.ftrace))
+    with pytest.raises(ConfigError) as exc:
+        analyse(path, tmp_path / "b")
+    assert [d.code for d in exc.value.diagnostics] == ["E092"]
+    assert ("jump site (0x3fc, target 0x800) is declared by the file but not by the Image's "
+            "tables") in exc.value.diagnostics[0].message
+
+
+@pytest.mark.parametrize(("where", "says"), [
+    (0x100, "jump site 0x100 holds 0xd65f03c0, neither NOP nor B 0x200"),
+    (0x3FC, "function entry 0x3fc does not start with two NOPs"),
+    (0x400, "function entry 0x3fc does not start with two NOPs")],
+    ids=["static key", "entry", "call"])
+def test_a_site_whose_word_in_the_image_is_not_its_own_is_e092(tmp_path: Path, where: int,
+                                                                says: str) -> None:
+    """Each site's word in the (hashed) Image is one it may hold: a static key NOP or B to its
+    target, a traced function's entry two NOPs; a RET there is E092, as kernel-layout refuses it
+    in the vmlinux (kernelsites.check_words)."""
+    path = board(tmp_path)
+    image = tmp_path / "kernel.bin"
+    data = bytearray(KERNEL.read_bytes())
+    data[where:where + 4] = (0xD65F03C0).to_bytes(4, "little")      # RET
+    image.write_bytes(bytes(data))
+    write_layout(image, TEXT, RODATA, 0x100, sites=SITES)
+    with pytest.raises(ConfigError) as exc:
+        analyse(path, tmp_path / "b")
+    assert [d.code for d in exc.value.diagnostics] == ["E092"]
+    assert says in exc.value.diagnostics[0].message
+
+
 def test_the_images_tables_outside_the_text_or_image(tmp_path: Path) -> None:
     """Entries outside [_stext, _etext) (init text, freed) are no sites, as kernel-layout
     selects them; bounds that are no table of the Image's data (reversed, a partial entry, in

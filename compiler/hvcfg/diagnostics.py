@@ -111,7 +111,8 @@ CODES: dict[str, tuple[str, str]] = {
     "E011": ("dtb-corrupt", "the file is not a valid flattened device tree; regenerate it"),
     "E012": ("dtb-unsupported", "the board's device tree lacks something the hypervisor needs"),
     # semantic checks (checks)
-    "E020": ("memory-overlap", "partitions' memory must be disjoint; move or shrink one region"),
+    "E020": ("memory-overlap", "memory regions must be disjoint, within a partition and between "
+             "partitions; move or shrink one region"),
     "E021": ("memory-overlaps-hypervisor",
              "move the region or the hypervisor (hypervisor.memory.base)"),
     "E022": ("memory-overlaps-device", "RAM regions may not cover device MMIO; move the region"),

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import struct
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,7 +42,7 @@ JUMP_TABLE = ("__start___jump_table", "__stop___jump_table")
 MCOUNT_LOC = ("__start_mcount_loc", "__stop_mcount_loc")
 RELA_DYN = ("__rela_start", "__rela_end")
 TABLES = JUMP_TABLE + MCOUNT_LOC + RELA_DYN
-GRAPH_SITE = ("ftrace_graph_call", "ftrace_graph_caller")   # a B site, where a kernel has one
+INSN_NOP = 0xD503201F
 
 
 @dataclass(frozen=True)
@@ -84,28 +84,47 @@ def mcount_entries(locs: bytes, at: int, relas: Iterable[bytes]) -> list[int]:
     return list(found.values())
 
 
-def select(jumps: Iterable[tuple[int, int]], functions: Iterable[int], text: tuple[int, int],
-           graph: tuple[int, int] | None = None) -> KernelSites:
+def select(jumps: Iterable[tuple[int, int]], functions: Iterable[int], text: tuple[int, int]
+           ) -> KernelSites:
     """The patch sites of the text [text[0], text[1]) (`_stext`, `_etext`: init text is freed)
     among `__jump_table`'s (site, target) pairs and `__mcount_loc`'s function entries (the
-    call ftrace toggles is the second of -fpatchable-function-entry=2's NOPs: entry + 4), plus
-    ftrace's graph site; ValueError if one site has two targets."""
+    call ftrace toggles is the second of -fpatchable-function-entry=2's NOPs: entry + 4);
+    ValueError if one site has two targets. Nothing else is a site: a site must come from the
+    kernel's own tables, which the compiler reads again in the Image (a layout's symbol could
+    name any word; so ftrace's graph call, which 6.1's arm64 kernel does not have, is none)."""
     pairs: dict[int, int] = {}
     for site, target in jumps:
         if text[0] <= site < text[1] and pairs.setdefault(site, target) != target:
             raise ValueError(f"jump site {site:#x} has two targets")
-    if graph is not None:
-        pairs[graph[0]] = graph[1]
     return KernelSites(tuple(sorted(pairs.items())),
                        tuple(sorted(f + INSN for f in set(functions) if text[0] <= f < text[1])))
+
+
+def branch(site: int, target: int) -> int:
+    """`B target` at `site`."""
+    return 0x14000000 | ((target - site) >> 2 & 0x03FFFFFF)
+
+
+def check_words(sites: KernelSites, word: Callable[[int], int]) -> None:
+    """ValueError unless each site holds what its kind starts with in the built kernel
+    (`word(site)`, in the sites' units): a static key NOP or `B` to its target, a traced
+    function's entry two NOPs (else another ftrace scheme)."""
+    for site, dest in sites.jumps:
+        w = word(site)
+        if w != INSN_NOP and w != branch(site, dest):
+            raise ValueError(f"jump site {site:#x} holds {w:#010x}, neither NOP nor B {dest:#x}")
+    for call in sites.ftrace:
+        if word(call - INSN) != INSN_NOP or word(call) != INSN_NOP:
+            raise ValueError(f"function entry {call - INSN:#x} does not start with two NOPs "
+                             "(not -fpatchable-function-entry=2: another ftrace scheme)")
 
 
 def from_image(image: bytes, symbols: dict[str, int], text_va: int, text: tuple[int, int]
                ) -> KernelSites:
     """The patch sites the Image's own tables declare, offsets from `_text`: `symbols` are the
-    layout's (offsets of the TABLES bounds, GRAPH_SITE where the kernel has one), `text_va` the
-    link-time address of `_text`, `text` (`_stext`, `_etext`). ValueError if a bound is
-    missing, or a table not whole 8-aligned entries of the Image's data after the text."""
+    layout's (offsets of the TABLES bounds), `text_va` the link-time address of `_text`, `text`
+    (`_stext`, `_etext`). ValueError if a bound is missing, a table not whole 8-aligned entries
+    of the Image's data after the text, or a site's word in the Image not one it may hold."""
     def span(names: tuple[str, str], entry: int) -> bytes:
         """The table between two symbols: whole entries, data of the Image past the text."""
         if any(n not in symbols for n in names):
@@ -120,9 +139,9 @@ def from_image(image: bytes, symbols: dict[str, int], text_va: int, text: tuple[
     jumps = jump_entries(span(JUMP_TABLE, JUMP_ENTRY.size), symbols[JUMP_TABLE[0]])
     entries = mcount_entries(span(MCOUNT_LOC, 8), text_va + symbols[MCOUNT_LOC[0]],
                              [span(RELA_DYN, RELA.size)])
-    graph = ((symbols[GRAPH_SITE[0]], symbols[GRAPH_SITE[1]])
-             if all(n in symbols for n in GRAPH_SITE) else None)
-    return select(jumps, (e - text_va for e in entries), text, graph)
+    sites = select(jumps, (e - text_va for e in entries), text)
+    check_words(sites, lambda off: int.from_bytes(image[off:off + INSN], "little"))
+    return sites
 
 
 def first_difference(have: KernelSites, want: KernelSites, have_is: str = "the file") -> str:
@@ -140,7 +159,7 @@ def first_difference(have: KernelSites, want: KernelSites, have_is: str = "the f
             return (f"{what} {shown} is " + (f"declared by {have_is} but not by the Image's "
                                               "tables" if first in sa else
                                               f"in the Image's tables but not in {have_is}"))
-    return "none"
+    raise ValueError("the two are the same")
 
 
 def sites_path(image: Path) -> Path:

@@ -129,16 +129,16 @@ class SealEntry:
     # text_pa (EL2 writes an allowed patch at text_pa + (ipa - text_ipa), through its own
     # mapping: stage 2 does not confine it), rodata_ipa, rodata_size. None: not readable.
     fields: dict[str, int] | None = None
-    strict: int | None = None       # hv_integrity.strict (None: not readable)
     # the patch-site tables, offsets from text_ipa: (jump sites, their targets, ftrace sites);
     # None: not readable
     sites: tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]] | None = None
 
 
-# on_violation is 32 bits wide (_member reads member_sizes from DWARF); the seal probe finds the
-# kernel through vectors_offset (red team 7: neither was checked)
+# on_violation and strict are 32 bits wide (_member reads member_sizes from DWARF); the seal
+# probe finds the kernel through vectors_offset (red team 7: neither was checked); strict makes
+# the hypervisor refuse a CPU without FEAT_XNX and take EL1 fetch faults as violations
 SEAL_FIELDS = ("text_ipa", "text_size", "text_pa", "rodata_ipa", "rodata_size",
-               "vectors_offset", "on_violation")
+               "vectors_offset", "on_violation", "strict")
 
 
 @dataclass(frozen=True)
@@ -322,13 +322,12 @@ def _read_seal(img: ElfImage, lay: StructLayout, base: int, problems: list[str]
     fields = {f: _member(img, ilay, ptr, f) for f in SEAL_FIELDS}
     if None in fields.values():
         problems.append(f"integrity at {ptr:#x}: {', '.join(SEAL_FIELDS)} unreadable")
-    strict = _member(img, ilay, ptr, "strict", 4) if ilay.has("strict") else None
     sites = _read_sites(img, ilay, ptr)
     if sites is None:
         problems.append(f"integrity at {ptr:#x}: the patch-site tables are unreadable")
     return SealEntry(vttbr, tuple(ranges), bl,     # type: ignore[arg-type]
                      None if None in fields.values() else fields,  # type: ignore[arg-type]
-                     strict, sites)
+                     sites)
 
 
 @dataclass(frozen=True)
@@ -811,15 +810,6 @@ class Verifier:
             if want is not None and e.seal is not None:
                 assert config is not None
                 self.check_seal_fields(p, config, e.seal.fields)
-                assert config is not None and p.integrity is not None
-                # unreadable (an image from before the field) is a finding only where it counts
-                if (config.strict if e.seal.strict is None
-                        else bool(e.seal.strict) != config.strict):
-                    self.add("seal-ranges-mismatch", p.name, "hv_integrity.strict is "
-                             f"{'unreadable' if e.seal.strict is None else e.seal.strict}, the "
-                             f"configuration says kernel: {p.integrity.kernel}: the hypervisor "
-                             "would not refuse a strict partition on a CPU without FEAT_XNX, or "
-                             "would take fetch faults for violations")
             if config is not None and e.seal is not None:
                 self.check_seal_sites(p, config, e.seal.sites)
 
@@ -855,18 +845,22 @@ class Verifier:
     def check_sites_bound(self, p: Partition, config: ConfiguredSeal,
                           image: kernelsites.KernelSites) -> None:
         """The image's patch sites are the ones the Image it loads declares itself, derived
-        again here from the packaged blob (`.image.<name>`; the configured file without one)
-        with the layout's table bounds: not taken from the compiler or the site file."""
+        again here from the packaged blob (`.image.<name>`) with the layout's table bounds: not
+        taken from the compiler, the site file or the configured file (which need not be what
+        the ELF loads)."""
         lay = config.layout
         if lay is None:
             return
         sec = self.img.section(f".image.{ident(p.name)}")
         blob = self.img.section_bytes(sec) if sec is not None else None
-        if blob is None and p.image.binary is not None:
-            blob = p.image.binary.read_bytes()
+        if blob is None:
+            self.add("seal-sites-mismatch", p.name, f"the ELF has no readable .image."
+                     f"{ident(p.name)} section: the patch sites cannot be checked against the "
+                     "Image it loads")
+            return
         text = lay.spans[integrity.TEXT][0]
         try:
-            own = lay.image_sites(blob or b"")
+            own = lay.image_sites(blob)
         except ValueError as exc:
             self.add("seal-sites-mismatch", p.name, "the patch sites cannot be derived from "
                      f"the packaged Image's own tables: {exc}")
@@ -890,7 +884,8 @@ class Verifier:
         expect = {"text_ipa": text_ipa, "text_size": text_size,
                   "text_pa": None if region is None else region.base + text_ipa - region.ipa,
                   "rodata_ipa": rodata_ipa, "rodata_size": rodata_size,
-                  "vectors_offset": config.vectors_offset, "on_violation": config.on_violation}
+                  "vectors_offset": config.vectors_offset, "on_violation": config.on_violation,
+                  "strict": int(config.strict)}
         if got is None:
             self.add("seal-ranges-mismatch", p.name, "the patch path's text and the probe's "
                      "rodata (hv_integrity) are not readable")
@@ -900,7 +895,7 @@ class Verifier:
         if wrong:
             self.add("seal-ranges-mismatch", p.name, "hv_integrity says " + ", ".join(wrong) +
                      ": the hypervisor would patch or probe elsewhere than the sealed kernel, "
-                     "or handle a refusal otherwise than configured")
+                     "or handle a refusal or an EL1 fetch otherwise than configured")
 
     def walk_el2(self, regs: BootRegs) -> Walk | None:
         try:
