@@ -5,10 +5,13 @@ from __future__ import annotations
 import io
 import re
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
 import pexpect
+
+from hvcfg.serialrelay import QEMU_CRASHED
 
 ROOT = Path(__file__).resolve().parent.parent
 HVCFG = str(Path(sys.executable).with_name("hvcfg"))
@@ -93,13 +96,24 @@ def stop_and_keep(child: pexpect.spawn, log: io.StringIO, name: str) -> None:
 
 def run_to_power_off(board: str, build_dir: Path, timeout: int, uart_dir: Path | None = None,
                      rebuild: bool = True, extra: Sequence[str] = ()) -> str:
-    """Boot until the hypervisor powers the machine off; the console text (CRs removed)."""
-    child, log = spawn_run(board, build_dir, timeout, uart_dir, rebuild, extra)
-    child.expect(pexpect.EOF)
-    child.close()
-    console = QEMU_WARNING.sub("", log.getvalue()).replace("\r", "")
-    assert "[hyp] no partition left running: powering off" in console, console[-3000:]
-    assert child.exitstatus == 0, "QEMU must exit by itself after the last partition stopped"
+    """Boot until the hypervisor powers the machine off; the console text (CRs removed).
+
+    A run that QEMU's own crash ended (`hvcfg run` says so: serialrelay.QEMU_CRASHED) is booted
+    once more, with a warning in the test report: QEMU 10.0's GICv2 model can dereference a
+    null current CPU (docs/testing-attacks.md, "QEMU's own crash"), which says nothing about
+    the hypervisor. A second crash fails the test."""
+    for attempt in (1, 2):
+        child, log = spawn_run(board, build_dir, timeout, uart_dir, rebuild, extra)
+        child.expect(pexpect.EOF)
+        child.close()
+        console = QEMU_WARNING.sub("", log.getvalue()).replace("\r", "")
+        crash = next((ln for ln in console.splitlines() if ln.startswith(QEMU_CRASHED)), None)
+        if crash is None or attempt == 2:
+            break
+        warnings.warn(f"{board}: {crash}; booted again", stacklevel=2)
+    # QEMU must exit by itself, and with status 0, after the last partition stopped.
+    assert child.exitstatus == 0 and "[hyp] no partition left running: powering off" in console, \
+        f"exit status {child.exitstatus}, {len(console)} characters\n{console_digest(console)}"
     return console
 
 

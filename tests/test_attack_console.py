@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import re
 
-import pexpect
 import pytest
 
-from qemu_run import QEMU_WARNING, console_digest, hyp_define, spawn_run
+from qemu_run import hyp_define, run_to_power_off
 from victim import ICOUNT, heartbeat
 
 pytestmark = pytest.mark.qemu
@@ -43,14 +42,8 @@ ATTACKS: dict[str, tuple[str, ...]] = {
 
 def run(name: str, tmp_path) -> str:
     """Boot the attack board until the machine powers off; the console text (CRs removed)."""
-    child, log = spawn_run(f"tests/boards/qemu-virt-atk-console-{name}.yaml", tmp_path / "build",
-                           120, extra=ICOUNT)
-    child.expect(pexpect.EOF)
-    child.close()
-    console = QEMU_WARNING.sub("", log.getvalue()).replace("\r", "")
-    assert child.exitstatus == 0 and "[hyp] no partition left running: powering off" in console, \
-        f"exit status {child.exitstatus}, {len(console)} characters\n{console_digest(console)}"
-    return console
+    return run_to_power_off(f"tests/boards/qemu-virt-atk-console-{name}.yaml",
+                            tmp_path / "build", 120, extra=ICOUNT)
 
 
 def lines(console: str, prefix: str) -> list[str]:

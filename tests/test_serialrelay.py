@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import io
+import os
+import signal
 import sys
+import threading
+import time
 from pathlib import Path
 
 from hvcfg import pipeline, serialrelay, toolchain
@@ -111,3 +115,57 @@ def test_relay_reopens_an_open_console_line_after_uart_lines(tmp_path: Path) -> 
     lines = out.getvalue().decode().replace("\r", "").splitlines()
     assert lines == ["[linux] prompt# ", "[atk_forge:uart1] uart line",
                      "[linux] prompt# [hyp] forged"], lines
+
+
+FAKE_QEMU_FLOOD = r"""
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+out = sys.stdout.buffer
+for i in range(4000):
+    out.write(b"[victim] beat %05d padding padding padding padding padding\n" % i)
+out.flush()
+s.close()
+"""
+
+
+def test_relay_waits_for_a_full_terminal(tmp_path: Path) -> None:
+    """QEMU makes its stdin non-blocking; when stdin is the terminal, so is our stdout (one open
+    file description). A terminal read late (here 0.5 s, 240 KB later) loses nothing."""
+    system = pipeline.analyse(FORGE, tmp_path).system
+    r, w = os.pipe()
+    os.set_blocking(w, False)
+    got = bytearray()
+
+    def late_reader() -> None:
+        time.sleep(0.5)
+        while data := os.read(r, 65536):
+            got.extend(data)
+
+    reader = threading.Thread(target=late_reader)
+    reader.start()
+    with open(w, "wb", buffering=0) as out:
+        relay = Relay(system, 2, None, out)
+        assert relay.run([sys.executable, "-c", FAKE_QEMU_FLOOD, str(relay.sockets[0])],
+                         timeout=30) == 0
+    reader.join(timeout=30)
+    lines = got.decode().splitlines()
+    assert len(lines) == 4000 and lines[-1].startswith("[victim] beat 03999 "), lines[-3:]
+    os.close(r)
+
+
+FAKE_QEMU_CRASH = r"""
+import os, signal, socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+sys.stdout.buffer.write(b"[hyp] last words\n"); sys.stdout.flush()
+os.kill(os.getpid(), signal.SIGSEGV)
+"""
+
+
+def test_relay_says_when_qemu_crashed(tmp_path: Path, capsys) -> None:
+    system = pipeline.analyse(FORGE, tmp_path).system
+    out = io.BytesIO()
+    relay = Relay(system, 2, None, out)
+    status = relay.run([sys.executable, "-c", FAKE_QEMU_CRASH, str(relay.sockets[0])], 30)
+    assert status == 128 + signal.SIGSEGV
+    assert out.getvalue() == b"[hyp] last words\n"
+    assert f"{serialrelay.QEMU_CRASHED}: killed by SIGSEGV" in capsys.readouterr().err

@@ -16,11 +16,19 @@ line is written again as the terminal showed it (ConsoleLine), with its prefix, 
 hypervisor sends next continues it there and never starts a line of its own. So a UART line
 can neither splice into nor pose as a console line. With `--uart-dir DIR` the lines go,
 filtered but unlabelled, to DIR/uartN.log instead.
+
+What the terminal does not take yet waits (write_all): QEMU makes its stdin non-blocking, and
+when that is this terminal the flag is shared with our stdout, so a full terminal (a slow reader,
+Ctrl-S) would otherwise end the run in the middle of a line. QEMU killed by a signal is an
+emulator crash, not anything the hypervisor decided: the run says so (QEMU_CRASHED) and exits
+128 + the signal's number, as a shell would.
 """
 from __future__ import annotations
 
 import os
+import select
 import selectors
+import signal
 import socket
 import subprocess
 import sys
@@ -34,6 +42,24 @@ from .model import System
 
 LINE = 240                   # as HV_LD_LINE, hyp/include/hv/linedisc.h
 CONSOLE_IDLE_S = 0.2         # a console line left open this long (a prompt) lets UART lines out
+QEMU_CRASHED = "hvcfg: QEMU crashed"   # how a run that QEMU's own crash ended says so
+
+
+def write_all(stream: BinaryIO, data: bytes) -> None:
+    """All of `data` to `stream`, waiting while its file is full even if it is non-blocking."""
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError, AttributeError):      # not a file (io.BytesIO in tests)
+        stream.write(data)
+        stream.flush()
+        return
+    stream.flush()
+    view = memoryview(data)
+    while view:
+        try:
+            view = view[os.write(fd, view):]
+        except BlockingIOError:
+            select.select([], [fd], [])
 
 
 @dataclass
@@ -176,6 +202,12 @@ class Relay:
             for u in self.uarts:
                 self._drain(u)
             qemu.wait()
+            if qemu.returncode < 0:
+                sig = signal.Signals(-qemu.returncode).name
+                self._flush_pending(force=True)
+                self._write(f"\n{QEMU_CRASHED}: killed by {sig} (an emulator bug: what the "
+                            "hypervisor printed last is above)\n".encode(), err=True)
+                return 128 - qemu.returncode
         except BaseException:
             self._stop(qemu)
             raise
@@ -246,9 +278,7 @@ class Relay:
         self.pending.clear()
 
     def _write(self, data: bytes, err: bool = False) -> None:
-        stream = sys.stderr.buffer if err else self.out
-        stream.write(data)
-        stream.flush()
+        write_all(sys.stderr.buffer if err else self.out, data)
 
     @staticmethod
     def _stop(qemu: subprocess.Popen[bytes]) -> None:
