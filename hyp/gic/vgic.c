@@ -134,7 +134,14 @@ static void stray(uint32_t iar, uint32_t pidx)
            owner < HV_NPARTITIONS ? hv_partitions[owner].name : "no partition");
 }
 
-void hv_vgic_physical_irq(uint32_t iar, int running)
+uint32_t hv_vgic_stops(void)
+{
+    uint32_t pidx = hv_cpus[hv_cpu_slot()].partition;
+
+    return pidx < HV_NPARTITIONS ? __atomic_load_n(&dists[pidx].stops, __ATOMIC_ACQUIRE) : 0;
+}
+
+void hv_vgic_physical_irq(uint32_t iar, int running, uint32_t stops_seen)
 {
     uint32_t intid = iar & 0x3ff, slot = hv_cpu_slot(), target;
     uint32_t pidx = hv_cpus[slot].partition;
@@ -157,6 +164,15 @@ void hv_vgic_physical_irq(uint32_t iar, int running)
      * until its target vCPU takes it, even if that vCPU is off now or the guest moved it. */
     struct vgic_dist *d = &dists[pidx];
     hv_spin_lock(&d->lock);
+    if (!running && d->stops != stops_seen) {
+        /* An idle CPU acknowledged it as a stop of its partition released the partition's SPIs
+         * (red team 9): recorded after that stop, it would reach the next incarnation. The
+         * incarnation's, so dropped; active again if the acknowledge came after the stop's
+         * ICACTIVER write, so deactivated here (no effect otherwise). */
+        hv_gic_clear_active(intid);
+        hv_spin_unlock(&d->lock);
+        return;
+    }
     d->hw_pending[intid / 32] |= 1u << (intid % 32);
     int to = vgic_target_slot(&hv_partitions[pidx], d->target[intid], &target);
     hv_spin_unlock(&d->lock);
@@ -231,12 +247,12 @@ static void lr_to_dist(struct vgic_cpu *vc, struct vgic_dist *d, uint32_t lr)
     int pending = (lr & LR_PENDING) != 0;
 
     if (id >= HV_GIC_LINES || !(lr & LR_STATE))
-        return;                             /* never placed by flush / empty: nothing to keep */
+        return; /* never placed by flush / empty: nothing to keep */
     if (lr & LR_HW) {
         if (id < 32)
             vc->hw_pending |= m;
         else
-            d->hw_pending[w] |= m;          /* still active at the distributor */
+            d->hw_pending[w] |= m; /* still active at the distributor */
     } else if (id < 16 && pending) {
         vc->sgi_src[id] |= (uint8_t)(1u << LR_SRC(lr));
         vc->pending |= m;
@@ -244,7 +260,7 @@ static void lr_to_dist(struct vgic_cpu *vc, struct vgic_dist *d, uint32_t lr)
         vc->pending |= pending ? m : 0;
     } else {
         if (lr & LR_EOI)
-            d->level[w] |= m & d->line[w];  /* still high: deliver again */
+            d->level[w] |= m & d->line[w]; /* still high: deliver again */
         if (pending && !(d->level[w] & m))
             d->pending[w] |= m;
     }
@@ -316,7 +332,7 @@ static int place(struct vgic_cpu *vc, struct vgic_dist *d, uint32_t intid, uint3
         if (!(lr & LR_STATE) || LR_VIRTID(lr) != intid)
             continue;
         if (intid < 16 && LR_SRC(lr) != src) {
-            *gich(GICH_LR(n)) = lr | LR_EOI;    /* another source's copy: after it is done */
+            *gich(GICH_LR(n)) = lr | LR_EOI; /* another source's copy: after it is done */
             return -1;
         }
         if (hw && !(lr & LR_HW)) {

@@ -548,6 +548,9 @@ void hv_vgic_partition_stop(uint32_t pidx)
         d->enabled[w] = 0;
         d->hw_pending[w] = 0;
     }
+    /* An idle CPU that acknowledged one of them before this, and records it after, drops it
+     * instead (hv_vgic_physical_irq): it read the count before its acknowledge. */
+    __atomic_store_n(&d->stops, d->stops + 1, __ATOMIC_RELAXED);
     hv_spin_unlock(&d->lock);
 }
 

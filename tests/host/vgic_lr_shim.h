@@ -22,8 +22,11 @@ void hv_gic_deactivate(uint32_t iar)
 void hv_gic_set_enabled(uint32_t intid, int enabled)
 {
 }
+static uint32_t shim_cleared_active[2]; /* hv_gic_clear_active's INTIDs below 64, a bit each */
 void hv_gic_clear_active(uint32_t intid)
 {
+    if (intid < 64)
+        shim_cleared_active[intid / 32] |= 1u << (intid % 32);
 }
 void hv_gic_activate_word(uint32_t word, uint32_t bits, int active)
 {
