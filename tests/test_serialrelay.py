@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import io
 import os
+import pty
 import signal
 import sys
 import threading
 import time
+import tty
 from pathlib import Path
 
 from hvcfg import pipeline, serialrelay, toolchain
@@ -130,27 +132,36 @@ s.close()
 
 def test_relay_waits_for_a_full_terminal(tmp_path: Path) -> None:
     """QEMU makes its stdin non-blocking; when stdin is the terminal, so is our stdout (one open
-    file description). A terminal read late (here 0.5 s, 240 KB later) loses nothing."""
+    file description), and a full terminal then takes nothing more without a word: the end of
+    the run was lost, with exit status 0 (CI's test_attack_console[longlines] at stop 25).
+    A terminal read 0.5 s late, 240 KB behind, must lose nothing."""
     system = pipeline.analyse(FORGE, tmp_path).system
-    r, w = os.pipe()
-    os.set_blocking(w, False)
+    master, slave = pty.openpty()
+    tty.setraw(slave)
+    os.set_blocking(slave, False)
     got = bytearray()
 
     def late_reader() -> None:
         time.sleep(0.5)
-        while data := os.read(r, 65536):
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:             # EIO: the terminal's other side is closed
+                return
+            if not data:
+                return
             got.extend(data)
 
     reader = threading.Thread(target=late_reader)
     reader.start()
-    with open(w, "wb", buffering=0) as out:
+    with open(slave, "wb") as out:
         relay = Relay(system, 2, None, out)
         assert relay.run([sys.executable, "-c", FAKE_QEMU_FLOOD, str(relay.sockets[0])],
                          timeout=30) == 0
     reader.join(timeout=30)
+    os.close(master)
     lines = got.decode().splitlines()
     assert len(lines) == 4000 and lines[-1].startswith("[victim] beat 03999 "), lines[-3:]
-    os.close(r)
 
 
 FAKE_QEMU_CRASH = r"""
