@@ -75,6 +75,11 @@ void hv_gic_init_cpu(uint32_t slot)
     *gicc(GICC_CTLR) = GICC_CTLR_ENABLE | GICC_CTLR_EOIMODENS;
 }
 
+void hv_gic_sync(void)
+{
+    (void)*gicd(GICD_CTLR);
+}
+
 void hv_gic_kick(uint32_t slot)
 {
     if (slot >= HV_NCPUS)

@@ -164,11 +164,13 @@ void hv_vgic_physical_irq(uint32_t iar, int running, uint32_t stops_seen)
      * until its target vCPU takes it, even if that vCPU is off now or the guest moved it. */
     struct vgic_dist *d = &dists[pidx];
     hv_spin_lock(&d->lock);
-    if (!running && d->stops != stops_seen) {
+    if (!running && d->stops != stops_seen && !(d->enabled[intid / 32] & (1u << (intid % 32)))) {
         /* An idle CPU acknowledged it as a stop of its partition released the partition's SPIs
          * (red team 9): recorded after that stop, it would reach the next incarnation. The
-         * incarnation's, so dropped; active again if the acknowledge came after the stop's
-         * ICACTIVER write, so deactivated here (no effect otherwise). */
+         * stopped incarnation's, so dropped. Its active state: set again if the acknowledge came
+         * after the stop's ICACTIVER write, so cleared (no effect otherwise). Not if the new
+         * incarnation has enabled it since (red team 10): the stop is then long over, and the
+         * acknowledge and any active state are the new incarnation's, so it is kept. */
         hv_gic_clear_active(intid);
         hv_spin_unlock(&d->lock);
         return;

@@ -549,8 +549,11 @@ void hv_vgic_partition_stop(uint32_t pidx)
         d->hw_pending[w] = 0;
     }
     /* An idle CPU that acknowledged one of them before this, and records it after, drops it
-     * instead (hv_vgic_physical_irq): it read the count before its acknowledge. */
-    __atomic_store_n(&d->stops, d->stops + 1, __ATOMIC_RELAXED);
+     * instead (hv_vgic_physical_irq): it read the count before its acknowledge. So the count
+     * is published only once the writes above have reached the distributor (red team 10):
+     * an acknowledge after the new count is read then comes after them. */
+    hv_gic_sync();
+    __atomic_store_n(&d->stops, d->stops + 1, __ATOMIC_RELEASE);
     hv_spin_unlock(&d->lock);
 }
 

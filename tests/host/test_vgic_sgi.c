@@ -188,10 +188,12 @@ TEST(a_load_drops_every_sgi_of_the_old_incarnation)
 }
 
 /* Not an SGI, the same rule: a passed-through SPI that an idle CPU of the partition (vCPU 1's,
- * off) acknowledged just before a stop of the partition released its SPIs, and records after
- * it, is the stopped incarnation's (red team 9): it must neither stay pending for the next one
- * nor stay active at the GIC. The same acknowledge with no stop between is kept; so is one taken
- * from a running guest. */
+ * off) acknowledged just before the restart's reset released the partition's SPIs, and records
+ * after it, is the stopped incarnation's (red team 9): it must neither stay pending for the next
+ * one nor stay active at the GIC. The same acknowledge with no stop between is kept; so is one
+ * whose count is out of date once the new incarnation has enabled the line (the stop is long
+ * over: the acknowledge, and any active state, are the new incarnation's: red team 10), and
+ * one taken from a running guest. */
 TEST(an_spi_acknowledged_across_a_stop_does_not_reach_the_next_incarnation)
 {
     const uint32_t spi = 40, w = spi / 32, m = 1u << (spi % 32);
@@ -199,17 +201,26 @@ TEST(an_spi_acknowledged_across_a_stop_does_not_reach_the_next_incarnation)
     load();
     on_cpu(1);
     uint32_t seen = hv_vgic_stops(); /* drain_interrupts: read, then GICC_IAR */
-    hv_vgic_partition_stop(0);       /* the restart's owner, on another CPU */
+    hv_vgic_partition_reset(0);      /* the restart's owner, on another CPU */
     memset(shim_cleared_active, 0, sizeof(shim_cleared_active));
     on_cpu(1);
     hv_vgic_physical_irq(spi, 0, seen);
     EXPECT_EQ(hv_vgic_dists[0].hw_pending[w] & m, 0u);
     EXPECT_EQ(shim_cleared_active[w] & m, m);
 
-    hv_vgic_partition_reset(0); /* the next incarnation */
-    memset(shim_cleared_active, 0, sizeof(shim_cleared_active));
+    on_cpu(1); /* the next incarnation: its count read before its acknowledge */
+    seen = hv_vgic_stops();
+    hv_vgic_physical_irq(spi, 0, seen);
+    EXPECT_EQ(hv_vgic_dists[0].hw_pending[w] & m, m);
+
+    hv_vgic_dists[0].hw_pending[w] = 0;
     on_cpu(1);
     seen = hv_vgic_stops();
+    hv_vgic_partition_reset(0);
+    memset(shim_cleared_active, 0, sizeof(shim_cleared_active));
+    gicd_write(0, GICD_CTLR, 1);
+    gicd_write(0, GICD_ISENABLER + 4 * w, m); /* the new incarnation enables it */
+    on_cpu(1);
     hv_vgic_physical_irq(spi, 0, seen);
     EXPECT_EQ(hv_vgic_dists[0].hw_pending[w] & m, m);
     EXPECT_EQ(shim_cleared_active[w], 0u);

@@ -31,6 +31,9 @@ void hv_gic_clear_active(uint32_t intid)
 void hv_gic_activate_word(uint32_t word, uint32_t bits, int active)
 {
 }
+void hv_gic_sync(void)
+{
+}
 void hv_gic_pend_word(uint32_t word, uint32_t bits, int pend)
 {
 }

@@ -50,5 +50,9 @@ void hv_gic_pend_word(uint32_t word, uint32_t bits, int pend);
 void hv_gic_activate_word(uint32_t word, uint32_t bits, int active);
 void hv_gic_clear_active(uint32_t intid);           /* GICD_ICACTIVER: from any CPU */
 void hv_gic_set_edge(uint32_t intid, int edge);     /* SPIs only (GICD_ICFGR) */
+/* Returns once this CPU's earlier distributor writes have reached it (a read of the same
+ * Device-nGnRE peripheral: its answer comes after them; a DSB alone may complete on an early
+ * write acknowledgement). */
+void hv_gic_sync(void);
 
 #endif

@@ -117,6 +117,10 @@ void hv_gic_clear_active(uint32_t intid)
     hv_gic_activate_word(intid / 32, 1u << (intid % 32), 0);
 }
 
+void hv_gic_sync(void)
+{
+}
+
 void hv_gic_set_edge(uint32_t intid, int edge)
 {
     if (intid < 32 || !(owned(intid / 32) & (1u << (intid % 32))))
