@@ -117,7 +117,7 @@ void hv_trap_lower_irq(struct hv_regs *regs)
         if (own == HV_IRQ_KICK)
             kicked = 1;
         else if (own == HV_IRQ_NOT_OURS)
-            hv_vgic_physical_irq(iar, 1, 0);  /* a running vCPU: no stop is done */
+            hv_vgic_physical_irq(iar, 1);
     } while (read_sysreg(isr_el1) & ISR_EL1_I);
     if (kicked)
         hv_vcpu_handle_kick();

@@ -224,13 +224,13 @@ static void hv_vcpu_enter(uint32_t slot, uint64_t entry, uint64_t context)
 static void drain_interrupts(void)
 {
     for (;;) {
-        uint32_t stops = hv_vgic_stops();   /* before the acknowledge: see hv/vgic.h */
-        uint32_t iar = hv_gic_ack();
+        int recorded;
+        uint32_t iar = hv_vgic_idle_ack(&recorded);     /* its partition's SPIs: recorded */
         if ((iar & 0x3ff) >= GIC_FIRST_SPECIAL)
             return;
         hv_gic_eoi(iar);
-        if (hv_irq_hypervisor(iar) == HV_IRQ_NOT_OURS)
-            hv_vgic_physical_irq(iar, 0, stops);
+        if (!recorded && hv_irq_hypervisor(iar) == HV_IRQ_NOT_OURS)
+            hv_vgic_physical_irq(iar, 0);
     }
 }
 

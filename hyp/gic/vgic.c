@@ -134,14 +134,22 @@ static void stray(uint32_t iar, uint32_t pidx)
            owner < HV_NPARTITIONS ? hv_partitions[owner].name : "no partition");
 }
 
-uint32_t hv_vgic_stops(void)
+/* The partition's own SPI, under its distributor lock: it stays active (so it cannot fire
+ * again) and virtually pending until its target vCPU takes it, even if that vCPU is off now or
+ * the guest moved it. Returns whether a vCPU is to be told (its slot in *target). */
+static int record_spi(struct vgic_dist *d, uint32_t pidx, uint32_t intid, uint32_t *target)
 {
-    uint32_t pidx = hv_cpus[hv_cpu_slot()].partition;
-
-    return pidx < HV_NPARTITIONS ? __atomic_load_n(&dists[pidx].stops, __ATOMIC_ACQUIRE) : 0;
+    d->hw_pending[intid / 32] |= 1u << (intid % 32);
+    return vgic_target_slot(&hv_partitions[pidx], d->target[intid], target);
 }
 
-void hv_vgic_physical_irq(uint32_t iar, int running, uint32_t stops_seen)
+static int own_spi(uint32_t intid, uint32_t pidx)
+{
+    return intid >= 32 && intid < HV_GIC_LINES && pidx < HV_NPARTITIONS &&
+           hv_vgic_owner(intid) == pidx;
+}
+
+void hv_vgic_physical_irq(uint32_t iar, int running)
 {
     uint32_t intid = iar & 0x3ff, slot = hv_cpu_slot(), target;
     uint32_t pidx = hv_cpus[slot].partition;
@@ -155,31 +163,37 @@ void hv_vgic_physical_irq(uint32_t iar, int running, uint32_t stops_seen)
         hv_vgic_work[slot] = 1;
         return;
     }
-    if (intid < 32 || intid >= HV_GIC_LINES || pidx >= HV_NPARTITIONS ||
-        hv_vgic_owner(intid) != pidx) {
+    if (!own_spi(intid, pidx)) {
         stray(iar, pidx);
         return;
     }
-    /* The partition's own SPI: it stays active (so it cannot fire again) and virtually pending
-     * until its target vCPU takes it, even if that vCPU is off now or the guest moved it. */
     struct vgic_dist *d = &dists[pidx];
     hv_spin_lock(&d->lock);
-    if (!running && d->stops != stops_seen && !(d->enabled[intid / 32] & (1u << (intid % 32)))) {
-        /* An idle CPU acknowledged it as a stop of its partition released the partition's SPIs
-         * (red team 9): recorded after that stop, it would reach the next incarnation. The
-         * stopped incarnation's, so dropped. Its active state: set again if the acknowledge came
-         * after the stop's ICACTIVER write, so cleared (no effect otherwise). Not if the new
-         * incarnation has enabled it since (red team 10): the stop is then long over, and the
-         * acknowledge and any active state are the new incarnation's, so it is kept. */
-        hv_gic_clear_active(intid);
-        hv_spin_unlock(&d->lock);
-        return;
-    }
-    d->hw_pending[intid / 32] |= 1u << (intid % 32);
-    int to = vgic_target_slot(&hv_partitions[pidx], d->target[intid], &target);
+    int to = record_spi(d, pidx, intid, &target);
     hv_spin_unlock(&d->lock);
     if (to)
         vgic_mark_work(target);
+}
+
+uint32_t hv_vgic_idle_ack(int *recorded)
+{
+    uint32_t pidx = hv_cpus[hv_cpu_slot()].partition, target;
+
+    *recorded = 0;
+    if (pidx >= HV_NPARTITIONS)
+        return hv_gic_ack();
+    struct vgic_dist *d = &dists[pidx];
+    hv_spin_lock(&d->lock);
+    uint32_t iar = hv_gic_ack();
+    int to = 0;
+    if (own_spi(iar & 0x3ff, pidx)) {
+        *recorded = 1;
+        to = record_spi(d, pidx, iar & 0x3ff, &target);
+    }
+    hv_spin_unlock(&d->lock);
+    if (to)
+        vgic_mark_work(target);
+    return iar;
 }
 
 void hv_vgic_set_level(uint32_t pidx, uint32_t intid, int level)

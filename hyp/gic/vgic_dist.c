@@ -548,12 +548,10 @@ void hv_vgic_partition_stop(uint32_t pidx)
         d->enabled[w] = 0;
         d->hw_pending[w] = 0;
     }
-    /* An idle CPU that acknowledged one of them before this, and records it after, drops it
-     * instead (hv_vgic_physical_irq): it read the count before its acknowledge. So the count
-     * is published only once the writes above have reached the distributor (red team 10):
-     * an acknowledge after the new count is read then comes after them. */
+    /* An idle CPU acknowledges under this lock (hv_vgic_idle_ack): the writes above must have
+     * reached the distributor before it can (posted Device writes: red team 10), so that its
+     * acknowledge cannot return an SPI released here. */
     hv_gic_sync();
-    __atomic_store_n(&d->stops, d->stops + 1, __ATOMIC_RELEASE);
     hv_spin_unlock(&d->lock);
 }
 

@@ -36,7 +36,6 @@ struct vgic_dist {
     uint32_t line[VGIC_WORDS];      /* emulated level-sensitive lines that are high */
     uint32_t level[VGIC_WORDS];     /* ... and wait for a list register */
     uint32_t edge[VGIC_WORDS];      /* GICD_ICFGR Int_config[1] */
-    uint32_t stops;                 /* hv_vgic_partition_stop calls: hv_vgic_stops */
     uint8_t priority[HV_GIC_LINES];
     uint8_t target[HV_GIC_LINES];
 };

@@ -83,7 +83,7 @@ enum hv_irq_result hv_irq_device(uint32_t iar)
     hv_gic_deactivate(iar);
     return HV_IRQ_HANDLED;
 }
-void hv_vgic_physical_irq(uint32_t iar, int running, uint32_t stops_seen)
+void hv_vgic_physical_irq(uint32_t iar, int running)
 {
     gicc.forwarded++;
 }
