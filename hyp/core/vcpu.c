@@ -225,10 +225,9 @@ static void drain_interrupts(void)
 {
     for (;;) {
         int recorded;
-        uint32_t iar = hv_vgic_idle_ack(&recorded);     /* its partition's SPIs: recorded */
+        uint32_t iar = hv_vgic_idle_ack(&recorded);  /* priority dropped; its SPIs recorded */
         if ((iar & 0x3ff) >= GIC_FIRST_SPECIAL)
             return;
-        hv_gic_eoi(iar);
         if (!recorded && hv_irq_hypervisor(iar) == HV_IRQ_NOT_OURS)
             hv_vgic_physical_irq(iar, 0);
     }

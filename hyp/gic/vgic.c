@@ -177,20 +177,31 @@ void hv_vgic_physical_irq(uint32_t iar, int running)
 
 uint32_t hv_vgic_idle_ack(int *recorded)
 {
-    uint32_t pidx = hv_cpus[hv_cpu_slot()].partition, target;
+    uint32_t pidx = hv_cpus[hv_cpu_slot()].partition, target, iar;
+    int to = 0;
 
     *recorded = 0;
-    if (pidx >= HV_NPARTITIONS)
-        return hv_gic_ack();
+    if (pidx >= HV_NPARTITIONS) {
+        iar = hv_gic_ack();
+        if ((iar & 0x3ff) < GIC_FIRST_SPECIAL)
+            hv_gic_eoi(iar);
+        return iar;
+    }
+    /* The acknowledge lock, not the distributor's: the guest's distributor traffic must not
+     * delay this CPU's own interrupts (console input, kicks: red team 12); only a stop of its
+     * partition and that partition's other idle CPUs take it. */
     struct vgic_dist *d = &dists[pidx];
-    hv_spin_lock(&d->lock);
-    uint32_t iar = hv_gic_ack();
-    int to = 0;
+    hv_spin_lock(&d->ack_lock);
+    iar = hv_gic_ack();
+    if ((iar & 0x3ff) < GIC_FIRST_SPECIAL)
+        hv_gic_eoi(iar);            /* the priority drop first, as ever (then the record) */
     if (own_spi(iar & 0x3ff, pidx)) {
         *recorded = 1;
+        hv_spin_lock(&d->lock);
         to = record_spi(d, pidx, iar & 0x3ff, &target);
+        hv_spin_unlock(&d->lock);
     }
-    hv_spin_unlock(&d->lock);
+    hv_spin_unlock(&d->ack_lock);
     if (to)
         vgic_mark_work(target);
     return iar;

@@ -533,6 +533,7 @@ void hv_vgic_partition_stop(uint32_t pidx)
     const struct hv_partition *p = &hv_partitions[pidx];
     struct vgic_dist *d = &hv_vgic_dists[pidx];
 
+    hv_spin_lock(&d->ack_lock); /* no idle CPU of it acknowledges meanwhile: hv_vgic_idle_ack */
     hv_spin_lock(&d->lock);
     for (uint32_t w = 1; w < VGIC_WORDS; w++) {
         uint32_t hw = p->vgic.hw[w];
@@ -548,11 +549,12 @@ void hv_vgic_partition_stop(uint32_t pidx)
         d->enabled[w] = 0;
         d->hw_pending[w] = 0;
     }
-    /* An idle CPU acknowledges under this lock (hv_vgic_idle_ack): the writes above must have
+    /* An idle CPU acknowledges under ack_lock (hv_vgic_idle_ack): the writes above must have
      * reached the distributor before it can (posted Device writes: red team 10), so that its
      * acknowledge cannot return an SPI released here. */
     hv_gic_sync();
     hv_spin_unlock(&d->lock);
+    hv_spin_unlock(&d->ack_lock);
 }
 
 void hv_vgic_partition_reset(uint32_t pidx)

@@ -28,6 +28,7 @@ _Static_assert(HV_VTIMER_INTID >= 16 && HV_VTIMER_INTID < 32 && HV_PTIMER_INTID 
 
 struct vgic_dist {
     hv_spinlock_t lock;
+    hv_spinlock_t ack_lock;         /* a stop vs its idle CPUs' acknowledges: hv_vgic_idle_ack */
     uint32_t ctlr;
     uint32_t enabled[VGIC_WORDS];
     uint32_t pending[VGIC_WORDS];   /* software pending (ISPENDR of virtual lines, devices) */

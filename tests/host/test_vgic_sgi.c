@@ -189,12 +189,23 @@ TEST(a_load_drops_every_sgi_of_the_old_incarnation)
 
 /* Not an SGI, the same rule: a passed-through SPI that an idle CPU of the partition (vCPU 1's,
  * off) acknowledges around a stop of the partition (the restart's reset) must not reach the
- * next incarnation (red teams 9 to 11). The idle CPU reads GICC_IAR under the distributor lock
- * and records the SPI before releasing it, so the stop, which takes that lock, comes wholly
- * before the acknowledge or wholly after the record (and then clears and deactivates it). */
-static void ack_under_the_lock(void)
+ * next incarnation (red teams 9 to 12). The idle CPU reads GICC_IAR under the partition's
+ * acknowledge lock, drops the priority, and records the SPI before releasing it; the stop holds
+ * that lock too, so it comes wholly before the acknowledge or wholly after the record (and then
+ * clears it). The guest's distributor lock is not held while it acknowledges. */
+static unsigned acks, eois;
+
+static void on_ack(void)
 {
-    EXPECT_EQ(hv_vgic_dists[0].lock.held, 1); /* the acknowledge: under the lock */
+    acks++;
+    EXPECT_EQ(hv_vgic_dists[0].ack_lock.held, 1);
+    EXPECT_EQ(hv_vgic_dists[0].lock.held, 0);
+}
+
+static void on_eoi(void) /* the priority drop, before the record */
+{
+    eois++;
+    EXPECT_EQ(hv_vgic_dists[0].hw_pending[1], 0u);
 }
 
 TEST(an_spi_acknowledged_by_an_idle_cpu_is_recorded_under_the_lock_a_stop_takes)
@@ -205,21 +216,28 @@ TEST(an_spi_acknowledged_by_an_idle_cpu_is_recorded_under_the_lock_a_stop_takes)
     load();
     on_cpu(1);
     shim_iar = spi;
-    shim_on_ack = ack_under_the_lock;
+    shim_on_ack = on_ack;
+    shim_on_eoi = on_eoi;
     EXPECT_EQ(hv_vgic_idle_ack(&recorded), spi);
     EXPECT_EQ(recorded, 1);
+    EXPECT_EQ(acks, 1u);
+    EXPECT_EQ(eois, 1u);
     EXPECT_EQ(hv_vgic_dists[0].hw_pending[w] & m, m);
-    EXPECT_EQ(hv_vgic_dists[0].lock.held, 0);
+    EXPECT_EQ(hv_vgic_dists[0].ack_lock.held, 0);
 
     /* The stop after the record: nothing left for the next incarnation. */
     hv_vgic_partition_reset(0);
     EXPECT_EQ(hv_vgic_dists[0].hw_pending[w], 0u);
 
-    /* Not the partition's: left to the caller (a kick here), nothing recorded. */
+    /* Not the partition's (a kick here): dropped, left to the caller, nothing recorded. */
     shim_iar = 0;
     EXPECT_EQ(hv_vgic_idle_ack(&recorded), 0u);
     EXPECT_EQ(recorded, 0);
-    shim_iar = 1023;
+    EXPECT_EQ(eois, 2u);
+    shim_iar = 1023; /* nothing pending: no priority drop */
+    EXPECT_EQ(hv_vgic_idle_ack(&recorded), 1023u);
+    EXPECT_EQ(eois, 2u);
     shim_on_ack = 0;
+    shim_on_eoi = 0;
     CHECK(lock_errors == 0);
 }

@@ -16,7 +16,8 @@ static uint32_t fake_gich[0x200 / 4];
 #undef HV_GICH_BASE
 #define HV_GICH_BASE ((uintptr_t)fake_gich)
 
-/* GICC_IAR as a test sets it (1023: nothing pending); shim_on_ack, if set, runs as it is read. */
+/* GICC_IAR as a test sets it (1023: nothing pending); shim_on_ack and shim_on_eoi, if set, run
+ * as GICC_IAR is read and GICC_EOIR written. */
 static uint32_t shim_iar = 1023;
 static void (*shim_on_ack)(void);
 uint32_t hv_gic_ack(void)
@@ -24,6 +25,12 @@ uint32_t hv_gic_ack(void)
     if (shim_on_ack)
         shim_on_ack();
     return shim_iar;
+}
+static void (*shim_on_eoi)(void);
+void hv_gic_eoi(uint32_t iar)
+{
+    if (shim_on_eoi)
+        shim_on_eoi();
 }
 void hv_gic_deactivate(uint32_t iar)
 {

@@ -25,16 +25,18 @@ int hv_vgic_dist_read_fast(struct hv_regs *regs, uint64_t iss, uint64_t off,
 /* A physical interrupt this CPU acknowledged (IAR, priority dropped) that is not one of the
  * hypervisor's own; `running`: taken from this CPU's guest (1) or while idle (0).
  * - the virtual timer PPI: injected into the vCPU running here (idle: deactivated);
- * - an SPI of this CPU's partition: kept active and virtually pending until its target vCPU
- *   takes it (also while that vCPU is off, and the guest moved it);
+ * - an SPI of this CPU's partition, from a running guest only (an idle CPU's go through
+ *   hv_vgic_idle_ack): kept active and virtually pending until its target vCPU takes it (also
+ *   while that vCPU is off, and the guest moved it);
  * - anything else (no routing sends it here): masked at the physical distributor,
  *   deactivated and reported once. Never a loop: each is left active or masked. */
 void hv_vgic_physical_irq(uint32_t iar, int running);
-/* An idle CPU's GICC_IAR, read under its partition's distributor lock; an SPI of the partition
- * is recorded (as hv_vgic_physical_irq would) before the lock is released, and *recorded says
- * so. A stop of the partition (hv_vgic_partition_stop: its writes have reached the GIC before
- * it unlocks) then comes wholly before the acknowledge, which can no longer return one of the
- * SPIs it released, or wholly after the record, which it clears (red teams 9 to 11). */
+/* An idle CPU's GICC_IAR and, for an interrupt, its priority drop (GICC_EOIR), under its
+ * partition's acknowledge lock; an SPI of the partition is recorded (as hv_vgic_physical_irq
+ * would) before that lock is released, and *recorded says so. A stop of the partition
+ * (hv_vgic_partition_stop holds the same lock until its writes have reached the GIC) then
+ * comes wholly before the acknowledge, which can no longer return one of the SPIs it
+ * released, or wholly after the record, which it clears (red teams 9 to 12). */
 uint32_t hv_vgic_idle_ack(int *recorded);
 /* An emulated device's level-sensitive line goes high or low. Only a rising edge pends it and
  * kicks the vCPU it targets; while it stays high the vGIC samples it again whenever a copy
