@@ -187,9 +187,10 @@ uint32_t hv_vgic_idle_ack(int *recorded)
             hv_gic_eoi(iar);
         return iar;
     }
-    /* The acknowledge lock, not the distributor's: the guest's distributor traffic must not
-     * delay this CPU's own interrupts (console input, kicks: red team 12); only a stop of its
-     * partition and that partition's other idle CPUs take it. */
+    /* The acknowledge lock, not the distributor's: the guest's distributor traffic delays this
+     * CPU's own interrupts (console input, kicks: red team 12) only while another idle CPU of
+     * the partition records an SPI here (docs/architecture.md, "Locks"); only a stop of its
+     * partition and that partition's idle CPUs take it. */
     struct vgic_dist *d = &dists[pidx];
     hv_spin_lock(&d->ack_lock);
     iar = hv_gic_ack();

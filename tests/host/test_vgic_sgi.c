@@ -202,6 +202,13 @@ static void on_ack(void)
     EXPECT_EQ(hv_vgic_dists[0].lock.held, 0);
 }
 
+static unsigned syncs;
+static void stop_holds_the_acknowledge_lock(void)
+{
+    syncs++;
+    EXPECT_EQ(hv_vgic_dists[0].ack_lock.held, 1);
+}
+
 static void on_eoi(void) /* the priority drop, before the record */
 {
     eois++;
@@ -225,9 +232,14 @@ TEST(an_spi_acknowledged_by_an_idle_cpu_is_recorded_under_the_lock_a_stop_takes)
     EXPECT_EQ(hv_vgic_dists[0].hw_pending[w] & m, m);
     EXPECT_EQ(hv_vgic_dists[0].ack_lock.held, 0);
 
-    /* The stop after the record: nothing left for the next incarnation. */
+    /* The stop after the record: nothing left for the next incarnation; it holds the
+     * acknowledge lock until its writes have reached the GIC (red team 13: the test passed with
+     * the stop's lock removed). */
+    shim_on_sync = stop_holds_the_acknowledge_lock;
     hv_vgic_partition_reset(0);
+    EXPECT_EQ(syncs, 1u);
     EXPECT_EQ(hv_vgic_dists[0].hw_pending[w], 0u);
+    shim_on_sync = 0;
 
     /* Not the partition's (a kick here): dropped, left to the caller, nothing recorded. */
     shim_iar = 0;

@@ -44,8 +44,11 @@ void hv_gic_clear_active(uint32_t intid)
 void hv_gic_activate_word(uint32_t word, uint32_t bits, int active)
 {
 }
+static void (*shim_on_sync)(void);
 void hv_gic_sync(void)
 {
+    if (shim_on_sync)
+        shim_on_sync();
 }
 void hv_gic_pend_word(uint32_t word, uint32_t bits, int pend)
 {
