@@ -169,11 +169,24 @@ void hv_mmio_complete_load(struct hv_regs *regs, uint64_t iss, unsigned size, ui
 }
 
 static int locks_held;
+static const hv_spinlock_t *outer;     /* the lock held when locks_held is 1 */
+
+/* The one nesting the vGIC has: a partition's distributor lock inside its acknowledge lock
+ * (hv_vgic_partition_stop; docs/architecture.md, "Locks"). */
+static int may_nest(const hv_spinlock_t *in, const hv_spinlock_t *l)
+{
+    for (uint32_t p = 0; p < HV_NPARTITIONS; p++)
+        if (in == &hv_vgic_dists[p].ack_lock && l == &hv_vgic_dists[p].lock)
+            return 1;
+    return 0;
+}
 
 void host_lock(hv_spinlock_t *l)
 {
-    if (l->held++ || locks_held++)
+    if (l->held++ || (locks_held && !(locks_held == 1 && may_nest(outer, l))))
         foreign("lock taken twice", 0, 0);
+    if (locks_held++ == 0)
+        outer = l;
 }
 
 void host_unlock(hv_spinlock_t *l)
