@@ -164,6 +164,24 @@ def test_relay_waits_for_a_full_terminal(tmp_path: Path) -> None:
     assert len(lines) == 4000 and lines[-1].startswith("[victim] beat 03999 "), lines[-3:]
 
 
+def test_relay_timeout_holds_with_a_terminal_that_takes_nothing(tmp_path: Path) -> None:
+    """A terminal nobody reads (a stopped pexpect, Ctrl-S held) must not stretch --timeout:
+    what it cannot take by then is dropped, and QEMU is stopped on time."""
+    system = pipeline.analyse(FORGE, tmp_path).system
+    master, slave = pty.openpty()
+    tty.setraw(slave)
+    os.set_blocking(slave, False)
+    flood_then_wait = FAKE_QEMU_FLOOD.replace("s.close()", "time.sleep(60)").replace(
+        "import socket, sys", "import socket, sys, time")
+    start = time.monotonic()
+    with open(slave, "wb") as out:
+        relay = Relay(system, 2, None, out)
+        assert relay.run([sys.executable, "-c", flood_then_wait, str(relay.sockets[0])],
+                         timeout=2) == 124
+    assert time.monotonic() - start < 10
+    os.close(master)
+
+
 FAKE_QEMU_CRASH = r"""
 import os, signal, socket, sys
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])

@@ -45,8 +45,10 @@ CONSOLE_IDLE_S = 0.2         # a console line left open this long (a prompt) let
 QEMU_CRASHED = "hvcfg: QEMU crashed"   # how a run that QEMU's own crash ended says so
 
 
-def write_all(stream: BinaryIO, data: bytes) -> None:
-    """All of `data` to `stream`, waiting while its file is full even if it is non-blocking."""
+def write_all(stream: BinaryIO, data: bytes, deadline: float | None = None) -> None:
+    """All of `data` to `stream`, waiting while its file is full even if it is non-blocking;
+    past `deadline` (time.monotonic()) the rest is dropped: a terminal that takes nothing
+    must not stretch the run's own time bound."""
     try:
         fd = stream.fileno()
     except (OSError, ValueError, AttributeError):      # not a file (io.BytesIO in tests)
@@ -59,7 +61,10 @@ def write_all(stream: BinaryIO, data: bytes) -> None:
         try:
             view = view[os.write(fd, view):]
         except BlockingIOError:
-            select.select([], [fd], [])
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                return
+            select.select([], [fd], [], left)
 
 
 @dataclass
@@ -163,6 +168,7 @@ class Relay:
         self.console_since = 0.0
         self.console_line = ConsoleLine()
         self.pending: list[bytes] = []
+        self.deadline: float | None = None  # run()'s: writes to a full terminal wait until then
 
     @property
     def sockets(self) -> list[Path]:
@@ -182,6 +188,7 @@ class Relay:
         for u in self.uarts:
             sel.register(u.listener, selectors.EVENT_READ, u)
         deadline = None if timeout is None else time.monotonic() + timeout
+        self.deadline = deadline
         self.console_done = False
         try:
             while not self.console_done:
@@ -278,7 +285,7 @@ class Relay:
         self.pending.clear()
 
     def _write(self, data: bytes, err: bool = False) -> None:
-        write_all(sys.stderr.buffer if err else self.out, data)
+        write_all(sys.stderr.buffer if err else self.out, data, self.deadline)
 
     @staticmethod
     def _stop(qemu: subprocess.Popen[bytes]) -> None:

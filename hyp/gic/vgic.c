@@ -177,32 +177,27 @@ void hv_vgic_physical_irq(uint32_t iar, int running)
 
 uint32_t hv_vgic_idle_ack(int *recorded)
 {
-    uint32_t pidx = hv_cpus[hv_cpu_slot()].partition, target, iar;
-    int to = 0;
-
-    *recorded = 0;
-    if (pidx >= HV_NPARTITIONS) {
-        iar = hv_gic_ack();
-        if ((iar & 0x3ff) < GIC_FIRST_SPECIAL)
-            hv_gic_eoi(iar);
-        return iar;
-    }
+    uint32_t pidx = hv_cpus[hv_cpu_slot()].partition, target;
     /* The acknowledge lock, not the distributor's: the guest's distributor traffic delays this
      * CPU's own interrupts (console input, kicks: red team 12) only while another idle CPU of
      * the partition records an SPI here (docs/architecture.md, "Locks"); only a stop of its
-     * partition and that partition's idle CPUs take it. */
-    struct vgic_dist *d = &dists[pidx];
-    hv_spin_lock(&d->ack_lock);
-    iar = hv_gic_ack();
+     * partition and that partition's idle CPUs take it. A CPU of no partition takes none. */
+    struct vgic_dist *d = pidx < HV_NPARTITIONS ? &dists[pidx] : 0;
+    int to = 0;
+
+    if (d)
+        hv_spin_lock(&d->ack_lock);
+    uint32_t iar = hv_gic_ack();
     if ((iar & 0x3ff) < GIC_FIRST_SPECIAL)
         hv_gic_eoi(iar);            /* the priority drop first, as ever (then the record) */
-    if (own_spi(iar & 0x3ff, pidx)) {
-        *recorded = 1;
+    *recorded = own_spi(iar & 0x3ff, pidx);
+    if (*recorded) {                /* own_spi: pidx, so d, is valid */
         hv_spin_lock(&d->lock);
         to = record_spi(d, pidx, iar & 0x3ff, &target);
         hv_spin_unlock(&d->lock);
     }
-    hv_spin_unlock(&d->ack_lock);
+    if (d)
+        hv_spin_unlock(&d->ack_lock);
     if (to)
         vgic_mark_work(target);
     return iar;

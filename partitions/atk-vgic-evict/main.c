@@ -23,7 +23,7 @@ int main(uint64_t dtb)
     (void)dtb;
     gic_cpu_on();
     mmio_write32(D(GICD_CTLR), 1);
-    irqs(0);
+    guest_irqs(0);
     for (uint32_t i = 1; i <= 4; i++)
         mmio_write8(D(GICD_IPRIORITYR + i), 0xf0);
     mmio_write8(D(GICD_IPRIORITYR + 5), 0x20);
@@ -34,7 +34,7 @@ int main(uint64_t dtb)
     mmio_write8(D(GICD_SPENDSGIR + 4), 0x01);   /* 4 list registers full */
     mmio_write8(D(GICD_IPRIORITYR + 1), 0x10);  /* SGI 1 now above its LR copy's priority */
     mmio_write8(D(GICD_SPENDSGIR + 5), 0x01);   /* evicts SGI 1's copy */
-    irqs(1);
+    guest_irqs(1);
     poll_ms(50);
     guest_printf("atk-vgic-evict: after 50 ms: SGI1 taken %u (expect 2), SGI5 %u, 2-4 %u %u %u",
                  seen[0][1] - s1, seen[0][5] - s5, seen[0][2], seen[0][3], seen[0][4]);

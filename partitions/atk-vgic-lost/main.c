@@ -27,15 +27,15 @@ int main(uint64_t dtb)
 
     if (guest_cntpct() < threshold) {
         guest_printf("atk-lost: incarnation 1 (ATTACK=%u)", ATTACK);
-        irqs(1);
-        timer_in_ticks(1000);
+        guest_irqs(1);
+        guest_timer_in_ticks(1000);
         uint32_t t = wait_for(&seen[0][TIMER_PPI], 1);
-        irqs(0);
+        guest_irqs(0);
         guest_printf("atk-lost: incarnation 1: timer before attack %u", t);
         /* IRQs masked at EL1 from here on: nothing is acknowledged by the guest. */
         if (ATTACK & 1)
             mmio_write32(D(GICD_ISPENDR), 1u << TIMER_PPI);     /* soft copy in an LR */
-        timer_in_ticks(1000);                                   /* the real one fires */
+        guest_timer_in_ticks(1000);                                   /* the real one fires */
         if (ATTACK & 2)
             mmio_write32(D(GICD_ISPENDR + 4), 1u << (UART_SPI % 32));
         mmio_write32(D(GICD_ISENABLER + 4), 1u << (UART_SPI % 32));
@@ -48,8 +48,8 @@ int main(uint64_t dtb)
     }
     guest_printf("atk-lost: incarnation 2");
     uint32_t before = seen[0][UART_SPI];
-    irqs(1);
-    timer_in_ticks(1000);
+    guest_irqs(1);
+    guest_timer_in_ticks(1000);
     uint32_t t = wait_for(&seen[0][TIMER_PPI], 1);
     mmio_write32(D(GICD_ISENABLER + 4), 1u << (UART_SPI % 32));
     uint32_t line = uart_line_high();

@@ -23,8 +23,8 @@ void atk_irq_hook(uint32_t intid)
         return;
     if (intid == UART_SPI) {
         guest_printf("atk-vgic-restart: in its SPI handler: arm the timer, unmask");
-        timer_in_ticks(1000);
-        irqs(1);
+        guest_timer_in_ticks(1000);
+        guest_irqs(1);
         for (;;)
             ;                                   /* the timer preempts */
     }
@@ -37,7 +37,7 @@ void atk_irq_hook(uint32_t intid)
 void secondary_main(uint64_t vcpu)
 {
     gic_cpu_on();
-    irqs(1);
+    guest_irqs(1);
     guest_delay_ms(5);                          /* what waited for it is taken by now */
     for (uint32_t sgi = 0; sgi < 16; sgi++)
         vcpu1_early += seen[1][sgi];
@@ -48,7 +48,7 @@ void secondary_main(uint64_t vcpu)
         if (seen[1][SGI_PING] != n)
             mmio_write32(D(GICD_SGIR), (1u << 16) | SGI_PONG);
         if (hold) {
-            irqs(0);                            /* SGI_STALE stays pending until the restart */
+            guest_irqs(0); /* SGI_STALE stays pending until the restart */
             held = 1;
             for (;;)
                 ;
@@ -59,14 +59,14 @@ void secondary_main(uint64_t vcpu)
 int main(uint64_t dtb)
 {
     gic_cpu_on();
-    mmio_write8(D(GICD_IPRIORITYR + TIMER_PPI), 0x80);     /* preempts the SPI */
+    mmio_write8(D(GICD_IPRIORITYR + TIMER_PPI), 0x80); /* preempts the SPI */
     mmio_write8(D(GICD_IPRIORITYR + UART_SPI), 0xa0);
     mmio_write32(D(GICD_CTLR), 1);
-    irqs(1);
+    guest_irqs(1);
 
     mmio_write32(D(GICD_SGIR), (2u << 24) | 3);
     uint32_t sgi = wait_for(&seen[0][3], 1);
-    timer_in_ticks(1000);
+    guest_timer_in_ticks(1000);
     uint32_t timer = wait_for(&seen[0][TIMER_PPI], 1);
     smccc_hvc(HVCFG_PSCI_CPU_ON_64, 1, (uint64_t)_secondary_start, 1);
     wait_for(&vcpu1_up, 1);
@@ -76,7 +76,7 @@ int main(uint64_t dtb)
     guest_printf("atk-vgic-restart: incarnation: sgi %u timer %u vcpu1 sgi answered %u", sgi, timer,
                  pong);
     hold = 1;
-    mmio_write32(D(GICD_SGIR), (2u << 16) | SGI_PING);    /* wakes it: it masks and spins */
+    mmio_write32(D(GICD_SGIR), (2u << 16) | SGI_PING); /* wakes it: it masks and spins */
     uint32_t masked = wait_for(&held, 1);
     mmio_write32(D(GICD_SGIR), (2u << 16) | SGI_STALE);
     /* The test asserts both: else SGI 9 was not left pending across the fault */

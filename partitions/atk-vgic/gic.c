@@ -43,22 +43,6 @@ void gic_cpu_on(void)
     gicv2_cpu_interface_on(1u << TIMER_PPI);
 }
 
-void irqs(int on)
-{
-    if (on)
-        __asm__ volatile("msr daifclr, #2" : : : "memory");
-    else
-        __asm__ volatile("msr daifset, #2" : : : "memory");
-}
-
-void timer_in_ticks(uint64_t ticks)
-{
-    __asm__ volatile("msr cntv_tval_el0, %0\n\tmsr cntv_ctl_el0, %1\n\tisb"
-                     :
-                     : "r"(ticks), "r"(1UL)
-                     : "memory");
-}
-
 int wait_for(volatile uint32_t *what, uint32_t value)
 {
     for (uint32_t spins = 0; spins < 10000000u; spins++)

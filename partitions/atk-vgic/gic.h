@@ -21,8 +21,6 @@ extern volatile uint32_t last_iar[2];    /* the last GICC_IAR value each vCPU ac
 
 uint32_t my_vcpu(void);
 void gic_cpu_on(void);          /* vectors, priorities 0xa0, SGIs + timer enabled, PMR open */
-void irqs(int on);
-void timer_in_ticks(uint64_t ticks);
 int wait_for(volatile uint32_t *what, uint32_t value);   /* 1 when reached, 0 on timeout */
 /* Its PL011's interrupt line high (TX interrupt unmasked; it stays high until masked). */
 uint32_t uart_line_high(void);

@@ -46,7 +46,7 @@ static void race_pend_registers(void)
 void secondary_main(uint64_t vcpu)
 {
     gic_cpu_on();
-    irqs(1);
+    guest_irqs(1);
     vcpu1_up++;
     for (;;) {
         __asm__ volatile("wfi" : : : "memory");     /* woken by SGI_WAKE: its CPU idles */
@@ -204,7 +204,7 @@ void atk_irq_hook(uint32_t intid)
 static void eoi_split(void)
 {
     action("SGI 13 pending from both its vCPUs under EOImode 1, each deactivated late by DIR");
-    irqs(0);
+    guest_irqs(0);
     mmio_write32(C(GICC_CTLR), 1u | GICC_CTLR_EOIMODE);
     mmio_write8(D(GICD_IPRIORITYR + SGI_LOWER), 0xb0);
     split_base = seen[0][SGI_SPLIT];
@@ -212,7 +212,7 @@ static void eoi_split(void)
     split_on = 1;
     mmio_write8(D(GICD_SPENDSGIR + SGI_SPLIT), 0x03);      /* sources vCPU 0 and vCPU 1 */
     mmio_write8(D(GICD_SPENDSGIR + SGI_LOWER), 0x01);
-    irqs(1);
+    guest_irqs(1);
     guest_delay_ms(5);
     uint32_t first = seen[0][SGI_SPLIT] - split_base, iar1 = split_iar;
     lower = seen[0][SGI_LOWER] - lower;
@@ -342,7 +342,7 @@ int main(uint64_t dtb)
 {
     gic_cpu_on();
     mmio_write32(D(GICD_CTLR), 1);
-    irqs(1);
+    guest_irqs(1);
     smccc_hvc(HVCFG_PSCI_CPU_ON_64, 1, (uint64_t)_secondary_start, 1);
     wait_for(&vcpu1_up, 1);
     guest_printf("atk-vgic: up, two vCPUs");
@@ -355,7 +355,7 @@ int main(uint64_t dtb)
 
     action("halt with its level SPI enabled, targeted at vCPU 0 and the line high");
     set_target(0x01);
-    irqs(0);
+    guest_irqs(0);
     spi_enable(1);
     guest_printf("atk-vgic: line %u; %u actions; SYSTEM_OFF", uart_line_high(), actions);
     guest_system_off();

@@ -55,6 +55,23 @@ static inline uint64_t guest_cntfrq(void)
     __asm__ volatile("mrs %0, cntfrq_el0" : "=r"(f));
     return f;
 }
+/* Its virtual timer fires `ticks` of the counter from now (enabled, unmasked). */
+static inline void guest_timer_in_ticks(uint64_t ticks)
+{
+    __asm__ volatile("msr cntv_tval_el0, %0\n\tmsr cntv_ctl_el0, %1\n\tisb"
+                     :
+                     : "r"(ticks), "r"(1UL)
+                     : "memory");
+}
+
+/* IRQs at EL1 unmasked (1) or masked (0). */
+static inline void guest_irqs(int on)
+{
+    if (on)
+        __asm__ volatile("msr daifclr, #2" : : : "memory");
+    else
+        __asm__ volatile("msr daifset, #2" : : : "memory");
+}
 
 struct smccc_res {
     int64_t x0;

@@ -62,22 +62,6 @@ static void cpu_interface_on(void)
     gicv2_cpu_interface_on(1u << TIMER_PPI);
 }
 
-static void irqs(int on)
-{
-    if (on)
-        __asm__ volatile("msr daifclr, #2" : : : "memory");
-    else
-        __asm__ volatile("msr daifset, #2" : : : "memory");
-}
-
-static void timer_in_ticks(uint64_t ticks)
-{
-    __asm__ volatile("msr cntv_tval_el0, %0\n\tmsr cntv_ctl_el0, %1\n\tisb"
-                     :
-                     : "r"(ticks), "r"(1UL)
-                     : "memory");
-}
-
 static int wait_for(volatile uint32_t *what, uint32_t value)
 {
     for (uint32_t spins = 0; spins < 50000000u; spins++)
@@ -103,12 +87,12 @@ static void early_sgis(void)
 void secondary_main(uint64_t vcpu)
 {
     cpu_interface_on();
-    irqs(1);
+    guest_irqs(1);
     early_sgis();
     vcpu1_ready = 1;
     wait_for(&seen[1][5], 1);               /* SGI 5 from vCPU 0 ... */
     mmio_write32(D(GICD_SGIR), (1u << 16) | 6);      /* ... answered with SGI 6 to vCPU 0 */
-    timer_in_ticks(1000);
+    guest_timer_in_ticks(1000);
     wait_for(&seen[1][TIMER_PPI], 1);
     vcpu1_done = 1;
     smccc_hvc(HVCFG_PSCI_CPU_OFF, 0, 0, 0);
@@ -241,7 +225,7 @@ static void hw_pending(void)
     uint64_t ctl;
 
     mmio_write32(D(GICD_ICENABLER), 1u << TIMER_PPI);
-    timer_in_ticks(100);
+    guest_timer_in_ticks(100);
     do
         __asm__ volatile("mrs %0, cntv_ctl_el0" : "=r"(ctl));
     while (!(ctl & 4));                                 /* ISTATUS: expired */
@@ -314,12 +298,12 @@ int main(uint64_t dtb)
     guest_printf("SGIs to vcpu1 before it ran: SGI %d (before CPU_ON) taken %u, SGI %d (after) "
                  "taken %u, other SGIs %u",
                  SGI_OFF, vcpu1_early[0], SGI_ON, vcpu1_early[1], vcpu1_early[2]);
-    irqs(1);
+    guest_irqs(1);
     mmio_write32(D(GICD_SGIR), (2u << 16) | 5);      /* SGI 5 to vCPU 1 */
     guest_printf("SGI 5 to vcpu1, answer SGI 6 received: %u", wait_for(&seen[0][6], 1));
 
     /* A burst: 15 different SGIs pended on myself with interrupts masked, then unmasked. */
-    irqs(0);
+    guest_irqs(0);
     for (uint32_t sgi = 1; sgi < 16; sgi++)
         seen[0][sgi] = 0;
     for (uint32_t sgi = 1; sgi < 16; sgi++)
@@ -327,7 +311,7 @@ int main(uint64_t dtb)
     uint32_t early = 0;
     for (uint32_t sgi = 1; sgi < 16; sgi++)
         early += seen[0][sgi];
-    irqs(1);
+    guest_irqs(1);
     for (volatile int i = 0; i < 100000; i++)
         ;
     uint32_t got = 0;
@@ -342,7 +326,7 @@ int main(uint64_t dtb)
     hw_pending();
     physical_timer();
 
-    timer_in_ticks(1000);
+    guest_timer_in_ticks(1000);
     guest_printf("virtual timer on vcpu0 fired: %u", wait_for(&seen[0][TIMER_PPI], 1));
     guest_printf("virtual timer on vcpu1 fired: %u", wait_for(&vcpu1_done, 1));
     guest_printf("vgictest: done");
